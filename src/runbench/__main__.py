@@ -1,0 +1,4 @@
+from runbench.cli.main import main
+import sys
+
+sys.exit(main())

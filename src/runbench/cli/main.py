@@ -1,0 +1,78 @@
+"""The `runbench` command: one argparse parser, one module per subcommand.
+
+Each subcommand lives in ``runbench.cli.cmd_<name>`` with two functions:
+``add_parser(subparsers)`` and ``run(args) -> int``. Modules are imported only for the
+command being run, so `runbench check` never pays for the TUI or the web server.
+Exit codes: 0 ok, 1 the thing checked/run failed, 2 usage or workspace error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from runbench.core.errors import RunbenchError, UsageError, WorkspaceError
+
+COMMANDS: dict[str, str] = {
+    "check": "validate a workspace file",
+    "eval": "evaluate an output path against a JSON document",
+    "test": "run one integration method and show request, response, outputs",
+    "import-curl": "turn a curl command into a method",
+    "run": "run a runbook headless",
+    "runs": "list past runs, or show one",
+    "resume": "resume an interrupted run from its journal",
+    "serve": "serve public runbook endpoints (webhooks)",
+    "sandbox": "start the local Halo + OpenAI stand-in",
+    "tui": "open the workbench",
+    "demo": "start the sandbox and open the workbench on the demo workspace",
+}
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"runbench.cli.cmd_{name.replace('-', '_')}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runbench",
+        description="A terminal workbench for HTTP custom integrations and runbooks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text)
+            continue
+        try:
+            module = _module(name)
+        except ModuleNotFoundError:
+            continue
+        module.add_parser(sub, name, help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
+    args = parser.parse_args(args_list)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return int(_module(args.command).run(args))
+    except (UsageError, WorkspaceError) as exc:
+        print(f"runbench {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except RunbenchError as exc:
+        print(f"runbench {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Find the line of every key in a TOML text.
+
+``tomllib`` is fast and strict but forgets where things were; errors must point at a
+line. This scanner walks the text once and records the line of each table header and
+each ``key =`` (including keys inside single- and multi-line inline tables and arrays of
+inline tables, indexed by position). It assumes the text already parsed as TOML.
+"""
+
+from __future__ import annotations
+
+import re
+
+KeyPath = tuple[str, ...]
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_WS = " \t"
+
+
+class _Scanner:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+        self.lines: dict[KeyPath, int] = {}
+
+    # -- low level -------------------------------------------------------------
+    def peek(self, offset: int = 0) -> str:
+        index = self.pos + offset
+        return self.text[index] if index < len(self.text) else ""
+
+    def advance(self, count: int = 1) -> None:
+        for _ in range(count):
+            if self.pos < len(self.text):
+                if self.text[self.pos] == "\n":
+                    self.line += 1
+                self.pos += 1
+
+    def skip_space(self, newlines: bool) -> None:
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char in _WS or (newlines and char in "\r\n"):
+                self.advance()
+            elif char == "#":
+                while self.pos < len(self.text) and self.text[self.pos] != "\n":
+                    self.advance()
+            else:
+                return
+
+    def skip_line(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] != "\n":
+            self.advance()
+        self.advance()
+
+    # -- keys and values -------------------------------------------------------
+    def read_key(self) -> KeyPath:
+        parts: list[str] = []
+        while True:
+            self.skip_space(False)
+            char = self.peek()
+            if char in "\"'":
+                parts.append(self.read_string())
+            else:
+                match = _BARE.match(self.text, self.pos)
+                if not match:
+                    return tuple(parts)
+                parts.append(match.group())
+                self.advance(match.end() - self.pos)
+            self.skip_space(False)
+            if self.peek() != ".":
+                return tuple(parts)
+            self.advance()
+
+    def read_string(self) -> str:
+        quote = self.peek()
+        if self.text.startswith(quote * 3, self.pos):
+            self.advance(3)
+            end = self.text.find(quote * 3, self.pos)
+            while quote == '"' and end > 0 and self._escaped(end):
+                end = self.text.find(quote * 3, end + 1)
+            end = len(self.text) if end < 0 else end
+            while self.text.startswith(quote, end + 3):  # up to two extra quotes belong inside
+                end += 1
+            value = self.text[self.pos : end]
+            self.advance(end + 3 - self.pos)
+            return value
+        self.advance()
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos] != quote:
+            if quote == '"' and self.text[self.pos] == "\\":
+                self.advance()
+            self.advance()
+        value = self.text[start : self.pos]
+        self.advance()
+        return value
+
+    def _escaped(self, index: int) -> bool:
+        count = 0
+        while index - 1 - count >= 0 and self.text[index - 1 - count] == "\\":
+            count += 1
+        return count % 2 == 1
+
+    def read_value(self, path: KeyPath) -> None:
+        self.skip_space(False)
+        char = self.peek()
+        if char in "\"'":
+            self.read_string()
+        elif char == "{":
+            self.read_inline_table(path)
+        elif char == "[":
+            self.read_array(path)
+        else:
+            while self.pos < len(self.text) and self.text[self.pos] not in ",]}\n#":
+                self.advance()
+
+    def read_inline_table(self, path: KeyPath) -> None:
+        self.advance()  # {
+        while True:
+            self.skip_space(True)
+            if self.peek() in ("}", ""):
+                self.advance()
+                return
+            if self.peek() == ",":
+                self.advance()
+                continue
+            line = self.line
+            key = self.read_key()
+            if not key:
+                self.advance()
+                continue
+            self.lines.setdefault(path + key, line)
+            self.skip_space(False)
+            if self.peek() == "=":
+                self.advance()
+            self.read_value(path + key)
+
+    def read_array(self, path: KeyPath) -> None:
+        self.advance()  # [
+        index = 0
+        while True:
+            self.skip_space(True)
+            char = self.peek()
+            if char in ("]", ""):
+                self.advance()
+                return
+            if char == ",":
+                self.advance()
+                index += 1
+                continue
+            self.lines.setdefault(path + (str(index),), self.line)
+            self.read_value(path + (str(index),))
+
+    # -- statements ------------------------------------------------------------
+    def scan(self) -> dict[KeyPath, int]:
+        table: KeyPath = ()
+        arrays: dict[KeyPath, int] = {}
+        while True:
+            self.skip_space(True)
+            if self.pos >= len(self.text):
+                return self.lines
+            line = self.line
+            if self.peek() == "[":
+                double = self.peek(1) == "["
+                self.advance(2 if double else 1)
+                table = self.read_key()
+                if double:
+                    arrays[table] = arrays.get(table, -1) + 1
+                    table = table + (str(arrays[table]),)
+                self.lines.setdefault(table, line)
+                self.skip_line()
+                continue
+            key = self.read_key()
+            if not key:
+                self.skip_line()
+                continue
+            self.lines.setdefault(table + key, line)
+            self.skip_space(False)
+            if self.peek() == "=":
+                self.advance()
+            self.read_value(table + key)
+
+
+def key_lines(text: str) -> dict[KeyPath, int]:
+    """Map each key path in ``text`` to the 1-based line where it is written."""
+    return _Scanner(text).scan()

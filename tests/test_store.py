@@ -1,0 +1,129 @@
+"""Store: round trips keep everything, saves are atomic and never clobber."""
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from runbench.core.errors import ConcurrentEditError, TomlSyntaxError, WorkspaceReadError
+from runbench.core.store import WorkspaceDocument, load_workspace, read_workspace
+
+MESSY = '''# A workspace someone has lived in.
+name   =   "Messy"     # trailing comment
+halo = "halo"
+future_key = { nested = [1, 2, 3] }   # unknown to runbench: must survive
+
+[variables]
+  base = "http://127.0.0.1:9"   # indented on purpose
+count = 3
+
+# integrations below
+[integrations.halo]
+title = 'Literal quotes'
+base_url = "<<base>>"
+auth = { type = "none" }
+colour = "blue"  # unknown key
+
+[integrations.halo.methods.get]
+verb = "GET"
+path = "/api/Tickets/<<id>>"
+outputs = { Summary = "response^summary!" }
+
+
+[runbooks.r]
+start = "done"
+[runbooks.r.steps.done]
+kind = "end"
+message = """multi
+line"""
+'''
+
+
+def write(tmp_path: Path, text: str, name: str = "ws.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_round_trip_changes_exactly_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.set(["integrations", "halo", "methods", "get", "verb"], "POST")
+    doc.save()
+    after = path.read_text(encoding="utf-8")
+    diff = [
+        line for line in difflib.unified_diff(MESSY.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert diff == ['-verb = "GET"', '+verb = "POST"']
+    assert load_workspace(path).integrations["halo"].methods["get"].verb == "POST"
+
+
+def test_round_trip_without_edit_is_byte_identical(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.save()
+    assert path.read_text(encoding="utf-8") == MESSY
+
+
+def test_save_refuses_when_file_changed_on_disk(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.set(["name"], "Mine")
+    theirs = MESSY.replace("count = 3", "count = 4")
+    path.write_text(theirs, encoding="utf-8")
+    with pytest.raises(ConcurrentEditError) as caught:
+        doc.save()
+    assert "changed on disk" in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert path.read_text(encoding="utf-8") == theirs  # nothing of theirs lost
+    assert doc.get(["name"]) == "Mine"  # nothing of ours lost either
+    doc.reload()
+    assert doc.get(["variables", "count"]) == 4
+    doc.set(["name"], "Mine")
+    doc.save()
+    assert 'name   =   "Mine"' in path.read_text(encoding="utf-8")
+
+
+def test_save_is_atomic_and_keeps_mode(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    os.chmod(path, 0o600)
+    doc = WorkspaceDocument(path)
+    doc.set(["variables", "count"], 5)
+    doc.save()
+    assert (path.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["ws.toml"]  # no temp file left
+
+
+def test_rename_and_delete_and_add(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.rename(["integrations", "halo", "methods", "get"], "fetch")
+    doc.add_table(["integrations", "halo", "methods", "new"], {"verb": "DELETE", "path": "/x"})
+    doc.delete(["future_key"])
+    workspace, problems = doc.model()
+    assert set(workspace.integrations["halo"].methods) == {"fetch", "new"}
+    assert "# integrations below" in doc.text()
+
+
+def test_syntax_error_has_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name = "x"\n[variables]\nbad = \n')
+    with pytest.raises(TomlSyntaxError) as caught:
+        read_workspace(path)
+    assert caught.value.line == 3
+    assert caught.value.column >= 1
+    assert str(caught.value).startswith(f"{path}:3: TOML syntax error at column")
+
+
+def test_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceReadError, match="no such file"):
+        read_workspace(tmp_path / "nope.toml")
+
+
+def test_unknown_keys_survive_and_are_warned(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    _, problems = read_workspace(path)
+    warnings = [str(p) for p in problems]
+    assert any(":1" in w or "future_key" in w for w in warnings)
+    assert any("colour" in w and ":15:" in w for w in warnings)
