@@ -1,0 +1,328 @@
+"""The sandbox's Halo data: records, tokens, validation and persistence.
+
+Kept apart from the HTTP layer so tests and the e2e harness can read what a run wrote
+(``state.records("Tickets")``) without going through the API. Halo saves with one ``POST``
+of a JSON array; a batch is applied to a staging copy and only committed if every item is
+valid, so a bad item never leaves half a batch behind. With a data file, every write is
+persisted atomically (temp file + rename) so a killed sandbox never leaves a torn file.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import os
+import re
+import secrets
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from runbench.core.errors import WorkspaceReadError
+from runbench.sandbox.seed import Record, seed_records
+
+TOKEN_LIFETIME = 3600
+_FORMAT_VERSION = 1
+
+
+class InputError(ValueError):
+    """A request the sandbox refuses with 400; the message goes into the response."""
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """How one ``/api/<name>`` resource behaves."""
+
+    name: str
+    wrapper: str | None  # key of the list in GET responses; None = bare JSON array
+    required: tuple[str, ...] = ()
+    search: tuple[str, ...] = ("name",)
+    filters: tuple[str, ...] = ()
+
+
+RESOURCES: Mapping[str, ResourceSpec] = {
+    spec.name.lower(): spec
+    for spec in (
+        ResourceSpec("Tickets", "tickets", ("summary",), ("summary",),
+                     ("client_id", "site_id", "user_id", "status_id")),
+        ResourceSpec("Actions", "actions", ("ticket_id",), ("note",), ("ticket_id",)),
+        ResourceSpec("Client", "clients", ("name",)),
+        ResourceSpec("Site", "sites", ("name", "client_id"), filters=("client_id",)),
+        ResourceSpec("Users", "users", ("name",), filters=("client_id", "site_id")),
+        ResourceSpec("Asset", "assets", (), ("inventory_number", "key_field"),
+                     ("client_id", "site_id")),
+        ResourceSpec("Lookup", None, filters=("lookupid",)),
+        ResourceSpec("KBArticle", "articles", ("name",)),
+        ResourceSpec("CustomTable", "customtables"),
+        ResourceSpec("TicketRules", "rules"),
+    )
+}
+
+# field -> resource it must point at (checked whenever the field is present and not null)
+_REFERENCES: Mapping[str, Mapping[str, str]] = {
+    "Actions": {"ticket_id": "Tickets"},
+    "Site": {"client_id": "Client"},
+}
+
+
+def find_resource(name: str) -> ResourceSpec | None:
+    """The resource called ``name`` (case-insensitive, like Halo's API), or None."""
+    return RESOURCES.get(name.lower())
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _plain_text(note_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", note_html)).strip()
+
+
+class HaloState:
+    """All Halo records of one sandbox, safe to use from the server thread and tests."""
+
+    def __init__(
+        self, *, clock: Callable[[], float], data_file: Path | None = None
+    ) -> None:
+        self._clock = clock
+        self._data_file = data_file
+        self._lock = threading.RLock()
+        self._tokens: dict[str, float] = {}
+        self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
+        if data_file is not None and data_file.exists():
+            self._load(data_file)
+        else:
+            for name, rows in seed_records().items():
+                self._data[name] = {row["id"]: row for row in rows}
+
+    # --- reading -------------------------------------------------------------------------
+
+    def records(self, resource: str) -> list[Record]:
+        """Copies of every record of ``resource`` (e.g. "Tickets"), in id order."""
+        spec = self._spec(resource)
+        with self._lock:
+            table = self._data[spec.name]
+            return [copy.deepcopy(table[key]) for key in sorted(table)]
+
+    def get(self, resource: str, record_id: int) -> Record | None:
+        """A copy of one record, or None."""
+        spec = self._spec(resource)
+        with self._lock:
+            found = self._data[spec.name].get(record_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def query(
+        self, resource: str, *, search: str = "", filters: Mapping[str, int] | None = None
+    ) -> list[Record]:
+        """Records whose search fields contain ``search`` and whose fields equal ``filters``."""
+        spec = self._spec(resource)
+        needle = search.lower()
+        wanted = dict(filters or {})
+        out = []
+        for record in self.records(spec.name):
+            if any(record.get(key) != value for key, value in wanted.items()):
+                continue
+            if needle and not any(
+                needle in str(record.get(f) or "").lower() for f in spec.search
+            ):
+                continue
+            out.append(record)
+        return out
+
+    # --- writing -------------------------------------------------------------------------
+
+    def save(self, resource: str, items: list[Any]) -> list[Record]:
+        """Create or update every item (all or nothing) and return the saved records."""
+        spec = self._spec(resource)
+        if not items:
+            raise InputError(f"{spec.name}: the array is empty; send at least one object")
+        with self._lock:
+            staging = copy.deepcopy(self._data)
+            saved = [self._save_one(staging, spec, item, n) for n, item in enumerate(items)]
+            self._data = staging
+            self._persist()
+            return [copy.deepcopy(staging[spec.name][rid]) for rid in saved]
+
+    def _save_one(
+        self, data: dict[str, dict[int, Record]], spec: ResourceSpec, item: Any, n: int
+    ) -> int:
+        where = f"{spec.name}[{n}]"
+        if not isinstance(item, dict):
+            raise InputError(f"{where}: expected a JSON object, got {type(item).__name__}")
+        fields = dict(item)
+        record_id = fields.get("id")
+        if record_id is not None and not _is_int(record_id):
+            raise InputError(f"{where}: id must be an integer, got {record_id!r}")
+        table = data[spec.name]
+        if record_id is None or record_id <= 0:
+            fields.pop("id", None)
+            record = self._new_record(data, spec.name, fields)
+        elif record_id in table:
+            record = self._merge(spec.name, table[record_id], fields)
+        else:
+            raise InputError(
+                f"{where}: no {spec.name} record with id {record_id}; "
+                "leave id out (or 0) to create one, or use an existing id"
+            )
+        self._validate(data, spec, record, where)
+        table[record["id"]] = record
+        if spec.name == "Actions":
+            self._touch_ticket(data, record)
+        return int(record["id"])
+
+    def _new_record(
+        self, data: dict[str, dict[int, Record]], name: str, fields: Record
+    ) -> Record:
+        table = data[name]
+        record: Record = {"id": max(table, default=0) + 1}
+        now = self.now_iso()
+        if name == "Tickets":
+            record.update({
+                "details": "", "client_id": None, "site_id": None, "user_id": None,
+                "tickettype_id": 1, "status_id": 1, "customfields": [], "dateoccurred": now,
+                "last_action_date": None, "action_count": 0,
+            })
+        elif name == "Actions":
+            record.update({"outcome": "Note", "hiddenfromuser": False, "datetime": now,
+                           "who": "API"})
+        return self._merge(name, record, fields)
+
+    def _merge(self, name: str, old: Record, fields: Record) -> Record:
+        record = copy.deepcopy(old)
+        fields = dict(fields)
+        if name == "Tickets" and "customfields" in fields:
+            record["customfields"] = _merge_customfields(
+                record.get("customfields") or [], fields.pop("customfields")
+            )
+        if name == "CustomTable" and "_add_rows" in fields:
+            record["rows"] = _table_rows(fields.pop("_add_rows"))
+        if name == "Actions" and "note_html" in fields and "note" not in fields:
+            fields["note"] = _plain_text(str(fields["note_html"]))
+        record.update(fields)
+        record["id"] = old["id"]
+        return record
+
+    @staticmethod
+    def _validate(
+        data: dict[str, dict[int, Record]], spec: ResourceSpec, record: Record, where: str
+    ) -> None:
+        for field in spec.required:
+            value = record.get(field)
+            if value is None or value == "":
+                raise InputError(f"{where}: '{field}' is required")
+        for field, target in _REFERENCES.get(spec.name, {}).items():
+            value = record.get(field)
+            if value is not None and (not _is_int(value) or value not in data[target]):
+                raise InputError(
+                    f"{where}: {field} {value!r} does not exist "
+                    f"(GET /api/{target} lists the existing ones)"
+                )
+
+    def _touch_ticket(self, data: dict[str, dict[int, Record]], action: Record) -> None:
+        ticket = data["Tickets"][action["ticket_id"]]
+        ticket["last_action_date"] = action.get("datetime") or self.now_iso()
+        ticket["action_count"] = sum(
+            1 for a in data["Actions"].values() if a.get("ticket_id") == ticket["id"]
+        )
+
+    # --- tokens --------------------------------------------------------------------------
+
+    def issue_token(self) -> str:
+        """A new bearer token valid for ``TOKEN_LIFETIME`` seconds of the clock."""
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = self._clock() + TOKEN_LIFETIME
+        return token
+
+    def token_state(self, token: str) -> str:
+        """One of: valid, expired, unknown."""
+        with self._lock:
+            expiry = self._tokens.get(token)
+        if expiry is None:
+            return "unknown"
+        return "valid" if self._clock() < expiry else "expired"
+
+    def now_iso(self) -> str:
+        return datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def _spec(self, resource: str) -> ResourceSpec:
+        spec = find_resource(resource)
+        if spec is None:
+            known = ", ".join(s.name for s in RESOURCES.values())
+            raise KeyError(f"unknown sandbox resource {resource!r}; known: {known}")
+        return spec
+
+    def _persist(self) -> None:
+        if self._data_file is None:
+            return
+        payload = {
+            "version": _FORMAT_VERSION,
+            "resources": {
+                name: [table[key] for key in sorted(table)] for name, table in self._data.items()
+            },
+        }
+        target = self._data_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, indent=1)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _load(self, path: Path) -> None:
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WorkspaceReadError(
+                f"cannot read sandbox data ({exc}); fix or delete the file to start from seed",
+                file=str(path),
+            ) from exc
+        resources = payload.get("resources") if isinstance(payload, dict) else None
+        if not isinstance(resources, dict):
+            raise WorkspaceReadError(
+                "not a sandbox data file (no 'resources' object); delete it to start from seed",
+                file=str(path),
+            )
+        for name, rows in resources.items():
+            spec = find_resource(name)
+            if spec is None or not isinstance(rows, list):
+                continue
+            self._data[spec.name] = {
+                row["id"]: row for row in rows if isinstance(row, dict) and _is_int(row.get("id"))
+            }
+
+
+def _merge_customfields(old: list[Any], new: Any) -> list[Any]:
+    """Halo merges custom fields by id: sent ids change, others stay."""
+    if not isinstance(new, list):
+        raise InputError("Tickets: customfields must be an array of {id, name, value}")
+    merged = [dict(cf) for cf in old if isinstance(cf, dict)]
+    by_id = {cf.get("id"): cf for cf in merged}
+    for cf in new:
+        if not isinstance(cf, dict) or "id" not in cf:
+            raise InputError("Tickets: every customfields entry needs an 'id'")
+        if cf["id"] in by_id:
+            by_id[cf["id"]].update(cf)
+        else:
+            merged.append(dict(cf))
+            by_id[cf["id"]] = merged[-1]
+    return merged
+
+
+def _table_rows(rows: Any) -> list[Record]:
+    """``_add_rows`` replaces every row (as in Halo: rows not sent are gone)."""
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputError("CustomTable: _add_rows must be an array of objects")
+    return [{**row, "id": n} for n, row in enumerate(rows, start=1)]
