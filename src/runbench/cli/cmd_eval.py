@@ -1,0 +1,69 @@
+"""`runbench eval EXPR [--data FILE|-]`: try an output path on a saved response body.
+
+Lets people get a path right (and see why it misses) without calling the API again. The
+document plays `response`; `status` and `headers` exist only on a live response.
+Exit codes: 0 printed a value, 1 the path found nothing, 2 bad path or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
+from runbench.core.paths import OUTPUT_ROOTS, compile_path, render
+
+DESCRIPTION = (
+    "Evaluate an output-variable path (Halo grammar: response^choices[0]^text!) against a "
+    "JSON document, which plays the response body. Prints the value as JSON, or the raw "
+    "string when the path ends in '!'. Exit 0: value printed; 1: no match; 2: bad path/input."
+)
+
+
+def add_parser(subparsers: Any, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(name, help=help_text, description=DESCRIPTION)
+    parser.add_argument("expr", metavar="EXPR", help="path, e.g. 'response^items[id=7]^name!'")
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        default="-",
+        help="JSON document to evaluate against ('-' or omitted: standard input)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        path = compile_path(args.expr, roots=OUTPUT_ROOTS)
+    except PathSyntaxError as exc:
+        print(f"runbench eval: {exc}", file=sys.stderr)
+        return 2
+    if path.root != "response":
+        raise UsageError(
+            f"'{path.root}' is only available on a live response (use `runbench test`); "
+            "here the document is 'response'"
+        )
+    document = _load(args.data)
+    try:
+        value = path.evaluate({"response": document})
+    except NoMatchError as exc:
+        print(f"runbench eval: no match: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(render(value, path.raw) + "\n")
+    return 0
+
+
+def _load(source: str) -> Any:
+    label = "<stdin>" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
