@@ -14,7 +14,15 @@ from collections.abc import Iterable, Iterator
 from runbench.core.errors import ExpressionError, suggest
 from runbench.core.halo import find_action
 from runbench.core.model import (
-    EDGE_KEYS, OPERATORS, UNARY_OPERATORS, Integration, KeyPath, Method, Runbook, Step, Workspace,
+    EDGE_KEYS,
+    OPERATORS,
+    UNARY_OPERATORS,
+    Integration,
+    KeyPath,
+    Method,
+    Runbook,
+    Step,
+    Workspace,
 )
 from runbench.core.paths import compile_path
 from runbench.core.problems import Problem, dotted
@@ -94,7 +102,7 @@ class Checker:
     def check_runbook(self, runbook: Runbook) -> None:
         keys: KeyPath = ("runbooks", runbook.id)
         if not runbook.steps:
-            self.report(keys, "has no steps: add [runbooks.%s.steps.NAME] tables" % runbook.id)
+            self.report(keys, f"has no steps: add [runbooks.{runbook.id}.steps.NAME] tables")
             return
         if not runbook.start:
             self.report(keys, "missing start: set start = \"STEP\" to the first step")
