@@ -1,4 +1,7 @@
-from runbench.cli.main import main
+"""`python -m runbench` runs the CLI."""
+
 import sys
+
+from runbench.cli.main import main
 
 sys.exit(main())
