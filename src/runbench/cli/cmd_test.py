@@ -1,0 +1,177 @@
+"""`runbench test WORKSPACE INTEGRATION.METHOD`: send one method and show everything.
+
+Like Halo's "Test" button, but in the terminal and scriptable: the request as sent, the
+response, and what every output variable became (or why it did not match). Input values
+come from the method's ``test_values``, overridden by ``--var NAME=VALUE`` (a value that
+parses as JSON is typed: ``--var id=42`` is a number, ``--var name=Acme`` a string);
+``--var`` also overrides workspace variables. Everything printed passes the run's
+redactor, so credentials never reach the terminal or a log. Exit 0 on a 2xx response,
+1 otherwise, 2 when the workspace or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+from runbench.core.errors import UsageError, suggest
+from runbench.core.http import Exchange, Executor
+from runbench.core.model import Method, Workspace
+from runbench.core.secrets import Redactor, Secrets
+from runbench.core.store import load_workspace
+
+MAX_SHOWN = 20_000
+"""Characters of a body shown in the human output (``--json`` shows all)."""
+
+
+def add_parser(subparsers: Any, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
+    parser.add_argument("workspace", help="the workspace TOML file")
+    parser.add_argument("method", metavar="INTEGRATION.METHOD", help="the method to run")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable (JSON values are typed); repeat for more",
+    )
+    parser.add_argument("--json", action="store_true", help="print the exchange as one JSON object")
+
+
+def parse_vars(items: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for item in items:
+        name, eq, text = item.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE (e.g. --var ticket_id=42)")
+        try:
+            values[name.strip()] = json.loads(text)
+        except ValueError:
+            values[name.strip()] = text
+    return values
+
+
+def find_method(workspace: Workspace, ref: str) -> Method:
+    found = workspace.method(ref)
+    if found is not None:
+        return found
+    known = [m.ref for i in workspace.integrations.values() for m in i.methods.values()]
+    close = suggest(ref, known)
+    hint = (
+        f"did you mean {', '.join(repr(c) for c in close)}?"
+        if close
+        else (f"known: {', '.join(known)}" if known else "the workspace has no methods")
+    )
+    if "." not in ref:
+        raise UsageError(f"expected INTEGRATION.METHOD, got {ref!r} ({hint})")
+    raise UsageError(f"no method {ref!r} in {workspace.path} ({hint})")
+
+
+async def _exchange(
+    workspace: Workspace, method: Method, variables: dict[str, Any]
+) -> tuple[Exchange, Redactor]:
+    secrets = Secrets(workspace.path, os.environ)
+    async with Executor(workspace, secrets=secrets) as executor:
+        result = await executor.call(method, variables)
+        return result, executor.redactor
+
+
+def run(args: argparse.Namespace) -> int:
+    workspace = load_workspace(args.workspace)
+    method = find_method(workspace, args.method)
+    variables = {**method.test_values, **parse_vars(args.var)}
+    result, redactor = asyncio.run(_exchange(workspace, method, variables))
+    if args.json:
+        print(redactor.text(json.dumps(result.to_dict(), ensure_ascii=False)))
+    else:
+        Printer(redactor, sys.stdout.isatty()).exchange(method, result)
+    return 0 if result.ok else 1
+
+
+class Printer:
+    """Human output of one exchange; every line goes through the redactor."""
+
+    def __init__(self, redactor: Redactor, color: bool) -> None:
+        self.redactor = redactor
+        self.color = color
+
+    def line(self, text: str = "", *, err: bool = False) -> None:
+        print(self.redactor.text(text), file=sys.stderr if err else sys.stdout)
+
+    def exchange(self, method: Method, result: Exchange) -> None:
+        request, response = result.request, result.response
+        if request is not None:
+            self.line(f"> {request.method} {request.url}")
+            for name, value in request.headers:
+                self.line(f"> {name}: {value}")
+            self.body(request.body)
+            self.line()
+        if response is not None:
+            self.line(
+                f"< HTTP {response.status} {response.reason}  "
+                f"({response.elapsed_ms:.0f} ms, {response.size} bytes)"
+            )
+            for name, value in response.headers:
+                self.line(f"< {name}: {value}")
+            self.body(response.body)
+            self.line()
+        self.outputs(method, result)
+        if result.error is not None:
+            self.line(f"runbench test: {result.error_kind}: {result.error}", err=True)
+        elif response is not None and not result.ok:
+            self.line(f"runbench test: HTTP {response.status} is not a success (200-299)", err=True)
+
+    def body(self, text: str) -> None:
+        if not text:
+            return
+        self.line()
+        shown, is_json = pretty(text)
+        if len(shown) > MAX_SHOWN:
+            shown = (
+                shown[:MAX_SHOWN] + f"\n… ({len(shown) - MAX_SHOWN} more characters; use --json)"
+            )
+        if self.color and is_json:
+            shown = highlight(shown)
+        self.line(shown.rstrip("\n"))
+
+    def outputs(self, method: Method, result: Exchange) -> None:
+        if not method.outputs:
+            return
+        self.line("Outputs:")
+        width = max(len(o.name) for o in method.outputs)
+        for output in method.outputs:
+            name = output.name.ljust(width)
+            if output.name in result.outputs:
+                value = self.redactor.value(result.outputs[output.name])
+                self.line(f"  {name} = {json.dumps(value, ensure_ascii=False)}")
+            elif output.name in result.output_errors:
+                self.line(f"  {name}   no value: {result.output_errors[output.name]}")
+            else:
+                self.line(f"  {name}   not evaluated: {_why_not(result)}")
+
+
+def _why_not(result: Exchange) -> str:
+    if result.error is not None:
+        return "the request failed"
+    return f"status {result.status} is not 2xx"
+
+
+def pretty(text: str) -> tuple[str, bool]:
+    """JSON bodies indented (and flagged as JSON); anything else as it came."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text, False
+    return json.dumps(data, indent=2, ensure_ascii=False), True
+
+
+def highlight(text: str) -> str:
+    from pygments import highlight as colorize
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers import JsonLexer
+
+    return str(colorize(text, JsonLexer(), TerminalFormatter()))

@@ -1,0 +1,134 @@
+"""What one HTTP call leaves behind: the request as sent, the response, the outputs.
+
+These records are what the journal stores, the workbench shows and `runbench test --json`
+prints, so they are built already redacted: the executor passes every header, URL, body
+and error message through the run's Redactor before a record exists. Output values are
+the exception: later steps need the real values, so ``Exchange.outputs`` is raw and
+``Exchange.to_dict()`` uses the redacted copy the executor made alongside.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbench.core.errors import HttpError
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """The request as sent (redacted)."""
+
+    method: str
+    url: str
+    headers: Headers
+    body: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "url": self.url,
+            "headers": headers_dict(self.headers),
+            "body": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """The response as received (redacted); ``size`` is the body size in bytes."""
+
+    status: int
+    reason: str
+    headers: Headers
+    body: str
+    size: int
+    elapsed_ms: float
+
+    def json(self) -> Any:
+        """The body parsed as JSON; HttpError("invalid_json") when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise HttpError(
+                "invalid_json",
+                f"response body is not JSON ({exc}); it starts with {excerpt(self.body)}",
+            ) from None
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "headers": headers_dict(self.headers),
+            "body": self.body,
+            "size": self.size,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One method call: request, response, outputs, and the error if it failed.
+
+    ``error_kind`` is one of: timeout, connect, dns, tls, too_large, invalid_json,
+    redirects, protocol, render, auth (None when the call completed; a non-2xx status is
+    not an error, only not ``ok``)."""
+
+    request: RequestRecord | None
+    response: ResponseRecord | None
+    outputs: Mapping[str, Any]
+    output_errors: Mapping[str, str]
+    error: str | None
+    error_kind: str | None
+    elapsed_ms: float
+    attempts: int = 1
+    shown_outputs: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.error is None and self.response is not None and 200 <= self.response.status < 300
+        )
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able and redacted: request, response, outputs, output_errors, error,
+        error_kind, elapsed_ms, attempts."""
+        outputs = self.outputs if self.shown_outputs is None else self.shown_outputs
+        return {
+            "request": self.request.to_dict() if self.request else None,
+            "response": self.response.to_dict() if self.response else None,
+            "outputs": dict(outputs),
+            "output_errors": dict(self.output_errors),
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "attempts": self.attempts,
+        }
+
+
+def headers_dict(headers: Headers) -> dict[str, str]:
+    """Header pairs as a dict; repeated names are joined with ", " (as HTTP allows)."""
+    result: dict[str, str] = {}
+    for name, value in headers:
+        result[name] = f"{result[name]}, {value}" if name in result else value
+    return result
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    """A short, single-line quote of ``text`` for error messages."""
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+__all__ = ["Exchange", "Headers", "RequestRecord", "ResponseRecord", "excerpt", "headers_dict"]
