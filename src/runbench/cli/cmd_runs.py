@@ -1,0 +1,136 @@
+"""`runbench runs WORKSPACE [RUN_ID]`: past runs from the journal, or one run in full.
+
+Without a run id: the history, newest first (id, runbook, status, started, duration,
+trigger), so "running" and "failed" never look alike. With one (a unique prefix is
+enough): its steps with edges and errors, the variables it ended with, and every HTTP
+exchange (already redacted when it was recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+from runbench.cli.cmd_run import load_checked, open_journal, redacting
+from runbench.core.engine.journal import Journal, RunRow
+from runbench.core.secrets import Secrets
+
+
+def add_parser(subparsers: Any, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
+    parser.add_argument("workspace", help="the workspace TOML file")
+    parser.add_argument("run_id", nargs="?", help="show this run (a unique prefix is enough)")
+    parser.add_argument("--limit", type=int, default=50, help="how many runs to list")
+    parser.add_argument("--state-dir", metavar="DIR", help="where the run journal lives")
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def when(stamp: float | None) -> str:
+    if stamp is None:
+        return "-"
+    return datetime.fromtimestamp(stamp).astimezone().isoformat(timespec="seconds")
+
+
+def took(row: RunRow) -> str:
+    return "-" if row.duration is None else f"{row.duration:.2f}s"
+
+
+def summary(row: RunRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "runbook": row.runbook, "status": row.status, "trigger": row.trigger,
+        "created": row.created, "started": row.started, "finished": row.finished,
+        "duration": row.duration, "current_step": row.current_step, "error": row.error,
+        "message": row.message, "parent_id": row.parent_id,
+    }
+
+
+def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
+    steps = journal.steps(row.id)
+    variables: dict[str, Any] = {}
+    if steps:
+        variables = {**steps[-1].variables_before, **steps[-1].outputs}
+    return {
+        "run": {**summary(row), "inputs": row.inputs, "context": row.context},
+        "steps": [
+            {"seq": s.seq, "step": s.step, "kind": s.kind, "edge": s.edge, "target": s.target,
+             "duration_ms": s.duration_ms, "outputs": s.outputs, "error": s.error,
+             "finished": s.finished}
+            for s in steps
+        ],
+        "variables": variables,
+        "exchanges": [
+            {"step_seq": x.step_seq, "step": x.step, "attempt": x.attempt, "request": x.request,
+             "response": x.response, "error": x.error, "elapsed_ms": x.elapsed_ms}
+            for x in journal.exchanges(row.id)
+        ],
+        "children": [child.id for child in journal.children(row.id)],
+    }
+
+
+def print_list(rows: list[RunRow]) -> None:
+    if not rows:
+        print("no runs yet", file=sys.stderr)
+        return
+    print(f"{'ID':<32}  {'RUNBOOK':<20} {'STATUS':<11} {'STARTED':<25} {'DURATION':>9}  TRIGGER")
+    for row in rows:
+        print(f"{row.id:<32}  {row.runbook:<20} {row.status:<11} {when(row.started):<25} "
+              f"{took(row):>9}  {row.trigger}")
+
+
+def print_detail(data: dict[str, Any]) -> None:
+    run = data["run"]
+    print(f"run {run['id']}  {run['runbook']}  {run['status']}  ({run['trigger']})")
+    print(f"  started {when(run['started'])}, finished {when(run['finished'])}")
+    if run["status"] in ("interrupted", "running", "paused"):
+        print(f"  at step: {run['current_step']}")
+    for key in ("message", "error"):
+        if run[key]:
+            print(f"  {key}: {run[key]}")
+    print("steps:")
+    for step in data["steps"]:
+        edge = step["edge"] or ("end" if step["finished"] else "(did not finish)")
+        target = f" -> {step['target']}" if step["target"] else ""
+        ms = f"{step['duration_ms']:.1f} ms" if step["duration_ms"] is not None else "-"
+        print(f"  {step['seq']:>3} {step['step']:<20} {step['kind']:<9} {edge}{target}  {ms}")
+        for name, value in step["outputs"].items():
+            print(f"        {name} = {json.dumps(value, default=str)}")
+        if step["error"]:
+            print(f"        error: {step['error']}")
+    print("variables:")
+    for name, value in data["variables"].items():
+        print(f"  {name} = {json.dumps(value, default=str)}")
+    print("exchanges:")
+    for x in data["exchanges"]:
+        request = x["request"] or {}
+        response = x["response"] or {}
+        outcome = response.get("status") if response else (x["error"] or "no response")
+        print(f"  [{x['step']} #{x['attempt']}] {request.get('method', '?')} "
+              f"{request.get('url', '(not sent)')} -> {outcome}  {x['elapsed_ms'] or 0:.1f} ms")
+    for child in data["children"]:
+        print(f"child run: {child}")
+
+
+def run(args: argparse.Namespace) -> int:
+    workspace = load_checked(args.workspace)
+    redact = redacting(Secrets(workspace.path, os.environ), workspace)
+    journal = open_journal(workspace, args.state_dir)
+    try:
+        if args.run_id is None:
+            rows = journal.runs(args.limit)
+            if args.json:
+                print(json.dumps([summary(row) for row in rows], indent=2, default=str))
+            else:
+                print_list(rows)
+            return 0
+        data = redact(detail(journal, journal.find_run(args.run_id)))
+        if args.json:
+            print(json.dumps(data, indent=2, default=str))
+        else:
+            print_detail(data)
+        return 0
+    finally:
+        journal.close()

@@ -1,0 +1,57 @@
+"""The record of a finished run, as the CLI prints it and the tests check it.
+
+Kept apart from the engine so the journal, the CLI and the TUI can build and read
+records without importing the machinery that runs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step: str
+    kind: str
+    edge: str | None
+    duration_ms: float
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    target: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step, "kind": self.kind, "edge": self.edge,
+            "duration_ms": round(self.duration_ms, 3), "outputs": dict(self.outputs),
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    runbook: str
+    status: str  # "success" | "failure"
+    error: str | None
+    message: str
+    steps: list[StepRecord]
+    variables: Mapping[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    def to_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """The JSON record (``runbench run --json``); ``redact`` blanks secret values."""
+        data: dict[str, Any] = {
+            "run_id": self.run_id, "runbook": self.runbook, "status": self.status,
+            "error": self.error, "message": self.message,
+            "steps": [record.to_dict() for record in self.steps],
+            "variables": dict(self.variables),
+        }
+        return redact(data) if redact is not None else data
+
+
+__all__ = ["RunResult", "StepRecord"]

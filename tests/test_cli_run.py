@@ -1,0 +1,170 @@
+"""`runbench run`, `runs` and `resume` against the sandbox on a real local port."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runbench.cli.main import main
+from runbench.sandbox.server import RunningSandbox, start_in_thread
+
+DEMO = Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_in_thread() as running:
+        yield running
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    target = tmp_path / "demo.toml"
+    shutil.copy(DEMO, target)
+    return target
+
+
+def cli(*args: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = None) -> int:
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(list(args))
+
+
+def test_run_json_record_and_progress(sandbox: RunningSandbox, demo: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
+               "--var", "customer_name=Initech", "--json")
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    record = json.loads(out)
+    assert set(record) == {"run_id", "runbook", "status", "error", "message", "steps", "variables"}
+    assert record["status"] == "success" and record["runbook"] == "create_customer"
+    assert record["message"].startswith("Created customer Initech with id ")
+    assert [s["step"] for s in record["steps"]] == ["create", "done"]
+    assert set(record["steps"][0]) == {"step", "kind", "edge", "duration_ms", "outputs", "error"}
+    assert record["variables"]["customer_name"] == "Initech"  # --var on an input sets it
+    assert "create" in err and "on_success -> done" in err and "succeeded" in err
+    assert (demo.parent / ".runbench" / "runs.db").exists()
+    assert "sandbox-secret" not in out
+
+
+def test_run_with_ticket_and_action_context(sandbox: RunningSandbox, demo: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    action = tmp_path / "action.json"
+    action.write_text(json.dumps({"action": {"id": 5, "note": "How do I reset my password?"}}))
+    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
+               "--ticket", "1", "--action-json", str(action), "--json")
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["variables"]["ticket"]["id"] == 1
+    assert record["message"].startswith("Answered ticket 1 (action ")
+    ticket = tmp_path / "ticket.json"
+    ticket.write_text(json.dumps({"id": 1, "summary": "from a webhook"}))
+    assert cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
+               "--ticket-json", str(ticket), "--action-json", str(action)) == 0
+
+
+def test_failure_end_exits_1(sandbox: RunningSandbox, demo: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}/nothing",
+               "--ticket-json", "/dev/null")
+    _, err = capsys.readouterr()
+    assert code == 2 and "--ticket-json /dev/null" in err  # not JSON: usage error
+    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}/nothing",
+               "--json")
+    out, err = capsys.readouterr()
+    assert code == 1
+    record = json.loads(out)
+    assert record["status"] == "failure" and record["steps"][0]["edge"] == "on_failure"
+    assert "FAILED" in err
+
+
+def test_usage_and_workspace_errors_exit_2(demo: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("run", str(demo), "nope") == 2
+    assert "no runbook 'nope'" in capsys.readouterr().err
+    assert cli("run", str(demo), "onboard_users", "--input", "site=3") == 2
+    assert "has no input 'site'" in capsys.readouterr().err
+    assert cli("run", str(demo), "onboard_users", "--var", "broken") == 2
+    broken = tmp_path / "broken.toml"
+    broken.write_text(DEMO.read_text().replace('method = "openai.completions"',
+                                               'method = "openai.nothing"'))
+    assert cli("run", str(broken), "ask_chatgpt") == 2
+    err = capsys.readouterr().err
+    line = next(n for n, text in enumerate(broken.read_text().splitlines(), 1)
+                if "openai.nothing" in text)
+    assert f"{broken}:{line}: error:" in err
+    required = tmp_path / "required.toml"
+    required.write_text('[runbooks.r]\nstart = "e"\n[runbooks.r.inputs]\nn = "int"\n'
+                        '[runbooks.r.steps.e]\nkind = "end"\n')
+    assert cli("run", str(required), "r") == 2
+    assert "missing required input(s): n" in capsys.readouterr().err
+    assert cli("run", str(required), "r", "--input", "n=3") == 0
+
+
+def test_step_prompt_over_stdin(sandbox: RunningSandbox, demo: Path,
+                                monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    script = "s\np customer_name\nset customer_name=\"Changed Co\"\nbogus\nc\n"
+    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
+               "--step", "--json", stdin=script, monkeypatch=monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "paused before 'create' (step)" in err
+    assert "paused before 'done' (step)" in err
+    assert 'customer_name = "Acme Widgets"' in err
+    assert "unknown command 'bogus'" in err
+    record = json.loads(out)
+    assert record["message"].startswith("Created customer Changed Co with id")
+
+
+def test_break_and_quit(sandbox: RunningSandbox, demo: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli("run", str(demo), "onboard_users", "--var", f"sandbox={sandbox.url}",
+               "--break", "create_user", "--json", stdin="q\n", monkeypatch=monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "paused before 'create_user' (breakpoint)" in err
+    assert json.loads(out)["error"] == "stopped by user at step 'create_user'"
+    assert cli("run", str(demo), "onboard_users", "--break", "nowhere") == 2
+
+
+def test_runs_lists_and_shows_one(sandbox: RunningSandbox, demo: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    assert cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
+               "--state-dir", str(state), "--json") == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    assert cli("runs", str(demo), "--state-dir", str(state)) == 0
+    listing = capsys.readouterr().out
+    assert run_id in listing and "create_customer" in listing and "success" in listing
+    assert cli("runs", str(demo), run_id[:14], "--state-dir", str(state), "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["run"]["id"] == run_id
+    assert [s["step"] for s in shown["steps"]] == ["create", "done"]
+    assert shown["variables"]["CustomerId"] == shown["steps"][0]["outputs"]["CustomerId"]
+    [exchange] = shown["exchanges"]
+    assert exchange["request"]["url"].endswith("/api/Client")
+    assert exchange["response"]["status"] in (200, 201)
+    assert "sandbox-secret" not in json.dumps(shown, ensure_ascii=False)
+    assert cli("runs", str(demo), run_id, "--state-dir", str(state)) == 0
+    text = capsys.readouterr().out
+    assert "exchanges:" in text and "POST" in text
+    assert cli("resume", str(demo), run_id, "--state-dir", str(state)) == 2
+    assert "not interrupted" in capsys.readouterr().err
+    assert cli("runs", str(demo), "ffffffff", "--state-dir", str(state)) == 1
+
+
+def test_missing_ticket_is_a_clear_failure(sandbox: RunningSandbox, demo: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
+               "--ticket", "987654")
+    assert code == 1
+    assert "could not load ticket 987654" in capsys.readouterr().err
