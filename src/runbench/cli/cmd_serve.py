@@ -1,0 +1,107 @@
+"""`runbench serve WORKSPACE`: public endpoints for runbooks with ``public = true``.
+
+Each public runbook answers ``POST /runbooks/<id>`` with ``202 {"run_id": ...}`` once the
+run is safely in the journal; worker tasks in this process execute it. The workspace is
+checked first (a runbook with errors would only fail later, in a worker, unseen), and the
+endpoint secrets are resolved at start, so a missing one stops the server now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Any
+
+from runbench.core.errors import UsageError
+from runbench.core.model import Endpoint, Workspace
+
+
+def add_parser(subparsers: Any, name: str, help_text: str) -> None:
+    parser = subparsers.add_parser(
+        name, help=help_text,
+        description="Serve POST /runbooks/<id> for every runbook with public = true (webhooks). "
+                    "Runs are queued in the journal before the answer and executed by workers.",
+    )
+    parser.add_argument("workspace", help="the workspace TOML file")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8780, help="port (0 = any free port)")
+    parser.add_argument("--state-dir", metavar="DIR",
+                        help="where runs.db lives (default: .runbench/ beside the workspace)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="runs executed at once (0: only queue them)")
+    parser.add_argument("--queue-size", type=int, default=1000,
+                        help="queued runs before new deliveries get 503")
+    parser.add_argument("--durable", action="store_true",
+                        help="fsync every journal commit (survives power loss; slower)")
+
+
+def describe_auth(endpoint: Endpoint) -> str:
+    """The auth mode of an endpoint for the start banner (never a secret)."""
+    if endpoint.auth == "basic":
+        return "basic (username + password)"
+    if endpoint.auth == "signature":
+        parts = [f"signature {endpoint.algorithm}/{endpoint.encoding} in {endpoint.header}"]
+        if endpoint.prefix:
+            parts.append(f"prefix {endpoint.prefix!r}")
+        if endpoint.timestamp_header:
+            parts.append(f"timestamp {endpoint.timestamp_header} ±{endpoint.tolerance:g}s")
+        if len(endpoint.secrets) > 1:
+            parts.append(f"{len(endpoint.secrets)} secrets")
+        return ", ".join(parts)
+    return "none (anyone with the URL)"
+
+
+def banner(url: str, workspace: Workspace, args: argparse.Namespace, journal: str) -> str:
+    lines = [f"runbench serve: {workspace.name or workspace.path}"]
+    for runbook in workspace.runbooks.values():
+        if runbook.public:
+            halo = "  [Halo webhook]" if runbook.endpoint.halo_webhook else ""
+            lines.append(f"  POST {url}/runbooks/{runbook.id}  auth: "
+                         f"{describe_auth(runbook.endpoint)}{halo}")
+    lines += [f"  GET  {url}/healthz",
+              f"  journal: {journal}  workers: {args.workers}  queue size: {args.queue_size}",
+              "Press Ctrl+C to stop."]
+    return "\n".join(lines)
+
+
+def load_checked(path: str) -> Workspace:
+    """The workspace, refusing one with errors (they are printed) or without public runbooks."""
+    from runbench.core.store import read_workspace
+    from runbench.core.validate import check_workspace
+
+    workspace, problems = read_workspace(path)
+    errors = [p for p in problems + check_workspace(workspace) if p.is_error]
+    for problem in errors:
+        print(problem, file=sys.stderr)
+    if errors:
+        raise UsageError(f"{len(errors)} error(s) in {path}; fix them (runbench check) first")
+    if not any(rb.public for rb in workspace.runbooks.values()):
+        raise UsageError(f"no runbook in {path} has public = true; nothing to serve")
+    return workspace
+
+
+def log_line(text: str) -> None:
+    print(f"{datetime.now().strftime('%H:%M:%S')} {text}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.workers < 0 or args.queue_size < 1:
+        raise UsageError("--workers must be >= 0 and --queue-size >= 1")
+    from runbench.core.engine import Journal
+    from runbench.sandbox.server import url_of
+    from runbench.serve import build_app
+    from runbench.serve.server import bind_socket, make_server
+
+    workspace = load_checked(args.workspace)
+    journal = Journal.for_workspace(workspace.path, args.state_dir, durable=args.durable)
+    app = build_app(workspace, journal=journal, workers=args.workers,
+                    queue_size=args.queue_size, log=log_line)
+    sock = bind_socket(args.host, args.port)
+    print(banner(url_of(sock), workspace, args, str(journal.path)), flush=True)
+    try:
+        make_server(app).run(sockets=[sock])
+    finally:
+        sock.close()
+        journal.close()
+    return 0
