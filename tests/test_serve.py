@@ -418,6 +418,19 @@ def test_full_queue_is_503_with_retry_after(tmp_path: Path) -> None:
         served.close()
 
 
+def test_repeated_delivery_gets_its_run_even_when_the_queue_is_full(tmp_path: Path) -> None:
+    served = Served(tmp_path, workers=0, queue_size=1)
+    try:
+        first = served.post("open", {"n": 1}, X_Delivery_Id="d-1")
+        assert first.status_code == 202
+        assert served.post("open", {"n": 2}, X_Delivery_Id="d-2").status_code == 503
+        again = served.post("open", {"n": 1}, X_Delivery_Id="d-1")
+        assert again.status_code == 202
+        assert again.json()["run_id"] == first.json()["run_id"]
+    finally:
+        served.close()
+
+
 # -- the command ---------------------------------------------------------------------------
 def test_cli_refuses_a_workspace_without_public_runbooks(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:

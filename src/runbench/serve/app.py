@@ -113,11 +113,15 @@ class Endpoints:
         submission = gate.admit(body, request.headers.get("content-type"))
         if isinstance(submission, Refusal):
             return submission
+        delivery_id = gate.delivery_id(request.headers)
+        seen = self.journal.find_delivery(delivery_id) if delivery_id else None
+        if seen is not None:
+            return seen
         if self.pool.backlog >= self.queue_size:
             return Refusal(503, "the queue is full; retry later")
         run_id, created = self.journal.enqueue(
             gate.runbook.id, submission.inputs, submission.context, trigger="serve",
-            delivery_id=gate.delivery_id(request.headers),
+            delivery_id=delivery_id,
         )
         if created:
             self.pool.notify()

@@ -345,10 +345,9 @@ class Journal:
         trigger: str = "serve", delivery_id: str | None = None,
     ) -> tuple[str, bool]:
         """A queued run; with a delivery_id seen before, that run's id and created=False."""
-        if delivery_id:
-            rows = self._read("SELECT id FROM runs WHERE delivery_id=?", (delivery_id,))
-            if rows:
-                return str(rows[0][0]), False
+        seen = self.find_delivery(delivery_id) if delivery_id else None
+        if seen is not None:
+            return seen, False
         try:
             run_id = self.create_run(runbook, trigger=trigger, inputs=inputs, context=context,
                                      status="queued", delivery_id=delivery_id or None)
@@ -356,6 +355,11 @@ class Journal:
             rows = self._read("SELECT id FROM runs WHERE delivery_id=?", (delivery_id,))
             return str(rows[0][0]), False
         return run_id, True
+
+    def find_delivery(self, delivery_id: str) -> str | None:
+        """The id of the run a delivery id started, if it was seen before."""
+        rows = self._read("SELECT id FROM runs WHERE delivery_id=?", (delivery_id,))
+        return str(rows[0][0]) if rows else None
 
     def claim_queued(self, limit: int = 1) -> list[QueuedRun]:
         """Atomically mark up to ``limit`` queued runs as running by this process."""
