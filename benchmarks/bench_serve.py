@@ -34,9 +34,8 @@ from starlette.types import ASGIApp
 
 from runbench.core.engine import Journal
 from runbench.core.store import load_workspace
-from runbench.sandbox.server import url_of
 from runbench.serve import build_app
-from runbench.serve.server import bind_socket, make_server
+from runbench.webserver import bind_socket, make_server, url_of
 
 SECRET = "bench-secret"
 WORKSPACE = '''

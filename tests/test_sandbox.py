@@ -501,7 +501,7 @@ def test_start_in_thread_serves_on_a_real_socket() -> None:
         assert running.app.state.halo.records("Tickets")[-1]["summary"] == "over TCP"
     finally:
         running.stop()
-    assert not running.thread.is_alive()
+    assert not running.running.thread.is_alive()
 
 
 @pytest.fixture

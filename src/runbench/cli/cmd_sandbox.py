@@ -45,15 +45,13 @@ def banner(url: str, args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
 
     from runbench.sandbox.app import create_app
-    from runbench.sandbox.server import bind_socket, url_of
+    from runbench.webserver import bind_socket, make_server, url_of
 
     app = create_app(client_id=args.client_id, client_secret=args.client_secret,
                      api_key=args.api_key, data_file=args.data)
     sock = bind_socket(args.host, args.port)
     print(banner(url_of(sock), args), flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    make_server(app, lifespan="off").run(sockets=[sock])
     return 0

@@ -89,9 +89,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 0 or args.queue_size < 1:
         raise UsageError("--workers must be >= 0 and --queue-size >= 1")
     from runbench.core.engine import Journal
-    from runbench.sandbox.server import url_of
     from runbench.serve import build_app
-    from runbench.serve.server import bind_socket, make_server
+    from runbench.webserver import bind_socket, make_server, url_of
 
     workspace = load_checked(args.workspace)
     journal = Journal.for_workspace(workspace.path, args.state_dir, durable=args.durable)
