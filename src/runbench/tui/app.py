@@ -1,0 +1,410 @@
+"""The runbench workbench: a Textual app over one workspace file.
+
+The app is the only place that holds state: the ``WorkspaceDocument`` (tomlkit, what
+gets saved), the model re-read from it after every edit, session-only variable
+overrides (``--var``, never written to the file), and the last ``Exchange`` per method.
+Widgets get data pushed down (``show(...)``) and send messages up (``FieldEdited``,
+``WorkspaceTree.Selected``, ...); this class applies edits through ``WorkspaceEdits`` and
+runs tests through the same Executor `runbench test` uses, in an exclusive async worker
+so the message pump never waits on the network.
+
+Layout (ids are stable; part 2 plugs into ``#runbook-pane``): ``#tree`` on the left, the
+``#editor`` ContentSwitcher (``#overview``, ``#integration-editor``, ``#method-editor``,
+``#runbook-pane``) and the ``#response`` viewer beside it (wide) or below it (narrow).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal
+from textual.widgets import ContentSwitcher, Footer, Header, Static
+
+from runbench.core.errors import ConcurrentEditError, RunbenchError, WorkspaceError
+from runbench.core.http import Exchange
+from runbench.core.model import Method, Workspace
+from runbench.core.problems import Problem
+from runbench.core.store import WorkspaceDocument
+from runbench.core.validate import check_workspace
+from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
+from runbench.tui.dialogs import ChoiceDialog, reload_offer
+from runbench.tui.edits import WorkspaceEdits
+from runbench.tui.expression_checker import ExpressionChecker
+from runbench.tui.help import HelpScreen
+from runbench.tui.integration_editor import IntegrationEditor
+from runbench.tui.kv_table import KeyValueTable
+from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
+from runbench.tui.method_editor import MethodEditor
+from runbench.tui.overview import WorkspaceOverview
+from runbench.tui.response_viewer import ResponseViewer
+from runbench.tui.runbook_pane import RunbookDetails
+from runbench.tui.runner import call_method, response_scope
+from runbench.tui.structure import StructureActions
+from runbench.tui.symbols import ASCII, UNICODE
+from runbench.tui.tree import Selection, WorkspaceTree
+
+
+class RunbenchApp(StructureActions):
+    """The workbench; see the module docstring."""
+
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
+    TITLE = "runbench"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save the workspace (comments kept)"),
+        Binding("ctrl+t", "test_method", "Test", tooltip="Send the selected method with its test values"),
+        Binding("ctrl+e", "check_expression", "Check path",
+                tooltip="Evaluate an output path against the last response"),
+        Binding("ctrl+b", "toggle_tree", "Tree", tooltip="Show or hide the tree"),
+        Binding("ctrl+r", "toggle_response", "Zoom response",
+                tooltip="Maximize the response viewer (again to restore)"),
+        Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
+        Binding("f5", "reload", "Reload", show=False, tooltip="Reload the file from disk"),
+        Binding("ctrl+q", "quit", "Quit", priority=True,
+                tooltip="Quit (asks first when there are unsaved changes)"),
+    ]
+
+    def __init__(
+        self, path: str | Path, *, overrides: Mapping[str, Any] | None = None,
+        ascii_only: bool = False, transport: httpx.AsyncBaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.document = WorkspaceDocument(path)
+        self.edits = WorkspaceEdits(self.document)
+        self.overrides: dict[str, Any] = dict(overrides or {})
+        self.ascii_only = ascii_only
+        self.symbols = ASCII if ascii_only else UNICODE
+        self.transport = transport
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.workspace, self.problems = self._read()
+        self.selection: Selection | None = None
+        self.exchanges: dict[str, Exchange] = {}
+        self._scopes: dict[int, dict[str, Any]] = {}
+        self._tree_shape: tuple[Any, ...] = ()
+
+    # -- layout --------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="rb")
+        with Horizontal(id="main"):
+            yield WorkspaceTree(ascii_only=self.ascii_only, id="tree")
+            with Container(id="work"):
+                with ContentSwitcher(id="editor", initial="overview"):
+                    yield WorkspaceOverview(id="overview")
+                    yield IntegrationEditor(mask=self.symbols.mask, id="integration-editor")
+                    yield MethodEditor(id="method-editor")
+                    with Container(id="runbook-pane"):
+                        yield RunbookDetails(id="runbook-details")
+                yield ResponseViewer(id="response")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.ascii_only:
+            self.screen.add_class("-ascii")
+        self._update_title()
+        tree = self.query_one(WorkspaceTree)
+        first = self._first_method()
+        tree.show(self.workspace, first)
+        self._tree_shape = self._shape()
+        self.show_selection(first or Selection("workspace"))
+        tree.focus()
+
+    def _first_method(self) -> Selection | None:
+        for integration in self.workspace.integrations.values():
+            for method in integration.methods.values():
+                return Selection("method", integration.id, method.id)
+        return None
+
+    # -- model ---------------------------------------------------------------------
+    def _read(self) -> tuple[Workspace, list[Problem]]:
+        workspace, problems = self.document.model()
+        return workspace, problems + check_workspace(workspace)
+
+    def _shape(self) -> tuple[Any, ...]:
+        """What the tree shows; it is rebuilt only when this changes."""
+        ws = self.workspace
+        return (
+            tuple((i.id, tuple((m.id, m.verb) for m in i.methods.values()))
+                  for i in ws.integrations.values()),
+            tuple((r.id, tuple((s.id, s.kind) for s in r.steps.values()))
+                  for r in ws.runbooks.values()),
+        )
+
+    def reread(self, select: Selection | None = None, full: bool = False) -> None:
+        """Re-read the model after an edit and update every pane that depends on it.
+
+        ``full`` reloads the editor's fields too (after structural edits or a reload);
+        otherwise only derived parts update, never what the user is typing in."""
+        try:
+            self.workspace, self.problems = self._read()
+        except WorkspaceError as exc:
+            self.notify(str(exc), title="Edit not applied", severity="error")
+            return
+        self._update_title()
+        shape = self._shape()
+        if shape != self._tree_shape or select is not None:
+            self._tree_shape = shape
+            self.query_one(WorkspaceTree).show(self.workspace, select or self.selection)
+        if select is not None or full:
+            self.show_selection(select or self._current_or_parent())
+        else:
+            self._refresh_derived()
+
+    def _current_or_parent(self) -> Selection:
+        """The current selection if it still exists, else its nearest existing parent."""
+        sel = self.selection or Selection("workspace")
+        ws = self.workspace
+        if sel.kind == "method" and ws.method(f"{sel.integration}.{sel.method}"):
+            return sel
+        if sel.kind in ("method", "integration") and sel.integration in ws.integrations:
+            return Selection("integration", sel.integration)
+        if sel.kind in ("step", "runbook") and sel.runbook in ws.runbooks:
+            return sel if sel.kind == "runbook" or sel.step in ws.runbooks[sel.runbook].steps \
+                else Selection("runbook", runbook=sel.runbook)
+        return Selection("workspace")
+
+    def _update_title(self) -> None:
+        star = " *" if self.document.dirty else ""
+        self.title = f"runbench: {self.document.path.name}{star}"
+        errors = sum(1 for p in self.problems if p.is_error)
+        self.sub_title = f"{errors} errors, {len(self.problems) - errors} warnings"
+
+    @property
+    def known_variables(self) -> set[str]:
+        return set(self.workspace.variables) | set(self.overrides)
+
+    def selected_method(self) -> Method | None:
+        sel = self.selection
+        if sel is None or sel.kind != "method":
+            return None
+        return self.workspace.method(f"{sel.integration}.{sel.method}")
+
+    # -- selection -----------------------------------------------------------------
+    @on(WorkspaceTree.Selected)
+    def _selected(self, event: WorkspaceTree.Selected) -> None:
+        if event.selection != self.selection:
+            self.show_selection(event.selection)
+
+    def show_selection(self, selection: Selection) -> None:
+        """Show the editor for ``selection`` with its fields loaded."""
+        self.selection = selection
+        switcher = self.query_one("#editor", ContentSwitcher)
+        ws = self.workspace
+        method = self.selected_method()
+        if method is not None:
+            switcher.current = "method-editor"
+            exchange = self.exchanges.get(method.ref)
+            self.query_one(MethodEditor).show(method, self.known_variables, exchange)
+            self.query_one(ResponseViewer).show(exchange)
+        elif selection.kind == "integration" and selection.integration in ws.integrations:
+            switcher.current = "integration-editor"
+            self.query_one(IntegrationEditor).show(ws.integrations[selection.integration])
+        elif selection.kind in ("runbook", "step") and selection.runbook in ws.runbooks:
+            switcher.current = "runbook-pane"
+            self.query_one(RunbookDetails).show(ws.runbooks[selection.runbook], selection.step)
+        else:
+            switcher.current = "overview"
+            self.query_one(WorkspaceOverview).show(ws, self.problems, self.overrides)
+
+    def _refresh_derived(self) -> None:
+        sel = self.selection
+        method = self.selected_method()
+        if method is not None:
+            self.query_one(MethodEditor).refresh_derived(
+                method, self.known_variables, self.exchanges.get(method.ref))
+        elif sel is not None and sel.kind == "integration" and sel.integration in self.workspace.integrations:
+            self.query_one(IntegrationEditor).refresh_summary(
+                self.workspace.integrations[sel.integration])
+        elif sel is not None:
+            self.show_selection(self._current_or_parent())
+
+    # -- edits from the editors ------------------------------------------------------
+    def _apply(self, change: Any, *args: Any) -> bool:
+        try:
+            change(*args)
+        except (RunbenchError, KeyError, ValueError, TypeError) as exc:
+            self.notify(str(exc), title="Edit not applied", severity="error")
+            return False
+        return True
+
+    @on(FieldEdited)
+    def _field(self, event: FieldEdited) -> None:
+        change = {"body": self.edits.set_body, "text": self.edits.set_text}.get(event.kind, self.edits.set)
+        if self._apply(change, event.keys, event.value):
+            self.reread()
+
+    @on(EntryEdited)
+    def _entry(self, event: EntryEdited) -> None:
+        if event.value is None:
+            done = self._apply(self.edits.delete_entry, event.keys, event.old_name or event.name)
+        else:
+            done = self._apply(self.edits.set_entry, event.keys, event.name, event.value, event.old_name)
+        if done:
+            self.reread()
+
+    @on(OutputEdited)
+    def _output(self, event: OutputEdited) -> None:
+        if self._apply(self.edits.set_output, event.method_keys, event.name, event.path,
+                       event.kind, event.old_name):
+            self.reread()
+
+    @on(AuthEdited)
+    def _auth(self, event: AuthEdited) -> None:
+        if event.field == "type":
+            done = self._apply(self.edits.set_auth_type, event.integration, event.value)
+        elif event.secret:
+            done = self._apply(self.edits.set_auth_secret, event.integration, event.field, event.value)
+        else:
+            done = self._apply(self.edits.set_auth_field, event.integration, event.field, event.value)
+        if done:
+            self.reread()
+
+    @on(ExpressionChecker.AddOutput)
+    def _add_output(self, event: ExpressionChecker.AddOutput) -> None:
+        method = self.selected_method()
+        if method is None:
+            self.notify("select a method first", severity="warning")
+            return
+        keys = ("integrations", method.integration, "methods", method.id)
+        if self._apply(self.edits.set_output, keys, event.name, event.path):
+            self.reread()
+            self.notify(f"output {event.name} = {event.path} added to {method.ref}")
+
+    # -- testing ---------------------------------------------------------------------
+    def action_test_method(self) -> None:
+        method = self.selected_method()
+        if method is None:
+            self.notify("select a method in the tree to test it", severity="warning")
+            return
+        self.query_one("#response-status", Static).update(f"testing {method.ref}{self.symbols.ellipsis}")
+        self.send_test(method)
+
+    @work(exclusive=True, group="test", description="test method")
+    async def send_test(self, method: Method) -> Exchange:
+        exchange = await call_method(self.workspace, method, overrides=self.overrides,
+                                     environ=self.environ, transport=self.transport)
+        self.exchanges[method.ref] = exchange
+        current = self.selected_method()
+        if current is not None and current.ref == method.ref:
+            self.query_one(ResponseViewer).show(exchange)
+            self.query_one(MethodEditor).show_outputs(current, exchange)
+        return exchange
+
+    def last_exchange(self) -> Exchange | None:
+        method = self.selected_method()
+        if method is not None and method.ref in self.exchanges:
+            return self.exchanges[method.ref]
+        return self.query_one(ResponseViewer).exchange
+
+    def scope_of(self, exchange: Exchange | None) -> dict[str, Any] | None:
+        """The output scope of ``exchange`` (parsed once; called from a thread)."""
+        if exchange is None or exchange.response is None:
+            return None
+        key = id(exchange.response)
+        if key not in self._scopes:
+            self._scopes = {key: response_scope(exchange.response)}
+        return self._scopes[key]
+
+    def action_check_expression(self) -> None:
+        exchange = self.last_exchange()
+        method = self.selected_method()
+        subject = method.ref if method else "no method selected"
+        if exchange is not None and exchange.response is not None:
+            subject += f" {self.symbols.dot} last response {exchange.response.status}"
+        taken = tuple(o.name for o in method.outputs) if method else ()
+        self.push_screen(ExpressionChecker(lambda: self.scope_of(exchange), subject, taken=taken))
+
+    # -- file ------------------------------------------------------------------------
+    def action_save(self) -> None:
+        try:
+            self.document.save()
+        except ConcurrentEditError as exc:
+            self.notify(exc.bare, title="Not saved", severity="error")
+            self.push_screen(reload_offer(exc.bare), self._reload_answer)
+            return
+        except (OSError, WorkspaceError) as exc:
+            self.notify(str(exc), title="Not saved", severity="error")
+            return
+        self._update_title()
+        self.notify(f"saved {self.document.path}")
+
+    def _reload_answer(self, answer: str | None) -> None:
+        if answer == "reload":
+            self._reload()
+
+    def _reload(self) -> None:
+        try:
+            self.document.reload()
+        except WorkspaceError as exc:
+            self.notify(str(exc), title="Cannot reload", severity="error")
+            return
+        self.reread(full=True)
+        self.notify(f"reloaded {self.document.path}")
+
+    def action_reload(self) -> None:
+        if not self.document.dirty:
+            self._reload()
+            return
+        dialog = ChoiceDialog("Reload from disk?", "Your unsaved edits will be lost.",
+                              [("reload", "Reload"), ("keep", "Keep editing")], default="keep")
+        self.push_screen(dialog, self._reload_answer)
+
+    async def action_quit(self) -> None:
+        if not self.document.dirty:
+            self.exit(0)
+            return
+        dialog = ChoiceDialog(
+            "Unsaved changes", f"{self.document.path.name} has unsaved changes.",
+            [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
+            default="cancel", id="quit-dialog")
+        self.push_screen(dialog, self._quit_answer)
+
+    def _quit_answer(self, answer: str | None) -> None:
+        if answer == "discard":
+            self.exit(0)
+        elif answer == "save":
+            self.action_save()
+            if not self.document.dirty:
+                self.exit(0)
+
+    # -- panes -----------------------------------------------------------------------
+    def action_toggle_tree(self) -> None:
+        tree = self.query_one(WorkspaceTree)
+        tree.display = not tree.display
+        if not tree.display and tree.has_focus:
+            self.screen.focus_next()
+
+    def action_toggle_response(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(self.query_one(ResponseViewer), container=False)
+
+    def action_help(self) -> None:
+        sections = [("Workbench", self.BINDINGS), ("Tree", WorkspaceTree.BINDINGS),
+                    ("Tables (query, headers, outputs, test values)", KeyValueTable.BINDINGS),
+                    ("Expression checker", ExpressionChecker.BINDINGS)]
+        self.push_screen(HelpScreen(sections))
+
+    def palette_commands(self) -> list[Command]:
+        """Every action for the command palette, then "go to" entries."""
+        commands: list[Command] = [
+            (b.tooltip or b.description, b.key, partial(self.run_action, b.action))
+            for b in self.BINDINGS if isinstance(b, Binding)
+        ]
+        return commands + self.structure_commands() + go_to_commands(self.workspace, self.go_to)
+
+    def go_to(self, selection: Selection) -> None:
+        tree = self.query_one(WorkspaceTree)
+        tree.display = True
+        tree.select_data(selection, announce=False)
+        self.show_selection(selection)
