@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
-from types import ModuleType
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType, ModuleType
 
 from runbench.core.errors import RunbenchError, UsageError, WorkspaceError
 
-COMMANDS: dict[str, str] = {
+COMMANDS: Mapping[str, str] = MappingProxyType({
     "check": "validate a workspace file",
     "eval": "evaluate an output path against a JSON document",
     "test": "run one integration method and show request, response, outputs",
@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "start the local Halo + OpenAI stand-in",
     "tui": "open the workbench",
     "demo": "start the sandbox and open the workbench on the demo workspace",
-}
+})
 
 
 def _module(name: str) -> ModuleType:

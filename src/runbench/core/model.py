@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -25,7 +26,7 @@ OPERATORS = (
 UNARY_OPERATORS = ("has_value", "no_value")
 
 # Which keys of a step are edges, per kind, with the label the flowchart shows.
-EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = {
+EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
     "method": (("on_success", "success"), ("on_failure", "failure")),
     "halo": (("on_success", "success"), ("on_failure", "failure")),
     "condition": (("on_true", "met"), ("on_false", "not met")),
@@ -34,7 +35,7 @@ EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "next": (("loop", "loop"), ("on_done", "done")),
     "runbook": (),
     "end": (),
-}
+})
 KeyPath = tuple[str, ...]
 
 

@@ -39,7 +39,7 @@ from runbench.core.schema import (
     Reader,
 )
 
-_TOP_KEYS = {"name", "halo", "variables", "integrations", "runbooks", "notes"}
+_TOP_KEYS = frozenset({"name", "halo", "variables", "integrations", "runbooks", "notes"})
 
 
 def parse_workspace(

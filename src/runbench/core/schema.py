@@ -15,23 +15,23 @@ from runbench.core.errors import suggest
 from runbench.core.model import EDGE_KEYS, OUTPUT_TYPES, KeyPath, Output, Secretish, SecretRef
 from runbench.core.problems import Problem, dotted
 
-ALL_EDGE_KEYS = {key for pairs in EDGE_KEYS.values() for key, _ in pairs}
-STEP_KEYS = {
+ALL_EDGE_KEYS = frozenset(key for pairs in EDGE_KEYS.values() for key, _ in pairs)
+STEP_KEYS = frozenset({
     "kind", "title", "method", "action", "body", "args", "outputs", "match", "rules", "seconds",
     "items", "runbook", "result", "message", "timeout", "retry", "position", "notes",
-} | ALL_EDGE_KEYS
-METHOD_KEYS = {
+}) | ALL_EDGE_KEYS
+METHOD_KEYS = frozenset({
     "verb", "path", "query", "headers", "body_type", "body", "auth", "outputs", "title",
     "test_values", "notes",
-}
-INTEGRATION_KEYS = {
+})
+INTEGRATION_KEYS = frozenset({
     "title", "base_url", "auth", "methods", "connect_timeout", "read_timeout", "timeout",
     "max_response_bytes", "follow_redirects", "max_redirects", "verify", "notes",
-}
-RUNBOOK_KEYS = {
+})
+RUNBOOK_KEYS = frozenset({
     "title", "start", "public", "endpoint", "inputs", "steps", "max_concurrent", "max_steps",
     "max_duration", "notes",
-}
+})
 
 
 class Reader:
@@ -53,7 +53,7 @@ class Reader:
         text = f"{dotted(keys)}: {message}" if keys else message
         self.problems.append(Problem(self.file, self.line(keys), severity, text, keys))
 
-    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], keys: KeyPath) -> None:
+    def unknown_keys(self, table: Mapping[str, Any], allowed: frozenset[str], keys: KeyPath) -> None:
         for key in table:
             if key not in allowed:
                 close = suggest(key, allowed)

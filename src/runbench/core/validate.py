@@ -9,7 +9,8 @@ they need ("Next step not found"), unreachable steps, bad output paths, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 
 from runbench.core.errors import ExpressionError, suggest
 from runbench.core.halo import find_action
@@ -29,15 +30,17 @@ from runbench.core.problems import Problem, dotted
 from runbench.core.templates import parse_template
 
 CONTEXT_VARIABLES = ("ticket", "action", "halo_url")
-REQUIRED_EDGES = {
+REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "method": ("on_success",), "halo": ("on_success",), "condition": ("on_true", "on_false"),
     "sleep": ("next",), "foreach": ("on_item",), "next": ("loop", "on_done"),
-}
-OPTIONAL_EDGES = {"method": ("on_failure",), "halo": ("on_failure",), "foreach": ("on_empty",)}
-_AUTH_NEEDS = {
+})
+OPTIONAL_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"method": ("on_failure",), "halo": ("on_failure",), "foreach": ("on_empty",)}
+)
+_AUTH_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "api_key": ("name", "value"), "bearer": ("token",), "basic": ("username", "password"),
     "oauth2": ("token_url", "client_id", "client_secret"),
-}
+})
 
 
 class Checker:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from types import MappingProxyType
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,7 +32,7 @@ from runbench.core.model import Workspace
 from runbench.core.secrets import Secrets
 from runbench.serve.workers import RunExecutor, WorkerPool
 
-NOT_FOUND = {"error": "not found"}
+NOT_FOUND: Mapping[str, str] = MappingProxyType({"error": "not found"})
 RETRY_AFTER = "5"
 LOG_KEY = "runbench.log"
 
@@ -52,7 +53,7 @@ def _refuse(refusal: Refusal) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 404:
-        return JSONResponse(NOT_FOUND, status_code=404)
+        return JSONResponse(dict(NOT_FOUND), status_code=404)
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
     message = "method not allowed" if status == 405 else "error"
     return JSONResponse({"error": message}, status_code=status, headers=headers)
@@ -87,7 +88,7 @@ class Endpoints:
     async def post(self, request: Request) -> Response:
         gate = self.gates.get(request.path_params["runbook_id"])
         if gate is None:
-            return JSONResponse(NOT_FOUND, status_code=404)
+            return JSONResponse(dict(NOT_FOUND), status_code=404)
         outcome = await self._admit(gate, request)
         if isinstance(outcome, Refusal):
             response = _refuse(outcome)

@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from runbench.core.engine.variables import Renderer
@@ -159,7 +160,7 @@ def matches(left: Any, right: Any) -> bool:
         raise ValueError(f"bad regular expression {text(right)!r}: {exc}") from None
 
 
-OPERATIONS: dict[str, Callable[[Any, Any], bool]] = {
+OPERATIONS: Mapping[str, Callable[[Any, Any], bool]] = MappingProxyType({
     "equals": equals,
     "not_equals": lambda a, b: not equals(a, b),
     "contains": contains,
@@ -171,6 +172,6 @@ OPERATIONS: dict[str, Callable[[Any, Any], bool]] = {
     "includes": includes,
     "not_includes": lambda a, b: not includes(a, b),
     "matches": matches,
-}
+})
 
 __all__ = ["RuleOutcome", "evaluate", "evaluate_rule", "has_value", "number"]

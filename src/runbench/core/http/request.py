@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -34,11 +35,11 @@ from runbench.core.paths import to_json
 from runbench.core.templates import Context, Template, parse_template
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
-_CONTENT_TYPES = {
+_CONTENT_TYPES: Mapping[str, str] = MappingProxyType({
     "json": "application/json",
     "form": "application/x-www-form-urlencoded",
     "text": "text/plain; charset=utf-8",
-}
+})
 
 
 @dataclass(frozen=True)
