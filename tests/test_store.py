@@ -127,3 +127,13 @@ def test_unknown_keys_survive_and_are_warned(tmp_path: Path) -> None:
     warnings = [str(p) for p in problems]
     assert any(":1" in w or "future_key" in w for w in warnings)
     assert any("colour" in w and ":15:" in w for w in warnings)
+
+
+def test_added_table_in_the_middle_stays_separated(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.add_table(["integrations", "halo", "methods", "post"], {"verb": "POST"})
+    doc.save()
+    text = path.read_text(encoding="utf-8")
+    assert '[integrations.halo.methods.post]\nverb = "POST"\n\n' in text
+    assert load_workspace(path).integrations["halo"].methods["post"].verb == "POST"

@@ -135,8 +135,6 @@ def save(path: Path, curl: CurlCommand, args: argparse.Namespace) -> ImportPlan:
         doc.add_table(["integrations", integration], _items(plan.integration_table))
     keys = ["integrations", integration, "methods", method]
     doc.add_table(keys, _items(plan.method_table))
-    if not doc.text().endswith("\n"):  # tomlkit drops it when appending to a parsed table
-        doc.get(keys).add(tomlkit.nl())
     doc.save()
     return plan
 

@@ -151,9 +151,12 @@ class WorkspaceDocument:
         self.dirty = True
 
     def add_table(self, keys: Sequence[str], values: dict[str, Any]) -> None:
+        """Add ``[keys]`` with ``values``; it ends with a blank line so a table added in
+        the middle of the file stays separated from the one after it."""
         table = tomlkit.table()
         for key, value in values.items():
             table[key] = value
+        table.add(tomlkit.nl())
         parent = self._parent(keys, create=True)
         parent[keys[-1]] = table
         self.dirty = True
