@@ -18,12 +18,11 @@ from typing import Any
 import tomlkit
 from tomlkit.items import InlineTable, Item
 
-from runbench.core.curl import (
-    CurlCommand,
+from runbench.core.curl import CurlCommand, parse_curl
+from runbench.core.curl_import import (
     ImportPlan,
     default_integration_name,
     default_method_name,
-    parse_curl,
     plan_import,
     url_under,
 )
