@@ -1,16 +1,18 @@
 """Fixtures for the workbench tests: a private copy of the demo workspace, a mock HTTP
-transport that answers the demo's methods, and an app factory with cursor blink off."""
+transport that answers the demo's methods, an app factory, and the real sandbox for
+runbook runs (``sandbox_app``)."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from runbench.sandbox import RunningSandbox, start_in_thread
 from runbench.tui.app import RunbenchApp
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
@@ -48,5 +50,29 @@ def make_app(workspace_file: Path) -> Callable[..., RunbenchApp]:
         kwargs.setdefault("environ", {})
         kwargs.setdefault("overrides", {"sandbox": "http://sandbox.test"})
         return cls(workspace_file, **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    """The real Halo + OpenAI sandbox on a free port of 127.0.0.1."""
+    running = start_in_thread(host="127.0.0.1", port=0)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def sandbox_app(
+    make_app: Callable[..., RunbenchApp], sandbox: RunningSandbox
+) -> Callable[..., RunbenchApp]:
+    """An app whose runs go to the real sandbox (no mock transport)."""
+
+    def make(**kwargs: object) -> RunbenchApp:
+        kwargs.setdefault("transport", None)
+        kwargs.setdefault("overrides", {"sandbox": sandbox.url})
+        return make_app(**kwargs)
 
     return make

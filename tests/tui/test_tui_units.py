@@ -135,7 +135,11 @@ def test_demo_headless_against_sandbox(capsys: pytest.CaptureFixture[str]) -> No
     demo = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
     assert main(["demo", "--headless", "--workspace", str(demo)]) == 0
     out = capsys.readouterr().out
-    assert "ok   openai.completions" in out and "0 of 3 method(s) failed" in out
+    assert "0 of 3 runbook(s) failed" in out
+    assert "ok   ask_chatgpt      success: Answered ticket 1 (action " in out
+    assert "ask (success) -> check (met) -> post_back (success) -> done (end)" in out
+    assert "ok   create_customer  success: Created customer Acme Widgets with id " in out
+    assert "ok   onboard_users    success: Onboarding finished" in out
 
 
 async def test_big_response_loads_in_a_worker(make_app: Callable[..., RunbenchApp]) -> None:

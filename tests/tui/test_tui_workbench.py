@@ -64,10 +64,9 @@ async def test_tree_navigation_switches_editor(make_app: MakeApp) -> None:
         await pilot.pause()
         assert app.selection == Selection("runbook", runbook="ask_chatgpt")
         assert switcher.current == "runbook-pane"
-        details = static_text(app.query_one("#runbook-text", Static))
-        assert "start: ask" in details
-        assert "ask  [method] calls openai.completions" in details
-        assert "success → check" in details
+        assert static_text(app.query_one("#flow-step", Static)).startswith("start: ask")
+        assert "ask_chatgpt · no run yet" in str(app.query_one("#run-status", Static).render())
+        assert not app.query_one("#response").display or not app.query_one("#response").region
 
 
 async def test_narrow_layout_and_tree_toggle(make_app: MakeApp) -> None:

@@ -2,8 +2,9 @@
 
 The sandbox listens on a free port; the workspace's ``sandbox`` variable is overridden
 to its URL for this session only (never saved into the file), so every demo method
-works without editing anything. ``--headless`` runs the demo without a screen: for now a
-test of every demo method (the demo runbooks once the engine's runner exists).
+works without editing anything. ``--headless`` runs the three demo runbooks through the
+engine against the sandbox (ask_chatgpt on ticket 1 with an action note) and prints
+their results, without a screen and without a journal (nothing is left behind).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runbench.cli.cmd_tui import DEFAULT_WORKSPACE, add_common, parse_vars
+from runbench.cli.cmd_tui import DEFAULT_WORKSPACE, add_common, ascii_wanted, parse_vars
 from runbench.core.errors import UsageError
 
 
@@ -28,7 +29,8 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
                         help=f"demo workspace (default: {DEFAULT_WORKSPACE})")
     parser.add_argument("--headless", action="store_true",
-                        help="no screen: test every demo method and print the results")
+                        help="no screen: run the demo runbooks against the sandbox and print "
+                             "their results (exit 1 if one fails)")
     add_common(parser)
 
 
@@ -44,39 +46,61 @@ def run(args: argparse.Namespace) -> int:
             return headless(path, overrides)
         from runbench.tui.app import RunbenchApp
 
-        app = RunbenchApp(path, overrides=overrides, ascii_only=args.ascii)
+        app = RunbenchApp(path, overrides=overrides, ascii_only=ascii_wanted(args),
+                          state_dir=args.state_dir)
         app.notify(f"sandbox running at {sandbox.url} (the 'sandbox' variable points there; "
                    "not saved)", timeout=8)
         return int(app.run() or 0)
 
 
+DEMO_NOTE = "How do I reconnect to the VPN?"
+DEMO_RUNS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("ask_chatgpt", {"ticket_id": 1, "action": {"note": DEMO_NOTE}}),
+    ("create_customer", {}),
+    ("onboard_users", {}),
+)
+
+
 def headless(path: Path, overrides: Mapping[str, Any]) -> int:
-    """Test every demo method against the sandbox; 0 when all succeeded.
-
-    Running the demo runbooks here waits for the engine's runner (part 2)."""
-    return asyncio.run(_test_methods(path, overrides))
+    """Run the demo runbooks with the engine against the sandbox; 0 when all succeeded."""
+    return asyncio.run(_run_demo(path, overrides))
 
 
-async def _test_methods(path: Path, overrides: Mapping[str, Any]) -> int:
+async def _run_demo(path: Path, overrides: Mapping[str, Any]) -> int:
+    from runbench.core.engine import Engine
+    from runbench.core.engine.context import load_ticket
+    from runbench.core.errors import RunbenchError
+    from runbench.core.model import EDGE_KEYS
+    from runbench.core.secrets import Secrets
     from runbench.core.store import load_workspace
-    from runbench.tui.runner import call_method
 
     workspace = load_workspace(path)
+    engine = Engine(workspace, secrets=Secrets(workspace.path, os.environ), trigger="demo")
+    variables = {**workspace.variables, **overrides}
     failures = 0
-    for integration in workspace.integrations.values():
-        for method in integration.methods.values():
-            exchange = await call_method(workspace, method, overrides=overrides,
-                                         environ=os.environ)
-            status = exchange.status if exchange.status is not None else exchange.error_kind
-            shown = exchange.shown_outputs if exchange.shown_outputs is not None else exchange.outputs
-            outputs = ", ".join(f"{k}={v!r}" for k, v in shown.items())
-            mark = "ok  " if exchange.ok and not exchange.output_errors else "FAIL"
-            print(f"{mark} {method.ref:<28} {status}  {outputs}")
-            for name, error in exchange.output_errors.items():
-                print(f"     output {name}: {error}")
-            if exchange.error:
-                print(f"     {exchange.error}")
-            failures += 0 if exchange.ok and not exchange.output_errors else 1
-    print(f"{failures} of {sum(len(i.methods) for i in workspace.integrations.values())} "
-          "method(s) failed")
+    for runbook, trigger in DEMO_RUNS:
+        if runbook not in workspace.runbooks:
+            continue
+        try:
+            context: dict[str, Any] = {}
+            if "ticket_id" in trigger:
+                context["ticket"] = await load_ticket(workspace, trigger["ticket_id"],
+                                                      secrets=engine.secrets, variables=variables)
+            if "action" in trigger:
+                context["action"] = trigger["action"]
+            result = await engine.run(runbook, context=context, variables=dict(overrides))
+        except RunbenchError as exc:
+            print(f"FAIL {runbook:<16} {exc}")
+            failures += 1
+            continue
+        mark = "ok  " if result.ok else "FAIL"
+        print(f"{mark} {runbook:<16} {result.status}: {result.message}")
+        labels = {key: label for pairs in EDGE_KEYS.values() for key, label in pairs}
+        path_taken = " -> ".join(f"{r.step} ({labels.get(r.edge or '', 'end')})"
+                                 for r in result.steps)
+        print(f"     {path_taken}")
+        if result.error and not result.ok:
+            print(f"     error: {result.error}")
+        failures += 0 if result.ok else 1
+    print(f"{failures} of {len(DEMO_RUNS)} runbook(s) failed")
     return 1 if failures else 0

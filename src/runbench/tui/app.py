@@ -2,19 +2,23 @@
 
 The app is the only place that holds state: the ``WorkspaceDocument`` (tomlkit, what
 gets saved), the model re-read from it after every edit, session-only variable
-overrides (``--var``, never written to the file), and the last ``Exchange`` per method.
-Widgets get data pushed down (``show(...)``) and send messages up (``FieldEdited``,
-``WorkspaceTree.Selected``, ...); this class applies edits through ``WorkspaceEdits`` and
-runs tests through the same Executor `runbench test` uses, in an exclusive async worker
-so the message pump never waits on the network.
+overrides (``--var``, never written to the file), the last ``Exchange`` per method and
+the runs of this session (``RunController``). Widgets get data pushed down
+(``show(...)``) and send messages up (``FieldEdited``, ``WorkspaceTree.Selected``,
+``FlowchartView.StepSelected``, ...); mixins apply edits (``EditHandlers``), structure
+changes (``StructureActions``/``StepActions``) and run keys (``RunActions``). Tests of a
+method run through the same Executor `runbench test` uses and runbooks through the
+engine, in async workers, so the message pump never waits on the network.
 
-Layout (ids are stable; part 2 plugs into ``#runbook-pane``): ``#tree`` on the left, the
-``#editor`` ContentSwitcher (``#overview``, ``#integration-editor``, ``#method-editor``,
-``#runbook-pane``) and the ``#response`` viewer beside it (wide) or below it (narrow).
+Layout (ids are stable): ``#tree`` on the left, the ``#editor`` ContentSwitcher
+(``#overview``, ``#integration-editor``, ``#method-editor``, ``#runbook-pane`` holding
+the ``RunbookPane``) and the ``#response`` viewer beside it (wide) or below it (narrow;
+hidden while a runbook is shown, the runbook pane has its own tabs).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from functools import partial
@@ -28,7 +32,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.widgets import ContentSwitcher, Footer, Header, Static
 
-from runbench.core.errors import ConcurrentEditError, RunbenchError, WorkspaceError
+from runbench.core.errors import ConcurrentEditError, WorkspaceError
 from runbench.core.http import Exchange
 from runbench.core.model import Method, Workspace
 from runbench.core.problems import Problem
@@ -36,23 +40,30 @@ from runbench.core.store import WorkspaceDocument
 from runbench.core.validate import check_workspace
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
 from runbench.tui.dialogs import ChoiceDialog, reload_offer
-from runbench.tui.edits import WorkspaceEdits
+from runbench.tui.edit_handlers import EditHandlers
 from runbench.tui.expression_checker import ExpressionChecker
+from runbench.tui.flow_view import FlowchartView
 from runbench.tui.help import HelpScreen
+from runbench.tui.history_view import HistoryView
 from runbench.tui.integration_editor import IntegrationEditor
 from runbench.tui.kv_table import KeyValueTable
-from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.method_editor import MethodEditor
 from runbench.tui.overview import WorkspaceOverview
 from runbench.tui.response_viewer import ResponseViewer
-from runbench.tui.runbook_pane import RunbookDetails
+from runbench.tui.rules_table import RulesTable
+from runbench.tui.run_actions import RunActions
+from runbench.tui.run_state import RunView
+from runbench.tui.runbook_edits import RunbookEdits
+from runbench.tui.runbook_pane import RunbookPane
 from runbench.tui.runner import call_method, response_scope
+from runbench.tui.runs import RunController
+from runbench.tui.step_editor import StepEditor
 from runbench.tui.structure import StructureActions
 from runbench.tui.symbols import ASCII, UNICODE
 from runbench.tui.tree import Selection, WorkspaceTree
 
 
-class RunbenchApp(StructureActions):
+class RunbenchApp(RunActions, StructureActions, EditHandlers):
     """The workbench; see the module docstring."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
@@ -68,7 +79,15 @@ class RunbenchApp(StructureActions):
         Binding("ctrl+r", "toggle_response", "Zoom response",
                 tooltip="Maximize the response viewer (again to restore)"),
         Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
-        Binding("f5", "reload", "Reload", show=False, tooltip="Reload the file from disk"),
+        Binding("f5", "run", "Run", tooltip="Run the selected runbook (asks for its trigger); "
+                "continue a paused run"),
+        Binding("f10", "step", "Step", show=False,
+                tooltip="Paused: run this step and pause before the next; idle: start stepping"),
+        Binding("shift+f5", "stop", "Stop", show=False, tooltip="Stop the run (ends as failed)"),
+        Binding("f9", "toggle_breakpoint", "Breakpoint", show=False,
+                tooltip="Toggle a breakpoint on the selected step"),
+        Binding("ctrl+f5", "run_from_step", "Run from step", show=False,
+                tooltip="Run again from the selected step with the last run's variables there"),
         Binding("ctrl+q", "quit", "Quit", priority=True,
                 tooltip="Quit (asks first when there are unsaved changes)"),
     ]
@@ -76,11 +95,11 @@ class RunbenchApp(StructureActions):
     def __init__(
         self, path: str | Path, *, overrides: Mapping[str, Any] | None = None,
         ascii_only: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None, state_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.document = WorkspaceDocument(path)
-        self.edits = WorkspaceEdits(self.document)
+        self.edits = RunbookEdits(self.document)
         self.overrides: dict[str, Any] = dict(overrides or {})
         self.ascii_only = ascii_only
         self.symbols = ASCII if ascii_only else UNICODE
@@ -91,6 +110,10 @@ class RunbenchApp(StructureActions):
         self.exchanges: dict[str, Exchange] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
         self._tree_shape: tuple[Any, ...] = ()
+        self.runs = RunController(self, self.document.path, state_dir=state_dir,
+                                  transport=transport, environ=self.environ)
+        self.history_runs: dict[str, RunView] = {}
+        self._runs_dirty = False
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -103,7 +126,7 @@ class RunbenchApp(StructureActions):
                     yield IntegrationEditor(mask=self.symbols.mask, id="integration-editor")
                     yield MethodEditor(id="method-editor")
                     with Container(id="runbook-pane"):
-                        yield RunbookDetails(id="runbook-details")
+                        yield RunbookPane(ascii_only=self.ascii_only, id="runbook-view")
                 yield ResponseViewer(id="response")
         yield Footer()
 
@@ -117,6 +140,13 @@ class RunbenchApp(StructureActions):
         self._tree_shape = self._shape()
         self.show_selection(first or Selection("workspace"))
         tree.focus()
+
+    async def on_unmount(self) -> None:
+        """Stop runs still going (they end as failed, "stopped by user"); close the journal."""
+        handles = self.runs.stop_all()
+        if handles:
+            await asyncio.wait([h.task for h in handles], timeout=5)
+        self.runs.close()
 
     def _first_method(self) -> Selection | None:
         for integration in self.workspace.integrations.values():
@@ -198,6 +228,8 @@ class RunbenchApp(StructureActions):
         """Show the editor for ``selection`` with its fields loaded."""
         self.selection = selection
         switcher = self.query_one("#editor", ContentSwitcher)
+        is_runbook = selection.kind in ("runbook", "step") and selection.runbook in self.workspace.runbooks
+        self.query_one("#work").set_class(is_runbook, "-runbook")
         ws = self.workspace
         method = self.selected_method()
         if method is not None:
@@ -210,7 +242,9 @@ class RunbenchApp(StructureActions):
             self.query_one(IntegrationEditor).show(ws.integrations[selection.integration])
         elif selection.kind in ("runbook", "step") and selection.runbook in ws.runbooks:
             switcher.current = "runbook-pane"
-            self.query_one(RunbookDetails).show(ws.runbooks[selection.runbook], selection.step)
+            self.query_one(RunbookPane).show_runbook(
+                ws, ws.runbooks[selection.runbook], selection.step or None, self.problems, load=True)
+            self.refresh_run_panes()
         else:
             switcher.current = "overview"
             self.query_one(WorkspaceOverview).show(ws, self.problems, self.overrides)
@@ -224,60 +258,29 @@ class RunbenchApp(StructureActions):
         elif sel is not None and sel.kind == "integration" and sel.integration in self.workspace.integrations:
             self.query_one(IntegrationEditor).refresh_summary(
                 self.workspace.integrations[sel.integration])
+        elif sel is not None and sel.kind in ("runbook", "step") and sel == self._current_or_parent():
+            self.query_one(RunbookPane).show_runbook(
+                self.workspace, self.workspace.runbooks[sel.runbook], sel.step or None,
+                self.problems, load=False)
+            self.refresh_run_panes()
         elif sel is not None:
             self.show_selection(self._current_or_parent())
 
-    # -- edits from the editors ------------------------------------------------------
-    def _apply(self, change: Any, *args: Any) -> bool:
-        try:
-            change(*args)
-        except (RunbenchError, KeyError, ValueError, TypeError) as exc:
-            self.notify(str(exc), title="Edit not applied", severity="error")
-            return False
-        return True
-
-    @on(FieldEdited)
-    def _field(self, event: FieldEdited) -> None:
-        change = {"body": self.edits.set_body, "text": self.edits.set_text}.get(event.kind, self.edits.set)
-        if self._apply(change, event.keys, event.value):
-            self.reread()
-
-    @on(EntryEdited)
-    def _entry(self, event: EntryEdited) -> None:
-        if event.value is None:
-            done = self._apply(self.edits.delete_entry, event.keys, event.old_name or event.name)
-        else:
-            done = self._apply(self.edits.set_entry, event.keys, event.name, event.value, event.old_name)
-        if done:
-            self.reread()
-
-    @on(OutputEdited)
-    def _output(self, event: OutputEdited) -> None:
-        if self._apply(self.edits.set_output, event.method_keys, event.name, event.path,
-                       event.kind, event.old_name):
-            self.reread()
-
-    @on(AuthEdited)
-    def _auth(self, event: AuthEdited) -> None:
-        if event.field == "type":
-            done = self._apply(self.edits.set_auth_type, event.integration, event.value)
-        elif event.secret:
-            done = self._apply(self.edits.set_auth_secret, event.integration, event.field, event.value)
-        else:
-            done = self._apply(self.edits.set_auth_field, event.integration, event.field, event.value)
-        if done:
-            self.reread()
-
-    @on(ExpressionChecker.AddOutput)
-    def _add_output(self, event: ExpressionChecker.AddOutput) -> None:
-        method = self.selected_method()
-        if method is None:
-            self.notify("select a method first", severity="warning")
+    # -- the flowchart ---------------------------------------------------------------
+    @on(FlowchartView.StepSelected)
+    def _box_selected(self, event: FlowchartView.StepSelected) -> None:
+        sel = self.selection
+        if sel is None or sel.runbook not in self.workspace.runbooks:
             return
-        keys = ("integrations", method.integration, "methods", method.id)
-        if self._apply(self.edits.set_output, keys, event.name, event.path):
-            self.reread()
-            self.notify(f"output {event.name} = {event.path} added to {method.ref}")
+        selection = Selection("step", runbook=sel.runbook, step=event.step)
+        if selection != self.selection:
+            self.selection = selection
+            self.query_one(WorkspaceTree).select_data(selection, announce=False)
+            self.query_one(RunbookPane).select_step(self.workspace, event.step)
+        if event.open:
+            pane = self.query_one(RunbookPane)
+            pane.open_tab("tab-step")
+            self.call_after_refresh(pane.query_one(StepEditor).focus_first)
 
     # -- testing ---------------------------------------------------------------------
     def action_test_method(self) -> None:
@@ -391,7 +394,10 @@ class RunbenchApp(StructureActions):
 
     def action_help(self) -> None:
         sections = [("Workbench", self.BINDINGS), ("Tree", WorkspaceTree.BINDINGS),
-                    ("Tables (query, headers, outputs, test values)", KeyValueTable.BINDINGS),
+                    ("Flowchart (Flow tab)", FlowchartView.BINDINGS),
+                    ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
+                    ("Condition rules", RulesTable.BINDINGS),
+                    ("History tab", HistoryView.BINDINGS),
                     ("Expression checker", ExpressionChecker.BINDINGS)]
         self.push_screen(HelpScreen(sections))
 
@@ -401,7 +407,8 @@ class RunbenchApp(StructureActions):
             (b.tooltip or b.description, b.key, partial(self.run_action, b.action))
             for b in self.BINDINGS if isinstance(b, Binding)
         ]
-        return commands + self.structure_commands() + go_to_commands(self.workspace, self.go_to)
+        return (commands + self.structure_commands() + self.run_commands()
+                + go_to_commands(self.workspace, self.go_to))
 
     def go_to(self, selection: Selection) -> None:
         tree = self.query_one(WorkspaceTree)

@@ -129,7 +129,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
         for field in self.fields:
             widget: Any = self.query_one(f"#field-{field.name}")
             value: Any = widget.value
-            result[field.name] = "" if value is Select.BLANK else str(value)
+            result[field.name] = "" if value is Select.NULL else str(value)
         return result
 
     @on(Input.Submitted)

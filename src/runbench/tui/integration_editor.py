@@ -130,7 +130,7 @@ class IntegrationEditor(VerticalScroll):
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:
         event.stop()
-        if self.integration is None or event.select.id is None or event.value is Select.BLANK:
+        if self.integration is None or event.select.id is None or event.value is Select.NULL:
             return
         field = event.select.id.removeprefix("auth-")
         if field == "type":

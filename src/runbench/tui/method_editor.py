@@ -174,7 +174,7 @@ class MethodEditor(Vertical):
     @on(Select.Changed, "#m-verb, #m-body_type, #m-auth")
     def _select(self, event: Select.Changed) -> None:
         event.stop()
-        if self.method is not None and event.select.id and event.value is not Select.BLANK:
+        if self.method is not None and event.select.id and event.value is not Select.NULL:
             self.post_message(FieldEdited(self.keys + (event.select.id[2:],), str(event.value)))
 
     @on(TextArea.Changed, "#m-body")

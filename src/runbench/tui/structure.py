@@ -1,5 +1,7 @@
 """Add, rename, duplicate and delete integrations and methods (a mixin of the app).
 
+Runbook steps have the same keys; ``step_structure`` does those.
+
 Each action asks what it needs in a dialog, applies it through ``WorkspaceEdits`` and
 re-reads the model with the new node selected. Deleting always asks first and says what
 still refers to the thing (runbook steps calling a method); renaming repoints those
@@ -11,26 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.app import App
-
 from runbench.core.errors import RunbenchError
 from runbench.core.model import VERBS, Workspace
 from runbench.tui.dialogs import Field, FormDialog, ask_text, confirm
-from runbench.tui.edits import ID_PATTERN, WorkspaceEdits, method_references, unique_name
+from runbench.tui.edits import method_references, unique_name
+from runbench.tui.runbook_edits import RunbookEdits
+from runbench.tui.step_structure import ID_HINT, StepActions, id_problem
 from runbench.tui.tree import Selection
 
-ID_HINT = "letters, digits, _ or -; starts with a letter or _"
+_id_problem = id_problem
 
 
-def _id_problem(name: str) -> str | None:
-    return None if ID_PATTERN.match(name.strip()) else f"not a valid id ({ID_HINT})"
-
-
-class StructureActions(App[int]):
-    """Structural edits; ``RunbenchApp`` provides these attributes."""
+class StructureActions(StepActions):
+    """Structural edits; ``RunbenchApp`` provides these attributes. Steps are handled by
+    ``StepActions`` when a runbook or step is selected."""
 
     workspace: Workspace
-    edits: WorkspaceEdits
+    edits: RunbookEdits
     selection: Selection | None
     reread: Callable[..., None]
     action_reload: Callable[[], None]
@@ -49,8 +48,10 @@ class StructureActions(App[int]):
         sel = self.selection
         if sel is not None and sel.kind in ("integration", "method"):
             self.action_add_method()
-        elif sel is not None and sel.kind in ("runbooks", "runbook", "step"):
-            self.notify("runbooks are edited in the TOML file for now", severity="warning")
+        elif sel is not None and sel.kind in ("runbook", "step"):
+            self.action_add_step()
+        elif sel is not None and sel.kind == "runbooks":
+            self.notify("select a runbook to add a step to it", severity="warning")
         else:
             self.action_add_integration()
 
@@ -110,11 +111,14 @@ class StructureActions(App[int]):
     def _target(self) -> Selection | None:
         sel: Selection | None = self.selection
         if sel is None or sel.kind not in ("integration", "method"):
-            self.notify("select an integration or a method in the tree", severity="warning")
+            self.notify("select an integration, a method or a step", severity="warning")
             return None
         return sel
 
     def action_rename(self) -> None:
+        if self._is_step():
+            self.action_rename_step()
+            return
         sel = self._target()
         if sel is None:
             return
@@ -142,6 +146,9 @@ class StructureActions(App[int]):
                                   validate=_id_problem, hint=ID_HINT, id="rename"), done)
 
     def action_duplicate(self) -> None:
+        if self._is_step():
+            self.action_duplicate_step()
+            return
         sel = self._target()
         if sel is None:
             return
@@ -171,6 +178,9 @@ class StructureActions(App[int]):
 
     # -- delete ----------------------------------------------------------------------
     def action_delete(self) -> None:
+        if self._is_step():
+            self.action_delete_step()
+            return
         sel = self._target()
         if sel is None:
             return
@@ -209,4 +219,4 @@ class StructureActions(App[int]):
             ("Duplicate selected", "integration or method", self.action_duplicate),
             ("Delete selected", "integration or method (asks first)", self.action_delete),
             ("Reload from disk", "throw away unsaved edits", self.action_reload),
-        ]
+        ] + self.step_commands()

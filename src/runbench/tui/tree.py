@@ -65,6 +65,7 @@ class WorkspaceTree(Tree[Selection]):
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
         super().__init__("workspace", data=WORKSPACE, id=id)
         self.show_root = False
+        self._quiet: Selection | None = None
         self.dot = "|" if ascii_only else "·"
         self.guide_depth = 2
         if ascii_only:
@@ -123,6 +124,9 @@ class WorkspaceTree(Tree[Selection]):
         while parent is not None:
             parent.expand()
             parent = parent.parent
+        self.get_node_at_line(0)  # rebuilds the lines, so the node's line is known
+        if not announce and self.cursor_node is not node:
+            self._quiet = selection
         self.move_cursor(node, animate=False)
         if announce:
             self.post_message(self.Selected(selection))
@@ -136,6 +140,11 @@ class WorkspaceTree(Tree[Selection]):
     # -- events ----------------------------------------------------------------------
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Selection]) -> None:
         event.stop()
+        if event.node is self.root:  # hidden; highlighted only while the tree is rebuilt
+            return
+        if event.node.data is not None and event.node.data == self._quiet:
+            self._quiet = None  # moved there by select_data(announce=False): not the user
+            return
         if event.node.data is not None:
             self.post_message(self.Selected(event.node.data))
 

@@ -1,0 +1,261 @@
+"""Run and debug keys of the workbench (a mixin of the app), and the history tab's loading.
+
+``f5`` starts the selected runbook (asking for its trigger first) or continues a paused
+run; ``f10`` steps (or starts in step mode); ``shift+f5`` stops; ``f9`` toggles a
+breakpoint on the selected step; ``ctrl+f5`` runs again from the selected step with the
+variables the last run had there. Engine events arrive as ``EngineEvent`` messages (from
+the bridge only); the panes are redrawn once per batch of events, not once per event.
+Journal reads for the History tab run in a thread worker (group "history").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.widgets import TabbedContent
+
+from runbench.core.engine import RunFinished, RunRow
+from runbench.core.errors import RunbenchError
+from runbench.core.model import Runbook, Workspace
+from runbench.core.problems import Problem
+from runbench.tui.bridge import EngineEvent
+from runbench.tui.history_view import HistoryView
+from runbench.tui.run_panes import ValueDialog, VariablesPane
+from runbench.tui.run_state import RunView
+from runbench.tui.runbook_pane import RunbookPane
+from runbench.tui.runs import RunController
+from runbench.tui.tree import Selection
+from runbench.tui.trigger_dialog import Trigger, TriggerDialog
+
+
+class RunActions(App[int]):
+    """Runs and history; ``RunbenchApp`` provides these attributes."""
+
+    workspace: Workspace
+    problems: list[Problem]
+    overrides: dict[str, Any]
+    selection: Selection | None
+    runs: RunController
+    history_runs: dict[str, RunView]
+    _runs_dirty: bool
+
+    # -- what is shown -------------------------------------------------------------------
+    def selected_runbook(self) -> Runbook | None:
+        sel = self.selection
+        if sel is None or sel.kind not in ("runbook", "step"):
+            return None
+        return self.workspace.runbooks.get(sel.runbook)
+
+    def shown_view(self, runbook: str) -> RunView | None:
+        return self.history_runs.get(runbook) or self.runs.current(runbook)
+
+    def refresh_run_panes(self) -> None:
+        self._runs_dirty = False
+        runbook = self.selected_runbook()
+        if runbook is None:
+            return
+        view = self.shown_view(runbook.id)
+        values = self.runs.live_variables(view) if view is not None and view.live else None
+        run_id = view.run_id if view is not None else ""
+        self.query_one(RunbookPane).show_run(
+            view, self.runs.breakpoints_of(runbook.id), values,
+            lambda value: self.runs.redact(run_id, value))
+
+    def _schedule_refresh(self) -> None:
+        if not self._runs_dirty:
+            self._runs_dirty = True
+            self.call_after_refresh(self.refresh_run_panes)
+
+    @on(EngineEvent)
+    def _engine_event(self, message: EngineEvent) -> None:
+        view = self.runs.apply(message.event)
+        runbook = self.selected_runbook()
+        if view is None or runbook is None or view.runbook != runbook.id:
+            return
+        self._schedule_refresh()
+        if isinstance(message.event, RunFinished) and message.event.run_id == view.run_id:
+            self.load_history(runbook.id)
+
+    # -- run keys ------------------------------------------------------------------------
+    def _need_runbook(self) -> Runbook | None:
+        runbook = self.selected_runbook()
+        if runbook is None:
+            self.notify("select a runbook (or one of its steps) first", severity="warning")
+        return runbook
+
+    def action_run(self) -> None:
+        """f5: continue a paused run, else ask for the trigger and start one."""
+        runbook = self._need_runbook()
+        if runbook is None:
+            return
+        handle = self.runs.handle_of(runbook.id)
+        if handle is not None and handle.debugger.paused_at is not None:
+            handle.debugger.continue_()
+            return
+        if handle is not None and not handle.done:
+            self.notify(f"{runbook.id} is running: shift+f5 stops it", severity="warning")
+            return
+        self.ask_trigger(runbook, step_mode=False)
+
+    def ask_trigger(self, runbook: Runbook, *, step_mode: bool) -> None:
+        previous = self.runs.triggers.get(runbook.id)
+
+        def done(trigger: Trigger | None) -> None:
+            if trigger is not None:
+                self.start_run(runbook.id, trigger, step_mode=step_mode)
+
+        title = f"{'Step through' if step_mode else 'Run'} {runbook.id}"
+        self.push_screen(TriggerDialog(self.workspace, runbook, previous, title=title), done)
+
+    def start_run(self, runbook: str, trigger: Trigger, *, step_mode: bool = False,
+                  from_step: str | None = None) -> None:
+        self.history_runs.pop(runbook, None)
+        self.runs.start(self.workspace, runbook, trigger, self.overrides, from_step=from_step,
+                        step_mode=step_mode)
+        self.query_one(RunbookPane).query_one(HistoryView).action_back()
+        self._schedule_refresh()
+
+    def action_step(self) -> None:
+        """f10: run the paused step and pause before the next; idle: start in step mode."""
+        runbook = self._need_runbook()
+        if runbook is None:
+            return
+        handle = self.runs.handle_of(runbook.id)
+        if handle is None or handle.done:
+            self.ask_trigger(runbook, step_mode=True)
+        elif not handle.debugger.step():
+            self.notify("the step is still running; f10 acts when the run is paused")
+
+    def action_stop(self) -> None:
+        runbook = self._need_runbook()
+        handle = self.runs.handle_of(runbook.id) if runbook else None
+        if handle is None or handle.done:
+            self.notify("nothing is running", severity="warning")
+            return
+        handle.debugger.stop()
+
+    def action_toggle_breakpoint(self) -> None:
+        sel = self.selection
+        if sel is None or sel.kind != "step":
+            self.notify("select a step for the breakpoint (tree or flowchart)",
+                        severity="warning")
+            return
+        now = self.runs.toggle_breakpoint(sel.runbook, sel.step)
+        self.notify(f"breakpoint {'set on' if now else 'removed from'} {sel.step}", timeout=2)
+        self.refresh_run_panes()
+
+    def action_run_from_step(self) -> None:
+        sel = self.selection
+        if sel is None or sel.kind != "step":
+            self.notify("select the step to run from", severity="warning")
+            return
+        handle = self.runs.handle_of(sel.runbook)
+        if handle is not None and not handle.done:
+            self.notify("a run is active: stop it first (shift+f5)", severity="warning")
+            return
+        self.start_run(sel.runbook, Trigger(texts=self.runs.triggers.get(sel.runbook, {})),
+                       from_step=sel.step)
+
+    def on_step_renamed(self, runbook: str, old: str, new: str) -> None:
+        self.runs.rename_step(runbook, old, new)
+
+    # -- variables -----------------------------------------------------------------------
+    @on(VariablesPane.Open)
+    def _open_variable(self, event: VariablesPane.Open) -> None:
+        runbook = self.selected_runbook()
+        view = self.shown_view(runbook.id) if runbook else None
+        if view is None:
+            return
+        live = self.runs.live_variables(view) if view.live else None
+        name = event.name
+        known = view.variables.get(name)
+        value = live[name] if live is not None and name in live else (known.value if known else None)
+        paused = view.live and view.status == "paused"
+        source = f" (set by {known.source})" if known else ""
+        shown = value if paused else self.runs.redact(view.run_id, value)
+
+        def done(new: Any) -> None:
+            if new is ValueDialog.NOTHING or not paused:
+                return
+            try:
+                self.runs.set_variable(view.run_id, name, new)
+            except RunbenchError as exc:
+                self.notify(str(exc), title="Not changed", severity="error")
+                return
+            self.notify(f"{name} changed; the run goes on with the new value", timeout=3)
+
+        self.push_screen(ValueDialog(f"{name}{source}", shown, editable=paused), done)
+
+    # -- history -------------------------------------------------------------------------
+    @on(TabbedContent.TabActivated, "#runbook-tabs")
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        runbook = self.selected_runbook()
+        if event.pane.id == "tab-history" and runbook is not None:
+            self.load_history(runbook.id)
+
+    @on(HistoryView.Refresh)
+    def _refresh_history(self) -> None:
+        runbook = self.selected_runbook()
+        if runbook is not None:
+            self.load_history(runbook.id)
+            self.notify("history re-read from the journal", timeout=2)
+
+    @on(HistoryView.Open)
+    def _open_run(self, event: HistoryView.Open) -> None:
+        self.load_run(event.run_id)
+
+    @on(HistoryView.Closed)
+    def _close_run(self) -> None:
+        runbook = self.selected_runbook()
+        if runbook is not None:
+            self.history_runs.pop(runbook.id, None)
+            self.refresh_run_panes()
+
+    @work(thread=True, exclusive=True, group="history", description="read run history")
+    def load_history(self, runbook: str) -> None:
+        try:
+            rows = [r for r in self.runs.journal.runs(limit=500)
+                    if r.runbook == runbook and r.parent_id is None]
+        except (RunbenchError, OSError) as exc:
+            self.call_from_thread(self.notify, str(exc), title="History", severity="error")
+            return
+        self.call_from_thread(self._show_history, runbook, rows)
+
+    def _show_history(self, runbook: str, rows: list[RunRow]) -> None:
+        current = self.selected_runbook()
+        if current is not None and current.id == runbook:
+            self.query_one(HistoryView).show_runs(rows)
+
+    @work(thread=True, exclusive=True, group="history", description="read one run")
+    def load_run(self, run_id: str) -> None:
+        journal = self.runs.journal
+        row = journal.run(run_id)
+        if row is None:
+            return
+        view = RunView.from_journal(row, journal.steps(run_id), journal.exchanges(run_id),
+                                    self.workspace.variables)
+        self.call_from_thread(self._show_run, view)
+
+    def _show_run(self, view: RunView) -> None:
+        self.history_runs[view.runbook] = view
+        current = self.selected_runbook()
+        if current is not None and current.id == view.runbook:
+            self.query_one(HistoryView).show_run(view)
+            self.refresh_run_panes()
+
+    def run_commands(self) -> list[tuple[str, str, Any]]:
+        def tab(name: str) -> Any:
+            return lambda: self.query_one(RunbookPane).open_tab(name)
+
+        return [
+            ("Show flowchart", "the Flow tab of the runbook pane", tab("tab-flow")),
+            ("Show step editor", "the Step tab", tab("tab-step")),
+            ("Show run log", "the Log tab", tab("tab-log")),
+            ("Show variables", "the Variables tab", tab("tab-vars")),
+            ("Show history", "past runs of the runbook", tab("tab-history")),
+        ]
+
+
+__all__ = ["RunActions"]

@@ -1,0 +1,83 @@
+"""Snapshots of the runbook pane at 80x24: each demo runbook's flowchart, and a run paused
+at a breakpoint on its first step (before any HTTP, so no timing shows).
+
+Regenerate with ``pytest tests/tui/test_tui_runbook_snapshots.py --snapshot-update`` and
+look at the SVGs under ``tests/tui/__snapshots__`` before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from runbench.tui.app import RunbenchApp
+from runbench.tui.flow_view import FlowchartView
+from runbench.tui.tree import Selection
+
+SIZE = (80, 24)
+
+
+class SnapshotApp(RunbenchApp):
+    """The workbench with nothing that changes between runs (cursor blink)."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        for widget in self.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _show(pilot: Pilot[Any], runbook: str, step: str) -> None:
+    app = pilot.app
+    assert isinstance(app, RunbenchApp)
+    app.go_to(Selection("step", runbook=runbook, step=step))
+    await pilot.pause()
+    app.query_one(FlowchartView).focus()
+    await _settle(pilot)
+
+
+@pytest.mark.parametrize(("runbook", "step"), [
+    ("ask_chatgpt", "check"), ("create_customer", "create"), ("onboard_users", "company_email"),
+])
+def test_flowchart_of_demo_runbook(
+    snap_compare: Callable[..., bool], make_app: Callable[..., RunbenchApp], runbook: str,
+    step: str,
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _show(pilot, runbook, step)
+
+    assert snap_compare(make_app(cls=SnapshotApp), terminal_size=SIZE, run_before=run_before)
+
+
+def test_run_paused_at_a_breakpoint(
+    snap_compare: Callable[..., bool], make_app: Callable[..., RunbenchApp]
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, RunbenchApp)
+        await _show(pilot, "ask_chatgpt", "ask")
+        app.runs.toggle_breakpoint("ask_chatgpt", "ask")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert app.screen.id == "trigger-dialog"
+        app.screen.query_one("#action-note", Input).value = "Why is my VPN down?"
+        await pilot.click("#trigger-run")
+        for _ in range(500):
+            view = app.runs.current("ask_chatgpt")
+            if view is not None and view.status == "paused":
+                break
+            await pilot.pause(0.02)
+        app.query_one(FlowchartView).focus()
+        await pilot.pause()  # not _settle: the paused run's worker never completes
+        await pilot.pause()
+
+    assert snap_compare(make_app(cls=SnapshotApp), terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,337 @@
+"""Pilot tests of the runbook pane at 80x24: flowchart, step editor, runs, debugging,
+history. Runs go to the real sandbox on 127.0.0.1 (``sandbox_app``)."""
+
+from __future__ import annotations
+
+import asyncio
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, TextArea
+
+from runbench.cli.main import main
+from runbench.sandbox import RunningSandbox
+from runbench.tui.app import RunbenchApp
+from runbench.tui.flow_view import FlowchartView
+from runbench.tui.history_view import HistoryView
+from runbench.tui.run_state import RunView
+from runbench.tui.runbook_pane import RunbookPane
+from runbench.tui.step_editor import StepEditor
+from runbench.tui.tree import Selection, WorkspaceTree
+
+SIZE = (80, 24)
+MakeApp = Callable[..., RunbenchApp]
+NOTE = "Why is my VPN down?"
+
+
+async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
+    """Poll (letting the app work) until ``predicate`` holds."""
+    for _ in range(500):
+        if predicate():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def view_of(app: RunbenchApp, runbook: str = "ask_chatgpt") -> RunView:
+    view = app.runs.current(runbook)
+    assert view is not None
+    return view
+
+
+def chart(app: RunbenchApp) -> FlowchartView:
+    return app.query_one(FlowchartView)
+
+
+async def open_runbook(pilot: Pilot[Any], runbook: str = "ask_chatgpt",
+                       step: str | None = None) -> None:
+    app = pilot.app
+    assert isinstance(app, RunbenchApp)
+    selection = Selection("step", runbook=runbook, step=step) if step else \
+        Selection("runbook", runbook=runbook)
+    app.go_to(selection)
+    await pilot.pause()
+    chart(app).focus()
+    await pilot.pause()
+
+
+async def start_run(pilot: Pilot[Any], note: str = NOTE) -> None:
+    """f5, then type the action note in the trigger dialog and run."""
+    await pilot.press("f5")
+    await until(pilot, lambda: pilot.app.screen.id == "trigger-dialog", "trigger dialog")
+    pilot.app.screen.query_one("#action-note", Input).value = note
+    await pilot.click("#trigger-run")
+    await until(pilot, lambda: pilot.app.screen.id != "trigger-dialog", "dialog closed")
+
+
+async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot)
+        view = chart(app)
+        assert view.order == ["ask", "check", "failed", "post_back", "done"]
+        await pilot.press("down")  # nothing selected yet: the start step
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="ask")
+        await pilot.press("down")
+        await pilot.pause()
+        assert view.selected == "check"
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="check")
+        assert app.query_one(WorkspaceTree).selection == app.selection
+        await pilot.press("right")  # the box beside check: none, so the next in order
+        await pilot.pause()
+        assert view.selected == "failed"
+        await pilot.press("left")  # done sits left of failed
+        await pilot.pause()
+        assert view.selected == "done"
+        await pilot.press("up", "up", "up", "enter")  # post_back, failed, check
+        await pilot.pause()
+        pane = app.query_one(RunbookPane)
+        assert pane.tabs.active == "tab-step"
+        editor = app.query_one(StepEditor)
+        assert editor.step is not None and editor.step.id == "check"
+        assert app.query_one("#s-match", Select).value == "all"
+        assert app.query_one("#row-s-edge-on_true").display
+        assert not app.query_one("#row-s-edge-on_success").display
+        assert app.query_one("#s-edge-on_true", Select).value == "post_back"
+        assert isinstance(app.focused, Input) and app.focused.id == "s-title"
+
+
+async def test_click_on_a_box_selects_its_step(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, "create_customer")
+        view = chart(app)
+        assert view.chart is not None
+        box = view.chart.boxes["done"]
+        await pilot.click(FlowchartView, offset=(box.x + 2, box.y + 1))
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="create_customer", step="done")
+
+
+async def test_run_breakpoint_edit_variable_step_and_continue(
+    sandbox_app: MakeApp, sandbox: RunningSandbox
+) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="post_back")
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.runs.breakpoints_of("ask_chatgpt") == {"post_back"}
+        assert "●" in chart(app).box_text("post_back")
+        await start_run(pilot)
+        await until(pilot, lambda: view_of(app).status == "paused", "paused at post_back")
+        view = view_of(app)
+        assert view.paused_at == "post_back"
+        await pilot.pause()
+        assert "▶●post_back" in chart(app).box_text("post_back")
+        assert "✔" in chart(app).box_text("ask") and "✔" in chart(app).box_text("check")
+        assert "paused before post_back" in str(app.query_one("#run-status").render())
+        # edit ResponseText while paused: Variables tab, enter on its row, ctrl+s
+        app.query_one(RunbookPane).open_tab("tab-vars")
+        await pilot.pause()
+        table = app.query_one("#vars-table", DataTable)
+        table.focus()
+        table.move_cursor(row=app.query_one("#run-vars").names.index("ResponseText"))
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.id == "value-dialog", "value dialog")
+        assert "Sandbox answer to" in app.screen.query_one(TextArea).text
+        app.screen.query_one(TextArea).load_text("Edited while paused")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: view_of(app).variables["ResponseText"].source == "you",
+                    "variable changed")
+        await pilot.press("f10")  # post_back runs, then it pauses before done
+        await until(pilot, lambda: view_of(app).paused_at == "done", "stepped to done")
+        assert view_of(app).steps["post_back"].status == "done"
+        await pilot.press("f5")
+        await until(pilot, lambda: not view_of(app).active, "run finished")
+        view = view_of(app)
+        assert view.status == "success", view.log
+        posted = sandbox.app.state.halo.records("Actions")[-1]
+        assert posted["note_html"] == "Edited while paused"
+        assert view.message == f"Answered ticket 1 (action {posted['id']})"
+        texts = [line.text for line in view.log]
+        assert "paused before post_back (breakpoint)" in texts
+        assert "ResponseText changed by you" in texts
+        assert any(t.startswith("post_back: success → done") for t in texts)
+
+
+async def test_stop_a_paused_run(sandbox_app: MakeApp) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="check")
+        await pilot.press("f9")
+        await start_run(pilot)
+        await until(pilot, lambda: view_of(app).status == "paused", "paused")
+        await pilot.press("shift+f5")
+        await until(pilot, lambda: not view_of(app).active, "stopped")
+        view = view_of(app)
+        assert view.status == "failure"
+        assert "stopped by user" in (view.error or "")
+        await pilot.pause()
+        assert "✘" in chart(app).box_text("check")
+
+
+async def test_run_from_a_step_reuses_the_last_runs_variables(
+    sandbox_app: MakeApp, sandbox: RunningSandbox
+) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="post_back")
+        await start_run(pilot, note="first question")
+        await until(pilot, lambda: not view_of(app).active, "first run")
+        first = view_of(app)
+        assert first.status == "success"
+        before = len(sandbox.app.state.halo.records("Actions"))
+        await pilot.press("ctrl+f5")
+        await until(pilot, lambda: view_of(app).run_id != first.run_id
+                    and not view_of(app).active, "rerun")
+        second = view_of(app)
+        assert second.status == "success", second.log
+        assert list(second.steps) == ["post_back", "done"]
+        assert second.log[0].text == "run of ask_chatgpt started from step post_back"
+        actions = sandbox.app.state.halo.records("Actions")
+        assert len(actions) == before + 1
+        assert actions[-1]["note_html"] == "Sandbox answer to: first question"
+
+
+async def test_history_lists_cli_runs_and_shows_the_path(
+    sandbox_app: MakeApp, sandbox: RunningSandbox, workspace_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = await asyncio.to_thread(main, [  # `runbench run` has its own event loop
+        "run", str(workspace_file), "create_customer", "--var", f"sandbox={sandbox.url}",
+        "--var", "customer_name=From CLI"])
+    capsys.readouterr()
+    assert code == 0
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, "create_customer")
+        pane = app.query_one(RunbookPane)
+        pane.open_tab("tab-history")
+        history = app.query_one(HistoryView)
+        await until(pilot, lambda: len(history.runs) == 1, "history read")
+        assert history.runs[0].trigger == "cli"
+        assert history.runs[0].status == "success"
+        table = app.query_one("#history-runs", DataTable)
+        table.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: history.is_open and history.view is not None, "run open")
+        await pilot.pause()
+        assert "✔" in chart(app).box_text("create")
+        assert "✔" in chart(app).box_text("done")
+        assert "✔" not in chart(app).box_text("failed")
+        assert "history" in str(app.query_one("#run-status").render())
+        detail = str(app.query_one("#history-detail").render())
+        assert "CustomerId" in detail and "POST" in detail and "/api/Client" in detail
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not history.is_open
+        assert "✔" not in chart(app).box_text("create")  # back to the live view: no run
+
+
+async def test_step_edit_and_rename_with_edges_following(
+    make_app: MakeApp, workspace_file: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="check")
+        app.query_one(RunbookPane).open_tab("tab-step")
+        await pilot.pause()
+        app.query_one("#s-match", Select).value = "any"
+        await pilot.pause()
+        assert "match = \"any\"" in app.document.text()
+        chart(app).focus()
+        await pilot.press("down")  # failed
+        await pilot.press("down")  # post_back
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="post_back")
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.id == "rename", "rename dialog")
+        app.screen.query_one(Input).value = "reply"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    text = workspace_file.read_text(encoding="utf-8")
+    assert "[runbooks.ask_chatgpt.steps.reply]" in text
+    assert "[runbooks.ask_chatgpt.steps.post_back]" not in text
+    assert 'on_true = "reply"' in text
+    data = tomllib.loads(text)["runbooks"]["ask_chatgpt"]
+    assert data["steps"]["check"]["match"] == "any"
+    assert "# the note of the action that queued the runbook" in text  # comments kept
+    assert data["steps"]["reply"]["on_success"] == "done"
+
+
+async def test_validation_problems_show_on_boxes_and_in_the_editor(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="post_back")
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.id == "confirm", "confirm")
+        assert "check met" in str(app.screen.query_one(".dialog-message").render())
+        await pilot.click("#choice-yes")
+        await pilot.pause()
+        assert "post_back" not in app.workspace.runbooks["ask_chatgpt"].steps
+        view = chart(app)
+        assert view.box_text("check").splitlines()[1].startswith("│ ! check")
+        notes = "\n".join(strip.text for strip in view._strips[-3:])
+        assert "check.on_true: no step 'post_back'" in notes
+        await open_runbook(pilot, step="check")
+        editor = app.query_one(StepEditor)
+        problems = str(editor.query_one("#s-problems").render())
+        assert "no step 'post_back'" in problems
+        assert app.query_one("#s-edge-on_true", Select).value == "post_back"  # shown missing
+
+
+async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, step="check")
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.id == "add-step", "add dialog")
+        app.screen.query_one("#field-name", Input).value = "note_it"
+        app.screen.query_one("#field-kind", Select).value = "halo"
+        await pilot.click("#form-ok")
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="note_it")
+        app.query_one("#s-action", Select).value = "create_action"
+        await pilot.pause()
+        step = app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
+        assert step.kind == "halo" and step.action == "create_action"
+        assert step.body is not None and '"note_html": "<<note!>>"' in step.body
+        assert '"note_html"' in app.query_one("#s-body", TextArea).text
+        app.query_one("#s-edge-on_success", Select).value = "done"
+        await pilot.pause()
+        assert app.workspace.runbooks["ask_chatgpt"].steps["note_it"].edge("on_success") == "done"
+        # rules of a condition: add a row through the table's dialog
+        await open_runbook(pilot, step="check")
+        app.query_one(RunbookPane).open_tab("tab-step")
+        await pilot.pause()
+        app.query_one("#s-rules DataTable").focus()
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.id == "rule-dialog", "rule dialog")
+        app.screen.query_one("#field-left", Input).value = "<<ticket^id>>"
+        app.screen.query_one("#field-op", Select).value = "greater_than"
+        app.screen.query_one("#field-right", Input).value = "0"
+        await pilot.click("#form-ok")
+        await pilot.pause()
+        rules = app.workspace.runbooks["ask_chatgpt"].steps["check"].rules
+        assert [(r.left, r.op, r.right) for r in rules] == [
+            ("<<ResponseText>>", "has_value", None), ("<<ticket^id>>", "greater_than", 0)]
+
+
+async def test_ascii_mode_draws_the_chart_without_unicode(make_app: MakeApp) -> None:
+    app = make_app(ascii_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_runbook(pilot, "onboard_users")
+        view = chart(app)
+        assert view.chart is not None
+        assert all(line.isascii() for line in view.chart.lines)
+        assert "+-" in view.chart.text
