@@ -126,6 +126,17 @@ def test_enqueue_dedupes_delivery_and_claim_is_atomic(tmp_path: Path) -> None:
     assert all(journal.run(run_id).status == "running" for run_id in claimed)
 
 
+def test_runs_filters_by_runbook_and_leaves_out_children(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "runs.db")
+    parent = journal.create_run("a", trigger="cli", inputs={})
+    journal.create_run("b", trigger="cli", inputs={}, parent_id=parent)
+    other = journal.create_run("b", trigger="serve", inputs={})
+    assert {r.runbook for r in journal.runs(runbook="b")} == {"b"}
+    assert len(journal.runs(runbook="b")) == 2
+    assert [r.id for r in journal.runs(runbook="b", top_level=True)] == [other]
+    assert len(journal.runs()) == 3
+
+
 def test_mark_interrupted_and_recover(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     gone = Journal(path, pid=dead_pid())

@@ -216,8 +216,7 @@ class RunActions(App[int]):
     @work(thread=True, exclusive=True, group="history", description="read run history")
     def load_history(self, runbook: str) -> None:
         try:
-            rows = [r for r in self.runs.journal.runs(limit=500)
-                    if r.runbook == runbook and r.parent_id is None]
+            rows = self.runs.journal.runs(500, runbook=runbook, top_level=True)
         except (RunbenchError, OSError) as exc:
             self.call_from_thread(self.notify, str(exc), title="History", severity="error")
             return

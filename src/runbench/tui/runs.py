@@ -191,8 +191,7 @@ class RunController:
         """The newest run of ``runbook`` (this session first, then the journal) that ran
         ``step``: what "run from this step" starts from."""
         candidates = [self.latest[runbook]] if runbook in self.latest else []
-        candidates += [row.id for row in self.journal.runs(limit=200)
-                       if row.runbook == runbook and row.parent_id is None]
+        candidates += [row.id for row in self.journal.runs(200, runbook=runbook, top_level=True)]
         for run_id in dict.fromkeys(candidates):
             if any(row.step == step for row in self.journal.steps(run_id)):
                 return run_id

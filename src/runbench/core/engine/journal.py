@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created);
+CREATE INDEX IF NOT EXISTS runs_runbook ON runs(runbook, created);
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL, seq INTEGER NOT NULL, step TEXT NOT NULL, kind TEXT NOT NULL,
     variables_before TEXT NOT NULL, loops_before TEXT NOT NULL DEFAULT '{}',
@@ -247,9 +248,20 @@ class Journal:
         why = "is ambiguous" if rows else "is not in the journal"
         raise RunError(f"run '{prefix}' {why} ({self.path}); list runs with `runbench runs`")
 
-    def runs(self, limit: int = 50) -> list[RunRow]:
-        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY created DESC, id DESC LIMIT ?",
-                          (limit,))
+    def runs(self, limit: int = 50, *, runbook: str | None = None,
+             top_level: bool = False) -> list[RunRow]:
+        """Newest first; only runs of ``runbook`` if given; ``top_level`` leaves out the
+        child runs that `runbook` steps started."""
+        where = ["1=1"]
+        params: list[Any] = []
+        if runbook is not None:
+            where.append("runbook=?")
+            params.append(runbook)
+        if top_level:
+            where.append("parent_id IS NULL")
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
+            "ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
         return [_run_row(row) for row in rows]
 
     def children(self, run_id: str) -> list[RunRow]:
