@@ -21,12 +21,11 @@ SIZES = [(80, 24), (120, 40)]
 
 
 class SnapshotApp(RunbenchApp):
-    """The workbench with nothing that changes between runs (cursor blink)."""
+    """The workbench with nothing that changes between runs: no cursor blink, also in
+    the panes mounted on first use."""
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        for widget in self.query("Input, TextArea"):
-            widget.cursor_blink = False  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, cursor_blink=False, **kwargs)
 
 
 async def _settle(pilot: Pilot[Any]) -> None:

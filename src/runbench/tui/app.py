@@ -12,7 +12,7 @@ engine, in async workers, so the message pump never waits on the network.
 
 Layout (ids are stable): ``#tree`` on the left, the ``#editor`` ContentSwitcher
 (``#overview``, ``#integration-editor``, ``#method-editor``, ``#runbook-pane`` holding
-the ``RunbookPane``) and the ``#response`` viewer beside it (wide) or below it (narrow;
+the ``RunbookPane``; those two are mounted on first use, see ``lazy_panes``) and the ``#response`` viewer beside it (wide) or below it (narrow;
 hidden while a runbook is shown, the runbook pane has its own tabs).
 """
 
@@ -96,12 +96,14 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         self, path: str | Path, *, overrides: Mapping[str, Any] | None = None,
         ascii_only: bool = False, transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None, state_dir: str | Path | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self.document = WorkspaceDocument(path)
         self.edits = RunbookEdits(self.document)
         self.overrides: dict[str, Any] = dict(overrides or {})
         self.ascii_only = ascii_only
+        self.cursor_blink = cursor_blink
         self.symbols = ASCII if ascii_only else UNICODE
         self.transport = transport
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
@@ -123,10 +125,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             with Container(id="work"):
                 with ContentSwitcher(id="editor", initial="overview"):
                     yield WorkspaceOverview(id="overview")
-                    yield IntegrationEditor(mask=self.symbols.mask, id="integration-editor")
                     yield MethodEditor(id="method-editor")
-                    with Container(id="runbook-pane"):
-                        yield RunbookPane(ascii_only=self.ascii_only, id="runbook-view")
+                    yield Container(id="runbook-pane")  # the RunbookPane: on first use
                 yield ResponseViewer(id="response")
         yield Footer()
 
@@ -140,6 +140,9 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         self._tree_shape = self._shape()
         self.show_selection(first or Selection("workspace"))
         tree.focus()
+        if not self.cursor_blink:
+            for widget in self.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
 
     async def on_unmount(self) -> None:
         """Stop runs still going (they end as failed, "stopped by user"); close the journal."""
@@ -238,16 +241,26 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             self.query_one(MethodEditor).show(method, self.known_variables, exchange)
             self.query_one(ResponseViewer).show(exchange)
         elif selection.kind == "integration" and selection.integration in ws.integrations:
+            self.ensure_integration_editor()
             switcher.current = "integration-editor"
-            self.query_one(IntegrationEditor).show(ws.integrations[selection.integration])
+            self.with_integration_editor(partial(self._show_integration, selection))
         elif selection.kind in ("runbook", "step") and selection.runbook in ws.runbooks:
             switcher.current = "runbook-pane"
-            self.query_one(RunbookPane).show_runbook(
-                ws, ws.runbooks[selection.runbook], selection.step or None, self.problems, load=True)
-            self.refresh_run_panes()
+            self.with_runbook_pane(partial(self._show_runbook, selection))
         else:
             switcher.current = "overview"
             self.query_one(WorkspaceOverview).show(ws, self.problems, self.overrides)
+
+    def _show_integration(self, selection: Selection, editor: IntegrationEditor) -> None:
+        if selection == self.selection and selection.integration in self.workspace.integrations:
+            editor.show(self.workspace.integrations[selection.integration])
+
+    def _show_runbook(self, selection: Selection, pane: RunbookPane) -> None:
+        ws = self.workspace
+        if selection == self.selection and selection.runbook in ws.runbooks:
+            pane.show_runbook(ws, ws.runbooks[selection.runbook], selection.step or None,
+                              self.problems, load=True)
+            self.refresh_run_panes()
 
     def _refresh_derived(self) -> None:
         sel = self.selection
@@ -256,13 +269,15 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             self.query_one(MethodEditor).refresh_derived(
                 method, self.known_variables, self.exchanges.get(method.ref))
         elif sel is not None and sel.kind == "integration" and sel.integration in self.workspace.integrations:
-            self.query_one(IntegrationEditor).refresh_summary(
-                self.workspace.integrations[sel.integration])
+            editor = self.integration_editor()  # not mounted yet: it loads the model when it is
+            if editor is not None:
+                editor.refresh_summary(self.workspace.integrations[sel.integration])
         elif sel is not None and sel.kind in ("runbook", "step") and sel == self._current_or_parent():
-            self.query_one(RunbookPane).show_runbook(
-                self.workspace, self.workspace.runbooks[sel.runbook], sel.step or None,
-                self.problems, load=False)
-            self.refresh_run_panes()
+            pane = self.runbook_pane()
+            if pane is not None:
+                pane.show_runbook(self.workspace, self.workspace.runbooks[sel.runbook],
+                                  sel.step or None, self.problems, load=False)
+                self.refresh_run_panes()
         elif sel is not None:
             self.show_selection(self._current_or_parent())
 
@@ -276,11 +291,13 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         if selection != self.selection:
             self.selection = selection
             self.query_one(WorkspaceTree).select_data(selection, announce=False)
-            self.query_one(RunbookPane).select_step(self.workspace, event.step)
+            self.with_runbook_pane(lambda pane: pane.select_step(self.workspace, event.step))
         if event.open:
-            pane = self.query_one(RunbookPane)
-            pane.open_tab("tab-step")
-            self.call_after_refresh(pane.query_one(StepEditor).focus_first)
+            self.with_runbook_pane(self._open_step_tab)
+
+    def _open_step_tab(self, pane: RunbookPane) -> None:
+        pane.open_tab("tab-step")
+        self.call_after_refresh(pane.query_one(StepEditor).focus_first)
 
     # -- testing ---------------------------------------------------------------------
     def action_test_method(self) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on, work
-from textual.app import App
 from textual.widgets import TabbedContent
 
 from runbench.core.engine import RunFinished, RunRow
@@ -22,15 +21,15 @@ from runbench.core.model import Runbook, Workspace
 from runbench.core.problems import Problem
 from runbench.tui.bridge import EngineEvent
 from runbench.tui.history_view import HistoryView
+from runbench.tui.lazy_panes import LazyPanes
 from runbench.tui.run_panes import ValueDialog, VariablesPane
 from runbench.tui.run_state import RunView
-from runbench.tui.runbook_pane import RunbookPane
 from runbench.tui.runs import RunController
 from runbench.tui.tree import Selection
 from runbench.tui.trigger_dialog import Trigger, TriggerDialog
 
 
-class RunActions(App[int]):
+class RunActions(LazyPanes):
     """Runs and history; ``RunbenchApp`` provides these attributes."""
 
     workspace: Workspace
@@ -59,7 +58,10 @@ class RunActions(App[int]):
         view = self.shown_view(runbook.id)
         values = self.runs.live_variables(view) if view is not None and view.live else None
         run_id = view.run_id if view is not None else ""
-        self.query_one(RunbookPane).show_run(
+        pane = self.runbook_pane()  # not mounted yet: drawn from self.runs when it is
+        if pane is None:
+            return
+        pane.show_run(
             view, self.runs.breakpoints_of(runbook.id), values,
             lambda value: self.runs.redact(run_id, value))
 
@@ -114,7 +116,9 @@ class RunActions(App[int]):
         self.history_runs.pop(runbook, None)
         self.runs.start(self.workspace, runbook, trigger, self.overrides, from_step=from_step,
                         step_mode=step_mode)
-        self.query_one(RunbookPane).query_one(HistoryView).action_back()
+        pane = self.runbook_pane()  # a pane mounted later starts on the history list
+        if pane is not None:
+            pane.query_one(HistoryView).action_back()
         self._schedule_refresh()
 
     def action_step(self) -> None:
@@ -224,8 +228,9 @@ class RunActions(App[int]):
 
     def _show_history(self, runbook: str, rows: list[RunRow]) -> None:
         current = self.selected_runbook()
-        if current is not None and current.id == runbook:
-            self.query_one(HistoryView).show_runs(rows)
+        pane = self.runbook_pane()
+        if pane is not None and current is not None and current.id == runbook:
+            pane.query_one(HistoryView).show_runs(rows)
 
     @work(thread=True, exclusive=True, group="history", description="read one run")
     def load_run(self, run_id: str) -> None:
@@ -240,13 +245,14 @@ class RunActions(App[int]):
     def _show_run(self, view: RunView) -> None:
         self.history_runs[view.runbook] = view
         current = self.selected_runbook()
-        if current is not None and current.id == view.runbook:
-            self.query_one(HistoryView).show_run(view)
+        pane = self.runbook_pane()
+        if pane is not None and current is not None and current.id == view.runbook:
+            pane.query_one(HistoryView).show_run(view)
             self.refresh_run_panes()
 
     def run_commands(self) -> list[tuple[str, str, Any]]:
         def tab(name: str) -> Any:
-            return lambda: self.query_one(RunbookPane).open_tab(name)
+            return lambda: self.with_runbook_pane(lambda pane: pane.open_tab(name))
 
         return [
             ("Show flowchart", "the Flow tab of the runbook pane", tab("tab-flow")),

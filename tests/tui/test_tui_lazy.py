@@ -1,0 +1,100 @@
+"""The runbook pane and the integration editor are mounted on first use (start-up speed):
+nothing of them exists at start, selecting one right away (before the mount lands) shows
+the same as before, stale selections never win, and run state reaches a pane mounted
+after the run started."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import ContentSwitcher, Input
+
+from runbench.tui.app import RunbenchApp
+from runbench.tui.flow_view import FlowchartView
+from runbench.tui.integration_editor import IntegrationEditor
+from runbench.tui.runbook_pane import RunbookPane
+from runbench.tui.tree import Selection
+from runbench.tui.trigger_dialog import Trigger
+
+SIZE = (80, 24)
+MakeApp = Callable[..., RunbenchApp]
+
+
+async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
+    for _ in range(500):
+        if predicate():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def status(app: RunbenchApp) -> str:
+    return str(app.query_one("#run-status").render())
+
+
+async def test_hidden_panes_are_not_mounted_at_start(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.query(RunbookPane) and not app.query(IntegrationEditor)
+        assert app.runbook_pane() is None and app.integration_editor() is None
+        app.refresh_run_panes()  # tolerated: nothing to draw into yet
+        await pilot.press("ctrl+f5")  # a run key with no runbook: warns, no crash
+
+
+async def test_runbook_selected_before_the_pane_mounts(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        # show_selection, not go_to: two go_to in one tick would also move the tree twice
+        app.show_selection(Selection("step", runbook="ask_chatgpt", step="check"))  # no pause
+        app.show_selection(Selection("runbook", runbook="create_customer"))  # this one counts
+        await pilot.pause()
+        pane = app.query_one(RunbookPane)
+        assert app.runbook_pane() is pane and len(app.query(RunbookPane)) == 1
+        assert pane.runbook is not None and pane.runbook.id == "create_customer"
+        assert app.query_one(FlowchartView).order[0] == "create"
+        assert status(app).startswith("create_customer · no run yet")
+        assert app.query_one("#editor", ContentSwitcher).current == "runbook-pane"
+
+
+async def test_integration_editor_mounts_hidden_unless_current(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.show_selection(Selection("integration", "openai"))
+        app.show_selection(Selection("method", "halo", "get_ticket"))  # before it mounted
+        await pilot.pause()
+        editor = app.query_one(IntegrationEditor)
+        assert app.integration_editor() is editor
+        assert not editor.display and editor.integration is None  # stale show skipped
+        assert app.query_one("#method-editor").display
+        app.go_to(Selection("integration", "openai"))
+        await pilot.pause()
+        assert editor.display and editor.integration is not None
+        assert app.query_one("#int-title", Input).value == "OpenAI"
+        assert [w.id for w in app.query_one("#editor").children].index("integration-editor") == 1
+
+
+async def test_cursor_blink_off_reaches_late_mounted_inputs(make_app: MakeApp) -> None:
+    app = make_app(cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to(Selection("integration", "openai"))
+        app.go_to(Selection("step", runbook="ask_chatgpt", step="ask"))
+        await pilot.pause()
+        inputs = list(app.query(Input))
+        assert app.query_one(IntegrationEditor).query(Input)
+        assert app.query_one(RunbookPane).query(Input)
+        assert inputs and not any(i.cursor_blink for i in inputs)
+
+
+async def test_run_started_before_the_pane_mounts_shows_when_it_does(
+    sandbox_app: Callable[..., RunbenchApp],
+) -> None:
+    app = sandbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.go_to(Selection("runbook", runbook="onboard_users"))
+        app.start_run("onboard_users", Trigger())  # the pane is not there yet
+        await until(pilot, lambda: app.runbook_pane() is not None, "pane mounted")
+        await until(pilot, lambda: "success" in status(app), "run shown as finished")
+        assert "Onboarding finished" in status(app)
