@@ -23,7 +23,7 @@ import os
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from textual import on, work
@@ -41,26 +41,24 @@ from runbench.core.validate import check_workspace
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
 from runbench.tui.dialogs import ChoiceDialog, reload_offer
 from runbench.tui.edit_handlers import EditHandlers
-from runbench.tui.expression_checker import ExpressionChecker
-from runbench.tui.flow_view import FlowchartView
 from runbench.tui.help import HelpScreen
-from runbench.tui.history_view import HistoryView
-from runbench.tui.integration_editor import IntegrationEditor
 from runbench.tui.kv_table import KeyValueTable
 from runbench.tui.method_editor import MethodEditor
 from runbench.tui.overview import WorkspaceOverview
 from runbench.tui.response_viewer import ResponseViewer
-from runbench.tui.rules_table import RulesTable
 from runbench.tui.run_actions import RunActions
 from runbench.tui.run_state import RunView
 from runbench.tui.runbook_edits import RunbookEdits
-from runbench.tui.runbook_pane import RunbookPane
 from runbench.tui.runner import call_method, response_scope
 from runbench.tui.runs import RunController
-from runbench.tui.step_editor import StepEditor
 from runbench.tui.structure import StructureActions
 from runbench.tui.symbols import ASCII, UNICODE
 from runbench.tui.tree import Selection, WorkspaceTree
+
+if TYPE_CHECKING:  # the panes behind these are imported on first use (start-up time)
+    from runbench.tui.flow_view import FlowchartView
+    from runbench.tui.integration_editor import IntegrationEditor
+    from runbench.tui.runbook_pane import RunbookPane
 
 
 class RunbenchApp(RunActions, StructureActions, EditHandlers):
@@ -282,8 +280,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             self.show_selection(self._current_or_parent())
 
     # -- the flowchart ---------------------------------------------------------------
-    @on(FlowchartView.StepSelected)
-    def _box_selected(self, event: FlowchartView.StepSelected) -> None:
+    def on_flowchart_view_step_selected(self, event: FlowchartView.StepSelected) -> None:
+        """A box of the flowchart was chosen (by name: FlowchartView is imported lazily)."""
         sel = self.selection
         if sel is None or sel.runbook not in self.workspace.runbooks:
             return
@@ -296,6 +294,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             self.with_runbook_pane(self._open_step_tab)
 
     def _open_step_tab(self, pane: RunbookPane) -> None:
+        from runbench.tui.step_editor import StepEditor
+
         pane.open_tab("tab-step")
         self.call_after_refresh(pane.query_one(StepEditor).focus_first)
 
@@ -335,6 +335,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         return self._scopes[key]
 
     def action_check_expression(self) -> None:
+        from runbench.tui.expression_checker import ExpressionChecker
+
         exchange = self.last_exchange()
         method = self.selected_method()
         subject = method.ref if method else "no method selected"
@@ -410,6 +412,11 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             self.screen.maximize(self.query_one(ResponseViewer), container=False)
 
     def action_help(self) -> None:
+        from runbench.tui.expression_checker import ExpressionChecker
+        from runbench.tui.flow_view import FlowchartView
+        from runbench.tui.history_view import HistoryView
+        from runbench.tui.rules_table import RulesTable
+
         sections = [("Workbench", self.BINDINGS), ("Tree", WorkspaceTree.BINDINGS),
                     ("Flowchart (Flow tab)", FlowchartView.BINDINGS),
                     ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),

@@ -11,16 +11,18 @@ multi-line string), "value" (None removes the key), "rules" (one inline array) a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App
 
 from runbench.core.errors import RunbenchError
 from runbench.core.model import Method
-from runbench.tui.expression_checker import ExpressionChecker
 from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.runbook_edits import RunbookEdits
+
+if TYPE_CHECKING:
+    from runbench.tui.expression_checker import ExpressionChecker
 
 
 class EditHandlers(App[int]):
@@ -76,8 +78,8 @@ class EditHandlers(App[int]):
         if done:
             self.reread()
 
-    @on(ExpressionChecker.AddOutput)
-    def _add_output(self, event: ExpressionChecker.AddOutput) -> None:
+    def on_expression_checker_add_output(self, event: ExpressionChecker.AddOutput) -> None:
+        """By name: the checker's module is imported when it is first opened."""
         method = self.selected_method()
         if method is None:
             self.notify("select a method first", severity="warning")

@@ -10,9 +10,10 @@ Journal reads for the History tab run in a thread worker (group "history").
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
+from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from runbench.core.engine import RunFinished, RunRow
@@ -20,13 +21,15 @@ from runbench.core.errors import RunbenchError
 from runbench.core.model import Runbook, Workspace
 from runbench.core.problems import Problem
 from runbench.tui.bridge import EngineEvent
-from runbench.tui.history_view import HistoryView
 from runbench.tui.lazy_panes import LazyPanes
-from runbench.tui.run_panes import ValueDialog, VariablesPane
 from runbench.tui.run_state import RunView
 from runbench.tui.runs import RunController
 from runbench.tui.tree import Selection
 from runbench.tui.trigger_dialog import Trigger, TriggerDialog
+
+if TYPE_CHECKING:  # the runbook pane's modules: imported when it is first mounted
+    from runbench.tui.history_view import HistoryView
+    from runbench.tui.run_panes import VariablesPane
 
 
 class RunActions(LazyPanes):
@@ -118,7 +121,7 @@ class RunActions(LazyPanes):
                         step_mode=step_mode)
         pane = self.runbook_pane()  # a pane mounted later starts on the history list
         if pane is not None:
-            pane.query_one(HistoryView).action_back()
+            _history_of(pane).action_back()
         self._schedule_refresh()
 
     def action_step(self) -> None:
@@ -166,8 +169,10 @@ class RunActions(LazyPanes):
         self.runs.rename_step(runbook, old, new)
 
     # -- variables -----------------------------------------------------------------------
-    @on(VariablesPane.Open)
-    def _open_variable(self, event: VariablesPane.Open) -> None:
+    def on_variables_pane_open(self, event: VariablesPane.Open) -> None:
+        """By name, as the History handlers: run_panes is imported with the runbook pane."""
+        from runbench.tui.run_panes import ValueDialog
+
         runbook = self.selected_runbook()
         view = self.shown_view(runbook.id) if runbook else None
         if view is None:
@@ -199,19 +204,16 @@ class RunActions(LazyPanes):
         if event.pane.id == "tab-history" and runbook is not None:
             self.load_history(runbook.id)
 
-    @on(HistoryView.Refresh)
-    def _refresh_history(self) -> None:
+    def on_history_view_refresh(self) -> None:
         runbook = self.selected_runbook()
         if runbook is not None:
             self.load_history(runbook.id)
             self.notify("history re-read from the journal", timeout=2)
 
-    @on(HistoryView.Open)
-    def _open_run(self, event: HistoryView.Open) -> None:
+    def on_history_view_open(self, event: HistoryView.Open) -> None:
         self.load_run(event.run_id)
 
-    @on(HistoryView.Closed)
-    def _close_run(self) -> None:
+    def on_history_view_closed(self) -> None:
         runbook = self.selected_runbook()
         if runbook is not None:
             self.history_runs.pop(runbook.id, None)
@@ -230,7 +232,7 @@ class RunActions(LazyPanes):
         current = self.selected_runbook()
         pane = self.runbook_pane()
         if pane is not None and current is not None and current.id == runbook:
-            pane.query_one(HistoryView).show_runs(rows)
+            _history_of(pane).show_runs(rows)
 
     @work(thread=True, exclusive=True, group="history", description="read one run")
     def load_run(self, run_id: str) -> None:
@@ -247,7 +249,7 @@ class RunActions(LazyPanes):
         current = self.selected_runbook()
         pane = self.runbook_pane()
         if pane is not None and current is not None and current.id == view.runbook:
-            pane.query_one(HistoryView).show_run(view)
+            _history_of(pane).show_run(view)
             self.refresh_run_panes()
 
     def run_commands(self) -> list[tuple[str, str, Any]]:
@@ -261,6 +263,13 @@ class RunActions(LazyPanes):
             ("Show variables", "the Variables tab", tab("tab-vars")),
             ("Show history", "past runs of the runbook", tab("tab-history")),
         ]
+
+
+def _history_of(pane: Widget) -> HistoryView:
+    """The pane's History tab (imported here: it is only there once the pane is mounted)."""
+    from runbench.tui.history_view import HistoryView
+
+    return pane.query_one(HistoryView)
 
 
 __all__ = ["RunActions"]
