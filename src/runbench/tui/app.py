@@ -49,7 +49,7 @@ from runbench.tui.response_viewer import ResponseViewer
 from runbench.tui.run_actions import RunActions
 from runbench.tui.run_state import RunView
 from runbench.tui.runbook_edits import RunbookEdits
-from runbench.tui.runner import call_method, response_scope
+from runbench.tui.runner import call_method
 from runbench.tui.runs import RunController
 from runbench.tui.structure import StructureActions
 from runbench.tui.symbols import ASCII, UNICODE
@@ -331,7 +331,7 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             return None
         key = id(exchange.response)
         if key not in self._scopes:
-            self._scopes = {key: response_scope(exchange.response)}
+            self._scopes = {key: exchange.response.scope()}
         return self._scopes[key]
 
     def action_check_expression(self) -> None:

@@ -9,14 +9,13 @@ for the expression checker (the same roots the executor uses).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from runbench.core.errors import RunbenchError
-from runbench.core.http import Exchange, Executor, ResponseRecord
+from runbench.core.http import Exchange, Executor
 from runbench.core.model import Method, Workspace
 from runbench.core.secrets import Secrets
 
@@ -34,17 +33,6 @@ async def call_method(
             return await executor.call(method, dict(method.test_values))
     except RunbenchError as exc:
         return Exchange(None, None, {}, {}, str(exc), "render", 0.0)
-
-
-def response_scope(response: ResponseRecord) -> dict[str, Any]:
-    """``response`` (JSON, else text), ``status`` and ``headers``: what outputs see."""
-    body: Any = response.body
-    if response.body.strip():
-        try:
-            body = json.loads(response.body)
-        except ValueError:
-            pass
-    return {"response": body, "status": response.status, "headers": httpx.Headers(response.headers)}
 
 
 def variables_of(workspace: Workspace, method: Method, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -26,7 +25,14 @@ from runbench.core.http.auth import NO_CREDENTIALS, Authenticator, Credentials, 
 from runbench.core.http.clients import ClientPool, timeout_of
 from runbench.core.http.coerce import OutputEvaluator
 from runbench.core.http.failures import classify
-from runbench.core.http.records import Exchange, Headers, RequestRecord, ResponseRecord, excerpt
+from runbench.core.http.records import (
+    Exchange,
+    Headers,
+    RequestRecord,
+    ResponseRecord,
+    excerpt,
+    output_scope,
+)
 from runbench.core.http.request import BuiltRequest, RequestBuilder
 from runbench.core.model import Integration, Limits, Method, Output, Workspace
 from runbench.core.secrets import Redactor, Secrets
@@ -316,13 +322,8 @@ class Executor:
     def _evaluate(
         self, outputs: Sequence[Output], received: _Received, text: str
     ) -> tuple[dict[str, Any], dict[str, str], HttpError | None]:
-        body: Any = text
-        is_json = False
-        if received.content.strip():
-            try:
-                body, is_json = json.loads(received.content), True
-            except ValueError:
-                pass
+        scope, is_json = output_scope(
+            received.content, received.response.status_code, received.response.headers)
         if not is_json:
             readers = self._outputs.json_readers(outputs)
             if readers:
@@ -341,11 +342,6 @@ class Executor:
                         f"{', '.join(readers)} read inside it; check the URL or the Accept header",
                     ),
                 )
-        scope = {
-            "response": body,
-            "status": received.response.status_code,
-            "headers": received.response.headers,
-        }
         values, errors = self._outputs.evaluate(outputs, scope)
         return values, errors, None
 

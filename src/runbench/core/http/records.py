@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from runbench.core.errors import HttpError
 
 Headers = tuple[tuple[str, str], ...]
@@ -57,6 +59,10 @@ class ResponseRecord:
                 "invalid_json",
                 f"response body is not JSON ({exc}); it starts with {excerpt(self.body)}",
             ) from None
+
+    def scope(self) -> dict[str, Any]:
+        """What output paths see: see :func:`output_scope`."""
+        return output_scope(self.body, self.status, self.headers)[0]
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -115,6 +121,22 @@ class Exchange:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "attempts": self.attempts,
         }
+
+
+def output_scope(
+    body: str | bytes, status: int, headers: Headers | httpx.Headers
+) -> tuple[dict[str, Any], bool]:
+    """The roots of an output path (``response``: the body as JSON, else its text;
+    ``status``; ``headers``, looked up case-insensitively) and whether the body was JSON."""
+    parsed: Any = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    is_json = False
+    if body.strip():
+        try:
+            parsed, is_json = json.loads(body), True
+        except ValueError:
+            pass
+    scope = {"response": parsed, "status": status, "headers": httpx.Headers(headers)}
+    return scope, is_json
 
 
 def headers_dict(headers: Headers) -> dict[str, str]:
