@@ -23,6 +23,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 demo: $(STAMP)
+	@$(BIN)/python -m compileall -q src  # bytecode once, even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/runbench demo
 
 bench: $(STAMP)

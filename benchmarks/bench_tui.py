@@ -4,10 +4,16 @@ Compares `runbench tui workspaces/demo.toml` with a floor measured in the same r
 minimal Textual app (a Header, a Static and a Footer) started the same way. If Posting is
 installed (set POSTING to its executable, e.g. a throwaway venv's bin/posting) it is
 timed too, as the peer the TUI issue names. Needs tmux; prints why and exits 0 without it.
+
+Like for like: a pip-installed peer runs from bytecode compiled at install time, while an
+editable install of runbench compiles on first import (and never caches it when
+PYTHONDONTWRITEBYTECODE is set), so runbench's sources are compiled first. The cases run
+interleaved, round by round, so a slow spell of the machine hits every case alike.
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import statistics
@@ -54,9 +60,16 @@ def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> floa
         tmux("kill-session", "-t", SESSION)
 
 
-def median_of(command: str, markers: list[str], runs: int) -> float:
-    first_frame(command, markers)  # warm the file cache
-    return statistics.median(first_frame(command, markers) for _ in range(runs))
+def medians(cases: list[tuple[str, str, list[str]]], runs: int) -> dict[str, float]:
+    """Median launch time per case, the cases interleaved round by round."""
+    for _, command, markers in cases:
+        first_frame(command, markers)  # warm the file cache
+    times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    for round_ in range(runs):
+        order = cases[round_ % len(cases):] + cases[:round_ % len(cases)]
+        for name, command, markers in order:
+            times[name].append(first_frame(command, markers))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> int:
@@ -65,6 +78,7 @@ def main() -> int:
         return 0
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     python = sys.executable
+    compileall.compile_dir(ROOT / "src" / "runbench", quiet=1)
     with tempfile.TemporaryDirectory() as folder:
         workspace = Path(folder) / "demo.toml"
         shutil.copyfile(ROOT / "workspaces" / "demo.toml", workspace)
@@ -78,7 +92,7 @@ def main() -> int:
         posting = os.environ.get("POSTING")
         if posting and Path(posting).exists():
             cases.append(("posting", f"cd {folder} && {posting}", ["Collection is empty"]))
-        results = {name: median_of(command, markers, runs) for name, command, markers in cases}
+        results = medians(cases, runs)
     floor = results["floor (minimal Textual app)"]
     print(f"launch to first full frame at 80x24, median of {runs}")
     for name, seconds in results.items():
