@@ -124,6 +124,32 @@ async def test_query_table_add_edit_delete(make_app: MakeApp) -> None:
         assert edited(app)["integrations"]["halo"]["methods"]["get_ticket"]["query"] == {"limit": "<<n>>"}
 
 
+async def test_tabs_built_on_first_open_show_the_method_and_edit_nothing(
+    make_app: MakeApp,
+) -> None:
+    """Closed tabs are built when opened; what they show is the selected method's, and
+    building them (a Select announces its value on mount) changes nothing."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.query("#m-body") and not app.query("#m-outputs")
+        app.go_to(Selection("method", "halo", "post_action"))
+        await pilot.pause()
+        tabs = app.query_one("#method-tabs", TabbedContent)
+        for tab in ("tab-body", "tab-auth", "tab-outputs", "tab-test-values", "tab-headers"):
+            tabs.active = tab
+            await pilot.pause()
+        assert app.query_one("#m-body_type", Select).value == "json"
+        assert app.query_one("#m-body", TemplateArea).text.startswith("[")
+        assert app.query_one("#m-auth", Select).value == "inherit"
+        assert not app.document.dirty
+        app.go_to(Selection("method", "openai", "completions"))  # built tabs follow
+        await pilot.pause()
+        assert '"model"' in app.query_one("#m-body", TemplateArea).text
+        assert app.query_one("#m-outputs DataTable", DataTable).row_count == 1
+        assert not app.document.dirty
+
+
 async def test_test_values_are_typed(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

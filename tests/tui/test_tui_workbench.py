@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static, TabbedContent
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.expression_checker import ExpressionChecker
@@ -131,6 +131,8 @@ async def test_test_method_shows_response_and_outputs(make_app: MakeApp) -> None
         outputs = app.query_one("#response-outputs", DataTable)
         assert outputs.row_count == 1
         assert answer in str(outputs.get_row_at(0)[1])
+        app.query_one("#method-tabs", TabbedContent).active = "tab-outputs"
+        await pilot.pause()
         table = app.query_one("#m-outputs DataTable", DataTable)
         assert answer in str(table.get_row_at(0)[2])
         request = app.query_one("#response-request", LineView).text
@@ -202,6 +204,8 @@ async def test_checker_adds_output(make_app: MakeApp, workspace_file: Path) -> N
         assert outputs["FirstIndex"] == "response^choices[0]^index"
         assert isinstance(app.screen, ExpressionChecker)  # still open for more
         await pilot.press("escape")
+        await pilot.pause()
+        app.query_one("#method-tabs", TabbedContent).active = "tab-outputs"
         await pilot.pause()
         rows = app.query_one("#m-outputs DataTable", DataTable)
         assert rows.row_count == 2
