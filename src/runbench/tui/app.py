@@ -25,7 +25,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,7 +32,6 @@ from textual.containers import Container, Horizontal
 from textual.widgets import ContentSwitcher, Footer, Header, Static
 
 from runbench.core.errors import ConcurrentEditError, WorkspaceError
-from runbench.core.http import Exchange
 from runbench.core.model import Method, Workspace
 from runbench.core.problems import Problem
 from runbench.core.store import WorkspaceDocument
@@ -47,18 +45,20 @@ from runbench.tui.method_editor import MethodEditor
 from runbench.tui.overview import WorkspaceOverview
 from runbench.tui.response_viewer import ResponseViewer
 from runbench.tui.run_actions import RunActions
-from runbench.tui.run_state import RunView
 from runbench.tui.runbook_edits import RunbookEdits
-from runbench.tui.runner import call_method
-from runbench.tui.runs import RunController
 from runbench.tui.structure import StructureActions
 from runbench.tui.symbols import ASCII, UNICODE
 from runbench.tui.tree import Selection, WorkspaceTree
 
-if TYPE_CHECKING:  # the panes behind these are imported on first use (start-up time)
+if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, httpx
+    import httpx
+
+    from runbench.core.http import Exchange
     from runbench.tui.flow_view import FlowchartView
     from runbench.tui.integration_editor import IntegrationEditor
+    from runbench.tui.run_state import RunView
     from runbench.tui.runbook_pane import RunbookPane
+    from runbench.tui.runs import RunController
 
 
 class RunbenchApp(RunActions, StructureActions, EditHandlers):
@@ -110,8 +110,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         self.exchanges: dict[str, Exchange] = {}
         self._scopes: dict[int, dict[str, Any]] = {}
         self._tree_shape: tuple[Any, ...] = ()
-        self.runs = RunController(self, self.document.path, state_dir=state_dir,
-                                  transport=transport, environ=self.environ)
+        self.state_dir = state_dir
+        self._runs: RunController | None = None  # made on first use: see RunActions.runs
         self.history_runs: dict[str, RunView] = {}
         self._runs_dirty = False
 
@@ -123,7 +123,7 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
             with Container(id="work"):
                 with ContentSwitcher(id="editor", initial="overview"):
                     yield WorkspaceOverview(id="overview")
-                    yield MethodEditor(id="method-editor")
+                    yield MethodEditor(id="method-editor", cursor_blink=self.cursor_blink)
                     yield Container(id="runbook-pane")  # the RunbookPane: on first use
                 yield ResponseViewer(id="response")
         yield Footer()
@@ -144,10 +144,12 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
 
     async def on_unmount(self) -> None:
         """Stop runs still going (they end as failed, "stopped by user"); close the journal."""
-        handles = self.runs.stop_all()
-        if handles:
-            await asyncio.wait([h.task for h in handles], timeout=5)
-        self.runs.close()
+        runs = self._runs  # None when nothing was run or shown from the journal
+        if runs is not None:
+            handles = runs.stop_all()
+            if handles:
+                await asyncio.wait([h.task for h in handles], timeout=5)
+            runs.close()
 
     def _first_method(self) -> Selection | None:
         for integration in self.workspace.integrations.values():
@@ -310,6 +312,8 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
+        from runbench.tui.runner import call_method  # the HTTP stack loads on first test
+
         exchange = await call_method(self.workspace, method, overrides=self.overrides,
                                      environ=self.environ, transport=self.transport)
         self.exchanges[method.ref] = exchange

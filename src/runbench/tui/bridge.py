@@ -11,12 +11,14 @@ the events already queued, so the last ``RunFinished`` is always delivered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker
 
-from runbench.core.engine import Engine, Event, EventStream
+if TYPE_CHECKING:  # the app declares its handler at start; the engine loads on first run
+    from runbench.core.engine import Engine, Event, EventStream
 
 
 class EngineEvent(Message):

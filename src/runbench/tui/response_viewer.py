@@ -9,18 +9,22 @@ also made in a thread, once per response, on first request.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from runbench.core.http import Exchange
 from runbench.tui.body_format import Lines, format_body, human_size, index_lines
 from runbench.tui.highlight import lexer_for
 from runbench.tui.line_view import LineView
 from runbench.tui.method_editor import shown_value
 from runbench.tui.symbols import symbols_of
+
+if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start
+    from runbench.core.http import Exchange
 
 NO_RESPONSE = "No response yet: ctrl+t tests the selected method"
 

@@ -16,20 +16,26 @@ from textual import on, work
 from textual.widget import Widget
 from textual.widgets import TabbedContent
 
-from runbench.core.engine import RunFinished, RunRow
 from runbench.core.errors import RunbenchError
 from runbench.core.model import Runbook, Workspace
 from runbench.core.problems import Problem
+from runbench.core.store import WorkspaceDocument
 from runbench.tui.bridge import EngineEvent
 from runbench.tui.lazy_panes import LazyPanes
-from runbench.tui.run_state import RunView
-from runbench.tui.runs import RunController
 from runbench.tui.tree import Selection
-from runbench.tui.trigger_dialog import Trigger, TriggerDialog
 
-if TYPE_CHECKING:  # the runbook pane's modules: imported when it is first mounted
+if TYPE_CHECKING:  # imported on first use: the runbook pane's modules, the engine, httpx
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    import httpx
+
+    from runbench.core.engine import RunRow
     from runbench.tui.history_view import HistoryView
     from runbench.tui.run_panes import VariablesPane
+    from runbench.tui.run_state import RunView
+    from runbench.tui.runs import RunController
+    from runbench.tui.trigger_dialog import Trigger
 
 
 class RunActions(LazyPanes):
@@ -39,9 +45,24 @@ class RunActions(LazyPanes):
     problems: list[Problem]
     overrides: dict[str, Any]
     selection: Selection | None
-    runs: RunController
+    document: WorkspaceDocument
+    state_dir: str | Path | None
+    transport: httpx.AsyncBaseTransport | None
+    environ: Mapping[str, str]
     history_runs: dict[str, RunView]
+    _runs: RunController | None
     _runs_dirty: bool
+
+    @property
+    def runs(self) -> RunController:
+        """This session's runs, made on first use: it loads the engine, the journal and
+        httpx, which the workbench does not need to start."""
+        if self._runs is None:
+            from runbench.tui.runs import RunController
+
+            self._runs = RunController(self, self.document.path, state_dir=self.state_dir,
+                                       transport=self.transport, environ=self.environ)
+        return self._runs
 
     # -- what is shown -------------------------------------------------------------------
     def selected_runbook(self) -> Runbook | None:
@@ -80,6 +101,8 @@ class RunActions(LazyPanes):
         if view is None or runbook is None or view.runbook != runbook.id:
             return
         self._schedule_refresh()
+        from runbench.core.engine import RunFinished  # loaded: an engine sent this
+
         if isinstance(message.event, RunFinished) and message.event.run_id == view.run_id:
             self.load_history(runbook.id)
 
@@ -105,6 +128,8 @@ class RunActions(LazyPanes):
         self.ask_trigger(runbook, step_mode=False)
 
     def ask_trigger(self, runbook: Runbook, *, step_mode: bool) -> None:
+        from runbench.tui.trigger_dialog import TriggerDialog
+
         previous = self.runs.triggers.get(runbook.id)
 
         def done(trigger: Trigger | None) -> None:
@@ -162,11 +187,14 @@ class RunActions(LazyPanes):
         if handle is not None and not handle.done:
             self.notify("a run is active: stop it first (shift+f5)", severity="warning")
             return
+        from runbench.tui.trigger_dialog import Trigger
+
         self.start_run(sel.runbook, Trigger(texts=self.runs.triggers.get(sel.runbook, {})),
                        from_step=sel.step)
 
     def on_step_renamed(self, runbook: str, old: str, new: str) -> None:
-        self.runs.rename_step(runbook, old, new)
+        if self._runs is not None:  # no runs yet: nothing refers to the old name
+            self._runs.rename_step(runbook, old, new)
 
     # -- variables -----------------------------------------------------------------------
     def on_variables_pane_open(self, event: VariablesPane.Open) -> None:
@@ -240,6 +268,8 @@ class RunActions(LazyPanes):
         row = journal.run(run_id)
         if row is None:
             return
+        from runbench.tui.run_state import RunView
+
         view = RunView.from_journal(row, journal.steps(run_id), journal.exchanges(run_id),
                                     self.workspace.variables)
         self.call_from_thread(self._show_run, view)
