@@ -16,9 +16,7 @@ import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import tomlkit
+from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import (
     ConcurrentEditError,
@@ -30,6 +28,9 @@ from runbench.core.model import Workspace
 from runbench.core.parse import parse_workspace
 from runbench.core.problems import Problem
 from runbench.core.tomllines import key_lines
+
+if TYPE_CHECKING:
+    import tomlkit
 
 _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -83,7 +84,8 @@ class WorkspaceDocument:
         self.path = Path(path)
         self._text = ""
         self._digest = ""
-        self.doc: tomlkit.TOMLDocument = tomlkit.document()
+        self._doc: tomlkit.TOMLDocument | None = None
+        self._loaded: tuple[Workspace, list[Problem]] | None = None
         self.dirty = False
         self.reload()
 
@@ -91,17 +93,36 @@ class WorkspaceDocument:
     def reload(self) -> None:
         """Throw away edits and read the file again."""
         text = read_text(self.path)
-        parse_text(text, str(self.path))  # syntax errors surface here, with line and column
+        # syntax errors surface here, with line and column
+        self._loaded = parse_text(text, str(self.path))
         self._text = text
         self._digest = _digest(text)
-        self.doc = tomlkit.parse(text)
+        self._doc = None
         self.dirty = False
 
+    @property
+    def doc(self) -> tomlkit.TOMLDocument:
+        """The tomlkit document, parsed on the first edit: tomlkit is slow to import and
+        to parse, and opening a workspace to read or run it needs neither."""
+        if self._doc is None:
+            import tomlkit
+
+            self._doc = tomlkit.parse(self._text)
+            self._loaded = None
+        return self._doc
+
     def text(self) -> str:
-        return tomlkit.dumps(self.doc)
+        if self._doc is None:
+            return self._text
+        import tomlkit
+
+        return tomlkit.dumps(self._doc)
 
     def model(self) -> tuple[Workspace, list[Problem]]:
         """The workspace as currently edited (not necessarily saved)."""
+        if self._loaded is not None:
+            workspace, problems = self._loaded
+            return workspace, list(problems)
         return parse_text(self.text(), str(self.path))
 
     def changed_on_disk(self) -> bool:
@@ -118,6 +139,8 @@ class WorkspaceDocument:
         return node
 
     def _parent(self, keys: Sequence[str], create: bool) -> Any:
+        import tomlkit
+
         node: Any = self.doc
         for key in keys[:-1]:
             if key not in node:
@@ -129,6 +152,8 @@ class WorkspaceDocument:
 
     def set(self, keys: Sequence[str], value: Any) -> None:
         """Set ``keys`` to ``value``, creating tables on the way; formatting elsewhere stays."""
+        import tomlkit
+
         parent = self._parent(keys, create=True)
         if isinstance(value, str) and "\n" in value:
             value = tomlkit.string(value, multiline=True, literal="'''" not in value)
@@ -153,6 +178,8 @@ class WorkspaceDocument:
     def add_table(self, keys: Sequence[str], values: dict[str, Any]) -> None:
         """Add ``[keys]`` with ``values``; it ends with a blank line so a table added in
         the middle of the file stays separated from the one after it."""
+        import tomlkit
+
         table = tomlkit.table()
         for key, value in values.items():
             table[key] = value

@@ -13,14 +13,14 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from typing import Any
-
-import tomlkit
-from tomlkit.items import InlineTable, Table
+from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import SchemaError
 from runbench.core.model import KeyPath, SecretRef, Workspace
 from runbench.core.store import WorkspaceDocument
+
+if TYPE_CHECKING:  # tomlkit loads on the first edit (see WorkspaceDocument.doc)
+    from tomlkit.items import InlineTable
 
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 SECRET_FIELDS = ("value", "token", "password", "client_secret")
@@ -67,6 +67,8 @@ def secret_text(value: str | SecretRef, masked: bool, mask: str) -> str:
 
 
 def _inline(values: dict[str, Any]) -> InlineTable:
+    import tomlkit
+
     table = tomlkit.inline_table()
     table.update(values)
     return table
@@ -74,6 +76,8 @@ def _inline(values: dict[str, Any]) -> InlineTable:
 
 def _strip_trailing_trivia(table: Any) -> None:
     """Drop comments/blank lines at the end of a copied table (they belong to the original)."""
+    from tomlkit.items import Table
+
     body = getattr(getattr(table, "value", None), "body", None)
     if not isinstance(body, list):
         return
@@ -102,6 +106,8 @@ class WorkspaceEdits:
 
     def set_body(self, keys: KeyPath, body: str) -> None:
         """A body keeps the readable '''...''' form the demo uses for JSON."""
+        import tomlkit
+
         if body and "'''" not in body and not body.startswith("\n"):
             item: Any = tomlkit.string(body, literal=True, multiline=True)
             self.document.set(list(keys), item)
@@ -152,6 +158,8 @@ class WorkspaceEdits:
 
     # -- auth --------------------------------------------------------------------
     def _auth_keys(self, integration: str) -> KeyPath:
+        from tomlkit.items import InlineTable, Table
+
         keys: KeyPath = ("integrations", integration, "auth")
         current = self.document.get(list(keys)) if self.has(keys) else None
         if not isinstance(current, (Table, InlineTable, dict)):
@@ -180,6 +188,8 @@ class WorkspaceEdits:
 
     # -- structure ---------------------------------------------------------------
     def add_integration(self, workspace: Workspace, name: str, base_url: str) -> str:
+        import tomlkit
+
         name = check_id(name, list(workspace.integrations), "integration")
         table = tomlkit.table()
         table["title"] = name.replace("_", " ").capitalize()
@@ -190,6 +200,8 @@ class WorkspaceEdits:
         return name
 
     def add_method(self, workspace: Workspace, integration: str, name: str) -> str:
+        import tomlkit
+
         found = workspace.integrations[integration]
         name = check_id(name, list(found.methods), "method")
         table = tomlkit.table()
@@ -200,6 +212,9 @@ class WorkspaceEdits:
         return name
 
     def _copy(self, source: KeyPath, target: KeyPath) -> None:
+        import tomlkit
+        from tomlkit.items import Table
+
         table = copy.deepcopy(self.document.get(list(source)))
         _strip_trailing_trivia(table)
         if isinstance(table, Table):

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import tomlkit
-
 from runbench.core.model import EDGE_KEYS, KeyPath, Workspace
 from runbench.tui.edits import WorkspaceEdits, check_id
 
@@ -58,6 +56,8 @@ class RunbookEdits(WorkspaceEdits):
 
     def set_rules(self, keys: KeyPath, rules: Sequence[Mapping[str, Any]]) -> None:
         """``rules = [ { left, op, right }, ... ]`` as one array of inline tables."""
+        import tomlkit
+
         array = tomlkit.array()
         for rule in rules:
             table = tomlkit.inline_table()
@@ -69,6 +69,8 @@ class RunbookEdits(WorkspaceEdits):
 
     def set_retry(self, keys: KeyPath, field: str, value: Any) -> None:
         """One field of the step's ``retry = { ... }``; attempts None drops the retry."""
+        import tomlkit
+
         retry = keys + ("retry",)
         if field == "attempts" and value is None:
             self.delete_if_present(retry)
@@ -82,6 +84,8 @@ class RunbookEdits(WorkspaceEdits):
 
     # -- structure ---------------------------------------------------------------------
     def add_step(self, workspace: Workspace, runbook: str, name: str, kind: str) -> str:
+        import tomlkit
+
         book = workspace.runbooks[runbook]
         name = check_id(name, list(book.steps), "step")
         table = tomlkit.table()
