@@ -159,7 +159,10 @@ def test_runs_lists_and_shows_one(sandbox: RunningSandbox, demo: Path, tmp_path:
     assert "exchanges:" in text and "POST" in text
     assert cli("resume", str(demo), run_id, "--state-dir", str(state)) == 2
     assert "not interrupted" in capsys.readouterr().err
-    assert cli("runs", str(demo), "ffffffff", "--state-dir", str(state)) == 1
+    assert cli("runs", str(demo), "ffffffff", "--state-dir", str(state)) == 2  # bad input
+    assert "not in the journal" in capsys.readouterr().err
+    assert cli("resume", str(demo), "ffffffff", "--state-dir", str(state)) == 2
+    assert "list runs with `runbench runs`" in capsys.readouterr().err
 
 
 def test_missing_ticket_is_a_clear_failure(sandbox: RunningSandbox, demo: Path,

@@ -34,7 +34,10 @@ async def _resume(args: argparse.Namespace) -> int:
     try:
         engine = Engine(workspace, journal=journal, secrets=secrets)
         terminal = Terminal(sys.stderr, sys.stdin, redacting(secrets, workspace))
-        row = journal.find_run(args.run_id)
+        try:
+            row = journal.find_run(args.run_id)
+        except RunError as exc:  # a run id the journal does not know is bad input
+            raise UsageError(str(exc)) from None
         if row.runbook not in workspace.runbooks:
             raise UsageError(f"run {row.id} is of runbook '{row.runbook}', which is no longer "
                              f"in {workspace.path}")

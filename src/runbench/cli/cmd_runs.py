@@ -17,6 +17,7 @@ from typing import Any
 
 from runbench.cli.cmd_run import load_checked, open_journal, redacting
 from runbench.core.engine.journal import Journal, RunRow
+from runbench.core.errors import RunError, UsageError
 from runbench.core.secrets import Secrets
 
 
@@ -126,7 +127,11 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print_list(rows)
             return 0
-        data = redact(detail(journal, journal.find_run(args.run_id)))
+        try:
+            row = journal.find_run(args.run_id)
+        except RunError as exc:  # a run id the journal does not know is bad input
+            raise UsageError(str(exc)) from None
+        data = redact(detail(journal, row))
         if args.json:
             print(json.dumps(data, indent=2, default=str))
         else:
