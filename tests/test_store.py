@@ -2,11 +2,17 @@
 
 import difflib
 import os
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from runbench.core.errors import ConcurrentEditError, TomlSyntaxError, WorkspaceReadError
+from runbench.core.errors import (
+    ConcurrentEditError,
+    SchemaError,
+    TomlSyntaxError,
+    WorkspaceReadError,
+)
 from runbench.core.store import WorkspaceDocument, load_workspace, read_workspace
 
 MESSY = '''# A workspace someone has lived in.
@@ -137,3 +143,53 @@ def test_added_table_in_the_middle_stays_separated(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert '[integrations.halo.methods.post]\nverb = "POST"\n\n' in text
     assert load_workspace(path).integrations["halo"].methods["post"].verb == "POST"
+
+
+RENAMABLE = '''# a workspace
+[runbooks.rb]
+start = "a"
+
+[runbooks.rb.steps.a]
+kind = "end"
+# about b, below
+[runbooks.rb.steps.b]  # the middle one
+kind = "end"
+
+  [runbooks.rb.steps.b.retry]
+  attempts = 2
+
+[runbooks.rb.steps."c d"]
+kind = "end"
+inline = { b = 1 }
+'''
+
+
+def test_rename_of_a_header_table_changes_only_its_header_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, RENAMABLE)
+    doc = WorkspaceDocument(path)
+    doc.rename(["runbooks", "rb", "steps", "b"], "middle step")
+    before, after = RENAMABLE.splitlines(), doc.text().splitlines()
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert changed == [
+        ("[runbooks.rb.steps.b]  # the middle one",
+         '[runbooks.rb.steps."middle step"]  # the middle one'),
+        ("  [runbooks.rb.steps.b.retry]", '  [runbooks.rb.steps."middle step".retry]'),
+    ]
+    steps = tomllib.loads(doc.text())["runbooks"]["rb"]["steps"]
+    assert list(steps) == ["a", "middle step", "c d"]  # kept its place
+    assert steps["middle step"]["retry"] == {"attempts": 2}
+    doc.set(["runbooks", "rb", "steps", "middle step", "kind"], "log")  # still editable
+    assert tomllib.loads(doc.text())["runbooks"]["rb"]["steps"]["middle step"]["kind"] == "log"
+    doc.rename(["runbooks", "rb", "steps", "c d"], "c")  # a quoted key
+    assert "[runbooks.rb.steps.c]\n" in doc.text()
+
+
+def test_rename_of_an_inline_table_moves_it_and_keeps_its_content(tmp_path: Path) -> None:
+    path = write(tmp_path, RENAMABLE)
+    doc = WorkspaceDocument(path)
+    doc.rename(["runbooks", "rb", "steps", "c d", "inline"], "other")
+    step = tomllib.loads(doc.text())["runbooks"]["rb"]["steps"]["c d"]
+    assert step == {"kind": "end", "other": {"b": 1}}
+    assert "# about b, below" in doc.text()
+    with pytest.raises(SchemaError, match="already exists"):
+        doc.rename(["runbooks", "rb", "steps", "a"], "c d")

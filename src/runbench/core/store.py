@@ -27,7 +27,7 @@ from runbench.core.errors import (
 from runbench.core.model import Workspace
 from runbench.core.parse import parse_workspace
 from runbench.core.problems import Problem
-from runbench.core.tomllines import key_lines
+from runbench.core.tomllines import key_lines, rename_in_headers
 
 if TYPE_CHECKING:
     import tomlkit
@@ -166,13 +166,22 @@ class WorkspaceDocument:
         self.dirty = True
 
     def rename(self, keys: Sequence[str], new_key: str) -> None:
-        """Rename the last key of ``keys``, keeping its content (position may move to the end)."""
+        """Rename the last key of ``keys``, keeping its content and, for a table written
+        as ``[headers]``, its place and every other line of the file."""
+        import tomlkit
+
         parent = self._parent(keys, create=False)
         if new_key in parent:
             raise SchemaError(f"'{new_key}' already exists", file=str(self.path))
-        value = parent[keys[-1]]
-        del parent[keys[-1]]
-        parent[new_key] = value
+        text = self.text()
+        renamed = rename_in_headers(text, tuple(keys), new_key)
+        if renamed is not None and _renamed_data(text, keys, new_key) == tomllib.loads(renamed):
+            self._doc = tomlkit.parse(renamed)
+        else:  # an inline table or dotted keys: move it (it ends up last among its siblings)
+            value = parent[keys[-1]]
+            del parent[keys[-1]]
+            parent[new_key] = value
+        self._loaded = None
         self.dirty = True
 
     def add_table(self, keys: Sequence[str], values: dict[str, Any]) -> None:
@@ -202,6 +211,16 @@ class WorkspaceDocument:
         self._text = text
         self._digest = _digest(text)
         self.dirty = False
+
+
+def _renamed_data(text: str, keys: Sequence[str], new_key: str) -> dict[str, Any]:
+    """What ``text`` holds with ``keys`` renamed: the check a text-level rename must pass."""
+    data = tomllib.loads(text)
+    node = data
+    for key in keys[:-1]:
+        node = node[key]
+    node[new_key] = node.pop(keys[-1])
+    return data
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -182,3 +182,55 @@ class _Scanner:
 def key_lines(text: str) -> dict[KeyPath, int]:
     """Map each key path in ``text`` to the 1-based line where it is written."""
     return _Scanner(text).scan()
+
+
+def rename_in_headers(text: str, keys: KeyPath, new_key: str) -> str | None:
+    """``text`` with the table at ``keys`` renamed where it is written as headers:
+    ``[a.old]`` and ``[a.old.sub]`` become ``[a.new]`` and ``[a.new.sub]`` in place, and
+    no other line changes (so a rename is a small diff, and the table keeps its place).
+
+    None when the table is written another way (``old = { ... }`` or dotted keys), or
+    not at all; the caller falls back to a structural edit then."""
+    lines = text.splitlines(keepends=True)
+    depth = len(keys)
+    changed = False
+    for path, number in key_lines(text).items():
+        if path[:depth] != keys:
+            continue
+        line = lines[number - 1]
+        if not line.lstrip().startswith("["):
+            if len(path) == depth:
+                return None
+            continue
+        new_line = _renamed_header(line, depth, new_key)
+        if new_line is None:
+            return None
+        lines[number - 1] = new_line
+        changed = True
+    return "".join(lines) if changed else None
+
+
+def _renamed_header(line: str, depth: int, new_key: str) -> str | None:
+    """One header line with key segment ``depth - 1`` replaced (comments kept)."""
+    indent = line[: len(line) - len(line.lstrip())]
+    scanner = _Scanner(line.lstrip())
+    double = scanner.text.startswith("[[")
+    scanner.advance(2 if double else 1)
+    key = scanner.read_key()
+    scanner.skip_space(False)
+    close = "]]" if double else "]"
+    if len(key) < depth or not scanner.text.startswith(close, scanner.pos):
+        return None
+    parts = [*key[: depth - 1], new_key, *key[depth:]]
+    header = ".".join(toml_key(part) for part in parts)
+    rest = scanner.text[scanner.pos + len(close) :]
+    opening = "[[" if double else "["
+    return f"{indent}{opening}{header}{close}{rest}"
+
+
+def toml_key(name: str) -> str:
+    """``name`` as a TOML key: bare when it can be, else a basic string."""
+    if _BARE.fullmatch(name):
+        return name
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
