@@ -25,13 +25,13 @@ from runbench.core.http.auth import NO_CREDENTIALS, Authenticator, Credentials, 
 from runbench.core.http.clients import ClientPool, timeout_of
 from runbench.core.http.coerce import OutputEvaluator
 from runbench.core.http.failures import classify
+from runbench.core.http.offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http.records import (
     Exchange,
     Headers,
     RequestRecord,
     ResponseRecord,
     excerpt,
-    output_scope,
 )
 from runbench.core.http.request import BuiltRequest, RequestBuilder
 from runbench.core.model import Integration, Limits, Method, Output, Workspace
@@ -63,7 +63,10 @@ class Executor:
         clock: Callable[[], float] = time.monotonic,
         variables: Mapping[str, Any] | None = None,
         tokens: TokenCache | None = None,
+        offload: OffloadPolicy | None = None,
     ) -> None:
+        """``offload``: when outputs over a big body are evaluated in a child process
+        (see ``runbench.core.http.offload``); by default above 2 MiB."""
         self.workspace = workspace
         self.secrets = secrets
         self._redactor = Redactor(secrets.known_values())
@@ -72,6 +75,7 @@ class Executor:
         self._clients = ClientPool(transport)
         self._builder = RequestBuilder()
         self._outputs = OutputEvaluator()
+        self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}
         self._secrets_version = secrets.version
 
@@ -198,7 +202,7 @@ class Executor:
             shown = self._redactor.url(str(request.url))
             error = classify(exc, shown, integration.limits)
             return self._failed(error, self._record_sent(request), started, attempts)
-        return self._finish(request, received, outputs, started, attempts)
+        return await self._finish(request, received, outputs, started, attempts)
 
     async def _creds(
         self,
@@ -283,7 +287,7 @@ class Executor:
             self._redactor.text(body),
         )
 
-    def _finish(
+    async def _finish(
         self,
         request: httpx.Request,
         received: _Received,
@@ -305,7 +309,7 @@ class Executor:
         errors: dict[str, str] = {}
         error: HttpError | None = None
         if outputs and 200 <= response.status_code < 300:
-            values, errors, error = self._evaluate(outputs, received, text)
+            values, errors, error = await self._evaluate(outputs, received, text)
         shown = self._redactor.value(values) if values else None
         return Exchange(
             self._record_sent(request),
@@ -319,15 +323,23 @@ class Executor:
             shown,
         )
 
-    def _evaluate(
+    async def _evaluate(
         self, outputs: Sequence[Output], received: _Received, text: str
     ) -> tuple[dict[str, Any], dict[str, str], HttpError | None]:
-        scope, is_json = output_scope(
-            received.content, received.response.status_code, received.response.headers)
+        """Parse the body and evaluate ``outputs``: in a child process for a big body
+        (falling back to this process if the child fails), here otherwise."""
+        response = received.response
+        if len(received.content) > self._offload.threshold:
+            values, errors, is_json = await evaluate_in_child(
+                self._outputs, outputs, received.content, response.status_code,
+                response.headers, python=self._offload.python)
+        else:
+            values, errors, is_json = evaluate_here(
+                self._outputs, outputs, received.content, response.status_code, response.headers)
         if not is_json:
             readers = self._outputs.json_readers(outputs)
             if readers:
-                kind = received.response.headers.get("content-type", "no content type")
+                kind = response.headers.get("content-type", "no content type")
                 what = (
                     f"it starts with {excerpt(self._redactor.text(text), 80)}"
                     if text
@@ -342,7 +354,6 @@ class Executor:
                         f"{', '.join(readers)} read inside it; check the URL or the Accept header",
                     ),
                 )
-        values, errors = self._outputs.evaluate(outputs, scope)
         return values, errors, None
 
     def _failed(
