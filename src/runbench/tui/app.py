@@ -25,11 +25,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
-from textual.widgets import ContentSwitcher, Footer, Header, Static
+from textual.widgets import ContentSwitcher, Footer, Header
 
 from runbench.core.errors import ConcurrentEditError, WorkspaceError
 from runbench.core.model import Method, Workspace
@@ -48,6 +48,7 @@ from runbench.tui.run_actions import RunActions
 from runbench.tui.runbook_edits import RunbookEdits
 from runbench.tui.structure import StructureActions
 from runbench.tui.symbols import ASCII, UNICODE
+from runbench.tui.test_actions import TestActions
 from runbench.tui.tree import Selection, WorkspaceTree
 
 if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, httpx
@@ -59,9 +60,10 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
     from runbench.tui.run_state import RunView
     from runbench.tui.runbook_pane import RunbookPane
     from runbench.tui.runs import RunController
+    from runbench.tui.scope_process import ResponseScope
 
 
-class RunbenchApp(RunActions, StructureActions, EditHandlers):
+class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
     """The workbench; see the module docstring."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
@@ -108,7 +110,7 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
         self.workspace, self.problems = self._read()
         self.selection: Selection | None = None
         self.exchanges: dict[str, Exchange] = {}
-        self._scopes: dict[int, dict[str, Any]] = {}
+        self._scopes: dict[int, ResponseScope] = {}  # id(response) -> scope: see scope_of
         self._tree_shape: tuple[Any, ...] = ()
         self.state_dir = state_dir
         self._runs: RunController | None = None  # made on first use: see RunActions.runs
@@ -143,7 +145,9 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
     async def on_unmount(self) -> None:
-        """Stop runs still going (they end as failed, "stopped by user"); close the journal."""
+        """Stop runs still going (they end as failed, "stopped by user"); close the journal;
+        end the expression checker's child process, if any."""
+        self.stop_scope()
         runs = self._runs  # None when nothing was run or shown from the journal
         if runs is not None:
             handles = runs.stop_all()
@@ -300,54 +304,6 @@ class RunbenchApp(RunActions, StructureActions, EditHandlers):
 
         pane.open_tab("tab-step")
         self.call_after_refresh(pane.query_one(StepEditor).focus_first)
-
-    # -- testing ---------------------------------------------------------------------
-    def action_test_method(self) -> None:
-        method = self.selected_method()
-        if method is None:
-            self.notify("select a method in the tree to test it", severity="warning")
-            return
-        self.query_one("#response-status", Static).update(f"testing {method.ref}{self.symbols.ellipsis}")
-        self.send_test(method)
-
-    @work(exclusive=True, group="test", description="test method")
-    async def send_test(self, method: Method) -> Exchange:
-        from runbench.tui.runner import call_method  # the HTTP stack loads on first test
-
-        exchange = await call_method(self.workspace, method, overrides=self.overrides,
-                                     environ=self.environ, transport=self.transport)
-        self.exchanges[method.ref] = exchange
-        current = self.selected_method()
-        if current is not None and current.ref == method.ref:
-            self.query_one(ResponseViewer).show(exchange)
-            self.query_one(MethodEditor).show_outputs(current, exchange)
-        return exchange
-
-    def last_exchange(self) -> Exchange | None:
-        method = self.selected_method()
-        if method is not None and method.ref in self.exchanges:
-            return self.exchanges[method.ref]
-        return self.query_one(ResponseViewer).exchange
-
-    def scope_of(self, exchange: Exchange | None) -> dict[str, Any] | None:
-        """The output scope of ``exchange`` (parsed once; called from a thread)."""
-        if exchange is None or exchange.response is None:
-            return None
-        key = id(exchange.response)
-        if key not in self._scopes:
-            self._scopes = {key: exchange.response.scope()}
-        return self._scopes[key]
-
-    def action_check_expression(self) -> None:
-        from runbench.tui.expression_checker import ExpressionChecker
-
-        exchange = self.last_exchange()
-        method = self.selected_method()
-        subject = method.ref if method else "no method selected"
-        if exchange is not None and exchange.response is not None:
-            subject += f" {self.symbols.dot} last response {exchange.response.status}"
-        taken = tuple(o.name for o in method.outputs) if method else ()
-        self.push_screen(ExpressionChecker(lambda: self.scope_of(exchange), subject, taken=taken))
 
     # -- file ------------------------------------------------------------------------
     def action_save(self) -> None:

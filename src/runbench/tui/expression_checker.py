@@ -4,13 +4,16 @@ The path is compiled and evaluated against the last response of the selected met
 (the same scope outputs see: ``response``, ``status``, ``headers``). A syntax error is
 shown with a caret under the bad character; a miss says where the path stopped and what
 was there. Evaluation runs in a thread worker (exclusive, so only the latest keystroke
-counts): a path over a huge body, or the first JSON parse of it, never blocks typing.
+counts). The scope provider gives a ``ResponseScope``: a small body is parsed once in
+the worker's thread, a big one in a child process (parsing 50 MiB in a thread would
+still hold the GIL and freeze typing for a second); both answer with the same plain
+``Checked`` data, rendered here by :func:`render`, so they look alike. While the child
+still parses, the result says so. (A provider may also give the scope dict itself.)
 ``ctrl+o`` asks for a name and adds the path to the method's outputs (via a message).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -23,59 +26,60 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from runbench.core.errors import ExpressionError, NoMatchError, PathSyntaxError
-from runbench.core.paths import compile_path
+from runbench.core.errors import PathSyntaxError
 from runbench.tui.dialogs import ask_text
 from runbench.tui.edits import ID_PATTERN
+from runbench.tui.scope_process import Checked, ResponseScope, check_path, found
 
-RESULT_LIMIT = 20_000
-"""Characters of a found value shown (the rest is cut, with a note)."""
-ScopeProvider = Callable[[], dict[str, Any] | None]
+ScopeProvider = Callable[[], ResponseScope | dict[str, Any] | None]
+PARSING = "parsing the response…"
+"""Shown while a big response is still being parsed in its child process."""
 
 
 def describe(text: str, scope: dict[str, Any] | None) -> tuple[Text, bool]:
     """What the checker shows for ``text``: (rendered result, path is usable)."""
-    try:
-        path = compile_path(text)
-    except PathSyntaxError as exc:
-        return caret_text(exc), False
-    except ExpressionError as exc:
-        return Text(str(exc), style="red"), False
-    if scope is None:
+    return render(check_path(text, scope))
+
+
+def render(checked: Checked) -> tuple[Text, bool]:
+    """A check's outcome as the checker shows it: (rendered result, path is usable)."""
+    if checked.kind == "syntax":
+        return _caret(checked.position, checked.reason, checked.expression), False
+    if checked.kind == "no_scope":
         return Text("valid path; no response yet to check it against (ctrl+t tests the "
                     "method)", style="yellow"), True
-    try:
-        value = path.evaluate(scope)
-    except NoMatchError as exc:
+    if checked.kind == "no_match":
         result = Text("no match: ", style="bold yellow")
-        result.append(str(exc), style="yellow")
-        if exc.segment:
-            result.append(f"\nstopped at: {exc.segment}", style="dim")
+        result.append(checked.message, style="yellow")
+        if checked.segment:
+            result.append(f"\nstopped at: {checked.segment}", style="dim")
         return result, True
-    except ExpressionError as exc:
-        return Text(str(exc), style="red"), True
-    return value_text(value, path.raw), True
+    if checked.kind == "value":
+        return _value(checked), True
+    return Text(checked.message, style="red"), checked.usable
 
 
 def caret_text(exc: PathSyntaxError) -> Text:
-    result = Text(f"syntax error at position {exc.position + 1}: {exc.reason}\n",
-                  style="bold red")
-    result.append(exc.expression + "\n")
-    result.append(" " * exc.position + "^", style="bold red")
+    return _caret(exc.position, exc.reason, exc.expression)
+
+
+def _caret(position: int, reason: str, expression: str) -> Text:
+    result = Text(f"syntax error at position {position + 1}: {reason}\n", style="bold red")
+    result.append(expression + "\n")
+    result.append(" " * position + "^", style="bold red")
     return result
 
 
 def value_text(value: Any, raw: bool) -> Text:
-    kind = type(value).__name__ if value is not None else "null"
-    if raw and isinstance(value, str):
-        shown = value
-    else:
-        shown = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    cut = len(shown) > RESULT_LIMIT
-    result = Text(f"= ({kind}{', raw' if raw else ''})\n", style="bold green")
-    result.append(shown[:RESULT_LIMIT])
-    if cut:
-        result.append(f"\n… {len(shown) - RESULT_LIMIT} more characters", style="dim")
+    return _value(found(value, raw))
+
+
+def _value(checked: Checked) -> Text:
+    result = Text(f"= ({checked.type_name}{', raw' if checked.raw else ''})\n",
+                  style="bold green")
+    result.append(checked.shown)
+    if checked.more:
+        result.append(f"\n… {checked.more} more characters", style="dim")
     return result
 
 
@@ -103,6 +107,7 @@ class ExpressionChecker(ModalScreen[None]):
         self.initial = initial
         self.taken = taken
         self.usable = False
+        self._latest = initial
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checker-box"):
@@ -131,15 +136,34 @@ class ExpressionChecker(ModalScreen[None]):
         event.stop()
         self.evaluate(event.value)
 
-    @work(thread=True, exclusive=True, group="checker", description="evaluate path")
     def evaluate(self, text: str) -> None:
-        result, usable = describe(text, self.scope())
+        """Check ``text`` (in a thread worker); only the latest text's result is shown."""
+        self._latest = text
+        self._evaluate(text)
+
+    @work(thread=True, exclusive=True, group="checker", description="evaluate path")
+    def _evaluate(self, text: str) -> None:
+        source = self.scope()
+        if isinstance(source, ResponseScope):
+            checked = source.check(text, waiting=self._show_parsing,
+                                   wanted=lambda: text == self._latest)
+            if checked is None:
+                return  # moot: a newer keystroke, or the response went away
+            result, usable = render(checked)
+        else:
+            result, usable = describe(text, source)
         self.app.call_from_thread(self._show, text, result, usable)
+
+    def _show_parsing(self) -> None:
+        self.app.call_from_thread(self._update_result, Text(PARSING, style="dim italic"))
 
     def _show(self, text: str, result: Text, usable: bool) -> None:
         if text != self.text:
             return  # a newer keystroke is on its way
         self.usable = usable
+        self._update_result(result)
+
+    def _update_result(self, result: Text) -> None:
         self.query_one("#checker-result", Static).update(result)
 
     def action_close(self) -> None:

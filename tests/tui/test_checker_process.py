@@ -1,0 +1,100 @@
+"""Pilot test: the expression checker against a big body (its scope in a child process)
+shows exactly what it shows for a small body: a value, a syntax-error caret, a miss."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from rich.text import Text
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from runbench.core.http import Exchange
+from runbench.tui.app import RunbenchApp
+from runbench.tui.expression_checker import ExpressionChecker
+from runbench.tui.scope_process import ResponseScope
+
+MakeApp = Callable[..., RunbenchApp]
+PADDING = [{"id": i, "name": f"row {i}", "tags": ["a", "b"]} for i in range(2500)]  # ~100 KB
+PATHS = ("response^choices[0]^text!", "response^choices[0^text", "response^choices[3]^text",
+         "response^rows[7]", "status", "response^nope^deeper")
+
+
+class LowThreshold(RunbenchApp):
+    """Bodies over 10 KB get a child process (the default is 2 MiB)."""
+
+    def scope_of(self, exchange: Exchange | None, *,
+                 threshold: int | None = None) -> ResponseScope | None:
+        return super().scope_of(exchange, threshold=10_000)
+
+
+def padded_handler(request: httpx.Request) -> httpx.Response:
+    """The demo's completions answer, padded to ~100 KB."""
+    prompt = json.loads(request.content)["prompt"]
+    return httpx.Response(200, json={"id": "cmpl-1", "choices": [
+        {"index": 0, "text": f"Answer to: {prompt}", "finish_reason": "stop"}], "rows": PADDING})
+
+
+async def checker_texts(app: RunbenchApp) -> tuple[list[str], ResponseScope]:
+    shown: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        checker = app.screen
+        assert isinstance(checker, ExpressionChecker)
+        box = checker.query_one("#checker-input", Input)
+        result = checker.query_one("#checker-result", Static)
+        for text in PATHS:
+            box.value = text
+            await settle(pilot)
+            content = result.content
+            shown.append(content.plain if isinstance(content, Text) else str(content))
+        scope = app.scope_of(app.last_exchange())
+        assert isinstance(scope, ResponseScope)
+        await pilot.press("escape")
+    return shown, scope
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_big_body_checks_like_small(make_app: MakeApp) -> None:
+    small, small_scope = await checker_texts(make_app(transport=httpx.MockTransport(padded_handler)))
+    big, big_scope = await checker_texts(
+        make_app(LowThreshold, transport=httpx.MockTransport(padded_handler)))
+    assert not small_scope.big and big_scope.big
+    assert big_scope._local is None  # answered by the child, not by a fallback
+    assert big_scope._child is None  # and the child was stopped when the app ended
+    assert big == small
+    assert big[0] == "= (str, raw)\nAnswer to: How do I reset my password?"
+    assert big[1].splitlines()[1:] == ["response^choices[0^text", " " * 23 + "^"]
+    assert big[1].startswith("syntax error at position 24:")
+    assert big[2].startswith("no match: ") and "stopped at: [3]" in big[2]
+    assert json.loads(big[3].split("\n", 1)[1]) == PADDING[7]
+    assert big[4] == "= (int)\n200"
+
+
+async def test_a_new_test_result_stops_the_old_responses_child(make_app: MakeApp) -> None:
+    app = make_app(LowThreshold, transport=httpx.MockTransport(padded_handler))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        first = app.scope_of(app.last_exchange())
+        assert first is not None and first._child is not None  # a child holds the body
+        await pilot.press("escape")
+        await pilot.press("ctrl+t")  # a newer answer: the old parsed body is not needed
+        await settle(pilot)
+        assert first._child is None
+        assert app._scopes == {}
