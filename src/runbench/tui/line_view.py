@@ -4,7 +4,8 @@ TextArea builds per-line structures for the whole document when text is loaded, 
 for a 50 MiB response means seconds on the message pump. ``LineView`` keeps one string
 and an array of line starts (``body_format.Lines``) and renders just the visible rows,
 lexing each with pygments on demand (cached), so scrolling and key presses stay instant
-whatever the size.
+whatever the size. A line too long to highlight (a minified body that is not JSON can be
+one 50 MiB line) is sliced to the columns on screen, never copied or measured whole.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from runbench.tui.highlight import SYNTAX_STYLES, lexer_spans
 
 MAX_HIGHLIGHT_LINE = 4000
 """Longer lines are shown plain (lexing them would cost more than it shows)."""
+SEGMENT_CACHE = 256
+"""Highlighted lines kept (a few screens). Strips are not kept at all: each one carries
+Textual's caches and derived strips, and thousands of them kept alive (a big body scrolled
+through) made every full garbage collection, hence some key presses, 100+ ms slower."""
 
 
 class LineView(ScrollView, can_focus=True):
@@ -42,14 +47,12 @@ class LineView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.lines: Lines = EMPTY
         self.lexer: Lexer | None = None
-        self._cache: LRUCache[int, list[Segment]] = LRUCache(2048)
-        self._strips: LRUCache[tuple[int, int, int, Style | None], Strip] = LRUCache(512)
+        self._cache: LRUCache[int, list[Segment]] = LRUCache(SEGMENT_CACHE)
 
     def show(self, lines: Lines, lexer: Lexer | None = None, *, keep_scroll: bool = False) -> None:
         self.lines = lines
         self.lexer = lexer if lexer is not None else (JsonLexer() if lines.json else None)
         self._cache.clear()
-        self._strips.clear()
         self.virtual_size = Size(lines.width + 1, lines.count)
         if not keep_scroll:
             self.scroll_to(0, 0, animate=False)
@@ -65,7 +68,7 @@ class LineView(ScrollView, can_focus=True):
             return cached
         line = self.lines.line(index)
         segments: list[Segment]
-        if self.lexer is None or len(line) > MAX_HIGHLIGHT_LINE:
+        if self.lexer is None:
             segments = [Segment(line)]
         else:
             segments = []
@@ -87,11 +90,10 @@ class LineView(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.lines.count:
             return Strip.blank(width, base)
-        key = (index, scroll_x, width, base)
-        cached = self._strips.get(key)
-        if cached is None:
-            segments = self._segments(index)
-            strip = Strip(Segment.apply_style(segments, base) if base else segments)
-            cached = strip.crop_extend(scroll_x, scroll_x + width, base or Style())
-            self._strips[key] = cached
-        return cached
+        start, end = self.lines.bounds(index)
+        if end - start > MAX_HIGHLIGHT_LINE:  # plain anyway: take only what is on screen
+            segments = [Segment(self.lines.part(index, scroll_x, scroll_x + width), base)]
+            return Strip(segments).crop_extend(0, width, base or Style())
+        segments = self._segments(index)
+        strip = Strip(Segment.apply_style(segments, base) if base else segments)
+        return strip.crop_extend(scroll_x, scroll_x + width, base or Style())

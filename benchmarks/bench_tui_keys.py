@@ -1,0 +1,253 @@
+"""Key latency of the workbench with a 50 MiB response loaded, as a user sees it in tmux.
+
+The issue's requirement: "with a 50 MiB response loaded, a key press still shows its effect
+within 100 ms". A local HTTP server (127.0.0.1, port 0, a thread) serves a ~50 MiB minified
+JSON body; `runbench tui` runs in tmux at 80x24 on a workspace with one method pointing at
+it; ctrl+t loads the response, then common keys are pressed one at a time and each is timed
+from `tmux send-keys` to the first `capture-pane` that differs from the screen before.
+
+Measured twice for the big body: while it is still being formatted (right after it
+arrives) and after. The floor is the same keys in the same run with a ~1 KB response, so
+the ratio shows what the big body costs, whatever this machine's tmux and terminal cost.
+Prints per key: median and max ms, the floor's, and the ratio of the medians and of the
+maxima. Needs tmux; prints why and exits 0 without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+SESSION = "runbench-bench-tui-keys"
+BIG_BYTES = 50 * 1024 * 1024
+SMALL_BYTES = 1024
+ROUNDS_AFTER = 3
+ROUNDS_FLOOR = 3
+FORMATTING = "formatting"
+VERBOSE = "-v" in sys.argv[1:]
+WORKSPACE = """\
+name = "key latency"
+
+[integrations.bench]
+base_url = "{url}"
+max_response_bytes = {limit}
+
+[integrations.bench.methods.keys]
+verb = "GET"
+path = "{path}"
+"""
+
+# (what the row is called, tmux key, compare styles too). Styles show focus moves that
+# change no text, but a focused Input's blinking cursor is a style too: plain text there.
+# One round starts and ends with the tree focused, shown, nothing zoomed.
+# An empty name: pressed, not timed.
+ROUND: list[tuple[str, str, bool]] = [
+    ("tab/shift+tab focus", "BTab", True),  # tree -> body
+    ("down (body)", "Down", True), ("pagedown (body)", "PageDown", True),
+    ("ctrl+b tree", "C-b", True), ("ctrl+b tree", "C-b", True),
+    ("ctrl+r zoom", "C-r", True), ("ctrl+r zoom", "C-r", True),
+    ("tab/shift+tab focus", "BTab", True),  # body -> response tabs
+    ("right/left (tabs)", "Right", True), ("right/left (tabs)", "Left", True),
+    ("tab/shift+tab focus", "Tab", True),  # tabs -> body
+    ("down (body)", "Down", True), ("down (body)", "Down", True),
+    ("pagedown (body)", "PageDown", True),
+    ("end/home (body)", "End", True), ("end/home (body)", "Home", True),
+    ("f1 help open/close", "F1", True), ("f1 help open/close", "F1", True),
+    ("tab/shift+tab focus", "Tab", True),  # body -> tree
+    ("tab/shift+tab focus", "Tab", True),  # tree -> title
+    ("tab/shift+tab focus", "Tab", False),  # title -> verb
+    ("tab/shift+tab focus", "Tab", True),  # verb -> path (its text selected)
+    ("", "End", False),  # not timed: only the cursor moves, then typing appends
+    ("type in path", "x", False), ("type in path", "BSpace", False),
+    ("tab/shift+tab focus", "BTab", False),  # path -> verb
+    ("tab/shift+tab focus", "BTab", True),  # verb -> title
+    ("tab/shift+tab focus", "BTab", False),  # title -> tree
+]
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def screen(styled: bool = False) -> str:
+    return tmux("capture-pane", "-p", *(["-e"] if styled else []), "-t", SESSION)
+
+
+def wait_for(predicate: str, timeout: float, absent: bool = False) -> str:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        shown = screen()
+        if (predicate in shown) != absent:
+            return shown
+        time.sleep(0.01)
+    raise SystemExit(f"gave up waiting for {predicate!r} (absent={absent}):\n{shown}")
+
+
+def settle(styled: bool, quiet: float = 0.06, timeout: float = 2.0) -> str:
+    """The screen once it has not changed for ``quiet`` seconds."""
+    last, since = screen(styled), time.perf_counter()
+    deadline = since + timeout
+    while time.perf_counter() < deadline:
+        time.sleep(0.01)
+        now = screen(styled)
+        if now != last:
+            last, since = now, time.perf_counter()
+        elif time.perf_counter() - since >= quiet:
+            break
+    return last
+
+
+def press(key: str, styled: bool, timeout: float = 2.0) -> tuple[float, str, str] | None:
+    """Seconds from send-keys to a changed screen, with the screens before and after."""
+    before = settle(styled)
+    start = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, key)
+    while time.perf_counter() - start < timeout:
+        after = screen(styled)
+        if after != before:
+            return time.perf_counter() - start, before, after
+        time.sleep(0.002)  # leave the TUI a core: this machine may have only two
+    return None
+
+
+def run_round(samples: dict[str, list[float]], phase: str, warm_up: bool = False) -> bool:
+    """One round of keys into ``samples``. In phase "formatting" only samples taken while
+    the status line says so count; False when it ended during the round."""
+    for label, key, styled in ROUND:
+        if not label:
+            settle(styled)
+            tmux("send-keys", "-t", SESSION, key)
+            continue
+        result = press(key, styled, timeout=0.3 if warm_up else 2.0)
+        if result is None:
+            if not warm_up:
+                print(f"  ({label}: {key} changed nothing within 2 s)")
+            continue
+        seconds, before, after = result
+        if VERBOSE and seconds > 0.1:
+            print(f"  slow: {phase:10s} {key:8s} {seconds * 1000:5.0f} ms ({label})")
+        if phase == FORMATTING and (FORMATTING not in before or FORMATTING not in after):
+            phase = "ended"
+            continue  # the formatting finished meanwhile: this change may not be the key's
+        if phase != "ended" and not warm_up:
+            samples[label].append(seconds * 1000)
+    return phase != "ended"
+
+
+@contextmanager
+def tui(folder: Path) -> Iterator[None]:
+    tmux("kill-session", "-t", SESSION)
+    command = f"cd {folder} && {sys.executable} -m runbench tui ws.toml"
+    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command],
+                   check=True)
+    try:
+        wait_for("GET keys", 30)
+        yield
+    finally:
+        tmux("kill-session", "-t", SESSION)
+
+
+def measure(folder: Path, url: str, path: str, rounds: int, during: bool) -> dict[str, dict]:
+    (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path=path, limit=2 * BIG_BYTES))
+    phases: dict[str, dict[str, list[float]]] = {"formatting": defaultdict(list),
+                                                 "loaded": defaultdict(list)}
+    with tui(folder):
+        run_round(phases["loaded"], "warm-up", warm_up=True)  # first use: lazy imports, CSS
+        tmux("send-keys", "-t", SESSION, "C-t")
+        wait_for("200 OK", 60)
+        if during:
+            wait_for(FORMATTING, 10)
+            while run_round(phases["formatting"], FORMATTING):
+                pass
+        wait_for(FORMATTING, 120, absent=True)
+        for _ in range(rounds):
+            run_round(phases["loaded"], "loaded")
+    return phases
+
+
+def minified_json(size: int) -> bytes:
+    record = ('{{"id":{0},"name":"user {0}","email":"user{0}@example.com","active":true,'
+              '"score":{0}.5,"tags":["alpha","beta"],"note":"quote \\" and {{braces}}"}}')
+    parts, total, i = [], 0, 0
+    while total < size - 64:
+        part = record.format(i)
+        parts.append(part)
+        total += len(part) + 1
+        i += 1
+    return ('{"count":' + str(i) + ',"users":[' + ",".join(parts) + "]}").encode()
+
+
+@contextmanager
+def server(bodies: dict[str, bytes]) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = bodies[self.path if self.path in bodies else "/small"]
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def report(title: str, big: dict[str, list[float]], floor: dict[str, list[float]]) -> float:
+    print(title)
+    print(f"  {'key':22s} {'50 MiB med/max ms':>18s} {'floor med/max ms':>17s}"
+          f" {'ratio med':>9s} {'ratio max':>9s}")
+    worst = 0.0
+    for label in dict.fromkeys(label for label, _, _ in ROUND if label):
+        if not big.get(label) or not floor.get(label):
+            print(f"  {label:22s} (no samples)")
+            continue
+        b_med, b_max = statistics.median(big[label]), max(big[label])
+        f_med, f_max = statistics.median(floor[label]), max(floor[label])
+        worst = max(worst, b_max)
+        print(f"  {label:22s} {b_med:8.0f} /{b_max:6.0f}   {f_med:7.0f} /{f_max:6.0f}"
+              f"  {b_med / f_med:9.2f} {b_max / f_max:9.2f}   (n={len(big[label])})")
+    return worst
+
+
+def main() -> int:
+    if shutil.which("tmux") is None:
+        print("tmux not found: skipping the TUI key latency benchmark")
+        return 0
+    started = time.perf_counter()
+    bodies = {"/big": minified_json(BIG_BYTES), "/small": minified_json(SMALL_BYTES)}
+    with server(bodies) as url, tempfile.TemporaryDirectory() as folder:
+        floor = measure(Path(folder), url, "/small", ROUNDS_FLOOR, during=False)["loaded"]
+        big = measure(Path(folder), url, "/big", ROUNDS_AFTER, during=True)
+    mib = len(bodies["/big"]) / 2**20
+    print(f"key press to changed screen in tmux at 80x24; floor = the same keys with a "
+          f"{len(bodies['/small'])} B response")
+    worst = report(f"while the {mib:.1f} MiB body is formatting", big["formatting"], floor)
+    worst = max(worst, report(f"after the {mib:.1f} MiB body is formatted", big["loaded"], floor))
+    floor_worst = max(max(values) for values in floor.values())
+    print(f"slowest key with the big body {worst:.0f} ms, with the floor {floor_worst:.0f} ms: "
+          f"ratio {worst / floor_worst:.2f} (requirement: < 100 ms); "
+          f"took {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
