@@ -66,6 +66,8 @@ def headers_text(exchange: Exchange) -> str:
 class ResponseViewer(Vertical):
     """Shows one Exchange; call :meth:`show` (the app decides which exchange)."""
 
+    ALLOW_MAXIMIZE = True  # ctrl+r zooms it (containers refuse ``Screen.maximize`` otherwise)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.exchange: Exchange | None = None
@@ -122,7 +124,7 @@ class ResponseViewer(Vertical):
         def deliver(lines: Lines, final: bool) -> None:
             if self.exchange is not exchange:
                 return
-            lexer = lexer_for(content_type, lines.text[:64]) if not lines.json else None
+            lexer = lexer_for(content_type, lines.head(64)) if not lines.json else None
             self.query_one("#response-body", LineView).show(lines, lexer, keep_scroll=True)
             self.formatting = not final
             marks = symbols_of(self)
