@@ -19,6 +19,7 @@ hidden while a runbook is shown, the runbook pane has its own tabs).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Mapping
 from functools import partial
@@ -29,7 +30,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
-from textual.widgets import ContentSwitcher, Footer, Header
+from textual.widgets import ContentSwitcher, Header
 
 from runbench.core.errors import ConcurrentEditError, WorkspaceError
 from runbench.core.model import Method, Workspace
@@ -39,6 +40,7 @@ from runbench.core.validate import check_workspace
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
 from runbench.tui.dialogs import ChoiceDialog, reload_offer
 from runbench.tui.edit_handlers import EditHandlers
+from runbench.tui.footer import KeyFooter
 from runbench.tui.help import HelpScreen
 from runbench.tui.kv_table import KeyValueTable
 from runbench.tui.method_editor import MethodEditor
@@ -128,7 +130,7 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
                     yield MethodEditor(id="method-editor", cursor_blink=self.cursor_blink)
                     yield Container(id="runbook-pane")  # the RunbookPane: on first use
                 yield ResponseViewer(id="response")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.ascii_only:
@@ -143,6 +145,15 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
         if not self.cursor_blink:
             for widget in self.query("Input, TextArea"):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
+        if not self.is_headless:
+            self.call_after_refresh(self._freeze_start_up_objects)
+
+    def _freeze_start_up_objects(self) -> None:
+        """Leave what start-up built (modules, styles, widgets: it lives as long as the
+        app) out of later garbage collections, which then walk a third of the objects.
+        Not in headless (test) apps: they come and go."""
+        gc.collect()
+        gc.freeze()
 
     async def on_unmount(self) -> None:
         """Stop runs still going (they end as failed, "stopped by user"); close the journal;

@@ -1,0 +1,25 @@
+"""Focus changes do not leave dead footer keys alive (see runbench/tui/footer.py)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+from textual.widgets._footer import FooterKey
+
+from runbench.tui.app import RunbenchApp
+
+
+async def test_tab_presses_leave_no_dead_footer_keys(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for _ in range(30):  # focus moves between widgets with different bindings
+            await pilot.press("tab")
+        await pilot.pause()
+        gc.collect()
+        shown = set(map(id, app.query(FooterKey)))
+        alive = [o for o in gc.get_objects() if isinstance(o, FooterKey)]
+        dead = [key for key in alive if id(key) not in shown]
+        assert len(shown) > 5
+        assert len(dead) <= len(shown)  # at most the keys of the recompose in flight
