@@ -23,3 +23,25 @@ async def test_tab_presses_leave_no_dead_footer_keys(make_app: Callable[..., Run
         dead = [key for key in alive if id(key) not in shown]
         assert len(shown) > 5
         assert len(dead) <= len(shown)  # at most the keys of the recompose in flight
+
+
+async def test_footer_is_redrawn_only_when_its_keys_change(
+    make_app: Callable[..., RunbenchApp],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.query_one("#m-title").focus()
+        await pilot.pause()
+        await pilot.pause()
+        keys = list(app.query(FooterKey))
+        app.query_one("#m-path").focus()  # another input: the same keys
+        await pilot.pause()
+        await pilot.pause()
+        assert list(app.query(FooterKey)) == keys
+        app.query_one("#tree").focus()  # the tree adds a, r, c, delete
+        await pilot.pause()
+        await pilot.pause()
+        shown = list(app.query(FooterKey))
+        assert shown != keys
+        assert "Rename" in {key.description for key in shown}
