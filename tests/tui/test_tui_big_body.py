@@ -118,8 +118,16 @@ async def test_ctrl_r_zooms_the_response_to_the_whole_screen(
         normal = viewer.region
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert app.screen.maximized is viewer
         assert viewer.region.width == 80 and viewer.region.height > normal.height
+        assert viewer.has_focus_within  # keys go to the body
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert app.screen.maximized is None and viewer.region == normal
+        assert viewer.region == normal
+        assert app.query_one("#tree").display
+        await pilot.press("ctrl+b", "ctrl+r")  # tree hidden before the zoom: hidden after
+        await pilot.pause()
+        assert viewer.region.width == 80
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#tree").display and app.query_one("#editor").display
+        assert viewer.region.width == 80 and viewer.region.height == normal.height

@@ -90,6 +90,8 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
                 tooltip="Toggle a breakpoint on the selected step"),
         Binding("ctrl+f5", "run_from_step", "Run from step", show=False,
                 tooltip="Run again from the selected step with the last run's variables there"),
+        Binding("escape", "unzoom", "Leave zoom", show=False,
+                tooltip="Leave the zoomed response (as ctrl+r)"),
         Binding("ctrl+q", "quit", "Quit", priority=True,
                 tooltip="Quit (asks first when there are unsaved changes)"),
     ]
@@ -118,6 +120,7 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
         self._runs: RunController | None = None  # made on first use: see RunActions.runs
         self.history_runs: dict[str, RunView] = {}
         self._runs_dirty = False
+        self._tree_before_zoom = True
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -377,10 +380,32 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
             self.screen.focus_next()
 
     def action_toggle_response(self) -> None:
-        if self.screen.maximized is not None:
-            self.screen.minimize()
+        """ctrl+r: the response viewer alone on screen, or back (also escape). Only display
+        flags and one class on the viewer change: ``Screen.maximize`` restyled every
+        widget, 80+ ms per press."""
+        response = self.query_one(ResponseViewer)
+        zoom = not response.has_class("-zoomed")
+        if zoom and self.query_one("#work").has_class("-runbook"):
+            self.notify("ctrl+r zooms a method's response: select a method", severity="warning")
+            return
+        response.set_class(zoom, "-zoomed")
+        self.query_one("#editor").display = not zoom
+        tree = self.query_one(WorkspaceTree)
+        if zoom:
+            self._tree_before_zoom = tree.display
+            tree.display = False
+            if not response.has_focus_within:
+                response.query_one("#response-body").focus()
         else:
-            self.screen.maximize(self.query_one(ResponseViewer), container=False)
+            tree.display = self._tree_before_zoom
+
+    def action_unzoom(self) -> None:
+        self.action_toggle_response()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unzoom":  # escape leaves the zoom; otherwise it is not bound here
+            return self.query_one(ResponseViewer).has_class("-zoomed")
+        return True
 
     def action_help(self) -> None:
         from runbench.tui.expression_checker import ExpressionChecker

@@ -20,7 +20,7 @@ EXTRA: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette: every action, and go to any method or runbook"),
     ("tab / shift+tab", "Move focus between the tree, the fields and the response"),
     ("arrows, enter", "Move in the tree, tables and tabs; enter opens/edits"),
-    ("escape", "Close a dialog; leave a maximized pane"),
+    ("escape", "Close a dialog; leave the zoomed response (ctrl+r)"),
 )
 
 

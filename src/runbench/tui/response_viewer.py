@@ -66,8 +66,6 @@ def headers_text(exchange: Exchange) -> str:
 class ResponseViewer(Vertical):
     """Shows one Exchange; call :meth:`show` (the app decides which exchange)."""
 
-    ALLOW_MAXIMIZE = True  # ctrl+r zooms it (containers refuse ``Screen.maximize`` otherwise)
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.exchange: Exchange | None = None
