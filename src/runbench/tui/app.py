@@ -32,14 +32,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.widgets import ContentSwitcher, Header
 
-from runbench.core.errors import ConcurrentEditError, WorkspaceError
+from runbench.core.errors import WorkspaceError
 from runbench.core.model import Method, Workspace
 from runbench.core.problems import Problem
 from runbench.core.store import WorkspaceDocument
 from runbench.core.validate import check_workspace
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
-from runbench.tui.dialogs import ChoiceDialog, reload_offer
 from runbench.tui.edit_handlers import EditHandlers
+from runbench.tui.file_actions import FileActions
 from runbench.tui.footer import KeyFooter
 from runbench.tui.help import HelpScreen
 from runbench.tui.kv_table import KeyValueTable
@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
     from runbench.tui.scope_process import ResponseScope
 
 
-class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
+class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHandlers):
     """The workbench; see the module docstring."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
@@ -318,59 +318,6 @@ class RunbenchApp(TestActions, RunActions, StructureActions, EditHandlers):
 
         pane.open_tab("tab-step")
         self.call_after_refresh(pane.query_one(StepEditor).focus_first)
-
-    # -- file ------------------------------------------------------------------------
-    def action_save(self) -> None:
-        try:
-            self.document.save()
-        except ConcurrentEditError as exc:
-            self.notify(exc.bare, title="Not saved", severity="error")
-            self.push_screen(reload_offer(exc.bare), self._reload_answer)
-            return
-        except (OSError, WorkspaceError) as exc:
-            self.notify(str(exc), title="Not saved", severity="error")
-            return
-        self._update_title()
-        self.notify(f"saved {self.document.path}")
-
-    def _reload_answer(self, answer: str | None) -> None:
-        if answer == "reload":
-            self._reload()
-
-    def _reload(self) -> None:
-        try:
-            self.document.reload()
-        except WorkspaceError as exc:
-            self.notify(str(exc), title="Cannot reload", severity="error")
-            return
-        self.reread(full=True)
-        self.notify(f"reloaded {self.document.path}")
-
-    def action_reload(self) -> None:
-        if not self.document.dirty:
-            self._reload()
-            return
-        dialog = ChoiceDialog("Reload from disk?", "Your unsaved edits will be lost.",
-                              [("reload", "Reload"), ("keep", "Keep editing")], default="keep")
-        self.push_screen(dialog, self._reload_answer)
-
-    async def action_quit(self) -> None:
-        if not self.document.dirty:
-            self.exit(0)
-            return
-        dialog = ChoiceDialog(
-            "Unsaved changes", f"{self.document.path.name} has unsaved changes.",
-            [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-            default="cancel", id="quit-dialog")
-        self.push_screen(dialog, self._quit_answer)
-
-    def _quit_answer(self, answer: str | None) -> None:
-        if answer == "discard":
-            self.exit(0)
-        elif answer == "save":
-            self.action_save()
-            if not self.document.dirty:
-                self.exit(0)
 
     # -- panes -----------------------------------------------------------------------
     def action_toggle_tree(self) -> None:
