@@ -19,14 +19,13 @@ hidden while a runbook is shown, the runbook pane has its own tabs).
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
@@ -42,6 +41,7 @@ from runbench.tui.edit_handlers import EditHandlers
 from runbench.tui.file_actions import FileActions
 from runbench.tui.footer import KeyFooter
 from runbench.tui.help import HelpScreen
+from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.kv_table import KeyValueTable
 from runbench.tui.method_editor import MethodEditor
 from runbench.tui.overview import WorkspaceOverview
@@ -121,6 +121,7 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         self.history_runs: dict[str, RunView] = {}
         self._runs_dirty = False
         self._tree_before_zoom = True
+        self.collector: IdleCollector | None = None
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -148,20 +149,25 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         if not self.cursor_blink:
             for widget in self.query("Input, TextArea"):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
-        if not self.is_headless:
-            self.call_after_refresh(self._freeze_start_up_objects)
+        if not self.is_headless:  # a test's app comes and goes: leave its collector alone
+            self.call_after_refresh(self._collect_when_idle)
 
-    def _freeze_start_up_objects(self) -> None:
-        """Leave what start-up built (modules, styles, widgets: it lives as long as the
-        app) out of later garbage collections, which then walk a third of the objects.
-        Not in headless (test) apps: they come and go."""
-        gc.collect()
-        gc.freeze()
+    def _collect_when_idle(self) -> None:
+        self.collector = IdleCollector()
+        self.collector.start()
+        self.set_interval(0.2, self.collector.tick, name="idle gc")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and self.collector is not None:
+            self.collector.touched()
+        await super().on_event(event)
 
     async def on_unmount(self) -> None:
         """Stop runs still going (they end as failed, "stopped by user"); close the journal;
         end the expression checker's child process, if any."""
         self.stop_scope()
+        if self.collector is not None:
+            self.collector.stop()
         runs = self._runs  # None when nothing was run or shown from the journal
         if runs is not None:
             handles = runs.stop_all()

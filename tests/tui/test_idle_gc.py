@@ -1,0 +1,43 @@
+"""IdleCollector: collects only when the user is idle and there is garbage."""
+
+from __future__ import annotations
+
+import gc
+
+from runbench.tui.idle_gc import MIN_PENDING, QUIET, THRESHOLDS, IdleCollector
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_collects_only_after_a_quiet_moment_with_garbage_pending() -> None:
+    clock, calls = Clock(), []
+    collector = IdleCollector(clock, collect=lambda: calls.append(clock.now))
+    collector.touched()
+    assert not collector.tick(pending=10 * MIN_PENDING)  # keys are arriving
+    clock.now += QUIET / 2
+    collector.touched()
+    clock.now += QUIET / 2
+    assert not collector.tick(pending=10 * MIN_PENDING)  # the quiet restarted
+    clock.now += QUIET
+    assert not collector.tick(pending=MIN_PENDING - 1)  # nothing worth a collection
+    assert collector.tick(pending=MIN_PENDING)
+    assert calls == [clock.now] and collector.collections == 1
+
+
+def test_start_and_stop_restore_the_collector() -> None:
+    before = gc.get_threshold()
+    collector = IdleCollector(collect=lambda: None)
+    collector.start()
+    try:
+        assert gc.get_threshold() == THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    finally:
+        collector.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
