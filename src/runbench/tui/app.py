@@ -42,6 +42,7 @@ from runbench.tui.file_actions import FileActions
 from runbench.tui.footer import KeyFooter
 from runbench.tui.help import HelpScreen
 from runbench.tui.idle_gc import IdleCollector
+from runbench.tui.keymap import CHECKER_KEYS, FLOWCHART_KEYS, HISTORY_KEYS, RULES_KEYS
 from runbench.tui.kv_table import KeyValueTable
 from runbench.tui.method_editor import MethodEditor
 from runbench.tui.overview import WorkspaceOverview
@@ -361,17 +362,12 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         return True
 
     def action_help(self) -> None:
-        from runbench.tui.expression_checker import ExpressionChecker
-        from runbench.tui.flow_view import FlowchartView
-        from runbench.tui.history_view import HistoryView
-        from runbench.tui.rules_table import RulesTable
-
         sections = [("Workbench", self.BINDINGS), ("Tree", WorkspaceTree.BINDINGS),
-                    ("Flowchart (Flow tab)", FlowchartView.BINDINGS),
+                    ("Flowchart (Flow tab)", FLOWCHART_KEYS),
                     ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
-                    ("Condition rules", RulesTable.BINDINGS),
-                    ("History tab", HistoryView.BINDINGS),
-                    ("Expression checker", ExpressionChecker.BINDINGS)]
+                    ("Condition rules", RULES_KEYS),
+                    ("History tab", HISTORY_KEYS),
+                    ("Expression checker", CHECKER_KEYS)]
         self.push_screen(HelpScreen(sections))
 
     def palette_commands(self) -> list[Command]:

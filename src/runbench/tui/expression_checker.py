@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -29,6 +29,7 @@ from textual.widgets import Input, Label, Static
 from runbench.core.errors import PathSyntaxError
 from runbench.tui.dialogs import ask_text
 from runbench.tui.edits import ID_PATTERN
+from runbench.tui.keymap import CHECKER_KEYS
 from runbench.tui.scope_process import Checked, ResponseScope, check_path, found
 
 ScopeProvider = Callable[[], ResponseScope | dict[str, Any] | None]
@@ -86,10 +87,7 @@ def _value(checked: Checked) -> Text:
 class ExpressionChecker(ModalScreen[None]):
     """See the module docstring. ``scope`` is called in a thread (it may parse JSON)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("ctrl+o", "add_output", "Add as output"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CHECKER_KEYS
 
     class AddOutput(Message):
         """Add ``path`` to the selected method's outputs as ``name``."""

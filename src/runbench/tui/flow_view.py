@@ -20,13 +20,14 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runbench.core.flowchart import Graph, Layout, RenderedChart, layout, render
+from runbench.tui.keymap import FLOWCHART_KEYS
 
 BOX_CLASSES = ("running", "paused", "done", "failed", "error", "warning")
 EdgeKey = tuple[str, str]  # (source step, edge label)
@@ -39,17 +40,7 @@ class FlowchartView(ScrollView, can_focus=True):
         "flowchart--selected", "flowchart--taken", "flowchart--note-error",
         "flowchart--note-warning", "flowchart--note",
     } | {f"flowchart--{name}" for name in BOX_CLASSES}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", "Previous step", show=False),
-        Binding("down", "move(1)", "Next step", show=False),
-        Binding("left", "beside(-1)", "Box to the left", show=False),
-        Binding("right", "beside(1)", "Box to the right", show=False),
-        Binding("home", "first", "Start step", show=False),
-        Binding("enter,e", "open", "Edit step", tooltip="Open the selected step in the editor"),
-        Binding("a", "app.add", "Add step"),
-        Binding("r,f2", "app.rename", "Rename", tooltip="Rename the step (edges follow)"),
-        Binding("delete,x", "app.delete", "Delete", tooltip="Delete the step (asks first)"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = FLOWCHART_KEYS
 
     class StepSelected(Message):
         """The cursor moved to ``step``; ``open``: the user asked to edit it."""

@@ -18,13 +18,14 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from runbench.core.engine import RunRow, StepRow
 from runbench.tui.flow_graph import edge_label
+from runbench.tui.keymap import HISTORY_KEYS
 from runbench.tui.run_panes import one_line
 from runbench.tui.run_state import HttpRecord, RunView
 
@@ -102,10 +103,7 @@ def step_detail(view: RunView, row: StepRow) -> Text:
 class HistoryView(Vertical):
     """See the module docstring; the app feeds it with ``show_runs`` and ``show_run``."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh_runs", "Refresh", tooltip="Re-read the run history"),
-        Binding("escape,backspace", "back", "Back to runs", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = HISTORY_KEYS
 
     class Open(Message):
         def __init__(self, run_id: str) -> None:

@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from runbench.core.model import OPERATORS, UNARY_OPERATORS, Rule
 from runbench.tui.dialogs import Field, FormDialog, confirm
+from runbench.tui.keymap import RULES_KEYS
 
 
 def rule_value(text: str) -> Any:
@@ -46,11 +47,7 @@ def rule_dict(rule: Rule) -> dict[str, Any]:
 class RulesTable(Vertical):
     """Rows of (left, op, right); see the module docstring."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a,insert", "add_rule", "Add rule"),
-        Binding("e", "edit_rule", "Edit rule"),
-        Binding("delete,d", "delete_rule", "Delete rule"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = RULES_KEYS
 
     class Changed(Message):
         def __init__(self, rules: list[dict[str, Any]]) -> None:
