@@ -124,6 +124,7 @@ async def test_ctrl_r_zooms_the_response_to_the_whole_screen(
         await pilot.pause()
         assert viewer.region == normal
         assert app.query_one("#tree").display
+        assert app.focused is app.query_one("#tree")  # focus is back where it was
         await pilot.press("ctrl+b", "ctrl+r")  # tree hidden before the zoom: hidden after
         await pilot.pause()
         assert viewer.region.width == 80

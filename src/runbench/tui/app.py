@@ -29,6 +29,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
 from runbench.core.errors import WorkspaceError
@@ -80,7 +81,7 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
                 tooltip="Evaluate an output path against the last response"),
         Binding("ctrl+b", "toggle_tree", "Tree", tooltip="Show or hide the tree"),
         Binding("ctrl+r", "toggle_response", "Zoom response",
-                tooltip="Maximize the response viewer (again to restore)"),
+                tooltip="Zoom the response to the whole screen (again, or escape, to restore)"),
         Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
         Binding("f5", "run", "Run", tooltip="Run the selected runbook (asks for its trigger); "
                 "continue a paused run"),
@@ -121,7 +122,7 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         self._runs: RunController | None = None  # made on first use: see RunActions.runs
         self.history_runs: dict[str, RunView] = {}
         self._runs_dirty = False
-        self._tree_before_zoom = True
+        self._before_zoom: tuple[bool, Widget | None] = (True, None)
         self.collector: IdleCollector | None = None
 
     # -- layout --------------------------------------------------------------------
@@ -346,12 +347,14 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         self.query_one("#editor").display = not zoom
         tree = self.query_one(WorkspaceTree)
         if zoom:
-            self._tree_before_zoom = tree.display
+            self._before_zoom = (tree.display, self.focused)
             tree.display = False
             if not response.has_focus_within:
                 response.query_one("#response-body").focus()
         else:
-            tree.display = self._tree_before_zoom
+            tree.display, focused = self._before_zoom
+            if focused is not None and focused.is_attached and focused.display:
+                focused.focus()  # back where the user was before ctrl+r
 
     def action_unzoom(self) -> None:
         self.action_toggle_response()
