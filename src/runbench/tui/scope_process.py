@@ -5,8 +5,8 @@ path after path.
 The first check against a 50 MiB body used to parse it in a thread: ``json.loads`` holds
 the GIL for a second or more, so the whole workbench froze. Above ``OFFLOAD_THRESHOLD``
 the parsed scope lives in ``python -m runbench.tui.scope_process`` instead, started on
-the first check for a response and stopped when the checker moves to another response or
-the app ends. The checker (in a thread worker) sends the path text; the child compiles
+the first check for a response and stopped when a newer answer arrives for the method,
+when the checker moves to another response, or when the app ends. The checker (in a thread worker) sends the path text; the child compiles
 and evaluates it and answers with a :class:`Checked`, the same plain data
 :func:`check_path` gives in process for small bodies (parsed once in the checker's
 thread, as before), so both look alike once rendered.
