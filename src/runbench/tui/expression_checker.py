@@ -26,11 +26,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from runbench.core.errors import PathSyntaxError
 from runbench.tui.dialogs import ask_text
 from runbench.tui.edits import ID_PATTERN
 from runbench.tui.keymap import CHECKER_KEYS
-from runbench.tui.scope_process import Checked, ResponseScope, check_path, found
+from runbench.tui.scope_process import Checked, ResponseScope, check_path
 
 ScopeProvider = Callable[[], ResponseScope | dict[str, Any] | None]
 PARSING = "parsing the response…"
@@ -60,19 +59,11 @@ def render(checked: Checked) -> tuple[Text, bool]:
     return Text(checked.message, style="red"), checked.usable
 
 
-def caret_text(exc: PathSyntaxError) -> Text:
-    return _caret(exc.position, exc.reason, exc.expression)
-
-
 def _caret(position: int, reason: str, expression: str) -> Text:
     result = Text(f"syntax error at position {position + 1}: {reason}\n", style="bold red")
     result.append(expression + "\n")
     result.append(" " * position + "^", style="bold red")
     return result
-
-
-def value_text(value: Any, raw: bool) -> Text:
-    return _value(found(value, raw))
 
 
 def _value(checked: Checked) -> Text:
