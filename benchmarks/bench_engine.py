@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from runbench.core.engine import Engine, Journal
-from runbench.core.store import load_workspace
+from runbench.core.workspace import load_workspace
 
 
 async def item(request: Request) -> JSONResponse:

@@ -28,8 +28,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from runbench.core.http import Executor
-from runbench.core.model import Auth, Integration, Method, Output, Workspace
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Auth, Integration, Method, Output, Workspace
 
 WARMUP = 200
 GOAL = 1.10

@@ -14,7 +14,7 @@ from typing import Any
 
 import jmespath
 
-from runbench.core.paths import compile_path
+from runbench.core.expressions import compile_path
 
 Lookup = Callable[[dict[str, Any]], Any]
 

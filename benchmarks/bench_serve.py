@@ -33,7 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from runbench.core.engine import Journal
-from runbench.core.store import load_workspace
+from runbench.core.workspace import load_workspace
 from runbench.serve import build_app
 from runbench.webserver import bind_socket, make_server, url_of
 

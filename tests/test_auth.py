@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from runbench.core.http import Exchange, Executor, TokenCache, token_lifetime
-from runbench.core.model import Auth, Integration, Method, SecretRef, Workspace
 from runbench.core.secrets import REDACTED, Secrets
+from runbench.core.workspace import Auth, Integration, Method, SecretRef, Workspace
 from servers import FakeApi, closed_port, local_server
 
 

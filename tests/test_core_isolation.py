@@ -21,7 +21,7 @@ def core_modules() -> list[str]:
 
 def test_core_does_not_load_textual() -> None:
     modules = core_modules()
-    assert "runbench.core.store" in modules
+    assert "runbench.core.workspace._store" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from runbench.core.engine.conditions import evaluate
-from runbench.core.engine.variables import Renderer
-from runbench.core.model import Rule
+from runbench.core.engine import Renderer
+from runbench.core.engine import evaluate_rules as evaluate
+from runbench.core.workspace import Rule
 from test_engine_support import engine, workspace
 
 VARS: dict[str, Any] = {

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from runbench.core.engine import Journal, RetryScheduled, RunQueued
-from runbench.core.engine.retry import backoff
-from runbench.core.model import Retry
+from runbench.core.engine import Journal, RetryScheduled, RunQueued, backoff
+from runbench.core.workspace import Retry
 from test_engine_support import Api, FakeTime, engine, workspace
 
 

@@ -17,9 +17,7 @@ from typing import Any
 import httpx
 
 from runbench.core.engine import Engine, Event, Journal
-from runbench.core.model import Workspace
-from runbench.core.store import load_workspace
-from runbench.core.validate import check_workspace
+from runbench.core.workspace import Workspace, check_workspace, load_workspace
 
 HEADER = """
 name = "engine tests"

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from runbench.core.halo import find_action
-from runbench.core.http import ERROR_KINDS, Exchange, Executor
-from runbench.core.http.clients import ClientPool
-from runbench.core.model import Auth, Integration, Limits, Method, Output, Workspace
+from runbench.core.http import ERROR_KINDS, ClientPool, Exchange, Executor
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Auth, Integration, Limits, Method, Output, Workspace
 from servers import FakeApi, closed_port, local_server
 
 

@@ -14,13 +14,13 @@ from runbench.core.flowchart import (
     Layout,
     Node,
     RenderedChart,
+    box_text,
     demo_runbook,
     draw,
     layout,
     render,
     sample_runbook,
 )
-from runbench.core.flowchart_render import box_text
 
 
 def chain(*ids: str) -> Graph:

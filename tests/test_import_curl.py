@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from runbench.cli.main import main
-from runbench.core.curl import parse_curl
-from runbench.core.curl_import import plan_import
+from runbench.core.curl import parse_curl, plan_import
 from runbench.core.errors import UsageError
-from runbench.core.store import load_workspace
+from runbench.core.workspace import load_workspace
 
 
 # -- parsing ----------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from runbench.core.intake import (
     halo_context,
     parse_payload,
 )
-from runbench.core.model import Endpoint, InputSpec, Runbook, SecretRef, Step
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Endpoint, InputSpec, Runbook, SecretRef, Step
 
 NOW = 1_700_000_000.0
 END = {"end": Step(id="end", kind="end")}

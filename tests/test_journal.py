@@ -11,8 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from runbench.core.engine import Journal
-from runbench.core.engine.replay import replay
+from runbench.core.engine import Journal, replay
 from test_engine_support import Api, engine, workspace
 
 FLOW = """

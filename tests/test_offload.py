@@ -12,11 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runbench.core.http import Exchange, Executor, offload
-from runbench.core.http.coerce import OutputEvaluator
-from runbench.core.http.offload import OffloadPolicy, evaluate_here, evaluate_in_child
-from runbench.core.model import Integration, Method, Output, Workspace
+from runbench.core.http import (
+    Exchange,
+    Executor,
+    OffloadPolicy,
+    OutputEvaluator,
+    evaluate_here,
+    evaluate_in_child,
+)
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Integration, Method, Output, Workspace
 
 THRESHOLD = 1024  # lowered so a ~20 KB body goes to the child
 
@@ -50,7 +55,7 @@ def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("fell back to in-process evaluation")
 
-    monkeypatch.setattr(offload, "evaluate_here", refuse)
+    monkeypatch.setattr("runbench.core.http._offload.evaluate_here", refuse)
 
 
 def big_json() -> bytes:
@@ -123,7 +128,7 @@ def test_child_protocol() -> None:
     header = {"status": 201, "headers": [["content-type", "application/json"]],
               "outputs": [["A", "response^a", "int"], ["B", "response^b", "any"]]}
     done = subprocess.run(
-        [sys.executable, "-m", "runbench.core.http.offload"],
+        [sys.executable, "-m", "runbench.core.http._offload"],
         input=json.dumps(header).encode() + b"\n" + b'{"a": "7"}', capture_output=True,
         check=True,
     )

@@ -16,7 +16,7 @@ from runbench.core.errors import (
     RenderError,
     UnknownVariableError,
 )
-from runbench.core.paths import CompiledPath, compile_path, evaluate_text, render
+from runbench.core.expressions import CompiledPath, compile_path, evaluate_text, render
 
 COMPLETION = {
     "id": "cmpl-1",

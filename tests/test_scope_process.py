@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runbench.core.http import ResponseRecord
-from runbench.tui.scope_process import RESULT_LIMIT, Checked, ResponseScope, check_path
+from runbench.tui.state.response_scope import RESULT_LIMIT, Checked, ResponseScope, check_path
 
 PATHS = (
     "response^items[1]^name!",
@@ -40,7 +40,7 @@ def test_child_protocol() -> None:
     header = {"status": 200, "headers": [["x-a", "1"]], "size": len(text)}
     requests = [json.dumps(p).encode() for p in ("response^a[1]", "response^a[", "response^b")]
     done = subprocess.run(
-        [sys.executable, "-m", "runbench.tui.scope_process"],
+        [sys.executable, "-m", "runbench.tui.state.response_scope"],
         input=json.dumps(header).encode() + b"\n" + text + b"\n".join(requests) + b"\n",
         capture_output=True, check=True, timeout=60,
     )

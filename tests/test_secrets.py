@@ -9,8 +9,8 @@ import pytest
 
 from runbench.core.errors import SecretError
 from runbench.core.http import Executor
-from runbench.core.model import Auth, Integration, Method, Output, SecretRef, Workspace
 from runbench.core.secrets import REDACTED, Redactor, Secrets, secrets_file
+from runbench.core.workspace import Auth, Integration, Method, Output, SecretRef, Workspace
 from servers import local_server
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from runbench.cli.main import main as cli_main
 from runbench.core.engine import Journal, RunRow
-from runbench.core.store import load_workspace
+from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
 
 T0 = 1_700_000_000.0

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from runbench.core.engine import Journal
-from runbench.core.store import load_workspace
+from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
 
 WORKSPACE = '''

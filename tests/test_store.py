@@ -13,7 +13,7 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
-from runbench.core.store import WorkspaceDocument, load_workspace, read_workspace
+from runbench.core.workspace import WorkspaceDocument, load_workspace, read_workspace
 
 MESSY = '''# A workspace someone has lived in.
 name   =   "Messy"     # trailing comment

@@ -16,7 +16,7 @@ from runbench.core.errors import (
     RenderError,
     UnknownVariableError,
 )
-from runbench.core.templates import Context, Template, VarRef, parse_template
+from runbench.core.expressions import Context, Template, VarRef, parse_template
 
 TICKET = {"id": 42, "summary": 'Printer "HP" on fire\nsend help', "client_id": 7}
 VARS: dict[str, Any] = {

@@ -14,8 +14,8 @@ from textual.widgets import Input, Static
 
 from runbench.core.http import Exchange
 from runbench.tui.app import RunbenchApp
-from runbench.tui.expression_checker import ExpressionChecker
-from runbench.tui.scope_process import ResponseScope
+from runbench.tui.screens.checker import ExpressionChecker
+from runbench.tui.state.response_scope import ResponseScope
 
 MakeApp = Callable[..., RunbenchApp]
 PADDING = [{"id": i, "name": f"row {i}", "tags": ["a", "b"]} for i in range(2500)]  # ~100 KB

@@ -16,7 +16,7 @@ from pathlib import Path
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 DEFERRED = ("httpx", "tomlkit", "sqlite3", "runbench.core.engine", "runbench.core.http",
-            "runbench.core.flowchart")
+            "runbench.core.flowchart._routing")
 
 PROBE = """
 import json, sys
@@ -38,7 +38,7 @@ def test_opening_the_workbench_defers_http_engine_and_tomlkit(tmp_path: Path) ->
 
 
 def test_first_edit_loads_tomlkit_and_keeps_the_file_text(tmp_path: Path) -> None:
-    from runbench.core.store import WorkspaceDocument
+    from runbench.core.workspace import WorkspaceDocument
 
     workspace = tmp_path / "demo.toml"
     shutil.copyfile(DEMO, workspace)

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from runbench.core.http import Exchange, ResponseRecord
-from runbench.tui import body_format
 from runbench.tui.app import RunbenchApp
-from runbench.tui.body_format import format_body, index_lines
-from runbench.tui.line_view import LineView
-from runbench.tui.response_viewer import ResponseViewer
+from runbench.tui.state import body_lines as body_format
+from runbench.tui.state.body_lines import format_body, index_lines
+from runbench.tui.widgets.line_view import LineView
+from runbench.tui.widgets.response_viewer import ResponseViewer
 
 TEXTS = ["", "\n", "a", "abc\n", "\n\nxy\n\n", "one\ntwo\nthree", "long line here\nx\n" * 5,
          "é\nüñï\n€x"]

@@ -10,10 +10,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.body_editor import TemplateArea
-from runbench.tui.help import HelpScreen
-from runbench.tui.highlight import TEMPLATE_ERROR, VARIABLE, VARIABLE_UNSET
-from runbench.tui.tree import Selection
+from runbench.tui.screens.help import HelpScreen
+from runbench.tui.widgets.body_editor import TemplateArea
+from runbench.tui.widgets.highlight import TEMPLATE_ERROR, VARIABLE, VARIABLE_UNSET
+from runbench.tui.widgets.tree import Selection
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]

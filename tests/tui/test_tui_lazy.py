@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, Input
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.flow_view import FlowchartView
-from runbench.tui.integration_editor import IntegrationEditor
-from runbench.tui.runbook_pane import RunbookPane
-from runbench.tui.tree import Selection
-from runbench.tui.trigger_dialog import Trigger
+from runbench.tui.screens.trigger import Trigger
+from runbench.tui.widgets.flowchart import FlowchartView
+from runbench.tui.widgets.integration_editor import IntegrationEditor
+from runbench.tui.widgets.runbook_pane import RunbookPane
+from runbench.tui.widgets.tree import Selection
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]

@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.flow_view import FlowchartView
-from runbench.tui.tree import Selection
+from runbench.tui.widgets.flowchart import FlowchartView
+from runbench.tui.widgets.tree import Selection
 
 SIZE = (80, 24)
 

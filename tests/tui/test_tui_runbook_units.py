@@ -11,11 +11,16 @@ import pytest
 
 from runbench.cli.cmd_tui import unicode_terminal
 from runbench.core.engine import Engine, Journal
-from runbench.core.problems import Problem
-from runbench.core.store import WorkspaceDocument, load_workspace
-from runbench.core.validate import check_workspace
+from runbench.core.workspace import (
+    Problem,
+    RunbookEdits,
+    WorkspaceDocument,
+    check_workspace,
+    load_workspace,
+)
 from runbench.tui.app import RunbenchApp
-from runbench.tui.flow_graph import (
+from runbench.tui.screens.trigger import TriggerDialog
+from runbench.tui.state.flow_graph import (
     StepState,
     chart_marks,
     flow_order,
@@ -23,9 +28,7 @@ from runbench.tui.flow_graph import (
     runbook_graph,
     step_problems,
 )
-from runbench.tui.run_state import RunView
-from runbench.tui.runbook_edits import RunbookEdits
-from runbench.tui.trigger_dialog import TriggerDialog
+from runbench.tui.state.run_view import RunView
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 SMALL = '''

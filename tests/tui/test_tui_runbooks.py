@@ -16,12 +16,12 @@ from textual.widgets import DataTable, Input, Select, TextArea
 from runbench.cli.main import main
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
-from runbench.tui.flow_view import FlowchartView
-from runbench.tui.history_view import HistoryView
-from runbench.tui.run_state import RunView
-from runbench.tui.runbook_pane import RunbookPane
-from runbench.tui.step_editor import StepEditor
-from runbench.tui.tree import Selection, WorkspaceTree
+from runbench.tui.state.run_view import RunView
+from runbench.tui.widgets.flowchart import FlowchartView
+from runbench.tui.widgets.history import HistoryView
+from runbench.tui.widgets.runbook_pane import RunbookPane
+from runbench.tui.widgets.step_editor import StepEditor
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]

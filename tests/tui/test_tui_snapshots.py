@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.response_viewer import ResponseViewer
+from runbench.tui.widgets.response_viewer import ResponseViewer
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -14,14 +14,12 @@ from runbench.cli.cmd_tui import parse_vars
 from runbench.cli.main import main
 from runbench.core.errors import SchemaError, UsageError
 from runbench.core.http import Exchange, ResponseRecord
-from runbench.core.model import SecretRef
-from runbench.core.store import WorkspaceDocument
+from runbench.core.workspace import SecretRef, WorkspaceDocument, WorkspaceEdits, parse_secret_text
 from runbench.tui.app import RunbenchApp
-from runbench.tui.body_format import format_body, index_lines, reindent
-from runbench.tui.edits import WorkspaceEdits, parse_secret_text
-from runbench.tui.expression_checker import _suggest_name, describe
-from runbench.tui.highlight import VARIABLE, VARIABLE_UNSET, line_highlights, template_spans
-from runbench.tui.line_view import LineView
+from runbench.tui.screens.checker import _suggest_name, describe
+from runbench.tui.state.body_lines import format_body, index_lines, reindent
+from runbench.tui.widgets.highlight import VARIABLE, VARIABLE_UNSET, line_highlights, template_spans
+from runbench.tui.widgets.line_view import LineView
 
 
 def sample(n: int) -> Any:

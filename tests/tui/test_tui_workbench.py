@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static, TabbedContent
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.expression_checker import ExpressionChecker
-from runbench.tui.line_view import LineView
-from runbench.tui.tree import Selection, WorkspaceTree
+from runbench.tui.screens.checker import ExpressionChecker
+from runbench.tui.widgets.line_view import LineView
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]

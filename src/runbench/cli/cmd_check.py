@@ -12,9 +12,7 @@ import sys
 from typing import Any
 
 from runbench.core.errors import WorkspaceError
-from runbench.core.problems import Problem
-from runbench.core.store import read_workspace
-from runbench.core.validate import check_workspace
+from runbench.core.workspace import Problem, check_workspace, read_workspace
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:

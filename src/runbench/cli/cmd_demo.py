@@ -67,12 +67,10 @@ def headless(path: Path, overrides: Mapping[str, Any]) -> int:
 
 
 async def _run_demo(path: Path, overrides: Mapping[str, Any]) -> int:
-    from runbench.core.engine import Engine
-    from runbench.core.engine.context import load_ticket
+    from runbench.core.engine import Engine, load_ticket
     from runbench.core.errors import RunbenchError
-    from runbench.core.model import EDGE_KEYS
     from runbench.core.secrets import Secrets
-    from runbench.core.store import load_workspace
+    from runbench.core.workspace import EDGE_KEYS, load_workspace
 
     workspace = load_workspace(path)
     engine = Engine(workspace, secrets=Secrets(workspace.path, os.environ), trigger="demo")

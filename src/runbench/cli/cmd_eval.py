@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
-from runbench.core.paths import OUTPUT_ROOTS, compile_path, render
+from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
 
 DESCRIPTION = (
     "Evaluate an output-variable path (Halo grammar: response^choices[0]^text!) against a "

@@ -18,18 +18,18 @@ from typing import Any
 import tomlkit
 from tomlkit.items import InlineTable, Item
 
-from runbench.core.curl import CurlCommand, parse_curl
-from runbench.core.curl_import import (
+from runbench.core.curl import (
+    CurlCommand,
     ImportPlan,
     default_integration_name,
     default_method_name,
+    parse_curl,
     plan_import,
     url_under,
 )
 from runbench.core.errors import ExpressionError, UsageError
-from runbench.core.model import Integration, Workspace
-from runbench.core.store import WorkspaceDocument
-from runbench.core.templates import Context, parse_template
+from runbench.core.expressions import Context, parse_template
+from runbench.core.workspace import Integration, Workspace, WorkspaceDocument
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:

@@ -23,15 +23,22 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from runbench.core.engine import Engine, EventStream, Journal, RunHandle, RunResult
-from runbench.core.engine.context import build_context
-from runbench.core.engine.events import RetryScheduled, RunPaused, StepFinished, StepStarted
-from runbench.core.engine.variables import parse_cli_value
+from runbench.core.engine import (
+    Engine,
+    EventStream,
+    Journal,
+    RetryScheduled,
+    RunHandle,
+    RunPaused,
+    RunResult,
+    StepFinished,
+    StepStarted,
+    build_context,
+    parse_cli_value,
+)
 from runbench.core.errors import RunError, SecretError, UsageError, WorkspaceError, suggest
-from runbench.core.model import Runbook, SecretRef, Workspace
 from runbench.core.secrets import Redactor, Secrets
-from runbench.core.store import read_workspace
-from runbench.core.validate import check_workspace
+from runbench.core.workspace import Runbook, SecretRef, Workspace, check_workspace, read_workspace
 
 HELP = "commands: s(tep), c(ontinue), p(rint) [NAME], set NAME=VALUE, q(uit)"
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from runbench.cli.cmd_run import load_checked, open_journal, redacting
-from runbench.core.engine.journal import Journal, RunRow
+from runbench.core.engine import Journal, RunRow
 from runbench.core.errors import RunError, UsageError
 from runbench.core.secrets import Secrets
 

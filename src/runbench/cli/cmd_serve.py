@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.model import Endpoint, Workspace
+from runbench.core.workspace import Endpoint, Workspace
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
@@ -67,8 +67,7 @@ def banner(url: str, workspace: Workspace, args: argparse.Namespace, journal: st
 
 def load_checked(path: str) -> Workspace:
     """The workspace, refusing one with errors (they are printed) or without public runbooks."""
-    from runbench.core.store import read_workspace
-    from runbench.core.validate import check_workspace
+    from runbench.core.workspace import check_workspace, read_workspace
 
     workspace, problems = read_workspace(path)
     errors = [p for p in problems + check_workspace(workspace) if p.is_error]

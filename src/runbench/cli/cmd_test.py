@@ -20,9 +20,8 @@ from typing import Any
 
 from runbench.core.errors import UsageError, suggest
 from runbench.core.http import Exchange, Executor
-from runbench.core.model import Method, Workspace
 from runbench.core.secrets import Redactor, Secrets
-from runbench.core.store import load_workspace
+from runbench.core.workspace import Method, Workspace, load_workspace
 
 MAX_SHOWN = 20_000
 """Characters of a body shown in the human output (``--json`` shows all)."""

@@ -1,7 +1,7 @@
 """`runbench serve`: the public endpoints of a workspace's runbooks (webhooks).
 
 Not part of ``runbench.core``: a Starlette app on uvicorn. The rules of what a request
-must carry are in ``runbench.core.intake``; the queue is the run journal; the runs are
+must carry are in ``runbench.core.intake._intake``; the queue is the run journal; the runs are
 executed by the engine on worker tasks in the server process.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from starlette.applications import Starlette
 
 from runbench.core.engine import Engine, Journal
-from runbench.core.model import Workspace
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Workspace
 from runbench.serve.app import create_app
 from runbench.serve.server import RunningServer, start_in_thread
 from runbench.serve.workers import EngineExecutor, RunExecutor, WorkerPool

@@ -5,7 +5,7 @@ unknown or non-public runbook (404, the same body as any unknown path), declared
 (413), auth on the raw body (401, one body for every reason), payload and inputs (415,
 400, 422), then the journal: a repeated delivery id answers with the first run, a full
 queue answers 503, otherwise the run is committed as *queued* before ``202`` goes out.
-The rules live in ``runbench.core.intake``; this module only moves bytes and statuses.
+The rules live in ``runbench.core.intake._intake``; this module only moves bytes and statuses.
 
 Nothing here lists runs or shows run data: the endpoint is reachable by anyone who
 has its URL, so it answers with a run id and nothing else.
@@ -26,10 +26,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runbench.core.engine.journal import Journal
+from runbench.core.engine import Journal
 from runbench.core.intake import Gate, Refusal
-from runbench.core.model import Workspace
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Workspace
 from runbench.serve.workers import RunExecutor, WorkerPool
 
 NOT_FOUND: Mapping[str, str] = MappingProxyType({"error": "not found"})

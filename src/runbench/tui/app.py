@@ -33,38 +33,41 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
 from runbench.core.errors import WorkspaceError
-from runbench.core.model import Method, Workspace
-from runbench.core.problems import Problem
-from runbench.core.store import WorkspaceDocument
-from runbench.core.validate import check_workspace
+from runbench.core.workspace import (
+    Method,
+    Problem,
+    RunbookEdits,
+    Workspace,
+    WorkspaceDocument,
+    check_workspace,
+)
+from runbench.tui.actions.edits import EditHandlers
+from runbench.tui.actions.files import FileActions
+from runbench.tui.actions.runs import RunActions
+from runbench.tui.actions.sending import TestActions
+from runbench.tui.actions.structure import StructureActions
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
-from runbench.tui.edit_handlers import EditHandlers
-from runbench.tui.file_actions import FileActions
-from runbench.tui.footer import KeyFooter
-from runbench.tui.help import HelpScreen
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import CHECKER_KEYS, FLOWCHART_KEYS, HISTORY_KEYS, RULES_KEYS
-from runbench.tui.kv_table import KeyValueTable
-from runbench.tui.method_editor import MethodEditor
-from runbench.tui.overview import WorkspaceOverview
-from runbench.tui.response_viewer import ResponseViewer
-from runbench.tui.run_actions import RunActions
-from runbench.tui.runbook_edits import RunbookEdits
-from runbench.tui.structure import StructureActions
-from runbench.tui.symbols import ASCII, UNICODE
-from runbench.tui.test_actions import TestActions
-from runbench.tui.tree import Selection, WorkspaceTree
+from runbench.tui.screens.help import HelpScreen
+from runbench.tui.widgets.footer import KeyFooter
+from runbench.tui.widgets.kv_table import KeyValueTable
+from runbench.tui.widgets.method_editor import MethodEditor
+from runbench.tui.widgets.overview import WorkspaceOverview
+from runbench.tui.widgets.response_viewer import ResponseViewer
+from runbench.tui.widgets.symbols import ASCII, UNICODE
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
 
 if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, httpx
     import httpx
 
     from runbench.core.http import Exchange
-    from runbench.tui.flow_view import FlowchartView
-    from runbench.tui.integration_editor import IntegrationEditor
-    from runbench.tui.run_state import RunView
-    from runbench.tui.runbook_pane import RunbookPane
-    from runbench.tui.runs import RunController
-    from runbench.tui.scope_process import ResponseScope
+    from runbench.tui.state.response_scope import ResponseScope
+    from runbench.tui.state.run_controller import RunController
+    from runbench.tui.state.run_view import RunView
+    from runbench.tui.widgets.flowchart import FlowchartView
+    from runbench.tui.widgets.integration_editor import IntegrationEditor
+    from runbench.tui.widgets.runbook_pane import RunbookPane
 
 
 class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHandlers):
@@ -322,7 +325,7 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
             self.with_runbook_pane(self._open_step_tab)
 
     def _open_step_tab(self, pane: RunbookPane) -> None:
-        from runbench.tui.step_editor import StepEditor
+        from runbench.tui.widgets.step_editor import StepEditor
 
         pane.open_tab("tab-step")
         self.call_after_refresh(pane.query_one(StepEditor).focus_first)

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from runbench.core.model import Workspace
-from runbench.tui.tree import Selection
+from runbench.core.workspace import Workspace
+from runbench.tui.widgets.tree import Selection
 
 Command = tuple[str, str, Callable[[], object]]
 """(title, help, callback)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.message import Message
 
-from runbench.core.model import KeyPath
+from runbench.core.workspace import KeyPath
 
 
 class FieldEdited(Message):

@@ -16,8 +16,8 @@ import httpx
 
 from runbench.core.errors import RunbenchError
 from runbench.core.http import Exchange, Executor
-from runbench.core.model import Method, Workspace
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Method, Workspace
 
 
 async def call_method(

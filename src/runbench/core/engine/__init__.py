@@ -6,9 +6,11 @@ variables, conditions, retry, steps, runner, engine, journal, debugger, replay, 
 so each stays small enough to read in one sitting.
 """
 
-from runbench.core.engine.debugger import Debugger
-from runbench.core.engine.engine import Engine, RunHandle
-from runbench.core.engine.events import (
+from runbench.core.engine._conditions import evaluate as evaluate_rules
+from runbench.core.engine._context import build_context, load_ticket
+from runbench.core.engine._debugger import Debugger
+from runbench.core.engine._engine import Engine, RunHandle
+from runbench.core.engine._events import (
     Event,
     EventStream,
     OutputsSet,
@@ -24,11 +26,15 @@ from runbench.core.engine.events import (
     StepStarted,
     VariableChanged,
 )
-from runbench.core.engine.journal import Journal, QueuedRun, RunRow, StepRow
-from runbench.core.engine.results import RunResult, StepRecord
+from runbench.core.engine._journal import ExchangeRow, Journal, QueuedRun, RunRow, StepRow
+from runbench.core.engine._replay import replay
+from runbench.core.engine._results import RunResult, StepRecord
+from runbench.core.engine._retry import backoff
+from runbench.core.engine._variables import Renderer, coerce, parse_cli_value
 
 __all__ = [
-    "Debugger", "Engine", "Event", "EventStream", "Journal", "OutputsSet", "QueuedRun",
+    "Debugger", "ExchangeRow", "Renderer", "backoff", "build_context", "coerce", "evaluate_rules",
+    "load_ticket", "parse_cli_value", "replay", "Engine", "Event", "EventStream", "Journal", "OutputsSet", "QueuedRun",
     "RequestSent", "ResponseReceived", "RetryScheduled", "RunFinished", "RunHandle",
     "RunPaused", "RunQueued", "RunResult", "RunResumed", "RunRow", "RunStarted", "StepFinished",
     "StepRecord", "StepRow", "StepStarted", "VariableChanged",

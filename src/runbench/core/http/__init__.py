@@ -1,15 +1,29 @@
 """runbench's HTTP side: the Executor that runs integration methods, auth, and the records.
 
 Import from here (``from runbench.core.http import Executor, Exchange``); the submodules
-are an implementation detail: request building (``request``), auth and OAuth2 token
-caching (``auth``), error classification (``failures``), output coercion (``coerce``).
+are an implementation detail: request building, auth and OAuth2 token
+caching, error classification, output coercion, and evaluating outputs of a big body in a
+child process.
 """
 
-from runbench.core.http.auth import Credentials, TokenCache, token_lifetime
-from runbench.core.http.coerce import CoercionError, coerce
-from runbench.core.http.executor import Executor
-from runbench.core.http.records import Exchange, RequestRecord, ResponseRecord
-from runbench.core.http.request import BuiltRequest, RequestBuilder
+from runbench.core.http._auth import Credentials, TokenCache, token_lifetime
+from runbench.core.http._clients import ClientPool
+from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
+from runbench.core.http._executor import Executor
+from runbench.core.http._offload import (
+    OFFLOAD_THRESHOLD,
+    OffloadPolicy,
+    evaluate_here,
+    evaluate_in_child,
+)
+from runbench.core.http._records import (
+    Exchange,
+    Headers,
+    RequestRecord,
+    ResponseRecord,
+    output_scope,
+)
+from runbench.core.http._request import BuiltRequest, RequestBuilder
 
 ERROR_KINDS = (
     "timeout",
@@ -27,6 +41,14 @@ ERROR_KINDS = (
 
 __all__ = [
     "ERROR_KINDS",
+    "OFFLOAD_THRESHOLD",
+    "ClientPool",
+    "Headers",
+    "OffloadPolicy",
+    "OutputEvaluator",
+    "evaluate_here",
+    "evaluate_in_child",
+    "output_scope",
     "BuiltRequest",
     "CoercionError",
     "Credentials",

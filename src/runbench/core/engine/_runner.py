@@ -1,0 +1,200 @@
+"""One run of a runbook: the loop that walks the flowchart, with guards and the journal.
+
+Per step: check the guards (max steps, max duration), let the debugger pause, write the
+step's start (with the variables it begins from) to the journal, run it under its
+timeout, then write its end before moving on. That order is what makes ``resume``
+exact: a killed process leaves either a finished step with a target or an unfinished
+step to run again, never a half-known state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from runbench.core.engine._debugger import Debugger
+from runbench.core.engine._events import RunFinished, RunStarted, StepFinished, StepStarted
+from runbench.core.engine._results import RunResult, StepRecord
+from runbench.core.engine._steps import End, Outcome, StepKinds
+from runbench.core.workspace import Step
+
+if TYPE_CHECKING:
+    from runbench.core.engine._engine import Engine
+    from runbench.core.http import Exchange
+
+STOPPED = "stopped by user"
+
+
+class Run(StepKinds):
+    """The state of one run; :meth:`execute` drives it to a :class:`RunResult`."""
+
+    def __init__(
+        self, engine: Engine, runbook_id: str, run_id: str, variables: dict[str, Any], *,
+        debugger: Debugger, from_step: str | None = None, loops: Mapping[str, Any] | None = None,
+        seq: int = 0, parent_id: str | None = None, depth: int = 0,
+    ) -> None:
+        self.engine = engine
+        self.workspace = engine.workspace
+        self.runbook = engine.workspace.runbooks[runbook_id]
+        self.run_id = run_id
+        self.variables = variables
+        self.loops = {name: dict(state) for name, state in (loops or {}).items()}
+        self.debugger = debugger
+        self.from_step = from_step
+        self.seq = seq
+        self.parent_id = parent_id
+        self.depth = depth
+        self.renderer = engine.renderer
+        self.clock = engine.clock
+        self.sleep = engine.sleep
+        self.random = engine.random
+        self.publish = engine.bus.publish
+        self.records: list[StepRecord] = []
+        self.paused_for = 0.0
+        self._paused_since: float | None = None
+        self._started = 0.0
+        self._count = 0
+        self.current: str | None = None
+        self.overrides: dict[str, Any] = {}
+        self._open_seq: int | None = None
+
+    # -- wiring used by StepKinds ---------------------------------------------------
+    def record_exchange(self, step: str, attempt: int, exchange: Exchange) -> None:
+        self.publish_exchange(step, exchange)
+        journal = self.engine.journal
+        if journal is not None:
+            journal.add_exchange(self.run_id, self.seq, step, attempt, exchange.to_dict())
+
+    def start_child(self, runbook_id: str, inputs: Mapping[str, Any]) -> Awaitable[RunResult]:
+        return self.engine.run_child(self, runbook_id, inputs)
+
+    def on_pause(self, step: str | None) -> None:
+        now = self.engine.monotonic()
+        journal = self.engine.journal
+        if step is not None:
+            self._paused_since = now
+            if journal is not None:
+                journal.set_status(self.run_id, "paused", current_step=step)
+        else:
+            if self._paused_since is not None:
+                self.paused_for += now - self._paused_since
+            self._paused_since = None
+            if journal is not None:
+                journal.set_status(self.run_id, "running")
+
+    # -- the loop --------------------------------------------------------------------
+    async def execute(self) -> RunResult:
+        self._started = self.engine.monotonic()
+        task = asyncio.current_task()
+        if task is not None:  # stop() may now interrupt a running step
+            self.debugger.bind(self.variables, task.cancel)
+        self.publish(RunStarted(self.run_id, self.clock(), self.runbook.id, self.parent_id,
+                                self.from_step))
+        try:
+            async with self.engine.new_executor(self) as executor:
+                self.executor = executor
+                end = await self._walk(self.from_step or self.runbook.start)
+        except asyncio.CancelledError:
+            if not self.debugger.stop_requested:
+                raise
+            if task is not None:
+                task.uncancel()
+            end = End("failure", "", f"{STOPPED} at step '{self.current}'")
+            self._close_open_step(STOPPED)
+        return self.finish(end)
+
+    def _close_open_step(self, why: str) -> None:
+        """A step interrupted by stop(): record its end so the journal has no loose row."""
+        journal = self.engine.journal
+        if journal is not None and self._open_seq is not None:
+            journal.finish_step(self.run_id, self._open_seq, edge=None, target=None,
+                                duration_ms=0.0, outputs={}, error=why)
+        self._open_seq = None
+
+    async def _walk(self, current: str) -> End:
+        while True:
+            self.current = current
+            step = self.runbook.steps.get(current)
+            if step is None:
+                return End("failure", "", f"step '{current}' does not exist in runbook "
+                           f"'{self.runbook.id}'")
+            guard = self._guard()
+            if guard is not None:
+                return End("failure", "", guard)
+            await self.debugger.gate(current)
+            if self.debugger.stop_requested:
+                return End("failure", "", f"{STOPPED} at step '{current}'")
+            outcome = await self._step(step)
+            if outcome.end is not None:
+                return outcome.end
+            if outcome.target is None:  # defensive: follow() always sets end or target
+                return End("failure", "", f"step '{current}' chose no next step")
+            current = outcome.target
+
+    def _guard(self) -> str | None:
+        if self._count >= self.runbook.max_steps:
+            return (f"stopped after {self._count} steps: max_steps = {self.runbook.max_steps} "
+                    "reached (a loop without an exit? raise max_steps if this is expected)")
+        if self._remaining() <= 0:
+            return (f"stopped: max_duration = {self.runbook.max_duration:g} s reached "
+                    "(raise max_duration if this is expected)")
+        return None
+
+    def _remaining(self) -> float:
+        elapsed = self.engine.monotonic() - self._started - self.paused_for
+        return self.runbook.max_duration - elapsed
+
+    async def _step(self, step: Step) -> Outcome:
+        self._count += 1
+        self.seq += 1
+        journal = self.engine.journal
+        if journal is not None:
+            journal.start_step(self.run_id, self.seq, step.id, step.kind, self.variables, self.loops)
+            self._open_seq = self.seq
+        self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
+        began = self.engine.monotonic()
+        outcome = await self._timed(step)
+        duration_ms = (self.engine.monotonic() - began) * 1000.0
+        record = StepRecord(step.id, step.kind, outcome.edge, duration_ms, outcome.outputs,
+                            outcome.error, outcome.target)
+        self.records.append(record)
+        if journal is not None:
+            journal.finish_step(
+                self.run_id, self.seq, edge=outcome.edge, target=outcome.target,
+                duration_ms=duration_ms, outputs=outcome.outputs, error=outcome.error,
+                loops=self.loops if outcome.loops_changed else None)
+            self._open_seq = None
+        self.publish(StepFinished(self.run_id, self.clock(), step.id, step.kind, outcome.edge,
+                                  outcome.target, duration_ms, outcome.outputs, outcome.error))
+        return outcome
+
+    async def _timed(self, step: Step) -> Outcome:
+        limit = step.timeout if step.timeout else math.inf
+        remaining = self._remaining()
+        handler: Callable[[Step], Awaitable[Outcome]] = getattr(self, f"do_{step.kind}")
+        if math.isinf(limit) and remaining > 1e9:
+            return await handler(step)
+        try:
+            async with asyncio.timeout(min(limit, remaining)):
+                return await handler(step)
+        except TimeoutError:
+            if remaining < limit:
+                return self.fail_run(step, f"max_duration = {self.runbook.max_duration:g} s "
+                                     "reached during the step")
+            why = f"timed out after {limit:g} s (step timeout)"
+            if step.kind in ("method", "halo"):
+                return self.follow(step, "on_failure", error=why)
+            return self.fail_run(step, why)
+
+    def finish(self, end: End) -> RunResult:
+        result = RunResult(self.run_id, self.runbook.id, end.status, end.error, end.message,
+                           list(self.records), dict(self.variables))
+        if self.engine.journal is not None:
+            self.engine.journal.finish_run(self.run_id, end.status, end.error, end.message)
+        self.publish(RunFinished(self.run_id, self.clock(), end.status, end.error, end.message))
+        return result
+
+
+__all__ = ["Run", "STOPPED"]

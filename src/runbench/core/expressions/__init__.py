@@ -1,0 +1,36 @@
+"""Halo's expression language: output paths (``response^items[id=3]^name!``) and
+``<<variable>>`` templates.
+
+Import from here: ``compile_path``/``CompiledPath`` evaluate a path against a document;
+``parse_template``/``Template`` render a template in a ``Context`` (JSON-, URL- or
+text-aware). The path grammar's steps live in a private module of their own.
+"""
+
+
+from runbench.core.expressions._paths import (
+    OUTPUT_ROOTS,
+    CompiledPath,
+    compile_path,
+    evaluate_text,
+    render,
+    to_json,
+)
+from runbench.core.expressions._templates import (
+    Context,
+    Template,
+    VarRef,
+    parse_template,
+)
+
+__all__ = [
+    "CompiledPath",
+    "Context",
+    "OUTPUT_ROOTS",
+    "Template",
+    "VarRef",
+    "compile_path",
+    "evaluate_text",
+    "parse_template",
+    "render",
+    "to_json",
+]

@@ -1,0 +1,286 @@
+"""Workbench edits as operations on the workspace's tomlkit document.
+
+The TUI never writes the model: every edit (a field typed, an integration renamed, an
+output added from the expression checker) becomes a change to the ``WorkspaceDocument``,
+and the model is re-read from it. Keeping the translation here, free of widgets, means
+the same rules apply to every editor and can be tested without a screen. New tables get
+inline tables where the demo file uses them (``query = { ... }``), so saved files still
+look hand-written; renames follow references (``method = "integration.method"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from runbench.core.errors import SchemaError
+from runbench.core.workspace._model import KeyPath, SecretRef, Workspace
+from runbench.core.workspace._store import WorkspaceDocument
+
+if TYPE_CHECKING:  # tomlkit loads on the first edit (see WorkspaceDocument.doc)
+    from tomlkit.items import InlineTable
+
+ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+SECRET_FIELDS = ("value", "token", "password", "client_secret")
+"""Auth fields shown masked: a literal here is a secret stored in the file."""
+SECRETISH_FIELDS = SECRET_FIELDS + ("username", "client_id")
+"""Auth fields that accept ``env:NAME`` / ``secret:NAME`` references."""
+LITERAL_SECRET_WARNING = (
+    "a literal secret is saved in the workspace file; type env:NAME or secret:NAME instead"
+)
+
+
+def check_id(name: str, taken: Sequence[str], what: str) -> str:
+    """``name`` stripped, or SchemaError saying why it cannot be used as an id."""
+    name = name.strip()
+    if not ID_PATTERN.match(name):
+        raise SchemaError(
+            f"'{name}' is not a valid {what} id: use letters, digits, _ or -, "
+            "starting with a letter or _"
+        )
+    if name in taken:
+        raise SchemaError(f"a {what} called '{name}' already exists: choose another name")
+    return name
+
+
+def parse_secret_text(text: str) -> tuple[str | SecretRef, str | None]:
+    """What the user typed in a secret field -> (value, warning or None)."""
+    text = text.strip()
+    for source in ("env", "secret"):
+        prefix = f"{source}:"
+        if text.startswith(prefix) and text[len(prefix):].strip():
+            return SecretRef(source, text[len(prefix):].strip()), None
+    if not text:
+        return "", None
+    return text, LITERAL_SECRET_WARNING
+
+
+def secret_text(value: str | SecretRef, masked: bool, mask: str) -> str:
+    """How a secret-ish value is shown in its Input."""
+    if isinstance(value, SecretRef):
+        return f"{value.source}:{value.name}"
+    if masked and value:
+        return mask
+    return value
+
+
+def _inline(values: dict[str, Any]) -> InlineTable:
+    import tomlkit
+
+    table = tomlkit.inline_table()
+    table.update(values)
+    return table
+
+
+def _strip_trailing_trivia(table: Any) -> None:
+    """Drop comments/blank lines at the end of a copied table (they belong to the original)."""
+    from tomlkit.items import Table
+
+    body = getattr(getattr(table, "value", None), "body", None)
+    if not isinstance(body, list):
+        return
+    while body and body[-1][0] is None:
+        body.pop()
+    if body and isinstance(body[-1][1], Table):
+        _strip_trailing_trivia(body[-1][1])
+
+
+class WorkspaceEdits:
+    """Semantic edits of one workspace document (see module docstring)."""
+
+    def __init__(self, document: WorkspaceDocument) -> None:
+        self.document = document
+
+    # -- fields ----------------------------------------------------------------
+    def set(self, keys: KeyPath, value: Any) -> None:
+        self.document.set(list(keys), value)
+
+    def set_text(self, keys: KeyPath, value: str) -> None:
+        """A string field; an emptied optional field is removed rather than kept as ""."""
+        if not value and keys[-1] in ("title",):
+            self.delete_if_present(keys)
+        else:
+            self.document.set(list(keys), value)
+
+    def set_body(self, keys: KeyPath, body: str) -> None:
+        """A body keeps the readable '''...''' form the demo uses for JSON."""
+        import tomlkit
+
+        if body and "'''" not in body and not body.startswith("\n"):
+            item: Any = tomlkit.string(body, literal=True, multiline=True)
+            self.document.set(list(keys), item)
+        else:
+            self.document.set(list(keys), body)
+
+    def delete_if_present(self, keys: KeyPath) -> None:
+        try:
+            self.document.delete(list(keys))
+        except KeyError:
+            pass
+
+    def has(self, keys: KeyPath) -> bool:
+        try:
+            self.document.get(list(keys))
+        except KeyError:
+            return False
+        return True
+
+    # -- maps: query, headers, test values, oauth2 params, outputs ------------------
+    def _ensure_map(self, keys: KeyPath) -> None:
+        if not self.has(keys):
+            self.document.set(list(keys), _inline({}))
+
+    def set_entry(self, keys: KeyPath, name: str, value: Any, old_name: str | None = None) -> None:
+        """Set ``keys.name`` (an entry of a map); ``old_name`` renames an existing entry."""
+        if not name.strip():
+            raise SchemaError("a name is needed (it cannot be empty)")
+        name = name.strip()
+        if old_name is not None and old_name != name:
+            if self.has(keys + (name,)):
+                raise SchemaError(f"'{name}' already exists: choose another name")
+            self.delete_if_present(keys + (old_name,))
+        self._ensure_map(keys)
+        if isinstance(value, dict):
+            value = _inline(value)
+        self.document.set(list(keys + (name,)), value)
+
+    def delete_entry(self, keys: KeyPath, name: str) -> None:
+        self.document.delete(list(keys + (name,)))
+
+    def set_output(
+        self, method_keys: KeyPath, name: str, path: str, kind: str = "any",
+        old_name: str | None = None,
+    ) -> None:
+        value: Any = path if kind == "any" else {"path": path, "type": kind}
+        self.set_entry(method_keys + ("outputs",), name, value, old_name)
+
+    # -- auth --------------------------------------------------------------------
+    def _auth_keys(self, integration: str) -> KeyPath:
+        from tomlkit.items import InlineTable, Table
+
+        keys: KeyPath = ("integrations", integration, "auth")
+        current = self.document.get(list(keys)) if self.has(keys) else None
+        if not isinstance(current, (Table, InlineTable, dict)):
+            kind = current if isinstance(current, str) else "none"
+            self.document.set(list(keys), _inline({"type": str(kind)}))
+        return keys
+
+    def set_auth_type(self, integration: str, kind: str) -> None:
+        keys = self._auth_keys(integration)
+        self.document.set(list(keys + ("type",)), kind)
+
+    def set_auth_field(self, integration: str, field: str, value: Any) -> None:
+        keys = self._auth_keys(integration)
+        if isinstance(value, SecretRef):
+            value = _inline({value.source: value.name})
+        if value == "" and field not in ("prefix",):
+            self.delete_if_present(keys + (field,))
+            return
+        self.document.set(list(keys + (field,)), value)
+
+    def set_auth_secret(self, integration: str, field: str, text: str) -> str | None:
+        """Store what was typed into a secret field; returns a warning for a literal."""
+        value, warning = parse_secret_text(text)
+        self.set_auth_field(integration, field, value)
+        return warning
+
+    # -- structure ---------------------------------------------------------------
+    def add_integration(self, workspace: Workspace, name: str, base_url: str) -> str:
+        import tomlkit
+
+        name = check_id(name, list(workspace.integrations), "integration")
+        table = tomlkit.table()
+        table["title"] = name.replace("_", " ").capitalize()
+        table["base_url"] = base_url
+        table["auth"] = _inline({"type": "none"})
+        table.add(tomlkit.nl())
+        self.document.set(["integrations", name], table)
+        return name
+
+    def add_method(self, workspace: Workspace, integration: str, name: str) -> str:
+        import tomlkit
+
+        found = workspace.integrations[integration]
+        name = check_id(name, list(found.methods), "method")
+        table = tomlkit.table()
+        table["verb"] = "GET"
+        table["path"] = "/"
+        table.add(tomlkit.nl())
+        self.document.set(["integrations", integration, "methods", name], table)
+        return name
+
+    def _copy(self, source: KeyPath, target: KeyPath) -> None:
+        import tomlkit
+        from tomlkit.items import Table
+
+        table = copy.deepcopy(self.document.get(list(source)))
+        _strip_trailing_trivia(table)
+        if isinstance(table, Table):
+            table.add(tomlkit.nl())
+        self.document.set(list(target), table)
+
+    def duplicate_integration(self, workspace: Workspace, name: str, new: str) -> str:
+        new = check_id(new, list(workspace.integrations), "integration")
+        self._copy(("integrations", name), ("integrations", new))
+        return new
+
+    def duplicate_method(self, workspace: Workspace, integration: str, name: str, new: str) -> str:
+        new = check_id(new, list(workspace.integrations[integration].methods), "method")
+        base: KeyPath = ("integrations", integration, "methods")
+        self._copy(base + (name,), base + (new,))
+        return new
+
+    def rename_integration(self, workspace: Workspace, name: str, new: str) -> int:
+        """Rename and repoint references; returns how many references were updated."""
+        new = check_id(new, list(workspace.integrations), "integration")
+        self.document.rename(["integrations", name], new)
+        count = 0
+        if workspace.halo == name:
+            self.document.set(["halo"], new)
+            count += 1
+        for keys, ref in method_references(workspace, name):
+            self.document.set(list(keys), f"{new}.{ref.partition('.')[2]}")
+            count += 1
+        return count
+
+    def rename_method(self, workspace: Workspace, integration: str, name: str, new: str) -> int:
+        new = check_id(new, list(workspace.integrations[integration].methods), "method")
+        self.document.rename(["integrations", integration, "methods", name], new)
+        count = 0
+        for keys, _ in method_references(workspace, integration, name):
+            self.document.set(list(keys), f"{integration}.{new}")
+            count += 1
+        return count
+
+    def delete_integration(self, name: str) -> None:
+        self.document.delete(["integrations", name])
+
+    def delete_method(self, integration: str, name: str) -> None:
+        self.document.delete(["integrations", integration, "methods", name])
+
+
+def method_references(
+    workspace: Workspace, integration: str, method: str | None = None
+) -> list[tuple[KeyPath, str]]:
+    """The ``method = "..."`` keys of runbook steps that call ``integration[.method]``."""
+    found: list[tuple[KeyPath, str]] = []
+    for runbook in workspace.runbooks.values():
+        for step in runbook.steps.values():
+            if step.kind != "method" or not step.method:
+                continue
+            owner, _, name = step.method.partition(".")
+            if owner == integration and (method is None or name == method):
+                found.append((("runbooks", runbook.id, "steps", step.id, "method"), step.method))
+    return found
+
+
+def unique_name(base: str, taken: Sequence[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... whichever is free."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}_{n}" in taken:
+        n += 1
+    return f"{base}_{n}"

@@ -1,0 +1,247 @@
+"""The workspace model: integrations, methods, runbooks and steps as plain data.
+
+These dataclasses are what the engine, the CLI and the TUI read. They are built from
+TOML by ``runbench.core.workspace._schema`` and never written back directly: edits go through the
+store's TOML document so comments and unknown keys survive. Every object keeps the key
+path it came from so errors can point at a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+BODY_TYPES = ("json", "form", "text", "none")
+AUTH_TYPES = ("none", "api_key", "bearer", "basic", "oauth2")
+STEP_KINDS = ("method", "halo", "condition", "sleep", "foreach", "next", "runbook", "end")
+INPUT_TYPES = ("string", "int", "float", "bool", "array", "object")
+OUTPUT_TYPES = ("any", "string", "int", "float", "bool", "array", "object", "datetime")
+OPERATORS = (
+    "equals", "not_equals", "contains", "not_contains", "greater_than", "greater_or_equal",
+    "less_than", "less_or_equal", "includes", "not_includes", "has_value", "no_value", "matches",
+)
+UNARY_OPERATORS = ("has_value", "no_value")
+
+# Which keys of a step are edges, per kind, with the label the flowchart shows.
+EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "method": (("on_success", "success"), ("on_failure", "failure")),
+    "halo": (("on_success", "success"), ("on_failure", "failure")),
+    "condition": (("on_true", "met"), ("on_false", "not met")),
+    "sleep": (("next", "next"),),
+    "foreach": (("on_item", "item"), ("on_empty", "empty")),
+    "next": (("loop", "loop"), ("on_done", "done")),
+    "runbook": (),
+    "end": (),
+})
+KeyPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A value read at run time from the environment or the workspace's secrets file."""
+
+    source: str  # "env" | "secret"
+    name: str
+
+    def __str__(self) -> str:
+        return f"{{{self.source} = {self.name!r}}}"
+
+
+Secretish = str | SecretRef
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How an integration authenticates. Only the fields of ``type`` matter."""
+
+    type: str = "none"
+    # api_key
+    name: str = ""
+    location: str = "header"  # header | query
+    value: Secretish = ""
+    # bearer (also the header oauth2 writes)
+    token: Secretish = ""
+    header: str = "Authorization"
+    prefix: str = "Bearer"
+    # basic / oauth2 password grant
+    username: Secretish = ""
+    password: Secretish = ""
+    # oauth2
+    grant: str = "client_credentials"
+    token_url: str = ""
+    client_id: Secretish = ""
+    client_secret: Secretish = ""
+    scope: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits of an integration, with Halo-like defaults."""
+
+    connect_timeout: float = 30.0
+    read_timeout: float = 30.0
+    max_response_bytes: int = 50 * 1024 * 1024
+    follow_redirects: bool = True
+    max_redirects: int = 10
+    verify: bool | str = True
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output variable: a path over the response and the type to coerce to."""
+
+    name: str
+    path: str
+    type: str = "any"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One request template of an integration."""
+
+    id: str
+    integration: str
+    verb: str = "GET"
+    path: str = ""
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body_type: str = "none"
+    body: str = ""
+    auth: str = "inherit"  # inherit | none
+    outputs: tuple[Output, ...] = ()
+    title: str = ""
+    test_values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.integration}.{self.id}"
+
+
+@dataclass(frozen=True)
+class Integration:
+    """A base URL plus authentication, with its methods."""
+
+    id: str
+    base_url: str
+    title: str = ""
+    auth: Auth = field(default_factory=Auth)
+    limits: Limits = field(default_factory=Limits)
+    methods: Mapping[str, Method] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a condition: ``left op right``."""
+
+    left: str
+    op: str
+    right: Any = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    attempts: int = 1
+    backoff: str = "exponential"  # exponential | fixed
+    delay: float = 1.0
+    max_delay: float = 60.0
+    on: tuple[int, ...] = (429, 500, 502, 503, 504)
+    network_errors: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One box of a runbook's flowchart. Which fields matter depends on ``kind``."""
+
+    id: str
+    kind: str
+    title: str = ""
+    method: str = ""  # "integration.method" for kind=method
+    action: str = ""  # halo action id for kind=halo
+    body: str | None = None  # halo: body template (None: the action's default)
+    args: Mapping[str, Any] = field(default_factory=dict)
+    outputs: tuple[Output, ...] = ()
+    edges: Mapping[str, str] = field(default_factory=dict)  # edge key -> target step id
+    match: str = "all"
+    rules: tuple[Rule, ...] = ()
+    seconds: float = 0.0
+    items: str = ""
+    runbook: str = ""
+    result: str = "success"
+    message: str = ""
+    timeout: float | None = None
+    retry: Retry | None = None
+
+    def edge(self, key: str) -> str | None:
+        return self.edges.get(key)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str = "string"
+    default: Any = None
+    has_default: bool = False
+    source: str = ""  # optional path over the payload ("from")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How the public endpoint of a runbook authenticates callers."""
+
+    auth: str = "none"  # none | basic | signature
+    username: Secretish = ""
+    password: Secretish = ""
+    secrets: tuple[Secretish, ...] = ()
+    header: str = "X-Signature"
+    algorithm: str = "sha256"
+    encoding: str = "hex"
+    prefix: str = ""
+    timestamp_header: str = ""
+    tolerance: float = 300.0
+    delivery_header: str = "X-Delivery-Id"
+    halo_webhook: bool = False
+    max_body: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    start: str
+    steps: Mapping[str, Step]
+    title: str = ""
+    public: bool = False
+    endpoint: Endpoint = field(default_factory=Endpoint)
+    inputs: Mapping[str, InputSpec] = field(default_factory=dict)
+    max_concurrent: int = 0  # 0: unlimited
+    max_steps: int = 1000
+    max_duration: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A whole workspace file. ``lines`` maps key paths to 1-based line numbers."""
+
+    path: str
+    name: str = ""
+    halo: str = ""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    integrations: Mapping[str, Integration] = field(default_factory=dict)
+    runbooks: Mapping[str, Runbook] = field(default_factory=dict)
+    lines: Mapping[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, keys: KeyPath) -> int | None:
+        """The line of ``keys``, or of its nearest ancestor that has one."""
+        for n in range(len(keys), 0, -1):
+            line = self.lines.get(keys[:n])
+            if line is not None:
+                return line
+        return None
+
+    def method(self, ref: str) -> Method | None:
+        integration, _, method = ref.partition(".")
+        found = self.integrations.get(integration)
+        return found.methods.get(method) if found else None

@@ -1,0 +1,254 @@
+"""Load and save workspace files without losing anything.
+
+Reads use ``tomllib`` (fast, strict) plus a line map so every problem names a line.
+Edits go through a ``tomlkit`` document, so comments, key order, odd spacing and keys
+runbench does not know survive a load/edit/save round trip. Saves are atomic (a temp
+file in the same folder, fsync, rename) and refuse to overwrite a file that changed on
+disk since it was loaded: the user's other editor wins until they reload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runbench.core.errors import (
+    ConcurrentEditError,
+    SchemaError,
+    TomlSyntaxError,
+    WorkspaceReadError,
+)
+from runbench.core.workspace._model import Workspace
+from runbench.core.workspace._problems import Problem
+from runbench.core.workspace._reader import parse_workspace
+from runbench.core.workspace._tomllines import key_lines, rename_in_headers
+
+if TYPE_CHECKING:
+    import tomlkit
+
+_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_text(path: str | Path) -> str:
+    """The file's text, or a WorkspaceReadError saying why not."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WorkspaceReadError("no such file (check the path)", file=str(path)) from None
+    except IsADirectoryError:
+        raise WorkspaceReadError("is a folder, not a workspace file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceReadError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
+    """Parse TOML text into a workspace and its shape problems."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        found = _POSITION.search(message)
+        line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+        raise TomlSyntaxError(_POSITION.sub("", message).strip(), file=file, line=line, column=column) from None
+    return parse_workspace(data, file=file, lines=key_lines(text))
+
+
+def read_workspace(path: str | Path) -> tuple[Workspace, list[Problem]]:
+    """Read a workspace file and report its shape problems (no cross-checks)."""
+    return parse_text(read_text(path), str(path))
+
+
+def load_workspace(path: str | Path) -> Workspace:
+    """Read a workspace that must be free of shape errors (the first one is raised)."""
+    workspace, problems = read_workspace(path)
+    for problem in problems:
+        if problem.is_error:
+            raise SchemaError(problem.message, file=problem.file, line=problem.line)
+    return workspace
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class WorkspaceDocument:
+    """An editable workspace file: a tomlkit document plus what was on disk at load."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._text = ""
+        self._digest = ""
+        self._doc: tomlkit.TOMLDocument | None = None
+        self._loaded: tuple[Workspace, list[Problem]] | None = None
+        self.dirty = False
+        self.reload()
+
+    # -- reading ---------------------------------------------------------------
+    def reload(self) -> None:
+        """Throw away edits and read the file again."""
+        text = read_text(self.path)
+        # syntax errors surface here, with line and column
+        self._loaded = parse_text(text, str(self.path))
+        self._text = text
+        self._digest = _digest(text)
+        self._doc = None
+        self.dirty = False
+
+    @property
+    def doc(self) -> tomlkit.TOMLDocument:
+        """The tomlkit document, parsed on the first edit: tomlkit is slow to import and
+        to parse, and opening a workspace to read or run it needs neither."""
+        if self._doc is None:
+            import tomlkit
+
+            self._doc = tomlkit.parse(self._text)
+            self._loaded = None
+        return self._doc
+
+    def text(self) -> str:
+        if self._doc is None:
+            return self._text
+        import tomlkit
+
+        return tomlkit.dumps(self._doc)
+
+    def model(self) -> tuple[Workspace, list[Problem]]:
+        """The workspace as currently edited (not necessarily saved)."""
+        if self._loaded is not None:
+            workspace, problems = self._loaded
+            return workspace, list(problems)
+        return parse_text(self.text(), str(self.path))
+
+    def changed_on_disk(self) -> bool:
+        try:
+            return _digest(self.path.read_text(encoding="utf-8")) != self._digest
+        except OSError:
+            return True
+
+    # -- editing ---------------------------------------------------------------
+    def get(self, keys: Sequence[str]) -> Any:
+        node: Any = self.doc
+        for key in keys:
+            node = node[key]
+        return node
+
+    def _parent(self, keys: Sequence[str], create: bool) -> Any:
+        import tomlkit
+
+        node: Any = self.doc
+        for key in keys[:-1]:
+            if key not in node:
+                if not create:
+                    raise KeyError(".".join(keys))
+                node[key] = tomlkit.table(is_super_table=True)
+            node = node[key]
+        return node
+
+    def set(self, keys: Sequence[str], value: Any) -> None:
+        """Set ``keys`` to ``value``, creating tables on the way; formatting elsewhere stays."""
+        import tomlkit
+
+        parent = self._parent(keys, create=True)
+        if isinstance(value, str) and "\n" in value:
+            value = tomlkit.string(value, multiline=True, literal="'''" not in value)
+        parent[keys[-1]] = value
+        self.dirty = True
+
+    def delete(self, keys: Sequence[str]) -> None:
+        parent = self._parent(keys, create=False)
+        del parent[keys[-1]]
+        self.dirty = True
+
+    def rename(self, keys: Sequence[str], new_key: str) -> None:
+        """Rename the last key of ``keys``, keeping its content and, for a table written
+        as ``[headers]``, its place and every other line of the file."""
+        import tomlkit
+
+        parent = self._parent(keys, create=False)
+        if new_key in parent:
+            raise SchemaError(f"'{new_key}' already exists", file=str(self.path))
+        text = self.text()
+        renamed = rename_in_headers(text, tuple(keys), new_key)
+        if renamed is not None and _renamed_data(text, keys, new_key) == tomllib.loads(renamed):
+            self._doc = tomlkit.parse(renamed)
+        else:  # an inline table or dotted keys: move it (it ends up last among its siblings)
+            value = parent[keys[-1]]
+            del parent[keys[-1]]
+            parent[new_key] = value
+        self._loaded = None
+        self.dirty = True
+
+    def add_table(self, keys: Sequence[str], values: dict[str, Any]) -> None:
+        """Add ``[keys]`` with ``values``; it ends with a blank line so a table added in
+        the middle of the file stays separated from the one after it."""
+        import tomlkit
+
+        table = tomlkit.table()
+        for key, value in values.items():
+            table[key] = value
+        table.add(tomlkit.nl())
+        parent = self._parent(keys, create=True)
+        parent[keys[-1]] = table
+        self.dirty = True
+
+    # -- saving ----------------------------------------------------------------
+    def save(self) -> None:
+        """Write atomically; refuse if the file changed on disk since it was loaded."""
+        if self.changed_on_disk():
+            raise ConcurrentEditError(
+                "changed on disk since it was loaded; not overwritten. Reload it (your edits "
+                "are still in memory) or save under another name.",
+                file=str(self.path),
+            )
+        text = self.text()
+        atomic_write(self.path, text)
+        self._text = text
+        self._digest = _digest(text)
+        self.dirty = False
+
+
+def _renamed_data(text: str, keys: Sequence[str], new_key: str) -> dict[str, Any]:
+    """What ``text`` holds with ``keys`` renamed: the check a text-level rename must pass."""
+    data = tomllib.loads(text)
+    node = data
+    for key in keys[:-1]:
+        node = node[key]
+    node[new_key] = node.pop(keys[-1])
+    return data
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file."""
+    folder = path.parent
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    try:
+        directory = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+__all__ = [
+    "WorkspaceDocument", "atomic_write", "load_workspace", "parse_text",
+    "read_text", "read_workspace",
+]

@@ -1,0 +1,92 @@
+"""Applying what the editors ask for (a mixin of the app): one place for every edit.
+
+Editors post ``FieldEdited``, ``EntryEdited``, ``OutputEdited``, ``AuthEdited`` and the
+checker ``AddOutput``; each handler applies the change through the app's edits object
+and re-reads the model, or says why it was not applied. ``FieldEdited.kind`` picks how
+the value is written: "text" (an emptied title is removed), "body" (kept as a literal
+multi-line string), "value" (None removes the key), "rules" (one inline array) and
+"retry" (a field of the step's inline ``retry`` table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import App
+
+from runbench.core.errors import RunbenchError
+from runbench.core.workspace import Method, RunbookEdits
+from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
+
+if TYPE_CHECKING:
+    from runbench.tui.screens.checker import ExpressionChecker
+
+
+class EditHandlers(App[int]):
+    """Edit messages -> document edits; ``RunbenchApp`` provides these attributes."""
+
+    edits: RunbookEdits
+    reread: Callable[..., None]
+    selected_method: Callable[[], Method | None]
+
+    def _apply(self, change: Any, *args: Any) -> bool:
+        try:
+            change(*args)
+        except (RunbenchError, KeyError, ValueError, TypeError) as exc:
+            self.notify(str(exc), title="Edit not applied", severity="error")
+            return False
+        return True
+
+    @on(FieldEdited)
+    def _field(self, event: FieldEdited) -> None:
+        if event.kind == "retry":
+            done = self._apply(self.edits.set_retry, event.keys[:-2], event.keys[-1], event.value)
+        else:
+            change = {"body": self.edits.set_body, "text": self.edits.set_text,
+                      "value": self.edits.set_value, "rules": self.edits.set_rules,
+                      }.get(event.kind, self.edits.set)
+            done = self._apply(change, event.keys, event.value)
+        if done:
+            self.reread()
+
+    @on(EntryEdited)
+    def _entry(self, event: EntryEdited) -> None:
+        if event.value is None:
+            done = self._apply(self.edits.delete_entry, event.keys, event.old_name or event.name)
+        else:
+            done = self._apply(self.edits.set_entry, event.keys, event.name, event.value, event.old_name)
+        if done:
+            self.reread()
+
+    @on(OutputEdited)
+    def _output(self, event: OutputEdited) -> None:
+        if self._apply(self.edits.set_output, event.method_keys, event.name, event.path,
+                       event.kind, event.old_name):
+            self.reread()
+
+    @on(AuthEdited)
+    def _auth(self, event: AuthEdited) -> None:
+        if event.field == "type":
+            done = self._apply(self.edits.set_auth_type, event.integration, event.value)
+        elif event.secret:
+            done = self._apply(self.edits.set_auth_secret, event.integration, event.field, event.value)
+        else:
+            done = self._apply(self.edits.set_auth_field, event.integration, event.field, event.value)
+        if done:
+            self.reread()
+
+    def on_expression_checker_add_output(self, event: ExpressionChecker.AddOutput) -> None:
+        """By name: the checker's module is imported when it is first opened."""
+        method = self.selected_method()
+        if method is None:
+            self.notify("select a method first", severity="warning")
+            return
+        keys = ("integrations", method.integration, "methods", method.id)
+        if self._apply(self.edits.set_output, keys, event.name, event.path):
+            self.reread()
+            self.notify(f"output {event.name} = {event.path} added to {method.ref}")
+
+
+__all__ = ["EditHandlers"]

@@ -1,0 +1,125 @@
+"""The runbook pane and the integration editor, mounted the first time they are used.
+
+Both are hidden at start-up and together are most of the widgets of the screen (about
+260 of 370); Textual applies CSS to every mounted widget before the first frame, so
+composing them eagerly made start-up visibly slower. The app composes only their places
+(``Container#runbook-pane``; the ``#editor`` switcher for the integration editor) and
+goes through :meth:`LazyPanes.with_runbook_pane` / :meth:`LazyPanes.with_integration_editor`
+to use them: the action runs at once when the pane is mounted, else the pane is mounted
+(once) and the actions queued meanwhile run, in order, as soon as its children exist.
+:meth:`LazyPanes.runbook_pane` is for callers that may skip when the pane is not there
+(run state lives in ``RunController`` and is drawn from it when the pane shows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.app import App
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher
+
+from runbench.tui.widgets.symbols import Symbols
+
+if TYPE_CHECKING:  # imported on first mount: they pull in the engine and flowchart code
+    from runbench.tui.widgets.integration_editor import IntegrationEditor
+    from runbench.tui.widgets.runbook_pane import RunbookPane
+
+W = TypeVar("W", bound=Widget)
+
+
+class _Slot:
+    """One lazily mounted pane: the widget once registered, and what waits for it."""
+
+    def __init__(self) -> None:
+        self.widget: Widget | None = None
+        self.ready = False
+        self.pending: list[Callable[[Any], None]] = []
+
+
+class LazyPanes(App[int]):
+    """Mount-on-first-use for the big hidden panes; ``RunbenchApp`` provides these."""
+
+    ascii_only: bool
+    symbols: Symbols
+    cursor_blink: bool
+
+    def _slot(self, name: str) -> _Slot:
+        slots: dict[str, _Slot] = self.__dict__.setdefault("_lazy_slots", {})
+        return slots.setdefault(name, _Slot())
+
+    # -- ready-or-None -----------------------------------------------------------------
+    def runbook_pane(self) -> RunbookPane | None:
+        """The runbook pane if it is mounted with its children, else None."""
+        slot = self._slot("runbook")
+        return slot.widget if slot.ready else None  # type: ignore[return-value]
+
+    def integration_editor(self) -> IntegrationEditor | None:
+        """The integration editor if it is mounted with its children, else None."""
+        slot = self._slot("integration")
+        return slot.widget if slot.ready else None  # type: ignore[return-value]
+
+    # -- use, mounting first if needed -------------------------------------------------
+    def ensure_runbook_pane(self) -> None:
+        """Start mounting the runbook pane unless that has been done."""
+        self._ensure("runbook", self._mount_runbook_pane)
+
+    def ensure_integration_editor(self) -> None:
+        """Register the editor in the switcher now (so it can be made current) and start
+        mounting it, unless that has been done."""
+        self._ensure("integration", self._mount_integration_editor)
+
+    def with_runbook_pane(self, action: Callable[[RunbookPane], None]) -> None:
+        """Run ``action`` on the runbook pane now, or once it has been mounted."""
+        self._with("runbook", self._mount_runbook_pane, action)
+
+    def with_integration_editor(self, action: Callable[[IntegrationEditor], None]) -> None:
+        """Run ``action`` on the integration editor now, or once it has been mounted."""
+        self._with("integration", self._mount_integration_editor, action)
+
+    def _with(self, name: str, mount: Callable[[], tuple[Widget, Any]],
+              action: Callable[[W], None]) -> None:
+        slot = self._slot(name)
+        if slot.ready and slot.widget is not None:
+            action(slot.widget)  # type: ignore[arg-type]
+            return
+        slot.pending.append(action)
+        self._ensure(name, mount)
+
+    def _ensure(self, name: str, mount: Callable[[], tuple[Widget, Any]]) -> None:
+        slot = self._slot(name)
+        if slot.widget is None:
+            slot.widget, waiter = mount()
+            self.run_worker(self._settle(slot, waiter), group=f"mount-{name}",
+                            description=f"mount the {name} pane")
+
+    def _mount_runbook_pane(self) -> tuple[Widget, Any]:
+        from runbench.tui.widgets.runbook_pane import RunbookPane
+
+        pane = RunbookPane(ascii_only=self.ascii_only, id="runbook-view")
+        return pane, self.query_one("#runbook-pane").mount(pane)
+
+    def _mount_integration_editor(self) -> tuple[Widget, Any]:
+        """Into the switcher, hidden until it is made current (as composed children are)."""
+        from runbench.tui.widgets.integration_editor import IntegrationEditor
+
+        editor = IntegrationEditor(mask=self.symbols.mask, id="integration-editor")
+        editor.display = False
+        switcher = self.query_one("#editor", ContentSwitcher)
+        return editor, switcher.mount(editor, after="#overview")
+
+    async def _settle(self, slot: _Slot, waiter: Any) -> None:
+        await waiter
+        if slot.widget is None:
+            return
+        if not self.cursor_blink:
+            for widget in slot.widget.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+        slot.ready = True
+        pending, slot.pending = slot.pending, []
+        for action in pending:
+            action(slot.widget)
+
+
+__all__ = ["LazyPanes"]

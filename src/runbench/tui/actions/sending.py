@@ -1,0 +1,109 @@
+"""Testing a method from the workbench (ctrl+t) and checking paths against the answer
+(ctrl+e): a mixin of the app.
+
+The last ``Exchange`` of each method is kept for this session (never saved). The HTTP
+stack is imported on the first test, not at start. A response's parsed scope for the
+expression checker is a ``ResponseScope``: parsed on first use, in a child process when
+the body is big (see ``scope_process``), and stopped as soon as a newer response or
+the end of the app makes it useless, so a 50 MiB answer does not keep a child holding
+it in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.widgets import Static
+
+from runbench.core.workspace import Method, Workspace
+from runbench.tui.widgets.method_editor import MethodEditor
+from runbench.tui.widgets.response_viewer import ResponseViewer
+from runbench.tui.widgets.symbols import Symbols
+
+if TYPE_CHECKING:
+    import httpx
+
+    from runbench.core.http import Exchange
+    from runbench.tui.state.response_scope import ResponseScope
+
+
+class TestActions(App[int]):
+    """ctrl+t and ctrl+e; ``RunbenchApp`` provides these attributes."""
+
+    workspace: Workspace
+    overrides: dict[str, Any]
+    environ: Mapping[str, str]
+    transport: httpx.AsyncBaseTransport | None
+    symbols: Symbols
+    exchanges: dict[str, Exchange]
+    _scopes: dict[int, ResponseScope]
+    selected_method: Callable[[], Method | None]
+
+    def action_test_method(self) -> None:
+        method = self.selected_method()
+        if method is None:
+            self.notify("select a method in the tree to test it", severity="warning")
+            return
+        self.query_one("#response-status", Static).update(f"testing {method.ref}{self.symbols.ellipsis}")
+        self.send_test(method)
+
+    @work(exclusive=True, group="test", description="test method")
+    async def send_test(self, method: Method) -> Exchange:
+        from runbench.tui.runner import call_method  # the HTTP stack loads on first test
+
+        exchange = await call_method(self.workspace, method, overrides=self.overrides,
+                                     environ=self.environ, transport=self.transport)
+        previous = self.exchanges.get(method.ref)
+        self.exchanges[method.ref] = exchange
+        if previous is not None and previous.response is not None:
+            self.stop_scope(id(previous.response))  # its parsed body is no longer shown
+        current = self.selected_method()
+        if current is not None and current.ref == method.ref:
+            self.query_one(ResponseViewer).show(exchange)
+            self.query_one(MethodEditor).show_outputs(current, exchange)
+        return exchange
+
+    def last_exchange(self) -> Exchange | None:
+        method = self.selected_method()
+        if method is not None and method.ref in self.exchanges:
+            return self.exchanges[method.ref]
+        return self.query_one(ResponseViewer).exchange
+
+    def scope_of(self, exchange: Exchange | None, *,
+                 threshold: int | None = None) -> ResponseScope | None:
+        """The output scope of ``exchange`` as a ``ResponseScope`` (None without a response).
+
+        Does no parsing (call it on the event loop): the checker's worker thread does that
+        on first use, in a child process for a body over ``threshold`` characters (default
+        ``OFFLOAD_THRESHOLD``). Kept for the last response asked for; the one before is
+        stopped (its child ended)."""
+        from runbench.tui.state.response_scope import OFFLOAD_THRESHOLD, ResponseScope
+
+        if exchange is None or exchange.response is None:
+            return None
+        key = id(exchange.response)
+        if key not in self._scopes:
+            self.stop_scope()
+            limit = OFFLOAD_THRESHOLD if threshold is None else threshold
+            self._scopes[key] = ResponseScope(exchange.response, threshold=limit)
+        return self._scopes[key]
+
+    def stop_scope(self, key: int | None = None) -> None:
+        """Stop the scope of one response (by ``id``), or every scope."""
+        for found in [k for k in self._scopes if key is None or k == key]:
+            self._scopes.pop(found).stop()
+
+    def action_check_expression(self) -> None:
+        from runbench.tui.screens.checker import ExpressionChecker
+
+        exchange = self.last_exchange()
+        method = self.selected_method()
+        subject = method.ref if method else "no method selected"
+        if exchange is not None and exchange.response is not None:
+            subject += f" {self.symbols.dot} last response {exchange.response.status}"
+        taken = tuple(o.name for o in method.outputs) if method else ()
+        scope = self.scope_of(exchange)  # here, not in the worker thread: it may stop a child
+        self.push_screen(ExpressionChecker(lambda: scope, subject, taken=taken))

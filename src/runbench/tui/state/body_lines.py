@@ -1,0 +1,228 @@
+"""Turn a response body into indexed lines for the viewer, fast enough for 50 MiB.
+
+Runs in a thread worker. Small JSON is pretty-printed exactly (``json.loads`` +
+``json.dumps``). Large minified JSON is re-indented by a token scan instead (``json.loads``
+of 50 MiB holds the GIL for a second or more), and that scan runs in a separate process
+at a lower priority: in a thread it would compete for the GIL, and at equal priority for
+the CPU, and make every key press wait up to hundreds of milliseconds. A preview of the
+first part is formatted in the thread and handed out at once.
+
+The result keeps one text plus an array of line starts (not millions of line objects).
+From the child process it comes back through an unnamed temporary file that is memory
+mapped, not read: the text stays UTF-8 bytes and ``Lines.line`` decodes a line at a time.
+Copying or decoding ~100 MB in this process would hold the GIL (and freeze the keyboard)
+for 100+ ms. For the same reason every scan over a big text here works in slices.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+from array import array
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from operator import sub
+from typing import IO
+
+EXACT_LIMIT = 2 * 1024 * 1024
+"""Bodies up to this size are pretty-printed with the json module."""
+PREVIEW_CHARS = 256 * 1024
+"""How much of a large body is formatted first, as a preview."""
+SLICE = 1024 * 1024
+"""Scans over a big text go this many characters (or line starts) at a time, so that a
+thread holds the GIL only briefly between two chances for the UI thread to run."""
+CHILD_NICENESS = 10
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')
+_NEWLINE = re.compile("\n")
+_NEWLINE_BYTES = re.compile(b"\n")
+
+Text = str | bytes | memoryview
+"""A str, or UTF-8 bytes (a memory-mapped view of the child's output)."""
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Text with its line starts; ``line(i)`` slices one line, never copying the whole text.
+
+    ``starts`` are offsets in ``data``'s own units: characters of a str, bytes of UTF-8."""
+
+    data: Text
+    starts: Sequence[int]
+    width: int
+    json: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.starts)
+
+    @property
+    def text(self) -> str:
+        """The whole text (decodes all of it when it is bytes: for tests and small texts)."""
+        return self.data if isinstance(self.data, str) else str(self.data, "utf-8", "replace")
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        start = self.starts[index]
+        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.data)
+        return start, end
+
+    def line(self, index: int) -> str:
+        start, end = self.bounds(index)
+        return _decoded(self.data[start:end])
+
+    def part(self, index: int, begin: int, stop: int) -> str:
+        """Columns ``begin:stop`` of a line, without slicing the rest of a very long line
+        (for UTF-8 bytes these are byte columns; a character cut in two is left out)."""
+        start, end = self.bounds(index)
+        return _decoded(self.data[min(start + begin, end) : min(start + stop, end)], "ignore")
+
+    def head(self, size: int) -> str:
+        return _decoded(self.data[:size], "ignore")
+
+
+def _decoded(piece: Text, errors: str = "replace") -> str:
+    return piece if isinstance(piece, str) else str(piece, "utf-8", errors)
+
+
+def index_lines(text: Text, *, is_json: bool = False) -> Lines:
+    """``text`` with its line starts and the length of its longest line (in its units)."""
+    newline = _NEWLINE if isinstance(text, str) else _NEWLINE_BYTES
+    starts = array("q", [0])
+    for begin in range(0, len(text), SLICE):
+        starts.extend(m.end() for m in newline.finditer(text, begin, begin + SLICE))  # type: ignore[arg-type]
+    width = len(text) - starts[-1]
+    for begin in range(1, len(starts), SLICE):
+        chunk = starts[begin - 1 : begin + SLICE]
+        width = max(width, max(map(sub, chunk[1:], chunk)) - 1)
+    return Lines(text, starts, width, is_json)
+
+
+EMPTY = index_lines("")
+
+
+def looks_like_json(body: str, content_type: str) -> bool:
+    mime = content_type.split(";")[0].strip().lower()
+    return mime.endswith("json") or body[:1024].lstrip()[:1] in ("{", "[")
+
+
+def reindent(text: str) -> str:
+    """Pretty-print JSON text by scanning tokens (tolerant: bad JSON comes out readable)."""
+    out: list[str] = []
+    put = out.append
+    depth = 0
+    previous = ""
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in "{[":
+            depth += 1
+            put(token)
+            put("\n" + "  " * depth)
+        elif first in "}]":
+            depth = max(depth - 1, 0)
+            if previous in ("{", "["):
+                out[-1] = ""  # empty object/array stays on one line
+            else:
+                put("\n" + "  " * depth)
+            put(token)
+        elif first == ",":
+            put(",\n" + "  " * depth)
+        elif first == ":":
+            put(": ")
+        else:
+            put(token)
+        previous = first
+    return "".join(out)
+
+
+def format_body(
+    body: str, content_type: str = "", preview: Callable[[Lines], None] | None = None,
+    *, in_process: bool = False,
+) -> Lines:
+    """The body as viewer lines; calls ``preview`` first when the body is large.
+
+    ``in_process``: re-indent a large body in a child process (see the module docstring)."""
+    if not looks_like_json(body, content_type):
+        return index_lines(body)
+    if len(body) <= EXACT_LIMIT:
+        try:
+            return index_lines(json.dumps(json.loads(body), indent=2, ensure_ascii=False), is_json=True)
+        except ValueError:
+            return index_lines(body)
+    if body.count("\n", 0, PREVIEW_CHARS) > PREVIEW_CHARS // 200:
+        return index_lines(body, is_json=True)  # already laid out on lines
+    if preview is not None:
+        preview(index_lines(reindent(body[:PREVIEW_CHARS]), is_json=True))
+    if in_process:
+        try:
+            return _in_child(body)
+        except (OSError, ValueError, struct.error, subprocess.SubprocessError):
+            pass  # no child process here: format in this thread instead
+    return index_lines(reindent(body), is_json=True)
+
+
+_HEADER = struct.Struct("<QQ")  # width, number of line starts; then the starts, the text
+
+
+def _in_child(body: str) -> Lines:
+    """Re-indent ``body`` in ``python -m runbench.tui.state.body_lines`` (stdin -> stdout).
+
+    Its output goes to an unnamed temporary file which is then memory mapped: nothing of
+    it is copied or decoded here (see the module docstring)."""
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "runbench.tui.state.body_lines"],
+            stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _feed(child.stdin, body)
+        finally:
+            with suppress(OSError):
+                child.stdin.close()  # type: ignore[union-attr]
+            code = child.wait()
+        if code:
+            raise subprocess.CalledProcessError(code, child.args)
+        view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
+    width, count = _HEADER.unpack_from(view)
+    end = _HEADER.size + count * 8
+    return Lines(view[end:], view[_HEADER.size : end].cast("q"), width, True)
+
+
+def _feed(pipe: IO[bytes] | None, body: str) -> None:
+    """Write ``body`` as UTF-8 a slice at a time (encoding 50 MiB at once holds the GIL)."""
+    assert pipe is not None
+    for begin in range(0, len(body), SLICE):
+        pipe.write(body[begin : begin + SLICE].encode("utf-8", "replace"))
+
+
+def _child_main() -> None:
+    if hasattr(os, "nice"):
+        with suppress(OSError):
+            os.nice(CHILD_NICENESS)  # the workbench's key presses come first
+    data = reindent(sys.stdin.buffer.read().decode("utf-8", "replace")).encode("utf-8")
+    lines = index_lines(data, is_json=True)
+    out = sys.stdout.buffer
+    out.write(_HEADER.pack(lines.width, len(lines.starts)))
+    out.write(memoryview(lines.starts).cast("B"))  # type: ignore[arg-type]
+    out.write(data)
+    out.flush()
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+if __name__ == "__main__":
+    _child_main()

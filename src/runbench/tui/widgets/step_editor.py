@@ -1,0 +1,293 @@
+"""The step editor: every field of one runbook step, for each kind of step.
+
+All rows exist once; :meth:`StepEditor.show` shows the rows the step's kind uses (like
+the integration editor does for auth types). Pickers are Selects filled from the
+workspace (methods, Halo actions, steps, foreach steps, runbooks); edges are Selects of
+the runbook's steps, blank for "not set". Choosing a Halo action fills in its body
+template. Problems that ``runbench check`` reports for the step are listed on top.
+Every change goes up as a message (``FieldEdited`` and friends); the app applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from runbench.core.halo import ACTIONS, find_action
+from runbench.core.workspace import EDGE_KEYS, KeyPath, Problem, Runbook, Step, Workspace, step_keys
+from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
+from runbench.tui.widgets.body_editor import TemplateArea
+from runbench.tui.widgets.kv_table import KeyValueTable
+from runbench.tui.widgets.method_editor import shown_value, typed_value
+from runbench.tui.widgets.rules_table import RulesTable
+
+ALL_EDGES = tuple(dict.fromkeys(key for pairs in EDGE_KEYS.values() for key, _ in pairs))
+KIND_ROWS = {
+    "method": ("method", "args", "outputs", "timeout", "retry"),
+    "halo": ("action", "body", "args", "outputs", "timeout", "retry"),
+    "condition": ("match", "rules"),
+    "sleep": ("seconds",),
+    "foreach": ("items", "outputs"),
+    "next": (),
+    "runbook": ("runbook", "args"),
+    "end": ("result", "message"),
+}
+OPTIONAL_ROWS = ("method", "action", "body", "args", "outputs", "timeout", "retry", "match",
+                 "rules", "seconds", "items", "runbook", "result", "message")
+NUMBERS = {"s-seconds": ("seconds", float), "s-timeout": ("timeout", float),
+           "s-retry-attempts": ("attempts", int), "s-retry-delay": ("delay", float)}
+
+
+def _row(label: str, *widgets: Widget, name: str) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), *widgets, classes="field-row",
+                      id=f"row-s-{name}")
+
+
+def _number(text: str, kind: type) -> tuple[Any, str | None]:
+    """(value, error): "" is None; otherwise the number, or why it is not one."""
+    text = text.strip()
+    if not text:
+        return None, None
+    try:
+        value = kind(text)
+    except ValueError:
+        return None, f"'{text}' is not a {'whole ' if kind is int else ''}number"
+    if value < 0:
+        return None, "must not be negative"
+    return value, None
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+class StepEditor(VerticalScroll):
+    """Edits one step; :meth:`show` loads it, :meth:`refresh_derived` updates the rest."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="editor")
+        self.runbook: Runbook | None = None
+        self.step: Step | None = None
+        self._options: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="step-heading", classes="editor-title")
+        yield Static("", id="s-problems")
+        yield _row("Title", Input(id="s-title", compact=True), name="title")
+        yield _row("Method", Select([], id="s-method", compact=True, prompt="(choose)"),
+                   name="method")
+        actions = [(f"{a.id} · {a.title}", a.id) for a in ACTIONS.values()]
+        yield _row("Halo action", Select(actions, id="s-action", compact=True, prompt="(choose)"),
+                   name="action")
+        yield _row("Match", Select([("all rules (AND)", "all"), ("any rule (OR)", "any")],
+                                   allow_blank=False, value="all", id="s-match", compact=True),
+                   name="match")
+        yield RulesTable(id="s-rules")
+        yield _row("Seconds", Input(id="s-seconds", compact=True), name="seconds")
+        yield _row("Items", Input(id="s-items", compact=True, placeholder="<<ListVariable>>"),
+                   name="items")
+        yield _row("Runbook", Select([], id="s-runbook", compact=True, prompt="(choose)"),
+                   name="runbook")
+        yield _row("Result", Select([("success", "success"), ("failure", "failure")],
+                                    allow_blank=False, value="success", id="s-result",
+                                    compact=True), name="result")
+        yield _row("Message", Input(id="s-message", compact=True), name="message")
+        for key in ALL_EDGES:
+            yield _row("", Select([], id=f"s-edge-{key}", compact=True, prompt="(not set)"),
+                       name=f"edge-{key}")
+        yield _row("Timeout s", Input(id="s-timeout", compact=True, placeholder="none"),
+                   name="timeout")
+        yield _row("Retry", Input(id="s-retry-attempts", compact=True, placeholder="attempts"),
+                   Select([("exponential", "exponential"), ("fixed", "fixed")], allow_blank=False,
+                          value="exponential", id="s-retry-backoff", compact=True),
+                   Input(id="s-retry-delay", compact=True, placeholder="delay s"), name="retry")
+        yield Static("", id="s-status")
+        with VerticalScroll(id="row-s-body", classes="step-body"):
+            yield Label("Body (sent to the Halo action's endpoint)", classes="field-label")
+            yield TemplateArea(id="s-body")
+        yield Label("Arguments", classes="section-label", id="label-s-args")
+        yield KeyValueTable("argument", id="s-args", hint="<<variables>> allowed")
+        yield Label("Outputs", classes="section-label", id="label-s-outputs")
+        yield KeyValueTable("output", outputs=True, id="s-outputs")
+
+    @property
+    def keys(self) -> KeyPath:
+        assert self.runbook is not None and self.step is not None
+        return step_keys(self.runbook.id, self.step.id)
+
+    # -- loading -----------------------------------------------------------------------
+    def show(self, workspace: Workspace, runbook: Runbook, step: Step,
+             problems: Sequence[Problem]) -> None:
+        """Load every field of ``step`` (no messages are sent for this)."""
+        self.runbook, self.step = runbook, step
+        rows = KIND_ROWS.get(step.kind, ())
+        for name in OPTIONAL_ROWS:
+            self._display(name, name in rows)
+        edge_keys = {key for key, _ in EDGE_KEYS.get(step.kind, ())}
+        for key in ALL_EDGES:
+            self.query_one(f"#row-s-edge-{key}").display = key in edge_keys
+        with self.prevent(Input.Changed, Select.Changed, TextArea.Changed):
+            self.query_one("#step-heading", Label).update(
+                f"Step {runbook.id}.{step.id} · {step.kind}"
+                + (" · start" if runbook.start == step.id else ""))
+            self._inputs(step)
+            self._selects(workspace, runbook, step)
+            body = step.body
+            if body is None:
+                action = find_action(step.action)
+                body = action.body_template if action else ""
+            self.query_one("#s-body", TemplateArea).load_text(body)
+        self.refresh_derived(workspace, runbook, step, problems)
+
+    def _display(self, name: str, shown: bool) -> None:
+        for selector in (f"#row-s-{name}", f"#s-{name}", f"#label-s-{name}"):
+            for widget in self.query(selector):
+                if selector != f"#s-{name}" or isinstance(widget, (RulesTable, KeyValueTable)):
+                    widget.display = shown
+
+    def _inputs(self, step: Step) -> None:
+        retry = step.retry
+        values = {
+            "s-title": step.title, "s-seconds": _fmt(step.seconds), "s-items": step.items,
+            "s-message": step.message, "s-timeout": _fmt(step.timeout),
+            "s-retry-attempts": str(retry.attempts) if retry else "",
+            "s-retry-delay": _fmt(retry.delay) if retry else "",
+        }
+        for widget_id, value in values.items():
+            self.query_one(f"#{widget_id}", Input).value = value
+        self.query_one("#s-retry-backoff", Select).value = retry.backoff if retry else "exponential"
+        self.query_one("#s-match", Select).value = step.match
+        self.query_one("#s-result", Select).value = step.result
+        self.query_one("#s-action", Select).value = step.action if step.action in ACTIONS \
+            else Select.NULL
+
+    def _set_options(self, widget_id: str, options: list[tuple[str, str]], value: str) -> None:
+        select = self.query_one(f"#{widget_id}", Select)
+        if value and value not in {v for _, v in options}:
+            options = [*options, (f"{value} (missing)", value)]
+        shaped = tuple(options)
+        if self._options.get(widget_id) != shaped:
+            self._options[widget_id] = shaped
+            select.set_options(shaped)
+        select.value = value if value else Select.NULL
+
+    def _selects(self, workspace: Workspace, runbook: Runbook, step: Step) -> None:
+        methods = [(m.ref, m.ref) for i in workspace.integrations.values() for m in i.methods.values()]
+        self._set_options("s-method", methods, step.method)
+        self._set_options("s-runbook", [(r, r) for r in workspace.runbooks], step.runbook)
+        steps = [(name, name) for name in runbook.steps]
+        loops = [(s.id, s.id) for s in runbook.steps.values() if s.kind == "foreach"]
+        for key, label in EDGE_KEYS.get(step.kind, ()):
+            self.query_one(f"#row-s-edge-{key} Label", Label).update(f"{label} →")
+            self._set_options(f"s-edge-{key}", loops if key == "loop" else steps,
+                              step.edge(key) or "")
+
+    def refresh_derived(self, workspace: Workspace, runbook: Runbook, step: Step,
+                        problems: Sequence[Problem]) -> None:
+        """Pickers, tables and problems; never what the user is typing in."""
+        self.runbook, self.step = runbook, step
+        with self.prevent(Select.Changed):
+            self._selects(workspace, runbook, step)
+        self.query_one("#s-rules", RulesTable).show(step.rules)
+        self.query_one("#s-args", KeyValueTable).show(
+            [(k, shown_value(v)) for k, v in step.args.items()])
+        self.query_one("#s-outputs", KeyValueTable).show(
+            [(o.name, o.path, o.type) for o in step.outputs])
+        known = set(workspace.variables) | set(runbook.inputs) | set(step.args)
+        self.query_one("#s-body", TemplateArea).set_context(known, True)
+        text = Text()
+        for problem in problems:
+            style = "bold red" if problem.is_error else "yellow"
+            text.append(f"! {problem.message.split(': ', 1)[-1]}\n", style=style)
+        widget = self.query_one("#s-problems", Static)
+        text.rstrip()
+        widget.update(text)
+        widget.display = bool(problems)
+
+    def focus_first(self) -> None:
+        """Focus the first field the step's kind shows (the title)."""
+        self.query_one("#s-title", Input).focus()
+
+    # -- events ------------------------------------------------------------------------
+    def _post(self, keys: KeyPath, value: Any, kind: str = "value") -> None:
+        if self.step is not None:
+            self.post_message(FieldEdited(self.keys + keys, value, kind))
+
+    @on(Input.Changed, "#s-title, #s-items, #s-message")
+    def _text(self, event: Input.Changed) -> None:
+        event.stop()
+        self._post(((event.input.id or "")[2:],), event.value, "text")
+
+    @on(Input.Changed, "#s-seconds, #s-timeout, #s-retry-attempts, #s-retry-delay")
+    def _numeric(self, event: Input.Changed) -> None:
+        event.stop()
+        field, kind = NUMBERS[event.input.id or ""]
+        value, error = _number(event.value, kind)
+        self.query_one("#s-status", Static).update(Text(f"{field}: {error}", style="red")
+                                                   if error else "")
+        if error is not None:
+            return
+        if field in ("attempts", "delay"):
+            self._post(("retry", field), value, "retry")
+        else:
+            self._post((field,), 0 if value is None and field == "seconds" else value)
+
+    @on(Select.Changed)
+    def _select(self, event: Select.Changed) -> None:
+        event.stop()
+        widget_id = event.select.id or ""
+        value = None if event.value is Select.NULL else str(event.value)
+        if widget_id.startswith("s-edge-"):
+            self._post((widget_id.removeprefix("s-edge-"),), value)
+        elif widget_id == "s-retry-backoff":
+            self._post(("retry", "backoff"), value, "retry")
+        elif widget_id == "s-action":
+            self._action_chosen(value)
+        elif widget_id in ("s-method", "s-runbook", "s-match", "s-result"):
+            self._post((widget_id[2:],), value or "", "text")
+
+    def _action_chosen(self, action_id: str | None) -> None:
+        self._post(("action",), action_id or "", "text")
+        action = find_action(action_id or "")
+        if action is None:
+            return
+        with self.prevent(TextArea.Changed):
+            self.query_one("#s-body", TemplateArea).load_text(action.body_template)
+        self._post(("body",), action.body_template, "body")
+
+    @on(TextArea.Changed, "#s-body")
+    def _body(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._post(("body",), event.text_area.text, "body")
+
+    @on(RulesTable.Changed)
+    def _rules(self, event: RulesTable.Changed) -> None:
+        event.stop()
+        self._post(("rules",), event.rules, "rules")
+
+    @on(KeyValueTable.Changed)
+    def _table(self, event: KeyValueTable.Changed) -> None:
+        event.stop()
+        if self.step is None:
+            return
+        values = event.values
+        section = "args" if event.table.id == "s-args" else "outputs"
+        if values is None:
+            self.post_message(EntryEdited(self.keys + (section,), event.old_name or "", None,
+                                          event.old_name))
+        elif section == "outputs":
+            self.post_message(OutputEdited(self.keys, values["name"], values["value"],
+                                           values.get("type", "any"), event.old_name))
+        else:
+            self.post_message(EntryEdited(self.keys + ("args",), values["name"],
+                                          typed_value(values["value"]), event.old_name))
+
+
+__all__ = ["StepEditor"]
