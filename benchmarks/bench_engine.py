@@ -49,8 +49,15 @@ def app() -> Starlette:
 def serve_forever(port: int) -> None:
     """Server mode (``--serve PORT``): the benchmark runs the server in its own process,
     so client and server do not fight over one GIL (that alone costs ms per request)."""
-    uvicorn.run(app(), host="127.0.0.1", port=port, log_level="error", access_log=False,
-                lifespan="off", backlog=4096)
+    uvicorn.run(
+        app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+        backlog=4096,
+    )
 
 
 def serve() -> tuple[str, subprocess.Popen[bytes]]:
@@ -74,8 +81,10 @@ def write_workspace(folder: Path, url: str) -> Path:
     steps = []
     for n in range(1, 21):
         after = f"s{n + 1}" if n < 20 else "done"
-        steps.append(f'[runbooks.twenty.steps.s{n}]\nkind = "method"\nmethod = "api.get"\n'
-                     f'args = {{ n = {n} }}\non_success = "{after}"\non_failure = "bad"\n')
+        steps.append(
+            f'[runbooks.twenty.steps.s{n}]\nkind = "method"\nmethod = "api.get"\n'
+            f'args = {{ n = {n} }}\non_success = "{after}"\non_failure = "bad"\n'
+        )
     text = f"""
 [variables]
 base = "{url}"
@@ -171,8 +180,10 @@ async def concurrent_runs(workspace_path: Path, state: Path, runs: int) -> None:
 
     async def bare() -> None:
         async with httpx.AsyncClient(transport=shared, timeout=60) as client:
+
             async def one(n: int) -> None:
                 (await client.get(f"{url}/item/{n}")).json()
+
             await asyncio.gather(*(one(n) for n in range(runs)))
 
     async def engine_runs() -> None:
@@ -192,15 +203,23 @@ async def concurrent_runs(workspace_path: Path, state: Path, runs: int) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{runs} concurrent runs of a 3-step runbook (method, condition, end; journal on;"
-          " in-process ASGI app)")
-    print(f"  bare httpx, {runs} concurrent GETs  {floor * 1000:8.1f} ms  "
-          f"{runs / floor:8.0f} req/s (floor)")
-    print(f"  engine, {runs} concurrent runs      {took * 1000:8.1f} ms  "
-          f"{runs / took:8.0f} runs/s   ratio {took / floor:.2f}")
-    print(f"  peak traced memory during {runs} runs: {peak / 1e6:.1f} MB "
-          f"({peak / runs / 1e3:.1f} kB per run); max RSS {rss_after / 1024:.0f} MB "
-          f"(+{(rss_after - rss_before) / 1024:.1f} MB)")
+    print(
+        f"{runs} concurrent runs of a 3-step runbook (method, condition, end; journal on;"
+        " in-process ASGI app)"
+    )
+    print(
+        f"  bare httpx, {runs} concurrent GETs  {floor * 1000:8.1f} ms  "
+        f"{runs / floor:8.0f} req/s (floor)"
+    )
+    print(
+        f"  engine, {runs} concurrent runs      {took * 1000:8.1f} ms  "
+        f"{runs / took:8.0f} runs/s   ratio {took / floor:.2f}"
+    )
+    print(
+        f"  peak traced memory during {runs} runs: {peak / 1e6:.1f} MB "
+        f"({peak / runs / 1e3:.1f} kB per run); max RSS {rss_after / 1024:.0f} MB "
+        f"(+{(rss_after - rss_before) / 1024:.1f} MB)"
+    )
     journal.close()
 
 

@@ -38,8 +38,10 @@ def floor_pass(graph: Graph) -> list[str]:
 
 
 def main() -> None:
-    print(f"{'steps':>6} {'edges':>6} {'chart':>10} {'per doubling':>13} "
-          f"{'floor':>10} {'chart/floor':>12}  size")
+    print(
+        f"{'steps':>6} {'edges':>6} {'chart':>10} {'per doubling':>13} "
+        f"{'floor':>10} {'chart/floor':>12}  size"
+    )
     previous: tuple[int, float] | None = None
     for n in SIZES:
         graph = sample_runbook(n, SEED)

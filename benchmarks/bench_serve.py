@@ -38,7 +38,7 @@ from runbench.serve import build_app
 from runbench.webserver import bind_socket, make_server, url_of
 
 SECRET = "bench-secret"
-WORKSPACE = '''
+WORKSPACE = """
 name = "bench"
 [runbooks.hook]
 start = "check"
@@ -58,7 +58,7 @@ on_false = "done"
 [runbooks.hook.steps.done]
 kind = "end"
 message = "got <<n>>"
-'''
+"""
 
 
 def bare_app() -> Starlette:
@@ -71,8 +71,11 @@ def bare_app() -> Starlette:
 def signed(n: int) -> tuple[bytes, dict[str, str]]:
     body = json.dumps({"n": n}).encode()
     digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return body, {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}",
-                  "X-Delivery-Id": f"d-{n}"}
+    return body, {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": f"sha256={digest}",
+        "X-Delivery-Id": f"d-{n}",
+    }
 
 
 @contextlib.asynccontextmanager
@@ -93,8 +96,9 @@ async def serving(app: ASGIApp) -> AsyncIterator[str]:
         sock.close()
 
 
-async def hammer(url: str, n: int, concurrency: int, offset: int = 0
-                 ) -> tuple[float, list[float], list[int], list[str]]:
+async def hammer(
+    url: str, n: int, concurrency: int, offset: int = 0
+) -> tuple[float, list[float], list[int], list[str]]:
     """POST n signed requests; wall time, latencies (ms), statuses, run ids."""
     payloads = [signed(offset + i) for i in range(n)]
     latencies: list[float] = [0.0] * n
@@ -115,8 +119,9 @@ async def hammer(url: str, n: int, concurrency: int, offset: int = 0
             ids[i] = resp.json().get("run_id", "")
 
     # Clients are made before the clock starts (each loads the CA bundle: ~20 ms).
-    clients = [httpx.AsyncClient(base_url=url, limits=limits, timeout=60)
-               for _ in range(concurrency)]
+    clients = [
+        httpx.AsyncClient(base_url=url, limits=limits, timeout=60) for _ in range(concurrency)
+    ]
     started = time.perf_counter()
     await asyncio.gather(*(sender(client) for client in clients))
     wall = time.perf_counter() - started
@@ -133,22 +138,27 @@ async def measure(label: str, url: str, n: int, concurrency: int, offset: int) -
     wall, lat, statuses, ids = await hammer(url, n, concurrency, offset)
     rate = n / wall
     bad = [s for s in statuses if s != 202]
-    print(f"{label:<10} {rate:8.0f} req/s   p50 {pct(lat, 50):6.2f} ms   p99 {pct(lat, 99):6.2f} ms"
-          f"   non-202: {len(bad)}")
+    print(
+        f"{label:<10} {rate:8.0f} req/s   p50 {pct(lat, 50):6.2f} ms   p99 {pct(lat, 99):6.2f} ms"
+        f"   non-202: {len(bad)}"
+    )
     if bad:
         raise SystemExit(f"{label}: {len(bad)} requests did not get 202 (e.g. {bad[0]})")
     return rate
 
 
-async def wait_all_finished(journal: Journal, expected: int, timeout: float = 60.0
-                            ) -> dict[str, int]:
+async def wait_all_finished(
+    journal: Journal, expected: int, timeout: float = 60.0
+) -> dict[str, int]:
     deadline = time.monotonic() + timeout
     while True:
         rows = journal.runs(expected * 2 + 10)
         counts: dict[str, int] = {}
         for row in rows:
             counts[row.status] = counts.get(row.status, 0) + 1
-        if len(rows) >= expected and counts.get("success", 0) + counts.get("failure", 0) == len(rows):
+        if len(rows) >= expected and counts.get("success", 0) + counts.get("failure", 0) == len(
+            rows
+        ):
             return counts
         if time.monotonic() > deadline:
             raise SystemExit(f"runs did not finish: {counts}")
@@ -165,8 +175,14 @@ async def bench(n: int, concurrency: int, workers: int) -> int:
         ws_path = Path(folder) / "ws.toml"
         ws_path.write_text(WORKSPACE, encoding="utf-8")
         journal = Journal(Path(folder) / "state" / "runs.db")
-        app = build_app(load_workspace(ws_path), journal=journal, environ={},
-                        workers=workers, queue_size=n + warm + 1, log=lambda line: None)
+        app = build_app(
+            load_workspace(ws_path),
+            journal=journal,
+            environ={},
+            workers=workers,
+            queue_size=n + warm + 1,
+            log=lambda line: None,
+        )
         async with serving(app) as url:
             await measure("warm-up", url, warm, concurrency, 0)
             rate = await measure("runbench", url, n, concurrency, warm)

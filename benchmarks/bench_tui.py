@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = "runbench-bench-tui"
-FLOOR_APP = '''
+FLOOR_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static
 
@@ -37,7 +37,7 @@ class Floor(App):
         yield Footer()
 
 Floor().run()
-'''
+"""
 
 
 def tmux(*args: str) -> str:
@@ -47,8 +47,9 @@ def tmux(*args: str) -> str:
 def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> float:
     tmux("kill-session", "-t", SESSION)
     start = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command],
-                   check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
+    )
     try:
         while time.perf_counter() - start < timeout:
             screen = tmux("capture-pane", "-p", "-t", SESSION)
@@ -66,7 +67,7 @@ def medians(cases: list[tuple[str, str, list[str]]], runs: int) -> dict[str, flo
         first_frame(command, markers)  # warm the file cache
     times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
     for round_ in range(runs):
-        order = cases[round_ % len(cases):] + cases[:round_ % len(cases)]
+        order = cases[round_ % len(cases) :] + cases[: round_ % len(cases)]
         for name, command, markers in order:
             times[name].append(first_frame(command, markers))
     return {name: statistics.median(values) for name, values in times.items()}
@@ -86,8 +87,11 @@ def main() -> int:
         floor_script.write_text(FLOOR_APP)
         cases = [
             ("floor (minimal Textual app)", f"{python} {floor_script}", ["floor ready", "Quit"]),
-            ("runbench tui", f"cd {folder} && {python} -m runbench tui demo.toml",
-             ["onboard_users", "palette"]),
+            (
+                "runbench tui",
+                f"cd {folder} && {python} -m runbench tui demo.toml",
+                ["onboard_users", "palette"],
+            ),
         ]
         posting = os.environ.get("POSTING")
         if posting and Path(posting).exists():

@@ -33,7 +33,9 @@ def test_broken_workspace(path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             f"missing {prefix}...{message}\n got:\n" + out
         )
     error_lines = {int(n) for n, sev, _ in expected if sev == "error"}
-    reported_errors = {int(m) for m in re.findall(rf"^{re.escape(str(path))}:(\d+): error:", out, re.M)}
+    reported_errors = {
+        int(m) for m in re.findall(rf"^{re.escape(str(path))}:(\d+): error:", out, re.M)
+    }
     assert reported_errors == error_lines, out
     assert code == (1 if error_lines else 0)
 
@@ -47,7 +49,8 @@ def test_demo_workspace_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "runbench", "check", str(tmp_path / "none.toml")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "none.toml: error: no such file" in result.stderr

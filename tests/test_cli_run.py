@@ -36,10 +36,19 @@ def cli(*args: str, stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = No
     return main(list(args))
 
 
-def test_run_json_record_and_progress(sandbox: RunningSandbox, demo: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
-               "--var", "customer_name=Initech", "--json")
+def test_run_json_record_and_progress(
+    sandbox: RunningSandbox, demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(
+        "run",
+        str(demo),
+        "create_customer",
+        "--var",
+        f"sandbox={sandbox.url}",
+        "--var",
+        "customer_name=Initech",
+        "--json",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     record = json.loads(out)
@@ -54,12 +63,23 @@ def test_run_json_record_and_progress(sandbox: RunningSandbox, demo: Path,
     assert "sandbox-secret" not in out
 
 
-def test_run_with_ticket_and_action_context(sandbox: RunningSandbox, demo: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_ticket_and_action_context(
+    sandbox: RunningSandbox, demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     action = tmp_path / "action.json"
     action.write_text(json.dumps({"action": {"id": 5, "note": "How do I reset my password?"}}))
-    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
-               "--ticket", "1", "--action-json", str(action), "--json")
+    code = cli(
+        "run",
+        str(demo),
+        "ask_chatgpt",
+        "--var",
+        f"sandbox={sandbox.url}",
+        "--ticket",
+        "1",
+        "--action-json",
+        str(action),
+        "--json",
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     record = json.loads(out)
@@ -67,18 +87,39 @@ def test_run_with_ticket_and_action_context(sandbox: RunningSandbox, demo: Path,
     assert record["message"].startswith("Answered ticket 1 (action ")
     ticket = tmp_path / "ticket.json"
     ticket.write_text(json.dumps({"id": 1, "summary": "from a webhook"}))
-    assert cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
-               "--ticket-json", str(ticket), "--action-json", str(action)) == 0
+    assert (
+        cli(
+            "run",
+            str(demo),
+            "ask_chatgpt",
+            "--var",
+            f"sandbox={sandbox.url}",
+            "--ticket-json",
+            str(ticket),
+            "--action-json",
+            str(action),
+        )
+        == 0
+    )
 
 
-def test_failure_end_exits_1(sandbox: RunningSandbox, demo: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}/nothing",
-               "--ticket-json", "/dev/null")
+def test_failure_end_exits_1(
+    sandbox: RunningSandbox, demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(
+        "run",
+        str(demo),
+        "ask_chatgpt",
+        "--var",
+        f"sandbox={sandbox.url}/nothing",
+        "--ticket-json",
+        "/dev/null",
+    )
     _, err = capsys.readouterr()
     assert code == 2 and "--ticket-json /dev/null" in err  # not JSON: usage error
-    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}/nothing",
-               "--json")
+    code = cli(
+        "run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}/nothing", "--json"
+    )
     out, err = capsys.readouterr()
     assert code == 1
     record = json.loads(out)
@@ -86,35 +127,52 @@ def test_failure_end_exits_1(sandbox: RunningSandbox, demo: Path,
     assert "FAILED" in err
 
 
-def test_usage_and_workspace_errors_exit_2(demo: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_and_workspace_errors_exit_2(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli("run", str(demo), "nope") == 2
     assert "no runbook 'nope'" in capsys.readouterr().err
     assert cli("run", str(demo), "onboard_users", "--input", "site=3") == 2
     assert "has no input 'site'" in capsys.readouterr().err
     assert cli("run", str(demo), "onboard_users", "--var", "broken") == 2
     broken = tmp_path / "broken.toml"
-    broken.write_text(DEMO.read_text().replace('method = "openai.completions"',
-                                               'method = "openai.nothing"'))
+    broken.write_text(
+        DEMO.read_text().replace('method = "openai.completions"', 'method = "openai.nothing"')
+    )
     assert cli("run", str(broken), "ask_chatgpt") == 2
     err = capsys.readouterr().err
-    line = next(n for n, text in enumerate(broken.read_text().splitlines(), 1)
-                if "openai.nothing" in text)
+    line = next(
+        n for n, text in enumerate(broken.read_text().splitlines(), 1) if "openai.nothing" in text
+    )
     assert f"{broken}:{line}: error:" in err
     required = tmp_path / "required.toml"
-    required.write_text('[runbooks.r]\nstart = "e"\n[runbooks.r.inputs]\nn = "int"\n'
-                        '[runbooks.r.steps.e]\nkind = "end"\n')
+    required.write_text(
+        '[runbooks.r]\nstart = "e"\n[runbooks.r.inputs]\nn = "int"\n'
+        '[runbooks.r.steps.e]\nkind = "end"\n'
+    )
     assert cli("run", str(required), "r") == 2
     assert "missing required input(s): n" in capsys.readouterr().err
     assert cli("run", str(required), "r", "--input", "n=3") == 0
 
 
-def test_step_prompt_over_stdin(sandbox: RunningSandbox, demo: Path,
-                                monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
-    script = "s\np customer_name\nset customer_name=\"Changed Co\"\nbogus\nc\n"
-    code = cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
-               "--step", "--json", stdin=script, monkeypatch=monkeypatch)
+def test_step_prompt_over_stdin(
+    sandbox: RunningSandbox,
+    demo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = 's\np customer_name\nset customer_name="Changed Co"\nbogus\nc\n'
+    code = cli(
+        "run",
+        str(demo),
+        "create_customer",
+        "--var",
+        f"sandbox={sandbox.url}",
+        "--step",
+        "--json",
+        stdin=script,
+        monkeypatch=monkeypatch,
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "paused before 'create' (step)" in err
@@ -125,10 +183,24 @@ def test_step_prompt_over_stdin(sandbox: RunningSandbox, demo: Path,
     assert record["message"].startswith("Created customer Changed Co with id")
 
 
-def test_break_and_quit(sandbox: RunningSandbox, demo: Path, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli("run", str(demo), "onboard_users", "--var", f"sandbox={sandbox.url}",
-               "--break", "create_user", "--json", stdin="q\n", monkeypatch=monkeypatch)
+def test_break_and_quit(
+    sandbox: RunningSandbox,
+    demo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = cli(
+        "run",
+        str(demo),
+        "onboard_users",
+        "--var",
+        f"sandbox={sandbox.url}",
+        "--break",
+        "create_user",
+        "--json",
+        stdin="q\n",
+        monkeypatch=monkeypatch,
+    )
     out, err = capsys.readouterr()
     assert code == 1
     assert "paused before 'create_user' (breakpoint)" in err
@@ -136,11 +208,23 @@ def test_break_and_quit(sandbox: RunningSandbox, demo: Path, monkeypatch: pytest
     assert cli("run", str(demo), "onboard_users", "--break", "nowhere") == 2
 
 
-def test_runs_lists_and_shows_one(sandbox: RunningSandbox, demo: Path, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_runs_lists_and_shows_one(
+    sandbox: RunningSandbox, demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     state = tmp_path / "state"
-    assert cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}",
-               "--state-dir", str(state), "--json") == 0
+    assert (
+        cli(
+            "run",
+            str(demo),
+            "create_customer",
+            "--var",
+            f"sandbox={sandbox.url}",
+            "--state-dir",
+            str(state),
+            "--json",
+        )
+        == 0
+    )
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     assert cli("runs", str(demo), "--state-dir", str(state)) == 0
     listing = capsys.readouterr().out
@@ -165,9 +249,11 @@ def test_runs_lists_and_shows_one(sandbox: RunningSandbox, demo: Path, tmp_path:
     assert "list runs with `runbench runs`" in capsys.readouterr().err
 
 
-def test_missing_ticket_is_a_clear_failure(sandbox: RunningSandbox, demo: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}",
-               "--ticket", "987654")
+def test_missing_ticket_is_a_clear_failure(
+    sandbox: RunningSandbox, demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(
+        "run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}", "--ticket", "987654"
+    )
     assert code == 1
     assert "could not load ticket 987654" in capsys.readouterr().err

@@ -28,7 +28,9 @@ def test_core_does_not_load_textual() -> None:
         "    importlib.import_module(name)\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 
@@ -41,7 +43,9 @@ def test_no_core_module_imports_ui_libraries() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("textual", "rich")]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("textual", "rich")
+            ]
     assert offenders == []
 
 

@@ -26,8 +26,18 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def run_demo(sandbox: RunningSandbox, tmp_path: Path, *args: str) -> int:
-    return main(["run", DEMO, *args, "--var", f"sandbox={sandbox.url}",
-                 "--state-dir", str(tmp_path / "state"), "--json"])
+    return main(
+        [
+            "run",
+            DEMO,
+            *args,
+            "--var",
+            f"sandbox={sandbox.url}",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--json",
+        ]
+    )
 
 
 def test_ask_chatgpt_posts_the_answer_back_on_the_ticket(
@@ -58,7 +68,9 @@ def test_create_customer_creates_it_in_halo(
     assert code == 0, record
     names = [c["name"] for c in sandbox.app.state.halo.records("Client")]
     assert "Zeta Widgets" in names
-    created = next(c for c in sandbox.app.state.halo.records("Client") if c["name"] == "Zeta Widgets")
+    created = next(
+        c for c in sandbox.app.state.halo.records("Client") if c["name"] == "Zeta Widgets"
+    )
     assert record["variables"]["CustomerId"] == created["id"]
 
 
@@ -72,8 +84,11 @@ def test_onboard_users_creates_company_users_and_skips_outsiders(
     created = {u["name"] for u in sandbox.app.state.halo.records("Users")} - before
     assert created == {"Ada Lovelace", "Grace Hopper"}
     edges = [(s["step"], s["edge"]) for s in record["steps"] if s["step"] == "company_email"]
-    assert edges == [("company_email", "on_true"), ("company_email", "on_true"),
-                     ("company_email", "on_false")]
+    assert edges == [
+        ("company_email", "on_true"),
+        ("company_email", "on_true"),
+        ("company_email", "on_false"),
+    ]
 
 
 def test_ask_chatgpt_without_a_ticket_fails_naming_the_variable(

@@ -78,8 +78,12 @@ async def test_step_mode_runs_one_step_per_command(tmp_path: Path) -> None:
 
 async def test_double_step_never_skips_a_pause(tmp_path: Path) -> None:
     api = Api(gate=asyncio.Event())
-    ws = workspace(tmp_path, FLOW.replace('method = "api.post_note"\n    args = { text = "<<greeting>>" }',
-                                          'method = "api.slow"'))
+    ws = workspace(
+        tmp_path,
+        FLOW.replace(
+            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
+        ),
+    )
     eng = engine(ws, api)
     handle = eng.start("r", step_mode=True)
     assert await handle.debugger.wait_paused() == "a"
@@ -94,8 +98,12 @@ async def test_double_step_never_skips_a_pause(tmp_path: Path) -> None:
 
 async def test_commands_when_not_paused(tmp_path: Path) -> None:
     api = Api(gate=asyncio.Event())
-    ws = workspace(tmp_path, FLOW.replace('method = "api.post_note"\n    args = { text = "<<greeting>>" }',
-                                          'method = "api.slow"'))
+    ws = workspace(
+        tmp_path,
+        FLOW.replace(
+            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
+        ),
+    )
     handle = engine(ws, api).start("r")
     while not api.seen:
         await asyncio.sleep(0)
@@ -133,8 +141,12 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
     assert len(api.seen) == 1
 
     slow = Api(gate=asyncio.Event())
-    ws = workspace(tmp_path, FLOW.replace('method = "api.post_note"\n    args = { text = "<<greeting>>" }',
-                                          'method = "api.slow"'))
+    ws = workspace(
+        tmp_path,
+        FLOW.replace(
+            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
+        ),
+    )
     journal = Journal(tmp_path / "runs.db")
     running = engine(ws, slow, journal=journal).start("r")
     while not slow.seen:
@@ -148,9 +160,12 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
 
 
 async def test_stop_while_queued(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, FLOW.replace('start = "a"', 'start = "a"\n    max_concurrent = 1')
-                   .replace('method = "api.post_note"\n    args = { text = "<<greeting>>" }',
-                            'method = "api.slow"'))
+    ws = workspace(
+        tmp_path,
+        FLOW.replace('start = "a"', 'start = "a"\n    max_concurrent = 1').replace(
+            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
+        ),
+    )
     api = Api(gate=asyncio.Event())
     eng = engine(ws, api)
     first, second = eng.start("r"), eng.start("r")

@@ -15,7 +15,9 @@ from test_engine_support import Api, FakeTime, engine, workspace
 
 
 def retry_ws(tmp_path: Path, retry: str, method: str = "api.slow") -> object:
-    return workspace(tmp_path, f"""
+    return workspace(
+        tmp_path,
+        f"""
         [runbooks.r]
         start = "call"
         [runbooks.r.steps.call]
@@ -29,11 +31,12 @@ def retry_ws(tmp_path: Path, retry: str, method: str = "api.slow") -> object:
         [runbooks.r.steps.bad]
         kind = "end"
         result = "failure"
-    """)
+    """,
+    )
 
 
 async def test_retry_on_status_with_exponential_backoff_and_jitter(tmp_path: Path) -> None:
-    ws = retry_ws(tmp_path, '{ attempts = 3, delay = 2, max_delay = 3 }')
+    ws = retry_ws(tmp_path, "{ attempts = 3, delay = 2, max_delay = 3 }")
     api = Api()
     api.script("/slow", httpx.Response(503), httpx.Response(502), httpx.Response(200, json={}))
     fake = FakeTime()
@@ -58,7 +61,7 @@ async def test_retry_gives_up_after_attempts_and_takes_failure_edge(tmp_path: Pa
 
 
 async def test_no_retry_on_status_not_listed(tmp_path: Path) -> None:
-    ws = retry_ws(tmp_path, '{ attempts = 5, on = [503] }')
+    ws = retry_ws(tmp_path, "{ attempts = 5, on = [503] }")
     api = Api()
     api.script("/slow", httpx.Response(500))
     result = await engine(ws, api).run("r")
@@ -66,12 +69,12 @@ async def test_no_retry_on_status_not_listed(tmp_path: Path) -> None:
 
 
 async def test_retry_on_network_error_unless_disabled(tmp_path: Path) -> None:
-    ws = retry_ws(tmp_path, '{ attempts = 3 }')
+    ws = retry_ws(tmp_path, "{ attempts = 3 }")
     api = Api()
     api.script("/slow", httpx.ConnectError("refused"), httpx.Response(200, json={}))
     assert (await engine(ws, api).run("r")).status == "success"
     assert len(api.seen) == 2
-    ws2 = retry_ws(tmp_path, '{ attempts = 3, network_errors = false }')
+    ws2 = retry_ws(tmp_path, "{ attempts = 3, network_errors = false }")
     api2 = Api()
     api2.script("/slow", httpx.ConnectError("refused"), httpx.Response(200, json={}))
     assert (await engine(ws2, api2).run("r")).status == "failure"
@@ -79,14 +82,17 @@ async def test_retry_on_network_error_unless_disabled(tmp_path: Path) -> None:
 
 
 async def test_retry_after_seconds_and_http_date_capped(tmp_path: Path) -> None:
-    ws = retry_ws(tmp_path, '{ attempts = 4, max_delay = 40 }')
+    ws = retry_ws(tmp_path, "{ attempts = 4, max_delay = 40 }")
     fake = FakeTime()
     date = email.utils.formatdate(fake.now + 30, usegmt=True)
     api = Api()
-    api.script("/slow", httpx.Response(429, headers={"Retry-After": "7"}),
-               httpx.Response(503, headers={"Retry-After": date}),
-               httpx.Response(429, headers={"Retry-After": "3600"}),
-               httpx.Response(200, json={}))
+    api.script(
+        "/slow",
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(503, headers={"Retry-After": date}),
+        httpx.Response(429, headers={"Retry-After": "3600"}),
+        httpx.Response(200, json={}),
+    )
     result = await engine(ws, api, time=fake).run("r")
     assert result.status == "success"
     assert fake.slept[0] == 7.0
@@ -103,7 +109,9 @@ def test_backoff_schedule() -> None:
 
 
 async def test_step_timeout_takes_failure_edge(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "call"
         [runbooks.r.steps.call]
@@ -118,7 +126,8 @@ async def test_step_timeout_takes_failure_edge(tmp_path: Path) -> None:
         kind = "end"
         result = "failure"
         message = "too slow"
-    """)
+    """,
+    )
     api = Api(slow_seconds=30)
     result = await engine(ws, api).run("r")
     assert result.message == "too slow"
@@ -126,7 +135,9 @@ async def test_step_timeout_takes_failure_edge(tmp_path: Path) -> None:
 
 
 async def test_max_steps_guard(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "spin"
         max_steps = 5
@@ -134,14 +145,17 @@ async def test_max_steps_guard(tmp_path: Path) -> None:
         kind = "condition"
         on_true = "spin"
         on_false = "spin"
-    """)
+    """,
+    )
     result = await engine(ws).run("r")
     assert result.status == "failure" and len(result.steps) == 5
     assert "max_steps = 5" in (result.error or "")
 
 
 async def test_max_duration_guard_between_steps(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "nap"
         max_duration = 15
@@ -149,7 +163,8 @@ async def test_max_duration_guard_between_steps(tmp_path: Path) -> None:
         kind = "sleep"
         seconds = 10
         next = "nap"
-    """)
+    """,
+    )
     fake = FakeTime()
     result = await engine(ws, time=fake).run("r")
     assert result.status == "failure" and "max_duration = 15" in (result.error or "")
@@ -157,7 +172,9 @@ async def test_max_duration_guard_between_steps(tmp_path: Path) -> None:
 
 
 async def test_max_duration_guard_during_a_step(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "call"
         max_duration = 0.05
@@ -168,14 +185,17 @@ async def test_max_duration_guard_during_a_step(tmp_path: Path) -> None:
         on_failure = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     result = await engine(ws, Api(slow_seconds=30)).run("r")
     assert result.status == "failure"
     assert "max_duration = 0.05 s reached during the step" in (result.error or "")
 
 
 async def test_max_concurrent_queues_extra_runs(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "call"
         max_concurrent = 1
@@ -185,7 +205,8 @@ async def test_max_concurrent_queues_extra_runs(tmp_path: Path) -> None:
         on_success = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     api = Api(gate=asyncio.Event())
     journal = Journal(tmp_path / "runs.db")
     eng = engine(ws, api, journal=journal)

@@ -24,7 +24,9 @@ from test_engine_support import Api, FakeTime, engine, workspace
 
 
 async def test_method_success_sets_outputs_and_renders_args(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -45,7 +47,8 @@ async def test_method_success_sets_outputs_and_renders_args(tmp_path: Path) -> N
         [runbooks.r.steps.bad]
         kind = "end"
         result = "failure"
-    """)
+    """,
+    )
     api = Api()
     result = await engine(ws, api).run("r")
     assert result.status == "success", result
@@ -58,7 +61,9 @@ async def test_method_success_sets_outputs_and_renders_args(tmp_path: Path) -> N
 
 
 async def test_method_failure_edge_on_non_2xx_and_missing_failure_edge(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -82,7 +87,8 @@ async def test_method_failure_edge_on_non_2xx_and_missing_failure_edge(tmp_path:
         on_success = "done"
         [runbooks.nofail.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     eng = engine(ws)
     failed = await eng.run("r", variables={"code": 503})
     assert failed.status == "failure" and failed.message == "got 503"
@@ -95,7 +101,9 @@ async def test_method_failure_edge_on_non_2xx_and_missing_failure_edge(tmp_path:
 
 
 async def test_unresolved_variable_fails_step_without_sending(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "note"
         [runbooks.r.steps.note]
@@ -109,7 +117,9 @@ async def test_unresolved_variable_fails_step_without_sending(tmp_path: Path) ->
         [runbooks.r.steps.bad]
         kind = "end"
         result = "failure"
-    """, check=False)
+    """,
+        check=False,
+    )
     api = Api()
     result = await engine(ws, api).run("r")
     assert api.seen == []
@@ -119,7 +129,9 @@ async def test_unresolved_variable_fails_step_without_sending(tmp_path: Path) ->
 
 
 async def test_network_error_takes_failure_edge(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -133,7 +145,8 @@ async def test_network_error_takes_failure_edge(tmp_path: Path) -> None:
         kind = "end"
         result = "failure"
         message = "down"
-    """)
+    """,
+    )
     api = Api()
     api.script("/slow", httpx.ConnectError("refused"))
     result = await engine(ws, api).run("r")
@@ -142,7 +155,9 @@ async def test_network_error_takes_failure_edge(tmp_path: Path) -> None:
 
 
 async def test_output_coercion_failure_is_step_failure(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -157,7 +172,8 @@ async def test_output_coercion_failure_is_step_failure(tmp_path: Path) -> None:
         [runbooks.r.steps.bad]
         kind = "end"
         result = "failure"
-    """)
+    """,
+    )
     result = await engine(ws).run("r")
     assert result.status == "failure"
     assert "output 'Age'" in (result.steps[0].error or "")
@@ -165,7 +181,9 @@ async def test_output_coercion_failure_is_step_failure(tmp_path: Path) -> None:
 
 
 async def test_halo_step_uses_action_and_halo_integration(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "create"
         [runbooks.r.steps.create]
@@ -188,7 +206,8 @@ async def test_halo_step_uses_action_and_halo_integration(tmp_path: Path) -> Non
         [runbooks.r.steps.bad]
         kind = "end"
         result = "failure"
-    """)
+    """,
+    )
     api = Api()
     result = await engine(ws, api).run("r")
     assert result.status == "success", result
@@ -199,7 +218,9 @@ async def test_halo_step_uses_action_and_halo_integration(tmp_path: Path) -> Non
 
 
 async def test_condition_edges_and_render_error_fails_run(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "check"
         [runbooks.r.steps.check]
@@ -215,7 +236,9 @@ async def test_condition_edges_and_render_error_fails_run(tmp_path: Path) -> Non
         [runbooks.r.steps.no]
         kind = "end"
         message = "no"
-    """, check=False)
+    """,
+        check=False,
+    )
     eng = engine(ws)
     assert (await eng.run("r", variables={"n": "10", "name": "ada"})).message == "yes"
     assert (await eng.run("r", variables={"n": 2, "name": "ada"})).message == "no"
@@ -225,7 +248,9 @@ async def test_condition_edges_and_render_error_fails_run(tmp_path: Path) -> Non
 
 
 async def test_sleep_uses_injected_sleep(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "nap"
         [runbooks.r.steps.nap]
@@ -234,7 +259,8 @@ async def test_sleep_uses_injected_sleep(tmp_path: Path) -> None:
         next = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     fake = FakeTime()
     result = await engine(ws, time=fake).run("r")
     assert result.status == "success" and fake.slept == [30.0]
@@ -282,7 +308,13 @@ async def test_foreach_and_next_iterate_with_typed_outputs(tmp_path: Path) -> No
     assert result.status == "success" and result.message == "last B"
     assert [json.loads(r.content)["text"] for r in api.seen] == ["A:3", "B:4"]
     assert [s.edge for s in result.steps] == [
-        "on_item", "on_success", "loop", "on_success", "on_done", None]
+        "on_item",
+        "on_success",
+        "loop",
+        "on_success",
+        "on_done",
+        None,
+    ]
     assert result.steps[0].outputs == {"Name": "A", "Age": 3}
 
 
@@ -297,7 +329,9 @@ async def test_foreach_json_string_items_empty_and_bad_items(tmp_path: Path) -> 
 
 
 async def test_foreach_items_not_array_fails_run(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "each"
         [runbooks.r.steps.each]
@@ -306,14 +340,17 @@ async def test_foreach_items_not_array_fails_run(tmp_path: Path) -> None:
         on_item = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     result = await engine(ws).run("r")
     assert result.status == "failure"
     assert "not a JSON array" in (result.error or "")
 
 
 async def test_next_without_started_loop_fails(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "next"
         [runbooks.r.steps.each]
@@ -326,13 +363,17 @@ async def test_next_without_started_loop_fails(tmp_path: Path) -> None:
         on_done = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """, check=False)
+    """,
+        check=False,
+    )
     result = await engine(ws).run("r")
     assert result.status == "failure" and "has not started" in (result.error or "")
 
 
 async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.parent]
         start = "call"
         [runbooks.parent.steps.call]
@@ -356,7 +397,9 @@ async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path:
         kind = "end"
         result = "failure"
         message = "too small"
-    """, check=False)
+    """,
+        check=False,
+    )
     eng = engine(ws)
     stream = eng.subscribe()
     result = await eng.run("parent", variables={"count": "2"})
@@ -364,31 +407,40 @@ async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path:
     child_id = result.steps[0].outputs["run_id"]
     started = [e for e in stream.drain() if isinstance(e, RunStarted)]
     assert [(e.run_id, e.parent_id) for e in started] == [
-        (result.run_id, None), (child_id, result.run_id)]
+        (result.run_id, None),
+        (child_id, result.run_id),
+    ]
     failed = await eng.run("parent", variables={"count": 1})
     assert failed.status == "failure" and failed.message == "too small"
 
 
 async def test_runbook_recursion_is_capped(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.loop]
         start = "again"
         [runbooks.loop.steps.again]
         kind = "runbook"
         runbook = "loop"
-    """)
+    """,
+    )
     result = await engine(ws, max_depth=3).run("loop")
     assert result.status == "failure" and "nested deeper than 3" in (result.error or "")
 
 
 async def test_end_message_render_error_still_ends(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "done"
         [runbooks.r.steps.done]
         kind = "end"
         message = "id <<Missing>>"
-    """, check=False)
+    """,
+        check=False,
+    )
     result = await engine(ws).run("r")
     assert result.status == "success"
     assert result.message.startswith("id <<Missing>>")
@@ -396,7 +448,9 @@ async def test_end_message_render_error_still_ends(tmp_path: Path) -> None:
 
 
 async def test_dangling_edge_and_unknown_method(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -406,7 +460,9 @@ async def test_dangling_edge_and_unknown_method(tmp_path: Path) -> None:
         on_failure = "nowhere"
         [runbooks.r.steps.done]
         kind = "end"
-    """, check=False)
+    """,
+        check=False,
+    )
     result = await engine(ws).run("r")
     assert result.status == "failure"
     assert "no method 'api.nothing'" in (result.steps[0].error or "")
@@ -414,7 +470,9 @@ async def test_dangling_edge_and_unknown_method(tmp_path: Path) -> None:
 
 
 async def test_inputs_are_typed_and_required(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "done"
         [runbooks.r.inputs]
@@ -423,11 +481,15 @@ async def test_inputs_are_typed_and_required(tmp_path: Path) -> None:
         obj = { type = "object", default = '{"a": 1}' }
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     eng = engine(ws)
     result = await eng.run("r", inputs={"n": "12"})
     assert (result.variables["n"], result.variables["flag"], result.variables["obj"]) == (
-        12, True, {"a": 1})
+        12,
+        True,
+        {"a": 1},
+    )
     with pytest.raises(RunError, match="missing required input.*n"):
         eng.start("r")
     with pytest.raises(RunError, match="input 'n' must be int"):
@@ -435,7 +497,9 @@ async def test_inputs_are_typed_and_required(tmp_path: Path) -> None:
 
 
 async def test_variable_precedence_and_context(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "done"
         [runbooks.r.inputs]
@@ -443,14 +507,18 @@ async def test_variable_precedence_and_context(tmp_path: Path) -> None:
         [runbooks.r.steps.done]
         kind = "end"
         message = "<<greeting>> <<base>> <<ticket^id>> <<halo_url>>"
-    """)
-    result = await engine(ws).run("r", variables={"base": "override"},
-                                  context={"ticket": {"id": 12}})
+    """,
+    )
+    result = await engine(ws).run(
+        "r", variables={"base": "override"}, context={"ticket": {"id": 12}}
+    )
     assert result.message == "input wins override 12 http://halo.test"
 
 
 async def test_event_sequence_for_one_method_step(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.steps.get]
@@ -460,15 +528,26 @@ async def test_event_sequence_for_one_method_step(tmp_path: Path) -> None:
         on_success = "done"
         [runbooks.r.steps.done]
         kind = "end"
-    """)
+    """,
+    )
     eng = engine(ws)
     first, second = eng.subscribe(), eng.subscribe()
     result = await eng.run("r")
     events = first.drain()
     assert events == second.drain()
     assert [type(e) for e in events] == [
-        RunStarted, StepStarted, RequestSent, ResponseReceived, VariableChanged, VariableChanged,
-        OutputsSet, StepFinished, StepStarted, StepFinished, RunFinished]
+        RunStarted,
+        StepStarted,
+        RequestSent,
+        ResponseReceived,
+        VariableChanged,
+        VariableChanged,
+        OutputsSet,
+        StepFinished,
+        StepStarted,
+        StepFinished,
+        RunFinished,
+    ]
     assert all(e.run_id == result.run_id and e.at == 1_000_000.0 for e in events)
     finished = events[-1]
     assert isinstance(finished, RunFinished) and finished.status == "success"
@@ -477,7 +556,9 @@ async def test_event_sequence_for_one_method_step(tmp_path: Path) -> None:
 
 
 async def test_many_runs_at_once_keep_their_own_variables(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, """
+    ws = workspace(
+        tmp_path,
+        """
         [runbooks.r]
         start = "get"
         [runbooks.r.inputs]
@@ -490,7 +571,8 @@ async def test_many_runs_at_once_keep_their_own_variables(tmp_path: Path) -> Non
         [runbooks.r.steps.done]
         kind = "end"
         message = "<<UserName>>"
-    """)
+    """,
+    )
     eng = engine(ws)
     handles = [eng.start("r", inputs={"uid": n}) for n in range(50)]
     results = await asyncio.gather(*(h.result() for h in handles))

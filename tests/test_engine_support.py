@@ -110,8 +110,9 @@ class Api:
         if path == "/list":
             return httpx.Response(200, json={"items": [{"name": "a"}, {"name": "b"}]})
         if path.startswith("/api/"):
-            return httpx.Response(201, json={"id": 99, "path": path,
-                                             "body": json.loads(request.content or b"null")})
+            return httpx.Response(
+                201, json={"id": 99, "path": path, "body": json.loads(request.content or b"null")}
+            )
         return httpx.Response(404, json={"error": "unknown route"})
 
     def paths(self) -> list[str]:
@@ -136,14 +137,28 @@ class FakeTime:
         self.now += seconds
 
 
-def engine(ws: Workspace, api: Api | None = None, *, journal: Journal | None = None,
-           time: FakeTime | None = None, random: Callable[[], float] = lambda: 0.5,
-           **kwargs: Any) -> Engine:
+def engine(
+    ws: Workspace,
+    api: Api | None = None,
+    *,
+    journal: Journal | None = None,
+    time: FakeTime | None = None,
+    random: Callable[[], float] = lambda: 0.5,
+    **kwargs: Any,
+) -> Engine:
     api = api or Api()
     fake = time or FakeTime()
-    return Engine(ws, journal=journal, environ={}, transport=httpx.MockTransport(api),
-                  clock=fake.clock, monotonic=fake.monotonic, sleep=fake.sleep, random=random,
-                  **kwargs)
+    return Engine(
+        ws,
+        journal=journal,
+        environ={},
+        transport=httpx.MockTransport(api),
+        clock=fake.clock,
+        monotonic=fake.monotonic,
+        sleep=fake.sleep,
+        random=random,
+        **kwargs,
+    )
 
 
 def kinds(events: list[Event]) -> list[str]:

@@ -85,24 +85,26 @@ def check_chart(lay: Layout, chart: RenderedChart, marks: dict[str, str] | None 
 
 def test_linear_chain_golden_text() -> None:
     chart = draw(chain("fetch", "post", "done"))
-    assert chart.text == "\n".join([
-        "┌──────────┐ ",
-        "│   fetch  │ ",
-        "│   method │ ",
-        "└────┬─────┘ ",
-        "     │success",
-        "     ▼       ",
-        "┌──────────┐ ",
-        "│   post   │ ",
-        "│   method │ ",
-        "└────┬─────┘ ",
-        "     │success",
-        "     ▼       ",
-        " ┌────────┐  ",
-        " │   done │  ",
-        " │   end  │  ",
-        " └────────┘  ",
-    ])
+    assert chart.text == "\n".join(
+        [
+            "┌──────────┐ ",
+            "│   fetch  │ ",
+            "│   method │ ",
+            "└────┬─────┘ ",
+            "     │success",
+            "     ▼       ",
+            "┌──────────┐ ",
+            "│   post   │ ",
+            "│   method │ ",
+            "└────┬─────┘ ",
+            "     │success",
+            "     ▼       ",
+            " ┌────────┐  ",
+            " │   done │  ",
+            " │   end  │  ",
+            " └────────┘  ",
+        ]
+    )
     assert chart.boxes["post"] == Box(0, 6, 12, 4)
     assert chart.node_at(3, 7) == "post" and chart.node_at(12, 7) is None
 
@@ -153,7 +155,10 @@ def test_foreach_next_loop_is_drawn_back_up() -> None:
     loop = next(e for e in lay.edges if e.label == "loop")
     assert loop.back and loop.source == "next_ticket" and loop.target == "each_ticket"
     source, target = chart.boxes["next_ticket"], chart.boxes["each_ticket"]
-    assert loop.points[0][1] == source.bottom and loop.points[-1] == (loop.points[-1][0], target.y - 1)
+    assert loop.points[0][1] == source.bottom and loop.points[-1] == (
+        loop.points[-1][0],
+        target.y - 1,
+    )
     assert min(y for _, y in loop.points) < target.y  # it climbs above the foreach step
     channel = max(x for x, _ in loop.points)
     assert channel >= max(b.right for b in chart.boxes.values())  # up the right-hand side

@@ -14,10 +14,25 @@ from runbench.core.halo import ACTIONS, HaloAction, action_ids, find_action
 from runbench.sandbox import create_app
 
 EXPECTED = {
-    "create_ticket", "update_ticket", "create_action", "create_customer", "edit_customer",
-    "create_site", "edit_site", "create_user", "edit_user", "create_asset", "edit_asset",
-    "create_lookup", "edit_lookup", "create_kb_article", "edit_kb_article",
-    "edit_custom_table", "create_ticket_rule", "edit_ticket_rule", "get_control",
+    "create_ticket",
+    "update_ticket",
+    "create_action",
+    "create_customer",
+    "edit_customer",
+    "create_site",
+    "edit_site",
+    "create_user",
+    "edit_user",
+    "create_asset",
+    "edit_asset",
+    "create_lookup",
+    "edit_lookup",
+    "create_kb_article",
+    "edit_kb_article",
+    "edit_custom_table",
+    "create_ticket_rule",
+    "edit_ticket_rule",
+    "get_control",
 }
 VAR = re.compile(r"<<([^<>]*)>>")
 
@@ -88,19 +103,30 @@ def render_sample(template: str) -> str:
 @pytest.mark.parametrize("action", list(ACTIONS.values()), ids=list(ACTIONS))
 async def test_sandbox_serves_every_action(action: HaloAction) -> None:
     app = create_app()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://halo.test") as client:
-        token = (await client.post("/auth/token", data={
-            "grant_type": "client_credentials", "client_id": "runbench",
-            "client_secret": "sandbox-secret", "scope": "all"})).json()["access_token"]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://halo.test"
+    ) as client:
+        token = (
+            await client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "runbench",
+                    "client_secret": "sandbox-secret",
+                    "scope": "all",
+                },
+            )
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         if action.verb == "GET":
             resp = await client.get(action.endpoint, headers=headers)
             assert resp.status_code == 200 and resp.json()
             return
         resp = await client.post(
-            action.endpoint, headers={**headers, "Content-Type": "application/json"},
-            content=render_sample(action.body_template))
+            action.endpoint,
+            headers={**headers, "Content-Type": "application/json"},
+            content=render_sample(action.body_template),
+        )
     assert 200 <= resp.status_code < 300, resp.text
     saved = resp.json()
     assert isinstance(saved, dict) and saved["id"] >= 1

@@ -30,8 +30,9 @@ END = {"end": Step(id="end", kind="end")}
 
 
 def runbook(endpoint: Endpoint | None = None, **inputs: InputSpec) -> Runbook:
-    return Runbook(id="rb", start="end", steps=END, public=True,
-                   endpoint=endpoint or Endpoint(), inputs=inputs)
+    return Runbook(
+        id="rb", start="end", steps=END, public=True, endpoint=endpoint or Endpoint(), inputs=inputs
+    )
 
 
 def gate(rb: Runbook, environ: dict[str, str] | None = None, now: float = NOW) -> Gate:
@@ -55,8 +56,15 @@ def test_no_auth_lets_anyone_in() -> None:
 def test_basic_auth_accepts_only_the_right_pair() -> None:
     g = gate(runbook(Endpoint(auth="basic", username="ops", password="pw")))
     assert g.authenticate({"Authorization": basic("ops", "pw")}, b"") is None
-    for value in (basic("ops", "pW"), basic("op", "pw"), basic("ops", ""), "Bearer x",
-                  "Basic !!!", "Basic " + base64.b64encode(b"opspw").decode(), ""):
+    for value in (
+        basic("ops", "pW"),
+        basic("op", "pw"),
+        basic("ops", ""),
+        "Bearer x",
+        "Basic !!!",
+        "Basic " + base64.b64encode(b"opspw").decode(),
+        "",
+    ):
         assert g.authenticate({"Authorization": value}, b"") is UNAUTHORIZED
     assert g.authenticate({}, b"") is UNAUTHORIZED
 
@@ -80,14 +88,17 @@ def test_signature_every_algorithm_and_encoding(algorithm: str, encoding: str) -
     g = gate(runbook(end))
     body = b'{"a": 1}'
     assert g.authenticate({"X-Signature": sig("k1", body, algorithm, encoding)}, body) is None
-    assert g.authenticate({"X-Signature": sig("k2", body, algorithm, encoding)}, body) is UNAUTHORIZED
-    assert g.authenticate({"X-Signature": sig("k1", body + b" ", algorithm, encoding)},
-                          body) is UNAUTHORIZED
+    assert (
+        g.authenticate({"X-Signature": sig("k2", body, algorithm, encoding)}, body) is UNAUTHORIZED
+    )
+    assert (
+        g.authenticate({"X-Signature": sig("k1", body + b" ", algorithm, encoding)}, body)
+        is UNAUTHORIZED
+    )
 
 
 def test_signature_prefix_and_custom_header() -> None:
-    end = Endpoint(auth="signature", secrets=("k",), header="X-Hub-Signature-256",
-                   prefix="sha256=")
+    end = Endpoint(auth="signature", secrets=("k",), header="X-Hub-Signature-256", prefix="sha256=")
     g = gate(runbook(end))
     good = sig("k", b"x")
     assert g.authenticate({"x-hub-signature-256": "sha256=" + good}, b"x") is None
@@ -116,8 +127,7 @@ def test_signature_needs_a_secret() -> None:
 
 
 def test_timestamp_signs_timestamp_dot_body_within_tolerance() -> None:
-    end = Endpoint(auth="signature", secrets=("k",), timestamp_header="X-Timestamp",
-                   tolerance=300)
+    end = Endpoint(auth="signature", secrets=("k",), timestamp_header="X-Timestamp", tolerance=300)
     body = b'{"a":1}'
 
     def headers(ts: str, signed_ts: str | None = None) -> dict[str, str]:
@@ -146,35 +156,46 @@ def test_payload_forms() -> None:
     halo = {"formCollection": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": None}]}
     assert parse_payload(json.dumps(halo).encode(), "application/json") == {"a": "1", "b": None}
     assert parse_payload(b"a=1&b=x+y&c=", "application/x-www-form-urlencoded") == {
-        "a": "1", "b": "x y", "c": ""}
+        "a": "1",
+        "b": "x y",
+        "c": "",
+    }
     assert parse_payload(b"", None) == {}
     assert parse_payload(b"  ", "text/plain") == {}
 
 
-@pytest.mark.parametrize(("body", "ctype", "status"), [
-    (b"{nope", "application/json", 400),
-    (b"[1, 2]", "application/json", 400),
-    (b"\xff\xfe", "application/json", 400),
-    (b"a=\xff", "application/x-www-form-urlencoded", 400),
-    (b"hello", "text/plain", 415),
-    (b"{}", None, 415),
-    (b"--x", "multipart/form-data; boundary=x", 415),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype", "status"),
+    [
+        (b"{nope", "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"a=\xff", "application/x-www-form-urlencoded", 400),
+        (b"hello", "text/plain", 415),
+        (b"{}", None, 415),
+        (b"--x", "multipart/form-data; boundary=x", 415),
+    ],
+)
 def test_payload_refusals(body: bytes, ctype: str | None, status: int) -> None:
     found = parse_payload(body, ctype)
     assert isinstance(found, Refusal) and found.status == status
 
 
 def test_flatten_form_collection_skips_junk() -> None:
-    assert flatten_form_collection([{"Key": "a", "Value": 1}, "x", {"Value": 2},
-                                    {"key": "b", "value": 3}]) == {"a": 1, "b": 3}
+    assert flatten_form_collection(
+        [{"Key": "a", "Value": 1}, "x", {"Value": 2}, {"key": "b", "value": 3}]
+    ) == {"a": 1, "b": 3}
 
 
 def test_halo_context_shapes() -> None:
     assert halo_context({"ticket": {"id": 7}, "action": {"note": "hi"}}) == {
-        "ticket": {"id": 7}, "action": {"note": "hi"}}
+        "ticket": {"id": 7},
+        "action": {"note": "hi"},
+    }
     assert halo_context({"id": 7, "summary": "s"}) == {
-        "ticket": {"id": 7, "summary": "s"}, "action": {}}
+        "ticket": {"id": 7, "summary": "s"},
+        "action": {},
+    }
     assert halo_context({"ticket": {"id": 7}, "action": "x"})["action"] == {}
 
 
@@ -185,18 +206,28 @@ def admit(rb: Runbook, payload: Any, ctype: str = "application/json") -> Submiss
 
 
 TYPED = runbook(
-    n=InputSpec("n", "int"), f=InputSpec("f", "float", 1.5, True),
-    ok=InputSpec("ok", "bool", False, True), tags=InputSpec("tags", "array", [], True),
-    meta=InputSpec("meta", "object", {}, True), name=InputSpec("name", "string", "x", True),
+    n=InputSpec("n", "int"),
+    f=InputSpec("f", "float", 1.5, True),
+    ok=InputSpec("ok", "bool", False, True),
+    tags=InputSpec("tags", "array", [], True),
+    meta=InputSpec("meta", "object", {}, True),
+    name=InputSpec("name", "string", "x", True),
 )
 
 
 def test_inputs_are_coerced_and_defaulted() -> None:
-    found = admit(TYPED, {"n": "42", "ok": "true", "tags": '["a"]', "meta": '{"k": 1}',
-                          "extra": "ignored"})
+    found = admit(
+        TYPED, {"n": "42", "ok": "true", "tags": '["a"]', "meta": '{"k": 1}', "extra": "ignored"}
+    )
     assert isinstance(found, Submission)
-    assert found.inputs == {"n": 42, "f": 1.5, "ok": True, "tags": ["a"], "meta": {"k": 1},
-                            "name": "x"}
+    assert found.inputs == {
+        "n": 42,
+        "f": 1.5,
+        "ok": True,
+        "tags": ["a"],
+        "meta": {"k": 1},
+        "name": "x",
+    }
     assert found.context == {}
 
 
@@ -208,17 +239,20 @@ def test_inputs_from_form_encoded_and_form_collection() -> None:
     assert isinstance(halo, Submission) and halo.inputs["n"] == 9
 
 
-@pytest.mark.parametrize(("payload", "bad"), [
-    ({}, "n"),
-    ({"n": None}, "n"),
-    ({"n": "4.5"}, "n"),
-    ({"n": "forty"}, "n"),
-    ({"n": 1, "ok": "maybe"}, "ok"),
-    ({"n": 1, "tags": "not json"}, "tags"),
-    ({"n": 1, "tags": {"a": 1}}, "tags"),
-    ({"n": 1, "meta": "[1]"}, "meta"),
-    ({"n": 1, "f": "fast"}, "f"),
-])
+@pytest.mark.parametrize(
+    ("payload", "bad"),
+    [
+        ({}, "n"),
+        ({"n": None}, "n"),
+        ({"n": "4.5"}, "n"),
+        ({"n": "forty"}, "n"),
+        ({"n": 1, "ok": "maybe"}, "ok"),
+        ({"n": 1, "tags": "not json"}, "tags"),
+        ({"n": 1, "tags": {"a": 1}}, "tags"),
+        ({"n": 1, "meta": "[1]"}, "meta"),
+        ({"n": 1, "f": "fast"}, "f"),
+    ],
+)
 def test_bad_inputs_are_422_naming_the_input(payload: dict[str, Any], bad: str) -> None:
     found = admit(TYPED, payload)
     assert isinstance(found, Refusal) and found.status == 422
@@ -232,8 +266,10 @@ def test_every_bad_input_is_named() -> None:
 
 
 def test_inputs_from_paths() -> None:
-    rb = runbook(name=InputSpec("name", "string", source="payload^customer^name!"),
-                 first=InputSpec("first", "int", 0, True, source="payload^items[0]^id"))
+    rb = runbook(
+        name=InputSpec("name", "string", source="payload^customer^name!"),
+        first=InputSpec("first", "int", 0, True, source="payload^items[0]^id"),
+    )
     found = admit(rb, {"customer": {"name": "Acme"}, "items": [{"id": "3"}]})
     assert isinstance(found, Submission) and found.inputs == {"name": "Acme", "first": 3}
     missing = admit(rb, {"customer": {}})
@@ -246,9 +282,11 @@ def test_bad_from_path_stops_the_gate() -> None:
 
 
 def test_halo_webhook_sets_ticket_and_action() -> None:
-    rb = runbook(Endpoint(halo_webhook=True),
-                 ticket_id=InputSpec("ticket_id", "int", source="ticket^id"),
-                 note=InputSpec("note", "string", "", True, source="action^note!"))
+    rb = runbook(
+        Endpoint(halo_webhook=True),
+        ticket_id=InputSpec("ticket_id", "int", source="ticket^id"),
+        note=InputSpec("note", "string", "", True, source="action^note!"),
+    )
     nested = admit(rb, {"ticket": {"id": "12", "summary": "s"}, "action": {"note": "hi"}})
     assert isinstance(nested, Submission)
     assert nested.context == {"ticket": {"id": "12", "summary": "s"}, "action": {"note": "hi"}}

@@ -85,14 +85,21 @@ async def test_journal_records_steps_variables_and_redacted_exchanges(tmp_path: 
     assert row.message == "note 7 for User 9" and row.finished is not None
     steps = journal.steps(result.run_id)
     assert [(s.seq, s.step, s.edge, s.target) for s in steps] == [
-        (1, "get", "on_success", "wait"), (2, "wait", "on_success", "note"),
-        (3, "note", "on_success", "done"), (4, "done", None, None)]
+        (1, "get", "on_success", "wait"),
+        (2, "wait", "on_success", "note"),
+        (3, "note", "on_success", "done"),
+        (4, "done", None, None),
+    ]
     assert "UserName" not in steps[0].variables_before
     assert steps[2].variables_before["UserName"] == "User 9"
     assert steps[0].outputs == {"UserName": "User 9"}
     exchanges = journal.exchanges(result.run_id)
     assert [(x.step, x.attempt, x.response["status"]) for x in exchanges] == [
-        ("get", 1, 200), ("wait", 1, 503), ("wait", 2, 200), ("note", 1, 201)]
+        ("get", 1, 200),
+        ("wait", 1, 503),
+        ("wait", 2, 200),
+        ("note", 1, 201),
+    ]
     dump = json.dumps([x.request for x in exchanges], ensure_ascii=False)
     assert "tok-Super-Secret-123" not in dump and "••••" in dump
     assert journal.runs()[0].id == result.run_id
@@ -185,8 +192,12 @@ async def test_resume_after_interruption_keeps_records_and_variables(tmp_path: P
     assert api.paths() == ["/slow", "/notes"]  # the user was not fetched again
     steps = journal.steps(handle.run_id)
     assert [(s.seq, s.step, s.edge) for s in steps] == [
-        (1, "get", "on_success"), (2, "wait", None), (3, "wait", "on_success"),
-        (4, "note", "on_success"), (5, "done", None)]
+        (1, "get", "on_success"),
+        (2, "wait", None),
+        (3, "wait", "on_success"),
+        (4, "note", "on_success"),
+        (5, "done", None),
+    ]
     assert steps[1].error and "interrupted" in steps[1].error
     assert steps[2].variables_before["UserName"] == "User 5"
     assert journal.run(handle.run_id).status == "success"
@@ -200,8 +211,15 @@ async def test_resume_between_steps_and_refusals(tmp_path: Path) -> None:
     owner = Journal(path, pid=dead_pid())
     run_id = owner.create_run("r", inputs={"uid": 6})
     owner.start_step(run_id, 1, "get", "method", {"uid": 6, "UserName": "x"}, {})
-    owner.finish_step(run_id, 1, edge="on_success", target="wait", duration_ms=1.0,
-                      outputs={"UserName": "User 6"}, error=None)
+    owner.finish_step(
+        run_id,
+        1,
+        edge="on_success",
+        target="wait",
+        duration_ms=1.0,
+        outputs={"UserName": "User 6"},
+        error=None,
+    )
     journal = Journal(path)
     api = Api()
     result = await engine(ws, api, journal=journal).resume(run_id).result()
@@ -224,7 +242,8 @@ async def test_replay_is_offline_and_reproduces_the_run(tmp_path: Path) -> None:
     assert len(api.seen) == 4  # no new request reached the API
     assert replayed.status == original.status and replayed.message == original.message
     assert [(s.step, s.edge, s.outputs) for s in replayed.steps] == [
-        (s.step, s.edge, s.outputs) for s in original.steps]
+        (s.step, s.edge, s.outputs) for s in original.steps
+    ]
     assert journal.run(replayed.run_id).trigger == "replay"
     assert len(journal.exchanges(replayed.run_id)) == 4  # retry replayed too
 
@@ -234,21 +253,26 @@ async def test_replay_diverging_runbook_fails_cleanly(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "runs.db")
     original = await engine(ws, journal=journal).run("r")
     renamed = FLOW.replace('start = "get"', 'start = "fetch"').replace(
-        "[runbooks.r.steps.get]", "[runbooks.r.steps.fetch]")
+        "[runbooks.r.steps.get]", "[runbooks.r.steps.fetch]"
+    )
     replayed = await replay(journal, original.run_id, workspace(tmp_path, renamed))
     assert replayed.status == "failure"
     assert "no recorded response left for step 'fetch'" in (replayed.steps[0].error or "")
 
 
 async def test_replay_serves_child_runs(tmp_path: Path) -> None:
-    ws = workspace(tmp_path, FLOW + """
+    ws = workspace(
+        tmp_path,
+        FLOW
+        + """
         [runbooks.parent]
         start = "call"
         [runbooks.parent.steps.call]
         kind = "runbook"
         runbook = "r"
         args = { uid = 11 }
-    """)
+    """,
+    )
     journal = Journal(tmp_path / "runs.db")
     original = await engine(ws, journal=journal).run("parent")
     assert [c.runbook for c in journal.children(original.run_id)] == ["r"]

@@ -129,7 +129,10 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         runbench("run", str(ws), "r", "--input", "uid=7", "--state-dir", str(state)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         assert server.slow_reached.wait(30), process.stderr.read() if process.stderr else ""
     finally:
@@ -142,17 +145,28 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
     assert (row.status, row.current_step, row.inputs) == ("interrupted", "wait", {"uid": 7})
     before = journal.steps(row.id)
     assert [(s.step, s.finished, s.outputs) for s in before] == [
-        ("get", True, {"UserName": "User 7"}), ("wait", False, {})]
+        ("get", True, {"UserName": "User 7"}),
+        ("wait", False, {}),
+    ]
     journal.close()
 
-    listing = subprocess.run(runbench("runs", str(ws), "--state-dir", str(state)),
-                             capture_output=True, text=True, env=env, timeout=60)
+    listing = subprocess.run(
+        runbench("runs", str(ws), "--state-dir", str(state)),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert "interrupted" in listing.stdout
 
     server.release.set()
     resumed = subprocess.run(
         runbench("resume", str(ws), row.id[:16], "--state-dir", str(state), "--json"),
-        capture_output=True, text=True, env=env, timeout=60)
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert resumed.returncode == 0, resumed.stderr
     record = json.loads(resumed.stdout)
     assert record["run_id"] == row.id and record["status"] == "success"
@@ -167,7 +181,11 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
     after = journal.steps(row.id)
     assert after[0] == before[0]  # the earlier record is intact
     assert [(s.seq, s.step, s.edge) for s in after] == [
-        (1, "get", "on_success"), (2, "wait", None), (3, "wait", "on_success"),
-        (4, "note", "on_success"), (5, "done", None)]
+        (1, "get", "on_success"),
+        (2, "wait", None),
+        (3, "wait", "on_success"),
+        (4, "note", "on_success"),
+        (5, "done", None),
+    ]
     assert "interrupted" in (after[1].error or "")
     assert journal.run(row.id).status == "success"

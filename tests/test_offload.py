@@ -60,8 +60,17 @@ def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def big_json() -> bytes:
     items = [{"id": i, "name": f"user {i}", "tags": ["a", str(i)]} for i in range(400)]
-    return json.dumps({"items": items, "count": "400", "ratio": 2.5, "flag": "yes",
-                       "when": 1714564800, "text": "héllo ☃", "nan": float("nan")}).encode()
+    return json.dumps(
+        {
+            "items": items,
+            "count": "400",
+            "ratio": 2.5,
+            "flag": "yes",
+            "when": 1714564800,
+            "text": "héllo ☃",
+            "nan": float("nan"),
+        }
+    ).encode()
 
 
 HEADERS = httpx.Headers({"content-type": "application/json", "x-trace": "t1"})
@@ -125,18 +134,21 @@ async def test_child_dying_falls_back_to_in_process(tmp_path: Path) -> None:
 
 
 def test_child_protocol() -> None:
-    header = {"status": 201, "headers": [["content-type", "application/json"]],
-              "outputs": [["A", "response^a", "int"], ["B", "response^b", "any"]]}
+    header = {
+        "status": 201,
+        "headers": [["content-type", "application/json"]],
+        "outputs": [["A", "response^a", "int"], ["B", "response^b", "any"]],
+    }
     done = subprocess.run(
         [sys.executable, "-m", "runbench.core.http._offload"],
-        input=json.dumps(header).encode() + b"\n" + b'{"a": "7"}', capture_output=True,
+        input=json.dumps(header).encode() + b"\n" + b'{"a": "7"}',
+        capture_output=True,
         check=True,
     )
     answer = json.loads(done.stdout)
     assert answer["json"] is True
     assert answer["results"][0] == ["ok", 7]
-    assert answer["results"][1][0] == "error" and answer["results"][1][1].startswith(
-        "response^b: ")
+    assert answer["results"][1][0] == "error" and answer["results"][1][1].startswith("response^b: ")
 
 
 # -- through the Executor --------------------------------------------------------------
@@ -152,8 +164,9 @@ async def call(
     tmp_path: Path, respond: Callable[[httpx.Request], httpx.Response], offload: OffloadPolicy
 ) -> Exchange:
     ws, method = workspace(tmp_path)
-    async with Executor(ws, secrets=Secrets(ws.path, {}), transport=httpx.MockTransport(respond),
-                        offload=offload) as executor:
+    async with Executor(
+        ws, secrets=Secrets(ws.path, {}), transport=httpx.MockTransport(respond), offload=offload
+    ) as executor:
         return await executor.call(method, {})
 
 
@@ -166,7 +179,8 @@ async def test_executor_offloaded_equals_in_process(tmp_path: Path, no_fallback:
     here = await call(tmp_path, respond, OffloadPolicy(threshold=len(body) * 2))
     there = await call(tmp_path, respond, OffloadPolicy(threshold=THRESHOLD))
     assert json.dumps(here.to_dict()["output_errors"]) == json.dumps(
-        there.to_dict()["output_errors"])
+        there.to_dict()["output_errors"]
+    )
     assert repr(dict(here.outputs)) == repr(dict(there.outputs))
     assert there.outputs["Count"] == 400 and "Count" in there.output_errors
 

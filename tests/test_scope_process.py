@@ -31,7 +31,7 @@ def record(body: str) -> ResponseRecord:
 
 
 def body() -> str:
-    items = [{"id": i, "name": f"user {i}", "note": "é ☃ \"q\"\n"} for i in range(2000)]
+    items = [{"id": i, "name": f"user {i}", "note": 'é ☃ "q"\n'} for i in range(2000)]
     return json.dumps({"items": items})
 
 
@@ -42,7 +42,9 @@ def test_child_protocol() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "runbench.tui.state.response_scope"],
         input=json.dumps(header).encode() + b"\n" + text + b"\n".join(requests) + b"\n",
-        capture_output=True, check=True, timeout=60,
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[0] == {"ready": True}

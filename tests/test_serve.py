@@ -29,7 +29,7 @@ ENV = {"HOOK_PW": "pw-from-env", "NEW_SECRET": "new-secret"}
 ALGOS = [(a, e) for a in ("sha1", "sha256", "sha512") for e in ("hex", "base64")]
 FINAL = ("success", "failure")
 
-BASE = '''
+BASE = """
 name = "serve tests"
 [variables]
 svc = "http://svc.test"
@@ -98,7 +98,7 @@ kind = "end"
 start = "end"
 [runbooks.private.steps.end]
 kind = "end"
-'''
+"""
 
 
 def signed_runbooks() -> str:
@@ -170,20 +170,31 @@ class Served:
         self.outbound = Outbound()
         self.workspace = load_workspace(write_workspace(folder))
         self.journal = Journal(folder / "state" / "runs.db")
-        app = build_app(self.workspace, journal=self.journal, environ=ENV, workers=workers,
-                        queue_size=queue_size, clock=self.clock, log=self.lines.append,
-                        transport=httpx.MockTransport(self.outbound))
+        app = build_app(
+            self.workspace,
+            journal=self.journal,
+            environ=ENV,
+            workers=workers,
+            queue_size=queue_size,
+            clock=self.clock,
+            log=self.lines.append,
+            transport=httpx.MockTransport(self.outbound),
+        )
         self.app = app
         self.server = start_in_thread(app)
         self.http = httpx.Client(base_url=self.server.url)
 
-    def post(self, runbook: str, body: bytes | dict[str, Any] | None = None,
-             **headers: str) -> httpx.Response:
+    def post(
+        self, runbook: str, body: bytes | dict[str, Any] | None = None, **headers: str
+    ) -> httpx.Response:
         data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
         if isinstance(body, dict):
             headers.setdefault("Content-Type", "application/json")
-        return self.http.post(f"/runbooks/{runbook}", content=data,
-                              headers={k.replace("_", "-"): v for k, v in headers.items()})
+        return self.http.post(
+            f"/runbooks/{runbook}",
+            content=data,
+            headers={k.replace("_", "-"): v for k, v in headers.items()},
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -200,8 +211,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 # -- 202 and the run ------------------------------------------------------------------
 def test_json_post_queues_then_runs_with_typed_inputs(served: Served) -> None:
-    resp = served.post("open", {"n": "42", "flag": "true", "tags": '["a"]',
-                                "user": {"name": "Ada"}, "undeclared": 1})
+    resp = served.post(
+        "open",
+        {"n": "42", "flag": "true", "tags": '["a"]', "user": {"name": "Ada"}, "undeclared": 1},
+    )
     assert resp.status_code == 202
     run_id = resp.json()["run_id"]
     assert set(resp.json()) == {"run_id"}
@@ -223,8 +236,9 @@ def test_form_encoded_and_halo_form_collection(served: Served) -> None:
 
 
 def test_halo_webhook_sets_ticket_and_action(served: Served) -> None:
-    nested = served.post("halo", {"ticket": {"id": 12, "summary": "Printer"},
-                                  "action": {"note": "on fire"}})
+    nested = served.post(
+        "halo", {"ticket": {"id": 12, "summary": "Printer"}, "action": {"note": "on fire"}}
+    )
     assert nested.status_code == 202
     row = wait_final(served.journal, nested.json()["run_id"])
     assert row.status == "success"
@@ -264,12 +278,20 @@ def test_unsupported_content_type_is_415(served: Served) -> None:
     assert served.post("open", b'{"n": 1}').status_code == 415  # no Content-Type at all
 
 
-@pytest.mark.parametrize(("payload", "name"), [
-    ({}, "n"), ({"n": "forty"}, "n"), ({"n": 1, "flag": "perhaps"}, "flag"),
-    ({"n": 1, "tags": "{not json"}, "tags"), ({"n": 2.5}, "n"),
-])
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        ({}, "n"),
+        ({"n": "forty"}, "n"),
+        ({"n": 1, "flag": "perhaps"}, "flag"),
+        ({"n": 1, "tags": "{not json"}, "tags"),
+        ({"n": 2.5}, "n"),
+    ],
+)
 def test_bad_inputs_are_422_naming_the_input(
-    served: Served, payload: dict[str, Any], name: str,
+    served: Served,
+    payload: dict[str, Any],
+    name: str,
 ) -> None:
     resp = served.post("open", payload)
     assert resp.status_code == 422
@@ -278,8 +300,12 @@ def test_bad_inputs_are_422_naming_the_input(
 
 
 def test_body_over_max_body_is_413(served: Served) -> None:
-    assert served.post("tiny", b'{"a": "' + b"x" * 100 + b'"}',
-                       Content_Type="application/json").status_code == 413
+    assert (
+        served.post(
+            "tiny", b'{"a": "' + b"x" * 100 + b'"}', Content_Type="application/json"
+        ).status_code
+        == 413
+    )
     assert served.post("tiny", {"a": 1}).status_code == 202
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted while reading
@@ -287,8 +313,9 @@ def test_body_over_max_body_is_413(served: Served) -> None:
         yield b"x" * 100
         yield b'"}'
 
-    resp = served.http.post("/runbooks/tiny", content=chunks(),
-                            headers={"Content-Type": "application/json"})
+    resp = served.http.post(
+        "/runbooks/tiny", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert "content-length" not in resp.request.headers
     assert resp.status_code == 413
 
@@ -301,8 +328,11 @@ def basic(user: str, password: str) -> str:
 def test_basic_auth(served: Served) -> None:
     ok = served.post("basic", {}, Authorization=basic("ops", "pw-from-env"))
     assert ok.status_code == 202
-    refusals = [served.post("basic", {}), served.post("basic", {}, Authorization=basic("ops", "x")),
-                served.post("basic", {}, Authorization=basic("root", "pw-from-env"))]
+    refusals = [
+        served.post("basic", {}),
+        served.post("basic", {}, Authorization=basic("ops", "x")),
+        served.post("basic", {}, Authorization=basic("root", "pw-from-env")),
+    ]
     for resp in refusals:
         assert resp.status_code == 401
         assert resp.headers["www-authenticate"] == 'Basic realm="runbench"'
@@ -311,15 +341,21 @@ def test_basic_auth(served: Served) -> None:
 
 @pytest.mark.parametrize(("algorithm", "encoding"), ALGOS)
 def test_signature_algorithms_encodings_and_rotation(
-    served: Served, algorithm: str, encoding: str,
+    served: Served,
+    algorithm: str,
+    encoding: str,
 ) -> None:
     runbook = f"sig_{algorithm}_{encoding}"
     prefix = f"{algorithm}=" if encoding == "hex" else ""
     body = json.dumps({"hello": algorithm}).encode()
 
     def post(secret: str, data: bytes = body, pre: str = prefix) -> httpx.Response:
-        return served.post(runbook, data, Content_Type="application/json",
-                           X_Hub_Signature=pre + sign(secret, body, algorithm, encoding))
+        return served.post(
+            runbook,
+            data,
+            Content_Type="application/json",
+            X_Hub_Signature=pre + sign(secret, body, algorithm, encoding),
+        )
 
     for secret in ("old-secret", "new-secret"):  # both active during rotation
         resp = post(secret)
@@ -343,9 +379,13 @@ def test_timestamp_window_refuses_replays(served: Served) -> None:
 
     def post(ts: float) -> httpx.Response:
         stamp = str(int(ts))
-        return served.post("stamped", body, Content_Type="application/json",
-                           X_Timestamp=stamp, X_Signature=sign("stamp-secret",
-                                                               f"{stamp}.".encode() + body))
+        return served.post(
+            "stamped",
+            body,
+            Content_Type="application/json",
+            X_Timestamp=stamp,
+            X_Signature=sign("stamp-secret", f"{stamp}.".encode() + body),
+        )
 
     assert post(served.clock.now - 299).status_code == 202
     assert post(served.clock.now + 299).status_code == 202
@@ -382,8 +422,9 @@ def test_healthz_and_nothing_that_lists_runs(served: Served) -> None:
 
 def test_one_log_line_per_request_without_secrets(served: Served) -> None:
     before = len(served.lines)
-    resp = served.post("basic", {"secret_payload": "do-not-log"},
-                       Authorization=basic("ops", "pw-from-env"))
+    resp = served.post(
+        "basic", {"secret_payload": "do-not-log"}, Authorization=basic("ops", "pw-from-env")
+    )
     run_id = resp.json()["run_id"]
     served.post("basic", {}, Authorization=basic("ops", "guess"))
     wait_final(served.journal, run_id)
@@ -432,8 +473,9 @@ def test_repeated_delivery_gets_its_run_even_when_the_queue_is_full(tmp_path: Pa
 
 
 # -- the command ---------------------------------------------------------------------------
-def test_cli_refuses_a_workspace_without_public_runbooks(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_a_workspace_without_public_runbooks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "ws.toml"
     path.write_text('[runbooks.a]\nstart = "e"\n[runbooks.a.steps.e]\nkind = "end"\n')
     assert cli_main(["serve", str(path), "--port", "0"]) == 2

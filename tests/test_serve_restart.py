@@ -26,7 +26,7 @@ from runbench.core.engine import Journal
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
 
-WORKSPACE = '''
+WORKSPACE = """
 [variables]
 svc = "{svc}"
 
@@ -54,7 +54,7 @@ message = "done <<n>>"
 [runbooks.job.steps.failed]
 kind = "end"
 result = "failure"
-'''
+"""
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -82,8 +82,14 @@ def restart_and_finish(tmp_path: Path, ws_path: Path, expected: set[str]) -> Rec
     """Start a fresh server on the same journal; every expected run must succeed once."""
     journal = Journal(tmp_path / "state" / "runs.db")
     recorder = Recorder()
-    app = build_app(load_workspace(ws_path), journal=journal, environ={}, workers=2,
-                    log=lambda line: None, transport=httpx.MockTransport(recorder))
+    app = build_app(
+        load_workspace(ws_path),
+        journal=journal,
+        environ={},
+        workers=2,
+        log=lambda line: None,
+        transport=httpx.MockTransport(recorder),
+    )
     server = start_in_thread(app)
     try:
         wait_for(lambda: all(s in ("success", "failure") for s in statuses(journal).values()))
@@ -92,7 +98,8 @@ def restart_and_finish(tmp_path: Path, ws_path: Path, expected: set[str]) -> Rec
         assert set(found.values()) == {"success"}
         assert len(recorder.seen) >= len(expected)
         assert {row.message for row in journal.runs(1000)} == {
-            f"done {n}" for n in range(len(expected))}
+            f"done {n}" for n in range(len(expected))
+        }
         with httpx.Client(base_url=server.url) as http:
             assert http.get("/healthz").json()["queued"] == 0
     finally:
@@ -112,8 +119,15 @@ def test_graceful_stop_with_a_blocked_run_and_queued_runs(tmp_path: Path) -> Non
         raise AssertionError("never answered")
 
     journal = Journal(tmp_path / "state" / "runs.db")
-    app = build_app(load_workspace(ws_path), journal=journal, environ={}, workers=1, grace=0.2,
-                    log=lambda line: None, transport=httpx.MockTransport(blocked))
+    app = build_app(
+        load_workspace(ws_path),
+        journal=journal,
+        environ={},
+        workers=1,
+        grace=0.2,
+        log=lambda line: None,
+        transport=httpx.MockTransport(blocked),
+    )
     server = start_in_thread(app)
     with httpx.Client(base_url=server.url) as http:
         ids = [http.post("/runbooks/job", json={"n": 0}).json()["run_id"]]
@@ -137,9 +151,23 @@ def test_kill_9_with_queued_and_running_runs(tmp_path: Path) -> None:
     port = silent.getsockname()[1]
     ws_path.write_text(WORKSPACE.format(svc=f"http://127.0.0.1:{port}"), encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "runbench", "serve", str(ws_path), "--port", "0", "--workers",
-         "1", "--state-dir", str(tmp_path / "state")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "runbench",
+            "serve",
+            str(ws_path),
+            "--port",
+            "0",
+            "--workers",
+            "1",
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ},
     )
     try:
         assert proc.stdout is not None

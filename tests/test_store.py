@@ -59,7 +59,8 @@ def test_round_trip_changes_exactly_one_line(tmp_path: Path) -> None:
     doc.save()
     after = path.read_text(encoding="utf-8")
     diff = [
-        line for line in difflib.unified_diff(MESSY.splitlines(), after.splitlines(), lineterm="", n=0)
+        line
+        for line in difflib.unified_diff(MESSY.splitlines(), after.splitlines(), lineterm="", n=0)
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     assert diff == ['-verb = "GET"', '+verb = "POST"']
@@ -145,7 +146,7 @@ def test_added_table_in_the_middle_stays_separated(tmp_path: Path) -> None:
     assert load_workspace(path).integrations["halo"].methods["post"].verb == "POST"
 
 
-RENAMABLE = '''# a workspace
+RENAMABLE = """# a workspace
 [runbooks.rb]
 start = "a"
 
@@ -161,7 +162,7 @@ kind = "end"
 [runbooks.rb.steps."c d"]
 kind = "end"
 inline = { b = 1 }
-'''
+"""
 
 
 def test_rename_of_a_header_table_changes_only_its_header_lines(tmp_path: Path) -> None:
@@ -171,8 +172,10 @@ def test_rename_of_a_header_table_changes_only_its_header_lines(tmp_path: Path) 
     before, after = RENAMABLE.splitlines(), doc.text().splitlines()
     changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
     assert changed == [
-        ("[runbooks.rb.steps.b]  # the middle one",
-         '[runbooks.rb.steps."middle step"]  # the middle one'),
+        (
+            "[runbooks.rb.steps.b]  # the middle one",
+            '[runbooks.rb.steps."middle step"]  # the middle one',
+        ),
         ("  [runbooks.rb.steps.b.retry]", '  [runbooks.rb.steps."middle step".retry]'),
     ]
     steps = tomllib.loads(doc.text())["runbooks"]["rb"]["steps"]

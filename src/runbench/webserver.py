@@ -76,7 +76,11 @@ class ThreadedServer:
 
 
 def serve_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, lifespan: str = "on",
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    lifespan: str = "on",
     name: str = "runbench-server",
 ) -> ThreadedServer:
     """Start uvicorn for ``app`` on a thread; return once it accepts requests."""

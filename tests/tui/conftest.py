@@ -29,15 +29,28 @@ def demo_handler(request: httpx.Request) -> httpx.Response:
     """Answers like the sandbox, without a socket."""
     path = request.url.path
     if path.endswith("/auth/token"):
-        return httpx.Response(200, json={"access_token": "tok-123", "token_type": "Bearer",
-                                         "expires_in": 3600})
+        return httpx.Response(
+            200, json={"access_token": "tok-123", "token_type": "Bearer", "expires_in": 3600}
+        )
     if path.endswith("/completions"):
         prompt = json.loads(request.content)["prompt"]
-        return httpx.Response(200, json={"id": "cmpl-1", "choices": [
-            {"index": 0, "text": f"Answer to: {prompt}", "finish_reason": "stop"}]})
+        return httpx.Response(
+            200,
+            json={
+                "id": "cmpl-1",
+                "choices": [{"index": 0, "text": f"Answer to: {prompt}", "finish_reason": "stop"}],
+            },
+        )
     if path.startswith("/api/Tickets/"):
-        return httpx.Response(200, json={"id": 1, "summary": "VPN not connecting",
-                                         "client_id": 7, "tags": ["vpn", "network"]})
+        return httpx.Response(
+            200,
+            json={
+                "id": 1,
+                "summary": "VPN not connecting",
+                "client_id": 7,
+                "tags": ["vpn", "network"],
+            },
+        )
     if path == "/api/Actions":
         return httpx.Response(201, json={"id": 42})
     return httpx.Response(404, json={"error": "not found"})

@@ -19,23 +19,36 @@ from runbench.tui.state.response_scope import ResponseScope
 
 MakeApp = Callable[..., RunbenchApp]
 PADDING = [{"id": i, "name": f"row {i}", "tags": ["a", "b"]} for i in range(2500)]  # ~100 KB
-PATHS = ("response^choices[0]^text!", "response^choices[0^text", "response^choices[3]^text",
-         "response^rows[7]", "status", "response^nope^deeper")
+PATHS = (
+    "response^choices[0]^text!",
+    "response^choices[0^text",
+    "response^choices[3]^text",
+    "response^rows[7]",
+    "status",
+    "response^nope^deeper",
+)
 
 
 class LowThreshold(RunbenchApp):
     """Bodies over 10 KB get a child process (the default is 2 MiB)."""
 
-    def scope_of(self, exchange: Exchange | None, *,
-                 threshold: int | None = None) -> ResponseScope | None:
+    def scope_of(
+        self, exchange: Exchange | None, *, threshold: int | None = None
+    ) -> ResponseScope | None:
         return super().scope_of(exchange, threshold=10_000)
 
 
 def padded_handler(request: httpx.Request) -> httpx.Response:
     """The demo's completions answer, padded to ~100 KB."""
     prompt = json.loads(request.content)["prompt"]
-    return httpx.Response(200, json={"id": "cmpl-1", "choices": [
-        {"index": 0, "text": f"Answer to: {prompt}", "finish_reason": "stop"}], "rows": PADDING})
+    return httpx.Response(
+        200,
+        json={
+            "id": "cmpl-1",
+            "choices": [{"index": 0, "text": f"Answer to: {prompt}", "finish_reason": "stop"}],
+            "rows": PADDING,
+        },
+    )
 
 
 async def checker_texts(app: RunbenchApp) -> tuple[list[str], ResponseScope]:
@@ -68,9 +81,12 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 async def test_big_body_checks_like_small(make_app: MakeApp) -> None:
-    small, small_scope = await checker_texts(make_app(transport=httpx.MockTransport(padded_handler)))
+    small, small_scope = await checker_texts(
+        make_app(transport=httpx.MockTransport(padded_handler))
+    )
     big, big_scope = await checker_texts(
-        make_app(LowThreshold, transport=httpx.MockTransport(padded_handler)))
+        make_app(LowThreshold, transport=httpx.MockTransport(padded_handler))
+    )
     assert not small_scope.big and big_scope.big
     assert big_scope._local is None  # answered by the child, not by a fallback
     assert big_scope._child is None  # and the child was stopped when the app ended

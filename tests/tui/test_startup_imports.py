@@ -15,8 +15,14 @@ import sys
 from pathlib import Path
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
-DEFERRED = ("httpx", "tomlkit", "sqlite3", "runbench.core.engine", "runbench.core.http",
-            "runbench.core.flowchart._routing")
+DEFERRED = (
+    "httpx",
+    "tomlkit",
+    "sqlite3",
+    "runbench.core.engine",
+    "runbench.core.http",
+    "runbench.core.flowchart._routing",
+)
 
 PROBE = """
 import json, sys
@@ -30,8 +36,9 @@ print(json.dumps(sorted(sys.modules)))
 def test_opening_the_workbench_defers_http_engine_and_tomlkit(tmp_path: Path) -> None:
     workspace = tmp_path / "demo.toml"
     shutil.copyfile(DEMO, workspace)
-    done = subprocess.run([sys.executable, "-c", PROBE, str(workspace)], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(workspace)], capture_output=True, text=True, check=True
+    )
     loaded = set(json.loads(done.stdout))
     assert "textual.app" in loaded  # the probe really built the app
     assert not loaded & set(DEFERRED)

@@ -16,18 +16,28 @@ from runbench.tui.state.body_lines import format_body, index_lines
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.response_viewer import ResponseViewer
 
-TEXTS = ["", "\n", "a", "abc\n", "\n\nxy\n\n", "one\ntwo\nthree", "long line here\nx\n" * 5,
-         "é\nüñï\n€x"]
+TEXTS = [
+    "",
+    "\n",
+    "a",
+    "abc\n",
+    "\n\nxy\n\n",
+    "one\ntwo\nthree",
+    "long line here\nx\n" * 5,
+    "é\nüñï\n€x",
+]
 
 
 def records(n: int) -> Any:
-    return {"users": [{"id": i, "name": f"usér {i}", "tags": ["a", "ü"], "x": None}
-                      for i in range(n)]}
+    return {
+        "users": [{"id": i, "name": f"usér {i}", "tags": ["a", "ü"], "x": None} for i in range(n)]
+    }
 
 
 def exchange_of(body: str) -> Exchange:
-    record = ResponseRecord(200, "OK", (("content-type", "application/json"),), body,
-                            len(body), 5.0)
+    record = ResponseRecord(
+        200, "OK", (("content-type", "application/json"),), body, len(body), 5.0
+    )
     return Exchange(None, record, {}, {}, None, None, 5.0)
 
 
@@ -78,7 +88,8 @@ async def test_long_line_view_renders_the_scrolled_columns(
 
 
 async def test_big_body_shows_the_right_lines_after_scrolling(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch,
+    make_app: Callable[..., RunbenchApp],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the size thresholds lowered, a small body takes the big-body path: preview,
     then the child process's memory-mapped result, and scrolling shows its lines."""

@@ -61,8 +61,11 @@ async def test_auth_type_switch_shows_that_types_fields(make_app: MakeApp) -> No
         await open_integration(app, pilot, "openai")
         app.query_one("#auth-type", Select).value = "api_key"
         await pilot.pause()
-        shown = {f for f in ("name", "in", "value", "token", "username", "grant")
-                 if app.query_one(f"#row-{f}").display}
+        shown = {
+            f
+            for f in ("name", "in", "value", "token", "username", "grant")
+            if app.query_one(f"#row-{f}").display
+        }
         assert shown == {"name", "in", "value"}
         assert edited(app)["integrations"]["openai"]["auth"]["type"] == "api_key"
         app.query_one("#auth-name", Input).value = "X-Api-Key"
@@ -86,7 +89,10 @@ async def test_oauth_params_table_and_base_url(make_app: MakeApp) -> None:
         assert app.screen.id == "kv-dialog"
         await pilot.press(*"resource", "tab", *"api", "enter")
         await pilot.pause()
-        assert edited(app)["integrations"]["halo"]["auth"]["params"] == {"tenant": "demo", "resource": "api"}
+        assert edited(app)["integrations"]["halo"]["auth"]["params"] == {
+            "tenant": "demo",
+            "resource": "api",
+        }
         base = app.query_one("#int-base_url", Input)
         base.value = "https://halo.example.com"
         await pilot.pause()
@@ -121,7 +127,9 @@ async def test_query_table_add_edit_delete(make_app: MakeApp) -> None:
         await pilot.pause()
         await pilot.click("#choice-yes")
         await pilot.pause()
-        assert edited(app)["integrations"]["halo"]["methods"]["get_ticket"]["query"] == {"limit": "<<n>>"}
+        assert edited(app)["integrations"]["halo"]["methods"]["get_ticket"]["query"] == {
+            "limit": "<<n>>"
+        }
 
 
 async def test_tabs_built_on_first_open_show_the_method_and_edit_nothing(
@@ -184,7 +192,9 @@ async def test_body_highlights_variables_and_errors(make_app: MakeApp) -> None:
         await pilot.pause()
         names = {name for spans in body._highlights.values() for _, _, name in spans}
         assert VARIABLE_UNSET in names
-        assert edited(app)["integrations"]["openai"]["methods"]["completions"]["body"].startswith("<<missing>>{")
+        assert edited(app)["integrations"]["openai"]["methods"]["completions"]["body"].startswith(
+            "<<missing>>{"
+        )
         assert "missing (no test value)" in text_of(app.query_one("#m-variables", Static))
         await pilot.press(*"<<bad^>>")
         await pilot.pause()
@@ -198,11 +208,19 @@ async def test_command_palette_runs_actions(make_app: MakeApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         titles = [title for title, _, _ in app.palette_commands()]
-        for expected in ("Add integration", "Add method", "Rename selected", "Delete selected",
-                         "Duplicate selected", "Go to method halo.get_ticket",
-                         "Go to runbook onboard_users"):
+        for expected in (
+            "Add integration",
+            "Add method",
+            "Rename selected",
+            "Delete selected",
+            "Duplicate selected",
+            "Go to method halo.get_ticket",
+            "Go to runbook onboard_users",
+        ):
             assert expected in titles
-        assert any(t.startswith("Save") for t in titles) and any(t.startswith("Quit") for t in titles)
+        assert any(t.startswith("Save") for t in titles) and any(
+            t.startswith("Quit") for t in titles
+        )
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Go to method halo.get_ticket")

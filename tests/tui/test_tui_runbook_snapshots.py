@@ -44,11 +44,18 @@ async def _show(pilot: Pilot[Any], runbook: str, step: str) -> None:
     await _settle(pilot)
 
 
-@pytest.mark.parametrize(("runbook", "step"), [
-    ("ask_chatgpt", "check"), ("create_customer", "create"), ("onboard_users", "company_email"),
-])
+@pytest.mark.parametrize(
+    ("runbook", "step"),
+    [
+        ("ask_chatgpt", "check"),
+        ("create_customer", "create"),
+        ("onboard_users", "company_email"),
+    ],
+)
 def test_flowchart_of_demo_runbook(
-    snap_compare: Callable[..., bool], make_app: Callable[..., RunbenchApp], runbook: str,
+    snap_compare: Callable[..., bool],
+    make_app: Callable[..., RunbenchApp],
+    runbook: str,
     step: str,
 ) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:

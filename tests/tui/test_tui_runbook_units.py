@@ -31,7 +31,7 @@ from runbench.tui.state.flow_graph import (
 from runbench.tui.state.run_view import RunView
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
-SMALL = '''
+SMALL = """
 [runbooks.r]
 start = "check"
 
@@ -53,7 +53,7 @@ message = "big <<n>>"
 kind = "end"
 result = "failure"
 message = "small <<n>>"
-'''
+"""
 
 
 def test_graph_of_a_runbook_has_every_edge_with_its_label() -> None:
@@ -67,24 +67,40 @@ def test_graph_of_a_runbook_has_every_edge_with_its_label() -> None:
     assert graph.start == "each_user"
     assert [n.kind for n in graph.nodes if n.id == "create_user"] == ["halo"]
     assert flow_order(workspace.runbooks["onboard_users"]) == [
-        "each_user", "company_email", "done", "create_user", "next_user", "failed"]
+        "each_user",
+        "company_email",
+        "done",
+        "create_user",
+        "next_user",
+        "failed",
+    ]
 
 
 def test_marks_combine_run_state_breakpoints_and_problems() -> None:
-    problem = Problem("w.toml", 3, "error", "runbooks.r.steps.b.on_true: no step 'x'",
-                      ("runbooks", "r", "steps", "b", "on_true"))
-    other = Problem("w.toml", 1, "warning", "runbooks.q.steps.b: elsewhere",
-                    ("runbooks", "q", "steps", "b"))
+    problem = Problem(
+        "w.toml",
+        3,
+        "error",
+        "runbooks.r.steps.b.on_true: no step 'x'",
+        ("runbooks", "r", "steps", "b", "on_true"),
+    )
+    other = Problem(
+        "w.toml", 1, "warning", "runbooks.q.steps.b: elsewhere", ("runbooks", "q", "steps", "b")
+    )
     own = Problem("w.toml", 1, "error", "runbooks.r: missing start", ("runbooks", "r"))
     problems = step_problems([problem, other, own], "r")
     assert set(problems) == {"b", ""}
     states = {"a": StepState("done"), "b": StepState("running"), "c": StepState("failed")}
     marks = chart_marks(["a", "b", "c", "d", "e"], states, {"b", "d"}, problems)
     assert marks == {"a": "✔ ", "b": "▶●", "c": "✘ ", "d": " ●"}
-    marks = chart_marks(["a", "b"], {"a": StepState("done")}, set(), {"a": [problem], "b": [problem]})
+    marks = chart_marks(
+        ["a", "b"], {"a": StepState("done")}, set(), {"a": [problem], "b": [problem]}
+    )
     assert marks == {"a": "✔!", "b": "! "}
-    assert problem_lines(problems) == [("error", "b.on_true: no step 'x'"),
-                                       ("error", "r: missing start")]
+    assert problem_lines(problems) == [
+        ("error", "b.on_true: no step 'x'"),
+        ("error", "r: missing start"),
+    ]
 
 
 @pytest.mark.parametrize(("n", "status", "end"), [(3, "success", "big"), (1, "failure", "small")])
@@ -106,8 +122,9 @@ async def test_run_view_from_events_matches_the_journal(
     assert result.status == status
     row = journal.run(handle.run_id)
     assert row is not None
-    past = RunView.from_journal(row, journal.steps(row.id), journal.exchanges(row.id),
-                                workspace.variables)
+    past = RunView.from_journal(
+        row, journal.steps(row.id), journal.exchanges(row.id), workspace.variables
+    )
     journal.close()
     for shown in (view, past):
         assert shown.status == status and not shown.active
@@ -139,8 +156,13 @@ def test_step_edits_keep_inline_tables(tmp_path: Path) -> None:
     document = WorkspaceDocument(path)
     edits = RunbookEdits(document)
     keys = ("runbooks", "r", "steps", "check")
-    edits.set_rules(keys + ("rules",), [{"left": "<<n>>", "op": "has_value", "right": None},
-                                        {"left": "<<n>>", "op": "less_than", "right": 9}])
+    edits.set_rules(
+        keys + ("rules",),
+        [
+            {"left": "<<n>>", "op": "has_value", "right": None},
+            {"left": "<<n>>", "op": "less_than", "right": 9},
+        ],
+    )
     edits.set_retry(keys, "attempts", 3)
     edits.set_retry(keys, "delay", 0.5)
     edits.set_value(keys + ("on_false",), None)
@@ -158,16 +180,24 @@ def test_step_edits_keep_inline_tables(tmp_path: Path) -> None:
     workspace, _ = document.model()
     assert edits.add_step(workspace, "r", "wait", "sleep") == "wait"
     assert tomllib.loads(document.text())["runbooks"]["r"]["steps"]["wait"] == {
-        "kind": "sleep", "seconds": 1}
+        "kind": "sleep",
+        "seconds": 1,
+    }
 
 
-@pytest.mark.parametrize(("environ", "expected"), [
-    ({}, True), ({"LANG": "en_US.UTF-8"}, True), ({"LANG": "C.utf8"}, True),
-    ({"LANG": "C"}, False), ({"LC_ALL": "POSIX", "LANG": "en_US.UTF-8"}, False),
-    ({"LC_CTYPE": "en_US.ISO-8859-1"}, False),
-    ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, False),  # Python's own C-locale coercion
-    ({"LANG": "en_GB.UTF-8", "LC_CTYPE": "C.UTF-8"}, True),
-])
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, True),
+        ({"LANG": "en_US.UTF-8"}, True),
+        ({"LANG": "C.utf8"}, True),
+        ({"LANG": "C"}, False),
+        ({"LC_ALL": "POSIX", "LANG": "en_US.UTF-8"}, False),
+        ({"LC_CTYPE": "en_US.ISO-8859-1"}, False),
+        ({"LANG": "C", "LC_CTYPE": "C.UTF-8"}, False),  # Python's own C-locale coercion
+        ({"LANG": "en_GB.UTF-8", "LC_CTYPE": "C.UTF-8"}, True),
+    ],
+)
 def test_unicode_terminal_follows_the_locale(environ: dict[str, str], expected: bool) -> None:
     assert unicode_terminal(environ) is expected
 
@@ -183,7 +213,11 @@ async def test_trigger_dialog_checks_json_and_builds_the_action(
         app.push_screen(dialog, results.append)
         await pilot.pause()
         assert {w.id for w in dialog.query("Input")} == {
-            "ticket-id", "ticket-json", "action-note", "action-json"}
+            "ticket-id",
+            "ticket-json",
+            "action-note",
+            "action-json",
+        }
         dialog.query_one("#ticket-json").value = "{not json"  # type: ignore[attr-defined]
         dialog.submit()
         await pilot.pause()
@@ -203,4 +237,6 @@ async def test_trigger_dialog_checks_json_and_builds_the_action(
         other.submit()
         await pilot.pause()
         inputs = results[1].inputs  # prefilled with the defaults, parsed as JSON
-        assert inputs["client_id"] == 1 and [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"
+        assert (
+            inputs["client_id"] == 1 and [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"
+        )

@@ -47,12 +47,16 @@ def chart(app: RunbenchApp) -> FlowchartView:
     return app.query_one(FlowchartView)
 
 
-async def open_runbook(pilot: Pilot[Any], runbook: str = "ask_chatgpt",
-                       step: str | None = None) -> None:
+async def open_runbook(
+    pilot: Pilot[Any], runbook: str = "ask_chatgpt", step: str | None = None
+) -> None:
     app = pilot.app
     assert isinstance(app, RunbenchApp)
-    selection = Selection("step", runbook=runbook, step=step) if step else \
-        Selection("runbook", runbook=runbook)
+    selection = (
+        Selection("step", runbook=runbook, step=step)
+        if step
+        else Selection("runbook", runbook=runbook)
+    )
     app.go_to(selection)
     await pilot.pause()
     chart(app).focus()
@@ -144,8 +148,11 @@ async def test_run_breakpoint_edit_variable_step_and_continue(
         assert "Sandbox answer to" in app.screen.query_one(TextArea).text
         app.screen.query_one(TextArea).load_text("Edited while paused")
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: view_of(app).variables["ResponseText"].source == "you",
-                    "variable changed")
+        await until(
+            pilot,
+            lambda: view_of(app).variables["ResponseText"].source == "you",
+            "variable changed",
+        )
         await pilot.press("f10")  # post_back runs, then it pauses before done
         await until(pilot, lambda: view_of(app).paused_at == "done", "stepped to done")
         assert view_of(app).steps["post_back"].status == "done"
@@ -190,8 +197,9 @@ async def test_run_from_a_step_reuses_the_last_runs_variables(
         assert first.status == "success"
         before = len(sandbox.app.state.halo.records("Actions"))
         await pilot.press("ctrl+f5")
-        await until(pilot, lambda: view_of(app).run_id != first.run_id
-                    and not view_of(app).active, "rerun")
+        await until(
+            pilot, lambda: view_of(app).run_id != first.run_id and not view_of(app).active, "rerun"
+        )
         second = view_of(app)
         assert second.status == "success", second.log
         assert list(second.steps) == ["post_back", "done"]
@@ -202,12 +210,23 @@ async def test_run_from_a_step_reuses_the_last_runs_variables(
 
 
 async def test_history_lists_cli_runs_and_shows_the_path(
-    sandbox_app: MakeApp, sandbox: RunningSandbox, workspace_file: Path,
+    sandbox_app: MakeApp,
+    sandbox: RunningSandbox,
+    workspace_file: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = await asyncio.to_thread(main, [  # `runbench run` has its own event loop
-        "run", str(workspace_file), "create_customer", "--var", f"sandbox={sandbox.url}",
-        "--var", "customer_name=From CLI"])
+    code = await asyncio.to_thread(
+        main,
+        [  # `runbench run` has its own event loop
+            "run",
+            str(workspace_file),
+            "create_customer",
+            "--var",
+            f"sandbox={sandbox.url}",
+            "--var",
+            "customer_name=From CLI",
+        ],
+    )
     capsys.readouterr()
     assert code == 0
     app = sandbox_app()
@@ -246,7 +265,7 @@ async def test_step_edit_and_rename_with_edges_following(
         await pilot.pause()
         app.query_one("#s-match", Select).value = "any"
         await pilot.pause()
-        assert "match = \"any\"" in app.document.text()
+        assert 'match = "any"' in app.document.text()
         chart(app).focus()
         await pilot.press("down")  # failed
         await pilot.press("down")  # post_back
@@ -324,7 +343,9 @@ async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: M
         await pilot.pause()
         rules = app.workspace.runbooks["ask_chatgpt"].steps["check"].rules
         assert [(r.left, r.op, r.right) for r in rules] == [
-            ("<<ResponseText>>", "has_value", None), ("<<ticket^id>>", "greater_than", 0)]
+            ("<<ResponseText>>", "has_value", None),
+            ("<<ticket^id>>", "greater_than", 0),
+        ]
 
 
 async def test_ascii_mode_draws_the_chart_without_unicode(make_app: MakeApp) -> None:

@@ -23,10 +23,23 @@ from runbench.tui.widgets.line_view import LineView
 
 
 def sample(n: int) -> Any:
-    return {"record_count": n, "empty": {}, "none": [], "users": [
-        {"id": i, "name": f"user {i}", "ok": i % 2 == 0, "score": i * 1.5, "tags": ["a", "b"],
-         "note": 'quote " and \\ backslash, {braces} [brackets]: colon', "x": None}
-        for i in range(n)]}
+    return {
+        "record_count": n,
+        "empty": {},
+        "none": [],
+        "users": [
+            {
+                "id": i,
+                "name": f"user {i}",
+                "ok": i % 2 == 0,
+                "score": i * 1.5,
+                "tags": ["a", "b"],
+                "note": 'quote " and \\ backslash, {braces} [brackets]: colon',
+                "x": None,
+            }
+            for i in range(n)
+        ],
+    }
 
 
 def test_reindent_matches_json_dumps() -> None:
@@ -57,7 +70,10 @@ def test_format_body_small_and_not_json() -> None:
 def test_template_spans_mark_unset_and_errors() -> None:
     text = '{"a": "<<x!>>",\n "b": <<y>>}'
     spans, report = template_spans(text, {"x"})
-    assert [(text[s:e], name) for s, e, name in spans] == [("<<x!>>", VARIABLE), ("<<y>>", VARIABLE_UNSET)]
+    assert [(text[s:e], name) for s, e, name in spans] == [
+        ("<<x!>>", VARIABLE),
+        ("<<y>>", VARIABLE_UNSET),
+    ]
     assert report.variables == ("x", "y") and report.error is None
     by_line = line_highlights(text, spans)
     assert by_line[1] == [(6, 11, VARIABLE_UNSET)]
@@ -93,14 +109,18 @@ def test_edits_keep_comments_and_repoint_references(tmp_path: Path, workspace_fi
     assert edits.rename_integration(workspace, "halo", "halo_prod") == 2  # halo = + one step
     data = tomllib.loads(document.text())
     assert data["halo"] == "halo_prod"
-    assert data["runbooks"]["ask_chatgpt"]["steps"]["post_back"]["method"] == "halo_prod.post_action"
+    assert (
+        data["runbooks"]["ask_chatgpt"]["steps"]["post_back"]["method"] == "halo_prod.post_action"
+    )
     assert "# the integration that is our Halo instance" in document.text()
     with pytest.raises(SchemaError, match="already exists"):
         edits.add_integration(document.model()[0], "openai", "https://x")
     with pytest.raises(SchemaError, match="not a valid"):
         edits.add_integration(document.model()[0], "has space", "https://x")
     edits.set_auth_field("openai", "token", SecretRef("secret", "openai_key"))
-    assert tomllib.loads(document.text())["integrations"]["openai"]["auth"]["token"] == {"secret": "openai_key"}
+    assert tomllib.loads(document.text())["integrations"]["openai"]["auth"]["token"] == {
+        "secret": "openai_key"
+    }
     edits.set_body(("integrations", "openai", "methods", "completions", "body"), '{"a": "<<b>>"}')
     assert "body = '''{\"a\": \"<<b>>\"}'''" in document.text()
 
@@ -112,7 +132,10 @@ def test_duplicate_does_not_copy_trailing_comments(workspace_file: Path) -> None
     text = document.text()
     assert text.count("# --- Runbooks") == 1
     workspace, problems = document.model()
-    assert not problems and set(workspace.integrations["halo2"].methods) == {"post_action", "get_ticket"}
+    assert not problems and set(workspace.integrations["halo2"].methods) == {
+        "post_action",
+        "get_ticket",
+    }
 
 
 def test_parse_secret_text() -> None:
@@ -144,8 +167,9 @@ async def test_big_response_loads_in_a_worker(make_app: Callable[..., RunbenchAp
     """A multi-megabyte response is formatted off the message pump and fully shown."""
     app = make_app()
     body = json.dumps(sample(30_000))
-    record = ResponseRecord(200, "OK", (("content-type", "application/json"),), body,
-                            len(body), 5.0)
+    record = ResponseRecord(
+        200, "OK", (("content-type", "application/json"),), body, len(body), 5.0
+    )
     exchange = Exchange(None, record, {}, {}, None, None, 5.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

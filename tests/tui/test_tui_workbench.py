@@ -124,7 +124,10 @@ async def test_test_method_shows_response_and_outputs(make_app: MakeApp) -> None
         exchange = app.exchanges["openai.completions"]
         answer = "Answer to: How do I reset my password?"
         assert exchange.outputs == {"ResponseText": answer}
-        assert exchange.request is not None and exchange.request.url == "http://sandbox.test/openai/v1/completions"
+        assert (
+            exchange.request is not None
+            and exchange.request.url == "http://sandbox.test/openai/v1/completions"
+        )
         body = app.query_one("#response-body", LineView)
         assert '"choices": [' in body.text
         assert body.lines.count > 5  # pretty-printed
@@ -209,8 +212,9 @@ async def test_checker_adds_output(make_app: MakeApp, workspace_file: Path) -> N
         await pilot.pause()
         rows = app.query_one("#m-outputs DataTable", DataTable)
         assert rows.row_count == 2
-        assert saved(workspace_file)["integrations"]["openai"]["methods"]["completions"]["outputs"] \
-            == {"ResponseText": "response^choices[0]^text!"}  # not saved until ctrl+s
+        assert saved(workspace_file)["integrations"]["openai"]["methods"]["completions"][
+            "outputs"
+        ] == {"ResponseText": "response^choices[0]^text!"}  # not saved until ctrl+s
 
 
 async def test_add_rename_duplicate_delete_integration(make_app: MakeApp) -> None:
@@ -266,7 +270,10 @@ async def test_add_rename_duplicate_delete_method(make_app: MakeApp) -> None:
         await pilot.press(*"models", "enter")
         await pilot.pause()
         assert app.selection == Selection("method", "openai", "models")
-        assert edited(app)["integrations"]["openai"]["methods"]["models"] == {"verb": "GET", "path": "/"}
+        assert edited(app)["integrations"]["openai"]["methods"]["models"] == {
+            "verb": "GET",
+            "path": "/",
+        }
         await pilot.press("c", "enter")
         await pilot.pause()
         assert app.selection == Selection("method", "openai", "models_copy")
@@ -298,7 +305,9 @@ async def test_save_keeps_comments(make_app: MakeApp, workspace_file: Path) -> N
     assert "# runbench demo workspace" in after
 
 
-async def test_save_refuses_to_clobber_and_offers_reload(make_app: MakeApp, workspace_file: Path) -> None:
+async def test_save_refuses_to_clobber_and_offers_reload(
+    make_app: MakeApp, workspace_file: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

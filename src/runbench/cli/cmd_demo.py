@@ -22,15 +22,22 @@ from runbench.core.errors import UsageError
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(
-        name, help=help_text,
+        name,
+        help=help_text,
         description="Start the local Halo + OpenAI sandbox on a free port and open the "
-                    "workbench on the demo workspace, pointed at it.",
+        "workbench on the demo workspace, pointed at it.",
     )
-    parser.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
-                        help=f"demo workspace (default: {DEFAULT_WORKSPACE})")
-    parser.add_argument("--headless", action="store_true",
-                        help="no screen: run the demo runbooks against the sandbox and print "
-                             "their results (exit 1 if one fails)")
+    parser.add_argument(
+        "--workspace",
+        default=str(DEFAULT_WORKSPACE),
+        help=f"demo workspace (default: {DEFAULT_WORKSPACE})",
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no screen: run the demo runbooks against the sandbox and print "
+        "their results (exit 1 if one fails)",
+    )
     add_common(parser)
 
 
@@ -46,10 +53,13 @@ def run(args: argparse.Namespace) -> int:
             return headless(path, overrides)
         from runbench.tui.app import RunbenchApp
 
-        app = RunbenchApp(path, overrides=overrides, ascii_only=ascii_wanted(args),
-                          state_dir=args.state_dir)
-        app.notify(f"sandbox running at {sandbox.url} (the 'sandbox' variable points there; "
-                   "not saved)", timeout=8)
+        app = RunbenchApp(
+            path, overrides=overrides, ascii_only=ascii_wanted(args), state_dir=args.state_dir
+        )
+        app.notify(
+            f"sandbox running at {sandbox.url} (the 'sandbox' variable points there; not saved)",
+            timeout=8,
+        )
         return int(app.run() or 0)
 
 
@@ -82,8 +92,9 @@ async def _run_demo(path: Path, overrides: Mapping[str, Any]) -> int:
         try:
             context: dict[str, Any] = {}
             if "ticket_id" in trigger:
-                context["ticket"] = await load_ticket(workspace, trigger["ticket_id"],
-                                                      secrets=engine.secrets, variables=variables)
+                context["ticket"] = await load_ticket(
+                    workspace, trigger["ticket_id"], secrets=engine.secrets, variables=variables
+                )
             if "action" in trigger:
                 context["action"] = trigger["action"]
             result = await engine.run(runbook, context=context, variables=dict(overrides))
@@ -94,8 +105,9 @@ async def _run_demo(path: Path, overrides: Mapping[str, Any]) -> int:
         mark = "ok  " if result.ok else "FAIL"
         print(f"{mark} {runbook:<16} {result.status}: {result.message}")
         labels = {key: label for pairs in EDGE_KEYS.values() for key, label in pairs}
-        path_taken = " -> ".join(f"{r.step} ({labels.get(r.edge or '', 'end')})"
-                                 for r in result.steps)
+        path_taken = " -> ".join(
+            f"{r.step} ({labels.get(r.edge or '', 'end')})" for r in result.steps
+        )
         print(f"     {path_taken}")
         if result.error and not result.ok:
             print(f"     error: {result.error}")

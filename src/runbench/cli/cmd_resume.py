@@ -39,8 +39,10 @@ async def _resume(args: argparse.Namespace) -> int:
         except RunError as exc:  # a run id the journal does not know is bad input
             raise UsageError(str(exc)) from None
         if row.runbook not in workspace.runbooks:
-            raise UsageError(f"run {row.id} is of runbook '{row.runbook}', which is no longer "
-                             f"in {workspace.path}")
+            raise UsageError(
+                f"run {row.id} is of runbook '{row.runbook}', which is no longer "
+                f"in {workspace.path}"
+            )
         terminal.line(f"resuming run {row.id} ({row.runbook}) at step '{row.current_step}'")
 
         def start() -> RunHandle:

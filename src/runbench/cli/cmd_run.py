@@ -47,10 +47,16 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
     parser.add_argument("workspace", help="the workspace TOML file")
     parser.add_argument("runbook", help="the runbook to run")
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a workspace variable (or set an input of that name)")
-    parser.add_argument("--input", action="append", default=[], metavar="NAME=VALUE",
-                        help="set a runbook input")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a workspace variable (or set an input of that name)",
+    )
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="NAME=VALUE", help="set a runbook input"
+    )
     parser.add_argument("--ticket", metavar="ID", help="load this ticket from the Halo integration")
     parser.add_argument("--ticket-json", metavar="FILE", help="ticket object (Halo webhook JSON)")
     parser.add_argument("--action-json", metavar="FILE", help="action object (Halo webhook JSON)")
@@ -58,12 +64,23 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
 
 
 def add_debug_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--break", dest="breakpoints", action="append", default=[],
-                        metavar="STEP", help="pause before STEP (repeatable)")
+    parser.add_argument(
+        "--break",
+        dest="breakpoints",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="pause before STEP (repeatable)",
+    )
     parser.add_argument("--step", action="store_true", help="pause before every step")
-    parser.add_argument("--state-dir", metavar="DIR",
-                        help="where the run journal lives (default: .runbench beside the workspace)")
-    parser.add_argument("--json", action="store_true", help="print the run record as JSON on stdout")
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where the run journal lives (default: .runbench beside the workspace)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the run record as JSON on stdout"
+    )
 
 
 # -- workspace and arguments --------------------------------------------------------
@@ -75,8 +92,11 @@ def load_checked(path: str) -> Workspace:
         for problem in sorted(errors, key=lambda p: p.line or 0):
             print(problem, file=sys.stderr)
         first = errors[0]
-        raise WorkspaceError(f"{len(errors)} error(s); fix them first (runbench check)",
-                             file=first.file, line=first.line)
+        raise WorkspaceError(
+            f"{len(errors)} error(s); fix them first (runbench check)",
+            file=first.file,
+            line=first.line,
+        )
     return workspace
 
 
@@ -169,8 +189,10 @@ class Terminal:
             elif isinstance(event, StepFinished):
                 self.line(step_line(event))
             elif isinstance(event, RetryScheduled):
-                self.line(f"  retry {event.step}: attempt {event.attempt} failed ({event.reason}),"
-                          f" waiting {event.delay:.2f} s")
+                self.line(
+                    f"  retry {event.step}: attempt {event.attempt} failed ({event.reason}),"
+                    f" waiting {event.delay:.2f} s"
+                )
             elif isinstance(event, RunPaused):
                 handle = engine.handle(event.run_id)
                 if handle is not None:
@@ -224,7 +246,10 @@ def step_line(event: StepFinished) -> str:
 
 # -- running ------------------------------------------------------------------------
 async def drive(
-    engine: Engine, start: Callable[[], RunHandle], terminal: Terminal, as_json: bool,
+    engine: Engine,
+    start: Callable[[], RunHandle],
+    terminal: Terminal,
+    as_json: bool,
 ) -> int:
     """Start the run with progress and prompt, print the outcome, return the exit code."""
     stream = engine.subscribe()
@@ -244,23 +269,35 @@ async def drive(
 
 def report(result: RunResult, terminal: Terminal, as_json: bool) -> None:
     status = "succeeded" if result.ok else "FAILED"
-    terminal.line(f"run {result.run_id} ({result.runbook}) {status}"
-                  + (f": {result.message}" if result.message else ""))
+    terminal.line(
+        f"run {result.run_id} ({result.runbook}) {status}"
+        + (f": {result.message}" if result.message else "")
+    )
     if result.error and not result.ok:
         terminal.line(f"  error: {result.error}")
     if as_json:
         print(json.dumps(result.to_dict(terminal.redact), indent=2, default=str))
 
 
-async def _run(args: argparse.Namespace, workspace: Workspace, runbook: Runbook,
-               variables: dict[str, Any], inputs: dict[str, Any]) -> int:
+async def _run(
+    args: argparse.Namespace,
+    workspace: Workspace,
+    runbook: Runbook,
+    variables: dict[str, Any],
+    inputs: dict[str, Any],
+) -> int:
     secrets = Secrets(workspace.path, os.environ)
     journal = open_journal(workspace, args.state_dir)
     try:
         engine = Engine(workspace, journal=journal, secrets=secrets, trigger="cli")
         context = await build_context(
-            workspace, secrets=secrets, ticket_id=args.ticket, ticket_json=args.ticket_json,
-            action_json=args.action_json, variables={**workspace.variables, **variables})
+            workspace,
+            secrets=secrets,
+            ticket_id=args.ticket,
+            ticket_json=args.ticket_json,
+            action_json=args.action_json,
+            variables={**workspace.variables, **variables},
+        )
         terminal = Terminal(sys.stderr, sys.stdin, redacting(secrets, workspace))
         for step in args.breakpoints:
             if step not in runbook.steps:
@@ -268,9 +305,14 @@ async def _run(args: argparse.Namespace, workspace: Workspace, runbook: Runbook,
 
         def start() -> RunHandle:
             try:
-                return engine.start(runbook.id, inputs=inputs, context=context,
-                                    variables=variables, breakpoints=args.breakpoints,
-                                    step_mode=args.step)
+                return engine.start(
+                    runbook.id,
+                    inputs=inputs,
+                    context=context,
+                    variables=variables,
+                    breakpoints=args.breakpoints,
+                    step_mode=args.step,
+                )
             except RunError as exc:
                 raise UsageError(str(exc)) from None
 
@@ -293,6 +335,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 __all__ = [
-    "Terminal", "add_debug_options", "add_parser", "drive", "load_checked", "open_journal",
-    "redacting", "run",
+    "Terminal",
+    "add_debug_options",
+    "add_parser",
+    "drive",
+    "load_checked",
+    "open_journal",
+    "redacting",
+    "run",
 ]

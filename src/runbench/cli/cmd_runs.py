@@ -42,10 +42,18 @@ def took(row: RunRow) -> str:
 
 def summary(row: RunRow) -> dict[str, Any]:
     return {
-        "id": row.id, "runbook": row.runbook, "status": row.status, "trigger": row.trigger,
-        "created": row.created, "started": row.started, "finished": row.finished,
-        "duration": row.duration, "current_step": row.current_step, "error": row.error,
-        "message": row.message, "parent_id": row.parent_id,
+        "id": row.id,
+        "runbook": row.runbook,
+        "status": row.status,
+        "trigger": row.trigger,
+        "created": row.created,
+        "started": row.started,
+        "finished": row.finished,
+        "duration": row.duration,
+        "current_step": row.current_step,
+        "error": row.error,
+        "message": row.message,
+        "parent_id": row.parent_id,
     }
 
 
@@ -57,15 +65,30 @@ def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
     return {
         "run": {**summary(row), "inputs": row.inputs, "context": row.context},
         "steps": [
-            {"seq": s.seq, "step": s.step, "kind": s.kind, "edge": s.edge, "target": s.target,
-             "duration_ms": s.duration_ms, "outputs": s.outputs, "error": s.error,
-             "finished": s.finished}
+            {
+                "seq": s.seq,
+                "step": s.step,
+                "kind": s.kind,
+                "edge": s.edge,
+                "target": s.target,
+                "duration_ms": s.duration_ms,
+                "outputs": s.outputs,
+                "error": s.error,
+                "finished": s.finished,
+            }
             for s in steps
         ],
         "variables": variables,
         "exchanges": [
-            {"step_seq": x.step_seq, "step": x.step, "attempt": x.attempt, "request": x.request,
-             "response": x.response, "error": x.error, "elapsed_ms": x.elapsed_ms}
+            {
+                "step_seq": x.step_seq,
+                "step": x.step,
+                "attempt": x.attempt,
+                "request": x.request,
+                "response": x.response,
+                "error": x.error,
+                "elapsed_ms": x.elapsed_ms,
+            }
             for x in journal.exchanges(row.id)
         ],
         "children": [child.id for child in journal.children(row.id)],
@@ -78,8 +101,10 @@ def print_list(rows: list[RunRow]) -> None:
         return
     print(f"{'ID':<32}  {'RUNBOOK':<20} {'STATUS':<11} {'STARTED':<25} {'DURATION':>9}  TRIGGER")
     for row in rows:
-        print(f"{row.id:<32}  {row.runbook:<20} {row.status:<11} {when(row.started):<25} "
-              f"{took(row):>9}  {row.trigger}")
+        print(
+            f"{row.id:<32}  {row.runbook:<20} {row.status:<11} {when(row.started):<25} "
+            f"{took(row):>9}  {row.trigger}"
+        )
 
 
 def print_detail(data: dict[str, Any]) -> None:
@@ -109,8 +134,10 @@ def print_detail(data: dict[str, Any]) -> None:
         request = x["request"] or {}
         response = x["response"] or {}
         outcome = response.get("status") if response else (x["error"] or "no response")
-        print(f"  [{x['step']} #{x['attempt']}] {request.get('method', '?')} "
-              f"{request.get('url', '(not sent)')} -> {outcome}  {x['elapsed_ms'] or 0:.1f} ms")
+        print(
+            f"  [{x['step']} #{x['attempt']}] {request.get('method', '?')} "
+            f"{request.get('url', '(not sent)')} -> {outcome}  {x['elapsed_ms'] or 0:.1f} ms"
+        )
     for child in data["children"]:
         print(f"child run: {child}")
 

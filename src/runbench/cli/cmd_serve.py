@@ -19,21 +19,30 @@ from runbench.core.workspace import Endpoint, Workspace
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(
-        name, help=help_text,
+        name,
+        help=help_text,
         description="Serve POST /runbooks/<id> for every runbook with public = true (webhooks). "
-                    "Runs are queued in the journal before the answer and executed by workers.",
+        "Runs are queued in the journal before the answer and executed by workers.",
     )
     parser.add_argument("workspace", help="the workspace TOML file")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8780, help="port (0 = any free port)")
-    parser.add_argument("--state-dir", metavar="DIR",
-                        help="where runs.db lives (default: .runbench/ beside the workspace)")
-    parser.add_argument("--workers", type=int, default=4,
-                        help="runs executed at once (0: only queue them)")
-    parser.add_argument("--queue-size", type=int, default=1000,
-                        help="queued runs before new deliveries get 503")
-    parser.add_argument("--durable", action="store_true",
-                        help="fsync every journal commit (survives power loss; slower)")
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where runs.db lives (default: .runbench/ beside the workspace)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=4, help="runs executed at once (0: only queue them)"
+    )
+    parser.add_argument(
+        "--queue-size", type=int, default=1000, help="queued runs before new deliveries get 503"
+    )
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="fsync every journal commit (survives power loss; slower)",
+    )
 
 
 def describe_auth(endpoint: Endpoint) -> str:
@@ -57,11 +66,14 @@ def banner(url: str, workspace: Workspace, args: argparse.Namespace, journal: st
     for runbook in workspace.runbooks.values():
         if runbook.public:
             halo = "  [Halo webhook]" if runbook.endpoint.halo_webhook else ""
-            lines.append(f"  POST {url}/runbooks/{runbook.id}  auth: "
-                         f"{describe_auth(runbook.endpoint)}{halo}")
-    lines += [f"  GET  {url}/healthz",
-              f"  journal: {journal}  workers: {args.workers}  queue size: {args.queue_size}",
-              "Press Ctrl+C to stop."]
+            lines.append(
+                f"  POST {url}/runbooks/{runbook.id}  auth: {describe_auth(runbook.endpoint)}{halo}"
+            )
+    lines += [
+        f"  GET  {url}/healthz",
+        f"  journal: {journal}  workers: {args.workers}  queue size: {args.queue_size}",
+        "Press Ctrl+C to stop.",
+    ]
     return "\n".join(lines)
 
 
@@ -93,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
 
     workspace = load_checked(args.workspace)
     journal = Journal.for_workspace(workspace.path, args.state_dir, durable=args.durable)
-    app = build_app(workspace, journal=journal, workers=args.workers,
-                    queue_size=args.queue_size, log=log_line)
+    app = build_app(
+        workspace, journal=journal, workers=args.workers, queue_size=args.queue_size, log=log_line
+    )
     sock = bind_socket(args.host, args.port)
     print(banner(url_of(sock), workspace, args, str(journal.path)), flush=True)
     try:

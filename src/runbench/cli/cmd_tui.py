@@ -20,23 +20,37 @@ COERCED = ("C.UTF-8", "C.utf8", "UTF-8")  # what PEP 538 sets LC_CTYPE to under 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(
-        name, help=help_text,
+        name,
+        help=help_text,
         description="Open the terminal workbench: edit integrations, methods and runbooks, "
-                    "test methods, run and debug runbooks. Keys: f1 or ? lists them; ctrl+p "
-                    "finds any action.",
+        "test methods, run and debug runbooks. Keys: f1 or ? lists them; ctrl+p "
+        "finds any action.",
     )
-    parser.add_argument("workspace", nargs="?", help=f"workspace file (default: {DEFAULT_WORKSPACE})")
+    parser.add_argument(
+        "workspace", nargs="?", help=f"workspace file (default: {DEFAULT_WORKSPACE})"
+    )
     add_common(parser)
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a variable for this session (not saved); repeatable")
-    parser.add_argument("--ascii", action="store_true",
-                        help="draw with ASCII only (for terminals without Unicode; the default "
-                             "when LC_ALL/LC_CTYPE/LANG names a locale that is not UTF-8)")
-    parser.add_argument("--state-dir", metavar="DIR",
-                        help="where the run journal lives (default: .runbench beside the workspace)")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a variable for this session (not saved); repeatable",
+    )
+    parser.add_argument(
+        "--ascii",
+        action="store_true",
+        help="draw with ASCII only (for terminals without Unicode; the default "
+        "when LC_ALL/LC_CTYPE/LANG names a locale that is not UTF-8)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where the run journal lives (default: .runbench beside the workspace)",
+    )
 
 
 def unicode_terminal(environ: Mapping[str, str]) -> bool:
@@ -46,6 +60,7 @@ def unicode_terminal(environ: Mapping[str, str]) -> bool:
 
     Python itself sets ``LC_CTYPE=C.UTF-8`` when the locale is C (PEP 538 coercion), so a
     ``LC_CTYPE`` of C.UTF-8/C.utf8/UTF-8 beside a non-UTF-8 ``LANG`` is read as ``LANG``."""
+
     def utf8(value: str) -> bool:
         return "utf8" in value.lower().replace("-", "")
 
@@ -69,7 +84,9 @@ def parse_vars(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"--var {item!r}: expected NAME=VALUE, e.g. --var sandbox=http://127.0.0.1:8781")
+            raise UsageError(
+                f"--var {item!r}: expected NAME=VALUE, e.g. --var sandbox=http://127.0.0.1:8781"
+            )
         result[name.strip()] = value
     return result
 
@@ -79,14 +96,19 @@ def workspace_path(given: str | None) -> Path:
         return Path(given)
     if DEFAULT_WORKSPACE.exists():
         return DEFAULT_WORKSPACE
-    raise UsageError(f"no workspace given and {DEFAULT_WORKSPACE} does not exist: "
-                     "run `runbench tui FILE.toml`")
+    raise UsageError(
+        f"no workspace given and {DEFAULT_WORKSPACE} does not exist: run `runbench tui FILE.toml`"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from runbench.tui.app import RunbenchApp
 
-    app = RunbenchApp(workspace_path(args.workspace), overrides=parse_vars(args.var),
-                      ascii_only=ascii_wanted(args), state_dir=args.state_dir)
+    app = RunbenchApp(
+        workspace_path(args.workspace),
+        overrides=parse_vars(args.var),
+        ascii_only=ascii_wanted(args),
+        state_dir=args.state_dir,
+    )
     result = app.run()
     return int(result or 0)

@@ -16,19 +16,21 @@ from types import MappingProxyType, ModuleType
 
 from runbench.core.errors import RunbenchError, UsageError, WorkspaceError
 
-COMMANDS: Mapping[str, str] = MappingProxyType({
-    "check": "validate a workspace file",
-    "eval": "evaluate an output path against a JSON document",
-    "test": "run one integration method and show request, response, outputs",
-    "import-curl": "turn a curl command into a method",
-    "run": "run a runbook headless",
-    "runs": "list past runs, or show one",
-    "resume": "resume an interrupted run from its journal",
-    "serve": "serve public runbook endpoints (webhooks)",
-    "sandbox": "start the local Halo + OpenAI stand-in",
-    "tui": "open the workbench",
-    "demo": "start the sandbox and open the workbench on the demo workspace",
-})
+COMMANDS: Mapping[str, str] = MappingProxyType(
+    {
+        "check": "validate a workspace file",
+        "eval": "evaluate an output path against a JSON document",
+        "test": "run one integration method and show request, response, outputs",
+        "import-curl": "turn a curl command into a method",
+        "run": "run a runbook headless",
+        "runs": "list past runs, or show one",
+        "resume": "resume an interrupted run from its journal",
+        "serve": "serve public runbook endpoints (webhooks)",
+        "sandbox": "start the local Halo + OpenAI stand-in",
+        "tui": "open the workbench",
+        "demo": "start the sandbox and open the workbench on the demo workspace",
+    }
+)
 
 
 def _module(name: str) -> ModuleType:

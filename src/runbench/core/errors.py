@@ -63,7 +63,9 @@ class TomlSyntaxError(WorkspaceError):
 class SchemaError(WorkspaceError):
     """A key has the wrong type or value; ``key`` is its dotted path."""
 
-    def __init__(self, message: str, *, file: str = "", line: int | None = None, key: str = "") -> None:
+    def __init__(
+        self, message: str, *, file: str = "", line: int | None = None, key: str = ""
+    ) -> None:
         self.key = key
         super().__init__(f"{key}: {message}" if key else message, file=file, line=line)
 
@@ -107,7 +109,11 @@ class UnknownVariableError(ExpressionError):
         self.template = template
         self.position = position
         self.suggestions = suggest(name, known)
-        hint = f" (did you mean {', '.join(repr(s) for s in self.suggestions)}?)" if self.suggestions else ""
+        hint = (
+            f" (did you mean {', '.join(repr(s) for s in self.suggestions)}?)"
+            if self.suggestions
+            else ""
+        )
         where = f" in {template!r} at position {position + 1}" if template else ""
         super().__init__(f"unknown variable '{name}'{where}{hint}")
 
@@ -154,5 +160,8 @@ def suggest(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
     close = difflib.get_close_matches(name, pool, n=limit, cutoff=0.6)
     if not close:
         lowered = {k.lower(): k for k in pool}
-        close = [lowered[m] for m in difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)]
+        close = [
+            lowered[m]
+            for m in difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
+        ]
     return close

@@ -54,6 +54,8 @@ def create_app(
     app.state.halo = halo
     app.state.openai = ai
     app.state.credentials = {
-        "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "api_key": api_key,
     }
     return app

@@ -66,53 +66,66 @@ class HaloApi:
     # --- token -----------------------------------------------------------------------------
 
     async def token(self, request: Request) -> Response:
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"),
-                              keep_blank_values=True))
+        form = dict(
+            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        )
         grant = form.get("grant_type", "")
         if not grant:
-            return self._oauth_error(400, "invalid_request",
-                                     "grant_type is missing; send form-encoded "
-                                     "grant_type=client_credentials")
+            return self._oauth_error(
+                400,
+                "invalid_request",
+                "grant_type is missing; send form-encoded grant_type=client_credentials",
+            )
         if grant != "client_credentials":
-            return self._oauth_error(400, "unsupported_grant_type",
-                                     f"grant_type {grant!r} is not supported here; "
-                                     "use client_credentials")
+            return self._oauth_error(
+                400,
+                "unsupported_grant_type",
+                f"grant_type {grant!r} is not supported here; use client_credentials",
+            )
         given = (form.get("client_id", ""), form.get("client_secret", ""))
         if not given[0]:
             given = _basic_credentials(request.headers.get("authorization", "")) or given
         if given != (self.client_id, self.client_secret):
-            return self._oauth_error(401, "invalid_client",
-                                     "client_id or client_secret is wrong; "
-                                     "`runbench sandbox` prints the accepted ones")
-        return JSONResponse({
-            "access_token": self.state.issue_token(),
-            "token_type": "Bearer",
-            "expires_in": TOKEN_LIFETIME,
-            "scope": form.get("scope") or "all",
-        })
+            return self._oauth_error(
+                401,
+                "invalid_client",
+                "client_id or client_secret is wrong; `runbench sandbox` prints the accepted ones",
+            )
+        return JSONResponse(
+            {
+                "access_token": self.state.issue_token(),
+                "token_type": "Bearer",
+                "expires_in": TOKEN_LIFETIME,
+                "scope": form.get("scope") or "all",
+            }
+        )
 
     @staticmethod
     def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
-        return JSONResponse({"error": error, "error_description": description},
-                            status_code=status)
+        return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
     def _refuse(self, request: Request) -> Response | None:
         """A 401 response unless the request carries a valid bearer token."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            message = ("no bearer token: get one from POST /auth/token and send "
-                       "'Authorization: Bearer <token>'")
+            message = (
+                "no bearer token: get one from POST /auth/token and send "
+                "'Authorization: Bearer <token>'"
+            )
         else:
             status = self.state.token_state(token)
             if status == "valid":
                 return None
-            message = ("the bearer token has expired; get a new one from POST /auth/token"
-                       if status == "expired" else
-                       "the bearer token is not one this sandbox issued; "
-                       "get one from POST /auth/token")
-        return _error(401, "unauthorized", message,
-                      **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            message = (
+                "the bearer token has expired; get a new one from POST /auth/token"
+                if status == "expired"
+                else "the bearer token is not one this sandbox issued; "
+                "get one from POST /auth/token"
+            )
+        return _error(
+            401, "unauthorized", message, **{"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
 
     # --- resources -------------------------------------------------------------------------
 
@@ -151,8 +164,9 @@ class HaloApi:
         spec = find_resource(name)
         if spec is None:
             known = ", ".join(f"/api/{s.name}" for s in RESOURCES.values())
-            return _error(404, "not_found",
-                          f"the sandbox has no /api/{name}; it has /api/Control, {known}")
+            return _error(
+                404, "not_found", f"the sandbox has no /api/{name}; it has /api/Control, {known}"
+            )
         return spec
 
     async def _save(self, request: Request, spec: ResourceSpec) -> Response:
@@ -161,9 +175,12 @@ class HaloApi:
         except ValueError as exc:
             return _error(400, "bad_request", f"{spec.name}: the body is not valid JSON ({exc})")
         if not isinstance(payload, list):
-            return _error(400, "bad_request",
-                          f"{spec.name}: Halo saves with a JSON array; send [{{...}}], "
-                          f"not a JSON {type(payload).__name__}")
+            return _error(
+                400,
+                "bad_request",
+                f"{spec.name}: Halo saves with a JSON array; send [{{...}}], "
+                f"not a JSON {type(payload).__name__}",
+            )
         try:
             saved = self.state.save(spec.name, payload)
         except InputError as exc:
@@ -178,13 +195,17 @@ class HaloApi:
         page_no = _int_param(params, "page_no") if params.get("page_no") else 1
         if paged:
             size = page_size or DEFAULT_PAGE_SIZE
-            rows = found[(page_no - 1) * size: page_no * size]
+            rows = found[(page_no - 1) * size : page_no * size]
         else:
             size, page_no, rows = len(found), 1, found
         if spec.wrapper is None:
             return JSONResponse(rows)
-        body: dict[str, Any] = {"record_count": len(found), "page_no": page_no,
-                                "page_size": size, spec.wrapper: rows}
+        body: dict[str, Any] = {
+            "record_count": len(found),
+            "page_no": page_no,
+            "page_size": size,
+            spec.wrapper: rows,
+        }
         return JSONResponse(body)
 
 

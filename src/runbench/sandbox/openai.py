@@ -76,14 +76,19 @@ class OpenAIStandIn:
     async def _body(self, request: Request) -> dict[str, Any] | Response:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or key.strip() != self.api_key:
-            return _error(401, "Incorrect API key provided. The sandbox accepts the key "
-                          "`runbench sandbox` prints (Authorization: Bearer <key>).",
-                          "invalid_request_error", "invalid_api_key")
+            return _error(
+                401,
+                "Incorrect API key provided. The sandbox accepts the key "
+                "`runbench sandbox` prints (Authorization: Bearer <key>).",
+                "invalid_request_error",
+                "invalid_api_key",
+            )
         try:
             body = json.loads(await request.body())
         except ValueError as exc:
-            return _error(400, f"The request body is not valid JSON ({exc}).",
-                          "invalid_request_error")
+            return _error(
+                400, f"The request body is not valid JSON ({exc}).", "invalid_request_error"
+            )
         if not isinstance(body, dict):
             return _error(400, "The request body must be a JSON object.", "invalid_request_error")
         if not body.get("model"):
@@ -94,16 +99,25 @@ class OpenAIStandIn:
 
     def _envelope(self, kind: str, prefix: str, text: str, model: str) -> dict[str, Any]:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        return {"id": f"{prefix}-sandbox-{digest}", "object": kind,
-                "created": int(self._clock()), "model": model}
+        return {
+            "id": f"{prefix}-sandbox-{digest}",
+            "object": kind,
+            "created": int(self._clock()),
+            "model": model,
+        }
 
     async def models(self, request: Request) -> Response:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or key.strip() != self.api_key:
-            return _error(401, "Incorrect API key provided.", "invalid_request_error",
-                          "invalid_api_key")
-        return JSONResponse({"object": "list", "data": [
-            {"id": "sandbox-model", "object": "model", "owned_by": "runbench"}]})
+            return _error(
+                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+            )
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [{"id": "sandbox-model", "object": "model", "owned_by": "runbench"}],
+            }
+        )
 
     async def completions(self, request: Request) -> Response:
         body = await self._body(request)
@@ -113,8 +127,11 @@ class OpenAIStandIn:
         raw = prompt if isinstance(prompt, list) else [prompt]
         prompts = [p for p in raw if isinstance(p, str)]
         if not prompts or len(prompts) != len(raw):
-            return _error(400, "You must provide a prompt (a string or an array of strings).",
-                          "invalid_request_error")
+            return _error(
+                400,
+                "You must provide a prompt (a string or an array of strings).",
+                "invalid_request_error",
+            )
         answers = [answer_for(p) for p in prompts]
         out = self._envelope("text_completion", "cmpl", "\n".join(prompts), body["model"])
         out["choices"] = [
@@ -130,15 +147,21 @@ class OpenAIStandIn:
             return body
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
-            return _error(400, "You must provide messages (a non-empty array).",
-                          "invalid_request_error")
+            return _error(
+                400, "You must provide messages (a non-empty array).", "invalid_request_error"
+            )
         users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
         last = users[-1] if users else messages[-1]
         prompt = _content_text(last.get("content") if isinstance(last, dict) else None)
         answer = answer_for(prompt)
         out = self._envelope("chat.completion", "chatcmpl", prompt, body["model"])
-        out["choices"] = [{"index": 0, "finish_reason": "stop",
-                           "message": {"role": "assistant", "content": answer}}]
+        out["choices"] = [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": answer},
+            }
+        ]
         out["usage"] = _usage(prompt, answer)
         return JSONResponse(out)
 
@@ -153,14 +176,22 @@ class OpenAIStandIn:
         elif isinstance(given, str):
             prompt = given
         else:
-            return _error(400, "You must provide input (a string or an array of messages).",
-                          "invalid_request_error")
+            return _error(
+                400,
+                "You must provide input (a string or an array of messages).",
+                "invalid_request_error",
+            )
         answer = answer_for(prompt)
         out = self._envelope("response", "resp", prompt, body["model"])
         out["status"] = "completed"
-        out["output"] = [{"type": "message", "role": "assistant", "status": "completed",
-                          "content": [{"type": "output_text", "text": answer,
-                                       "annotations": []}]}]
+        out["output"] = [
+            {
+                "type": "message",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": answer, "annotations": []}],
+            }
+        ]
         out["output_text"] = answer
         p, c = _words(prompt), _words(answer)
         out["usage"] = {"input_tokens": p, "output_tokens": c, "total_tokens": p + c}

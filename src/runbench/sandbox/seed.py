@@ -16,20 +16,31 @@ _DAY = "2024-01-15T09:30:00"
 
 def _ticket(tid: int, summary: str, details: str, client: int, site: int, user: int) -> Record:
     return {
-        "id": tid, "summary": summary, "details": details, "client_id": client,
-        "site_id": site, "user_id": user, "tickettype_id": 1, "status_id": 1,
-        "customfields": [], "dateoccurred": _DAY, "last_action_date": None, "action_count": 0,
+        "id": tid,
+        "summary": summary,
+        "details": details,
+        "client_id": client,
+        "site_id": site,
+        "user_id": user,
+        "tickettype_id": 1,
+        "status_id": 1,
+        "customfields": [],
+        "dateoccurred": _DAY,
+        "last_action_date": None,
+        "action_count": 0,
     }
 
 
 def seed_records() -> dict[str, list[Record]]:
     """A new copy of the seed data, keyed by canonical resource name."""
     tickets = [
-        _ticket(1, "VPN not connecting", "Remote staff cannot reach the VPN since Monday.",
-                1, 1, 1),
+        _ticket(
+            1, "VPN not connecting", "Remote staff cannot reach the VPN since Monday.", 1, 1, 1
+        ),
         _ticket(2, "Printer jam on floor 2", "The big printer jams on every job.", 2, 3, 2),
-        _ticket(3, "New starter laptop", "Please prepare a laptop for Dana (starts 1 Feb).",
-                3, 4, 3),
+        _ticket(
+            3, "New starter laptop", "Please prepare a laptop for Dana (starts 1 Feb).", 3, 4, 3
+        ),
     ]
     tickets[0]["customfields"] = [
         {"id": 246, "name": "CFPriorityReason", "value": "Remote staff blocked"},
@@ -49,25 +60,58 @@ def seed_records() -> dict[str, list[Record]]:
             {"id": 4, "name": "Initech Office", "client_id": 3},
         ],
         "Users": [
-            {"id": 1, "name": "Alice Admin", "site_id": 1, "client_id": 1,
-             "emailaddress": "alice@acme.example"},
-            {"id": 2, "name": "Bob Builder", "site_id": 3, "client_id": 2,
-             "emailaddress": "bob@globex.example"},
-            {"id": 3, "name": "Carol Coder", "site_id": 4, "client_id": 3,
-             "emailaddress": "carol@initech.example"},
+            {
+                "id": 1,
+                "name": "Alice Admin",
+                "site_id": 1,
+                "client_id": 1,
+                "emailaddress": "alice@acme.example",
+            },
+            {
+                "id": 2,
+                "name": "Bob Builder",
+                "site_id": 3,
+                "client_id": 2,
+                "emailaddress": "bob@globex.example",
+            },
+            {
+                "id": 3,
+                "name": "Carol Coder",
+                "site_id": 4,
+                "client_id": 3,
+                "emailaddress": "carol@initech.example",
+            },
         ],
         "Tickets": tickets,
         "Actions": [
-            {"id": 1, "ticket_id": 1, "outcome": "Note", "who": "Alice Admin",
-             "note_html": "<p>How do I reset my VPN password?</p>",
-             "note": "How do I reset my VPN password?", "hiddenfromuser": False,
-             "datetime": "2024-01-15T09:45:00"},
+            {
+                "id": 1,
+                "ticket_id": 1,
+                "outcome": "Note",
+                "who": "Alice Admin",
+                "note_html": "<p>How do I reset my VPN password?</p>",
+                "note": "How do I reset my VPN password?",
+                "hiddenfromuser": False,
+                "datetime": "2024-01-15T09:45:00",
+            },
         ],
         "Asset": [
-            {"id": 1, "inventory_number": "ACME-LT-001", "client_id": 1, "site_id": 1,
-             "assettype_id": 1, "key_field": "Laptop"},
-            {"id": 2, "inventory_number": "GLX-PR-002", "client_id": 2, "site_id": 3,
-             "assettype_id": 2, "key_field": "Printer"},
+            {
+                "id": 1,
+                "inventory_number": "ACME-LT-001",
+                "client_id": 1,
+                "site_id": 1,
+                "assettype_id": 1,
+                "key_field": "Laptop",
+            },
+            {
+                "id": 2,
+                "inventory_number": "GLX-PR-002",
+                "client_id": 2,
+                "site_id": 3,
+                "assettype_id": 2,
+                "key_field": "Printer",
+            },
         ],
         "Lookup": [
             {"id": 1, "lookupid": 1, "name": "Hardware"},
@@ -75,15 +119,22 @@ def seed_records() -> dict[str, list[Record]]:
             {"id": 3, "lookupid": 2, "name": "Urgent"},
         ],
         "KBArticle": [
-            {"id": 1, "name": "Resetting your VPN password",
-             "description": "How to reset a forgotten VPN password.",
-             "resolution": "Open the self-service portal, choose 'Reset VPN password'."},
+            {
+                "id": 1,
+                "name": "Resetting your VPN password",
+                "description": "How to reset a forgotten VPN password.",
+                "resolution": "Open the self-service portal, choose 'Reset VPN password'.",
+            },
         ],
         "CustomTable": [
-            {"id": 1, "name": "Escalation contacts", "rows": [
-                {"id": 1, "team": "Network", "contact": "net@msp.example"},
-                {"id": 2, "team": "Desktop", "contact": "desk@msp.example"},
-            ]},
+            {
+                "id": 1,
+                "name": "Escalation contacts",
+                "rows": [
+                    {"id": 1, "team": "Network", "contact": "net@msp.example"},
+                    {"id": 2, "team": "Desktop", "contact": "desk@msp.example"},
+                ],
+            },
         ],
         "TicketRules": [
             {"id": 1, "name": "Route VPN tickets to Network", "sequence": 1},

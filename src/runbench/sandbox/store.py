@@ -48,14 +48,20 @@ class ResourceSpec:
 RESOURCES: Mapping[str, ResourceSpec] = {
     spec.name.lower(): spec
     for spec in (
-        ResourceSpec("Tickets", "tickets", ("summary",), ("summary",),
-                     ("client_id", "site_id", "user_id", "status_id")),
+        ResourceSpec(
+            "Tickets",
+            "tickets",
+            ("summary",),
+            ("summary",),
+            ("client_id", "site_id", "user_id", "status_id"),
+        ),
         ResourceSpec("Actions", "actions", ("ticket_id",), ("note",), ("ticket_id",)),
         ResourceSpec("Client", "clients", ("name",)),
         ResourceSpec("Site", "sites", ("name", "client_id"), filters=("client_id",)),
         ResourceSpec("Users", "users", ("name",), filters=("client_id", "site_id")),
-        ResourceSpec("Asset", "assets", (), ("inventory_number", "key_field"),
-                     ("client_id", "site_id")),
+        ResourceSpec(
+            "Asset", "assets", (), ("inventory_number", "key_field"), ("client_id", "site_id")
+        ),
         ResourceSpec("Lookup", None, filters=("lookupid",)),
         ResourceSpec("KBArticle", "articles", ("name",)),
         ResourceSpec("CustomTable", "customtables"),
@@ -86,9 +92,7 @@ def _plain_text(note_html: str) -> str:
 class HaloState:
     """All Halo records of one sandbox, safe to use from the server thread and tests."""
 
-    def __init__(
-        self, *, clock: Callable[[], float], data_file: Path | None = None
-    ) -> None:
+    def __init__(self, *, clock: Callable[[], float], data_file: Path | None = None) -> None:
         self._clock = clock
         self._data_file = data_file
         self._lock = threading.RLock()
@@ -127,9 +131,7 @@ class HaloState:
         for record in self.records(spec.name):
             if any(record.get(key) != value for key, value in wanted.items()):
                 continue
-            if needle and not any(
-                needle in str(record.get(f) or "").lower() for f in spec.search
-            ):
+            if needle and not any(needle in str(record.get(f) or "").lower() for f in spec.search):
                 continue
             out.append(record)
         return out
@@ -175,21 +177,29 @@ class HaloState:
             self._touch_ticket(data, record)
         return int(record["id"])
 
-    def _new_record(
-        self, data: dict[str, dict[int, Record]], name: str, fields: Record
-    ) -> Record:
+    def _new_record(self, data: dict[str, dict[int, Record]], name: str, fields: Record) -> Record:
         table = data[name]
         record: Record = {"id": max(table, default=0) + 1}
         now = self.now_iso()
         if name == "Tickets":
-            record.update({
-                "details": "", "client_id": None, "site_id": None, "user_id": None,
-                "tickettype_id": 1, "status_id": 1, "customfields": [], "dateoccurred": now,
-                "last_action_date": None, "action_count": 0,
-            })
+            record.update(
+                {
+                    "details": "",
+                    "client_id": None,
+                    "site_id": None,
+                    "user_id": None,
+                    "tickettype_id": 1,
+                    "status_id": 1,
+                    "customfields": [],
+                    "dateoccurred": now,
+                    "last_action_date": None,
+                    "action_count": 0,
+                }
+            )
         elif name == "Actions":
-            record.update({"outcome": "Note", "hiddenfromuser": False, "datetime": now,
-                           "who": "API"})
+            record.update(
+                {"outcome": "Note", "hiddenfromuser": False, "datetime": now, "who": "API"}
+            )
         return self._merge(name, record, fields)
 
     def _merge(self, name: str, old: Record, fields: Record) -> Record:

@@ -24,10 +24,18 @@ from runbench.serve.workers import EngineExecutor, RunExecutor, WorkerPool
 
 
 def build_app(
-    workspace: Workspace, *, state_dir: str | Path | None = None, journal: Journal | None = None,
-    environ: Mapping[str, str] | None = None, workers: int = 4, queue_size: int = 1000,
-    clock: Callable[[], float] = time.time, log: Callable[[str], None] = print,
-    durable: bool = False, grace: float = 10.0, **engine_kwargs: Any,
+    workspace: Workspace,
+    *,
+    state_dir: str | Path | None = None,
+    journal: Journal | None = None,
+    environ: Mapping[str, str] | None = None,
+    workers: int = 4,
+    queue_size: int = 1000,
+    clock: Callable[[], float] = time.time,
+    log: Callable[[str], None] = print,
+    durable: bool = False,
+    grace: float = 10.0,
+    **engine_kwargs: Any,
 ) -> Starlette:
     """The endpoint app with its own journal (beside the workspace) and engine.
 
@@ -36,16 +44,30 @@ def build_app(
     if journal is None:
         journal = Journal.for_workspace(workspace.path, state_dir, durable=durable, clock=clock)
     secrets = Secrets(workspace.path, environ)
-    engine = Engine(workspace, journal=journal, secrets=secrets, clock=clock, trigger="serve",
-                    **engine_kwargs)
-    app = create_app(workspace, journal=journal, executor=EngineExecutor(engine),
-                     secrets=secrets, workers=workers, queue_size=queue_size, clock=clock,
-                     log=log, grace=grace)
+    engine = Engine(
+        workspace, journal=journal, secrets=secrets, clock=clock, trigger="serve", **engine_kwargs
+    )
+    app = create_app(
+        workspace,
+        journal=journal,
+        executor=EngineExecutor(engine),
+        secrets=secrets,
+        workers=workers,
+        queue_size=queue_size,
+        clock=clock,
+        log=log,
+        grace=grace,
+    )
     app.state.engine = engine
     return app
 
 
 __all__ = [
-    "EngineExecutor", "RunExecutor", "RunningServer", "WorkerPool", "build_app", "create_app",
+    "EngineExecutor",
+    "RunExecutor",
+    "RunningServer",
+    "WorkerPool",
+    "build_app",
+    "create_app",
     "start_in_thread",
 ]

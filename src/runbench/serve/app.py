@@ -39,8 +39,9 @@ LOG_KEY = "runbench.log"
 
 def gates_of(workspace: Workspace, secrets: Secrets, clock: Callable[[], float]) -> dict[str, Gate]:
     """A gate per public runbook (resolving its secrets now: a missing one stops the start)."""
-    return {rb.id: Gate(rb, secrets, clock=clock)
-            for rb in workspace.runbooks.values() if rb.public}
+    return {
+        rb.id: Gate(rb, secrets, clock=clock) for rb in workspace.runbooks.values() if rb.public
+    }
 
 
 def _refuse(refusal: Refusal) -> Response:
@@ -75,7 +76,11 @@ class Endpoints:
     """The request handlers, bound to the gates, the journal and the worker pool."""
 
     def __init__(
-        self, gates: Mapping[str, Gate], journal: Journal, pool: WorkerPool, queue_size: int,
+        self,
+        gates: Mapping[str, Gate],
+        journal: Journal,
+        pool: WorkerPool,
+        queue_size: int,
     ) -> None:
         self.gates = gates
         self.journal = journal
@@ -121,7 +126,10 @@ class Endpoints:
         if self.pool.backlog >= self.queue_size:
             return Refusal(503, "the queue is full; retry later")
         run_id, created = self.journal.enqueue(
-            gate.runbook.id, submission.inputs, submission.context, trigger="serve",
+            gate.runbook.id,
+            submission.inputs,
+            submission.context,
+            trigger="serve",
             delivery_id=delivery_id,
         )
         if created:
@@ -140,8 +148,12 @@ class AccessLog:
     Only the path is logged (no query string, no headers, no body): a query string or a
     body may carry secrets, and the run id is what ties the line to the journal."""
 
-    def __init__(self, app: ASGIApp, log: Callable[[str], None],
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        log: Callable[[str], None],
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.app = app
         self.log = log
         self.clock = clock
@@ -165,14 +177,23 @@ class AccessLog:
         finally:
             took = (self.clock() - started) * 1000
             run = notes.get("run_id") or "-"
-            self.log(f"{scope['method']} {printable(scope['path'])} {status[0] or 500} run={run} "
-                     f"{took:.1f}ms")
+            self.log(
+                f"{scope['method']} {printable(scope['path'])} {status[0] or 500} run={run} "
+                f"{took:.1f}ms"
+            )
 
 
 def create_app(
-    workspace: Workspace, *, journal: Journal, executor: RunExecutor, secrets: Secrets,
-    workers: int = 4, queue_size: int = 1000, clock: Callable[[], float] = time.time,
-    log: Callable[[str], None] = print, grace: float = 10.0,
+    workspace: Workspace,
+    *,
+    journal: Journal,
+    executor: RunExecutor,
+    secrets: Secrets,
+    workers: int = 4,
+    queue_size: int = 1000,
+    clock: Callable[[], float] = time.time,
+    log: Callable[[str], None] = print,
+    grace: float = 10.0,
 ) -> Starlette:
     """The app for ``workspace``'s public runbooks; workers start with the app (lifespan).
 
@@ -193,8 +214,9 @@ def create_app(
         Route("/healthz", endpoints.healthz, methods=["GET"]),
         Route("/runbooks/{runbook_id}", endpoints.post, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={404: _http_error, 405: _http_error})
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: _http_error, 405: _http_error}
+    )
     app.add_middleware(AccessLog, log=log)
     app.state.pool = pool
     app.state.gates = gates

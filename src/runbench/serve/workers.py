@@ -36,8 +36,14 @@ class WorkerPool:
     """``workers`` tasks executing queued runs; ``workers=0`` only queues (runs wait)."""
 
     def __init__(
-        self, journal: Journal, executor: RunExecutor, *, workers: int,
-        log: Callable[[str], None], grace: float = 10.0, poll: float = 5.0,
+        self,
+        journal: Journal,
+        executor: RunExecutor,
+        *,
+        workers: int,
+        log: Callable[[str], None],
+        grace: float = 10.0,
+        poll: float = 5.0,
     ) -> None:
         self.journal = journal
         self.executor = executor
@@ -67,12 +73,16 @@ class WorkerPool:
             else:
                 self._interrupted.append(run_id)
         if self.backlog or self._interrupted:
-            self._log(f"recovered {self.backlog} queued and {len(self._interrupted)} "
-                      "interrupted run(s) from the journal")
+            self._log(
+                f"recovered {self.backlog} queued and {len(self._interrupted)} "
+                "interrupted run(s) from the journal"
+            )
         self._stopping = False
         self._wake = asyncio.Event()
-        self._tasks = [asyncio.create_task(self._work(), name=f"runbench-worker-{n}")
-                       for n in range(self.workers)]
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"runbench-worker-{n}")
+            for n in range(self.workers)
+        ]
         self._wake.set()
 
     def notify(self) -> None:

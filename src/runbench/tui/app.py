@@ -79,32 +79,76 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the workspace (comments kept)"),
-        Binding("ctrl+t", "test_method", "Test", tooltip="Send the selected method with its test values"),
-        Binding("ctrl+e", "check_expression", "Check path",
-                tooltip="Evaluate an output path against the last response"),
+        Binding(
+            "ctrl+t", "test_method", "Test", tooltip="Send the selected method with its test values"
+        ),
+        Binding(
+            "ctrl+e",
+            "check_expression",
+            "Check path",
+            tooltip="Evaluate an output path against the last response",
+        ),
         Binding("ctrl+b", "toggle_tree", "Tree", tooltip="Show or hide the tree"),
-        Binding("ctrl+r", "toggle_response", "Zoom response",
-                tooltip="Zoom the response to the whole screen (again, or escape, to restore)"),
+        Binding(
+            "ctrl+r",
+            "toggle_response",
+            "Zoom response",
+            tooltip="Zoom the response to the whole screen (again, or escape, to restore)",
+        ),
         Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
-        Binding("f5", "run", "Run", tooltip="Run the selected runbook (asks for its trigger); "
-                "continue a paused run"),
-        Binding("f10", "step", "Step", show=False,
-                tooltip="Paused: run this step and pause before the next; idle: start stepping"),
+        Binding(
+            "f5",
+            "run",
+            "Run",
+            tooltip="Run the selected runbook (asks for its trigger); continue a paused run",
+        ),
+        Binding(
+            "f10",
+            "step",
+            "Step",
+            show=False,
+            tooltip="Paused: run this step and pause before the next; idle: start stepping",
+        ),
         Binding("shift+f5", "stop", "Stop", show=False, tooltip="Stop the run (ends as failed)"),
-        Binding("f9", "toggle_breakpoint", "Breakpoint", show=False,
-                tooltip="Toggle a breakpoint on the selected step"),
-        Binding("ctrl+f5", "run_from_step", "Run from step", show=False,
-                tooltip="Run again from the selected step with the last run's variables there"),
-        Binding("escape", "unzoom", "Leave zoom", show=False,
-                tooltip="Leave the zoomed response (as ctrl+r)"),
-        Binding("ctrl+q", "quit", "Quit", priority=True,
-                tooltip="Quit (asks first when there are unsaved changes)"),
+        Binding(
+            "f9",
+            "toggle_breakpoint",
+            "Breakpoint",
+            show=False,
+            tooltip="Toggle a breakpoint on the selected step",
+        ),
+        Binding(
+            "ctrl+f5",
+            "run_from_step",
+            "Run from step",
+            show=False,
+            tooltip="Run again from the selected step with the last run's variables there",
+        ),
+        Binding(
+            "escape",
+            "unzoom",
+            "Leave zoom",
+            show=False,
+            tooltip="Leave the zoomed response (as ctrl+r)",
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            priority=True,
+            tooltip="Quit (asks first when there are unsaved changes)",
+        ),
     ]
 
     def __init__(
-        self, path: str | Path, *, overrides: Mapping[str, Any] | None = None,
-        ascii_only: bool = False, transport: httpx.AsyncBaseTransport | None = None,
-        environ: Mapping[str, str] | None = None, state_dir: str | Path | None = None,
+        self,
+        path: str | Path,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        ascii_only: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+        state_dir: str | Path | None = None,
         cursor_blink: bool = True,
     ) -> None:
         super().__init__()
@@ -195,10 +239,14 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         """What the tree shows; it is rebuilt only when this changes."""
         ws = self.workspace
         return (
-            tuple((i.id, tuple((m.id, m.verb) for m in i.methods.values()))
-                  for i in ws.integrations.values()),
-            tuple((r.id, tuple((s.id, s.kind) for s in r.steps.values()))
-                  for r in ws.runbooks.values()),
+            tuple(
+                (i.id, tuple((m.id, m.verb) for m in i.methods.values()))
+                for i in ws.integrations.values()
+            ),
+            tuple(
+                (r.id, tuple((s.id, s.kind) for s in r.steps.values()))
+                for r in ws.runbooks.values()
+            ),
         )
 
     def reread(self, select: Selection | None = None, full: bool = False) -> None:
@@ -230,8 +278,11 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         if sel.kind in ("method", "integration") and sel.integration in ws.integrations:
             return Selection("integration", sel.integration)
         if sel.kind in ("step", "runbook") and sel.runbook in ws.runbooks:
-            return sel if sel.kind == "runbook" or sel.step in ws.runbooks[sel.runbook].steps \
+            return (
+                sel
+                if sel.kind == "runbook" or sel.step in ws.runbooks[sel.runbook].steps
                 else Selection("runbook", runbook=sel.runbook)
+            )
         return Selection("workspace")
 
     def _update_title(self) -> None:
@@ -260,7 +311,9 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         """Show the editor for ``selection`` with its fields loaded."""
         self.selection = selection
         switcher = self.query_one("#editor", ContentSwitcher)
-        is_runbook = selection.kind in ("runbook", "step") and selection.runbook in self.workspace.runbooks
+        is_runbook = (
+            selection.kind in ("runbook", "step") and selection.runbook in self.workspace.runbooks
+        )
         self.query_one("#work").set_class(is_runbook, "-runbook")
         ws = self.workspace
         method = self.selected_method()
@@ -287,8 +340,9 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
     def _show_runbook(self, selection: Selection, pane: RunbookPane) -> None:
         ws = self.workspace
         if selection == self.selection and selection.runbook in ws.runbooks:
-            pane.show_runbook(ws, ws.runbooks[selection.runbook], selection.step or None,
-                              self.problems, load=True)
+            pane.show_runbook(
+                ws, ws.runbooks[selection.runbook], selection.step or None, self.problems, load=True
+            )
             self.refresh_run_panes()
 
     def _refresh_derived(self) -> None:
@@ -296,16 +350,28 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         method = self.selected_method()
         if method is not None:
             self.query_one(MethodEditor).refresh_derived(
-                method, self.known_variables, self.exchanges.get(method.ref))
-        elif sel is not None and sel.kind == "integration" and sel.integration in self.workspace.integrations:
+                method, self.known_variables, self.exchanges.get(method.ref)
+            )
+        elif (
+            sel is not None
+            and sel.kind == "integration"
+            and sel.integration in self.workspace.integrations
+        ):
             editor = self.integration_editor()  # not mounted yet: it loads the model when it is
             if editor is not None:
                 editor.refresh_summary(self.workspace.integrations[sel.integration])
-        elif sel is not None and sel.kind in ("runbook", "step") and sel == self._current_or_parent():
+        elif (
+            sel is not None and sel.kind in ("runbook", "step") and sel == self._current_or_parent()
+        ):
             pane = self.runbook_pane()
             if pane is not None:
-                pane.show_runbook(self.workspace, self.workspace.runbooks[sel.runbook],
-                                  sel.step or None, self.problems, load=False)
+                pane.show_runbook(
+                    self.workspace,
+                    self.workspace.runbooks[sel.runbook],
+                    sel.step or None,
+                    self.problems,
+                    load=False,
+                )
                 self.refresh_run_panes()
         elif sel is not None:
             self.show_selection(self._current_or_parent())
@@ -368,22 +434,30 @@ class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHa
         return True
 
     def action_help(self) -> None:
-        sections = [("Workbench", self.BINDINGS), ("Tree", WorkspaceTree.BINDINGS),
-                    ("Flowchart (Flow tab)", FLOWCHART_KEYS),
-                    ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
-                    ("Condition rules", RULES_KEYS),
-                    ("History tab", HISTORY_KEYS),
-                    ("Expression checker", CHECKER_KEYS)]
+        sections = [
+            ("Workbench", self.BINDINGS),
+            ("Tree", WorkspaceTree.BINDINGS),
+            ("Flowchart (Flow tab)", FLOWCHART_KEYS),
+            ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
+            ("Condition rules", RULES_KEYS),
+            ("History tab", HISTORY_KEYS),
+            ("Expression checker", CHECKER_KEYS),
+        ]
         self.push_screen(HelpScreen(sections))
 
     def palette_commands(self) -> list[Command]:
         """Every action for the command palette, then "go to" entries."""
         commands: list[Command] = [
             (b.tooltip or b.description, b.key, partial(self.run_action, b.action))
-            for b in self.BINDINGS if isinstance(b, Binding)
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
         ]
-        return (commands + self.structure_commands() + self.run_commands()
-                + go_to_commands(self.workspace, self.go_to))
+        return (
+            commands
+            + self.structure_commands()
+            + self.run_commands()
+            + go_to_commands(self.workspace, self.go_to)
+        )
 
     def go_to(self, selection: Selection) -> None:
         tree = self.query_one(WorkspaceTree)

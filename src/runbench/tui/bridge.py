@@ -48,8 +48,9 @@ class EventBridge:
 
     def attach(self, engine: Engine) -> Subscription:
         stream = engine.subscribe()
-        worker = self.app.run_worker(self._pump(stream), group="bridge",
-                                     description="engine events", exit_on_error=False)
+        worker = self.app.run_worker(
+            self._pump(stream), group="bridge", description="engine events", exit_on_error=False
+        )
         return Subscription(stream, worker)
 
     async def _pump(self, stream: EventStream) -> None:

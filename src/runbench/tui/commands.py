@@ -49,12 +49,27 @@ def go_to_commands(workspace: Workspace, go_to: Callable[[Selection], None]) -> 
     """A "Go to ..." entry for every integration, method and runbook."""
     commands: list[Command] = []
     for integration in workspace.integrations.values():
-        commands.append((f"Go to integration {integration.id}", integration.title,
-                         partial(go_to, Selection("integration", integration.id))))
+        commands.append(
+            (
+                f"Go to integration {integration.id}",
+                integration.title,
+                partial(go_to, Selection("integration", integration.id)),
+            )
+        )
         for method in integration.methods.values():
-            commands.append((f"Go to method {method.ref}", method.title,
-                             partial(go_to, Selection("method", method.integration, method.id))))
+            commands.append(
+                (
+                    f"Go to method {method.ref}",
+                    method.title,
+                    partial(go_to, Selection("method", method.integration, method.id)),
+                )
+            )
     for runbook in workspace.runbooks.values():
-        commands.append((f"Go to runbook {runbook.id}", runbook.title,
-                         partial(go_to, Selection("runbook", runbook=runbook.id))))
+        commands.append(
+            (
+                f"Go to runbook {runbook.id}",
+                runbook.title,
+                partial(go_to, Selection("runbook", runbook=runbook.id)),
+            )
+        )
     return commands

@@ -28,8 +28,11 @@ class IdleCollector:
     """``start()`` after the first frame; ``touched()`` on every input event; ``tick()``
     from a timer; ``stop()`` when the app ends (the thresholds are restored)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 collect: Callable[[], object] = gc.collect) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        collect: Callable[[], object] = gc.collect,
+    ) -> None:
         self.clock = clock
         self.collect = collect
         self.last_input = clock()

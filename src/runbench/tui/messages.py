@@ -40,7 +40,11 @@ class OutputEdited(Message):
     """Add or change output ``name`` of the method at ``method_keys``."""
 
     def __init__(
-        self, method_keys: KeyPath, name: str, path: str, kind: str = "any",
+        self,
+        method_keys: KeyPath,
+        name: str,
+        path: str,
+        kind: str = "any",
         old_name: str | None = None,
     ) -> None:
         self.method_keys = method_keys

@@ -21,8 +21,12 @@ from runbench.core.workspace import Method, Workspace
 
 
 async def call_method(
-    workspace: Workspace, method: Method, *, overrides: Mapping[str, Any],
-    environ: Mapping[str, str], transport: httpx.AsyncBaseTransport | None = None,
+    workspace: Workspace,
+    method: Method,
+    *,
+    overrides: Mapping[str, Any],
+    environ: Mapping[str, str],
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Exchange:
     """Call ``method`` with its test values; failures come back inside the Exchange."""
     try:
@@ -35,6 +39,8 @@ async def call_method(
         return Exchange(None, None, {}, {}, str(exc), "render", 0.0)
 
 
-def variables_of(workspace: Workspace, method: Method, overrides: Mapping[str, Any]) -> dict[str, Any]:
+def variables_of(
+    workspace: Workspace, method: Method, overrides: Mapping[str, Any]
+) -> dict[str, Any]:
     """Every value a test of ``method`` can use: workspace variables, overrides, test values."""
     return {**workspace.variables, **overrides, **method.test_values}

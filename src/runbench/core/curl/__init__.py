@@ -4,7 +4,6 @@
 Import from here. Writing the plan into a workspace goes through the workspace's edits.
 """
 
-
 from runbench.core.curl._parse import (
     CurlCommand,
     parse_curl,

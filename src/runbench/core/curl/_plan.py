@@ -32,6 +32,7 @@ _DEFAULT_TYPES: Mapping[str, str] = MappingProxyType(
     {"json": "application/json", "form": "application/x-www-form-urlencoded"}
 )
 
+
 @dataclass(frozen=True)
 class ImportPlan:
     """What to write: the integration (None: it exists already) and the method tables.

@@ -160,18 +160,20 @@ def matches(left: Any, right: Any) -> bool:
         raise ValueError(f"bad regular expression {text(right)!r}: {exc}") from None
 
 
-OPERATIONS: Mapping[str, Callable[[Any, Any], bool]] = MappingProxyType({
-    "equals": equals,
-    "not_equals": lambda a, b: not equals(a, b),
-    "contains": contains,
-    "not_contains": lambda a, b: not contains(a, b),
-    "greater_than": _order(lambda a, b: a > b),
-    "greater_or_equal": _order(lambda a, b: a >= b),
-    "less_than": _order(lambda a, b: a < b),
-    "less_or_equal": _order(lambda a, b: a <= b),
-    "includes": includes,
-    "not_includes": lambda a, b: not includes(a, b),
-    "matches": matches,
-})
+OPERATIONS: Mapping[str, Callable[[Any, Any], bool]] = MappingProxyType(
+    {
+        "equals": equals,
+        "not_equals": lambda a, b: not equals(a, b),
+        "contains": contains,
+        "not_contains": lambda a, b: not contains(a, b),
+        "greater_than": _order(lambda a, b: a > b),
+        "greater_or_equal": _order(lambda a, b: a >= b),
+        "less_than": _order(lambda a, b: a < b),
+        "less_or_equal": _order(lambda a, b: a <= b),
+        "includes": includes,
+        "not_includes": lambda a, b: not includes(a, b),
+        "matches": matches,
+    }
+)
 
 __all__ = ["RuleOutcome", "evaluate", "evaluate_rule", "has_value", "number"]

@@ -27,31 +27,46 @@ TICKET_METHOD_ID = "_load_ticket"
 def ticket_method(workspace: Workspace) -> Method:
     """The synthetic method that reads one ticket from the Halo integration."""
     if not workspace.halo or workspace.halo not in workspace.integrations:
-        raise UsageError("--ticket needs the workspace's Halo integration: set "
-                         "halo = \"INTEGRATION\" at the top of the workspace")
-    return Method(id=TICKET_METHOD_ID, integration=workspace.halo, verb="GET",
-                  path="/api/Tickets/<<ticket_id>>", query={"includedetails": "true"},
-                  title="Load ticket")
+        raise UsageError(
+            "--ticket needs the workspace's Halo integration: set "
+            'halo = "INTEGRATION" at the top of the workspace'
+        )
+    return Method(
+        id=TICKET_METHOD_ID,
+        integration=workspace.halo,
+        verb="GET",
+        path="/api/Tickets/<<ticket_id>>",
+        query={"includedetails": "true"},
+        title="Load ticket",
+    )
 
 
 async def load_ticket(
-    workspace: Workspace, ticket_id: str | int, *, secrets: Secrets,
+    workspace: Workspace,
+    ticket_id: str | int,
+    *,
+    secrets: Secrets,
     transport: httpx.AsyncBaseTransport | None = None,
     variables: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ticket as Halo returns it; RunError saying why when it cannot be loaded."""
     method = ticket_method(workspace)
     scope = {**(variables or {}), "ticket_id": ticket_id}
-    async with Executor(workspace, secrets=secrets, transport=transport,
-                        variables=variables) as executor:
+    async with Executor(
+        workspace, secrets=secrets, transport=transport, variables=variables
+    ) as executor:
         exchange = await executor.call(method, scope)
     if exchange.error is not None:
-        raise RunError(f"could not load ticket {ticket_id} from '{workspace.halo}': {exchange.error}")
+        raise RunError(
+            f"could not load ticket {ticket_id} from '{workspace.halo}': {exchange.error}"
+        )
     response = exchange.response
     if response is None or not exchange.ok:
         status = response.status if response is not None else "no response"
-        raise RunError(f"could not load ticket {ticket_id} from '{workspace.halo}': HTTP {status}"
-                       " (does the ticket exist, and may the API application read it?)")
+        raise RunError(
+            f"could not load ticket {ticket_id} from '{workspace.halo}': HTTP {status}"
+            " (does the ticket exist, and may the API application read it?)"
+        )
     try:
         ticket = response.json()
     except HttpError as exc:
@@ -72,14 +87,21 @@ def read_object(path: str | Path, what: str) -> dict[str, Any]:
     if isinstance(data, dict) and isinstance(data.get(what), dict) and len(data) <= 2:
         data = data[what]
     if not isinstance(data, dict):
-        raise UsageError(f"--{what}-json {path}: must hold a JSON object, not {type(data).__name__}")
+        raise UsageError(
+            f"--{what}-json {path}: must hold a JSON object, not {type(data).__name__}"
+        )
     return data
 
 
 async def build_context(
-    workspace: Workspace, *, secrets: Secrets, transport: httpx.AsyncBaseTransport | None = None,
-    ticket_id: str | None = None, ticket_json: str | None = None,
-    action_json: str | None = None, variables: Mapping[str, Any] | None = None,
+    workspace: Workspace,
+    *,
+    secrets: Secrets,
+    transport: httpx.AsyncBaseTransport | None = None,
+    ticket_id: str | None = None,
+    ticket_json: str | None = None,
+    action_json: str | None = None,
+    variables: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The context objects asked for on the command line (ticket, action)."""
     context: dict[str, Any] = {}
@@ -87,8 +109,9 @@ async def build_context(
         raise UsageError("give --ticket or --ticket-json, not both")
     if ticket_id is not None:
         ticket_key: str | int = int(ticket_id) if str(ticket_id).isdigit() else ticket_id
-        context["ticket"] = await load_ticket(workspace, ticket_key, secrets=secrets,
-                                              transport=transport, variables=variables)
+        context["ticket"] = await load_ticket(
+            workspace, ticket_key, secrets=secrets, transport=transport, variables=variables
+        )
     elif ticket_json is not None:
         context["ticket"] = read_object(ticket_json, "ticket")
     if action_json is not None:

@@ -61,17 +61,26 @@ class RunHandle:
 
 class Engine:
     def __init__(
-        self, workspace: Workspace, *, journal: Journal | None = None,
-        secrets: Secrets | None = None, environ: Mapping[str, str] | None = None,
+        self,
+        workspace: Workspace,
+        *,
+        journal: Journal | None = None,
+        secrets: Secrets | None = None,
+        environ: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         transport_factory: TransportFactory | None = None,
-        clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        random: Callable[[], float] = _random.random, trigger: str = "cli", max_depth: int = 16,
+        random: Callable[[], float] = _random.random,
+        trigger: str = "cli",
+        max_depth: int = 16,
     ) -> None:
         self.workspace = workspace
         self.journal = journal
-        self.secrets = secrets or Secrets(workspace.path, os.environ if environ is None else environ)
+        self.secrets = secrets or Secrets(
+            workspace.path, os.environ if environ is None else environ
+        )
         self.transport = transport
         self.transport_factory = transport_factory
         self.clock = clock
@@ -92,10 +101,17 @@ class Engine:
         return self.bus.subscribe()
 
     def start(
-        self, runbook_id: str, *, inputs: Mapping[str, Any] | None = None,
-        context: Mapping[str, Any] | None = None, variables: Mapping[str, Any] | None = None,
-        breakpoints: Iterable[str] = (), step_mode: bool = False, from_step: str | None = None,
-        base_variables: Mapping[str, Any] | None = None, trigger: str | None = None,
+        self,
+        runbook_id: str,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        variables: Mapping[str, Any] | None = None,
+        breakpoints: Iterable[str] = (),
+        step_mode: bool = False,
+        from_step: str | None = None,
+        base_variables: Mapping[str, Any] | None = None,
+        trigger: str | None = None,
     ) -> RunHandle:
         """Start a run (needs a running event loop). Bad inputs raise RunError here."""
         runbook = self.runbook(runbook_id)
@@ -107,9 +123,15 @@ class Engine:
             initial = {**self.workspace.variables, **base_variables, **(variables or {})}
             typed = dict(inputs or {})
         run_id = self._create(runbook_id, trigger, typed, context, variables)
-        return self._launch(runbook_id, run_id, initial, breakpoints=breakpoints,
-                            step_mode=step_mode, from_step=from_step,
-                            overrides=dict(variables or {}))
+        return self._launch(
+            runbook_id,
+            run_id,
+            initial,
+            breakpoints=breakpoints,
+            step_mode=step_mode,
+            from_step=from_step,
+            overrides=dict(variables or {}),
+        )
 
     async def run(self, runbook_id: str, **kwargs: Any) -> RunResult:
         """Start a run and wait for its result."""
@@ -119,32 +141,56 @@ class Engine:
         """A new run of the same runbook from ``step``, with the variables it had there."""
         row = self._journal_row(run_id)
         point = self._need_journal().before_step(row.id, step)
-        return self.start(row.runbook, from_step=step, base_variables=point.variables,
-                          inputs=row.inputs, context=row.context, **kwargs)
+        return self.start(
+            row.runbook,
+            from_step=step,
+            base_variables=point.variables,
+            inputs=row.inputs,
+            context=row.context,
+            **kwargs,
+        )
 
-    def resume(self, run_id: str, *, breakpoints: Iterable[str] = (),
-               step_mode: bool = False) -> RunHandle:
+    def resume(
+        self, run_id: str, *, breakpoints: Iterable[str] = (), step_mode: bool = False
+    ) -> RunHandle:
         """Go on with an interrupted run from the step it died in (same run id)."""
         journal = self._need_journal()
         journal.mark_interrupted()
         row = self._journal_row(run_id)
         if row.status != "interrupted":
-            raise RunError(f"run {row.id} is {row.status}, not interrupted; only interrupted "
-                           "runs can be resumed (use rerun from a step for finished ones)")
+            raise RunError(
+                f"run {row.id} is {row.status}, not interrupted; only interrupted "
+                "runs can be resumed (use rerun from a step for finished ones)"
+            )
         point = journal.resume_point(row.id)
         steps = journal.steps(row.id)
         if steps and not steps[-1].finished:
-            journal.finish_step(row.id, steps[-1].seq, edge=None, target=None, duration_ms=0.0,
-                                outputs={}, error="interrupted: the process died during this step")
+            journal.finish_step(
+                row.id,
+                steps[-1].seq,
+                edge=None,
+                target=None,
+                duration_ms=0.0,
+                outputs={},
+                error="interrupted: the process died during this step",
+            )
         journal.set_status(row.id, "running")
         runbook = self.runbook(row.runbook)
         if point.step is None:
             initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
         else:
             initial = {**self.workspace.variables, **point.variables}
-        return self._launch(row.runbook, row.id, initial, from_step=point.step, loops=point.loops,
-                            seq=point.next_seq - 1, breakpoints=breakpoints, step_mode=step_mode,
-                            overrides=row.overrides)
+        return self._launch(
+            row.runbook,
+            row.id,
+            initial,
+            from_step=point.step,
+            loops=point.loops,
+            seq=point.next_seq - 1,
+            breakpoints=breakpoints,
+            step_mode=step_mode,
+            overrides=row.overrides,
+        )
 
     def run_queued(self, run_id: str) -> RunHandle:
         """Execute a run that :meth:`Journal.enqueue` queued (claimed or not)."""
@@ -176,8 +222,11 @@ class Engine:
         return found
 
     def initial_variables(
-        self, runbook: Runbook, inputs: Mapping[str, Any] | None,
-        context: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None,
+        self,
+        runbook: Runbook,
+        inputs: Mapping[str, Any] | None,
+        context: Mapping[str, Any] | None,
+        overrides: Mapping[str, Any] | None,
     ) -> dict[str, Any]:
         """Workspace variables < overrides (--var) < typed inputs < context objects."""
         variables = {**self.workspace.variables, **(overrides or {})}
@@ -202,30 +251,68 @@ class Engine:
     # -- internals -------------------------------------------------------------------
     def new_executor(self, run: Run) -> AbstractAsyncContextManager[Executor]:
         from runbench.core.http import Executor
-        transport = self.transport_factory(run) if self.transport_factory else self.transport
-        return Executor(self.workspace, secrets=self.secrets, transport=transport,
-                        clock=self.monotonic, variables=self.workspace.variables,
-                        tokens=self.tokens)
 
-    def _create(self, runbook_id: str, trigger: str | None, inputs: Mapping[str, Any],
-                context: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None,
-                parent_id: str | None = None) -> str:
+        transport = self.transport_factory(run) if self.transport_factory else self.transport
+        return Executor(
+            self.workspace,
+            secrets=self.secrets,
+            transport=transport,
+            clock=self.monotonic,
+            variables=self.workspace.variables,
+            tokens=self.tokens,
+        )
+
+    def _create(
+        self,
+        runbook_id: str,
+        trigger: str | None,
+        inputs: Mapping[str, Any],
+        context: Mapping[str, Any] | None,
+        overrides: Mapping[str, Any] | None,
+        parent_id: str | None = None,
+    ) -> str:
         if self.journal is None:
             return new_run_id(self.clock)
         return self.journal.create_run(
-            runbook_id, trigger=trigger or self.trigger, inputs=inputs, context=context,
-            overrides=overrides, parent_id=parent_id)
+            runbook_id,
+            trigger=trigger or self.trigger,
+            inputs=inputs,
+            context=context,
+            overrides=overrides,
+            parent_id=parent_id,
+        )
 
     def _launch(
-        self, runbook_id: str, run_id: str, initial: dict[str, Any], *,
-        breakpoints: Iterable[str] = (), step_mode: bool = False, from_step: str | None = None,
-        loops: Mapping[str, Any] | None = None, seq: int = 0,
+        self,
+        runbook_id: str,
+        run_id: str,
+        initial: dict[str, Any],
+        *,
+        breakpoints: Iterable[str] = (),
+        step_mode: bool = False,
+        from_step: str | None = None,
+        loops: Mapping[str, Any] | None = None,
+        seq: int = 0,
         overrides: Mapping[str, Any] | None = None,
     ) -> RunHandle:
-        debugger = Debugger(run_id, initial, self.bus.publish, self.clock,
-                            breakpoints=breakpoints, step_mode=step_mode)
-        run = Run(self, runbook_id, run_id, initial, debugger=debugger, from_step=from_step,
-                  loops=loops, seq=seq)
+        debugger = Debugger(
+            run_id,
+            initial,
+            self.bus.publish,
+            self.clock,
+            breakpoints=breakpoints,
+            step_mode=step_mode,
+        )
+        run = Run(
+            self,
+            runbook_id,
+            run_id,
+            initial,
+            debugger=debugger,
+            from_step=from_step,
+            loops=loops,
+            seq=seq,
+        )
         run.overrides = dict(overrides or {})
         debugger.on_pause = run.on_pause
         task = asyncio.get_running_loop().create_task(self._drive(run), name=f"run-{run_id}")
@@ -239,8 +326,14 @@ class Engine:
         if semaphore is None:
             return await run.execute()
         if semaphore.locked():
-            self.bus.publish(RunQueued(run.run_id, self.clock(), run.runbook.id,
-                                       f"max_concurrent = {run.runbook.max_concurrent} reached"))
+            self.bus.publish(
+                RunQueued(
+                    run.run_id,
+                    self.clock(),
+                    run.runbook.id,
+                    f"max_concurrent = {run.runbook.max_concurrent} reached",
+                )
+            )
             if self.journal is not None:
                 self.journal.set_status(run.run_id, "queued")
         try:
@@ -266,15 +359,24 @@ class Engine:
     async def run_child(self, parent: Run, runbook_id: str, inputs: Mapping[str, Any]) -> RunResult:
         """Run ``runbook_id`` inline for a runbook step (same task, journaled with parent)."""
         if parent.depth + 1 > self.max_depth:
-            raise RunError(f"runbooks nested deeper than {self.max_depth} (a runbook starting itself?)")
+            raise RunError(
+                f"runbooks nested deeper than {self.max_depth} (a runbook starting itself?)"
+            )
         runbook = self.runbook(runbook_id)
         context = {key: parent.variables[key] for key in CONTEXT_KEYS if key in parent.variables}
         initial = self.initial_variables(runbook, inputs, context, parent.overrides)
         typed = {name: initial[name] for name in runbook.inputs}
         run_id = self._create(runbook_id, None, typed, context, parent.overrides, parent.run_id)
         debugger = Debugger(run_id, initial, self.bus.publish, self.clock)
-        child = Run(self, runbook_id, run_id, initial, debugger=debugger, parent_id=parent.run_id,
-                    depth=parent.depth + 1)
+        child = Run(
+            self,
+            runbook_id,
+            run_id,
+            initial,
+            debugger=debugger,
+            parent_id=parent.run_id,
+            depth=parent.depth + 1,
+        )
         child.overrides = parent.overrides
         debugger.on_pause = child.on_pause
         try:

@@ -126,8 +126,18 @@ class RetryScheduled:
 
 
 Event = (
-    RunQueued | RunStarted | RunPaused | RunResumed | RunFinished | StepStarted | StepFinished
-    | RequestSent | ResponseReceived | OutputsSet | VariableChanged | RetryScheduled
+    RunQueued
+    | RunStarted
+    | RunPaused
+    | RunResumed
+    | RunFinished
+    | StepStarted
+    | StepFinished
+    | RequestSent
+    | ResponseReceived
+    | OutputsSet
+    | VariableChanged
+    | RetryScheduled
 )
 _CLOSED = object()
 
@@ -214,7 +224,19 @@ class EventBus:
 
 
 __all__ = [
-    "Event", "EventBus", "EventStream", "OutputsSet", "RequestSent", "ResponseReceived",
-    "RetryScheduled", "RunFinished", "RunPaused", "RunQueued", "RunResumed", "RunStarted",
-    "StepFinished", "StepStarted", "VariableChanged",
+    "Event",
+    "EventBus",
+    "EventStream",
+    "OutputsSet",
+    "RequestSent",
+    "ResponseReceived",
+    "RetryScheduled",
+    "RunFinished",
+    "RunPaused",
+    "RunQueued",
+    "RunResumed",
+    "RunStarted",
+    "StepFinished",
+    "StepStarted",
+    "VariableChanged",
 ]

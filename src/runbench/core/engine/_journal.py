@@ -152,8 +152,13 @@ class Journal:
     """Runs, steps and exchanges in ``path`` (use :meth:`for_workspace` for the default)."""
 
     def __init__(
-        self, path: str | Path, *, clock: Callable[[], float] = time.time,
-        durable: bool = False, pid: int | None = None, host: str | None = None,
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        durable: bool = False,
+        pid: int | None = None,
+        host: str | None = None,
         recover: bool = True,
     ) -> None:
         self.path = Path(path)
@@ -171,10 +176,13 @@ class Journal:
             self.mark_interrupted()
 
     @classmethod
-    def for_workspace(cls, workspace_path: str | Path, state_dir: str | Path | None = None,
-                      **kwargs: Any) -> Journal:
+    def for_workspace(
+        cls, workspace_path: str | Path, state_dir: str | Path | None = None, **kwargs: Any
+    ) -> Journal:
         """The journal at ``.runbench/runs.db`` beside the workspace (or in ``state_dir``)."""
-        folder = Path(state_dir) if state_dir else Path(workspace_path).resolve().parent / ".runbench"
+        folder = (
+            Path(state_dir) if state_dir else Path(workspace_path).resolve().parent / ".runbench"
+        )
         return cls(folder / DB_NAME, **kwargs)
 
     def close(self) -> None:
@@ -203,10 +211,17 @@ class Journal:
 
     # -- runs ------------------------------------------------------------------------
     def create_run(
-        self, runbook: str, *, run_id: str | None = None, trigger: str = "cli",
-        inputs: Mapping[str, Any] | None = None, context: Mapping[str, Any] | None = None,
-        overrides: Mapping[str, Any] | None = None, parent_id: str | None = None,
-        status: str = "running", delivery_id: str | None = None,
+        self,
+        runbook: str,
+        *,
+        run_id: str | None = None,
+        trigger: str = "cli",
+        inputs: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        parent_id: str | None = None,
+        status: str = "running",
+        delivery_id: str | None = None,
     ) -> str:
         run_id = run_id or new_run_id(self.clock)
         now = self.clock()
@@ -215,9 +230,21 @@ class Journal:
                 "INSERT INTO runs (id, runbook, trigger, inputs, context, overrides, status,"
                 " parent_id, delivery_id, created, started, owner_pid, owner_host)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, runbook, trigger, dumps(dict(inputs or {})), dumps(dict(context or {})),
-                 dumps(dict(overrides or {})), status, parent_id, delivery_id, now,
-                 now if status != "queued" else None, self.pid, self.host),
+                (
+                    run_id,
+                    runbook,
+                    trigger,
+                    dumps(dict(inputs or {})),
+                    dumps(dict(context or {})),
+                    dumps(dict(overrides or {})),
+                    status,
+                    parent_id,
+                    delivery_id,
+                    now,
+                    now if status != "queued" else None,
+                    self.pid,
+                    self.host,
+                ),
             )
         return run_id
 
@@ -229,8 +256,10 @@ class Journal:
         )
 
     def finish_run(self, run_id: str, status: str, error: str | None, message: str) -> None:
-        self._write1("UPDATE runs SET status=?, error=?, message=?, finished=? WHERE id=?",
-                     (status, error, message, self.clock(), run_id))
+        self._write1(
+            "UPDATE runs SET status=?, error=?, message=?, finished=? WHERE id=?",
+            (status, error, message, self.clock(), run_id),
+        )
 
     def run(self, run_id: str) -> RunRow | None:
         rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id=?", (run_id,))
@@ -241,15 +270,18 @@ class Journal:
         found = self.run(prefix)
         if found is not None:
             return found
-        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id LIKE ? LIMIT 2",
-                          (prefix.replace("%", "") + "%",))
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE id LIKE ? LIMIT 2",
+            (prefix.replace("%", "") + "%",),
+        )
         if len(rows) == 1:
             return _run_row(rows[0])
         why = "is ambiguous" if rows else "is not in the journal"
         raise RunError(f"run '{prefix}' {why} ({self.path}); list runs with `runbench runs`")
 
-    def runs(self, limit: int = 50, *, runbook: str | None = None,
-             top_level: bool = False) -> list[RunRow]:
+    def runs(
+        self, limit: int = 50, *, runbook: str | None = None, top_level: bool = False
+    ) -> list[RunRow]:
         """Newest first; only runs of ``runbook`` if given; ``top_level`` leaves out the
         child runs that `runbook` steps started."""
         where = ["1=1"]
@@ -261,18 +293,26 @@ class Journal:
             where.append("parent_id IS NULL")
         rows = self._read(
             f"SELECT {_RUN_COLUMNS} FROM runs WHERE {' AND '.join(where)} "
-            "ORDER BY created DESC, id DESC LIMIT ?", (*params, limit))
+            "ORDER BY created DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
         return [_run_row(row) for row in rows]
 
     def children(self, run_id: str) -> list[RunRow]:
-        rows = self._read(f"SELECT {_RUN_COLUMNS} FROM runs WHERE parent_id=? ORDER BY created",
-                          (run_id,))
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE parent_id=? ORDER BY created", (run_id,)
+        )
         return [_run_row(row) for row in rows]
 
     # -- steps -----------------------------------------------------------------------
     def start_step(
-        self, run_id: str, seq: int, step: str, kind: str,
-        variables: Mapping[str, Any], loops: Mapping[str, Any],
+        self,
+        run_id: str,
+        seq: int,
+        step: str,
+        kind: str,
+        variables: Mapping[str, Any],
+        loops: Mapping[str, Any],
     ) -> None:
         """Record that ``step`` starts, with the variables it starts from (one commit)."""
         self._write1(
@@ -282,8 +322,15 @@ class Journal:
         )
 
     def finish_step(
-        self, run_id: str, seq: int, *, edge: str | None, target: str | None,
-        duration_ms: float, outputs: Mapping[str, Any], error: str | None,
+        self,
+        run_id: str,
+        seq: int,
+        *,
+        edge: str | None,
+        target: str | None,
+        duration_ms: float,
+        outputs: Mapping[str, Any],
+        error: str | None,
         loops: Mapping[str, Any] | None = None,
     ) -> None:
         """Record how step ``seq`` ended (one commit). A run's current step is derived
@@ -291,32 +338,58 @@ class Journal:
         self._write1(
             "UPDATE steps SET edge=?, target=?, duration_ms=?, outputs=?, error=?,"
             " loops_after=?, finished=1 WHERE run_id=? AND seq=?",
-            (edge, target, duration_ms, dumps(dict(outputs)), error,
-             None if loops is None else dumps(dict(loops)), run_id, seq),
+            (
+                edge,
+                target,
+                duration_ms,
+                dumps(dict(outputs)),
+                error,
+                None if loops is None else dumps(dict(loops)),
+                run_id,
+                seq,
+            ),
         )
 
     def steps(self, run_id: str) -> list[StepRow]:
-        rows = self._read(f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id=? ORDER BY seq",
-                          (run_id,))
+        rows = self._read(
+            f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id=? ORDER BY seq", (run_id,)
+        )
         return [_step_row(row) for row in rows]
 
     def add_exchange(
-        self, run_id: str, step_seq: int, step: str, attempt: int, record: Mapping[str, Any],
+        self,
+        run_id: str,
+        step_seq: int,
+        step: str,
+        attempt: int,
+        record: Mapping[str, Any],
     ) -> None:
         """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted)."""
         self._write1(
             "INSERT INTO exchanges (run_id, step_seq, step, attempt, request, response,"
             " error, elapsed_ms) VALUES (?,?,?,?,?,?,?,?)",
-            (run_id, step_seq, step, attempt, dumps(record.get("request")),
-             dumps(record.get("response")), record.get("error"), record.get("elapsed_ms")),
+            (
+                run_id,
+                step_seq,
+                step,
+                attempt,
+                dumps(record.get("request")),
+                dumps(record.get("response")),
+                record.get("error"),
+                record.get("elapsed_ms"),
+            ),
         )
 
     def exchanges(self, run_id: str) -> list[ExchangeRow]:
         rows = self._read(
             "SELECT run_id, step_seq, step, attempt, request, response, error, elapsed_ms"
-            " FROM exchanges WHERE run_id=? ORDER BY step_seq, attempt", (run_id,))
-        return [ExchangeRow(r[0], r[1], r[2] or "", r[3], _loads(r[4]), _loads(r[5]), r[6], r[7])
-                for r in rows]
+            " FROM exchanges WHERE run_id=? ORDER BY step_seq, attempt",
+            (run_id,),
+        )
+        return [
+            ExchangeRow(r[0], r[1], r[2] or "", r[3], _loads(r[4]), _loads(r[5]), r[6], r[7])
+            for r in rows
+        ]
 
     # -- resume ----------------------------------------------------------------------
     def resume_point(self, run_id: str) -> ResumePoint:
@@ -342,27 +415,39 @@ class Journal:
         """Runs left running/paused by a dead process on this host become interrupted."""
         rows = self._read(
             "SELECT id, owner_pid FROM runs WHERE status IN ('running','paused') AND owner_host=?",
-            (self.host,))
+            (self.host,),
+        )
         dead = [run_id for run_id, pid in rows if pid is None or not pid_alive(int(pid))]
         if dead:
             with self._write() as db:
                 db.executemany(
                     "UPDATE runs SET status='interrupted', error=COALESCE(error, ?) WHERE id=?",
-                    [("interrupted: the process running it died", run_id) for run_id in dead])
+                    [("interrupted: the process running it died", run_id) for run_id in dead],
+                )
         return dead
 
     # -- queue (public endpoint) -----------------------------------------------------
     def enqueue(
-        self, runbook: str, inputs: Mapping[str, Any], context: Mapping[str, Any] | None = None,
-        trigger: str = "serve", delivery_id: str | None = None,
+        self,
+        runbook: str,
+        inputs: Mapping[str, Any],
+        context: Mapping[str, Any] | None = None,
+        trigger: str = "serve",
+        delivery_id: str | None = None,
     ) -> tuple[str, bool]:
         """A queued run; with a delivery_id seen before, that run's id and created=False."""
         seen = self.find_delivery(delivery_id) if delivery_id else None
         if seen is not None:
             return seen, False
         try:
-            run_id = self.create_run(runbook, trigger=trigger, inputs=inputs, context=context,
-                                     status="queued", delivery_id=delivery_id or None)
+            run_id = self.create_run(
+                runbook,
+                trigger=trigger,
+                inputs=inputs,
+                context=context,
+                status="queued",
+                delivery_id=delivery_id or None,
+            )
         except sqlite3.IntegrityError:
             rows = self._read("SELECT id FROM runs WHERE delivery_id=?", (delivery_id,))
             return str(rows[0][0]), False
@@ -376,20 +461,28 @@ class Journal:
     def claim_queued(self, limit: int = 1) -> list[QueuedRun]:
         """Atomically mark up to ``limit`` queued runs as running by this process."""
         with self._write() as db:
-            ids = [row[0] for row in db.execute(
-                "SELECT id FROM runs WHERE status='queued' AND parent_id IS NULL"
-                " ORDER BY created, id LIMIT ?", (limit,))]
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM runs WHERE status='queued' AND parent_id IS NULL"
+                    " ORDER BY created, id LIMIT ?",
+                    (limit,),
+                )
+            ]
             db.executemany(
                 "UPDATE runs SET status='running', started=?, owner_pid=?, owner_host=?"
                 " WHERE id=? AND status='queued'",
-                [(self.clock(), self.pid, self.host, run_id) for run_id in ids])
+                [(self.clock(), self.pid, self.host, run_id) for run_id in ids],
+            )
         return [row for run_id in ids if (row := self.run(run_id)) is not None]
 
     def recover(self) -> list[str]:
         """Runs to pick up after a restart: queued ones and interrupted ones, oldest first."""
         self.mark_interrupted()
-        rows = self._read("SELECT id FROM runs WHERE status IN ('queued','interrupted')"
-                          " AND parent_id IS NULL ORDER BY created, id")
+        rows = self._read(
+            "SELECT id FROM runs WHERE status IN ('queued','interrupted')"
+            " AND parent_id IS NULL ORDER BY created, id"
+        )
         return [str(row[0]) for row in rows]
 
 
@@ -398,25 +491,63 @@ _CURRENT_STEP = (
     " ELSE s.step END FROM steps s WHERE s.run_id = runs.id ORDER BY s.seq DESC LIMIT 1),"
     " current_step)"
 )
-_RUN_COLUMNS = ("id, runbook, trigger, inputs, context, overrides, status, error, message, "
-                + _CURRENT_STEP + ", parent_id, delivery_id, created, started, finished")
-_STEP_COLUMNS = ("run_id, seq, step, kind, variables_before, loops_before, outputs, loops_after,"
-                 " edge, target, started, duration_ms, error, finished")
+_RUN_COLUMNS = (
+    "id, runbook, trigger, inputs, context, overrides, status, error, message, "
+    + _CURRENT_STEP
+    + ", parent_id, delivery_id, created, started, finished"
+)
+_STEP_COLUMNS = (
+    "run_id, seq, step, kind, variables_before, loops_before, outputs, loops_after,"
+    " edge, target, started, duration_ms, error, finished"
+)
 
 
 def _run_row(row: tuple[Any, ...]) -> RunRow:
-    return RunRow(row[0], row[1], row[2], _loads(row[3], {}), _loads(row[4], {}),
-                  _loads(row[5], {}), row[6], row[7], row[8], row[9], row[10], row[11],
-                  row[12], row[13], row[14])
+    return RunRow(
+        row[0],
+        row[1],
+        row[2],
+        _loads(row[3], {}),
+        _loads(row[4], {}),
+        _loads(row[5], {}),
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+        row[14],
+    )
 
 
 def _step_row(row: tuple[Any, ...]) -> StepRow:
-    return StepRow(row[0], row[1], row[2], row[3], _loads(row[4], {}), _loads(row[5], {}),
-                   _loads(row[6], {}), _loads(row[7]), row[8], row[9], row[10], row[11],
-                   row[12], bool(row[13]))
+    return StepRow(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        _loads(row[4], {}),
+        _loads(row[5], {}),
+        _loads(row[6], {}),
+        _loads(row[7]),
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        bool(row[13]),
+    )
 
 
 __all__ = [
-    "DB_NAME", "ExchangeRow", "Journal", "QueuedRun", "ResumePoint", "RunRow", "StepRow",
+    "DB_NAME",
+    "ExchangeRow",
+    "Journal",
+    "QueuedRun",
+    "ResumePoint",
+    "RunRow",
+    "StepRow",
     "new_run_id",
 ]

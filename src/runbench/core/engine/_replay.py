@@ -55,12 +55,15 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         step = self.run.current or ""
         queue = self.queues.get(step, deque())
         if _is_token_request(request) and not (queue and _same_path(queue[0], request)):
-            return httpx.Response(200, headers={"content-type": "application/json"},
-                                  content=_TOKEN, request=request)
+            return httpx.Response(
+                200, headers={"content-type": "application/json"}, content=_TOKEN, request=request
+            )
         if not queue:
             raise httpx.ConnectError(
                 f"replay: no recorded response left for step '{step}' "
-                f"({request.method} {request.url.path})", request=request)
+                f"({request.method} {request.url.path})",
+                request=request,
+            )
         row = queue.popleft()
         if row.response is None:
             raise _recorded_error(row, request)
@@ -84,11 +87,15 @@ def _recorded_error(row: ExchangeRow, request: httpx.Request) -> Exception:
 
 
 def _response(recorded: Mapping[str, Any], request: httpx.Request) -> httpx.Response:
-    headers = [(name, value) for name, value in dict(recorded.get("headers") or {}).items()
-               if name.lower() not in _DROPPED_HEADERS]
+    headers = [
+        (name, value)
+        for name, value in dict(recorded.get("headers") or {}).items()
+        if name.lower() not in _DROPPED_HEADERS
+    ]
     body = str(recorded.get("body") or "").encode("utf-8")
-    return httpx.Response(int(recorded.get("status", 200)), headers=headers, content=body,
-                          request=request)
+    return httpx.Response(
+        int(recorded.get("status", 200)), headers=headers, content=body, request=request
+    )
 
 
 class _Recording:
@@ -114,23 +121,42 @@ class _Recording:
 
 
 def start_replay(
-    journal: Journal, run_id: str, workspace: Workspace, *, record: bool = False,
-    engine_options: Mapping[str, Any] | None = None, **start_options: Any,
+    journal: Journal,
+    run_id: str,
+    workspace: Workspace,
+    *,
+    record: bool = False,
+    engine_options: Mapping[str, Any] | None = None,
+    **start_options: Any,
 ) -> tuple[Engine, RunHandle]:
     """An engine replaying ``run_id`` and the handle of the replayed run (for debugging)."""
     row = journal.find_run(run_id)
     recording = _Recording(journal, row)
     options: dict[str, Any] = {"sleep": _instant, **(engine_options or {})}
-    engine = Engine(workspace, journal=journal if record else None,
-                    secrets=ReplaySecrets(workspace.path, {}),
-                    transport_factory=recording.transport_for, trigger="replay", **options)
-    handle = engine.start(row.runbook, inputs=row.inputs, context=row.context,
-                          variables=row.overrides, **start_options)
+    engine = Engine(
+        workspace,
+        journal=journal if record else None,
+        secrets=ReplaySecrets(workspace.path, {}),
+        transport_factory=recording.transport_for,
+        trigger="replay",
+        **options,
+    )
+    handle = engine.start(
+        row.runbook,
+        inputs=row.inputs,
+        context=row.context,
+        variables=row.overrides,
+        **start_options,
+    )
     return engine, handle
 
 
 async def replay(
-    journal: Journal, run_id: str, workspace: Workspace, *, record: bool = False,
+    journal: Journal,
+    run_id: str,
+    workspace: Workspace,
+    *,
+    record: bool = False,
 ) -> RunResult:
     """Re-run recorded run ``run_id`` offline; ``record`` journals it (trigger 'replay')."""
     _, handle = start_replay(journal, run_id, workspace, record=record)

@@ -23,8 +23,11 @@ class StepRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "step": self.step, "kind": self.kind, "edge": self.edge,
-            "duration_ms": round(self.duration_ms, 3), "outputs": dict(self.outputs),
+            "step": self.step,
+            "kind": self.kind,
+            "edge": self.edge,
+            "duration_ms": round(self.duration_ms, 3),
+            "outputs": dict(self.outputs),
             "error": self.error,
         }
 
@@ -46,8 +49,11 @@ class RunResult:
     def to_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
         """The JSON record (``runbench run --json``); ``redact`` blanks secret values."""
         data: dict[str, Any] = {
-            "run_id": self.run_id, "runbook": self.runbook, "status": self.status,
-            "error": self.error, "message": self.message,
+            "run_id": self.run_id,
+            "runbook": self.runbook,
+            "status": self.status,
+            "error": self.error,
+            "message": self.message,
             "steps": [record.to_dict() for record in self.steps],
             "variables": dict(self.variables),
         }

@@ -31,9 +31,18 @@ class Run(StepKinds):
     """The state of one run; :meth:`execute` drives it to a :class:`RunResult`."""
 
     def __init__(
-        self, engine: Engine, runbook_id: str, run_id: str, variables: dict[str, Any], *,
-        debugger: Debugger, from_step: str | None = None, loops: Mapping[str, Any] | None = None,
-        seq: int = 0, parent_id: str | None = None, depth: int = 0,
+        self,
+        engine: Engine,
+        runbook_id: str,
+        run_id: str,
+        variables: dict[str, Any],
+        *,
+        debugger: Debugger,
+        from_step: str | None = None,
+        loops: Mapping[str, Any] | None = None,
+        seq: int = 0,
+        parent_id: str | None = None,
+        depth: int = 0,
     ) -> None:
         self.engine = engine
         self.workspace = engine.workspace
@@ -90,8 +99,9 @@ class Run(StepKinds):
         task = asyncio.current_task()
         if task is not None:  # stop() may now interrupt a running step
             self.debugger.bind(self.variables, task.cancel)
-        self.publish(RunStarted(self.run_id, self.clock(), self.runbook.id, self.parent_id,
-                                self.from_step))
+        self.publish(
+            RunStarted(self.run_id, self.clock(), self.runbook.id, self.parent_id, self.from_step)
+        )
         try:
             async with self.engine.new_executor(self) as executor:
                 self.executor = executor
@@ -109,8 +119,15 @@ class Run(StepKinds):
         """A step interrupted by stop(): record its end so the journal has no loose row."""
         journal = self.engine.journal
         if journal is not None and self._open_seq is not None:
-            journal.finish_step(self.run_id, self._open_seq, edge=None, target=None,
-                                duration_ms=0.0, outputs={}, error=why)
+            journal.finish_step(
+                self.run_id,
+                self._open_seq,
+                edge=None,
+                target=None,
+                duration_ms=0.0,
+                outputs={},
+                error=why,
+            )
         self._open_seq = None
 
     async def _walk(self, current: str) -> End:
@@ -118,8 +135,9 @@ class Run(StepKinds):
             self.current = current
             step = self.runbook.steps.get(current)
             if step is None:
-                return End("failure", "", f"step '{current}' does not exist in runbook "
-                           f"'{self.runbook.id}'")
+                return End(
+                    "failure", "", f"step '{current}' does not exist in runbook '{self.runbook.id}'"
+                )
             guard = self._guard()
             if guard is not None:
                 return End("failure", "", guard)
@@ -135,11 +153,15 @@ class Run(StepKinds):
 
     def _guard(self) -> str | None:
         if self._count >= self.runbook.max_steps:
-            return (f"stopped after {self._count} steps: max_steps = {self.runbook.max_steps} "
-                    "reached (a loop without an exit? raise max_steps if this is expected)")
+            return (
+                f"stopped after {self._count} steps: max_steps = {self.runbook.max_steps} "
+                "reached (a loop without an exit? raise max_steps if this is expected)"
+            )
         if self._remaining() <= 0:
-            return (f"stopped: max_duration = {self.runbook.max_duration:g} s reached "
-                    "(raise max_duration if this is expected)")
+            return (
+                f"stopped: max_duration = {self.runbook.max_duration:g} s reached "
+                "(raise max_duration if this is expected)"
+            )
         return None
 
     def _remaining(self) -> float:
@@ -151,23 +173,49 @@ class Run(StepKinds):
         self.seq += 1
         journal = self.engine.journal
         if journal is not None:
-            journal.start_step(self.run_id, self.seq, step.id, step.kind, self.variables, self.loops)
+            journal.start_step(
+                self.run_id, self.seq, step.id, step.kind, self.variables, self.loops
+            )
             self._open_seq = self.seq
         self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
         outcome = await self._timed(step)
         duration_ms = (self.engine.monotonic() - began) * 1000.0
-        record = StepRecord(step.id, step.kind, outcome.edge, duration_ms, outcome.outputs,
-                            outcome.error, outcome.target)
+        record = StepRecord(
+            step.id,
+            step.kind,
+            outcome.edge,
+            duration_ms,
+            outcome.outputs,
+            outcome.error,
+            outcome.target,
+        )
         self.records.append(record)
         if journal is not None:
             journal.finish_step(
-                self.run_id, self.seq, edge=outcome.edge, target=outcome.target,
-                duration_ms=duration_ms, outputs=outcome.outputs, error=outcome.error,
-                loops=self.loops if outcome.loops_changed else None)
+                self.run_id,
+                self.seq,
+                edge=outcome.edge,
+                target=outcome.target,
+                duration_ms=duration_ms,
+                outputs=outcome.outputs,
+                error=outcome.error,
+                loops=self.loops if outcome.loops_changed else None,
+            )
             self._open_seq = None
-        self.publish(StepFinished(self.run_id, self.clock(), step.id, step.kind, outcome.edge,
-                                  outcome.target, duration_ms, outcome.outputs, outcome.error))
+        self.publish(
+            StepFinished(
+                self.run_id,
+                self.clock(),
+                step.id,
+                step.kind,
+                outcome.edge,
+                outcome.target,
+                duration_ms,
+                outcome.outputs,
+                outcome.error,
+            )
+        )
         return outcome
 
     async def _timed(self, step: Step) -> Outcome:
@@ -181,16 +229,24 @@ class Run(StepKinds):
                 return await handler(step)
         except TimeoutError:
             if remaining < limit:
-                return self.fail_run(step, f"max_duration = {self.runbook.max_duration:g} s "
-                                     "reached during the step")
+                return self.fail_run(
+                    step, f"max_duration = {self.runbook.max_duration:g} s reached during the step"
+                )
             why = f"timed out after {limit:g} s (step timeout)"
             if step.kind in ("method", "halo"):
                 return self.follow(step, "on_failure", error=why)
             return self.fail_run(step, why)
 
     def finish(self, end: End) -> RunResult:
-        result = RunResult(self.run_id, self.runbook.id, end.status, end.error, end.message,
-                           list(self.records), dict(self.variables))
+        result = RunResult(
+            self.run_id,
+            self.runbook.id,
+            end.status,
+            end.error,
+            end.message,
+            list(self.records),
+            dict(self.variables),
+        )
         if self.engine.journal is not None:
             self.engine.journal.finish_run(self.run_id, end.status, end.error, end.message)
         self.publish(RunFinished(self.run_id, self.clock(), end.status, end.error, end.message))

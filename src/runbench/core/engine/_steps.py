@@ -76,8 +76,14 @@ class StepKinds:
     start_child: Callable[[str, Mapping[str, Any]], Awaitable[RunResult]]
 
     # -- edges -----------------------------------------------------------------------
-    def follow(self, step: Step, key: str, *, outputs: dict[str, Any] | None = None,
-               error: str | None = None) -> Outcome:
+    def follow(
+        self,
+        step: Step,
+        key: str,
+        *,
+        outputs: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> Outcome:
         """Take edge ``key`` of ``step``; a missing or dangling edge ends the run as failed."""
         target = step.edge(key)
         if not target:
@@ -110,19 +116,25 @@ class StepKinds:
             return self.follow(step, EDGE_FAIL, error=f"no method '{step.method}' in the workspace")
         executor = self.executor
         return await self.http_step(
-            step, lambda scope: executor.call(method, scope, extra_outputs=step.outputs))
+            step, lambda scope: executor.call(method, scope, extra_outputs=step.outputs)
+        )
 
     async def do_halo(self, step: Step) -> Outcome:
         action = find_action(step.action)
         if action is None:
             return self.follow(step, EDGE_FAIL, error=f"no Halo API action '{step.action}'")
         if not self.workspace.halo or self.workspace.halo not in self.workspace.integrations:
-            return self.follow(step, EDGE_FAIL, error="the workspace has no Halo integration: "
-                               "set halo = \"INTEGRATION\" at the top of the file")
+            return self.follow(
+                step,
+                EDGE_FAIL,
+                error="the workspace has no Halo integration: "
+                'set halo = "INTEGRATION" at the top of the file',
+            )
         body = step.body if step.body is not None else action.body_template
         executor = self.executor
         return await self.http_step(
-            step, lambda scope: executor.call_halo(action, body, scope, extra_outputs=step.outputs))
+            step, lambda scope: executor.call_halo(action, body, scope, extra_outputs=step.outputs)
+        )
 
     async def http_step(
         self, step: Step, call: Callable[[Mapping[str, Any]], Awaitable[Exchange]]
@@ -179,7 +191,9 @@ class StepKinds:
             try:
                 items = json.loads(items)
             except json.JSONDecodeError:
-                return self.fail_run(step, f"items is a string that is not a JSON array: {items[:60]!r}")
+                return self.fail_run(
+                    step, f"items is a string that is not a JSON array: {items[:60]!r}"
+                )
         if not isinstance(items, list):
             return self.fail_run(step, f"items must be an array, got {type(items).__name__}")
         if not items:

@@ -119,5 +119,10 @@ def _short(value: Any) -> str:
 
 
 __all__ = [
-    "Renderer", "coerce", "element_outputs", "parse_cli_value", "resolve_inputs", "typed_input",
+    "Renderer",
+    "coerce",
+    "element_outputs",
+    "parse_cli_value",
+    "resolve_inputs",
+    "typed_input",
 ]

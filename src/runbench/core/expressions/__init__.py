@@ -6,7 +6,6 @@ Import from here: ``compile_path``/``CompiledPath`` evaluate a path against a do
 text-aware). The path grammar's steps live in a private module of their own.
 """
 
-
 from runbench.core.expressions._paths import (
     OUTPUT_ROOTS,
     CompiledPath,

@@ -268,5 +268,3 @@ class _Header:
 
 
 _Step = _Child | _Index | _Filter | _Header
-
-

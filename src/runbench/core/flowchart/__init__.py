@@ -6,7 +6,6 @@ and drawing (box-drawing or ASCII) are private modules that share one geometry m
 placement never imports from drawing.
 """
 
-
 from runbench.core.flowchart._render import (
     box_text,
 )

@@ -287,9 +287,7 @@ def _order(p: Placement) -> None:
     p.pos = [0] * total
     for li, row in enumerate(p.rows):
         if li:
-            keys = {
-                v: sorted(p.pos[p.hops[h][0]] + frac[h] for h in p.in_hops[v]) for v in row
-            }
+            keys = {v: sorted(p.pos[p.hops[h][0]] + frac[h] for h in p.in_hops[v]) for v in row}
             row.sort(key=lambda v: (_barycenter(p, v, frac), _tie(p, v)))
             _transpose(row, keys)
             _keep_lanes_in_order(p, row)
@@ -352,7 +350,7 @@ def _ports(p: Placement) -> None:
         rel, p.width[v] = _spread(text_width(p.names[v], p.kinds[v], p.missing[v]), lens)
         for h, col in zip(fwd, rel, strict=False):
             p.hop_port[h] = col
-        for e, col in zip(p.back_out[v], rel[len(fwd):], strict=True):
+        for e, col in zip(p.back_out[v], rel[len(fwd) :], strict=True):
             p.back_port[e] = col
         ends = [col + 1 + n for col, n in zip(rel, lens, strict=True) if n]
         p.foot[v] = max([p.width[v], *ends])

@@ -52,8 +52,10 @@ class Box:
 
     def overlaps(self, other: Box) -> bool:
         return (
-            self.x < other.right and other.x < self.right
-            and self.y < other.bottom and other.y < self.bottom
+            self.x < other.right
+            and other.x < self.right
+            and self.y < other.bottom
+            and other.y < self.bottom
         )
 
 

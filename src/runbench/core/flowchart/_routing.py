@@ -34,8 +34,19 @@ from runbench.core.flowchart._render import (
 )
 
 __all__ = [
-    "Box", "Edge", "Graph", "Layout", "Node", "PlacedNode", "RenderedChart", "RoutedEdge",
-    "demo_runbook", "draw", "layout", "render", "sample_runbook",
+    "Box",
+    "Edge",
+    "Graph",
+    "Layout",
+    "Node",
+    "PlacedNode",
+    "RenderedChart",
+    "RoutedEdge",
+    "demo_runbook",
+    "draw",
+    "layout",
+    "render",
+    "sample_runbook",
 ]
 
 Point = tuple[int, int]
@@ -255,9 +266,12 @@ class _Router:
         p = self.p
         nodes = tuple(
             PlacedNode(
-                p.names[v], p.labels[v], p.kinds[v],
+                p.names[v],
+                p.labels[v],
+                p.kinds[v],
                 Box(p.x[v], self.layer_y[p.layer[v]], p.width[v], BOX_HEIGHT),
-                p.layer[v], p.missing[v],
+                p.layer[v],
+                p.missing[v],
             )
             for v in range(p.steps)
         )
@@ -265,9 +279,7 @@ class _Router:
         strokes = tuple(self._strokes())
         cols = [n.box.x + p.foot[v] for v, n in enumerate(nodes)]
         cols += [x + 1 for stroke in strokes for x, _ in stroke]
-        return Layout(
-            nodes, edges, max(cols, default=0), self.height, tuple(p.notes), strokes
-        )
+        return Layout(nodes, edges, max(cols, default=0), self.height, tuple(p.notes), strokes)
 
     def _routed(self, e: int) -> RoutedEdge:
         p = self.p
@@ -369,7 +381,9 @@ def _simplify(points: list[Point]) -> list[Point]:
     for pt in points:
         if out and out[-1] == pt:
             continue
-        if len(out) >= 2 and (out[-2][0] == out[-1][0] == pt[0] or out[-2][1] == out[-1][1] == pt[1]):
+        if len(out) >= 2 and (
+            out[-2][0] == out[-1][0] == pt[0] or out[-2][1] == out[-1][1] == pt[1]
+        ):
             out[-1] = pt
         else:
             out.append(pt)

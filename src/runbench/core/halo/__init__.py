@@ -2,7 +2,6 @@
 can call (``ACTIONS``, ``find_action``), each with its verb, path and outputs.
 """
 
-
 from runbench.core.halo._actions import (
     ACTIONS,
     HaloAction,

@@ -331,11 +331,17 @@ class Executor:
         response = received.response
         if len(received.content) > self._offload.threshold:
             values, errors, is_json = await evaluate_in_child(
-                self._outputs, outputs, received.content, response.status_code,
-                response.headers, python=self._offload.python)
+                self._outputs,
+                outputs,
+                received.content,
+                response.status_code,
+                response.headers,
+                python=self._offload.python,
+            )
         else:
             values, errors, is_json = evaluate_here(
-                self._outputs, outputs, received.content, response.status_code, response.headers)
+                self._outputs, outputs, received.content, response.status_code, response.headers
+            )
         if not is_json:
             readers = self._outputs.json_readers(outputs)
             if readers:

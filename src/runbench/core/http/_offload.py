@@ -91,8 +91,9 @@ async def evaluate_in_child(
     if not sent:  # nothing reads the body: its parse cannot change any result
         return evaluate_here(evaluator, outputs, b"", status, headers)
     try:
-        is_json, results = await _run_child(python, [outputs[i] for i in sent], body, status,
-                                            headers)
+        is_json, results = await _run_child(
+            python, [outputs[i] for i in sent], body, status, headers
+        )
     except (OSError, ValueError, TypeError, KeyError, NotImplementedError):
         return evaluate_here(evaluator, outputs, body, status, headers)
     if not is_json and evaluator.json_readers(outputs):
@@ -145,8 +146,11 @@ async def _run_child(
         "outputs": [[o.name, o.path, o.type] for o in outputs],
     }
     child = await asyncio.create_subprocess_exec(
-        python, "-m", "runbench.core.http._offload",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        python,
+        "-m",
+        "runbench.core.http._offload",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
     try:
@@ -179,16 +183,16 @@ def _child_main() -> None:
     if is_json or not evaluator.json_readers(outputs):
         for output in outputs:  # one at a time: a repeated name must not hide a result
             values, errors = evaluator.evaluate([output], scope)
-            results.append(["ok", values[output.name]] if values else
-                           ["error", errors[output.name]])
+            results.append(
+                ["ok", values[output.name]] if values else ["error", errors[output.name]]
+            )
     else:
         results = [["error", "not JSON"] for _ in outputs]  # unused: the caller reports it
     sys.stdout.buffer.write(json.dumps({"json": is_json, "results": results}).encode())
     sys.stdout.buffer.flush()
 
 
-__all__ = ["OFFLOAD_THRESHOLD", "Evaluated", "OffloadPolicy", "evaluate_here",
-           "evaluate_in_child"]
+__all__ = ["OFFLOAD_THRESHOLD", "Evaluated", "OffloadPolicy", "evaluate_here", "evaluate_in_child"]
 
 
 if __name__ == "__main__":

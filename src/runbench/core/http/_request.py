@@ -34,11 +34,13 @@ from runbench.core.expressions import Context, Template, parse_template, to_json
 from runbench.core.workspace import Integration, Method
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
-_CONTENT_TYPES: Mapping[str, str] = MappingProxyType({
-    "json": "application/json",
-    "form": "application/x-www-form-urlencoded",
-    "text": "text/plain; charset=utf-8",
-})
+_CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
+    {
+        "json": "application/json",
+        "form": "application/x-www-form-urlencoded",
+        "text": "text/plain; charset=utf-8",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 ``serve`` stays a thin Starlette shell over it.
 """
 
-
 from runbench.core.intake._intake import (
     UNAUTHORIZED,
     Gate,

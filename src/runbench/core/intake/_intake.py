@@ -51,7 +51,9 @@ INPUT_ROOTS: tuple[str, ...] = ("payload", "ticket", "action")
 JSON_TYPES: tuple[str, ...] = ("application/json", "text/json")
 FORM_TYPE = "application/x-www-form-urlencoded"
 ALGORITHMS: Mapping[str, Callable[..., Any]] = {
-    "sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512,
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+    "sha512": hashlib.sha512,
 }
 
 
@@ -133,8 +135,12 @@ def signed_message(body: bytes, timestamp: str | None) -> bytes:
 
 
 def check_signature(
-    given: str | None, body: bytes, endpoint: Endpoint, secrets: tuple[bytes, ...],
-    *, timestamp: str | None = None,
+    given: str | None,
+    body: bytes,
+    endpoint: Endpoint,
+    secrets: tuple[bytes, ...],
+    *,
+    timestamp: str | None = None,
 ) -> bool:
     """The signature header value ``given`` is the HMAC of the body under one of ``secrets``.
 
@@ -145,7 +151,7 @@ def check_signature(
     if endpoint.prefix:
         if not value.startswith(endpoint.prefix):
             return False
-        value = value[len(endpoint.prefix):]
+        value = value[len(endpoint.prefix) :]
     digest = decode_digest(value.strip(), endpoint.encoding)
     if digest is None:
         return False
@@ -243,7 +249,7 @@ def compile_sources(runbook: Runbook) -> dict[str, CompiledPath]:
         except ExpressionError as exc:
             raise WorkspaceError(
                 f"runbooks.{runbook.id}.inputs.{name}.from: {exc}; roots are "
-                f"{', '.join(INPUT_ROOTS)} (e.g. \"payload^customer^name\")"
+                f'{", ".join(INPUT_ROOTS)} (e.g. "payload^customer^name")'
             ) from None
     return found
 
@@ -263,7 +269,9 @@ def pick(spec: InputSpec, path: CompiledPath | None, scope: Mapping[str, Any]) -
 
 
 def select_inputs(
-    specs: Mapping[str, InputSpec], paths: Mapping[str, CompiledPath], scope: Mapping[str, Any],
+    specs: Mapping[str, InputSpec],
+    paths: Mapping[str, CompiledPath],
+    scope: Mapping[str, Any],
 ) -> dict[str, Any] | Refusal:
     """Declared inputs, typed, with defaults; 422 naming every input that is missing or bad.
 
@@ -296,7 +304,11 @@ class Gate:
     start (SecretError naming it) instead of refusing every delivery later."""
 
     def __init__(
-        self, runbook: Runbook, secrets: Secrets, *, clock: Callable[[], float] = time.time,
+        self,
+        runbook: Runbook,
+        secrets: Secrets,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.runbook = runbook
         self.endpoint = runbook.endpoint
@@ -305,12 +317,14 @@ class Gate:
         end = self.endpoint
         self._username = secrets.resolve(end.username).encode() if end.auth == "basic" else b""
         self._password = secrets.resolve(end.password).encode() if end.auth == "basic" else b""
-        self._secrets = tuple(
-            secrets.resolve(s).encode() for s in end.secrets
-        ) if end.auth == "signature" else ()
+        self._secrets = (
+            tuple(secrets.resolve(s).encode() for s in end.secrets)
+            if end.auth == "signature"
+            else ()
+        )
         if end.auth == "signature" and not self._secrets:
             raise WorkspaceError(
-                f"runbooks.{runbook.id}.endpoint: auth = \"signature\" needs secret = \"...\" "
+                f'runbooks.{runbook.id}.endpoint: auth = "signature" needs secret = "..." '
                 "or secrets = [...]"
             )
 

@@ -2,7 +2,6 @@
 and the ``Redactor`` that keeps every value derived from one out of output and storage.
 """
 
-
 from runbench.core.secrets._secrets import (
     REDACTED,
     Redactor,

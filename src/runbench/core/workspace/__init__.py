@@ -8,7 +8,6 @@ keeps the tomlkit document (comments and layout kept, atomic save, conflict dete
 ``import-curl`` and every importer obey the same id rule (``check_id``).
 """
 
-
 from runbench.core.workspace._edits import (
     ID_PATTERN,
     SECRET_FIELDS,

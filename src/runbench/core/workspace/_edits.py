@@ -50,8 +50,8 @@ def parse_secret_text(text: str) -> tuple[str | SecretRef, str | None]:
     text = text.strip()
     for source in ("env", "secret"):
         prefix = f"{source}:"
-        if text.startswith(prefix) and text[len(prefix):].strip():
-            return SecretRef(source, text[len(prefix):].strip()), None
+        if text.startswith(prefix) and text[len(prefix) :].strip():
+            return SecretRef(source, text[len(prefix) :].strip()), None
     if not text:
         return "", None
     return text, LITERAL_SECRET_WARNING
@@ -150,7 +150,11 @@ class WorkspaceEdits:
         self.document.delete(list(keys + (name,)))
 
     def set_output(
-        self, method_keys: KeyPath, name: str, path: str, kind: str = "any",
+        self,
+        method_keys: KeyPath,
+        name: str,
+        path: str,
+        kind: str = "any",
         old_name: str | None = None,
     ) -> None:
         value: Any = path if kind == "any" else {"path": path, "type": kind}

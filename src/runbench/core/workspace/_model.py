@@ -20,22 +20,35 @@ STEP_KINDS = ("method", "halo", "condition", "sleep", "foreach", "next", "runboo
 INPUT_TYPES = ("string", "int", "float", "bool", "array", "object")
 OUTPUT_TYPES = ("any", "string", "int", "float", "bool", "array", "object", "datetime")
 OPERATORS = (
-    "equals", "not_equals", "contains", "not_contains", "greater_than", "greater_or_equal",
-    "less_than", "less_or_equal", "includes", "not_includes", "has_value", "no_value", "matches",
+    "equals",
+    "not_equals",
+    "contains",
+    "not_contains",
+    "greater_than",
+    "greater_or_equal",
+    "less_than",
+    "less_or_equal",
+    "includes",
+    "not_includes",
+    "has_value",
+    "no_value",
+    "matches",
 )
 UNARY_OPERATORS = ("has_value", "no_value")
 
 # Which keys of a step are edges, per kind, with the label the flowchart shows.
-EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType({
-    "method": (("on_success", "success"), ("on_failure", "failure")),
-    "halo": (("on_success", "success"), ("on_failure", "failure")),
-    "condition": (("on_true", "met"), ("on_false", "not met")),
-    "sleep": (("next", "next"),),
-    "foreach": (("on_item", "item"), ("on_empty", "empty")),
-    "next": (("loop", "loop"), ("on_done", "done")),
-    "runbook": (),
-    "end": (),
-})
+EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        "method": (("on_success", "success"), ("on_failure", "failure")),
+        "halo": (("on_success", "success"), ("on_failure", "failure")),
+        "condition": (("on_true", "met"), ("on_false", "not met")),
+        "sleep": (("next", "next"),),
+        "foreach": (("on_item", "item"), ("on_empty", "empty")),
+        "next": (("loop", "loop"), ("on_done", "done")),
+        "runbook": (),
+        "end": (),
+    }
+)
 KeyPath = tuple[str, ...]
 
 

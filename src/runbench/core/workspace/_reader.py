@@ -68,7 +68,9 @@ def parse_workspace(
     return workspace, reader.problems
 
 
-def _tables(reader: Reader, data: Mapping[str, Any], key: str, keys: KeyPath) -> dict[str, dict[str, Any]]:
+def _tables(
+    reader: Reader, data: Mapping[str, Any], key: str, keys: KeyPath
+) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for name, value in reader.table(data, key, keys).items():
         if isinstance(value, dict):
@@ -96,7 +98,9 @@ def _read_auth(reader: Reader, raw: Any, keys: KeyPath) -> Auth:
         prefix=reader.string(raw, "prefix", keys, "Bearer"),
         username=reader.secret(raw, "username", keys),
         password=reader.secret(raw, "password", keys),
-        grant=reader.choice(raw, "grant", keys, ("client_credentials", "password"), "client_credentials"),
+        grant=reader.choice(
+            raw, "grant", keys, ("client_credentials", "password"), "client_credentials"
+        ),
         token_url=reader.string(raw, "token_url", keys),
         client_id=reader.secret(raw, "client_id", keys),
         client_secret=reader.secret(raw, "client_secret", keys),
@@ -121,7 +125,9 @@ def _read_limits(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> Limit
     )
 
 
-def _read_method(reader: Reader, integration: str, key: str, raw: dict[str, Any], keys: KeyPath) -> Method:
+def _read_method(
+    reader: Reader, integration: str, key: str, raw: dict[str, Any], keys: KeyPath
+) -> Method:
     reader.unknown_keys(raw, METHOD_KEYS, keys)
     verb = reader.string(raw, "verb", keys, "GET")
     if verb.upper() not in VERBS:
@@ -152,7 +158,7 @@ def _read_integration(reader: Reader, key: str, raw: dict[str, Any]) -> Integrat
     keys: KeyPath = ("integrations", key)
     reader.unknown_keys(raw, INTEGRATION_KEYS, keys)
     if "base_url" not in raw:
-        reader.report(keys, "missing base_url (e.g. base_url = \"https://api.example.com\")")
+        reader.report(keys, 'missing base_url (e.g. base_url = "https://api.example.com")')
     methods = {
         name: _read_method(reader, key, name, table, keys + ("methods", name))
         for name, table in _tables(reader, raw, "methods", keys).items()
@@ -176,7 +182,9 @@ def _read_rules(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> tuple[
     for index, rule in enumerate(rules):
         where = keys + ("rules", str(index))
         if not isinstance(rule, dict) or "left" not in rule or "op" not in rule:
-            reader.report(where, 'each rule needs left and op, e.g. { left = "<<x>>", op = "has_value" }')
+            reader.report(
+                where, 'each rule needs left and op, e.g. { left = "<<x>>", op = "has_value" }'
+            )
             continue
         left = rule["left"] if isinstance(rule["left"], str) else str(rule["left"])
         result.append(Rule(left=left, op=str(rule["op"]), right=rule.get("right")))
@@ -187,7 +195,7 @@ def _read_retry(reader: Reader, raw: Any, keys: KeyPath) -> Retry | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        reader.report(keys, "must be a table such as { attempts = 3, backoff = \"exponential\" }")
+        reader.report(keys, 'must be a table such as { attempts = 3, backoff = "exponential" }')
         return None
     statuses = raw.get("on", list(Retry().on))
     if not isinstance(statuses, list) or not all(isinstance(s, int) for s in statuses):
@@ -215,7 +223,9 @@ def _read_step(reader: Reader, key: str, raw: dict[str, Any], keys: KeyPath) -> 
         if edge in raw:
             edges[edge] = reader.string(raw, edge, keys)
     for other in sorted(raw.keys() & (ALL_EDGE_KEYS - own_edges)):
-        reader.report(keys + (other,), f"'{other}' is not an edge of a {kind} step; it is ignored", "warning")
+        reader.report(
+            keys + (other,), f"'{other}' is not an edge of a {kind} step; it is ignored", "warning"
+        )
     args = raw.get("args", {})
     if not isinstance(args, dict):
         reader.report(keys + ("args",), "must be a table of name = value")

@@ -23,22 +23,76 @@ from runbench.core.workspace._model import (
 from runbench.core.workspace._problems import Problem, dotted
 
 ALL_EDGE_KEYS = frozenset(key for pairs in EDGE_KEYS.values() for key, _ in pairs)
-STEP_KEYS = frozenset({
-    "kind", "title", "method", "action", "body", "args", "outputs", "match", "rules", "seconds",
-    "items", "runbook", "result", "message", "timeout", "retry", "position", "notes",
-}) | ALL_EDGE_KEYS
-METHOD_KEYS = frozenset({
-    "verb", "path", "query", "headers", "body_type", "body", "auth", "outputs", "title",
-    "test_values", "notes",
-})
-INTEGRATION_KEYS = frozenset({
-    "title", "base_url", "auth", "methods", "connect_timeout", "read_timeout", "timeout",
-    "max_response_bytes", "follow_redirects", "max_redirects", "verify", "notes",
-})
-RUNBOOK_KEYS = frozenset({
-    "title", "start", "public", "endpoint", "inputs", "steps", "max_concurrent", "max_steps",
-    "max_duration", "notes",
-})
+STEP_KEYS = (
+    frozenset(
+        {
+            "kind",
+            "title",
+            "method",
+            "action",
+            "body",
+            "args",
+            "outputs",
+            "match",
+            "rules",
+            "seconds",
+            "items",
+            "runbook",
+            "result",
+            "message",
+            "timeout",
+            "retry",
+            "position",
+            "notes",
+        }
+    )
+    | ALL_EDGE_KEYS
+)
+METHOD_KEYS = frozenset(
+    {
+        "verb",
+        "path",
+        "query",
+        "headers",
+        "body_type",
+        "body",
+        "auth",
+        "outputs",
+        "title",
+        "test_values",
+        "notes",
+    }
+)
+INTEGRATION_KEYS = frozenset(
+    {
+        "title",
+        "base_url",
+        "auth",
+        "methods",
+        "connect_timeout",
+        "read_timeout",
+        "timeout",
+        "max_response_bytes",
+        "follow_redirects",
+        "max_redirects",
+        "verify",
+        "notes",
+    }
+)
+RUNBOOK_KEYS = frozenset(
+    {
+        "title",
+        "start",
+        "public",
+        "endpoint",
+        "inputs",
+        "steps",
+        "max_concurrent",
+        "max_steps",
+        "max_duration",
+        "notes",
+    }
+)
 
 
 class Reader:
@@ -60,11 +114,17 @@ class Reader:
         text = f"{dotted(keys)}: {message}" if keys else message
         self.problems.append(Problem(self.file, self.line(keys), severity, text, keys))
 
-    def unknown_keys(self, table: Mapping[str, Any], allowed: frozenset[str], keys: KeyPath) -> None:
+    def unknown_keys(
+        self, table: Mapping[str, Any], allowed: frozenset[str], keys: KeyPath
+    ) -> None:
         for key in table:
             if key not in allowed:
                 close = suggest(key, allowed)
-                hint = f" (did you mean '{close[0]}'?)" if close else " (kept, but runbench ignores it)"
+                hint = (
+                    f" (did you mean '{close[0]}'?)"
+                    if close
+                    else " (kept, but runbench ignores it)"
+                )
                 self.report(keys + (key,), f"unknown key '{key}'{hint}", "warning")
 
     # -- typed getters ---------------------------------------------------------
@@ -83,7 +143,11 @@ class Reader:
         return default
 
     def choice(
-        self, data: Mapping[str, Any], key: str, keys: KeyPath, allowed: tuple[str, ...],
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        keys: KeyPath,
+        allowed: tuple[str, ...],
         default: str,
     ) -> str:
         value = self.string(data, key, keys, default)
@@ -91,7 +155,9 @@ class Reader:
             return value
         close = suggest(value, allowed)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        self.report(keys + (key,), f"'{value}' is not one of {', '.join(allowed)} ({hint}use one of those)")
+        self.report(
+            keys + (key,), f"'{value}' is not one of {', '.join(allowed)} ({hint}use one of those)"
+        )
         return default
 
     def number(self, data: Mapping[str, Any], key: str, keys: KeyPath, default: float) -> float:
@@ -120,10 +186,10 @@ class Reader:
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and len(value) == 1:
-            (source, name), = value.items()
+            ((source, name),) = value.items()
             if source in ("env", "secret") and isinstance(name, str) and name:
                 return SecretRef(source, name)
-        self.report(keys + (key,), "must be a string, { env = \"NAME\" } or { secret = \"NAME\" }")
+        self.report(keys + (key,), 'must be a string, { env = "NAME" } or { secret = "NAME" }')
         return ""
 
     def string_map(self, data: Mapping[str, Any], key: str, keys: KeyPath) -> dict[str, str]:
@@ -152,8 +218,14 @@ class Reader:
 
 
 def _kind(value: Any) -> str:
-    names = {str: "a string", bool: "a boolean", int: "a number", float: "a number",
-             dict: "a table", list: "an array"}
+    names = {
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        dict: "a table",
+        list: "an array",
+    }
     return names.get(type(value), type(value).__name__)
 
 

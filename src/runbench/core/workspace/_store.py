@@ -55,7 +55,9 @@ def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
         message = str(exc)
         found = _POSITION.search(message)
         line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
-        raise TomlSyntaxError(_POSITION.sub("", message).strip(), file=file, line=line, column=column) from None
+        raise TomlSyntaxError(
+            _POSITION.sub("", message).strip(), file=file, line=line, column=column
+        ) from None
     return parse_workspace(data, file=file, lines=key_lines(text))
 
 
@@ -249,6 +251,10 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 __all__ = [
-    "WorkspaceDocument", "atomic_write", "load_workspace", "parse_text",
-    "read_text", "read_workspace",
+    "WorkspaceDocument",
+    "atomic_write",
+    "load_workspace",
+    "parse_text",
+    "read_text",
+    "read_workspace",
 ]

@@ -29,17 +29,27 @@ from runbench.core.workspace._model import (
 from runbench.core.workspace._problems import Problem, dotted
 
 CONTEXT_VARIABLES = ("ticket", "action", "halo_url")
-REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "method": ("on_success",), "halo": ("on_success",), "condition": ("on_true", "on_false"),
-    "sleep": ("next",), "foreach": ("on_item",), "next": ("loop", "on_done"),
-})
+REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "method": ("on_success",),
+        "halo": ("on_success",),
+        "condition": ("on_true", "on_false"),
+        "sleep": ("next",),
+        "foreach": ("on_item",),
+        "next": ("loop", "on_done"),
+    }
+)
 OPTIONAL_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"method": ("on_failure",), "halo": ("on_failure",), "foreach": ("on_empty",)}
 )
-_AUTH_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "api_key": ("name", "value"), "bearer": ("token",), "basic": ("username", "password"),
-    "oauth2": ("token_url", "client_id", "client_secret"),
-})
+_AUTH_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "api_key": ("name", "value"),
+        "bearer": ("token",),
+        "basic": ("username", "password"),
+        "oauth2": ("token_url", "client_id", "client_secret"),
+    }
+)
 
 
 class Checker:
@@ -96,9 +106,13 @@ class Checker:
         keys: KeyPath = ("integrations", method.integration, "methods", method.id)
         self.method_vars(method)
         for output in method.outputs:
-            self.check_path(keys + ("outputs", output.name), output.path, ("response", "status", "headers"))
+            self.check_path(
+                keys + ("outputs", output.name), output.path, ("response", "status", "headers")
+            )
         if method.body and method.verb == "GET":
-            self.report(keys + ("body",), "a GET request with a body: most servers ignore it", "warning")
+            self.report(
+                keys + ("body",), "a GET request with a body: most servers ignore it", "warning"
+            )
 
     # -- runbooks --------------------------------------------------------------
     def check_runbook(self, runbook: Runbook) -> None:
@@ -107,7 +121,7 @@ class Checker:
             self.report(keys, f"has no steps: add [runbooks.{runbook.id}.steps.NAME] tables")
             return
         if not runbook.start:
-            self.report(keys, "missing start: set start = \"STEP\" to the first step")
+            self.report(keys, 'missing start: set start = "STEP" to the first step')
         elif runbook.start not in runbook.steps:
             self.unknown(keys + ("start",), "step", runbook.start, runbook.steps)
         for step in runbook.steps.values():
@@ -115,17 +129,26 @@ class Checker:
         reachable = reachable_steps(runbook)
         for step in runbook.steps.values():
             if runbook.start in runbook.steps and step.id not in reachable:
-                self.report(keys + ("steps", step.id), f"step '{step.id}' is unreachable from start '{runbook.start}'", "warning")
+                self.report(
+                    keys + ("steps", step.id),
+                    f"step '{step.id}' is unreachable from start '{runbook.start}'",
+                    "warning",
+                )
         self.check_variables(runbook)
 
     def check_step(self, runbook: Runbook, step: Step) -> None:
         keys: KeyPath = ("runbooks", runbook.id, "steps", step.id)
         for edge in REQUIRED_EDGES.get(step.kind, ()):
             if not step.edge(edge):
-                self.report(keys, f"{step.kind} step has no '{edge}' edge (the run would stop with 'next step not found')")
+                self.report(
+                    keys,
+                    f"{step.kind} step has no '{edge}' edge (the run would stop with 'next step not found')",
+                )
         for edge in OPTIONAL_EDGES.get(step.kind, ()):
             if not step.edge(edge):
-                self.report(keys, f"no '{edge}' edge: reaching it ends the run as failed", "warning")
+                self.report(
+                    keys, f"no '{edge}' edge: reaching it ends the run as failed", "warning"
+                )
         for edge, target in step.edges.items():
             if target and target not in runbook.steps:
                 self.unknown(keys + (edge,), "step", target, runbook.steps)
@@ -139,15 +162,23 @@ class Checker:
             if integration not in self.ws.integrations:
                 self.unknown(keys + ("method",), "integration", integration, self.ws.integrations)
             else:
-                self.unknown(keys + ("method",), "method", step.method, [
-                    f"{integration}.{m}" for m in self.ws.integrations[integration].methods])
+                self.unknown(
+                    keys + ("method",),
+                    "method",
+                    step.method,
+                    [f"{integration}.{m}" for m in self.ws.integrations[integration].methods],
+                )
 
     def step_halo(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if find_action(step.action) is None:
             from runbench.core.halo import action_ids
+
             self.unknown(keys + ("action",), "Halo API action", step.action, action_ids())
         if not self.ws.halo:
-            self.report(keys, 'halo step needs the workspace\'s Halo integration: set halo = "ID" at the top')
+            self.report(
+                keys,
+                'halo step needs the workspace\'s Halo integration: set halo = "ID" at the top',
+            )
         elif self.ws.halo not in self.ws.integrations:
             self.unknown(("halo",), "integration", self.ws.halo, self.ws.integrations)
 
@@ -171,7 +202,10 @@ class Checker:
     def step_next(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
         loop = step.edge("loop")
         if loop and loop in runbook.steps and runbook.steps[loop].kind != "foreach":
-            self.report(keys + ("loop",), f"loop must name a foreach step; '{loop}' is a {runbook.steps[loop].kind} step")
+            self.report(
+                keys + ("loop",),
+                f"loop must name a foreach step; '{loop}' is a {runbook.steps[loop].kind} step",
+            )
 
     def step_runbook(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if step.runbook not in self.ws.runbooks:
@@ -187,15 +221,29 @@ class Checker:
             for before in ancestors.get(step.id, set()):
                 known |= output_names(self.ws, runbook.steps[before])
             for name, where in self.variables_used(step, keys):
-                if runbook.public and not runbook.endpoint.halo_webhook and name in ("ticket", "action"):
-                    self.report(where, f"<<{name}^...>> is used by a public runbook; it never exists on public-endpoint runs", "warning")
+                if (
+                    runbook.public
+                    and not runbook.endpoint.halo_webhook
+                    and name in ("ticket", "action")
+                ):
+                    self.report(
+                        where,
+                        f"<<{name}^...>> is used by a public runbook; it never exists on public-endpoint runs",
+                        "warning",
+                    )
                 elif name not in known:
                     close = suggest(name, known)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
-                    self.report(where, f"<<{name}>> is never set before step '{step.id}': no input, workspace variable or earlier step sets it{hint}", "warning")
+                    self.report(
+                        where,
+                        f"<<{name}>> is never set before step '{step.id}': no input, workspace variable or earlier step sets it{hint}",
+                        "warning",
+                    )
 
     def variables_used(self, step: Step, keys: KeyPath) -> Iterator[tuple[str, KeyPath]]:
-        texts: list[tuple[KeyPath, str]] = [(keys + ("args", k), v) for k, v in step.args.items() if isinstance(v, str)]
+        texts: list[tuple[KeyPath, str]] = [
+            (keys + ("args", k), v) for k, v in step.args.items() if isinstance(v, str)
+        ]
         if step.kind == "method":
             method = self.ws.method(step.method)
             own = self.method_vars(method) if method else set()
@@ -203,8 +251,20 @@ class Checker:
                 yield name, keys + ("method",)
         if step.kind == "halo":
             action = find_action(step.action)
-            texts.append((keys + ("body",), step.body if step.body is not None else (action.body_template if action else "")))
-        texts += [(keys + ("rules", str(i), side), str(getattr(r, side))) for i, r in enumerate(step.rules) for side in ("left", "right") if isinstance(getattr(r, side), str)]
+            texts.append(
+                (
+                    keys + ("body",),
+                    step.body
+                    if step.body is not None
+                    else (action.body_template if action else ""),
+                )
+            )
+        texts += [
+            (keys + ("rules", str(i), side), str(getattr(r, side)))
+            for i, r in enumerate(step.rules)
+            for side in ("left", "right")
+            if isinstance(getattr(r, side), str)
+        ]
         texts += [(keys + ("items",), step.items), (keys + ("message",), step.message)]
         for where, text in texts:
             for name in sorted(self.template_vars(where, text)):

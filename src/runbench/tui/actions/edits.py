@@ -44,9 +44,12 @@ class EditHandlers(App[int]):
         if event.kind == "retry":
             done = self._apply(self.edits.set_retry, event.keys[:-2], event.keys[-1], event.value)
         else:
-            change = {"body": self.edits.set_body, "text": self.edits.set_text,
-                      "value": self.edits.set_value, "rules": self.edits.set_rules,
-                      }.get(event.kind, self.edits.set)
+            change = {
+                "body": self.edits.set_body,
+                "text": self.edits.set_text,
+                "value": self.edits.set_value,
+                "rules": self.edits.set_rules,
+            }.get(event.kind, self.edits.set)
             done = self._apply(change, event.keys, event.value)
         if done:
             self.reread()
@@ -56,14 +59,22 @@ class EditHandlers(App[int]):
         if event.value is None:
             done = self._apply(self.edits.delete_entry, event.keys, event.old_name or event.name)
         else:
-            done = self._apply(self.edits.set_entry, event.keys, event.name, event.value, event.old_name)
+            done = self._apply(
+                self.edits.set_entry, event.keys, event.name, event.value, event.old_name
+            )
         if done:
             self.reread()
 
     @on(OutputEdited)
     def _output(self, event: OutputEdited) -> None:
-        if self._apply(self.edits.set_output, event.method_keys, event.name, event.path,
-                       event.kind, event.old_name):
+        if self._apply(
+            self.edits.set_output,
+            event.method_keys,
+            event.name,
+            event.path,
+            event.kind,
+            event.old_name,
+        ):
             self.reread()
 
     @on(AuthEdited)
@@ -71,9 +82,13 @@ class EditHandlers(App[int]):
         if event.field == "type":
             done = self._apply(self.edits.set_auth_type, event.integration, event.value)
         elif event.secret:
-            done = self._apply(self.edits.set_auth_secret, event.integration, event.field, event.value)
+            done = self._apply(
+                self.edits.set_auth_secret, event.integration, event.field, event.value
+            )
         else:
-            done = self._apply(self.edits.set_auth_field, event.integration, event.field, event.value)
+            done = self._apply(
+                self.edits.set_auth_field, event.integration, event.field, event.value
+            )
         if done:
             self.reread()
 

@@ -53,8 +53,12 @@ class FileActions(App[int]):
         if not self.document.dirty:
             self._reload()
             return
-        dialog = ChoiceDialog("Reload from disk?", "Your unsaved edits will be lost.",
-                              [("reload", "Reload"), ("keep", "Keep editing")], default="keep")
+        dialog = ChoiceDialog(
+            "Reload from disk?",
+            "Your unsaved edits will be lost.",
+            [("reload", "Reload"), ("keep", "Keep editing")],
+            default="keep",
+        )
         self.push_screen(dialog, self._reload_answer)
 
     async def action_quit(self) -> None:
@@ -62,9 +66,12 @@ class FileActions(App[int]):
             self.exit(0)
             return
         dialog = ChoiceDialog(
-            "Unsaved changes", f"{self.document.path.name} has unsaved changes.",
+            "Unsaved changes",
+            f"{self.document.path.name} has unsaved changes.",
             [("save", "Save and quit"), ("discard", "Quit without saving"), ("cancel", "Cancel")],
-            default="cancel", id="quit-dialog")
+            default="cancel",
+            id="quit-dialog",
+        )
         self.push_screen(dialog, self._quit_answer)
 
     def _quit_answer(self, answer: str | None) -> None:

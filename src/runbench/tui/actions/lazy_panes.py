@@ -78,8 +78,9 @@ class LazyPanes(App[int]):
         """Run ``action`` on the integration editor now, or once it has been mounted."""
         self._with("integration", self._mount_integration_editor, action)
 
-    def _with(self, name: str, mount: Callable[[], tuple[Widget, Any]],
-              action: Callable[[W], None]) -> None:
+    def _with(
+        self, name: str, mount: Callable[[], tuple[Widget, Any]], action: Callable[[W], None]
+    ) -> None:
         slot = self._slot(name)
         if slot.ready and slot.widget is not None:
             action(slot.widget)  # type: ignore[arg-type]
@@ -91,8 +92,11 @@ class LazyPanes(App[int]):
         slot = self._slot(name)
         if slot.widget is None:
             slot.widget, waiter = mount()
-            self.run_worker(self._settle(slot, waiter), group=f"mount-{name}",
-                            description=f"mount the {name} pane")
+            self.run_worker(
+                self._settle(slot, waiter),
+                group=f"mount-{name}",
+                description=f"mount the {name} pane",
+            )
 
     def _mount_runbook_pane(self) -> tuple[Widget, Any]:
         from runbench.tui.widgets.runbook_pane import RunbookPane

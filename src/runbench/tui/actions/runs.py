@@ -58,8 +58,13 @@ class RunActions(LazyPanes):
         if self._runs is None:
             from runbench.tui.state.run_controller import RunController
 
-            self._runs = RunController(self, self.document.path, state_dir=self.state_dir,
-                                       transport=self.transport, environ=self.environ)
+            self._runs = RunController(
+                self,
+                self.document.path,
+                state_dir=self.state_dir,
+                transport=self.transport,
+                environ=self.environ,
+            )
         return self._runs
 
     # -- what is shown -------------------------------------------------------------------
@@ -84,8 +89,11 @@ class RunActions(LazyPanes):
         if pane is None:
             return
         pane.show_run(
-            view, self.runs.breakpoints_of(runbook.id), values,
-            lambda value: self.runs.redact(run_id, value))
+            view,
+            self.runs.breakpoints_of(runbook.id),
+            values,
+            lambda value: self.runs.redact(run_id, value),
+        )
 
     def _schedule_refresh(self) -> None:
         if not self._runs_dirty:
@@ -137,11 +145,23 @@ class RunActions(LazyPanes):
         title = f"{'Step through' if step_mode else 'Run'} {runbook.id}"
         self.push_screen(TriggerDialog(self.workspace, runbook, previous, title=title), done)
 
-    def start_run(self, runbook: str, trigger: Trigger, *, step_mode: bool = False,
-                  from_step: str | None = None) -> None:
+    def start_run(
+        self,
+        runbook: str,
+        trigger: Trigger,
+        *,
+        step_mode: bool = False,
+        from_step: str | None = None,
+    ) -> None:
         self.history_runs.pop(runbook, None)
-        self.runs.start(self.workspace, runbook, trigger, self.overrides, from_step=from_step,
-                        step_mode=step_mode)
+        self.runs.start(
+            self.workspace,
+            runbook,
+            trigger,
+            self.overrides,
+            from_step=from_step,
+            step_mode=step_mode,
+        )
         pane = self.runbook_pane()  # a pane mounted later starts on the history list
         if pane is not None:
             _history_of(pane).action_back()
@@ -169,8 +189,7 @@ class RunActions(LazyPanes):
     def action_toggle_breakpoint(self) -> None:
         sel = self.selection
         if sel is None or sel.kind != "step":
-            self.notify("select a step for the breakpoint (tree or flowchart)",
-                        severity="warning")
+            self.notify("select a step for the breakpoint (tree or flowchart)", severity="warning")
             return
         now = self.runs.toggle_breakpoint(sel.runbook, sel.step)
         self.notify(f"breakpoint {'set on' if now else 'removed from'} {sel.step}", timeout=2)
@@ -187,8 +206,9 @@ class RunActions(LazyPanes):
             return
         from runbench.tui.screens.trigger import Trigger
 
-        self.start_run(sel.runbook, Trigger(texts=self.runs.triggers.get(sel.runbook, {})),
-                       from_step=sel.step)
+        self.start_run(
+            sel.runbook, Trigger(texts=self.runs.triggers.get(sel.runbook, {})), from_step=sel.step
+        )
 
     def on_step_renamed(self, runbook: str, old: str, new: str) -> None:
         if self._runs is not None:  # no runs yet: nothing refers to the old name
@@ -206,7 +226,9 @@ class RunActions(LazyPanes):
         live = self.runs.live_variables(view) if view.live else None
         name = event.name
         known = view.variables.get(name)
-        value = live[name] if live is not None and name in live else (known.value if known else None)
+        value = (
+            live[name] if live is not None and name in live else (known.value if known else None)
+        )
         paused = view.live and view.status == "paused"
         source = f" (set by {known.source})" if known else ""
         shown = value if paused else self.runs.redact(view.run_id, value)
@@ -268,8 +290,9 @@ class RunActions(LazyPanes):
             return
         from runbench.tui.state.run_view import RunView
 
-        view = RunView.from_journal(row, journal.steps(run_id), journal.exchanges(run_id),
-                                    self.workspace.variables)
+        view = RunView.from_journal(
+            row, journal.steps(run_id), journal.exchanges(run_id), self.workspace.variables
+        )
         self.call_from_thread(self._show_run, view)
 
     def _show_run(self, view: RunView) -> None:

@@ -47,15 +47,22 @@ class TestActions(App[int]):
         if method is None:
             self.notify("select a method in the tree to test it", severity="warning")
             return
-        self.query_one("#response-status", Static).update(f"testing {method.ref}{self.symbols.ellipsis}")
+        self.query_one("#response-status", Static).update(
+            f"testing {method.ref}{self.symbols.ellipsis}"
+        )
         self.send_test(method)
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
         from runbench.tui.runner import call_method  # the HTTP stack loads on first test
 
-        exchange = await call_method(self.workspace, method, overrides=self.overrides,
-                                     environ=self.environ, transport=self.transport)
+        exchange = await call_method(
+            self.workspace,
+            method,
+            overrides=self.overrides,
+            environ=self.environ,
+            transport=self.transport,
+        )
         previous = self.exchanges.get(method.ref)
         self.exchanges[method.ref] = exchange
         if previous is not None and previous.response is not None:
@@ -72,8 +79,9 @@ class TestActions(App[int]):
             return self.exchanges[method.ref]
         return self.query_one(ResponseViewer).exchange
 
-    def scope_of(self, exchange: Exchange | None, *,
-                 threshold: int | None = None) -> ResponseScope | None:
+    def scope_of(
+        self, exchange: Exchange | None, *, threshold: int | None = None
+    ) -> ResponseScope | None:
         """The output scope of ``exchange`` as a ``ResponseScope`` (None without a response).
 
         Does no parsing (call it on the event loop): the checker's worker thread does that

@@ -58,8 +58,10 @@ class StepActions(App[int]):
             return
         runbook = sel.runbook
         taken = list(self.workspace.runbooks[runbook].steps)
-        fields = [Field("name", "Id", unique_name("new_step", taken)),
-                  Field("kind", "Kind", "method", options=STEP_KINDS)]
+        fields = [
+            Field("name", "Id", unique_name("new_step", taken)),
+            Field("kind", "Kind", "method", options=STEP_KINDS),
+        ]
 
         def check(values: dict[str, str]) -> str | None:
             if values["name"].strip() in taken:
@@ -69,14 +71,16 @@ class StepActions(App[int]):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            name = self._structural(self.edits.add_step, self.workspace, runbook,
-                                    values["name"], values["kind"])
+            name = self._structural(
+                self.edits.add_step, self.workspace, runbook, values["name"], values["kind"]
+            )
             if name:
                 self.reread(select=Selection("step", runbook=runbook, step=name))
                 self.notify(f"added step {name}: set its edges in the step editor")
 
-        self.push_screen(FormDialog(f"Add step to {runbook}", fields, validate=check,
-                                    id="add-step"), done)
+        self.push_screen(
+            FormDialog(f"Add step to {runbook}", fields, validate=check, id="add-step"), done
+        )
 
     def action_rename_step(self) -> None:
         sel = self._step_target()
@@ -96,8 +100,17 @@ class StepActions(App[int]):
             note = f"; {count} edge(s) follow" if count else ""
             self.notify(f"renamed step {old} to {new}{note}")
 
-        self.push_screen(ask_text(f"Rename step {sel.label}", "New id", old,
-                                  validate=id_problem, hint=ID_HINT, id="rename"), done)
+        self.push_screen(
+            ask_text(
+                f"Rename step {sel.label}",
+                "New id",
+                old,
+                validate=id_problem,
+                hint=ID_HINT,
+                id="rename",
+            ),
+            done,
+        )
 
     def action_duplicate_step(self) -> None:
         sel = self._step_target()
@@ -109,13 +122,23 @@ class StepActions(App[int]):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            new = self._structural(self.edits.duplicate_step, self.workspace, runbook, name,
-                                   values["value"])
+            new = self._structural(
+                self.edits.duplicate_step, self.workspace, runbook, name, values["value"]
+            )
             if new:
                 self.reread(select=Selection("step", runbook=runbook, step=new))
 
-        self.push_screen(ask_text(f"Duplicate step {sel.label}", "New id", suggestion,
-                                  validate=id_problem, hint=ID_HINT, id="duplicate"), done)
+        self.push_screen(
+            ask_text(
+                f"Duplicate step {sel.label}",
+                "New id",
+                suggestion,
+                validate=id_problem,
+                hint=ID_HINT,
+                id="duplicate",
+            ),
+            done,
+        )
 
     def action_delete_step(self) -> None:
         sel = self._step_target()
@@ -132,8 +155,9 @@ class StepActions(App[int]):
                 self.reread(select=Selection("runbook", runbook=runbook))
                 self.notify(f"deleted step {name}")
 
-        self.push_screen(confirm("Delete step", f"Delete step '{sel.label}'?{used}", "Delete"),
-                         done)
+        self.push_screen(
+            confirm("Delete step", f"Delete step '{sel.label}'?{used}", "Delete"), done
+        )
 
     def action_set_start(self) -> None:
         sel = self._step_target()
@@ -147,8 +171,7 @@ class StepActions(App[int]):
             ("Rename step", "the selected step (edges follow)", self.action_rename_step),
             ("Duplicate step", "the selected step", self.action_duplicate_step),
             ("Delete step", "the selected step (asks first)", self.action_delete_step),
-            ("Set as start step", "the runbook starts at the selected step",
-             self.action_set_start),
+            ("Set as start step", "the runbook starts at the selected step", self.action_set_start),
         ]
 
 

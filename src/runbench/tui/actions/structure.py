@@ -55,8 +55,10 @@ class StructureActions(StepActions):
 
     def action_add_integration(self) -> None:
         taken = list(self.workspace.integrations)
-        fields = [Field("name", "Id", unique_name("new_api", taken)),
-                  Field("base_url", "Base URL", "https://", placeholder="https://api.example.com")]
+        fields = [
+            Field("name", "Id", unique_name("new_api", taken)),
+            Field("base_url", "Base URL", "https://", placeholder="https://api.example.com"),
+        ]
 
         def check(values: dict[str, str]) -> str | None:
             if values["name"].strip() in taken:
@@ -66,13 +68,18 @@ class StructureActions(StepActions):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            name = self._structural(self.edits.add_integration, self.workspace,
-                                    values["name"], values["base_url"].strip())
+            name = self._structural(
+                self.edits.add_integration,
+                self.workspace,
+                values["name"],
+                values["base_url"].strip(),
+            )
             if name:
                 self.reread(select=Selection("integration", name))
 
-        self.push_screen(FormDialog("Add integration", fields, validate=check,
-                                    id="add-integration"), done)
+        self.push_screen(
+            FormDialog("Add integration", fields, validate=check, id="add-integration"), done
+        )
 
     def action_add_method(self) -> None:
         sel = self.selection
@@ -81,9 +88,11 @@ class StructureActions(StepActions):
             return
         integration = sel.integration
         taken = list(self.workspace.integrations[integration].methods)
-        fields = [Field("name", "Id", unique_name("new_method", taken)),
-                  Field("verb", "Verb", "GET", options=VERBS),
-                  Field("path", "Path", "/", placeholder="/items/<<id>>")]
+        fields = [
+            Field("name", "Id", unique_name("new_method", taken)),
+            Field("verb", "Verb", "GET", options=VERBS),
+            Field("path", "Path", "/", placeholder="/items/<<id>>"),
+        ]
 
         def check(values: dict[str, str]) -> str | None:
             if values["name"].strip() in taken:
@@ -93,8 +102,9 @@ class StructureActions(StepActions):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            name = self._structural(self.edits.add_method, self.workspace, integration,
-                                    values["name"])
+            name = self._structural(
+                self.edits.add_method, self.workspace, integration, values["name"]
+            )
             if not name:
                 return
             keys = ("integrations", integration, "methods", name)
@@ -102,8 +112,10 @@ class StructureActions(StepActions):
             self.edits.set(keys + ("path",), values["path"])
             self.reread(select=Selection("method", integration, name))
 
-        self.push_screen(FormDialog(f"Add method to {integration}", fields, validate=check,
-                                    id="add-method"), done)
+        self.push_screen(
+            FormDialog(f"Add method to {integration}", fields, validate=check, id="add-method"),
+            done,
+        )
 
     # -- rename / duplicate --------------------------------------------------------------
     def _target(self) -> Selection | None:
@@ -127,12 +139,14 @@ class StructureActions(StepActions):
                 return
             new = values["value"].strip()
             if sel.kind == "method":
-                count = self._structural(self.edits.rename_method, self.workspace,
-                                         sel.integration, sel.method, new)
+                count = self._structural(
+                    self.edits.rename_method, self.workspace, sel.integration, sel.method, new
+                )
                 target = Selection("method", sel.integration, new)
             else:
-                count = self._structural(self.edits.rename_integration, self.workspace,
-                                         sel.integration, new)
+                count = self._structural(
+                    self.edits.rename_integration, self.workspace, sel.integration, new
+                )
                 target = Selection("integration", new)
             if count is None:
                 return
@@ -140,8 +154,17 @@ class StructureActions(StepActions):
             note = f"; {count} reference(s) updated" if count else ""
             self.notify(f"renamed {current} to {new}{note}")
 
-        self.push_screen(ask_text(f"Rename {sel.kind} {sel.label}", "New id", current,
-                                  validate=_id_problem, hint=ID_HINT, id="rename"), done)
+        self.push_screen(
+            ask_text(
+                f"Rename {sel.kind} {sel.label}",
+                "New id",
+                current,
+                validate=_id_problem,
+                hint=ID_HINT,
+                id="rename",
+            ),
+            done,
+        )
 
     def action_duplicate(self) -> None:
         if self._is_step():
@@ -161,18 +184,36 @@ class StructureActions(StepActions):
             if values is None:
                 return
             if sel.kind == "method":
-                new = self._structural(self.edits.duplicate_method, self.workspace,
-                                       sel.integration, sel.method, values["value"])
+                new = self._structural(
+                    self.edits.duplicate_method,
+                    self.workspace,
+                    sel.integration,
+                    sel.method,
+                    values["value"],
+                )
                 target = Selection("method", sel.integration, new or "")
             else:
-                new = self._structural(self.edits.duplicate_integration, self.workspace,
-                                       sel.integration, values["value"])
+                new = self._structural(
+                    self.edits.duplicate_integration,
+                    self.workspace,
+                    sel.integration,
+                    values["value"],
+                )
                 target = Selection("integration", new or "")
             if new:
                 self.reread(select=target)
 
-        self.push_screen(ask_text(f"Duplicate {sel.kind} {sel.label}", "New id", suggestion,
-                                  validate=_id_problem, hint=ID_HINT, id="duplicate"), done)
+        self.push_screen(
+            ask_text(
+                f"Duplicate {sel.kind} {sel.label}",
+                "New id",
+                suggestion,
+                validate=_id_problem,
+                hint=ID_HINT,
+                id="duplicate",
+            ),
+            done,
+        )
 
     # -- delete ----------------------------------------------------------------------
     def action_delete(self) -> None:

@@ -46,8 +46,10 @@ def render(checked: Checked) -> tuple[Text, bool]:
     if checked.kind == "syntax":
         return _caret(checked.position, checked.reason, checked.expression), False
     if checked.kind == "no_scope":
-        return Text("valid path; no response yet to check it against (ctrl+t tests the "
-                    "method)", style="yellow"), True
+        return Text(
+            "valid path; no response yet to check it against (ctrl+t tests the method)",
+            style="yellow",
+        ), True
     if checked.kind == "no_match":
         result = Text("no match: ", style="bold yellow")
         result.append(checked.message, style="yellow")
@@ -67,8 +69,7 @@ def _caret(position: int, reason: str, expression: str) -> Text:
 
 
 def _value(checked: Checked) -> Text:
-    result = Text(f"= ({checked.type_name}{', raw' if checked.raw else ''})\n",
-                  style="bold green")
+    result = Text(f"= ({checked.type_name}{', raw' if checked.raw else ''})\n", style="bold green")
     result.append(checked.shown)
     if checked.more:
         result.append(f"\n… {checked.more} more characters", style="dim")
@@ -88,8 +89,13 @@ class ExpressionChecker(ModalScreen[None]):
             self.path = path
             super().__init__()
 
-    def __init__(self, scope: ScopeProvider, subject: str, initial: str = "response^",
-                 taken: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        scope: ScopeProvider,
+        subject: str,
+        initial: str = "response^",
+        taken: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(id="checker")
         self.scope = scope
         self.subject = subject
@@ -101,12 +107,19 @@ class ExpressionChecker(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="checker-box"):
             yield Label(f"Check a path · {self.subject}", classes="dialog-title")
-            yield Input(self.initial, id="checker-input", compact=True, select_on_focus=False,
-                        placeholder="response^choices[0]^text!")
+            yield Input(
+                self.initial,
+                id="checker-input",
+                compact=True,
+                select_on_focus=False,
+                placeholder="response^choices[0]^text!",
+            )
             with VerticalScroll(id="checker-scroll"):
                 yield Static("", id="checker-result")
-            yield Static("enter/typing evaluates · ctrl+o add as output · escape close",
-                         classes="dialog-hint")
+            yield Static(
+                "enter/typing evaluates · ctrl+o add as output · escape close",
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         self.evaluate(self.initial)
@@ -134,8 +147,9 @@ class ExpressionChecker(ModalScreen[None]):
     def _evaluate(self, text: str) -> None:
         source = self.scope()
         if isinstance(source, ResponseScope):
-            checked = source.check(text, waiting=self._show_parsing,
-                                   wanted=lambda: text == self._latest)
+            checked = source.check(
+                text, waiting=self._show_parsing, wanted=lambda: text == self._latest
+            )
             if checked is None:
                 return  # moot: a newer keystroke, or the response went away
             result, usable = render(checked)
@@ -174,9 +188,17 @@ class ExpressionChecker(ModalScreen[None]):
                 self.taken = self.taken + (name,)
                 self.post_message(self.AddOutput(name, path))
 
-        self.app.push_screen(ask_text("Add output", "Name", _suggest_name(path),
-                                      validate=check, hint=f"path: {path}", id="output-name"),
-                             done)
+        self.app.push_screen(
+            ask_text(
+                "Add output",
+                "Name",
+                _suggest_name(path),
+                validate=check,
+                hint=f"path: {path}",
+                id="output-name",
+            ),
+            done,
+        )
 
 
 def _suggest_name(path: str) -> str:

@@ -30,8 +30,13 @@ class ChoiceDialog(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, title: str, message: str, choices: Sequence[tuple[str, str]],
-        *, default: str | None = None, id: str | None = None,
+        self,
+        title: str,
+        message: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        default: str | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="dialog")
         self.title_text = title
@@ -46,8 +51,12 @@ class ChoiceDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 for choice, label in self.choices:
                     primary = choice == self.default
-                    yield Button(label, id=f"choice-{choice}", compact=True,
-                                 variant="primary" if primary else "default")
+                    yield Button(
+                        label,
+                        id=f"choice-{choice}",
+                        compact=True,
+                        variant="primary" if primary else "default",
+                    )
 
     def on_mount(self) -> None:
         if self.default is not None:
@@ -74,7 +83,8 @@ def reload_offer(message: str) -> ChoiceDialog:
         f"{message}\n\nReload it from disk (your unsaved edits are lost), or keep editing "
         "(nothing is written; save again after resolving the conflict).",
         [("reload", "Reload from disk"), ("keep", "Keep editing")],
-        default="keep", id="reload-offer",
+        default="keep",
+        id="reload-offer",
     )
 
 
@@ -95,9 +105,13 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, title: str, fields: Sequence[Field], *,
+        self,
+        title: str,
+        fields: Sequence[Field],
+        *,
         validate: Callable[[dict[str, str]], str | None] | None = None,
-        hint: str = "", id: str | None = None,
+        hint: str = "",
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="dialog")
         self.title_text = title
@@ -113,11 +127,21 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                     yield Label(field.label, classes="form-label")
                     if field.options:
                         options = [(option, option) for option in field.options]
-                        yield Select(options, value=field.value or field.options[0],
-                                     allow_blank=False, compact=True, id=f"field-{field.name}")
+                        yield Select(
+                            options,
+                            value=field.value or field.options[0],
+                            allow_blank=False,
+                            compact=True,
+                            id=f"field-{field.name}",
+                        )
                     else:
-                        yield Input(field.value, placeholder=field.placeholder, compact=True,
-                                    id=f"field-{field.name}", select_on_focus=True)
+                        yield Input(
+                            field.value,
+                            placeholder=field.placeholder,
+                            compact=True,
+                            id=f"field-{field.name}",
+                            select_on_focus=True,
+                        )
             yield Static(self.hint, classes="dialog-hint", markup=False)
             yield Static("", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
@@ -160,8 +184,13 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
 
 
 def ask_text(
-    title: str, label: str, value: str = "", *,
-    validate: Callable[[str], str | None] | None = None, hint: str = "", id: str = "ask",
+    title: str,
+    label: str,
+    value: str = "",
+    *,
+    validate: Callable[[str], str | None] | None = None,
+    hint: str = "",
+    id: str = "ask",
 ) -> FormDialog:
     """A one-field form; the callback gets ``{"value": ...}`` or None."""
     check = (lambda values: validate(values["value"])) if validate else None

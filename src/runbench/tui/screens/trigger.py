@@ -72,8 +72,14 @@ class TriggerDialog(ModalScreen[Trigger | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, workspace: Workspace, runbook: Runbook,
-                 previous: Mapping[str, str] | None = None, *, title: str = "") -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        runbook: Runbook,
+        previous: Mapping[str, str] | None = None,
+        *,
+        title: str = "",
+    ) -> None:
         super().__init__(id="trigger-dialog", classes="dialog")
         self.runbook = runbook
         self.used = context_used(workspace, runbook)
@@ -83,21 +89,39 @@ class TriggerDialog(ModalScreen[Trigger | None]):
     def _rows(self) -> list[tuple[str, str, str, str]]:
         """(field id, label, value, placeholder) per row."""
         rows = [
-            (f"input-{spec.name}", f"{spec.name} ({spec.type})",
-             self.previous.get(f"input-{spec.name}", default_text(spec.default)),
-             "required" if not spec.has_default else "")
+            (
+                f"input-{spec.name}",
+                f"{spec.name} ({spec.type})",
+                self.previous.get(f"input-{spec.name}", default_text(spec.default)),
+                "required" if not spec.has_default else "",
+            )
             for spec in self.runbook.inputs.values()
         ]
         if "ticket" in self.used:
-            rows += [("ticket-id", "Ticket id", self.previous.get("ticket-id", "1"),
-                      "loaded from Halo"),
-                     ("ticket-json", "Ticket JSON", self.previous.get("ticket-json", ""),
-                      '{"id": 1, "summary": "..."} instead of an id')]
+            rows += [
+                ("ticket-id", "Ticket id", self.previous.get("ticket-id", "1"), "loaded from Halo"),
+                (
+                    "ticket-json",
+                    "Ticket JSON",
+                    self.previous.get("ticket-json", ""),
+                    '{"id": 1, "summary": "..."} instead of an id',
+                ),
+            ]
         if "action" in self.used:
-            rows += [("action-note", "Action note", self.previous.get("action-note", ""),
-                      "what <<action^note>> reads"),
-                     ("action-json", "Action JSON", self.previous.get("action-json", ""),
-                      '{"note": "...", "who": "..."}')]
+            rows += [
+                (
+                    "action-note",
+                    "Action note",
+                    self.previous.get("action-note", ""),
+                    "what <<action^note>> reads",
+                ),
+                (
+                    "action-json",
+                    "Action JSON",
+                    self.previous.get("action-json", ""),
+                    '{"note": "...", "who": "..."}',
+                ),
+            ]
         return rows
 
     def compose(self) -> ComposeResult:
@@ -108,12 +132,19 @@ class TriggerDialog(ModalScreen[Trigger | None]):
                 for field_id, label, value, placeholder in rows:
                     with Horizontal(classes="form-row trigger-row"):
                         yield Label(label, classes="trigger-label")
-                        yield Input(value, placeholder=placeholder, compact=True, id=field_id,
-                                    select_on_focus=True)
+                        yield Input(
+                            value,
+                            placeholder=placeholder,
+                            compact=True,
+                            id=field_id,
+                            select_on_focus=True,
+                        )
                 if not rows:
                     yield Static("This runbook needs no inputs.", classes="dialog-hint")
-            yield Static("values are JSON when they parse (5, true, [1,2]); enter runs",
-                         classes="dialog-hint")
+            yield Static(
+                "values are JSON when they parse (5, true, [1,2]); enter runs",
+                classes="dialog-hint",
+            )
             yield Static("", classes="dialog-error", id="trigger-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run", id="trigger-run", variant="primary", compact=True)
@@ -132,11 +163,16 @@ class TriggerDialog(ModalScreen[Trigger | None]):
     def trigger(self) -> Trigger:
         """The typed values, checked; ValueError saying what is wrong."""
         texts = self.texts()
-        inputs = {spec.name: parse_cli_value(texts[f"input-{spec.name}"])
-                  for spec in self.runbook.inputs.values()
-                  if texts.get(f"input-{spec.name}", "").strip() or not spec.has_default}
-        missing = [name for name, value in inputs.items() if value == ""
-                   and not self.runbook.inputs[name].has_default]
+        inputs = {
+            spec.name: parse_cli_value(texts[f"input-{spec.name}"])
+            for spec in self.runbook.inputs.values()
+            if texts.get(f"input-{spec.name}", "").strip() or not spec.has_default
+        }
+        missing = [
+            name
+            for name, value in inputs.items()
+            if value == "" and not self.runbook.inputs[name].has_default
+        ]
         if missing:
             raise ValueError(f"input {missing[0]} is required")
         ticket_id = texts.get("ticket-id", "").strip()

@@ -143,8 +143,11 @@ def reindent(text: str) -> str:
 
 
 def format_body(
-    body: str, content_type: str = "", preview: Callable[[Lines], None] | None = None,
-    *, in_process: bool = False,
+    body: str,
+    content_type: str = "",
+    preview: Callable[[Lines], None] | None = None,
+    *,
+    in_process: bool = False,
 ) -> Lines:
     """The body as viewer lines; calls ``preview`` first when the body is large.
 
@@ -153,7 +156,9 @@ def format_body(
         return index_lines(body)
     if len(body) <= EXACT_LIMIT:
         try:
-            return index_lines(json.dumps(json.loads(body), indent=2, ensure_ascii=False), is_json=True)
+            return index_lines(
+                json.dumps(json.loads(body), indent=2, ensure_ascii=False), is_json=True
+            )
         except ValueError:
             return index_lines(body)
     if body.count("\n", 0, PREVIEW_CHARS) > PREVIEW_CHARS // 200:
@@ -179,7 +184,9 @@ def _in_child(body: str) -> Lines:
     with tempfile.TemporaryFile() as out:
         child = subprocess.Popen(
             [sys.executable, "-m", "runbench.tui.state.body_lines"],
-            stdin=subprocess.PIPE, stdout=out, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _feed(child.stdin, body)

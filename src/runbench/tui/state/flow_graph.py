@@ -23,7 +23,9 @@ RUNNING, DONE, FAILED, BREAKPOINT, PROBLEM = "▶", "✔", "✘", "●", "!"
 
 def runbook_graph(runbook: Runbook) -> Graph:
     """Boxes for the steps (in file order) and one labelled edge per set edge key."""
-    nodes = tuple(Node(step.id, step.title or step.id, step.kind) for step in runbook.steps.values())
+    nodes = tuple(
+        Node(step.id, step.title or step.id, step.kind) for step in runbook.steps.values()
+    )
     edges = tuple(
         Edge(step.id, target, label)
         for step in runbook.steps.values()
@@ -80,7 +82,9 @@ class StepState:
 
 
 def chart_marks(
-    steps: Iterable[str], states: Mapping[str, StepState], breakpoints: Collection[str],
+    steps: Iterable[str],
+    states: Mapping[str, StepState],
+    breakpoints: Collection[str],
     problems: Mapping[str, Sequence[Problem]],
 ) -> dict[str, str]:
     """The two-column mark of every step that has one (see the module docstring)."""
@@ -88,7 +92,8 @@ def chart_marks(
     for step in steps:
         state = states.get(step)
         first = {"running": RUNNING, "paused": RUNNING, "done": DONE, "failed": FAILED}.get(
-            state.status if state else "", "")
+            state.status if state else "", ""
+        )
         has_problem = bool(problems.get(step))
         if not first and has_problem:
             first, has_problem = PROBLEM, False
@@ -110,12 +115,24 @@ def _short_message(message: str) -> str:
     head, sep, rest = message.partition(": ")
     if sep and head.startswith("runbooks."):
         parts = head.split(".")
-        where = ".".join(parts[3:]) if len(parts) > 3 and parts[2] == "steps" else ".".join(parts[2:])
+        where = (
+            ".".join(parts[3:]) if len(parts) > 3 and parts[2] == "steps" else ".".join(parts[2:])
+        )
         return f"{where or parts[1]}: {rest}"
     return message
 
 
 __all__ = [
-    "BREAKPOINT", "DONE", "FAILED", "PROBLEM", "RUNNING", "StepState", "chart_marks",
-    "edge_label", "flow_order", "problem_lines", "runbook_graph", "step_problems",
+    "BREAKPOINT",
+    "DONE",
+    "FAILED",
+    "PROBLEM",
+    "RUNNING",
+    "StepState",
+    "chart_marks",
+    "edge_label",
+    "flow_order",
+    "problem_lines",
+    "runbook_graph",
+    "step_problems",
 ]

@@ -71,8 +71,9 @@ def check_path(text: str, scope: Mapping[str, Any] | None) -> Checked:
     try:
         path = compile_path(text)
     except PathSyntaxError as exc:
-        return Checked("syntax", position=exc.position, reason=exc.reason,
-                       expression=exc.expression)
+        return Checked(
+            "syntax", position=exc.position, reason=exc.reason, expression=exc.expression
+        )
     except ExpressionError as exc:
         return Checked("invalid", message=str(exc))
     if scope is None:
@@ -93,8 +94,13 @@ def found(value: Any, raw: bool) -> Checked:
         shown = value
     else:
         shown = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return Checked("value", type_name=kind, raw=raw, shown=shown[:RESULT_LIMIT],
-                   more=max(len(shown) - RESULT_LIMIT, 0))
+    return Checked(
+        "value",
+        type_name=kind,
+        raw=raw,
+        shown=shown[:RESULT_LIMIT],
+        more=max(len(shown) - RESULT_LIMIT, 0),
+    )
 
 
 class _Stopped(Exception):
@@ -108,8 +114,13 @@ class ResponseScope:
     Thread-safe: checks are serialized (one request and answer at a time); ``stop()``
     never waits for them. After ``stop()`` a later check starts a new child."""
 
-    def __init__(self, response: ResponseRecord, *, threshold: int = OFFLOAD_THRESHOLD,
-                 python: str = sys.executable) -> None:
+    def __init__(
+        self,
+        response: ResponseRecord,
+        *,
+        threshold: int = OFFLOAD_THRESHOLD,
+        python: str = sys.executable,
+    ) -> None:
         self.response = response
         self.big = len(response.body) > threshold
         self.python = python
@@ -125,8 +136,13 @@ class ResponseScope:
         """Has the child parsed the body (or is the scope here)?"""
         return self._ready or self._local is not None
 
-    def check(self, text: str, *, waiting: Callable[[], None] = lambda: None,
-              wanted: Callable[[], bool] = lambda: True) -> Checked | None:
+    def check(
+        self,
+        text: str,
+        *,
+        waiting: Callable[[], None] = lambda: None,
+        wanted: Callable[[], bool] = lambda: True,
+    ) -> Checked | None:
         """What ``text`` finds; blocks (call it from a thread). ``waiting`` is called
         first when a big body is still being parsed. None when ``wanted()`` turned False
         while an earlier check ran (a newer keystroke made this one moot) or when
@@ -184,11 +200,16 @@ class ResponseScope:
     def _start(self) -> subprocess.Popen[bytes]:
         child = subprocess.Popen(
             [self.python, "-m", "runbench.tui.state.response_scope"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         body = self.response.body.encode("utf-8", "surrogatepass")
-        header = {"status": self.response.status, "headers": self.response.headers,
-                  "size": len(body)}
+        header = {
+            "status": self.response.status,
+            "headers": self.response.headers,
+            "size": len(body),
+        }
         try:
             stdin, _ = _pipes(child)
             stdin.write(json.dumps(header).encode() + b"\n")
@@ -240,8 +261,7 @@ def _child_main() -> None:
         stdout.flush()
 
 
-__all__ = ["OFFLOAD_THRESHOLD", "RESULT_LIMIT", "Checked", "ResponseScope", "check_path",
-           "found"]
+__all__ = ["OFFLOAD_THRESHOLD", "RESULT_LIMIT", "Checked", "ResponseScope", "check_path", "found"]
 
 
 if __name__ == "__main__":

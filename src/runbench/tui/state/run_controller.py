@@ -32,8 +32,13 @@ class RunController:
     """Runs of one workbench session; see the module docstring."""
 
     def __init__(
-        self, app: App[Any], workspace_path: Path, *, state_dir: str | Path | None,
-        transport: httpx.AsyncBaseTransport | None, environ: Mapping[str, str],
+        self,
+        app: App[Any],
+        workspace_path: Path,
+        *,
+        state_dir: str | Path | None,
+        transport: httpx.AsyncBaseTransport | None,
+        environ: Mapping[str, str],
     ) -> None:
         self.app = app
         self.workspace_path = workspace_path
@@ -111,26 +116,50 @@ class RunController:
         return view
 
     # -- starting ------------------------------------------------------------------------
-    def start(self, workspace: Workspace, runbook: str, trigger: Trigger,
-              overrides: Mapping[str, Any], *, from_step: str | None = None,
-              step_mode: bool = False, done: Callable[[RunView], None] | None = None) -> None:
+    def start(
+        self,
+        workspace: Workspace,
+        runbook: str,
+        trigger: Trigger,
+        overrides: Mapping[str, Any],
+        *,
+        from_step: str | None = None,
+        step_mode: bool = False,
+        done: Callable[[RunView], None] | None = None,
+    ) -> None:
         """Start a run in a worker (group "run"); ``from_step`` re-runs the latest run of
         ``runbook`` from that step with the variables it had there."""
         self.triggers[runbook] = dict(trigger.texts)
         self.app.run_worker(
             self._run(workspace, runbook, trigger, dict(overrides), from_step, step_mode, done),
-            group="run", description=f"run {runbook}", exit_on_error=False)
+            group="run",
+            description=f"run {runbook}",
+            exit_on_error=False,
+        )
 
-    async def _run(self, workspace: Workspace, runbook: str, trigger: Trigger,
-                   overrides: dict[str, Any], from_step: str | None, step_mode: bool,
-                   done: Callable[[RunView], None] | None) -> None:
+    async def _run(
+        self,
+        workspace: Workspace,
+        runbook: str,
+        trigger: Trigger,
+        overrides: dict[str, Any],
+        from_step: str | None,
+        step_mode: bool,
+        done: Callable[[RunView], None] | None,
+    ) -> None:
         secrets = Secrets(workspace.path, self.environ)
-        engine = Engine(workspace, journal=self.journal, secrets=secrets,
-                        transport=self.transport, trigger="tui")
+        engine = Engine(
+            workspace,
+            journal=self.journal,
+            secrets=secrets,
+            transport=self.transport,
+            trigger="tui",
+        )
         subscription = self.bridge.attach(engine)
         try:
-            handle = await self._launch(engine, workspace, runbook, trigger, overrides, from_step,
-                                        step_mode)
+            handle = await self._launch(
+                engine, workspace, runbook, trigger, overrides, from_step, step_mode
+            )
             result = await handle.result()
         except RunbenchError as exc:
             self.app.notify(str(exc), title=f"Run of {runbook} not started", severity="error")
@@ -141,46 +170,79 @@ class RunController:
         if done is not None and view is not None:
             done(view)
 
-    async def _launch(self, engine: Engine, workspace: Workspace, runbook: str,
-                      trigger: Trigger, overrides: dict[str, Any],
-                      from_step: str | None, step_mode: bool) -> RunHandle:
+    async def _launch(
+        self,
+        engine: Engine,
+        workspace: Workspace,
+        runbook: str,
+        trigger: Trigger,
+        overrides: dict[str, Any],
+        from_step: str | None,
+        step_mode: bool,
+    ) -> RunHandle:
         points = sorted(self.breakpoints_of(runbook))
         if from_step is not None:
             previous = self.latest_run_reaching(runbook, from_step)
-            handle = engine.rerun_from(previous, from_step, variables=overrides,
-                                       breakpoints=points, step_mode=step_mode)
+            handle = engine.rerun_from(
+                previous, from_step, variables=overrides, breakpoints=points, step_mode=step_mode
+            )
             source = "earlier run"
             context: dict[str, Any] = {}
         else:
             context = await self._context(workspace, engine, trigger, overrides)
-            handle = engine.start(runbook, inputs=trigger.inputs, context=context,
-                                  variables=overrides, breakpoints=points, step_mode=step_mode)
+            handle = engine.start(
+                runbook,
+                inputs=trigger.inputs,
+                context=context,
+                variables=overrides,
+                breakpoints=points,
+                step_mode=step_mode,
+            )
             source = "workspace"
         self._register(engine, handle, workspace, runbook, overrides, trigger, context, source)
         return handle
 
-    async def _context(self, workspace: Workspace, engine: Engine, trigger: Trigger,
-                       overrides: Mapping[str, Any]) -> dict[str, Any]:
+    async def _context(
+        self, workspace: Workspace, engine: Engine, trigger: Trigger, overrides: Mapping[str, Any]
+    ) -> dict[str, Any]:
         context: dict[str, Any] = {}
         if trigger.ticket_id:
-            key: str | int = int(trigger.ticket_id) if trigger.ticket_id.isdigit() \
-                else trigger.ticket_id
+            key: str | int = (
+                int(trigger.ticket_id) if trigger.ticket_id.isdigit() else trigger.ticket_id
+            )
             context["ticket"] = await load_ticket(
-                workspace, key, secrets=engine.secrets, transport=self.transport,
-                variables={**workspace.variables, **overrides})
+                workspace,
+                key,
+                secrets=engine.secrets,
+                transport=self.transport,
+                variables={**workspace.variables, **overrides},
+            )
         elif trigger.ticket is not None:
             context["ticket"] = dict(trigger.ticket)
         if trigger.action is not None:
             context["action"] = dict(trigger.action)
         return context
 
-    def _register(self, engine: Engine, handle: RunHandle, workspace: Workspace, runbook: str,
-                  overrides: Mapping[str, Any], trigger: Trigger, context: Mapping[str, Any],
-                  fallback: str) -> None:
+    def _register(
+        self,
+        engine: Engine,
+        handle: RunHandle,
+        workspace: Workspace,
+        runbook: str,
+        overrides: Mapping[str, Any],
+        trigger: Trigger,
+        context: Mapping[str, Any],
+        fallback: str,
+    ) -> None:
         view = RunView(handle.run_id, runbook, live=True, status="running")
         view.variables = variable_sources(
-            handle.debugger.variables(), workspace=workspace.variables, overrides=overrides,
-            inputs=workspace.runbooks[runbook].inputs, context=context, fallback=fallback)
+            handle.debugger.variables(),
+            workspace=workspace.variables,
+            overrides=overrides,
+            inputs=workspace.runbooks[runbook].inputs,
+            context=context,
+            fallback=fallback,
+        )
         self.views[handle.run_id] = view
         self.latest[runbook] = handle.run_id
         self.handles[handle.run_id] = handle
@@ -194,8 +256,10 @@ class RunController:
         for run_id in dict.fromkeys(candidates):
             if any(row.step == step for row in self.journal.steps(run_id)):
                 return run_id
-        raise RunError(f"no earlier run of {runbook} reached step '{step}': run it once "
-                       "(f5) before running from a step")
+        raise RunError(
+            f"no earlier run of {runbook} reached step '{step}': run it once "
+            "(f5) before running from a step"
+        )
 
     # -- debugger ------------------------------------------------------------------------
     def set_variable(self, run_id: str, name: str, value: Any) -> None:

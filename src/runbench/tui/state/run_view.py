@@ -64,16 +64,29 @@ class HttpRecord:
 
 
 def variable_sources(
-    variables: Mapping[str, Any], *, workspace: Mapping[str, Any], overrides: Mapping[str, Any],
-    inputs: Iterable[str], context: Iterable[str], fallback: str = "workspace",
+    variables: Mapping[str, Any],
+    *,
+    workspace: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    inputs: Iterable[str],
+    context: Iterable[str],
+    fallback: str = "workspace",
 ) -> dict[str, Variable]:
     """Initial variables with where each came from (later sources win, like the engine)."""
     inputs, context = set(inputs), set(context) | {"halo_url"}
     result: dict[str, Variable] = {}
     for name, value in variables.items():
-        source = ("context" if name in context else "input" if name in inputs
-                  else "--var" if name in overrides else "workspace" if name in workspace
-                  else fallback)
+        source = (
+            "context"
+            if name in context
+            else "input"
+            if name in inputs
+            else "--var"
+            if name in overrides
+            else "workspace"
+            if name in workspace
+            else fallback
+        )
         result[name] = Variable(value, source)
     return result
 
@@ -134,15 +147,24 @@ class RunView:
         self.log.append(LogLine("▶", f"{event.step} ({event.kind})", "step"))
 
     def _on_StepFinished(self, event: StepFinished) -> None:
-        self.finish_step(event.step, event.kind, event.edge, event.target, event.duration_ms,
-                         event.error)
+        self.finish_step(
+            event.step, event.kind, event.edge, event.target, event.duration_ms, event.error
+        )
 
-    def finish_step(self, step: str, kind: str, edge: str | None, target: str | None,
-                    duration_ms: float | None, error: str | None) -> None:
+    def finish_step(
+        self,
+        step: str,
+        kind: str,
+        edge: str | None,
+        target: str | None,
+        duration_ms: float | None,
+        error: str | None,
+    ) -> None:
         visits = self.steps[step].visits if step in self.steps else 1
         failed = error is not None
-        self.steps[step] = StepState("failed" if failed else "done", edge, target, duration_ms,
-                                     error, visits)
+        self.steps[step] = StepState(
+            "failed" if failed else "done", edge, target, duration_ms, error, visits
+        )
         if edge:
             self.taken.add((step, edge))
         self.current = None
@@ -150,8 +172,14 @@ class RunView:
         self.log.append(step_line(step, kind, edge, target, duration_ms, error))
 
     def _on_RetryScheduled(self, event: RetryScheduled) -> None:
-        self.log.append(LogLine("↻", f"{event.step}: attempt {event.attempt} failed "
-                                f"({event.reason}); retry in {event.delay:.2f} s", "fail"))
+        self.log.append(
+            LogLine(
+                "↻",
+                f"{event.step}: attempt {event.attempt} failed "
+                f"({event.reason}); retry in {event.delay:.2f} s",
+                "fail",
+            )
+        )
 
     def _on_RunPaused(self, event: RunPaused) -> None:
         self.status, self.paused_at, self.pause_reason = "paused", event.step, event.reason
@@ -170,10 +198,19 @@ class RunView:
     def _on_ResponseReceived(self, event: ResponseReceived) -> None:
         data = event.exchange.to_dict() if hasattr(event.exchange, "to_dict") else {}
         attempt = sum(1 for record in self.http if record.step == event.step) + 1
-        self.http.append(HttpRecord(event.step, attempt, data.get("request"), data.get("response"),
-                                    data.get("error"), data.get("elapsed_ms")))
-        self.log.append(http_line(event.step, data.get("request"), data.get("response"),
-                                  data.get("error")))
+        self.http.append(
+            HttpRecord(
+                event.step,
+                attempt,
+                data.get("request"),
+                data.get("response"),
+                data.get("error"),
+                data.get("elapsed_ms"),
+            )
+        )
+        self.log.append(
+            http_line(event.step, data.get("request"), data.get("response"), data.get("error"))
+        )
 
     def _on_OutputsSet(self, event: OutputsSet) -> None:
         for name, value in event.values.items():
@@ -201,8 +238,13 @@ class RunView:
             self.steps[self.last_step or ""] = replace(last, status="failed")
         text = message or error or ""
         ok = status == "success"
-        self.log.append(LogLine("✔" if ok else "✘", f"run {status}" + (f": {text}" if text else ""),
-                                "ok" if ok else "fail"))
+        self.log.append(
+            LogLine(
+                "✔" if ok else "✘",
+                f"run {status}" + (f": {text}" if text else ""),
+                "ok" if ok else "fail",
+            )
+        )
         if not ok and error and message:
             self.log.append(LogLine(" ", f"error: {error}", "fail"))
 
@@ -210,36 +252,57 @@ class RunView:
         if isinstance(event, RunStarted):
             self.log.append(LogLine("•", f"child run of {event.runbook} started", "child"))
         elif isinstance(event, StepFinished):
-            line = step_line(event.step, event.kind, event.edge, event.target, event.duration_ms,
-                             event.error)
+            line = step_line(
+                event.step, event.kind, event.edge, event.target, event.duration_ms, event.error
+            )
             self.log.append(replace(line, text="  " + line.text, kind="child"))
         elif isinstance(event, RunFinished):
             self.log.append(LogLine("•", f"child run {event.status}: {event.message}", "child"))
 
     # -- journal ---------------------------------------------------------------------
     @classmethod
-    def from_journal(cls, row: RunRow, steps: list[StepRow], http: list[ExchangeRow],
-                     workspace: Mapping[str, Any]) -> RunView:
+    def from_journal(
+        cls,
+        row: RunRow,
+        steps: list[StepRow],
+        http: list[ExchangeRow],
+        workspace: Mapping[str, Any],
+    ) -> RunView:
         """A past run, as ``runbench runs RUN_ID`` shows it."""
-        view = cls(row.id, row.runbook, live=False, status="running", trigger=row.trigger,
-                   started=row.started or row.created, finished=row.finished)
+        view = cls(
+            row.id,
+            row.runbook,
+            live=False,
+            status="running",
+            trigger=row.trigger,
+            started=row.started or row.created,
+            finished=row.finished,
+        )
         view.rows = list(steps)
         view.log.append(LogLine("•", f"run of {row.runbook} ({row.trigger})", "info"))
         if steps:
             view.variables = variable_sources(
-                steps[0].variables_before, workspace=workspace, overrides=row.overrides,
-                inputs=row.inputs, context=row.context, fallback="start")
+                steps[0].variables_before,
+                workspace=workspace,
+                overrides=row.overrides,
+                inputs=row.inputs,
+                context=row.context,
+                fallback="start",
+            )
         for step in steps:
             view.steps[step.step] = StepState("running", visits=_visits(view, step.step) + 1)
             if step.finished:
-                view.finish_step(step.step, step.kind, step.edge, step.target, step.duration_ms,
-                                 step.error)
+                view.finish_step(
+                    step.step, step.kind, step.edge, step.target, step.duration_ms, step.error
+                )
                 for name, value in step.outputs.items():
                     view.variables[name] = Variable(value, step.step)
             else:
                 view.current = step.step
-        view.http = [HttpRecord(x.step, x.attempt, x.request, x.response, x.error, x.elapsed_ms,
-                                x.step_seq) for x in http]
+        view.http = [
+            HttpRecord(x.step, x.attempt, x.request, x.response, x.error, x.elapsed_ms, x.step_seq)
+            for x in http
+        ]
         if row.status in ACTIVE or row.status == "interrupted":
             view.status = row.status
             view.error, view.message = row.error, row.message or ""
@@ -258,20 +321,31 @@ def _visits(view: RunView, step: str) -> int:
     return state.visits if state else 0
 
 
-def step_line(step: str, kind: str, edge: str | None, target: str | None,
-              duration_ms: float | None, error: str | None) -> LogLine:
+def step_line(
+    step: str,
+    kind: str,
+    edge: str | None,
+    target: str | None,
+    duration_ms: float | None,
+    error: str | None,
+) -> LogLine:
     """``✔ ask: success → check · 57 ms`` (or ✘ with the reason)."""
     label = edge_label(kind, edge) if edge else "end"
     where = f" → {target}" if target else ""
     took = f" · {duration_ms:.0f} ms" if duration_ms is not None else ""
     why = f" · {error}" if error else ""
     failed = error is not None
-    return LogLine("✘" if failed else "✔", f"{step}: {label}{where}{took}{why}",
-                   "fail" if failed else "ok")
+    return LogLine(
+        "✘" if failed else "✔", f"{step}: {label}{where}{took}{why}", "fail" if failed else "ok"
+    )
 
 
-def http_line(step: str, request: Mapping[str, Any] | None, response: Mapping[str, Any] | None,
-              error: str | None) -> LogLine:
+def http_line(
+    step: str,
+    request: Mapping[str, Any] | None,
+    response: Mapping[str, Any] | None,
+    error: str | None,
+) -> LogLine:
     sent = f"{request.get('method', '')} {request.get('url', '')}" if request else "(not sent)"
     if response:
         got = f"{response.get('status')} {response.get('reason', '')}".rstrip()
@@ -281,6 +355,12 @@ def http_line(step: str, request: Mapping[str, Any] | None, response: Mapping[st
 
 
 __all__ = [
-    "ACTIVE", "HttpRecord", "LogLine", "RunView", "Variable", "http_line", "step_line",
+    "ACTIVE",
+    "HttpRecord",
+    "LogLine",
+    "RunView",
+    "Variable",
+    "http_line",
+    "step_line",
     "variable_sources",
 ]

@@ -37,8 +37,11 @@ class FlowchartView(ScrollView, can_focus=True):
     """See the module docstring; feed it with :meth:`show`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "flowchart--selected", "flowchart--taken", "flowchart--note-error",
-        "flowchart--note-warning", "flowchart--note",
+        "flowchart--selected",
+        "flowchart--taken",
+        "flowchart--note-error",
+        "flowchart--note-warning",
+        "flowchart--note",
     } | {f"flowchart--{name}" for name in BOX_CLASSES}
     BINDINGS: ClassVar[list[BindingType]] = FLOWCHART_KEYS
 
@@ -66,9 +69,15 @@ class FlowchartView(ScrollView, can_focus=True):
 
     # -- feeding -----------------------------------------------------------------------
     def show(
-        self, graph: Graph, *, order: Sequence[str], marks: Mapping[str, str],
-        box_class: Mapping[str, str], taken: Iterable[EdgeKey] = (),
-        notes: Sequence[tuple[str, str]] = (), selected: str | None = None,
+        self,
+        graph: Graph,
+        *,
+        order: Sequence[str],
+        marks: Mapping[str, str],
+        box_class: Mapping[str, str],
+        taken: Iterable[EdgeKey] = (),
+        notes: Sequence[tuple[str, str]] = (),
+        selected: str | None = None,
     ) -> None:
         """Draw ``graph`` with run ``marks``; ``box_class`` names a BOX_CLASSES look per
         step, ``taken`` the edges to highlight, ``notes`` (severity, text) go below."""
@@ -94,8 +103,7 @@ class FlowchartView(ScrollView, can_focus=True):
     def scroll_to_selected(self) -> None:
         box = self.chart.boxes.get(self.selected or "") if self.chart else None
         if box is not None:
-            self.scroll_to_region(Region(box.x, box.y, box.w, box.h), animate=False,
-                                  immediate=True)
+            self.scroll_to_region(Region(box.x, box.y, box.w, box.h), animate=False, immediate=True)
 
     # -- drawing -----------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -192,8 +200,11 @@ class FlowchartView(ScrollView, can_focus=True):
             self.action_move(direction)
             return
         here = chart.boxes[self.selected or ""]
-        row = [(box.x, name) for name, box in chart.boxes.items()
-               if box.y == here.y and (box.x - here.x) * direction > 0]
+        row = [
+            (box.x, name)
+            for name, box in chart.boxes.items()
+            if box.y == here.y and (box.x - here.x) * direction > 0
+        ]
         if row:
             self._go(min(row, key=lambda item: abs(item[0] - here.x))[1])
         else:
@@ -222,7 +233,7 @@ class FlowchartView(ScrollView, can_focus=True):
         if self.chart is None or step not in self.chart.boxes:
             return ""
         box = self.chart.boxes[step]
-        return "\n".join(line[box.x:box.right] for line in self.chart.lines[box.y:box.bottom])
+        return "\n".join(line[box.x : box.right] for line in self.chart.lines[box.y : box.bottom])
 
 
 __all__ = ["BOX_CLASSES", "FlowchartView"]

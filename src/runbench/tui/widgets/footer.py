@@ -46,6 +46,8 @@ class KeyFooter(Footer):
     def forget_removed_keys(self) -> None:
         watchers = getattr(self, WATCHERS, {}).get("compact")
         if watchers:
-            watchers[:] = [(node, callback) for node, callback in watchers
-                           if not getattr(node, "_closing", False) and
-                           getattr(node, "is_attached", True)]
+            watchers[:] = [
+                (node, callback)
+                for node, callback in watchers
+                if not getattr(node, "_closing", False) and getattr(node, "is_attached", True)
+            ]

@@ -108,7 +108,9 @@ def template_spans(text: str, known: Collection[str]) -> tuple[list[Span], Templ
         spans: list[Span] = []
         if isinstance(position, int):
             end = text.find("\n", position)
-            spans.append((position, len(text) if end < 0 else max(end, position + 1), TEMPLATE_ERROR))
+            spans.append(
+                (position, len(text) if end < 0 else max(end, position + 1), TEMPLATE_ERROR)
+            )
         reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
         return spans, TemplateReport((), reason, position)
     spans = [
@@ -119,7 +121,9 @@ def template_spans(text: str, known: Collection[str]) -> tuple[list[Span], Templ
     return spans, TemplateReport(names, None, None)
 
 
-def line_highlights(text: str, spans: Iterable[Span]) -> dict[int, list[tuple[int, int | None, str]]]:
+def line_highlights(
+    text: str, spans: Iterable[Span]
+) -> dict[int, list[tuple[int, int | None, str]]]:
     """Spans as TextArea wants them: per line, UTF-8 byte offsets (end None = line end)."""
     lines = text.split("\n")
     starts: list[int] = []

@@ -29,8 +29,14 @@ from runbench.tui.state.flow_graph import edge_label
 from runbench.tui.state.run_view import HttpRecord, RunView
 from runbench.tui.widgets.run_panes import one_line
 
-STATUS_MARKS = {"success": "✔", "failure": "✘", "running": "▶", "paused": "‖", "queued": "…",
-                "interrupted": "!"}
+STATUS_MARKS = {
+    "success": "✔",
+    "failure": "✘",
+    "running": "▶",
+    "paused": "‖",
+    "queued": "…",
+    "interrupted": "!",
+}
 BODY_LINES = 40
 
 
@@ -51,8 +57,9 @@ def _body(value: Any) -> list[str]:
     except ValueError:
         pass
     lines: list[str] = text.splitlines()
-    return lines[:BODY_LINES] + ([f"... {len(lines) - BODY_LINES} more lines"]
-                                 if len(lines) > BODY_LINES else [])
+    return lines[:BODY_LINES] + (
+        [f"... {len(lines) - BODY_LINES} more lines"] if len(lines) > BODY_LINES else []
+    )
 
 
 def http_text(record: HttpRecord) -> Text:
@@ -78,7 +85,9 @@ def http_text(record: HttpRecord) -> Text:
 def step_detail(view: RunView, row: StepRow) -> Text:
     """What the journal kept for one step of a run."""
     text = Text()
-    edge = edge_label(row.kind, row.edge) if row.edge else ("running" if not row.finished else "end")
+    edge = (
+        edge_label(row.kind, row.edge) if row.edge else ("running" if not row.finished else "end")
+    )
     target = f" → {row.target}" if row.target else ""
     duration = f" · {row.duration_ms:.0f} ms" if row.duration_ms is not None else ""
     text.append(f"#{row.seq} {row.step} ({row.kind}) · {edge}{target}{duration}\n", style="bold")
@@ -124,8 +133,9 @@ class HistoryView(Vertical):
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="history-list", id="history-switcher"):
             with Vertical(id="history-list"):
-                runs: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True,
-                                                 id="history-runs")
+                runs: DataTable[str] = DataTable(
+                    cursor_type="row", zebra_stripes=True, id="history-runs"
+                )
                 runs.add_columns("Status", "Started", "Took", "Trigger", "Run")
                 yield runs
                 yield Static("enter: open the run · r: refresh", classes="kv-hint")
@@ -136,8 +146,9 @@ class HistoryView(Vertical):
                 yield steps
                 with VerticalScroll(id="history-detail-scroll"):
                     yield Static("", id="history-detail")
-                yield Static("up/down: a step's variables and HTTP · escape: back to runs",
-                             classes="kv-hint")
+                yield Static(
+                    "up/down: a step's variables and HTTP · escape: back to runs", classes="kv-hint"
+                )
 
     @property
     def is_open(self) -> bool:
@@ -149,8 +160,14 @@ class HistoryView(Vertical):
         table.clear()
         for row in self.runs:
             mark = STATUS_MARKS.get(row.status, " ")
-            table.add_row(f"{mark} {row.status}", when(row.started or row.created),
-                          took(row.duration), row.trigger, row.id[:12], key=row.id)
+            table.add_row(
+                f"{mark} {row.status}",
+                when(row.started or row.created),
+                took(row.duration),
+                row.trigger,
+                row.id[:12],
+                key=row.id,
+            )
         if not self.runs:
             table.add_row("", "no runs yet", "", "", "")
 
@@ -159,16 +176,26 @@ class HistoryView(Vertical):
         self.query_one(ContentSwitcher).current = "history-run"
         status = f"{STATUS_MARKS.get(view.status, ' ')} {view.status}"
         outcome = view.message or view.error or ""
-        self.query_one("#history-title", Static).update(Text.assemble(
-            (f"{status} ", "bold"), f"{when(view.started)} · {view.trigger} · {view.run_id[:12]}",
-            f"\n{outcome}" if outcome else ""))
+        self.query_one("#history-title", Static).update(
+            Text.assemble(
+                (f"{status} ", "bold"),
+                f"{when(view.started)} · {view.trigger} · {view.run_id[:12]}",
+                f"\n{outcome}" if outcome else "",
+            )
+        )
         table = self.query_one("#history-steps", DataTable)
         table.clear()
         for row in view.rows:
             edge = edge_label(row.kind, row.edge) if row.edge else ("" if row.finished else "…")
             duration = f"{row.duration_ms:.0f} ms" if row.duration_ms is not None else ""
-            table.add_row(str(row.seq), row.step, edge, duration, one_line(row.error or "", 30),
-                          key=str(row.seq))
+            table.add_row(
+                str(row.seq),
+                row.step,
+                edge,
+                duration,
+                one_line(row.error or "", 30),
+                key=str(row.seq),
+            )
         self._detail(0)
         table.focus()
 

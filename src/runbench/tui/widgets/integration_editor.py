@@ -36,18 +36,28 @@ AUTH_FIELDS: dict[str, tuple[str, ...]] = {
     "oauth2": ("grant", "token_url", "client_id", "client_secret", "scope", "params"),
 }
 LABELS = {
-    "name": "Key name", "in": "Send in", "value": "Key value", "token": "Token",
-    "header": "Header", "prefix": "Prefix", "username": "Username", "password": "Password",
-    "grant": "Grant", "token_url": "Token URL", "client_id": "Client id",
-    "client_secret": "Client secret", "scope": "Scope",
+    "name": "Key name",
+    "in": "Send in",
+    "value": "Key value",
+    "token": "Token",
+    "header": "Header",
+    "prefix": "Prefix",
+    "username": "Username",
+    "password": "Password",
+    "grant": "Grant",
+    "token_url": "Token URL",
+    "client_id": "Client id",
+    "client_secret": "Client secret",
+    "scope": "Scope",
 }
 SELECTS = {"in": ("header", "query"), "grant": ("client_credentials", "password")}
 SECRET_HINT = "env:NAME or secret:NAME"
 
 
 def _row(label: str, widget: Any, field: str) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), widget, classes="field-row",
-                      id=f"row-{field}")
+    return Horizontal(
+        Label(label, classes="field-label"), widget, classes="field-row", id=f"row-{field}"
+    )
 
 
 class IntegrationEditor(VerticalScroll):
@@ -61,22 +71,39 @@ class IntegrationEditor(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Label("", id="integration-heading", classes="editor-title")
         yield _row("Title", Input(id="int-title", compact=True), "title")
-        yield _row("Base URL", Input(id="int-base_url", compact=True,
-                                     placeholder="https://api.example.com"), "base_url")
-        auth = Select([(kind, kind) for kind in AUTH_TYPES], allow_blank=False, value="none",
-                      id="auth-type", compact=True)
+        yield _row(
+            "Base URL",
+            Input(id="int-base_url", compact=True, placeholder="https://api.example.com"),
+            "base_url",
+        )
+        auth = Select(
+            [(kind, kind) for kind in AUTH_TYPES],
+            allow_blank=False,
+            value="none",
+            id="auth-type",
+            compact=True,
+        )
         yield _row("Auth", auth, "type")
         for field, label in LABELS.items():
             widget: Any
             if field in SELECTS:
-                widget = Select([(o, o) for o in SELECTS[field]], allow_blank=False,
-                                value=SELECTS[field][0], id=f"auth-{field}", compact=True)
+                widget = Select(
+                    [(o, o) for o in SELECTS[field]],
+                    allow_blank=False,
+                    value=SELECTS[field][0],
+                    id=f"auth-{field}",
+                    compact=True,
+                )
             else:
                 hint = SECRET_HINT if field in SECRETISH_FIELDS else ""
                 widget = Input(id=f"auth-{field}", compact=True, placeholder=hint)
             yield _row(label, widget, field)
-        yield KeyValueTable("OAuth2 token parameter", value_label="Value", id="auth-params",
-                            hint="sent with the token request")
+        yield KeyValueTable(
+            "OAuth2 token parameter",
+            value_label="Value",
+            id="auth-params",
+            hint="sent with the token request",
+        )
         yield Static("", id="auth-warning", markup=False)
         yield Static("", id="integration-summary", markup=False)
 
@@ -97,7 +124,8 @@ class IntegrationEditor(VerticalScroll):
             for field in SECRETISH_FIELDS:
                 value = getattr(auth, field)
                 self.query_one(f"#auth-{field}", Input).value = secret_text(
-                    value, field in SECRET_FIELDS, self.mask)
+                    value, field in SECRET_FIELDS, self.mask
+                )
         self.query_one("#auth-params", KeyValueTable).show(sorted(auth.params.items()))
         self.query_one("#auth-warning", Static).update(self._literal_warning(integration))
         self._show_fields(auth.type)
@@ -108,16 +136,24 @@ class IntegrationEditor(VerticalScroll):
         self.integration = integration
         names = ", ".join(f"{m.verb} {m.id}" for m in integration.methods.values()) or "none yet"
         self.query_one("#integration-summary", Static).update(
-            f"Methods: {names}\n(select one in the tree; 'a' in the tree adds one)")
+            f"Methods: {names}\n(select one in the tree; 'a' in the tree adds one)"
+        )
         self.query_one("#auth-params", KeyValueTable).show(sorted(integration.auth.params.items()))
 
     def _literal_warning(self, integration: Integration) -> str:
-        literal = [f for f in SECRET_FIELDS if f in AUTH_FIELDS[integration.auth.type]
-                   and getattr(integration.auth, f) and not isinstance(getattr(integration.auth, f), SecretRef)]
+        literal = [
+            f
+            for f in SECRET_FIELDS
+            if f in AUTH_FIELDS[integration.auth.type]
+            and getattr(integration.auth, f)
+            and not isinstance(getattr(integration.auth, f), SecretRef)
+        ]
         if not literal:
             return ""
-        return (f"! {', '.join(literal)}: a literal secret is stored in the file; "
-                "type env:NAME or secret:NAME to read it at run time instead")
+        return (
+            f"! {', '.join(literal)}: a literal secret is stored in the file; "
+            "type env:NAME or secret:NAME to read it at run time instead"
+        )
 
     def _show_fields(self, kind: str) -> None:
         wanted = AUTH_FIELDS.get(kind, ())
@@ -144,8 +180,11 @@ class IntegrationEditor(VerticalScroll):
             self._show_fields(str(event.value))
         self.post_message(AuthEdited(self.integration.id, field, str(event.value)))
 
-    @on(Input.Changed, "#row-name Input, #row-header Input, #row-prefix Input, "
-                       "#row-token_url Input, #row-scope Input")
+    @on(
+        Input.Changed,
+        "#row-name Input, #row-header Input, #row-prefix Input, "
+        "#row-token_url Input, #row-scope Input",
+    )
     def _auth_plain(self, event: Input.Changed) -> None:
         event.stop()
         if self.integration is None or event.input.id is None:
@@ -153,8 +192,11 @@ class IntegrationEditor(VerticalScroll):
         field = event.input.id.removeprefix("auth-")
         self.post_message(AuthEdited(self.integration.id, field, event.value))
 
-    @on(Input.Changed, "#row-value Input, #row-token Input, #row-username Input, "
-                       "#row-password Input, #row-client_id Input, #row-client_secret Input")
+    @on(
+        Input.Changed,
+        "#row-value Input, #row-token Input, #row-username Input, "
+        "#row-password Input, #row-client_id Input, #row-client_secret Input",
+    )
     def _auth_secret(self, event: Input.Changed) -> None:
         event.stop()
         if self.integration is None or event.input.id is None or event.value == self.mask:
@@ -163,7 +205,8 @@ class IntegrationEditor(VerticalScroll):
         _, warning = parse_secret_text(event.value)
         masked = field in SECRET_FIELDS
         self.query_one("#auth-warning", Static).update(
-            f"! {field}: {warning}" if warning and masked else "")
+            f"! {field}: {warning}" if warning and masked else ""
+        )
         self.post_message(AuthEdited(self.integration.id, field, event.value, secret=True))
 
     @on(KeyValueTable.Changed, "#auth-params")
@@ -175,5 +218,6 @@ class IntegrationEditor(VerticalScroll):
         if event.values is None:
             self.post_message(EntryEdited(keys, event.old_name or "", None, event.old_name))
         else:
-            self.post_message(EntryEdited(keys, event.values["name"], event.values["value"],
-                                          event.old_name))
+            self.post_message(
+                EntryEdited(keys, event.values["name"], event.values["value"], event.old_name)
+            )

@@ -37,8 +37,9 @@ class KeyValueTable(Vertical):
     class Changed(Message):
         """A row was added/edited (``values``) or deleted (``values`` None)."""
 
-        def __init__(self, table: KeyValueTable, old_name: str | None,
-                     values: dict[str, str] | None) -> None:
+        def __init__(
+            self, table: KeyValueTable, old_name: str | None, values: dict[str, str] | None
+        ) -> None:
             self.table = table
             self.old_name = old_name
             self.values = values
@@ -48,8 +49,15 @@ class KeyValueTable(Vertical):
         def control(self) -> KeyValueTable:
             return self.table
 
-    def __init__(self, what: str, *, outputs: bool = False, value_label: str = "Value",
-                 hint: str = "", id: str | None = None) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        outputs: bool = False,
+        value_label: str = "Value",
+        hint: str = "",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes="kv-table")
         self.what = what
         self.outputs = outputs
@@ -93,8 +101,12 @@ class KeyValueTable(Vertical):
     def _fields(self, row: Row | None) -> list[Field]:
         fields = [
             Field("name", "Name", row[0] if row else ""),
-            Field("value", self.value_label, row[1] if row else "",
-                  placeholder="response^path" if self.outputs else "text, <<variable>> allowed"),
+            Field(
+                "value",
+                self.value_label,
+                row[1] if row else "",
+                placeholder="response^path" if self.outputs else "text, <<variable>> allowed",
+            ),
         ]
         if self.outputs:
             fields.append(Field("type", "Type", row[2] if row else "any", options=OUTPUT_TYPES))
@@ -116,8 +128,9 @@ class KeyValueTable(Vertical):
             if values is not None:
                 self.post_message(self.Changed(self, old, values))
 
-        dialog = FormDialog(f"{verb} {self.what}", self._fields(row), validate=check,
-                            id="kv-dialog")
+        dialog = FormDialog(
+            f"{verb} {self.what}", self._fields(row), validate=check, id="kv-dialog"
+        )
         self.app.push_screen(dialog, done)
 
     def action_add_row(self) -> None:

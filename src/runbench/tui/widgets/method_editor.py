@@ -90,8 +90,9 @@ class MethodEditor(Vertical):
             yield Label("Title", classes="field-label")
             yield Input(id="m-title", compact=True)
         with Horizontal(classes="field-row", id="row-m-request"):
-            yield Select([(v, v) for v in VERBS], allow_blank=False, value="GET",
-                         id="m-verb", compact=True)
+            yield Select(
+                [(v, v) for v in VERBS], allow_blank=False, value="GET", id="m-verb", compact=True
+            )
             yield Input(id="m-path", compact=True, placeholder="/path/<<id>>")
         yield Static("", id="m-variables")
         first = TABS[0][0]
@@ -128,7 +129,8 @@ class MethodEditor(Vertical):
         with self.prevent(Input.Changed, Select.Changed):
             dot = symbols_of(self).dot
             self.query_one("#method-heading", Label).update(
-                f"Method {method.ref}" + (f" {dot} {method.title}" if method.title else ""))
+                f"Method {method.ref}" + (f" {dot} {method.title}" if method.title else "")
+            )
             self.query_one("#m-title", Input).value = method.title
             self.query_one("#m-verb", Select).value = method.verb
             self.query_one("#m-path", Input).value = method.path
@@ -145,8 +147,9 @@ class MethodEditor(Vertical):
             elif tab_id == "tab-auth":
                 self.query_one("#m-auth", Select).value = method.auth
 
-    def refresh_derived(self, method: Method, known: Collection[str],
-                        exchange: Exchange | None) -> None:
+    def refresh_derived(
+        self, method: Method, known: Collection[str], exchange: Exchange | None
+    ) -> None:
         """Tables, variable list and highlights; never touches what the user types in."""
         self.method = method
         self.exchange = exchange
@@ -162,7 +165,8 @@ class MethodEditor(Vertical):
             self.query_one("#m-headers", KeyValueTable).show(list(method.headers.items()))
         elif tab_id == "tab-test-values":
             self.query_one("#m-test-values", KeyValueTable).show(
-                [(k, shown_value(v)) for k, v in method.test_values.items()])
+                [(k, shown_value(v)) for k, v in method.test_values.items()]
+            )
         elif tab_id == "tab-outputs":
             self.show_outputs(method, self.exchange)
         elif tab_id == "tab-body":
@@ -194,7 +198,11 @@ class MethodEditor(Vertical):
     def _body_status(self, body: TemplateArea) -> None:
         report = body.report
         if report.error is not None:
-            where = f" at position {report.error_position + 1}" if report.error_position is not None else ""
+            where = (
+                f" at position {report.error_position + 1}"
+                if report.error_position is not None
+                else ""
+            )
             text = Text(f"template error{where}: {report.error}", style="bold red")
         elif report.variables:
             text = Text("uses " + ", ".join(f"<<{v}>>" for v in report.variables), style="dim")
@@ -232,17 +240,30 @@ class MethodEditor(Vertical):
         event.stop()
         if self.method is None or event.table.id is None:
             return
-        section = {"m-query": "query", "m-headers": "headers", "m-outputs": "outputs",
-                   "m-test-values": "test_values"}[event.table.id]
+        section = {
+            "m-query": "query",
+            "m-headers": "headers",
+            "m-outputs": "outputs",
+            "m-test-values": "test_values",
+        }[event.table.id]
         keys = self.keys + (section,)
         values = event.values
         if values is None:
             self.post_message(EntryEdited(keys, event.old_name or "", None, event.old_name))
         elif section == "outputs":
-            self.post_message(OutputEdited(self.keys, values["name"], values["value"],
-                                           values.get("type", "any"), event.old_name))
+            self.post_message(
+                OutputEdited(
+                    self.keys,
+                    values["name"],
+                    values["value"],
+                    values.get("type", "any"),
+                    event.old_name,
+                )
+            )
         else:
-            value: Any = typed_value(values["value"]) if section == "test_values" else values["value"]
+            value: Any = (
+                typed_value(values["value"]) if section == "test_values" else values["value"]
+            )
             self.post_message(EntryEdited(keys, values["name"], value, event.old_name))
 
 
@@ -253,18 +274,36 @@ def tab_content(tab_id: str) -> Iterator[Widget]:
     elif tab_id == "tab-headers":
         yield KeyValueTable("header", id="m-headers")
     elif tab_id == "tab-body":
-        yield Horizontal(Label("Body type", classes="field-label"),
-                         Select([(b, b) for b in BODY_TYPES], allow_blank=False, value="none",
-                                id="m-body_type", compact=True), classes="field-row")
+        yield Horizontal(
+            Label("Body type", classes="field-label"),
+            Select(
+                [(b, b) for b in BODY_TYPES],
+                allow_blank=False,
+                value="none",
+                id="m-body_type",
+                compact=True,
+            ),
+            classes="field-row",
+        )
         yield TemplateArea(id="m-body")
         yield Static("", id="m-body-status")
     elif tab_id == "tab-auth":
-        yield Horizontal(Label("Auth", classes="field-label"),
-                         Select([("inherit from integration", "inherit"), ("none", "none")],
-                                allow_blank=False, value="inherit", id="m-auth", compact=True),
-                         classes="field-row")
-        yield Static("inherit: send the integration's credentials; none: send no "
-                     "credentials for this method.", classes="help-text")
+        yield Horizontal(
+            Label("Auth", classes="field-label"),
+            Select(
+                [("inherit from integration", "inherit"), ("none", "none")],
+                allow_blank=False,
+                value="inherit",
+                id="m-auth",
+                compact=True,
+            ),
+            classes="field-row",
+        )
+        yield Static(
+            "inherit: send the integration's credentials; none: send no "
+            "credentials for this method.",
+            classes="help-text",
+        )
     elif tab_id == "tab-outputs":
         yield KeyValueTable("output", outputs=True, id="m-outputs", hint="ctrl+e checks a path")
     elif tab_id == "tab-test-values":
@@ -279,7 +318,9 @@ def _current(method: Method, exchange: Exchange | None) -> Iterable[Text]:
         elif output.name in exchange.output_errors:
             yield Text(exchange.output_errors[output.name], style="red")
         elif output.name in exchange.outputs:
-            shown = exchange.shown_outputs if exchange.shown_outputs is not None else exchange.outputs
+            shown = (
+                exchange.shown_outputs if exchange.shown_outputs is not None else exchange.outputs
+            )
             value = shown.get(output.name)
             yield Text(_short(shown_value(value)), style="green")
         elif exchange.error:

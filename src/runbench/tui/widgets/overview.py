@@ -24,9 +24,11 @@ def overview_text(
     text = Text()
     text.append(workspace.name or "Workspace", style="bold")
     text.append(f"\n{workspace.path}\n\n", style="dim")
-    text.append(f"{len(workspace.integrations)} integrations, "
-                f"{sum(len(i.methods) for i in workspace.integrations.values())} methods, "
-                f"{len(workspace.runbooks)} runbooks\n\n")
+    text.append(
+        f"{len(workspace.integrations)} integrations, "
+        f"{sum(len(i.methods) for i in workspace.integrations.values())} methods, "
+        f"{len(workspace.runbooks)} runbooks\n\n"
+    )
     text.append("Variables\n", style="bold")
     names = list(dict.fromkeys([*workspace.variables, *overrides]))
     if not names:
@@ -38,15 +40,19 @@ def overview_text(
         else:
             text.append(f"  {name} = {workspace.variables[name]!r}\n")
     errors = [p for p in problems if p.is_error]
-    text.append(f"\nProblems: {len(errors)} errors, {len(problems) - len(errors)} warnings\n",
-                style="bold")
+    text.append(
+        f"\nProblems: {len(errors)} errors, {len(problems) - len(errors)} warnings\n", style="bold"
+    )
     for problem in problems:
         where = f"line {problem.line}: " if problem.line else ""
         style = "red" if problem.is_error else "yellow"
         text.append(f"  {problem.severity}: ", style=style)
         text.append(f"{where}{problem.message}\n")
-    text.append("\nKeys: f1 help · ctrl+p commands · a add · r rename · c duplicate · "
-                "delete removes (in the tree)", style="dim")
+    text.append(
+        "\nKeys: f1 help · ctrl+p commands · a add · r rename · c duplicate · "
+        "delete removes (in the tree)",
+        style="dim",
+    )
     return text
 
 
@@ -54,7 +60,9 @@ class WorkspaceOverview(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="overview-text")
 
-    def show(self, workspace: Workspace, problems: Sequence[Problem],
-             overrides: Mapping[str, Any]) -> None:
+    def show(
+        self, workspace: Workspace, problems: Sequence[Problem], overrides: Mapping[str, Any]
+    ) -> None:
         self.query_one("#overview-text", Static).update(
-            overview_text(workspace, problems, overrides))
+            overview_text(workspace, problems, overrides)
+        )

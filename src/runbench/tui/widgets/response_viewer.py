@@ -34,8 +34,11 @@ def status_text(exchange: Exchange, dot: str = "·") -> Text:
     response = exchange.response
     text = Text()
     if response is not None:
-        style = "bold green" if 200 <= response.status < 300 else (
-            "bold yellow" if response.status < 500 else "bold red")
+        style = (
+            "bold green"
+            if 200 <= response.status < 300
+            else ("bold yellow" if response.status < 500 else "bold red")
+        )
         text.append(f" {response.status} {response.reason} ", style=f"{style} reverse")
         text.append(f"  {exchange.elapsed_ms:.0f} ms {dot} {human_size(response.size)}")
         if exchange.attempts > 1:
@@ -81,8 +84,7 @@ class ResponseViewer(Vertical):
             with TabPane("Request", id="tab-response-request"):
                 yield LineView(id="response-request")
             with TabPane("Outputs", id="tab-response-outputs"):
-                table: DataTable[str | Text] = DataTable(id="response-outputs",
-                                                          cursor_type="row")
+                table: DataTable[str | Text] = DataTable(id="response-outputs", cursor_type="row")
                 table.add_columns("Output", "Value")
                 yield table
 

@@ -62,8 +62,9 @@ class RulesTable(Vertical):
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns("Left", "Operator", "Right")
         yield table
-        yield Static("a add · enter edit · d delete  (no rows: always met)", classes="kv-hint",
-                     markup=False)
+        yield Static(
+            "a add · enter edit · d delete  (no rows: always met)", classes="kv-hint", markup=False
+        )
 
     @property
     def table(self) -> DataTable[str]:
@@ -80,7 +81,9 @@ class RulesTable(Vertical):
             table.move_cursor(row=min(max(cursor, 0), len(self.rules) - 1), animate=False)
 
     def _open(self, index: int | None) -> None:
-        rule = self.rules[index] if index is not None else {"left": "", "op": "equals", "right": None}
+        rule = (
+            self.rules[index] if index is not None else {"left": "", "op": "equals", "right": None}
+        )
         fields = [
             Field("left", "Left", str(rule["left"]), placeholder="<<Variable>>"),
             Field("op", "Operator", str(rule["op"]), options=OPERATORS),
@@ -97,8 +100,11 @@ class RulesTable(Vertical):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
-            new = {"left": values["left"].strip(), "op": values["op"],
-                   "right": None if values["op"] in UNARY_OPERATORS else rule_value(values["right"])}
+            new = {
+                "left": values["left"].strip(),
+                "op": values["op"],
+                "right": None if values["op"] in UNARY_OPERATORS else rule_value(values["right"]),
+            }
             rules = list(self.rules)
             if index is None:
                 rules.append(new)
@@ -127,7 +133,7 @@ class RulesTable(Vertical):
 
         def done(answer: str | None) -> None:
             if answer == "yes":
-                self.post_message(self.Changed(self.rules[:index] + self.rules[index + 1:]))
+                self.post_message(self.Changed(self.rules[:index] + self.rules[index + 1 :]))
 
         text = f"Delete rule '{rule['left']} {rule['op']} {shown(rule['right'])}'?"
         self.app.push_screen(confirm("Delete rule", text, "Delete"), done)

@@ -25,10 +25,26 @@ from textual.widgets import Button, DataTable, Label, RichLog, Static, TextArea
 from runbench.core.engine import parse_cli_value
 from runbench.tui.state.run_view import LogLine, RunView
 
-ASCII_LOG_MARKS = {"▶": ">", "✔": "+", "✘": "x", "↻": "~", "‖": "=", "✎": "*", "•": "-",
-                   "→": "->", "·": "|"}
-LOG_STYLES = {"info": "", "step": "bold", "ok": "green", "fail": "bold red", "pause": "yellow",
-              "http": "dim", "child": "dim italic"}
+ASCII_LOG_MARKS = {
+    "▶": ">",
+    "✔": "+",
+    "✘": "x",
+    "↻": "~",
+    "‖": "=",
+    "✎": "*",
+    "•": "-",
+    "→": "->",
+    "·": "|",
+}
+LOG_STYLES = {
+    "info": "",
+    "step": "bold",
+    "ok": "green",
+    "fail": "bold red",
+    "pause": "yellow",
+    "http": "dim",
+    "child": "dim italic",
+}
 VALUE_WIDTH = 48
 
 
@@ -98,8 +114,13 @@ class VariablesPane(Vertical):
         yield table
         yield Static("", id="vars-hint", classes="kv-hint", markup=False)
 
-    def show(self, view: RunView | None, values: Mapping[str, Any] | None,
-             redact: Callable[[Any], Any], paused: bool) -> None:
+    def show(
+        self,
+        view: RunView | None,
+        values: Mapping[str, Any] | None,
+        redact: Callable[[Any], Any],
+        paused: bool,
+    ) -> None:
         """``values``: the live variables of a paused run (else the view's own)."""
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -109,15 +130,19 @@ class VariablesPane(Vertical):
         names = sorted(set(variables) | set(values or {}), key=str.lower)
         for name in names:
             known = variables.get(name)
-            value = values[name] if values is not None and name in values else (
-                known.value if known else None)
+            value = (
+                values[name]
+                if values is not None and name in values
+                else (known.value if known else None)
+            )
             table.add_row(name, known.source if known else "", one_line(redact(value)), key=name)
             self.names.append(name)
         if self.names:
             table.move_cursor(row=min(max(cursor, 0), len(self.names) - 1), animate=False)
         hint = "enter: full value" + (" · edit it (the run is paused)" if paused else "")
-        self.query_one("#vars-hint", Static).update(hint if view is not None else
-                                                    "No run yet: f5 runs the runbook")
+        self.query_one("#vars-hint", Static).update(
+            hint if view is not None else "No run yet: f5 runs the runbook"
+        )
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -146,10 +171,19 @@ class ValueDialog(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="value-box"):
             yield Label(self.title_text, classes="dialog-title")
-            yield TextArea(pretty(self.value), read_only=not self.editable, id="value-text",
-                           soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
-            hint = ("ctrl+s sets it (JSON when it parses, else text); escape cancels"
-                    if self.editable else "read-only: the run is not paused. escape closes")
+            yield TextArea(
+                pretty(self.value),
+                read_only=not self.editable,
+                id="value-text",
+                soft_wrap=True,
+                tab_behavior="focus",
+                show_line_numbers=False,
+            )
+            hint = (
+                "ctrl+s sets it (JSON when it parses, else text); escape cancels"
+                if self.editable
+                else "read-only: the run is not paused. escape closes"
+            )
             yield Static(f"{self.note}{hint}", classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 if self.editable:

@@ -42,8 +42,10 @@ def step_summary(step: Step, dot: str = "·") -> str:
     if step.kind == "halo":
         return f"Halo API action {step.action or '?'}"
     if step.kind == "condition":
-        rules = "; ".join(f"{r.left} {r.op}" + ("" if r.right is None else f" {shown(r.right)}")
-                          for r in step.rules)
+        rules = "; ".join(
+            f"{r.left} {r.op}" + ("" if r.right is None else f" {shown(r.right)}")
+            for r in step.rules
+        )
         return f"met when {step.match} of: {rules}" if step.rules else "no rules: always met"
     if step.kind == "sleep":
         return f"sleeps {step.seconds:g} s"
@@ -64,16 +66,19 @@ def run_status(view: RunView | None, runbook: str) -> tuple[str, str]:
         return f"{runbook} · no run yet · f5 run · f9 breakpoint", "idle"
     prefix = "" if view.live else f"history {when(view.started)} · "
     if view.status == "paused":
-        return (f"‖ {prefix}paused before {view.paused_at} · f10 step · f5 go · "
-                "shift+f5 stop", "paused")
+        return (
+            f"‖ {prefix}paused before {view.paused_at} · f10 step · f5 go · shift+f5 stop",
+            "paused",
+        )
     if view.status in ("running", "queued"):
         where = f" {view.current}" if view.current else ""
         return f"▶ {prefix}{view.status}{where} · shift+f5 stop · f9 breakpoint", "running"
     outcome = view.message or view.error or ""
     mark = "✔" if view.status == "success" else "✘"
     tail = " · History: esc = live" if not view.live else " · f5 run again"
-    return f"{mark} {prefix}{view.status}" + (f": {outcome}" if outcome else "") + tail, \
-        "ok" if view.status == "success" else "failed"
+    return f"{mark} {prefix}{view.status}" + (
+        f": {outcome}" if outcome else ""
+    ) + tail, "ok" if view.status == "success" else "failed"
 
 
 class RunbookPane(Vertical):
@@ -107,8 +112,15 @@ class RunbookPane(Vertical):
         return to_ascii(text) if self.ascii_only else text
 
     # -- the runbook -------------------------------------------------------------------
-    def show_runbook(self, workspace: Workspace, runbook: Runbook, step: str | None,
-                     problems: Sequence[Problem], *, load: bool) -> None:
+    def show_runbook(
+        self,
+        workspace: Workspace,
+        runbook: Runbook,
+        step: str | None,
+        problems: Sequence[Problem],
+        *,
+        load: bool,
+    ) -> None:
         """Chart and step editor for ``runbook``; ``load`` reloads the editor's fields
         (a new step or a structural edit), else only what derives from the model."""
         changed = self.runbook is None or self.runbook.id != runbook.id
@@ -135,14 +147,20 @@ class RunbookPane(Vertical):
         self.query_one(FlowchartView).select(step)
         editor = self.query_one(StepEditor)
         if step is not None and step in self.runbook.steps:
-            editor.show(workspace, self.runbook, self.runbook.steps[step],
-                        self.problems.get(step, []))
+            editor.show(
+                workspace, self.runbook, self.runbook.steps[step], self.problems.get(step, [])
+            )
             editor.display = True
         self._step_line()
 
     # -- the run -----------------------------------------------------------------------
-    def show_run(self, view: RunView | None, breakpoints: Collection[str],
-                 values: Mapping[str, Any] | None, redact: Callable[[Any], Any]) -> None:
+    def show_run(
+        self,
+        view: RunView | None,
+        breakpoints: Collection[str],
+        values: Mapping[str, Any] | None,
+        redact: Callable[[Any], Any],
+    ) -> None:
         """Draw ``view`` (live or history; None: no run yet) everywhere it shows."""
         self.view, self.breakpoints = view, breakpoints
         runbook = self.runbook.id if self.runbook else ""
@@ -175,9 +193,15 @@ class RunbookPane(Vertical):
                 taken.add((step, edge_label(kind, edge)))
         notes = [(severity, f"! {text}") for severity, text in problem_lines(self.problems)]
         chart = self.query_one(FlowchartView)
-        chart.show(runbook_graph(runbook), order=flow_order(runbook),
-                   marks={k: v for k, v in marks.items()}, box_class=box_class, taken=taken,
-                   notes=[(s, self._text(t)) for s, t in notes], selected=self.step)
+        chart.show(
+            runbook_graph(runbook),
+            order=flow_order(runbook),
+            marks={k: v for k, v in marks.items()},
+            box_class=box_class,
+            taken=taken,
+            notes=[(s, self._text(t)) for s, t in notes],
+            selected=self.step,
+        )
         if scroll:
             chart.scroll_to_selected()
         self._step_line()
@@ -187,8 +211,15 @@ class RunbookPane(Vertical):
         widget = self.query_one("#flow-step", Static)
         if runbook is None or step is None or step not in runbook.steps:
             start = runbook.start if runbook else ""
-            widget.update(Text(self._text(f"start: {start or '(none)'} · up/down select a "
-                                          "step · enter edits · a adds a step"), style="dim"))
+            widget.update(
+                Text(
+                    self._text(
+                        f"start: {start or '(none)'} · up/down select a "
+                        "step · enter edits · a adds a step"
+                    ),
+                    style="dim",
+                )
+            )
             return
         found = runbook.steps[step]
         text = Text(f"{step}", style="bold")
@@ -197,13 +228,17 @@ class RunbookPane(Vertical):
         if state is not None and state.status in ("done", "failed"):
             label = edge_label(found.kind, state.edge) if state.edge else "end"
             took = f" · {state.duration_ms:.0f} ms" if state.duration_ms is not None else ""
-            text.append(f"\n{'✔' if state.status == 'done' else '✘'} {label}"
-                        + (f" → {state.target}" if state.target else "") + took
-                        + (f" · {state.error}" if state.error else ""),
-                        style="green" if state.status == "done" else "red")
+            text.append(
+                f"\n{'✔' if state.status == 'done' else '✘'} {label}"
+                + (f" → {state.target}" if state.target else "")
+                + took
+                + (f" · {state.error}" if state.error else ""),
+                style="green" if state.status == "done" else "red",
+            )
         elif self.problems.get(step):
-            text.append(f"\n! {len(self.problems[step])} problem(s): enter shows them",
-                        style="yellow")
+            text.append(
+                f"\n! {len(self.problems[step])} problem(s): enter shows them", style="yellow"
+            )
         if self.ascii_only:
             text = Text(to_ascii(text.plain))
         widget.update(text)

@@ -39,15 +39,34 @@ KIND_ROWS = {
     "runbook": ("runbook", "args"),
     "end": ("result", "message"),
 }
-OPTIONAL_ROWS = ("method", "action", "body", "args", "outputs", "timeout", "retry", "match",
-                 "rules", "seconds", "items", "runbook", "result", "message")
-NUMBERS = {"s-seconds": ("seconds", float), "s-timeout": ("timeout", float),
-           "s-retry-attempts": ("attempts", int), "s-retry-delay": ("delay", float)}
+OPTIONAL_ROWS = (
+    "method",
+    "action",
+    "body",
+    "args",
+    "outputs",
+    "timeout",
+    "retry",
+    "match",
+    "rules",
+    "seconds",
+    "items",
+    "runbook",
+    "result",
+    "message",
+)
+NUMBERS = {
+    "s-seconds": ("seconds", float),
+    "s-timeout": ("timeout", float),
+    "s-retry-attempts": ("attempts", int),
+    "s-retry-delay": ("delay", float),
+}
 
 
 def _row(label: str, *widgets: Widget, name: str) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), *widgets, classes="field-row",
-                      id=f"row-s-{name}")
+    return Horizontal(
+        Label(label, classes="field-label"), *widgets, classes="field-row", id=f"row-s-{name}"
+    )
 
 
 def _number(text: str, kind: type) -> tuple[Any, str | None]:
@@ -81,33 +100,68 @@ class StepEditor(VerticalScroll):
         yield Label("", id="step-heading", classes="editor-title")
         yield Static("", id="s-problems")
         yield _row("Title", Input(id="s-title", compact=True), name="title")
-        yield _row("Method", Select([], id="s-method", compact=True, prompt="(choose)"),
-                   name="method")
+        yield _row(
+            "Method", Select([], id="s-method", compact=True, prompt="(choose)"), name="method"
+        )
         actions = [(f"{a.id} · {a.title}", a.id) for a in ACTIONS.values()]
-        yield _row("Halo action", Select(actions, id="s-action", compact=True, prompt="(choose)"),
-                   name="action")
-        yield _row("Match", Select([("all rules (AND)", "all"), ("any rule (OR)", "any")],
-                                   allow_blank=False, value="all", id="s-match", compact=True),
-                   name="match")
+        yield _row(
+            "Halo action",
+            Select(actions, id="s-action", compact=True, prompt="(choose)"),
+            name="action",
+        )
+        yield _row(
+            "Match",
+            Select(
+                [("all rules (AND)", "all"), ("any rule (OR)", "any")],
+                allow_blank=False,
+                value="all",
+                id="s-match",
+                compact=True,
+            ),
+            name="match",
+        )
         yield RulesTable(id="s-rules")
         yield _row("Seconds", Input(id="s-seconds", compact=True), name="seconds")
-        yield _row("Items", Input(id="s-items", compact=True, placeholder="<<ListVariable>>"),
-                   name="items")
-        yield _row("Runbook", Select([], id="s-runbook", compact=True, prompt="(choose)"),
-                   name="runbook")
-        yield _row("Result", Select([("success", "success"), ("failure", "failure")],
-                                    allow_blank=False, value="success", id="s-result",
-                                    compact=True), name="result")
+        yield _row(
+            "Items", Input(id="s-items", compact=True, placeholder="<<ListVariable>>"), name="items"
+        )
+        yield _row(
+            "Runbook", Select([], id="s-runbook", compact=True, prompt="(choose)"), name="runbook"
+        )
+        yield _row(
+            "Result",
+            Select(
+                [("success", "success"), ("failure", "failure")],
+                allow_blank=False,
+                value="success",
+                id="s-result",
+                compact=True,
+            ),
+            name="result",
+        )
         yield _row("Message", Input(id="s-message", compact=True), name="message")
         for key in ALL_EDGES:
-            yield _row("", Select([], id=f"s-edge-{key}", compact=True, prompt="(not set)"),
-                       name=f"edge-{key}")
-        yield _row("Timeout s", Input(id="s-timeout", compact=True, placeholder="none"),
-                   name="timeout")
-        yield _row("Retry", Input(id="s-retry-attempts", compact=True, placeholder="attempts"),
-                   Select([("exponential", "exponential"), ("fixed", "fixed")], allow_blank=False,
-                          value="exponential", id="s-retry-backoff", compact=True),
-                   Input(id="s-retry-delay", compact=True, placeholder="delay s"), name="retry")
+            yield _row(
+                "",
+                Select([], id=f"s-edge-{key}", compact=True, prompt="(not set)"),
+                name=f"edge-{key}",
+            )
+        yield _row(
+            "Timeout s", Input(id="s-timeout", compact=True, placeholder="none"), name="timeout"
+        )
+        yield _row(
+            "Retry",
+            Input(id="s-retry-attempts", compact=True, placeholder="attempts"),
+            Select(
+                [("exponential", "exponential"), ("fixed", "fixed")],
+                allow_blank=False,
+                value="exponential",
+                id="s-retry-backoff",
+                compact=True,
+            ),
+            Input(id="s-retry-delay", compact=True, placeholder="delay s"),
+            name="retry",
+        )
         yield Static("", id="s-status")
         with VerticalScroll(id="row-s-body", classes="step-body"):
             yield Label("Body (sent to the Halo action's endpoint)", classes="field-label")
@@ -123,8 +177,9 @@ class StepEditor(VerticalScroll):
         return step_keys(self.runbook.id, self.step.id)
 
     # -- loading -----------------------------------------------------------------------
-    def show(self, workspace: Workspace, runbook: Runbook, step: Step,
-             problems: Sequence[Problem]) -> None:
+    def show(
+        self, workspace: Workspace, runbook: Runbook, step: Step, problems: Sequence[Problem]
+    ) -> None:
         """Load every field of ``step`` (no messages are sent for this)."""
         self.runbook, self.step = runbook, step
         rows = KIND_ROWS.get(step.kind, ())
@@ -136,7 +191,8 @@ class StepEditor(VerticalScroll):
         with self.prevent(Input.Changed, Select.Changed, TextArea.Changed):
             self.query_one("#step-heading", Label).update(
                 f"Step {runbook.id}.{step.id} · {step.kind}"
-                + (" · start" if runbook.start == step.id else ""))
+                + (" · start" if runbook.start == step.id else "")
+            )
             self._inputs(step)
             self._selects(workspace, runbook, step)
             body = step.body
@@ -155,8 +211,11 @@ class StepEditor(VerticalScroll):
     def _inputs(self, step: Step) -> None:
         retry = step.retry
         values = {
-            "s-title": step.title, "s-seconds": _fmt(step.seconds), "s-items": step.items,
-            "s-message": step.message, "s-timeout": _fmt(step.timeout),
+            "s-title": step.title,
+            "s-seconds": _fmt(step.seconds),
+            "s-items": step.items,
+            "s-message": step.message,
+            "s-timeout": _fmt(step.timeout),
             "s-retry-attempts": str(retry.attempts) if retry else "",
             "s-retry-delay": _fmt(retry.delay) if retry else "",
         }
@@ -165,8 +224,9 @@ class StepEditor(VerticalScroll):
         self.query_one("#s-retry-backoff", Select).value = retry.backoff if retry else "exponential"
         self.query_one("#s-match", Select).value = step.match
         self.query_one("#s-result", Select).value = step.result
-        self.query_one("#s-action", Select).value = step.action if step.action in ACTIONS \
-            else Select.NULL
+        self.query_one("#s-action", Select).value = (
+            step.action if step.action in ACTIONS else Select.NULL
+        )
 
     def _set_options(self, widget_id: str, options: list[tuple[str, str]], value: str) -> None:
         select = self.query_one(f"#{widget_id}", Select)
@@ -179,27 +239,33 @@ class StepEditor(VerticalScroll):
         select.value = value if value else Select.NULL
 
     def _selects(self, workspace: Workspace, runbook: Runbook, step: Step) -> None:
-        methods = [(m.ref, m.ref) for i in workspace.integrations.values() for m in i.methods.values()]
+        methods = [
+            (m.ref, m.ref) for i in workspace.integrations.values() for m in i.methods.values()
+        ]
         self._set_options("s-method", methods, step.method)
         self._set_options("s-runbook", [(r, r) for r in workspace.runbooks], step.runbook)
         steps = [(name, name) for name in runbook.steps]
         loops = [(s.id, s.id) for s in runbook.steps.values() if s.kind == "foreach"]
         for key, label in EDGE_KEYS.get(step.kind, ()):
             self.query_one(f"#row-s-edge-{key} Label", Label).update(f"{label} →")
-            self._set_options(f"s-edge-{key}", loops if key == "loop" else steps,
-                              step.edge(key) or "")
+            self._set_options(
+                f"s-edge-{key}", loops if key == "loop" else steps, step.edge(key) or ""
+            )
 
-    def refresh_derived(self, workspace: Workspace, runbook: Runbook, step: Step,
-                        problems: Sequence[Problem]) -> None:
+    def refresh_derived(
+        self, workspace: Workspace, runbook: Runbook, step: Step, problems: Sequence[Problem]
+    ) -> None:
         """Pickers, tables and problems; never what the user is typing in."""
         self.runbook, self.step = runbook, step
         with self.prevent(Select.Changed):
             self._selects(workspace, runbook, step)
         self.query_one("#s-rules", RulesTable).show(step.rules)
         self.query_one("#s-args", KeyValueTable).show(
-            [(k, shown_value(v)) for k, v in step.args.items()])
+            [(k, shown_value(v)) for k, v in step.args.items()]
+        )
         self.query_one("#s-outputs", KeyValueTable).show(
-            [(o.name, o.path, o.type) for o in step.outputs])
+            [(o.name, o.path, o.type) for o in step.outputs]
+        )
         known = set(workspace.variables) | set(runbook.inputs) | set(step.args)
         self.query_one("#s-body", TemplateArea).set_context(known, True)
         text = Text()
@@ -230,8 +296,9 @@ class StepEditor(VerticalScroll):
         event.stop()
         field, kind = NUMBERS[event.input.id or ""]
         value, error = _number(event.value, kind)
-        self.query_one("#s-status", Static).update(Text(f"{field}: {error}", style="red")
-                                                   if error else "")
+        self.query_one("#s-status", Static).update(
+            Text(f"{field}: {error}", style="red") if error else ""
+        )
         if error is not None:
             return
         if field in ("attempts", "delay"):
@@ -280,14 +347,28 @@ class StepEditor(VerticalScroll):
         values = event.values
         section = "args" if event.table.id == "s-args" else "outputs"
         if values is None:
-            self.post_message(EntryEdited(self.keys + (section,), event.old_name or "", None,
-                                          event.old_name))
+            self.post_message(
+                EntryEdited(self.keys + (section,), event.old_name or "", None, event.old_name)
+            )
         elif section == "outputs":
-            self.post_message(OutputEdited(self.keys, values["name"], values["value"],
-                                           values.get("type", "any"), event.old_name))
+            self.post_message(
+                OutputEdited(
+                    self.keys,
+                    values["name"],
+                    values["value"],
+                    values.get("type", "any"),
+                    event.old_name,
+                )
+            )
         else:
-            self.post_message(EntryEdited(self.keys + ("args",), values["name"],
-                                          typed_value(values["value"]), event.old_name))
+            self.post_message(
+                EntryEdited(
+                    self.keys + ("args",),
+                    values["name"],
+                    typed_value(values["value"]),
+                    event.old_name,
+                )
+            )
 
 
 __all__ = ["StepEditor"]

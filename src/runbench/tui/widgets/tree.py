@@ -85,18 +85,21 @@ class WorkspaceTree(Tree[Selection]):
         integrations = self.root.add("Integrations", data=INTEGRATIONS, expand=True)
         for integration in workspace.integrations.values():
             data = Selection("integration", integration.id)
-            node = integrations.add(integration.id, data=data,
-                                    expand=first or data in expanded)
+            node = integrations.add(integration.id, data=data, expand=first or data in expanded)
             for method in integration.methods.values():
-                node.add_leaf(f"{method.verb} {method.id}",
-                              data=Selection("method", integration.id, method.id))
+                node.add_leaf(
+                    f"{method.verb} {method.id}",
+                    data=Selection("method", integration.id, method.id),
+                )
         runbooks = self.root.add("Runbooks", data=RUNBOOKS, expand=True)
         for runbook in workspace.runbooks.values():
             data = Selection("runbook", runbook=runbook.id)
             node = runbooks.add(runbook.id, data=data, expand=data in expanded)
             for step in runbook.steps.values():
-                node.add_leaf(f"{step.id} {self.dot} {step.kind}",
-                              data=Selection("step", runbook=runbook.id, step=step.id))
+                node.add_leaf(
+                    f"{step.id} {self.dot} {step.kind}",
+                    data=Selection("step", runbook=runbook.id, step=step.id),
+                )
         if current is not None:
             self.call_after_refresh(self.select_data, current, False)
 
