@@ -15,8 +15,9 @@ import sys
 from typing import Any
 
 from runbench.cli.cmd_run import Terminal, add_debug_options, drive, load_checked, redacting
-from runbench.core.engine import Engine, Journal, RunHandle
+from runbench.core.engine import Engine, RunHandle
 from runbench.core.errors import RunError, UsageError
+from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 
 

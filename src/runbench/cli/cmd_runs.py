@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from runbench.cli.cmd_run import load_checked, open_journal, redacting
-from runbench.core.engine import Journal, RunRow
 from runbench.core.errors import RunError, UsageError
+from runbench.core.journal import Journal, RunRow
 from runbench.core.secrets import Secrets
 
 

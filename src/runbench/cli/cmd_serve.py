@@ -99,7 +99,7 @@ def log_line(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.workers < 0 or args.queue_size < 1:
         raise UsageError("--workers must be >= 0 and --queue-size >= 1")
-    from runbench.core.engine import Journal
+    from runbench.core.journal import Journal
     from runbench.serve import build_app
     from runbench.webserver import bind_socket, make_server, url_of
 

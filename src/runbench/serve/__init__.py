@@ -15,7 +15,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from runbench.core.engine import Engine, Journal
+from runbench.core.engine import Engine
+from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.serve.app import create_app

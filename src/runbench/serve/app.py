@@ -26,8 +26,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runbench.core.engine import Journal
 from runbench.core.intake import Gate, Refusal
+from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.serve.workers import RunExecutor, WorkerPool

@@ -20,8 +20,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from runbench.core.engine import Engine, Journal, RunHandle, RunResult
+from runbench.core.engine import Engine, RunHandle, RunResult
 from runbench.core.errors import RunbenchError
+from runbench.core.journal import Journal
 
 
 class RunExecutor(Protocol):

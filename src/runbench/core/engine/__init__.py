@@ -26,11 +26,11 @@ from runbench.core.engine._events import (
     StepStarted,
     VariableChanged,
 )
-from runbench.core.engine._journal import ExchangeRow, Journal, QueuedRun, RunRow, StepRow
 from runbench.core.engine._replay import replay
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._retry import backoff
 from runbench.core.engine._variables import Renderer, coerce, parse_cli_value
+from runbench.core.journal import ExchangeRow, Journal, QueuedRun, RunRow, StepRow
 
 __all__ = [
     "Debugger",

@@ -21,13 +21,13 @@ import httpx
 
 from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import EventBus, EventStream, RunQueued
-from runbench.core.engine._journal import Journal, RunRow, new_run_id
 from runbench.core.engine._results import RunResult
 from runbench.core.engine._runner import STOPPED, Run
 from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.http import TokenCache
+from runbench.core.journal import Journal, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from runbench.core.engine._engine import Engine, RunHandle
-from runbench.core.engine._journal import ExchangeRow, Journal, RunRow
 from runbench.core.engine._results import RunResult
 from runbench.core.errors import SecretError
+from runbench.core.journal import ExchangeRow, Journal, RunRow
 from runbench.core.secrets import REDACTED, Secrets
 from runbench.core.workspace import Secretish, Workspace
 
