@@ -80,7 +80,8 @@ def test_angle_before_reference() -> None:
 @pytest.mark.parametrize(
     ("text", "position", "reason"),
     [
-        ("hi <<ticket id>>", 11, "found a space"),
+        ("hi <<ticket^id x>>", 14, "found a space"),
+        ("hi <<ticket >>", 11, "found a space"),
         ("hi <<ticket^id", 14, "expected '>>' to close the reference"),
         ("<<ticket^id>", 11, "found '>'"),
         ("<<ticket^>>", 9, "expected a property name"),

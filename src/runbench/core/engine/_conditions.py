@@ -9,6 +9,9 @@ Choices (documented in docs/runbooks.md):
 * Either side may be a template; a side that is exactly one ``<<x>>`` keeps x's type.
 * ``has_value``/``no_value`` treat an unset variable or a path that finds nothing as no
   value (not an error); empty string, null, [] and {} have no value either.
+* ``any_value`` (Halo's "to any value", operator -10) is always met, set or not.
+* Ordering operators against a number compare an array (or a string holding a JSON
+  array) by its length: Halo's "has elements" idiom is ``greater_than 0`` on an array.
 * No rows: the condition is met.
 """
 
@@ -34,7 +37,8 @@ class RuleOutcome:
     met: bool
 
     def describe(self) -> str:
-        right = "" if self.rule.op in ("has_value", "no_value") else f" {self.right!r}"
+        unary = self.rule.op in ("has_value", "no_value", "any_value")
+        right = "" if unary else f" {self.right!r}"
         return f"{self.left!r} {self.rule.op}{right}: {'met' if self.met else 'not met'}"
 
 
@@ -56,13 +60,14 @@ def evaluate(
 
 
 def evaluate_rule(rule: Rule, variables: Mapping[str, Any], renderer: Renderer) -> RuleOutcome:
-    if rule.op in ("has_value", "no_value"):
+    if rule.op in ("has_value", "no_value", "any_value"):
         try:
             left = renderer.value(rule.left, variables)
         except (UnknownVariableError, NoMatchError):
             left = None
         present = has_value(left)
-        return RuleOutcome(rule, left, None, present if rule.op == "has_value" else not present)
+        met = {"has_value": present, "no_value": not present}.get(rule.op, True)
+        return RuleOutcome(rule, left, None, met)
     left = renderer.value(rule.left, variables)
     right = renderer.value(rule.right, variables)
     operator = OPERATIONS.get(rule.op)
@@ -143,8 +148,22 @@ def includes(left: Any, right: Any) -> bool:
     return any(equals(item, member) for item in lefts for member in pool)
 
 
+def sized(value: Any) -> Any:
+    """An array or object as its length (also a string holding a JSON array); else as is."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return len(value) if isinstance(value, (list, dict)) else value
+
+
 def _order(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def compare(left: Any, right: Any) -> bool:
+        if number(right) is not None:
+            left = sized(left)
+        if number(left) is not None:
+            right = sized(right)
         a, b = number(left), number(right)
         if a is not None and b is not None:
             return test(a, b)

@@ -76,6 +76,20 @@ async def load_ticket(
     return ticket
 
 
+def custom_field_variables(ticket: Any) -> dict[str, Any]:
+    """``{CFname: value}`` for every custom field of ``ticket`` (Halo's ``<<CFname>>``).
+
+    Halo lets a runbook started from a ticket write a custom field as ``<<CFPriority>>``;
+    the ticket carries them as ``customfields: [{"id", "name", "value"}, ...]``."""
+    found: dict[str, Any] = {}
+    fields = ticket.get("customfields") if isinstance(ticket, Mapping) else None
+    for field in fields if isinstance(fields, list) else ():
+        name = field.get("name") if isinstance(field, Mapping) else None
+        if isinstance(name, str) and name:
+            found[name] = field.get("value")
+    return found
+
+
 def read_object(path: str | Path, what: str) -> dict[str, Any]:
     """A JSON object from a file (a Halo webhook body); ``{"ticket": {...}}`` is unwrapped."""
     try:
@@ -119,4 +133,10 @@ async def build_context(
     return context
 
 
-__all__ = ["build_context", "load_ticket", "read_object", "ticket_method"]
+__all__ = [
+    "build_context",
+    "custom_field_variables",
+    "load_ticket",
+    "read_object",
+    "ticket_method",
+]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from runbench.core.engine._context import custom_field_variables
 from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import EventBus, EventStream, RunQueued
 from runbench.core.engine._results import RunResult
@@ -237,6 +238,8 @@ class Engine:
         for key, value in (context or {}).items():
             if value is not None:
                 variables[key] = value
+        for name, value in custom_field_variables(variables.get("ticket")).items():
+            variables.setdefault(name, value)
         return variables
 
     def halo_url(self, variables: Mapping[str, Any]) -> str | None:

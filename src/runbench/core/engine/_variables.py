@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from runbench.core.errors import ExpressionError, RunError
-from runbench.core.expressions import Context, Template, compile_path, parse_template
+from runbench.core.expressions import (
+    Context,
+    Template,
+    compile_path,
+    parse_template,
+    stored_value,
+)
 from runbench.core.http import CoercionError, coerce
 from runbench.core.workspace import InputSpec, Output
 
@@ -92,7 +98,7 @@ def element_outputs(outputs: tuple[Output, ...], element: Any) -> tuple[dict[str
         try:
             path = compile_path(output.path)
             found = path.evaluate({"response": element, "status": 200, "headers": {}})
-            values[output.name] = coerce(found, output.type)
+            values[output.name] = coerce(stored_value(found, path.raw), output.type)
         except CoercionError as exc:
             return values, f"output '{output.name}' ({output.path}) as {output.type}: {exc}"
         except ExpressionError as exc:

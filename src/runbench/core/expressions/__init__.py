@@ -12,6 +12,7 @@ from runbench.core.expressions._paths import (
     compile_path,
     evaluate_text,
     render,
+    stored_value,
     to_json,
 )
 from runbench.core.expressions._templates import (
@@ -31,5 +32,6 @@ __all__ = [
     "evaluate_text",
     "parse_template",
     "render",
+    "stored_value",
     "to_json",
 ]

@@ -87,6 +87,27 @@ def _scalar_text(value: Any) -> str | None:
     return json.dumps(value) if value is None or isinstance(value, int | float) else None
 
 
+def json_in_string(value: Any) -> Any:
+    """A string holding a JSON object or array, parsed; else ``_MISSING``.
+
+    Halo's paths walk on into such a string (an AI answer whose content is a JSON document:
+    ``response^choices[0]^message^content^field!``). A Markdown code fence around the
+    document (```` ```json ... ``` ````), which chat models like to add, is ignored."""
+    if not isinstance(value, str):
+        return _MISSING
+    text = value.strip()
+    if text.startswith("```") and text.endswith("```") and len(text) > 6:
+        text = text[3:-3]
+        text = text[text.find("\n") + 1 :] if "\n" in text else text
+        text = text.strip()
+    if text[:1] not in ("{", "["):
+        return _MISSING
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _MISSING
+
+
 def _dig(value: Any, props: tuple[str, ...]) -> Any:
     for prop in props:
         try:
@@ -112,6 +133,9 @@ class _Child:
         except (KeyError, TypeError, IndexError):
             pass
         if not isinstance(value, Mapping):
+            parsed = json_in_string(value)
+            if parsed is not _MISSING:
+                return self.apply(parsed, where)
             raise _Miss(f"{where} is {_kind(value)}, not an object")
         keys = [str(k) for k in value]
         if not keys:
@@ -131,6 +155,9 @@ class _Index:
 
     def apply(self, value: Any, where: str) -> Any:
         if not _is_array(value):
+            parsed = json_in_string(value)
+            if parsed is not _MISSING:
+                return self.apply(parsed, where)
             raise _Miss(f"{where} is {_kind(value)}, not an array")
         try:
             return value[self.index]
@@ -197,6 +224,9 @@ class _Filter:
 
     def apply(self, value: Any, where: str) -> Any:
         if not _is_array(value):
+            parsed = json_in_string(value)
+            if parsed is not _MISSING:
+                return self.apply(parsed, where)
             raise _Miss(f"{where} is {_kind(value)}, not an array")
         hit = self.find(value)
         if hit is _MISSING:

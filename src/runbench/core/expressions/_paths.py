@@ -129,6 +129,32 @@ def render(value: Any, raw: bool) -> str:
     return to_json(value)
 
 
+_STORED_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_STORED_WORDS: Mapping[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def stored_value(value: Any, raw: bool) -> Any:
+    """What an output variable holds once its path found ``value``.
+
+    Halo keeps variables as text and ``!`` strips the quotes of a string, so an output
+    ``response^impact!`` over ``{"impact": "2"}`` holds the text ``2`` and
+    ``"impact": <<Impact>>`` sends ``2``, not ``"2"``. runbench keeps typed values, so with
+    ``!`` a string that is exactly the JSON text of a number, true, false or null becomes
+    that value; any other string stays a string (and is still quoted as a JSON value, which
+    keeps the body valid where Halo would break it)."""
+    if not raw or not isinstance(value, str):
+        return value
+    if value in _STORED_WORDS:
+        return _STORED_WORDS[value]
+    if _STORED_NUMBER.fullmatch(value):
+        if "." not in value:
+            return int(value)
+        number = float(value)
+        if repr(number) == value:
+            return number
+    return value
+
+
 def to_json(value: Any) -> str:
     """`json.dumps` with non-ASCII kept; values JSON cannot hold raise RenderError."""
     try:
@@ -193,7 +219,7 @@ class _Parser:
         if self.roots is None:
             if not name or not (name[0].isalpha() or name[0] == "_"):
                 self.fail("expected a variable name (a letter or '_' first)", start)
-            return name
+            return self.spaced_name(name)
         if name not in self.roots:
             expected = ", ".join(self.roots)
             hint = suggest(name, self.roots) if name else []
@@ -255,6 +281,18 @@ class _Parser:
             if found.isspace():
                 self.fail(f'{expected}; names with spaces are quoted: ^"odd name"')
             self.fail(f"{expected}, found {found!r}" if found else expected)
+        return name
+
+    def spaced_name(self, name: str) -> str:
+        """A variable name may hold single spaces between words, as Halo's do
+        (``<<OpenAITicket Type>>``); a space before ``>>``, ``^`` or another space ends it."""
+        text = self.text
+        while self.peek() == " " and self.pos + 1 < len(text):
+            following = text[self.pos + 1]
+            if following.isspace() or following in _NAME_STOPS:
+                break
+            self.pos += 1
+            name += " " + self.bare_name()
         return name
 
     def bare_name(self) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runbench.core.errors import ExpressionError
-from runbench.core.expressions import CompiledPath, compile_path, to_json
+from runbench.core.expressions import CompiledPath, compile_path, stored_value, to_json
 from runbench.core.workspace import Output
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
@@ -170,7 +170,8 @@ class OutputEvaluator:
         errors: dict[str, str] = {}
         for output in outputs:
             try:
-                value = self.path(output.path).evaluate(scope)
+                path = self.path(output.path)
+                value = stored_value(path.evaluate(scope), path.raw)
                 values[output.name] = coerce(value, output.type)
             except (ExpressionError, CoercionError) as exc:
                 errors[output.name] = f"{output.path}: {exc}"

@@ -33,8 +33,9 @@ OPERATORS = (
     "has_value",
     "no_value",
     "matches",
+    "any_value",
 )
-UNARY_OPERATORS = ("has_value", "no_value")
+UNARY_OPERATORS = ("has_value", "no_value", "any_value")
 
 # Which keys of a step are edges, per kind, with the label the flowchart shows.
 EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(

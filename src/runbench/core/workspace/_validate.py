@@ -42,6 +42,15 @@ REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
 OPTIONAL_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"method": ("on_failure",), "halo": ("on_failure",), "foreach": ("on_empty",)}
 )
+STEP_OUTPUT_ROOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "method": ("response", "status", "headers"),
+        "halo": ("response", "status", "headers"),
+        "foreach": ("response",),
+    }
+)
+"""Which roots the output paths declared on a step may use (``response`` is the element
+of a foreach step, the answer of an HTTP step)."""
 _AUTH_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "api_key": ("name", "value"),
@@ -138,6 +147,9 @@ class Checker:
 
     def check_step(self, runbook: Runbook, step: Step) -> None:
         keys: KeyPath = ("runbooks", runbook.id, "steps", step.id)
+        roots = STEP_OUTPUT_ROOTS.get(step.kind)
+        for output in step.outputs if roots else ():
+            self.check_path(keys + ("outputs", output.name), output.path, roots)
         for edge in REQUIRED_EDGES.get(step.kind, ()):
             if not step.edge(edge):
                 self.report(
@@ -220,18 +232,19 @@ class Checker:
             known = set(base)
             for before in ancestors.get(step.id, set()):
                 known |= output_names(self.ws, runbook.steps[before])
+            no_ticket = runbook.public and not runbook.endpoint.halo_webhook
             for name, where in self.variables_used(step, keys):
-                if (
-                    runbook.public
-                    and not runbook.endpoint.halo_webhook
-                    and name in ("ticket", "action")
-                ):
-                    self.report(
-                        where,
-                        f"<<{name}^...>> is used by a public runbook; it never exists on public-endpoint runs",
-                        "warning",
+                from_ticket = name in ("ticket", "action") or (
+                    is_custom_field(name) and name not in known
+                )
+                if no_ticket and from_ticket:
+                    what = (
+                        f"<<{name}^...>> is used by a public runbook; it never exists"
+                        if name in ("ticket", "action")
+                        else f"<<{name}>> is a ticket custom field; a public runbook has none"
                     )
-                elif name not in known:
+                    self.report(where, f"{what} on public-endpoint runs", "warning")
+                elif name not in known and not from_ticket:
                     close = suggest(name, known)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     self.report(
@@ -269,6 +282,11 @@ class Checker:
         for where, text in texts:
             for name in sorted(self.template_vars(where, text)):
                 yield name, where
+
+
+def is_custom_field(name: str) -> bool:
+    """``CFname``: a ticket custom field, which Halo (and runbench) expose as a variable."""
+    return len(name) > 2 and name.startswith("CF") and name[2].isalnum()
 
 
 def output_names(workspace: Workspace, step: Step) -> set[str]:
