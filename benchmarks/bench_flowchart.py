@@ -12,10 +12,15 @@ Run: python benchmarks/bench_flowchart.py
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from runbench.core.flowchart import Graph, draw, sample_runbook
+from runbench.core.flowchart import Graph, draw
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from flowchart_samples import sample_runbook  # noqa: E402  (tests/ holds the sample graphs)
 
 SIZES = (10, 50, 200, 500)
 SEED = 20240501

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from flowchart_samples import demo_runbook, sample_runbook
 from runbench.core.flowchart import (
     Box,
     Edge,
@@ -15,11 +20,9 @@ from runbench.core.flowchart import (
     Node,
     RenderedChart,
     box_text,
-    demo_runbook,
     draw,
     layout,
     render,
-    sample_runbook,
 )
 
 
@@ -263,9 +266,30 @@ def test_generated_200_step_runbook(seed: int) -> None:
     assert render(dataclasses.replace(lay, strokes=())).lines == chart.lines
 
 
-def test_layout_is_deterministic() -> None:
-    graph = sample_runbook(120, 5)
-    assert draw(graph).text == draw(graph).text
+_DRAW_IN_CHILD = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from flowchart_samples import sample_runbook
+from runbench.core.flowchart import draw
+print(draw(sample_runbook(120, 5)).text)
+"""
+
+
+def test_layout_is_deterministic_across_hash_seeds() -> None:
+    """Same chart in two processes whose set/dict-of-str orders differ (PYTHONHASHSEED)."""
+    here = str(Path(__file__).parent)
+    charts = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _DRAW_IN_CHILD, here],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        charts.append(done.stdout)
+    assert charts[0] == charts[1] == draw(sample_runbook(120, 5)).text + "\n"
 
 
 def test_adding_a_step_at_the_end_keeps_the_top_in_place() -> None:

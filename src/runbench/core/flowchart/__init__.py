@@ -6,22 +6,17 @@ and drawing (box-drawing or ASCII) are private modules that share one geometry m
 placement never imports from drawing.
 """
 
-from runbench.core.flowchart._render import (
-    box_text,
-)
-from runbench.core.flowchart._routing import (
+from runbench.core.flowchart._geometry import (
     Box,
     Edge,
     Graph,
     Layout,
     Node,
-    RenderedChart,
-    demo_runbook,
-    draw,
-    layout,
-    render,
-    sample_runbook,
+    PlacedNode,
+    RoutedEdge,
 )
+from runbench.core.flowchart._render import RenderedChart, box_text, render
+from runbench.core.flowchart._routing import draw, layout
 
 __all__ = [
     "Box",
@@ -29,11 +24,11 @@ __all__ = [
     "Graph",
     "Layout",
     "Node",
+    "PlacedNode",
     "RenderedChart",
+    "RoutedEdge",
     "box_text",
-    "demo_runbook",
     "draw",
     "layout",
     "render",
-    "sample_runbook",
 ]

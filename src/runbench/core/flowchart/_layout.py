@@ -10,8 +10,8 @@ Two choices are made for a terminal UI that redraws the chart while the user edi
   failures to one or two end steps; a lane per edge would make the chart as wide as the
   number of failure edges.
 
-Routing edges between the placed boxes lives in ``flowchart``; the drawn result's types and
-drawing live in ``flowchart_render``.
+Routing edges between the placed boxes lives in ``_routing``, drawing in ``_render``; the
+types all three share live in ``_geometry``.
 """
 
 from __future__ import annotations
@@ -20,37 +20,10 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 
-from runbench.core.flowchart._render import MAX_LABEL, text_width
+from runbench.core.flowchart._geometry import MAX_LABEL, Graph, text_width
 
 _HOP_LABELS_GAP = 2  # columns between a port's label and the next port
 _BUS_WEIGHT = 8.0  # how strongly a bus lane wants to continue straight down
-
-
-@dataclass(frozen=True)
-class Node:
-    """One step: ``kind`` is method|halo|condition|sleep|foreach|next|runbook|end."""
-
-    id: str
-    label: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A labelled edge (success, failure, met, not met, next, item, empty, loop, done)."""
-
-    source: str
-    target: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Graph:
-    """A runbook as a directed graph; edges may form cycles and name missing steps."""
-
-    nodes: tuple[Node, ...]
-    edges: tuple[Edge, ...]
-    start: str
 
 
 @dataclass

@@ -8,8 +8,8 @@ line can show through a box. The TUI gets the box rectangles back for mouse hit-
 highlighting, and passes run-state marks that fill a fixed two-column slot, so marking a step
 never changes its box.
 
-The types of a laid-out chart (``Box``, ``PlacedNode``, ``RoutedEdge``, ``Layout``) live here
-because they are what this module draws; ``flowchart`` produces them.
+The types of a laid-out chart (``Box``, ``PlacedNode``, ``RoutedEdge``, ``Layout``) live in
+``_geometry``, shared with placement and routing.
 """
 
 from __future__ import annotations
@@ -17,93 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-BOX_HEIGHT = 4
-MAX_BOX_WIDTH = 22
-MARK_WIDTH = 2
-MAX_LABEL = 12
-_PAD = 4  # two borders plus one blank column inside each
+from runbench.core.flowchart._geometry import MARK_WIDTH, Box, Layout, PlacedNode
 
 _U, _D, _L, _R = 1, 2, 4, 8
 # indexed by direction bits: up 1, down 2, left 4, right 8
 _UNICODE_LINES = " │││─╯╮┤─╰╭├─┴┬┼"
 _ASCII_LINES = " |||-+++-+++-+++"
 _ASCII_MARKS = {"▶": ">", "●": "*", "✔": "+", "✘": "x", "■": "#", "⏸": "=", "…": "~"}
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in character cells: columns x..x+w-1, rows y..y+h-1."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    def contains(self, col: int, row: int) -> bool:
-        return self.x <= col < self.right and self.y <= row < self.bottom
-
-    def overlaps(self, other: Box) -> bool:
-        return (
-            self.x < other.right
-            and other.x < self.right
-            and self.y < other.bottom
-            and other.y < self.bottom
-        )
-
-
-@dataclass(frozen=True)
-class PlacedNode:
-    """A step's box. ``missing`` marks the "?name" marker drawn for an edge to nowhere."""
-
-    id: str
-    label: str
-    kind: str
-    box: Box
-    layer: int
-    missing: bool = False
-
-
-@dataclass(frozen=True)
-class RoutedEdge:
-    """An edge as an orthogonal polyline from just below its source box to just above its
-    target box (where the arrow goes). ``back`` edges loop up through a channel on the right."""
-
-    source: str
-    target: str
-    label: str
-    points: tuple[tuple[int, int], ...]
-    label_at: tuple[int, int] | None
-    label_width: int
-    back: bool
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Boxes and routed edges of a chart ``width`` x ``height`` cells, plus notes about
-    what could not be drawn as given (missing steps, unreachable steps, duplicates).
-    ``strokes`` draw the same lines as ``edges`` without retracing shared lanes; when
-    empty, the edges are traced instead."""
-
-    nodes: tuple[PlacedNode, ...]
-    edges: tuple[RoutedEdge, ...]
-    width: int
-    height: int
-    notes: tuple[str, ...]
-    strokes: tuple[tuple[tuple[int, int], ...], ...] = ()  # each line piece once, for drawing
-
-
-def text_width(name: str, kind: str, missing: bool) -> int:
-    """Box width for a step: mark column pair + the longer of id and kind, capped."""
-    shown = len(name) + (1 if missing else 0)
-    return min(MAX_BOX_WIDTH, _PAD + MARK_WIDTH + max(shown, len(kind)))
 
 
 @dataclass(frozen=True)
