@@ -251,3 +251,17 @@ def test_cli_prints_toml_without_workspace(capsys: pytest.CaptureFixture[str]) -
     assert integration["auth"]["password"] == {"env": "X_PASSWORD"}
     assert integration["methods"]["get_b"] == {"verb": "GET", "path": "/a/b", "query": {"c": "1"}}
     assert "# set X_PASSWORD" in out
+
+
+@pytest.mark.parametrize("flag", [["--name", "bad name!"], ["--integration", "no/pe"]])
+def test_cli_refuses_a_bad_id_and_leaves_the_file_alone(
+    tmp_path: Path, flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ws.toml"
+    path.write_text('# mine\nname = "ws"\n')
+    args = ["import-curl", "curl https://api.example/v1/things", "-w", str(path), *flag]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is not a valid" in err and "letters, digits" in err
+    assert path.read_text() == '# mine\nname = "ws"\n'
+    assert main(["import-curl", "curl https://api.example/v1/things", *flag]) == 2

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import InlineTable, Item
 
 from runbench.core.curl import (
     CurlCommand,
@@ -29,7 +28,14 @@ from runbench.core.curl import (
 )
 from runbench.core.errors import ExpressionError, UsageError
 from runbench.core.expressions import Context, parse_template
-from runbench.core.workspace import Integration, Workspace, WorkspaceDocument
+from runbench.core.workspace import (
+    Integration,
+    Workspace,
+    WorkspaceDocument,
+    WorkspaceEdits,
+    check_id,
+    toml_item,
+)
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
@@ -43,25 +49,6 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser.add_argument("--replace", action="store_true", help="overwrite an existing method")
 
 
-def toml_value(value: Any) -> Any:
-    """Plain data as tomlkit items: tables inline, multi-line strings as ''' blocks."""
-    if isinstance(value, dict):
-        table: InlineTable = tomlkit.inline_table()
-        for key, item in value.items():
-            if item is not None:
-                table[key] = toml_value(item)
-        return table
-    if isinstance(value, str) and "\n" in value:
-        return tomlkit.string(value, multiline=True, literal="'''" not in value)
-    if isinstance(value, str) and '"' in value and "'" not in value:
-        return tomlkit.string(value, literal=True)
-    return value
-
-
-def _items(values: dict[str, Any]) -> dict[str, Item]:
-    return {key: toml_value(value) for key, value in values.items() if value is not None}
-
-
 def plan_toml(plan: ImportPlan) -> str:
     doc = tomlkit.document()
     for note in plan.notes:
@@ -71,12 +58,14 @@ def plan_toml(plan: ImportPlan) -> str:
     integrations = tomlkit.table(is_super_table=True)
     integration = tomlkit.table()
     if plan.integration_table is not None:
-        for key, value in _items(plan.integration_table).items():
-            integration[key] = value
+        for key, value in plan.integration_table.items():
+            if value is not None:
+                integration[key] = toml_item(value)
     methods = tomlkit.table(is_super_table=True)
     method = tomlkit.table()
-    for key, value in _items(plan.method_table).items():
-        method[key] = value
+    for key, value in plan.method_table.items():
+        if value is not None:
+            method[key] = toml_item(value)
     methods[plan.method] = method
     integration["methods"] = methods
     integrations[plan.integration] = integration
@@ -130,10 +119,10 @@ def save(path: Path, curl: CurlCommand, args: argparse.Namespace) -> ImportPlan:
             f"method {integration}.{method} already exists in {path}; use --name or --replace"
         )
     plan = plan_import(curl, integration=integration, method=method, base_url=base)
+    edits = WorkspaceEdits(doc)
     if plan.integration_table is not None:
-        doc.add_table(["integrations", integration], _items(plan.integration_table))
-    keys = ["integrations", integration, "methods", method]
-    doc.add_table(keys, _items(plan.method_table))
+        edits.add_integration(workspace, integration, base or "", plan.integration_table)
+    edits.add_method(workspace, integration, method, plan.method_table, replace=args.replace)
     doc.save()
     return plan
 
@@ -141,8 +130,10 @@ def save(path: Path, curl: CurlCommand, args: argparse.Namespace) -> ImportPlan:
 def run(args: argparse.Namespace) -> int:
     curl = parse_curl(args.curl)
     if not args.workspace:
-        integration = args.integration or default_integration_name(curl.url)
-        method = args.name or default_method_name(curl.verb, curl.url)
+        integration = check_id(
+            args.integration or default_integration_name(curl.url), (), "integration"
+        )
+        method = check_id(args.name or default_method_name(curl.verb, curl.url), (), "method")
         print(plan_toml(plan_import(curl, integration=integration, method=method)), end="")
         return 0
     plan = save(Path(args.workspace), curl, args)

@@ -9,13 +9,20 @@ keeps the tomlkit document (comments and layout kept, atomic save, conflict dete
 """
 
 from runbench.core.workspace._edits import (
-    ID_PATTERN,
     SECRET_FIELDS,
     SECRETISH_FIELDS,
     WorkspaceEdits,
     method_references,
     parse_secret_text,
     secret_text,
+    toml_item,
+)
+from runbench.core.workspace._ids import (
+    ID_HINT,
+    ID_PATTERN,
+    check_id,
+    id_problem,
+    to_id,
     unique_name,
 )
 from runbench.core.workspace._model import (
@@ -69,6 +76,7 @@ __all__ = [
     "Checker",
     "EDGE_KEYS",
     "Endpoint",
+    "ID_HINT",
     "ID_PATTERN",
     "InputSpec",
     "Integration",
@@ -94,7 +102,9 @@ __all__ = [
     "Workspace",
     "WorkspaceDocument",
     "WorkspaceEdits",
+    "check_id",
     "check_workspace",
+    "id_problem",
     "edge_references",
     "load_workspace",
     "method_references",
@@ -103,5 +113,7 @@ __all__ = [
     "secret_text",
     "step_keys",
     "successors",
+    "to_id",
+    "toml_item",
     "unique_name",
 ]

@@ -11,18 +11,17 @@ look hand-written; renames follow references (``method = "integration.method"``)
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import SchemaError
+from runbench.core.workspace._ids import check_id
 from runbench.core.workspace._model import KeyPath, SecretRef, Workspace
 from runbench.core.workspace._store import WorkspaceDocument
 
 if TYPE_CHECKING:  # tomlkit loads on the first edit (see WorkspaceDocument.doc)
     from tomlkit.items import InlineTable
 
-ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 SECRET_FIELDS = ("value", "token", "password", "client_secret")
 """Auth fields shown masked: a literal here is a secret stored in the file."""
 SECRETISH_FIELDS = SECRET_FIELDS + ("username", "client_id")
@@ -30,19 +29,6 @@ SECRETISH_FIELDS = SECRET_FIELDS + ("username", "client_id")
 LITERAL_SECRET_WARNING = (
     "a literal secret is saved in the workspace file; type env:NAME or secret:NAME instead"
 )
-
-
-def check_id(name: str, taken: Sequence[str], what: str) -> str:
-    """``name`` stripped, or SchemaError saying why it cannot be used as an id."""
-    name = name.strip()
-    if not ID_PATTERN.match(name):
-        raise SchemaError(
-            f"'{name}' is not a valid {what} id: use letters, digits, _ or -, "
-            "starting with a letter or _"
-        )
-    if name in taken:
-        raise SchemaError(f"a {what} called '{name}' already exists: choose another name")
-    return name
 
 
 def parse_secret_text(text: str) -> tuple[str | SecretRef, str | None]:
@@ -63,6 +49,24 @@ def secret_text(value: str | SecretRef, masked: bool, mask: str) -> str:
         return f"{value.source}:{value.name}"
     if masked and value:
         return mask
+    return value
+
+
+def toml_item(value: Any) -> Any:
+    """Plain data as tomlkit items the way a person writes them: tables inline,
+    multi-line strings as ''' blocks, strings holding double quotes as literal strings."""
+    import tomlkit
+
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        for key, item in value.items():
+            if item is not None:
+                table[key] = toml_item(item)
+        return table
+    if isinstance(value, str) and "\n" in value:
+        return tomlkit.string(value, multiline=True, literal="'''" not in value)
+    if isinstance(value, str) and '"' in value and "'" not in value:
+        return tomlkit.string(value, literal=True)
     return value
 
 
@@ -191,29 +195,45 @@ class WorkspaceEdits:
         return warning
 
     # -- structure ---------------------------------------------------------------
-    def add_integration(self, workspace: Workspace, name: str, base_url: str) -> str:
-        import tomlkit
-
+    def add_integration(
+        self,
+        workspace: Workspace,
+        name: str,
+        base_url: str,
+        values: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Add integration ``name``; ``values`` (plain data) replace the starter fields."""
         name = check_id(name, list(workspace.integrations), "integration")
-        table = tomlkit.table()
-        table["title"] = name.replace("_", " ").capitalize()
-        table["base_url"] = base_url
-        table["auth"] = _inline({"type": "none"})
-        table.add(tomlkit.nl())
-        self.document.set(["integrations", name], table)
+        starter = {
+            "title": name.replace("_", " ").capitalize(),
+            "base_url": base_url,
+            "auth": {"type": "none"},
+        }
+        self._add_table(["integrations", name], values if values is not None else starter)
         return name
 
-    def add_method(self, workspace: Workspace, integration: str, name: str) -> str:
-        import tomlkit
-
-        found = workspace.integrations[integration]
-        name = check_id(name, list(found.methods), "method")
-        table = tomlkit.table()
-        table["verb"] = "GET"
-        table["path"] = "/"
-        table.add(tomlkit.nl())
-        self.document.set(["integrations", integration, "methods", name], table)
+    def add_method(
+        self,
+        workspace: Workspace,
+        integration: str,
+        name: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        replace: bool = False,
+    ) -> str:
+        """Add method ``name`` to ``integration`` (which may be new in the document);
+        ``replace`` overwrites a method of that name instead of refusing it."""
+        found = workspace.integrations.get(integration)
+        taken = [] if found is None or replace else list(found.methods)
+        name = check_id(name, taken, "method")
+        starter = {"verb": "GET", "path": "/"}
+        keys = ["integrations", integration, "methods", name]
+        self._add_table(keys, values if values is not None else starter)
         return name
+
+    def _add_table(self, keys: list[str], values: Mapping[str, Any]) -> None:
+        items = {key: toml_item(value) for key, value in values.items() if value is not None}
+        self.document.add_table(keys, items)
 
     def _copy(self, source: KeyPath, target: KeyPath) -> None:
         import tomlkit
@@ -278,13 +298,3 @@ def method_references(
             if owner == integration and (method is None or name == method):
                 found.append((("runbooks", runbook.id, "steps", step.id, "method"), step.method))
     return found
-
-
-def unique_name(base: str, taken: Sequence[str]) -> str:
-    """``base``, or ``base_2``, ``base_3``... whichever is free."""
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}_{n}" in taken:
-        n += 1
-    return f"{base}_{n}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runbench.core.workspace._edits import WorkspaceEdits, check_id
+from runbench.core.workspace._edits import WorkspaceEdits
+from runbench.core.workspace._ids import check_id
 from runbench.core.workspace._model import EDGE_KEYS, KeyPath, Workspace
 
 STEP_DEFAULTS: Mapping[str, Mapping[str, Any]] = {

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from runbench.core.errors import ExpressionError, suggest
 from runbench.core.expressions import compile_path, parse_template
 from runbench.core.halo import find_action
+from runbench.core.workspace._ids import ID_HINT, id_problem
 from runbench.core.workspace._model import (
     EDGE_KEYS,
     OPERATORS,
@@ -74,6 +75,21 @@ class Checker:
         close = suggest(name, known)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         self.report(keys, f"no {what} '{name}'{hint}")
+
+    def check_ids(self) -> None:
+        """Every integration, method, runbook and step id obeys the id rule."""
+        for integration in self.ws.integrations.values():
+            self.check_id(("integrations", integration.id), "integration")
+            for method in integration.methods.values():
+                self.check_id(("integrations", integration.id, "methods", method.id), "method")
+        for runbook in self.ws.runbooks.values():
+            self.check_id(("runbooks", runbook.id), "runbook")
+            for step in runbook.steps.values():
+                self.check_id(("runbooks", runbook.id, "steps", step.id), "step")
+
+    def check_id(self, keys: KeyPath, what: str) -> None:
+        if id_problem(keys[-1]) is not None:
+            self.report(keys, f"'{keys[-1]}' is not a valid {what} id ({ID_HINT}); rename it")
 
     # -- templates -------------------------------------------------------------
     def template_vars(self, keys: KeyPath, text: str) -> set[str]:
@@ -336,6 +352,7 @@ def step_ancestors(runbook: Runbook) -> dict[str, set[str]]:
 def check_workspace(workspace: Workspace) -> list[Problem]:
     """Every cross-reference problem of ``workspace``, in file order."""
     checker = Checker(workspace)
+    checker.check_ids()
     if workspace.halo and workspace.halo not in workspace.integrations:
         checker.unknown(("halo",), "integration", workspace.halo, workspace.integrations)
     for integration in workspace.integrations.values():

@@ -14,21 +14,16 @@ from typing import Any
 from textual.app import App
 
 from runbench.core.workspace import (
-    ID_PATTERN,
+    ID_HINT,
     STEP_KINDS,
     RunbookEdits,
     Workspace,
     edge_references,
+    id_problem,
     unique_name,
 )
 from runbench.tui.screens.dialogs import Field, FormDialog, ask_text, confirm
 from runbench.tui.widgets.tree import Selection
-
-ID_HINT = "letters, digits, _ or -; starts with a letter or _"
-
-
-def id_problem(name: str) -> str | None:
-    return None if ID_PATTERN.match(name.strip()) else f"not a valid id ({ID_HINT})"
 
 
 class StepActions(App[int]):
@@ -173,6 +168,3 @@ class StepActions(App[int]):
             ("Delete step", "the selected step (asks first)", self.action_delete_step),
             ("Set as start step", "the runbook starts at the selected step", self.action_set_start),
         ]
-
-
-__all__ = ["ID_HINT", "StepActions", "id_problem"]

@@ -14,12 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 from runbench.core.errors import RunbenchError
-from runbench.core.workspace import VERBS, RunbookEdits, Workspace, method_references, unique_name
-from runbench.tui.actions.steps import ID_HINT, StepActions, id_problem
+from runbench.core.workspace import (
+    ID_HINT,
+    VERBS,
+    RunbookEdits,
+    Workspace,
+    id_problem,
+    method_references,
+    unique_name,
+)
+from runbench.tui.actions.steps import StepActions
 from runbench.tui.screens.dialogs import Field, FormDialog, ask_text, confirm
 from runbench.tui.widgets.tree import Selection
-
-_id_problem = id_problem
 
 
 class StructureActions(StepActions):
@@ -63,7 +69,7 @@ class StructureActions(StepActions):
         def check(values: dict[str, str]) -> str | None:
             if values["name"].strip() in taken:
                 return f"'{values['name'].strip()}' already exists"
-            return _id_problem(values["name"])
+            return id_problem(values["name"])
 
         def done(values: dict[str, str] | None) -> None:
             if values is None:
@@ -97,7 +103,7 @@ class StructureActions(StepActions):
         def check(values: dict[str, str]) -> str | None:
             if values["name"].strip() in taken:
                 return f"'{values['name'].strip()}' already exists"
-            return _id_problem(values["name"])
+            return id_problem(values["name"])
 
         def done(values: dict[str, str] | None) -> None:
             if values is None:
@@ -159,7 +165,7 @@ class StructureActions(StepActions):
                 f"Rename {sel.kind} {sel.label}",
                 "New id",
                 current,
-                validate=_id_problem,
+                validate=id_problem,
                 hint=ID_HINT,
                 id="rename",
             ),
@@ -208,7 +214,7 @@ class StructureActions(StepActions):
                 f"Duplicate {sel.kind} {sel.label}",
                 "New id",
                 suggestion,
-                validate=_id_problem,
+                validate=id_problem,
                 hint=ID_HINT,
                 id="duplicate",
             ),
