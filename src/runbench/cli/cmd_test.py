@@ -19,8 +19,8 @@ import sys
 from typing import Any
 
 from runbench.core.errors import UsageError, suggest
-from runbench.core.http import Exchange, Executor
-from runbench.core.secrets import Redactor, Secrets
+from runbench.core.http import Exchange, call_method
+from runbench.core.secrets import Redactor
 from runbench.core.workspace import Method, Workspace, load_workspace
 
 MAX_SHOWN = 20_000
@@ -70,20 +70,13 @@ def find_method(workspace: Workspace, ref: str) -> Method:
     raise UsageError(f"no method {ref!r} in {workspace.path} ({hint})")
 
 
-async def _exchange(
-    workspace: Workspace, method: Method, variables: dict[str, Any]
-) -> tuple[Exchange, Redactor]:
-    secrets = Secrets(workspace.path, os.environ)
-    async with Executor(workspace, secrets=secrets) as executor:
-        result = await executor.call(method, variables)
-        return result, executor.redactor
-
-
 def run(args: argparse.Namespace) -> int:
     workspace = load_workspace(args.workspace)
     method = find_method(workspace, args.method)
-    variables = {**method.test_values, **parse_vars(args.var)}
-    result, redactor = asyncio.run(_exchange(workspace, method, variables))
+    called = asyncio.run(
+        call_method(workspace, method, overrides=parse_vars(args.var), environ=os.environ)
+    )
+    result, redactor = called.exchange, called.redactor
     if args.json:
         print(redactor.text(json.dumps(result.to_dict(), ensure_ascii=False)))
     else:

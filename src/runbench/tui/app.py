@@ -44,7 +44,7 @@ from runbench.core.workspace import (
 from runbench.tui.actions.edits import EditHandlers
 from runbench.tui.actions.files import FileActions
 from runbench.tui.actions.runs import RunActions
-from runbench.tui.actions.sending import TestActions
+from runbench.tui.actions.sending import SendActions
 from runbench.tui.actions.structure import StructureActions
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
 from runbench.tui.idle_gc import IdleCollector
@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
     from runbench.tui.widgets.runbook_pane import RunbookPane
 
 
-class RunbenchApp(TestActions, FileActions, RunActions, StructureActions, EditHandlers):
+class RunbenchApp(SendActions, FileActions, RunActions, StructureActions, EditHandlers):
     """The workbench; see the module docstring."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))

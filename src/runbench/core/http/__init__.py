@@ -7,6 +7,7 @@ child process.
 """
 
 from runbench.core.http._auth import Credentials, TokenCache, token_lifetime
+from runbench.core.http._call import MethodCall, call_method
 from runbench.core.http._clients import ClientPool
 from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
 from runbench.core.http._executor import Executor
@@ -43,6 +44,8 @@ __all__ = [
     "ERROR_KINDS",
     "OFFLOAD_THRESHOLD",
     "ClientPool",
+    "MethodCall",
+    "call_method",
     "Headers",
     "OffloadPolicy",
     "OutputEvaluator",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from runbench.tui.state.response_scope import ResponseScope
 
 
-class TestActions(App[int]):
+class SendActions(App[int]):
     """ctrl+t and ctrl+e; ``RunbenchApp`` provides these attributes."""
 
     workspace: Workspace
@@ -54,15 +54,16 @@ class TestActions(App[int]):
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
-        from runbench.tui.runner import call_method  # the HTTP stack loads on first test
+        from runbench.core.http import call_method  # the HTTP stack loads on first test
 
-        exchange = await call_method(
+        called = await call_method(
             self.workspace,
             method,
             overrides=self.overrides,
             environ=self.environ,
             transport=self.transport,
         )
+        exchange = called.exchange
         previous = self.exchanges.get(method.ref)
         self.exchanges[method.ref] = exchange
         if previous is not None and previous.response is not None:

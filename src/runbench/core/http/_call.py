@@ -1,0 +1,54 @@
+"""Testing one method: the single function behind `runbench test` and the workbench's ctrl+t.
+
+Both used to build their own ``Executor`` and disagreed on small things (which values win,
+what a missing secret looks like). Here is the one definition: the method's
+``test_values`` are its inputs; ``overrides`` (``--var NAME=VALUE``) win over test values
+and over workspace variables and are never written to the file; a failure that happens
+before anything is sent (a missing secret, a template that does not render) comes back
+inside the ``Exchange`` like every other failure, with the run's redactor beside it, so
+callers print or show it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from runbench.core.errors import RunbenchError
+from runbench.core.http._executor import Executor
+from runbench.core.http._records import Exchange
+from runbench.core.secrets import Redactor, Secrets
+from runbench.core.workspace import Method, Workspace
+
+
+@dataclass(frozen=True)
+class MethodCall:
+    """What a test of a method gives back: the exchange and the redactor that made it safe
+    to show (pass every derived text through ``redactor`` too)."""
+
+    exchange: Exchange
+    redactor: Redactor
+
+
+async def call_method(
+    workspace: Workspace,
+    method: Method,
+    *,
+    overrides: Mapping[str, Any],
+    environ: Mapping[str, str],
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> MethodCall:
+    """Send ``method`` with its test values (see the module docstring); never raises a
+    ``RunbenchError``: failures are in ``MethodCall.exchange``."""
+    inputs = {**method.test_values, **overrides}
+    try:
+        secrets = Secrets(workspace.path, environ)
+        async with Executor(
+            workspace, secrets=secrets, transport=transport, variables=dict(overrides)
+        ) as executor:
+            return MethodCall(await executor.call(method, inputs), executor.redactor)
+    except RunbenchError as exc:
+        return MethodCall(Exchange(None, None, {}, {}, str(exc), "render", 0.0), Redactor())
