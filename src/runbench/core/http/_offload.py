@@ -12,8 +12,8 @@ work happened. Only the outputs rooted at ``response`` go to the child: ``status
 ``headers`` paths never read the body, are evaluated here, and so need not travel as
 JSON (``headers`` alone is not JSON data). Redaction stays with the caller.
 
-Protocol: stdin gets one JSON line (status, header pairs, the outputs) and then the raw
-body until EOF; stdout answers with one JSON document: whether the body was JSON and,
+Protocol (framing from ``core.child``): stdin gets one JSON line (status, header pairs,
+the outputs) and then the raw body until EOF; stdout answers with one JSON document: whether the body was JSON and,
 per output sent, ``["ok", value]`` or ``["error", message]``. Values come back through
 JSON, which holds every value a JSON body can yield (NaN and Infinity included).
 
@@ -25,7 +25,6 @@ to be decoded here; only the parse of the body moves out.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from runbench.core.child import ChildSpec, frame_header, read_frame, spawn_async
 from runbench.core.errors import ExpressionError
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._records import output_scope
@@ -145,17 +145,10 @@ async def _run_child(
         "headers": [[k, v] for k, v in headers.multi_items()],
         "outputs": [[o.name, o.path, o.type] for o in outputs],
     }
-    child = await asyncio.create_subprocess_exec(
-        python,
-        "-m",
-        "runbench.core.http._offload",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    child = await spawn_async(ChildSpec("runbench.core.http._offload", python))
     try:
         assert child.stdin is not None  # stdin=PIPE above
-        child.stdin.write(json.dumps(header).encode() + b"\n")
+        child.stdin.write(frame_header(header))
         stdout, _ = await child.communicate(body)
     finally:
         if child.returncode is None:
@@ -172,9 +165,7 @@ async def _run_child(
 
 def _child_main() -> None:
     """``python -m runbench.core.http._offload``: see the module docstring."""
-    stdin = sys.stdin.buffer
-    header = json.loads(stdin.readline())
-    body = stdin.read()
+    header, body = read_frame(sys.stdin.buffer)
     outputs = [Output(name=n, path=p, type=t) for n, p, t in header["outputs"]]
     evaluator = OutputEvaluator()
     headers = httpx.Headers([(k, v) for k, v in header["headers"]])

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import mmap
-import os
 import re
 import struct
 import subprocess
@@ -29,7 +28,8 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from operator import sub
-from typing import IO
+
+from runbench.core.child import ChildSpec, lower_priority, read_frame, spawn, write_frame
 
 EXACT_LIMIT = 2 * 1024 * 1024
 """Bodies up to this size are pretty-printed with the json module."""
@@ -182,14 +182,10 @@ def _in_child(body: str) -> Lines:
     Its output goes to an unnamed temporary file which is then memory mapped: nothing of
     it is copied or decoded here (see the module docstring)."""
     with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "runbench.tui.state.body_lines"],
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-        )
+        child = spawn(ChildSpec("runbench.tui.state.body_lines"), stdout=out)
         try:
-            _feed(child.stdin, body)
+            assert child.stdin is not None  # a pipe: see spawn
+            write_frame(child.stdin, {}, body)
         finally:
             with suppress(OSError):
                 child.stdin.close()  # type: ignore[union-attr]
@@ -202,18 +198,10 @@ def _in_child(body: str) -> Lines:
     return Lines(view[end:], view[_HEADER.size : end].cast("q"), width, True)
 
 
-def _feed(pipe: IO[bytes] | None, body: str) -> None:
-    """Write ``body`` as UTF-8 a slice at a time (encoding 50 MiB at once holds the GIL)."""
-    assert pipe is not None
-    for begin in range(0, len(body), SLICE):
-        pipe.write(body[begin : begin + SLICE].encode("utf-8", "replace"))
-
-
 def _child_main() -> None:
-    if hasattr(os, "nice"):
-        with suppress(OSError):
-            os.nice(CHILD_NICENESS)  # the workbench's key presses come first
-    data = reindent(sys.stdin.buffer.read().decode("utf-8", "replace")).encode("utf-8")
+    lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
+    _, raw = read_frame(sys.stdin.buffer)
+    data = reindent(raw.decode("utf-8", "replace")).encode("utf-8")
     lines = index_lines(data, is_json=True)
     out = sys.stdout.buffer
     out.write(_HEADER.pack(lines.width, len(lines.starts)))

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
+from runbench.core.child import ChildSpec, end, read_frame, spawn, write_frame
 from runbench.core.errors import ExpressionError, NoMatchError, PathSyntaxError
 from runbench.core.expressions import compile_path
 from runbench.core.http import OFFLOAD_THRESHOLD, Headers, ResponseRecord, output_scope
@@ -174,7 +175,7 @@ class ResponseScope:
             self._stops += 1
             child, self._child = self._child, None
             self._ready = False
-        _end(child)
+        end(child)
 
     def _ask(self, text: str, stops: int) -> Checked:
         child = self._child
@@ -184,7 +185,7 @@ class ResponseScope:
                 if self._stops == stops:
                     self._child = child
             if self._child is not child:
-                _end(child)
+                end(child)
                 raise _Stopped
         stdin, stdout = _pipes(child)
         if not self._ready:
@@ -198,12 +199,7 @@ class ResponseScope:
         return Checked(**json.loads(line))
 
     def _start(self) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen(
-            [self.python, "-m", "runbench.tui.state.response_scope"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        child = spawn(ChildSpec("runbench.tui.state.response_scope", self.python))
         body = self.response.body.encode("utf-8", "surrogatepass")
         header = {
             "status": self.response.status,
@@ -212,27 +208,11 @@ class ResponseScope:
         }
         try:
             stdin, _ = _pipes(child)
-            stdin.write(json.dumps(header).encode() + b"\n")
-            stdin.write(body)
-            stdin.flush()
+            write_frame(stdin, header, body)
         except OSError:
-            _end(child)
+            end(child)
             raise
         return child
-
-
-def _end(child: subprocess.Popen[bytes] | None) -> None:
-    if child is None:
-        return
-    if child.poll() is None:
-        child.kill()
-        child.wait()
-    for pipe in (child.stdin, child.stdout):
-        if pipe is not None:
-            try:
-                pipe.close()
-            except OSError:
-                pass  # a half-written body: nobody reads it any more
 
 
 def _pipes(child: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
@@ -249,8 +229,8 @@ def _expect_ready(stdout: IO[bytes]) -> None:
 
 def _child_main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    header = json.loads(stdin.readline())
-    body = stdin.read(header["size"]).decode("utf-8", "surrogatepass")
+    header, raw = read_frame(stdin)
+    body = raw.decode("utf-8", "surrogatepass")
     headers: Headers = tuple((k, v) for k, v in header["headers"])
     scope = output_scope(body, header["status"], headers)[0]
     stdout.write(b'{"ready": true}\n')

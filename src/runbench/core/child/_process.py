@@ -1,0 +1,90 @@
+"""Starting, feeding and ending ``python -m module`` children (see the package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+SLICE = 1 << 20
+"""Bytes (or characters) written to a child at a time."""
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """Which child: ``python -m module``. ``python`` can point elsewhere (tests use a
+    missing file to exercise a caller's fallback)."""
+
+    module: str
+    python: str = sys.executable
+
+    @property
+    def argv(self) -> list[str]:
+        return [self.python, "-m", self.module]
+
+
+def spawn(spec: ChildSpec, *, stdout: Any = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    """Start the child with a stdin pipe, ``stdout`` (a pipe unless given) and no stderr."""
+    return subprocess.Popen(
+        spec.argv, stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL
+    )
+
+
+async def spawn_async(spec: ChildSpec) -> asyncio.subprocess.Process:
+    """``spawn`` for an event loop: pipes for stdin and stdout."""
+    return await asyncio.create_subprocess_exec(
+        *spec.argv,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+def end(child: subprocess.Popen[bytes] | None) -> None:
+    """Kill (if still running), reap, and close the pipes; safe to call twice."""
+    if child is None:
+        return
+    if child.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+        child.wait()
+    for pipe in (child.stdin, child.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):  # a half-written body: nobody reads it
+                pipe.close()
+
+
+def frame_header(header: Mapping[str, Any]) -> bytes:
+    return json.dumps(dict(header)).encode() + b"\n"
+
+
+def write_frame(pipe: IO[bytes], header: Mapping[str, Any], body: bytes | str) -> None:
+    """One header line, then ``body`` a slice at a time (a ``str`` is encoded per slice,
+    so 50 MiB is never encoded at once). Put ``size`` in the header when the child must
+    read exactly that many bytes (it will answer more requests afterwards)."""
+    pipe.write(frame_header(header))
+    for begin in range(0, len(body), SLICE):
+        piece = body[begin : begin + SLICE]
+        pipe.write(piece.encode("utf-8", "surrogatepass") if isinstance(piece, str) else piece)
+    pipe.flush()
+
+
+def read_frame(stdin: IO[bytes]) -> tuple[dict[str, Any], bytes]:
+    """In the child: the header and the body (``size`` bytes, else up to EOF)."""
+    header: dict[str, Any] = json.loads(stdin.readline())
+    size = header.get("size")
+    body = stdin.read(size) if isinstance(size, int) else stdin.read()
+    return header, body
+
+
+def lower_priority(niceness: int) -> None:
+    """In the child: run at a lower priority where the platform allows."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
