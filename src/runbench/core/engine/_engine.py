@@ -27,6 +27,7 @@ from runbench.core.engine._runner import STOPPED, Run
 from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
+from runbench.core.expressions import TemplateCache
 from runbench.core.http import TokenCache
 from runbench.core.journal import Journal, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
@@ -90,7 +91,8 @@ class Engine:
         self.random = random
         self.trigger = trigger
         self.max_depth = max_depth
-        self.renderer = Renderer()
+        self.templates = TemplateCache()
+        self.renderer = Renderer(self.templates)
         self.tokens = TokenCache()
         self.bus = EventBus(clock)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
@@ -263,6 +265,7 @@ class Engine:
             clock=self.monotonic,
             variables=self.workspace.variables,
             tokens=self.tokens,
+            templates=self.templates,
         )
 
     def _create(

@@ -3,8 +3,7 @@
 A value that is exactly one ``<<x>>`` keeps x's type (a number stays a number, an array
 stays an array); anything else renders to a string. This is what lets a condition
 compare ``<<Count>>`` to 3 as numbers and a foreach take ``<<users>>`` as an array.
-Parsed templates are cached per engine (not per module: no global state), because a
-loop renders the same few templates thousands of times.
+Parsed templates come from the engine's ``TemplateCache``, shared with its executors.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from runbench.core.errors import ExpressionError, RunError
 from runbench.core.expressions import (
     Context,
     Template,
+    TemplateCache,
     compile_path,
-    parse_template,
     stored_value,
 )
 from runbench.core.http import CoercionError, coerce
@@ -28,14 +27,11 @@ from runbench.core.workspace import InputSpec, Output
 class Renderer:
     """Renders step values against a run's variables, caching parsed templates."""
 
-    def __init__(self) -> None:
-        self._templates: dict[str, Template] = {}
+    def __init__(self, templates: TemplateCache | None = None) -> None:
+        self.templates = templates if templates is not None else TemplateCache()
 
     def template(self, text: str) -> Template:
-        found = self._templates.get(text)
-        if found is None:
-            found = self._templates[text] = parse_template(text)
-        return found
+        return self.templates.get(text)
 
     def value(self, raw: Any, variables: Mapping[str, Any]) -> Any:
         """``raw`` rendered: typed when it is one ``<<ref>>``, recursing into arrays/tables."""
@@ -53,9 +49,7 @@ class Renderer:
         return raw
 
     def text(self, raw: str, variables: Mapping[str, Any]) -> str:
-        if "<<" not in raw:
-            return raw
-        return self.template(raw).render(variables, Context.TEXT)
+        return self.templates.render(raw, variables, Context.TEXT)
 
     def args(self, args: Mapping[str, Any], variables: Mapping[str, Any]) -> dict[str, Any]:
         return {name: self.value(raw, variables) for name, raw in args.items()}

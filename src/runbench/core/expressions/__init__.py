@@ -6,6 +6,7 @@ Import from here: ``compile_path``/``CompiledPath`` evaluate a path against a do
 text-aware). The path grammar's steps live in a private module of their own.
 """
 
+from runbench.core.expressions._cache import TemplateCache
 from runbench.core.expressions._paths import (
     OUTPUT_ROOTS,
     CompiledPath,
@@ -23,6 +24,7 @@ from runbench.core.expressions._templates import (
 )
 
 __all__ = [
+    "TemplateCache",
     "CompiledPath",
     "Context",
     "OUTPUT_ROOTS",

@@ -23,7 +23,7 @@ from urllib.parse import quote_plus, urljoin
 import httpx
 
 from runbench.core.errors import AuthError
-from runbench.core.expressions import Context, Template, parse_template
+from runbench.core.expressions import Context, Template, TemplateCache
 from runbench.core.http._clients import timeout_of
 from runbench.core.http._failures import classify
 from runbench.core.http._records import excerpt
@@ -111,6 +111,7 @@ class Authenticator:
         redactor: Redactor,
         tokens: TokenCache,
         clock: Callable[[], float],
+        templates: TemplateCache | None = None,
     ) -> None:
         self.secrets = secrets
         self.redactor = redactor
@@ -118,7 +119,7 @@ class Authenticator:
         self.clock = clock
         self._static: dict[str, Credentials] = {}
         self._token_requests: dict[tuple[str, str], _TokenRequest] = {}
-        self._templates: dict[str, Template] = {}
+        self.templates = templates if templates is not None else TemplateCache()
         self._seen: set[str] = set()
 
     def remember(self, value: str) -> None:
@@ -201,10 +202,7 @@ class Authenticator:
         return Credentials(headers=(header,), token_key=request.key, token=token)
 
     def _template(self, text: str) -> Template:
-        found = self._templates.get(text)
-        if found is None:
-            found = self._templates[text] = parse_template(text)
-        return found
+        return self.templates.get(text)
 
     def _token_url(self, integration: Integration, variables: Mapping[str, Any]) -> str:
         auth = integration.auth

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from runbench.core.errors import AuthError, ExpressionError, HttpError, SecretError
+from runbench.core.expressions import TemplateCache
 from runbench.core.halo import HaloAction
 from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials, TokenCache
 from runbench.core.http._clients import ClientPool, timeout_of
@@ -64,16 +65,19 @@ class Executor:
         variables: Mapping[str, Any] | None = None,
         tokens: TokenCache | None = None,
         offload: OffloadPolicy | None = None,
+        templates: TemplateCache | None = None,
     ) -> None:
         """``offload``: when outputs over a big body are evaluated in a child process
-        (see ``runbench.core.http._offload``); by default above 2 MiB."""
+        (see ``runbench.core.http._offload``); by default above 2 MiB. ``templates``: the
+        parsed-template cache to share (an engine passes its own)."""
         self.workspace = workspace
         self.secrets = secrets
         self._redactor = Redactor(secrets.known_values())
         self.tokens = tokens if tokens is not None else TokenCache()
-        self._auth = Authenticator(secrets, self._redactor, self.tokens, clock)
+        templates = templates if templates is not None else TemplateCache()
+        self._auth = Authenticator(secrets, self._redactor, self.tokens, clock, templates)
         self._clients = ClientPool(transport)
-        self._builder = RequestBuilder()
+        self._builder = RequestBuilder(templates)
         self._outputs = OutputEvaluator()
         self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}

@@ -16,7 +16,7 @@ headers refuse CR/LF, and the body is escaped for its ``body_type``:
 * ``none``: no body.
 
 Halo also writes path variables as ``{name}``; in the path only, that is an alias of
-``<<name>>``. Parsed templates are cached per builder (one per Executor).
+``<<name>>``. Parsed templates come from the executor's ``TemplateCache``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from runbench.core.errors import RenderError
-from runbench.core.expressions import Context, Template, parse_template, to_json
+from runbench.core.expressions import Context, Template, TemplateCache, to_json
 from runbench.core.workspace import Integration, Method
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
@@ -79,19 +79,14 @@ def form_field(value: Any) -> str:
 class RequestBuilder:
     """Renders methods into requests; caches parsed templates."""
 
-    def __init__(self) -> None:
-        self._templates: dict[str, Template] = {}
+    def __init__(self, templates: TemplateCache | None = None) -> None:
+        self.templates = templates if templates is not None else TemplateCache()
 
     def template(self, text: str) -> Template:
-        found = self._templates.get(text)
-        if found is None:
-            found = self._templates[text] = parse_template(text)
-        return found
+        return self.templates.get(text)
 
     def _render(self, text: str, variables: Mapping[str, Any], context: Context) -> str:
-        if "<<" not in text:
-            return text
-        return self.template(text).render(variables, context)
+        return self.templates.render(text, variables, context)
 
     def build(
         self, integration: Integration, method: Method, variables: Mapping[str, Any]
