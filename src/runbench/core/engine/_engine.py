@@ -21,7 +21,7 @@ import httpx
 
 from runbench.core.engine._context import custom_field_variables
 from runbench.core.engine._debugger import Debugger
-from runbench.core.engine._events import EventBus, EventStream, RunQueued
+from runbench.core.engine._events import Event, EventBus, EventStream, RunQueued
 from runbench.core.engine._results import RunResult
 from runbench.core.engine._runner import STOPPED, Run
 from runbench.core.engine._steps import End
@@ -99,6 +99,10 @@ class Engine:
         self._handles: dict[str, RunHandle] = {}
 
     # -- public API ------------------------------------------------------------------
+    def publish(self, event: Event) -> None:
+        """Send ``event`` to every subscriber (runs call this for their events)."""
+        self.bus.publish(event)
+
     def subscribe(self) -> EventStream:
         """Every event of every run of this engine from now on (see events.py)."""
         return self.bus.subscribe()

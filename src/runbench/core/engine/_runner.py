@@ -12,19 +12,44 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runbench.core.engine._debugger import Debugger
-from runbench.core.engine._events import RunFinished, RunStarted, StepFinished, StepStarted
+from runbench.core.engine._events import Event, RunFinished, RunStarted, StepFinished, StepStarted
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._steps import End, Outcome, StepKinds
-from runbench.core.workspace import Step
+from runbench.core.engine._variables import Renderer
+from runbench.core.journal import Journal
+from runbench.core.workspace import Step, Workspace
 
 if TYPE_CHECKING:
-    from runbench.core.engine._engine import Engine
-    from runbench.core.http import Exchange
+    from runbench.core.http import Exchange, Executor
 
 STOPPED = "stopped by user"
+
+
+class RunHost(Protocol):
+    """Exactly what a run needs from the engine that hosts it. The engine implements it;
+    declaring it here keeps the import one-way (the engine imports the runner, never
+    the other way round)."""
+
+    workspace: Workspace
+    journal: Journal | None
+    renderer: Renderer
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], Awaitable[None]]
+    random: Callable[[], float]
+
+    def publish(self, event: Event) -> None:
+        """Send ``event`` to every subscriber of the engine."""
+
+    def new_executor(self, run: Run) -> AbstractAsyncContextManager[Executor]:
+        """An executor (one HTTP client) for the whole of ``run``."""
+
+    async def run_child(self, parent: Run, runbook_id: str, inputs: Mapping[str, Any]) -> RunResult:
+        """Run ``runbook_id`` inline for a runbook step of ``parent``."""
 
 
 class Run(StepKinds):
@@ -32,7 +57,7 @@ class Run(StepKinds):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: RunHost,
         runbook_id: str,
         run_id: str,
         variables: dict[str, Any],
@@ -59,7 +84,7 @@ class Run(StepKinds):
         self.clock = engine.clock
         self.sleep = engine.sleep
         self.random = engine.random
-        self.publish = engine.bus.publish
+        self.publish = engine.publish
         self.records: list[StepRecord] = []
         self.paused_for = 0.0
         self._paused_since: float | None = None
