@@ -58,3 +58,36 @@ def test_check_command_does_not_load_the_tui() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def _room_of(module: str) -> str | None:
+    """``runbench.core.<room>`` when ``module`` is a private module of that room."""
+    parts = module.split(".")
+    if len(parts) >= 4 and parts[:2] == ["runbench", "core"] and parts[3].startswith("_"):
+        return ".".join(parts[:3])
+    return None
+
+
+def test_private_core_modules_are_imported_only_inside_their_room() -> None:
+    """Other layers, other rooms, tests and benchmarks use a room's public package."""
+    root = CORE.parents[2]
+    offenders = []
+    for top in ("src", "tests", "benchmarks"):
+        for path in (root / top).rglob("*.py"):
+            here = (
+                ".".join(path.relative_to(root / "src").with_suffix("").parts)
+                if top == "src"
+                else ""
+            )
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    room = _room_of(name)
+                    if room and not here.startswith(room + "."):
+                        offenders.append(f"{path.relative_to(root)}:{node.lineno}: {name}")
+    assert offenders == []
