@@ -10,26 +10,20 @@ multi-line string), "value" (None removes the key), "rules" (one inline array) a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.app import App
 
 from runbench.core.errors import RunbenchError
-from runbench.core.workspace import Method, RunbookEdits
+from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
 
 if TYPE_CHECKING:
     from runbench.tui.screens.checker import ExpressionChecker
 
 
-class EditHandlers(App[int]):
-    """Edit messages -> document edits; ``RunbenchApp`` provides these attributes."""
-
-    edits: RunbookEdits
-    reread: Callable[..., None]
-    selected_method: Callable[[], Method | None]
+class EditHandlers(WorkbenchBase):
+    """Edit messages -> document edits."""
 
     def _apply(self, change: Any, *args: Any) -> bool:
         try:

@@ -7,21 +7,13 @@ their edits staying in memory until they choose. Quitting with unsaved edits ask
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from textual.app import App
-
 from runbench.core.errors import ConcurrentEditError, WorkspaceError
-from runbench.core.workspace import WorkspaceDocument
+from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.screens.dialogs import ChoiceDialog, reload_offer
 
 
-class FileActions(App[int]):
+class FileActions(WorkbenchBase):
     """``RunbenchApp`` provides these attributes."""
-
-    document: WorkspaceDocument
-    reread: Callable[..., None]
-    _update_title: Callable[[], None]
 
     def action_save(self) -> None:
         try:

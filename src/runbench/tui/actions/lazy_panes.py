@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual.app import App
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
-from runbench.tui.widgets.symbols import Symbols
+from runbench.tui.actions.base import WorkbenchBase
 
 if TYPE_CHECKING:  # imported on first mount: they pull in the engine and flowchart code
     from runbench.tui.widgets.integration_editor import IntegrationEditor
@@ -38,12 +37,8 @@ class _Slot:
         self.pending: list[Callable[[Any], None]] = []
 
 
-class LazyPanes(App[int]):
-    """Mount-on-first-use for the big hidden panes; ``RunbenchApp`` provides these."""
-
-    ascii_only: bool
-    symbols: Symbols
-    cursor_blink: bool
+class LazyPanes(WorkbenchBase):
+    """Mount-on-first-use for the big hidden panes."""
 
     def _slot(self, name: str) -> _Slot:
         slots: dict[str, _Slot] = self.__dict__.setdefault("_lazy_slots", {})

@@ -17,17 +17,11 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from runbench.core.errors import RunbenchError
-from runbench.core.workspace import Problem, Runbook, Workspace, WorkspaceDocument
+from runbench.core.workspace import Runbook
 from runbench.tui.actions.lazy_panes import LazyPanes
 from runbench.tui.bridge import EngineEvent
-from runbench.tui.widgets.tree import Selection
 
 if TYPE_CHECKING:  # imported on first use: the runbook pane's modules, the engine, httpx
-    from collections.abc import Mapping
-    from pathlib import Path
-
-    import httpx
-
     from runbench.core.engine import RunRow
     from runbench.tui.screens.trigger import Trigger
     from runbench.tui.state.run_controller import RunController
@@ -37,19 +31,7 @@ if TYPE_CHECKING:  # imported on first use: the runbook pane's modules, the engi
 
 
 class RunActions(LazyPanes):
-    """Runs and history; ``RunbenchApp`` provides these attributes."""
-
-    workspace: Workspace
-    problems: list[Problem]
-    overrides: dict[str, Any]
-    selection: Selection | None
-    document: WorkspaceDocument
-    state_dir: str | Path | None
-    transport: httpx.AsyncBaseTransport | None
-    environ: Mapping[str, str]
-    history_runs: dict[str, RunView]
-    _runs: RunController | None
-    _runs_dirty: bool
+    """Runs and history."""
 
     @property
     def runs(self) -> RunController:

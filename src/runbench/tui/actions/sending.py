@@ -11,36 +11,23 @@ it in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
-from textual.app import App
 from textual.widgets import Static
 
-from runbench.core.workspace import Method, Workspace
+from runbench.core.workspace import Method
+from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.widgets.method_editor import MethodEditor
 from runbench.tui.widgets.response_viewer import ResponseViewer
-from runbench.tui.widgets.symbols import Symbols
 
 if TYPE_CHECKING:
-    import httpx
-
     from runbench.core.http import Exchange
     from runbench.tui.state.response_scope import ResponseScope
 
 
-class SendActions(App[int]):
-    """ctrl+t and ctrl+e; ``RunbenchApp`` provides these attributes."""
-
-    workspace: Workspace
-    overrides: dict[str, Any]
-    environ: Mapping[str, str]
-    transport: httpx.AsyncBaseTransport | None
-    symbols: Symbols
-    exchanges: dict[str, Exchange]
-    _scopes: dict[int, ResponseScope]
-    selected_method: Callable[[], Method | None]
+class SendActions(WorkbenchBase):
+    """ctrl+t and ctrl+e."""
 
     def action_test_method(self) -> None:
         method = self.selected_method()

@@ -8,33 +8,22 @@ will then point nowhere, which the flowchart shows as a ``?name`` box until fixe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-from textual.app import App
 
 from runbench.core.workspace import (
     ID_HINT,
     STEP_KINDS,
-    RunbookEdits,
-    Workspace,
     edge_references,
     id_problem,
     unique_name,
 )
+from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.screens.dialogs import Field, FormDialog, ask_text, confirm
 from runbench.tui.widgets.tree import Selection
 
 
-class StepActions(App[int]):
-    """Step structure; ``RunbenchApp`` provides these attributes."""
-
-    workspace: Workspace
-    edits: RunbookEdits
-    selection: Selection | None
-    reread: Callable[..., None]
-    _structural: Callable[..., Any]
-    on_step_renamed: Callable[[str, str, str], None]
+class StepActions(WorkbenchBase):
+    """Step structure."""
 
     def _is_step(self) -> bool:
         sel = self.selection

@@ -10,15 +10,12 @@ references so the workspace keeps checking clean.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from runbench.core.errors import RunbenchError
 from runbench.core.workspace import (
     ID_HINT,
     VERBS,
-    RunbookEdits,
-    Workspace,
     id_problem,
     method_references,
     unique_name,
@@ -29,14 +26,8 @@ from runbench.tui.widgets.tree import Selection
 
 
 class StructureActions(StepActions):
-    """Structural edits; ``RunbenchApp`` provides these attributes. Steps are handled by
+    """Structural edits. Steps are handled by
     ``StepActions`` when a runbook or step is selected."""
-
-    workspace: Workspace
-    edits: RunbookEdits
-    selection: Selection | None
-    reread: Callable[..., None]
-    action_reload: Callable[[], None]
 
     def _structural(self, change: Any, *args: Any) -> Any:
         try:

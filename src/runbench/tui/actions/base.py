@@ -1,0 +1,60 @@
+"""The workbench's shared state, declared once for every action mixin.
+
+``RunbenchApp`` is assembled from mixins (sending, files, runs, structure, steps, edits,
+lazy panes), each in its own module so each stays readable. They all read and write the
+same state; declaring it here, once, means a mixin cannot drift from what the app really
+holds, and mypy checks every use. ``RunbenchApp.__init__`` sets these attributes; the
+methods listed as callables are implemented by the app or by another mixin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+
+from runbench.core.workspace import Method, Problem, RunbookEdits, Workspace, WorkspaceDocument
+from runbench.tui.widgets.symbols import Symbols
+from runbench.tui.widgets.tree import Selection
+
+if TYPE_CHECKING:  # loaded on first use (start-up time)
+    import httpx
+
+    from runbench.core.http import Exchange
+    from runbench.tui.state.response_scope import ResponseScope
+    from runbench.tui.state.run_controller import RunController
+    from runbench.tui.state.run_view import RunView
+
+
+class WorkbenchBase(App[int]):
+    """What every mixin of ``RunbenchApp`` may use (see the module docstring)."""
+
+    # the file, its model and what is selected
+    document: WorkspaceDocument
+    edits: RunbookEdits
+    workspace: Workspace
+    problems: list[Problem]
+    selection: Selection | None
+    # the session: never written to the file
+    overrides: dict[str, Any]
+    environ: Mapping[str, str]
+    transport: httpx.AsyncBaseTransport | None
+    state_dir: str | Path | None
+    exchanges: dict[str, Exchange]
+    _scopes: dict[int, ResponseScope]
+    history_runs: dict[str, RunView]
+    _runs: RunController | None
+    _runs_dirty: bool
+    # looks
+    ascii_only: bool
+    symbols: Symbols
+    cursor_blink: bool
+    # implemented by the app or another mixin
+    reread: Callable[..., None]
+    selected_method: Callable[[], Method | None]
+    _update_title: Callable[[], None]
+    _structural: Callable[..., Any]
+    action_reload: Callable[[], None]
+    on_step_renamed: Callable[[str, str, str], None]
