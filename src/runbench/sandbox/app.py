@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from runbench.sandbox.halo_api import HaloApi
 from runbench.sandbox.openai import OpenAIStandIn
+from runbench.sandbox.reports import ReportApi
 from runbench.sandbox.store import HaloState
 
 
@@ -49,7 +50,12 @@ def create_app(
     halo = HaloState(clock=clock, data_file=data_file)
     api = HaloApi(halo, client_id=client_id, client_secret=client_secret)
     ai = OpenAIStandIn(api_key=api_key, clock=clock)
-    routes = [Route("/healthz", _healthz, methods=["GET"]), *api.routes(), *ai.routes()]
+    routes = [
+        Route("/healthz", _healthz, methods=["GET"]),
+        *ReportApi(api).routes(),
+        *api.routes(),
+        *ai.routes(),
+    ]
     app = Starlette(routes=routes, exception_handlers={404: _http_error, 405: _http_error})
     app.state.halo = halo
     app.state.openai = ai

@@ -104,7 +104,7 @@ class HaloApi:
     def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
         return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
-    def _refuse(self, request: Request) -> Response | None:
+    def refuse(self, request: Request) -> Response | None:
         """A 401 response unless the request carries a valid bearer token."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
@@ -130,7 +130,7 @@ class HaloApi:
     # --- resources -------------------------------------------------------------------------
 
     async def get_one(self, request: Request) -> Response:
-        refused = self._refuse(request)
+        refused = self.refuse(request)
         if refused is not None:
             return refused
         spec = self._resource(request)
@@ -143,7 +143,7 @@ class HaloApi:
         return JSONResponse(record)
 
     async def collection(self, request: Request) -> Response:
-        refused = self._refuse(request)
+        refused = self.refuse(request)
         if refused is not None:
             return refused
         if request.path_params["resource"].lower() == "control" and request.method == "GET":

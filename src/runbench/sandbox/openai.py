@@ -42,6 +42,13 @@ def _usage(prompt: str, answer: str) -> dict[str, int]:
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
 
 
+def _wants_json(body: dict[str, Any]) -> bool:
+    """``response_format: {"type": "json_object"}``: the answer's content is a JSON document
+    (``{"answer": ..., "prompt_words": n}``), as OpenAI's JSON mode gives."""
+    wanted = body.get("response_format")
+    return isinstance(wanted, dict) and wanted.get("type") in ("json_object", "json_schema")
+
+
 def _content_text(content: Any) -> str:
     """Chat message content: a string, or a list of parts with ``text``."""
     if isinstance(content, str):
@@ -154,6 +161,8 @@ class OpenAIStandIn:
         last = users[-1] if users else messages[-1]
         prompt = _content_text(last.get("content") if isinstance(last, dict) else None)
         answer = answer_for(prompt)
+        if _wants_json(body):
+            answer = json.dumps({"answer": answer, "prompt_words": _words(prompt)})
         out = self._envelope("chat.completion", "chatcmpl", prompt, body["model"])
         out["choices"] = [
             {

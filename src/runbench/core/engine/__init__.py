@@ -29,14 +29,18 @@ from runbench.core.engine._events import (
 from runbench.core.engine._replay import replay
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._retry import backoff
+from runbench.core.engine._sql import BoundQuery
+from runbench.core.engine._sql import bind as bind_sql
 from runbench.core.engine._variables import Renderer, coerce, parse_cli_value
 from runbench.core.journal import ExchangeRow, Journal, QueuedRun, RunRow, StepRow
 
 __all__ = [
+    "BoundQuery",
     "Debugger",
     "ExchangeRow",
     "Renderer",
     "backoff",
+    "bind_sql",
     "build_context",
     "coerce",
     "evaluate_rules",

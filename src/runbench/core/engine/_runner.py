@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runbench.core.engine._data_steps import DataSteps
 from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import Event, RunFinished, RunStarted, StepFinished, StepStarted
 from runbench.core.engine._results import RunResult, StepRecord
-from runbench.core.engine._steps import End, Outcome, StepKinds
+from runbench.core.engine._steps import End, Outcome
 from runbench.core.engine._variables import Renderer
 from runbench.core.journal import Journal
 from runbench.core.workspace import Step, Workspace
@@ -52,7 +53,7 @@ class RunHost(Protocol):
         """Run ``runbook_id`` inline for a runbook step of ``parent``."""
 
 
-class Run(StepKinds):
+class Run(DataSteps):
     """The state of one run; :meth:`execute` drives it to a :class:`RunResult`."""
 
     def __init__(
@@ -258,7 +259,7 @@ class Run(StepKinds):
                     step, f"max_duration = {self.runbook.max_duration:g} s reached during the step"
                 )
             why = f"timed out after {limit:g} s (step timeout)"
-            if step.kind in ("method", "halo"):
+            if step.kind in ("method", "halo", "sql", "ai"):
                 return self.follow(step, "on_failure", error=why)
             return self.fail_run(step, why)
 

@@ -122,7 +122,13 @@ class StepKinds:
     async def do_halo(self, step: Step) -> Outcome:
         action = find_action(step.action)
         if action is None:
-            return self.follow(step, EDGE_FAIL, error=f"no Halo API action '{step.action}'")
+            number = step.halo.get("auto_action_type")
+            why = (
+                f"Halo API action number {number} is not one runbench knows; choose an action"
+                if not step.action and number is not None
+                else f"no Halo API action '{step.action}'"
+            )
+            return self.follow(step, EDGE_FAIL, error=why)
         if not self.workspace.halo or self.workspace.halo not in self.workspace.integrations:
             return self.follow(
                 step,

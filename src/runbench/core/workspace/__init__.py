@@ -26,8 +26,10 @@ from runbench.core.workspace._ids import (
     unique_name,
 )
 from runbench.core.workspace._model import (
+    AI_TYPES,
     AUTH_TYPES,
     BODY_TYPES,
+    DEFAULT_AI_MODEL,
     EDGE_KEYS,
     OPERATORS,
     OUTPUT_TYPES,
@@ -36,6 +38,7 @@ from runbench.core.workspace._model import (
     VERBS,
     Auth,
     Endpoint,
+    HaloFields,
     InputSpec,
     Integration,
     KeyPath,
@@ -70,12 +73,15 @@ from runbench.core.workspace._validate import (
 )
 
 __all__ = [
+    "AI_TYPES",
     "AUTH_TYPES",
     "Auth",
     "BODY_TYPES",
     "Checker",
+    "DEFAULT_AI_MODEL",
     "EDGE_KEYS",
     "Endpoint",
+    "HaloFields",
     "ID_HINT",
     "ID_PATTERN",
     "InputSpec",

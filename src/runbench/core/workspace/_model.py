@@ -16,8 +16,22 @@ from typing import Any
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 BODY_TYPES = ("json", "form", "text", "none")
 AUTH_TYPES = ("none", "api_key", "bearer", "basic", "oauth2")
-STEP_KINDS = ("method", "halo", "condition", "sleep", "foreach", "next", "runbook", "end")
+STEP_KINDS = (
+    "method",
+    "halo",
+    "sql",
+    "ai",
+    "condition",
+    "sleep",
+    "foreach",
+    "next",
+    "runbook",
+    "end",
+)
+AI_TYPES = ("ability", "agent")
+"""Halo's two AI step types (auto_action 25 and 26); runbench runs both the same way."""
 INPUT_TYPES = ("string", "int", "float", "bool", "array", "object")
+DEFAULT_AI_MODEL = "gpt-4o-mini"
 OUTPUT_TYPES = ("any", "string", "int", "float", "bool", "array", "object", "datetime")
 OPERATORS = (
     "equals",
@@ -42,6 +56,8 @@ EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
     {
         "method": (("on_success", "success"), ("on_failure", "failure")),
         "halo": (("on_success", "success"), ("on_failure", "failure")),
+        "sql": (("on_success", "success"), ("on_failure", "failure")),
+        "ai": (("on_success", "success"), ("on_failure", "failure")),
         "condition": (("on_true", "met"), ("on_false", "not met")),
         "sleep": (("next", "next"),),
         "foreach": (("on_item", "item"), ("on_empty", "empty")),
@@ -51,6 +67,8 @@ EDGE_KEYS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
     }
 )
 KeyPath = tuple[str, ...]
+HaloFields = Mapping[str, Any]
+"""Halo's own ids and numbers kept for export and push (``halo = { id = ..., ... }``)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,7 @@ class Method:
     outputs: tuple[Output, ...] = ()
     title: str = ""
     test_values: Mapping[str, Any] = field(default_factory=dict)
+    halo: HaloFields = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -145,6 +164,7 @@ class Integration:
     auth: Auth = field(default_factory=Auth)
     limits: Limits = field(default_factory=Limits)
     methods: Mapping[str, Method] = field(default_factory=dict)
+    halo: HaloFields = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,15 @@ class Step:
     message: str = ""
     timeout: float | None = None
     retry: Retry | None = None
+    query: str = ""  # sql: the query, <<variables>> bound as parameters
+    database: Secretish = ""  # sql: a database URL; "" = the Halo integration's report API
+    max_rows: int = 1000  # sql: more rows than this fail the step
+    integration: str = ""  # ai: the OpenAI-compatible integration
+    model: str = ""  # ai: the model asked ("" = DEFAULT_AI_MODEL)
+    prompt: str = ""  # ai: the prompt template ("" = the args as lines)
+    json_answer: bool = False  # ai: ask for a JSON document as the answer
+    ai_type: str = "ability"  # ai: Halo's AI ability (25) or AI agent (26)
+    halo: HaloFields = field(default_factory=dict)
 
     def edge(self, key: str) -> str | None:
         return self.edges.get(key)
@@ -233,6 +262,7 @@ class Runbook:
     max_concurrent: int = 0  # 0: unlimited
     max_steps: int = 1000
     max_duration: float = 3600.0
+    halo: HaloFields = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runbench.core.workspace._model import (
+    AI_TYPES,
     AUTH_TYPES,
     BODY_TYPES,
     EDGE_KEYS,
@@ -151,6 +152,7 @@ def _read_method(
         outputs=reader.outputs(raw, keys),
         title=reader.string(raw, "title", keys),
         test_values=test_values if isinstance(test_values, dict) else {},
+        halo=reader.halo_fields(raw, keys),
     )
 
 
@@ -170,6 +172,7 @@ def _read_integration(reader: Reader, key: str, raw: dict[str, Any]) -> Integrat
         auth=_read_auth(reader, raw.get("auth", {"type": "none"}), keys + ("auth",)),
         limits=_read_limits(reader, raw, keys),
         methods=methods,
+        halo=reader.halo_fields(raw, keys),
     )
 
 
@@ -251,7 +254,23 @@ def _read_step(reader: Reader, key: str, raw: dict[str, Any], keys: KeyPath) -> 
         message=reader.string(raw, "message", keys),
         timeout=reader.number(raw, "timeout", keys, 0.0) if timeout is not None else None,
         retry=_read_retry(reader, raw.get("retry"), keys + ("retry",)),
+        halo=reader.halo_fields(raw, keys),
+        **_data_fields(reader, raw, keys),
     )
+
+
+def _data_fields(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> dict[str, Any]:
+    """The keys of sql and ai steps."""
+    return {
+        "query": reader.string(raw, "query", keys),
+        "database": reader.secret(raw, "database", keys),
+        "max_rows": reader.integer(raw, "max_rows", keys, 1000),
+        "integration": reader.string(raw, "integration", keys),
+        "model": reader.string(raw, "model", keys),
+        "prompt": reader.string(raw, "prompt", keys),
+        "json_answer": reader.boolean(raw, "json_answer", keys, False),
+        "ai_type": reader.choice(raw, "ai_type", keys, AI_TYPES, "ability"),
+    }
 
 
 def _read_inputs(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> dict[str, InputSpec]:
@@ -318,4 +337,5 @@ def _read_runbook(reader: Reader, key: str, raw: dict[str, Any]) -> Runbook:
         max_concurrent=reader.integer(raw, "max_concurrent", keys, 0),
         max_steps=reader.integer(raw, "max_steps", keys, 1000),
         max_duration=reader.number(raw, "max_duration", keys, 3600.0),
+        halo=reader.halo_fields(raw, keys),
     )

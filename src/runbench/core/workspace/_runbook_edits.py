@@ -19,6 +19,8 @@ from runbench.core.workspace._model import EDGE_KEYS, KeyPath, Workspace
 STEP_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "method": {"method": ""},
     "halo": {"action": ""},
+    "sql": {"query": ""},
+    "ai": {"integration": "", "prompt": ""},
     "condition": {"match": "all"},
     "sleep": {"seconds": 1},
     "foreach": {"items": ""},

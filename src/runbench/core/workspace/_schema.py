@@ -44,6 +44,15 @@ STEP_KEYS = (
             "retry",
             "position",
             "notes",
+            "query",
+            "database",
+            "max_rows",
+            "integration",
+            "model",
+            "prompt",
+            "json_answer",
+            "ai_type",
+            "halo",
         }
     )
     | ALL_EDGE_KEYS
@@ -61,6 +70,7 @@ METHOD_KEYS = frozenset(
         "title",
         "test_values",
         "notes",
+        "halo",
     }
 )
 INTEGRATION_KEYS = frozenset(
@@ -77,6 +87,7 @@ INTEGRATION_KEYS = frozenset(
         "max_redirects",
         "verify",
         "notes",
+        "halo",
     }
 )
 RUNBOOK_KEYS = frozenset(
@@ -91,6 +102,7 @@ RUNBOOK_KEYS = frozenset(
         "max_steps",
         "max_duration",
         "notes",
+        "halo",
     }
 )
 
@@ -201,6 +213,12 @@ class Reader:
             else:
                 self.report(keys + (key, name), f"must be a string, not {_kind(value)}")
         return result
+
+    def halo_fields(self, data: Mapping[str, Any], keys: KeyPath) -> dict[str, Any]:
+        """``halo = { id = ..., ... }``: Halo's ids and numbers, kept as they are."""
+        if "halo" not in data:
+            return {}
+        return dict(self.table(data, "halo", keys))
 
     def outputs(self, data: Mapping[str, Any], keys: KeyPath) -> tuple[Output, ...]:
         table = self.table(data, "outputs", keys)

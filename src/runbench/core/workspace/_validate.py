@@ -9,7 +9,7 @@ they need ("Next step not found"), unreachable steps, bad output paths, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from runbench.core.errors import ExpressionError, suggest
@@ -27,13 +27,16 @@ from runbench.core.workspace._model import (
     Step,
     Workspace,
 )
-from runbench.core.workspace._problems import Problem, dotted
+from runbench.core.workspace._problems import Problem
+from runbench.core.workspace._validate_steps import StepChecks
 
 CONTEXT_VARIABLES = ("ticket", "action", "halo_url")
 REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "method": ("on_success",),
         "halo": ("on_success",),
+        "sql": ("on_success",),
+        "ai": ("on_success",),
         "condition": ("on_true", "on_false"),
         "sleep": ("next",),
         "foreach": ("on_item",),
@@ -41,12 +44,20 @@ REQUIRED_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 OPTIONAL_EDGES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"method": ("on_failure",), "halo": ("on_failure",), "foreach": ("on_empty",)}
+    {
+        "method": ("on_failure",),
+        "halo": ("on_failure",),
+        "sql": ("on_failure",),
+        "ai": ("on_failure",),
+        "foreach": ("on_empty",),
+    }
 )
 STEP_OUTPUT_ROOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "method": ("response", "status", "headers"),
         "halo": ("response", "status", "headers"),
+        "ai": ("response", "status", "headers"),
+        "sql": ("response",),
         "foreach": ("response",),
     }
 )
@@ -62,20 +73,7 @@ _AUTH_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
-class Checker:
-    def __init__(self, workspace: Workspace) -> None:
-        self.ws = workspace
-        self.problems: list[Problem] = []
-
-    def report(self, keys: KeyPath, message: str, severity: str = "error") -> None:
-        text = f"{dotted(keys)}: {message}" if keys else message
-        self.problems.append(Problem(self.ws.path, self.ws.line_of(keys), severity, text, keys))
-
-    def unknown(self, keys: KeyPath, what: str, name: str, known: Iterable[str]) -> None:
-        close = suggest(name, known)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        self.report(keys, f"no {what} '{name}'{hint}")
-
+class Checker(StepChecks):
     def check_ids(self) -> None:
         """Every integration, method, runbook and step id obeys the id rule."""
         for integration in self.ws.integrations.values():
@@ -197,19 +195,6 @@ class Checker:
                     [f"{integration}.{m}" for m in self.ws.integrations[integration].methods],
                 )
 
-    def step_halo(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
-        if find_action(step.action) is None:
-            from runbench.core.halo import action_ids
-
-            self.unknown(keys + ("action",), "Halo API action", step.action, action_ids())
-        if not self.ws.halo:
-            self.report(
-                keys,
-                'halo step needs the workspace\'s Halo integration: set halo = "ID" at the top',
-            )
-        elif self.ws.halo not in self.ws.integrations:
-            self.unknown(("halo",), "integration", self.ws.halo, self.ws.integrations)
-
     def step_condition(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
         for index, rule in enumerate(step.rules):
             where = keys + ("rules", str(index))
@@ -295,6 +280,11 @@ class Checker:
             if isinstance(getattr(r, side), str)
         ]
         texts += [(keys + ("items",), step.items), (keys + ("message",), step.message)]
+        texts += [(keys + ("query",), step.query)]
+        if step.kind == "ai":  # the prompt also sees the step's own args
+            own = set(step.args)
+            for name in sorted(self.template_vars(keys + ("prompt",), step.prompt) - own):
+                yield name, keys + ("prompt",)
         for where, text in texts:
             for name in sorted(self.template_vars(where, text)):
                 yield name, where
