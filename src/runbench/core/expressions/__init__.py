@@ -17,6 +17,7 @@ from runbench.core.expressions._paths import (
     to_json,
 )
 from runbench.core.expressions._templates import (
+    LITERAL_OPEN,
     Context,
     Template,
     VarRef,
@@ -27,6 +28,7 @@ __all__ = [
     "TemplateCache",
     "CompiledPath",
     "Context",
+    "LITERAL_OPEN",
     "OUTPUT_ROOTS",
     "Template",
     "VarRef",

@@ -15,6 +15,7 @@ from runbench.core.workspace._edits import (
     method_references,
     parse_secret_text,
     secret_text,
+    text_block,
     toml_item,
 )
 from runbench.core.workspace._ids import (
@@ -63,10 +64,12 @@ from runbench.core.workspace._runbook_edits import (
 )
 from runbench.core.workspace._store import (
     WorkspaceDocument,
+    atomic_write,
     load_workspace,
     read_workspace,
 )
 from runbench.core.workspace._validate import (
+    REQUIRED_EDGES,
     Checker,
     check_workspace,
     successors,
@@ -93,6 +96,7 @@ __all__ = [
     "OUTPUT_TYPES",
     "Output",
     "Problem",
+    "REQUIRED_EDGES",
     "Retry",
     "Rule",
     "Runbook",
@@ -108,6 +112,7 @@ __all__ = [
     "Workspace",
     "WorkspaceDocument",
     "WorkspaceEdits",
+    "atomic_write",
     "check_id",
     "check_workspace",
     "id_problem",
@@ -120,6 +125,7 @@ __all__ = [
     "step_keys",
     "successors",
     "to_id",
+    "text_block",
     "toml_item",
     "unique_name",
 ]

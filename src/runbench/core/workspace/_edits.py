@@ -11,7 +11,7 @@ look hand-written; renames follow references (``method = "integration.method"``)
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import SchemaError
@@ -63,11 +63,28 @@ def toml_item(value: Any) -> Any:
             if item is not None:
                 table[key] = toml_item(item)
         return table
+    if isinstance(value, list):
+        array = tomlkit.array()
+        for item in value:
+            array.append(toml_item(item))
+        if len(value) > 1 and any(isinstance(item, dict) for item in value):
+            array.multiline(True)
+        return array
     if isinstance(value, str) and "\n" in value:
         return tomlkit.string(value, multiline=True, literal="'''" not in value)
     if isinstance(value, str) and '"' in value and "'" not in value:
         return tomlkit.string(value, literal=True)
     return value
+
+
+def text_block(text: str) -> Any:
+    """A body, query or prompt in the readable '''...''' form the demo uses for JSON (a
+    plain string when it holds ''' or starts with a newline, which that form would lose)."""
+    import tomlkit
+
+    if text and "'''" not in text and not text.startswith("\n"):
+        return tomlkit.string(text, literal=True, multiline=True)
+    return text
 
 
 def _inline(values: dict[str, Any]) -> InlineTable:
@@ -110,13 +127,7 @@ class WorkspaceEdits:
 
     def set_body(self, keys: KeyPath, body: str) -> None:
         """A body keeps the readable '''...''' form the demo uses for JSON."""
-        import tomlkit
-
-        if body and "'''" not in body and not body.startswith("\n"):
-            item: Any = tomlkit.string(body, literal=True, multiline=True)
-            self.document.set(list(keys), item)
-        else:
-            self.document.set(list(keys), body)
+        self.document.set(list(keys), text_block(body))
 
     def delete_if_present(self, keys: KeyPath) -> None:
         try:
@@ -229,6 +240,25 @@ class WorkspaceEdits:
         starter = {"verb": "GET", "path": "/"}
         keys = ["integrations", integration, "methods", name]
         self._add_table(keys, values if values is not None else starter)
+        return name
+
+    def add_imported(
+        self,
+        keys: KeyPath,
+        values: Mapping[str, Any],
+        taken: Collection[str],
+        what: str,
+        blocks: Collection[str] = (),
+    ) -> str:
+        """Add the table ``keys`` (whose last key, an id, is checked against ``taken``)
+        holding an importer's plain data; the ``blocks`` keys get the '''...''' form."""
+        name = check_id(keys[-1], taken, what)
+        items = {
+            key: text_block(value) if key in blocks and isinstance(value, str) else toml_item(value)
+            for key, value in values.items()
+            if value is not None
+        }
+        self.document.add_table([*keys[:-1], name], items)
         return name
 
     def _add_table(self, keys: list[str], values: Mapping[str, Any]) -> None:

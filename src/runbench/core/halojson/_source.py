@@ -1,0 +1,92 @@
+"""Read Halo's JSON in the shapes Halo's API and exports hand out.
+
+Runbooks come as one runbook object (``name``, ``steps``), an array of them, or a bundle
+``{"rows": [{id, name, type}], "details": {ID: {name, steps}}}`` (Halo's online template
+repository). Custom integrations come as one object with ``methods``, an array, or a list
+wrapper (``{"integrations": [...]}``). A file that cannot be read or holds something else
+is a ``HaloJsonError`` naming the file and what was found instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from runbench.core.errors import UsageError
+
+HaloObject = dict[str, Any]
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class HaloJsonError(UsageError):
+    """An input file is not Halo JSON runbench can read."""
+
+
+def load_json(path: str | Path) -> Any:
+    """The parsed file; HaloJsonError saying why not (missing, too big, not JSON)."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise HaloJsonError(f"{file}: larger than {MAX_FILE_BYTES // 2**20} MiB; not read")
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise HaloJsonError(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HaloJsonError(f"{file}: cannot read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HaloJsonError(f"{file}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+
+
+def runbook_objects(data: Any, where: str) -> list[HaloObject]:
+    """The runbooks in ``data``: one, an array, or a ``rows``/``details`` bundle."""
+    if isinstance(data, dict) and isinstance(data.get("details"), dict):
+        return _bundle(data, where)
+    items = data if isinstance(data, list) else [data]
+    found: list[HaloObject] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("steps"), list):
+            what = "an object without steps" if isinstance(item, dict) else type(item).__name__
+            raise HaloJsonError(
+                f"{where}: item {index} is {what}; a Halo runbook is an object with "
+                '"name" and "steps" (or a bundle with "rows" and "details")'
+            )
+        found.append(item)
+    return found
+
+
+def _bundle(data: dict[str, Any], where: str) -> list[HaloObject]:
+    details: dict[str, Any] = data["details"]
+    names = {
+        str(row.get("id")): row
+        for row in data.get("rows") or []
+        if isinstance(row, dict) and row.get("id") is not None
+    }
+    found: list[HaloObject] = []
+    for key, detail in details.items():
+        if not isinstance(detail, dict) or not isinstance(detail.get("steps"), list):
+            raise HaloJsonError(f"{where}: details[{key!r}] has no steps array")
+        row = names.get(str(key), {})
+        found.append({"id": key, "name": row.get("name") or key, **detail})
+    return found
+
+
+def integration_objects(data: Any, where: str) -> list[HaloObject]:
+    """The custom integrations in ``data``: one, an array, or a list wrapper."""
+    if isinstance(data, dict) and "methods" not in data:
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            data = lists[0]
+    items = data if isinstance(data, list) else [data]
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not ("name" in item or "methods" in item):
+            raise HaloJsonError(
+                f"{where}: item {index} is not a custom integration (an object with "
+                '"name", "resourcebaseurl" and "methods")'
+            )
+    return list(items)
+
+
+__all__ = ["HaloJsonError", "HaloObject", "integration_objects", "load_json", "runbook_objects"]
