@@ -8,6 +8,7 @@ thread that returns only once it accepts requests.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -50,7 +51,14 @@ def url_of(sock: socket.socket) -> str:
 
 
 def make_server(app: ASGIApp, *, lifespan: str = "on") -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan=lifespan)
+    no_color = bool(os.environ.get("NO_COLOR"))  # uvicorn colours its log lines on a tty
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan=lifespan,
+        use_colors=False if no_color else None,
+    )
     return uvicorn.Server(config)
 
 

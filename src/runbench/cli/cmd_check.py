@@ -2,12 +2,15 @@
 
 Output lines are ``FILE:LINE: error|warning: message`` (editors jump to them).
 Exit 0 when there is no error (warnings allowed), 1 when there is one, 2 when the file
-cannot be read or is not TOML.
+cannot be read or is not TOML. ``--json`` prints one object instead, for editors and CI:
+``{"workspace", "errors", "warnings", "problems": [{"file", "line", "severity",
+"message", "keys"}]}`` (an unreadable file is one problem with the same exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import Any
 
@@ -19,6 +22,7 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
     parser.add_argument("workspace", help="the workspace TOML file")
     parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
 def problems_of(path: str) -> list[Problem]:
@@ -27,13 +31,43 @@ def problems_of(path: str) -> list[Problem]:
     return sorted(found, key=lambda p: (p.line or 0, p.severity != "error"))
 
 
+def as_json(workspace: str, problems: list[Problem], quiet: bool) -> str:
+    errors = sum(1 for p in problems if p.is_error)
+    shown = [p for p in problems if p.is_error or not quiet]
+    return json.dumps(
+        {
+            "workspace": workspace,
+            "errors": errors,
+            "warnings": len(problems) - errors,
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "keys": list(p.keys),
+                }
+                for p in shown
+            ],
+        },
+        indent=2,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         problems = problems_of(args.workspace)
     except WorkspaceError as exc:
+        if args.json:
+            unreadable = Problem(exc.file or args.workspace, exc.line, "error", exc.bare)
+            print(as_json(args.workspace, [unreadable], quiet=False))
+            return 2
         where = exc.file if exc.line is None else f"{exc.file}:{exc.line}"
         print(f"{where}: error: {exc.bare}", file=sys.stderr)
         return 2
+    if args.json:
+        print(as_json(args.workspace, problems, args.quiet))
+        return 1 if any(p.is_error for p in problems) else 0
     errors = [p for p in problems if p.is_error]
     for problem in problems:
         if problem.is_error or not args.quiet:

@@ -5,6 +5,13 @@ to its URL for this session only (never saved into the file), so every demo meth
 works without editing anything. ``--headless`` runs the three demo runbooks through the
 engine against the sandbox (ask_chatgpt on ticket 1 with an action note) and prints
 their results, without a screen and without a journal (nothing is left behind).
+
+Where the demo workspace comes from: ``--workspace`` if given; else
+``workspaces/demo.toml`` when run from the project folder; else the copy packaged in the
+wheel (``pipx install .`` then ``runbench demo`` anywhere), copied once to
+``$XDG_DATA_HOME/runbench/demo/demo.toml`` (``~/.local/share``) so that edits can be
+saved and the journal has a folder of its own. An existing copy is kept (it may hold
+the user's edits); delete it to get the packaged one again.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,8 +37,8 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     )
     parser.add_argument(
         "--workspace",
-        default=str(DEFAULT_WORKSPACE),
-        help=f"demo workspace (default: {DEFAULT_WORKSPACE})",
+        help=f"demo workspace (default: {DEFAULT_WORKSPACE} if it exists, else the packaged "
+        "demo, copied to ~/.local/share/runbench/demo/)",
     )
     parser.add_argument(
         "--headless",
@@ -41,12 +49,50 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     add_common(parser)
 
 
+def data_home(environ: Mapping[str, str]) -> Path:
+    given = environ.get("XDG_DATA_HOME", "")
+    if given and Path(given).is_absolute():
+        return Path(given)
+    return Path(environ.get("HOME") or Path.home()) / ".local" / "share"
+
+
+def copy_packaged_demo(target: Path) -> bool:
+    """Copy the demo workspace shipped in the package to ``target``; False if none."""
+    from importlib.resources import as_file, files
+
+    with as_file(files("runbench").joinpath("demo/demo.toml")) as source:
+        if not Path(source).is_file():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return True
+
+
+def demo_workspace(
+    given: str | None, cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The workspace `runbench demo` opens (see the module docstring for the order)."""
+    if given:
+        path = Path(given)
+        if not path.exists():
+            raise UsageError(f"{path} does not exist; pass an existing --workspace")
+        return path
+    local = (cwd or Path.cwd()) / DEFAULT_WORKSPACE
+    if local.exists():
+        return DEFAULT_WORKSPACE if cwd is None else local
+    copy = data_home(os.environ if environ is None else environ) / "runbench/demo/demo.toml"
+    if not copy.exists() and not copy_packaged_demo(copy):
+        raise UsageError(
+            f"{DEFAULT_WORKSPACE} does not exist here and the installed package has no demo "
+            "workspace: run from the project folder or pass --workspace"
+        )
+    return copy
+
+
 def run(args: argparse.Namespace) -> int:
     from runbench.sandbox import start_in_thread
 
-    path = Path(args.workspace)
-    if not path.exists():
-        raise UsageError(f"{path} does not exist: run from the project folder or pass --workspace")
+    path = demo_workspace(args.workspace)
     with start_in_thread(host="127.0.0.1", port=0) as sandbox:
         overrides: dict[str, Any] = {**parse_vars(args.var), "sandbox": sandbox.url}
         if args.headless:

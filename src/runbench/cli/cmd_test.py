@@ -18,6 +18,7 @@ import os
 import sys
 from typing import Any
 
+from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
 from runbench.core.http import Exchange, call_method
 from runbench.core.secrets import Redactor
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(redactor.text(json.dumps(result.to_dict(), ensure_ascii=False)))
     else:
-        Printer(redactor, sys.stdout.isatty()).exchange(method, result)
+        Printer(redactor, colour_wanted(sys.stdout)).exchange(method, result)
     return 0 if result.ok else 1
 
 

@@ -1,8 +1,11 @@
 """The `runbench` command: one argparse parser, one module per subcommand.
 
 Each subcommand lives in ``runbench.cli.cmd_<name>`` with two functions:
-``add_parser(subparsers)`` and ``run(args) -> int``. Modules are imported only for the
-command being run, so `runbench check` never pays for the TUI or the web server.
+``add_parser(subparsers, name, help_text)`` and ``run(args) -> int``. A subcommand's
+module is imported only when that subcommand is named: `runbench --help` and
+`runbench --version` import no command module at all (their text comes from
+``COMMANDS``), `runbench check` imports only the workspace reader, never the TUI or the
+web server. Only `runbench completion` builds every parser (the script must know them).
 Exit codes: 0 ok, 1 the thing checked/run failed, 2 usage or workspace error.
 """
 
@@ -14,6 +17,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType, ModuleType
 
+from runbench import __version__
 from runbench.core.errors import RunbenchError, UsageError, WorkspaceError
 
 COMMANDS: Mapping[str, str] = MappingProxyType(
@@ -33,6 +37,7 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
         "sandbox": "start the local Halo + OpenAI stand-in",
         "tui": "open the workbench",
         "demo": "start the sandbox and open the workbench on the demo workspace",
+        "completion": "print a shell completion script (bash, zsh or fish)",
     }
 )
 
@@ -41,14 +46,17 @@ def _module(name: str) -> ModuleType:
     return importlib.import_module(f"runbench.cli.cmd_{name.replace('-', '_')}")
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, full: bool = False) -> argparse.ArgumentParser:
+    """The parser; only the subcommand ``only`` (or every one when ``full``) gets its
+    real arguments, the others a placeholder with their one-line help."""
     parser = argparse.ArgumentParser(
         prog="runbench",
         description="A terminal workbench for HTTP custom integrations and runbooks.",
     )
+    parser.add_argument("--version", action="version", version=f"runbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        if only is not None and name != only:
+        if not full and name != only:
             sub.add_parser(name, help=help_text)
             continue
         try:
