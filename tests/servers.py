@@ -7,12 +7,14 @@ issued tokens, token lifetime, a failing token endpoint) and records what it saw
 Routes: /echo (any verb: what was received, as JSON), /token (OAuth2, form POST),
 /protected (a token from /token), /bearer, /basic, /key (api key in header or query),
 /sleep?s=N, /big?n=N (streamed, no Content-Length), /declared?n=N, /loop (redirect loop),
-/text (HTML), /status/N.
+/text (HTML), /status/N, /drip?every=S (one byte every S seconds, for ever), /endless
+(streams without end), /bomb?mb=N (N MiB of zeros, gzip-encoded), /redirect?to=URL&code=N.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import threading
 import time
@@ -204,6 +206,48 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def route_drip(self, seen: Seen, api: FakeApi) -> None:
+        every = float(seen.query.get("every", ["0.2"])[0])
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        self._stream(lambda: (time.sleep(every), b"x")[1])
+
+    def route_endless(self, seen: Seen, api: FakeApi) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self._stream(lambda: b'{"access_token": "' + b"a" * 8192)
+
+    def _stream(self, chunk: Any) -> None:
+        """Write chunks until the client goes away (or the server shuts down)."""
+        try:
+            while not self.server.stopping.is_set():
+                self.wfile.write(chunk())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        self.close_connection = True
+
+    def route_bomb(self, seen: Seen, api: FakeApi) -> None:
+        packed = gzip_bomb(int(seen.query.get("mb", ["50"])[0]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(packed)))
+        self.end_headers()
+        try:
+            self.wfile.write(packed)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def route_redirect(self, seen: Seen, api: FakeApi) -> None:
+        self.send_response(int(seen.query.get("code", ["302"])[0]))
+        self.send_header("Location", seen.query["to"][0])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def route_text(self, seen: Seen, api: FakeApi) -> None:
         self.reply(200, b"<html><body>hello</body></html>", content_type="text/html")
 
@@ -227,10 +271,22 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb(megabytes: int) -> bytes:
+    """``megabytes`` MiB of zeros, gzip-compressed (made once per size: a test that measures
+    memory builds it before it starts measuring)."""
+    if megabytes not in _BOMBS:
+        _BOMBS[megabytes] = gzip.compress(b"\0" * (megabytes * 1024 * 1024), compresslevel=9)
+    return _BOMBS[megabytes]
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     api: FakeApi
+    stopping: threading.Event
 
 
 @contextmanager
@@ -239,6 +295,7 @@ def local_server(api: FakeApi | None = None) -> Iterator[tuple[str, FakeApi]]:
     api = api or FakeApi()
     server = _Server(("127.0.0.1", 0), _Handler)
     server.api = api
+    server.stopping = threading.Event()
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -246,6 +303,7 @@ def local_server(api: FakeApi | None = None) -> Iterator[tuple[str, FakeApi]]:
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", api
     finally:
+        server.stopping.set()
         server.shutdown()
         server.server_close()
 

@@ -28,7 +28,7 @@ from runbench.core.engine._events import (
 )
 from runbench.core.engine._replay import replay
 from runbench.core.engine._results import RunResult, StepRecord
-from runbench.core.engine._retry import backoff
+from runbench.core.engine._retry import backoff, retry_after, retry_reason
 from runbench.core.engine._sql import BoundQuery
 from runbench.core.engine._sql import bind as bind_sql
 from runbench.core.engine._variables import Renderer, coerce, parse_cli_value
@@ -41,6 +41,8 @@ __all__ = [
     "Renderer",
     "backoff",
     "bind_sql",
+    "retry_after",
+    "retry_reason",
     "build_context",
     "coerce",
     "evaluate_rules",

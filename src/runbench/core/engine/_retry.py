@@ -3,21 +3,39 @@
 Retries live in the engine, not the executor, so each attempt is its own journal row and
 its own RetryScheduled event: a user can see that attempt 2 got a 503 and attempt 3
 worked. Jitter takes an injected ``random`` so tests pin the delays exactly.
+
+A retry must not repeat a side effect: once a POST or PATCH may have reached the server
+(any answer, a read timeout, a dropped connection), it is sent again only when the step
+says that is safe (``retry.idempotent = true``). A failure to connect proves nothing was
+sent, so it is retried whatever the verb. ``Retry-After`` is read strictly (ASCII digits
+or an HTTP date); anything else is ignored rather than trusted.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 from collections.abc import Callable
 from typing import Any
 
 from runbench.core.workspace import Retry
 
 NETWORK_KINDS = frozenset({"timeout", "connect", "dns", "tls", "protocol"})
+UNSAFE_VERBS = frozenset({"POST", "PATCH"})
+_SECONDS = re.compile(r"[0-9]{1,9}")
+
+
+def repeats_side_effect(exchange: Any, retry: Retry) -> bool:
+    """Would sending ``exchange``'s request again risk doing its work twice?"""
+    request = exchange.request
+    verb = request.method.upper() if request is not None else ""
+    return verb in UNSAFE_VERBS and bool(getattr(exchange, "sent", True)) and not retry.idempotent
 
 
 def retry_reason(exchange: Any, retry: Retry) -> str | None:
     """Why ``exchange`` deserves another attempt under ``retry``, or None."""
+    if repeats_side_effect(exchange, retry):
+        return None
     if exchange.error is not None:
         if retry.network_errors and exchange.error_kind in NETWORK_KINDS:
             return f"{exchange.error_kind}: {exchange.error}"
@@ -37,13 +55,13 @@ def retry_after(exchange: Any, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _SECONDS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, when.timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - now)
 
 
 def backoff(
@@ -61,4 +79,4 @@ def backoff(
     return base / 2 + random() * base / 2
 
 
-__all__ = ["NETWORK_KINDS", "backoff", "retry_after", "retry_reason"]
+__all__ = ["NETWORK_KINDS", "backoff", "repeats_side_effect", "retry_after", "retry_reason"]

@@ -8,6 +8,7 @@ which step and why, instead of Halo's "Next step not found".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -22,11 +23,11 @@ from runbench.core.engine._events import (
     RetryScheduled,
     VariableChanged,
 )
-from runbench.core.engine._retry import backoff, retry_after, retry_reason
+from runbench.core.engine._retry import backoff, repeats_side_effect, retry_after, retry_reason
 from runbench.core.engine._variables import Renderer, element_outputs
 from runbench.core.errors import ExpressionError, RunbenchError
 from runbench.core.halo import find_action
-from runbench.core.workspace import Runbook, Step, Workspace
+from runbench.core.workspace import Retry, Runbook, Step, Workspace
 
 if TYPE_CHECKING:
     from runbench.core.engine._results import RunResult
@@ -116,7 +117,8 @@ class StepKinds:
             return self.follow(step, EDGE_FAIL, error=f"no method '{step.method}' in the workspace")
         executor = self.executor
         return await self.http_step(
-            step, lambda scope: executor.call(method, scope, extra_outputs=step.outputs)
+            step,
+            lambda scope: executor.call(method, scope, extra_outputs=step.outputs),
         )
 
     async def do_halo(self, step: Step) -> Outcome:
@@ -139,7 +141,8 @@ class StepKinds:
         body = step.body if step.body is not None else action.body_template
         executor = self.executor
         return await self.http_step(
-            step, lambda scope: executor.call_halo(action, body, scope, extra_outputs=step.outputs)
+            step,
+            lambda scope: executor.call_halo(action, body, scope, extra_outputs=step.outputs),
         )
 
     async def http_step(
@@ -153,7 +156,7 @@ class StepKinds:
         if exchange.ok and not exchange.output_errors:
             self.set_outputs(step, exchange.outputs)
             return self.follow(step, "on_success", outputs=dict(exchange.outputs))
-        return self.follow(step, EDGE_FAIL, error=describe_failure(exchange))
+        return self.follow(step, EDGE_FAIL, error=describe_failure(exchange, step))
 
     async def attempts(self, step: Step, call: Callable[[], Awaitable[Exchange]]) -> Exchange:
         attempts = step.retry.attempts if step.retry else 1
@@ -268,15 +271,30 @@ class StepKinds:
         return Outcome(None, None, {}, note, End(step.result, message, error))
 
 
-def describe_failure(exchange: Exchange) -> str:
+def _held_back(exchange: Exchange, retry: Retry) -> bool:
+    """Was a retry skipped only because it could repeat a side effect?"""
+    if not repeats_side_effect(exchange, retry):
+        return False
+    return retry_reason(exchange, dataclasses.replace(retry, idempotent=True)) is not None
+
+
+def describe_failure(exchange: Exchange, step: Step | None = None) -> str:
     if exchange.error is not None:
-        return f"{exchange.error_kind or 'error'}: {exchange.error}"
-    if exchange.output_errors:
-        return "; ".join(f"output '{name}': {why}" for name, why in exchange.output_errors.items())
-    response = exchange.response
-    if response is None:
-        return "no response"
-    return f"HTTP {response.status} {response.reason}".rstrip()
+        text = f"{exchange.error_kind or 'error'}: {exchange.error}"
+    elif exchange.output_errors:
+        text = "; ".join(f"output '{name}': {why}" for name, why in exchange.output_errors.items())
+    elif exchange.response is None:
+        text = "no response"
+    else:
+        text = f"HTTP {exchange.response.status} {exchange.response.reason}".rstrip()
+    retry = step.retry if step is not None else None
+    if retry is not None and retry.attempts > 1 and _held_back(exchange, retry):
+        verb = exchange.request.method if exchange.request is not None else "the request"
+        text += (
+            f" (not retried: the {verb} may have reached the server, and repeating it could "
+            "do its work twice; set idempotent = true in the step's retry if that is safe)"
+        )
+    return text
 
 
 __all__ = ["End", "Outcome", "StepKinds", "describe_failure"]

@@ -6,7 +6,10 @@ server running many runbooks should not fetch a token per run: a token is reused
 shortly before it expires (``expires_in`` minus a 60 s margin, measured on the injected
 clock), and fetched again once when the API answers 401 anyway (revoked, clock skew).
 Every credential is registered with the redactor the moment it is known, so it cannot
-show up in a record or an error, including the token endpoint's own error body.
+show up in a record or an error, including the token endpoint's own error body. The token
+answer is read like any other (streamed, capped at ``TOKEN_MAX_BYTES`` or the integration's
+``max_response_bytes`` if smaller, decompressed with a bounded output), because a token URL
+that streams forever must not grow memory without bound.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,16 +26,20 @@ from urllib.parse import quote_plus, urljoin
 
 import httpx
 
-from runbench.core.errors import AuthError
+from runbench.core.errors import AuthError, HttpError
 from runbench.core.expressions import Context, Template, TemplateCache
 from runbench.core.http._clients import timeout_of
 from runbench.core.http._failures import classify
 from runbench.core.http._records import excerpt
+from runbench.core.http._transfer import read_capped
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Auth, Integration
 
 EXPIRY_MARGIN = 60.0
 """Seconds before a token's stated expiry at which it is fetched again."""
+
+TOKEN_MAX_BYTES = 1024 * 1024
+"""The most a token endpoint's answer may be (a token answer is a few hundred bytes)."""
 
 DEFAULT_API_KEY_HEADER = "X-Api-Key"
 DEFAULT_API_KEY_PARAM = "api_key"
@@ -251,38 +259,52 @@ class Authenticator:
         return request
 
     async def _fetch(
-        self, integration: Integration, request: _TokenRequest, client: httpx.AsyncClient
+        self, integration: Integration, token: _TokenRequest, client: httpx.AsyncClient
     ) -> str:
-        shown = self.redactor.url(request.url)
+        shown = self.redactor.url(token.url)
+        request_key = token.key
         where = f"integration '{integration.id}': token request to {shown}"
         started = self.clock()
         self.tokens.fetches += 1
+        limit = min(TOKEN_MAX_BYTES, integration.limits.max_response_bytes)
         try:
-            response = await client.post(
-                request.url,
-                data=dict(request.form),
+            request = client.build_request(
+                "POST",
+                token.url,
+                data=dict(token.form),
                 headers={"Accept": "application/json"},
                 timeout=timeout_of(integration.limits),
             )
-        except httpx.HTTPError as exc:
-            error = classify(exc, shown, integration.limits)
+            response = await client.send(request, stream=True)
+            try:
+                content = await read_capped(response, limit)
+            finally:
+                await response.aclose()
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, HttpError) as exc:
+            error = exc if isinstance(exc, HttpError) else classify(exc, shown, integration.limits)
             raise AuthError(
                 f"{where} failed ({error.kind}): {self.redactor.text(str(error))}"
             ) from None
-        body = self.redactor.text(response.text)
+        body = self.redactor.text(content.decode("utf-8", "replace"))
         if not 200 <= response.status_code < 300:
             raise AuthError(
                 f"{where} was refused: HTTP {response.status_code} {response.reason_phrase}: "
                 f"{excerpt(body, 200)}; check {_what_to_check(integration.auth)}"
             )
-        return self._accept(response, body, where, request.key, started)
+        return self._accept(response, content, body, where, request_key, started)
 
     def _accept(
-        self, response: httpx.Response, body: str, where: str, key: str, started: float
+        self,
+        response: httpx.Response,
+        content: bytes,
+        body: str,
+        where: str,
+        key: str,
+        started: float,
     ) -> str:
         try:
-            data = response.json()
-        except ValueError:
+            data = json.loads(content)
+        except (ValueError, RecursionError):
             data = None
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:

@@ -2,16 +2,20 @@
 
 One Executor serves one run (or one `runbench test`): it owns the pooled httpx clients, the
 parsed templates and compiled output paths, and the run's Redactor, so the per-call cost
-is rendering plus the HTTP round trip. A call never raises for anything the remote side
-or the workspace data can cause: render errors, auth failures, network errors and
-oversized or non-JSON bodies all come back as an Exchange with ``error_kind`` set, so
-the engine can follow the failure edge and the journal can show why.
+is rendering plus the HTTP round trip. A call never raises: render errors, auth
+failures, network errors, oversized, undecodable or non-JSON bodies (and, as a last net,
+anything unexpected) all come back as an Exchange with ``error_kind`` set and a one-line
+reason, so the engine can follow the failure edge and the journal can show why. Each call
+has a total deadline (the step's timeout, else the integration's ``total_timeout``), so a
+server that trickles one byte a second cannot hold a run.
+
+Outputs declared ``secret = true`` are registered with the run's secrets before any record
+of the exchange is made, so the response that delivered a token is stored without it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -27,29 +31,15 @@ from runbench.core.http._clients import ClientPool, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._failures import classify
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
-from runbench.core.http._records import (
-    Exchange,
-    Headers,
-    RequestRecord,
-    ResponseRecord,
-    excerpt,
-)
+from runbench.core.http._recorder import Recorder, decode_body, may_have_sent, one_line
+from runbench.core.http._records import Exchange, ResponseRecord, excerpt
 from runbench.core.http._request import BuiltRequest, RequestBuilder
+from runbench.core.http._transfer import ACCEPT_ENCODING, Guard, Received, exchange
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Integration, Limits, Method, Output, Workspace
 
-_NETWORK_ERRORS = (httpx.HTTPError, OSError)
-
-
-class _Received:
-    """A response read within the size limit (the real body, before redaction)."""
-
-    __slots__ = ("response", "content", "elapsed_ms")
-
-    def __init__(self, response: httpx.Response, content: bytes, elapsed_ms: float) -> None:
-        self.response = response
-        self.content = content
-        self.elapsed_ms = elapsed_ms
+_NETWORK_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError)
+_BUILD_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError)
 
 
 class Executor:
@@ -72,7 +62,9 @@ class Executor:
         parsed-template cache to share (an engine passes its own)."""
         self.workspace = workspace
         self.secrets = secrets
-        self._redactor = Redactor(secrets.known_values())
+        secrets.preload(workspace)
+        self._redactor = secrets.redactor
+        self._record = Recorder(self._redactor)
         self.tokens = tokens if tokens is not None else TokenCache()
         templates = templates if templates is not None else TemplateCache()
         self._auth = Authenticator(secrets, self._redactor, self.tokens, clock, templates)
@@ -81,18 +73,11 @@ class Executor:
         self._outputs = OutputEvaluator()
         self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}
-        self._secrets_version = secrets.version
 
     @property
     def redactor(self) -> Redactor:
         """Blanks every secret this executor (or anyone using its Secrets) has seen."""
-        self._sync_secrets()
         return self._redactor
-
-    def _sync_secrets(self) -> None:
-        if self.secrets.version != self._secrets_version:
-            self._secrets_version = self.secrets.version
-            self._redactor.add(*self.secrets.known_values())
 
     async def __aenter__(self) -> Executor:
         return self
@@ -114,35 +99,58 @@ class Executor:
         extra_outputs: Sequence[Output] = (),
         timeout: float | None = None,
     ) -> Exchange:
-        """Render, send and record ``method``; ``timeout`` caps the whole call (seconds)."""
+        """Render, send and record ``method``; ``timeout`` caps the whole call (seconds;
+        default: the integration's ``total_timeout``). Never raises (but can be cancelled)."""
         started = time.perf_counter()
-        self._sync_secrets()
+        try:
+            return await self._call(method, variables, extra_outputs, timeout, started)
+        except Exception as exc:  # the last net: whatever it was, the step fails with a reason
+            error = HttpError(
+                "protocol", f"method {method.ref}: unexpected {type(exc).__name__}: {exc}"
+            )
+            return self._record.failed(error, None, started, sent=True)
+
+    async def _call(
+        self,
+        method: Method,
+        variables: Mapping[str, Any],
+        extra_outputs: Sequence[Output],
+        timeout: float | None,
+        started: float,
+    ) -> Exchange:
         integration = self.workspace.integrations.get(method.integration)
         if integration is None:
-            return self._failed(
-                HttpError("render", f"method {method.ref}: no integration '{method.integration}'"),
-                None,
-                started,
+            error = HttpError(
+                "render", f"method {method.ref}: no integration '{method.integration}'"
             )
+            return self._record.failed(error, None, started, sent=False)
         scope = {**self._base, **variables} if variables else self._base
         try:
             built = self._builder.build(integration, method, scope)
         except ExpressionError as exc:
-            message = f"method {method.ref}: {exc}"
-            return self._failed(HttpError("render", message), None, started)
+            error = HttpError("render", f"method {method.ref}: {exc}")
+            return self._record.failed(error, None, started, sent=False)
         outputs = tuple(method.outputs) + tuple(extra_outputs)
-        if timeout is None:
-            return await self._run(integration, method, built, scope, outputs, started)
+        deadline = timeout if timeout is not None else integration.limits.total_timeout
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(deadline):
                 return await self._run(integration, method, built, scope, outputs, started)
         except TimeoutError:
+            what = (
+                f"the step's timeout of {deadline:g} s"
+                if timeout is not None
+                else f"total_timeout = {deadline:g} s of integration '{integration.id}'"
+            )
             error = HttpError(
                 "timeout",
-                f"method {method.ref}: the step's timeout of {timeout:g} s was reached "
-                f"before {self._redactor.url(built.url)} answered; raise the step's timeout",
+                f"method {method.ref}: {what} was reached before "
+                f"{self._redactor.url(built.url)} answered in full (connect, redirects and "
+                f"body count); raise {'the step timeout' if timeout is not None else 'it'} "
+                "if the server is just slow",
             )
-            return self._failed(error, self._record(built, Credentials()), started)
+            return self._record.failed(
+                error, self._record.built(built, NO_CREDENTIALS), started, sent=True
+            )
 
     async def call_halo(
         self,
@@ -161,7 +169,7 @@ class Executor:
                 f"Halo action '{action.id}' needs the workspace's Halo integration: "
                 'set halo = "ID" at the top of the workspace to an integration',
             )
-            return self._failed(error, None, time.perf_counter())
+            return self._record.failed(error, None, time.perf_counter(), sent=False)
         method = Method(
             id=action.id,
             integration=halo,
@@ -183,29 +191,36 @@ class Executor:
         outputs: Sequence[Output],
         started: float,
     ) -> Exchange:
+        limits = integration.limits
         use_auth = method.auth != "none" and integration.auth.type != "none"
         try:
-            client = self._clients.get(integration.limits)
+            client = self._clients.get(limits)
             creds = (
                 await self._creds(integration, scope, client, None) if use_auth else NO_CREDENTIALS
             )
+            request = self._request(client, limits, built, creds, method.ref)
         except HttpError as exc:
-            return self._failed(exc, self._record(built, NO_CREDENTIALS), started)
-        request = self._request(client, integration.limits, built, creds)
+            return self._record.failed(
+                exc, self._record.built(built, NO_CREDENTIALS), started, sent=False
+            )
         attempts = 1
         try:
-            received = await self._send(client, request, integration.limits)
+            received = await self._send(client, request, limits, creds)
             if received.response.status_code == 401 and creds.token_key is not None:
                 creds = await self._creds(integration, scope, client, creds.token)
-                request = self._request(client, integration.limits, built, creds)
+                request = self._request(client, limits, built, creds, method.ref)
                 attempts = 2
-                received = await self._send(client, request, integration.limits)
+                received = await self._send(client, request, limits, creds)
         except HttpError as exc:
-            return self._failed(exc, self._record_sent(request), started, attempts)
+            return self._record.failed(
+                exc, self._record.sent(request), started, attempts, sent=True
+            )
         except _NETWORK_ERRORS as exc:
             shown = self._redactor.url(str(request.url))
-            error = classify(exc, shown, integration.limits)
-            return self._failed(error, self._record_sent(request), started, attempts)
+            error = classify(exc, shown, limits)
+            return self._record.failed(
+                error, self._record.sent(request), started, attempts, sent=may_have_sent(exc)
+            )
         return await self._finish(request, received, outputs, started, attempts)
 
     async def _creds(
@@ -223,8 +238,15 @@ class Executor:
             raise AuthError(f"integration '{integration.id}': token_url: {exc}") from None
 
     def _request(
-        self, client: httpx.AsyncClient, limits: Limits, built: BuiltRequest, creds: Credentials
+        self,
+        client: httpx.AsyncClient,
+        limits: Limits,
+        built: BuiltRequest,
+        creds: Credentials,
+        ref: str,
     ) -> httpx.Request:
+        """The httpx request for ``built`` with ``creds``; HttpError("render") when httpx
+        cannot build it (an invalid URL made from a variable, say)."""
         url = built.url
         if creds.query:
             url += ("&" if "?" in url else "?") + "&".join(
@@ -234,101 +256,87 @@ class Executor:
         if creds.headers:
             replaced = {name.lower() for name, _ in creds.headers}
             headers = tuple(h for h in headers if h[0].lower() not in replaced) + creds.headers
-        return client.build_request(
-            built.verb, url, headers=headers, content=built.body, timeout=timeout_of(limits)
-        )
+        encoded = [(name.encode("utf-8"), _header_bytes(value)) for name, value in headers]
+        if not any(name.lower() == "accept-encoding" for name, _ in headers):
+            encoded.append((b"Accept-Encoding", ACCEPT_ENCODING.encode()))
+        try:
+            request = client.build_request(
+                built.verb, url, headers=encoded, content=built.body, timeout=timeout_of(limits)
+            )
+            if not request.url.host:
+                raise ValueError("the URL has no host")
+        except _BUILD_ERRORS as exc:
+            raise HttpError(
+                "render",
+                f"method {ref}: cannot send to {self._redactor.url(url)}: {one_line(str(exc))}; "
+                "check base_url, path and the variables they use",
+            ) from None
+        return request
 
     async def _send(
-        self, client: httpx.AsyncClient, request: httpx.Request, limits: Limits
-    ) -> _Received:
-        sent = time.perf_counter()
-        response = await client.send(request, stream=True, follow_redirects=limits.follow_redirects)
-        try:
-            content = await self._read(response, limits)
-        finally:
-            await response.aclose()
-        return _Received(response, content, (time.perf_counter() - sent) * 1000)
-
-    async def _read(self, response: httpx.Response, limits: Limits) -> bytes:
-        limit = limits.max_response_bytes
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _too_large(response, limit, f"it announces {declared} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(response, limit, f"more than {limit} bytes arrived")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    # -- records --------------------------------------------------------------------------
-    def _headers(self, pairs: Sequence[tuple[str, str]]) -> Headers:
-        return tuple(self._redactor.headers(pairs))
-
-    def _record(self, built: BuiltRequest, creds: Credentials) -> RequestRecord:
-        body = built.body.decode("utf-8", "replace") if built.body else ""
-        headers = built.headers + creds.headers
-        return RequestRecord(
-            built.verb,
-            self._redactor.url(built.url),
-            self._headers(headers),
-            self._redactor.text(body),
+        self, client: httpx.AsyncClient, request: httpx.Request, limits: Limits, creds: Credentials
+    ) -> Received:
+        guard = Guard(
+            tuple(name for name, _ in creds.headers),
+            tuple(name for name, _ in creds.query),
+            self._redactor,
         )
-
-    def _record_sent(self, request: httpx.Request) -> RequestRecord:
-        body = request.content.decode("utf-8", "replace") if request.content else ""
-        return RequestRecord(
-            request.method,
-            self._redactor.url(str(request.url)),
-            self._headers(
-                [
-                    (k.decode("utf-8", "replace"), v.decode("utf-8", "replace"))
-                    for k, v in request.headers.raw
-                ]
-            ),
-            self._redactor.text(body),
+        return await exchange(
+            client,
+            request,
+            limit=limits.max_response_bytes,
+            follow=limits.follow_redirects,
+            max_redirects=limits.max_redirects,
+            guard=guard,
         )
 
     async def _finish(
         self,
         request: httpx.Request,
-        received: _Received,
+        received: Received,
         outputs: Sequence[Output],
         started: float,
         attempts: int,
     ) -> Exchange:
         response = received.response
-        text = received.content.decode(_charset(response.headers.get("content-type")), "replace")
-        record = ResponseRecord(
-            response.status_code,
-            response.reason_phrase,
-            self._headers(response.headers.multi_items()),
-            self._redactor.text(text),
-            len(received.content),
-            received.elapsed_ms,
-        )
+        text = decode_body(received.content, response.headers.get("content-type"))
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         error: HttpError | None = None
         if outputs and 200 <= response.status_code < 300:
             values, errors, error = await self._evaluate(outputs, received, text)
-        shown = self._redactor.value(values) if values else None
+            self._remember_secret_outputs(outputs, values)
+        record = ResponseRecord(
+            response.status_code,
+            response.reason_phrase,
+            self._record.headers(response.headers.multi_items()),
+            self._redactor.text(text),
+            len(received.content),
+            received.elapsed_ms,
+        )
         return Exchange(
-            self._record_sent(request),
+            self._record.sent(request),
             record,
             values,
             {k: self._redactor.text(v) for k, v in errors.items()},
-            self._redactor.text(str(error)) if error else None,
+            self._redactor.text(one_line(str(error))) if error else None,
             error.kind if error else None,
             (time.perf_counter() - started) * 1000,
             attempts,
-            shown,
+            self._redactor.variables(values) if values else None,
         )
 
+    def _remember_secret_outputs(
+        self, outputs: Sequence[Output], values: Mapping[str, Any]
+    ) -> None:
+        for output in outputs:
+            if output.secret:
+                self._redactor.secret_name(output.name)
+                if output.name in values:
+                    self.secrets.remember_value(values[output.name])
+
     async def _evaluate(
-        self, outputs: Sequence[Output], received: _Received, text: str
+        self, outputs: Sequence[Output], received: Received, text: str
     ) -> tuple[dict[str, Any], dict[str, str], HttpError | None]:
         """Parse the body and evaluate ``outputs``: in a child process for a big body
         (falling back to this process if the child fails), here otherwise."""
@@ -366,41 +374,13 @@ class Executor:
                 )
         return values, errors, None
 
-    def _failed(
-        self, error: HttpError, request: RequestRecord | None, started: float, attempts: int = 1
-    ) -> Exchange:
-        return Exchange(
-            request,
-            None,
-            {},
-            {},
-            self._redactor.text(str(error)),
-            error.kind,
-            (time.perf_counter() - started) * 1000,
-            attempts,
-        )
 
-
-def _charset(content_type: str | None) -> str:
-    """The charset of a Content-Type (httpx's own parser goes through email.message: slow)."""
-    if content_type:
-        found = content_type.lower().find("charset=")
-        if found >= 0:
-            name = content_type[found + 8 :].split(";")[0].strip().strip('"')
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                pass
-    return "utf-8"
-
-
-def _too_large(response: httpx.Response, limit: int, why: str) -> HttpError:
-    return HttpError(
-        "too_large",
-        f"response from {response.request.url.host} is larger than max_response_bytes = "
-        f"{limit} ({why}); stopped reading. Raise max_response_bytes on the integration or "
-        "ask the API for less (paging, filters)",
-    )
+def _header_bytes(value: str) -> bytes:
+    """A header value as bytes: ASCII as is, anything else as UTF-8 (httpx would refuse)."""
+    try:
+        return value.encode("ascii")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
 
 
 __all__ = ["Executor"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -85,7 +85,8 @@ class Exchange:
 
     ``error_kind`` is one of: timeout, connect, dns, tls, too_large, invalid_json,
     redirects, protocol, render, auth (None when the call completed; a non-2xx status is
-    not an error, only not ``ok``)."""
+    not an error, only not ``ok``). ``outputs`` hold the real values (later steps need
+    them); everything else, and ``to_dict()``, is redacted."""
 
     request: RequestRecord | None
     response: ResponseRecord | None
@@ -96,6 +97,9 @@ class Exchange:
     elapsed_ms: float
     attempts: int = 1
     shown_outputs: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    sent: bool = True
+    """Could the request have reached the server? False only when it provably did not
+    (render or auth failure, no connection): then even a POST is safe to retry."""
 
     @property
     def ok(self) -> bool:
@@ -109,7 +113,7 @@ class Exchange:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able and redacted: request, response, outputs, output_errors, error,
-        error_kind, elapsed_ms, attempts."""
+        error_kind, elapsed_ms, attempts, sent."""
         outputs = self.outputs if self.shown_outputs is None else self.shown_outputs
         return {
             "request": self.request.to_dict() if self.request else None,
@@ -120,7 +124,15 @@ class Exchange:
             "error_kind": self.error_kind,
             "elapsed_ms": round(self.elapsed_ms, 3),
             "attempts": self.attempts,
+            "sent": self.sent,
         }
+
+    def shown(self) -> Exchange:
+        """This exchange with the redacted outputs in ``outputs`` (for events and views,
+        which must never hold a secret)."""
+        if self.shown_outputs is None:
+            return self
+        return replace(self, outputs=self.shown_outputs)
 
 
 def output_scope(
@@ -133,7 +145,7 @@ def output_scope(
     if body.strip():
         try:
             parsed, is_json = json.loads(body), True
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
     scope = {"response": parsed, "status": status, "headers": httpx.Headers(headers)}
     return scope, is_json

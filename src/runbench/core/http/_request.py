@@ -2,8 +2,11 @@
 
 Every template is rendered in the context it lands in, so a value can never change the
 shape of what is sent: ``base_url`` is TEXT (it is configuration, slashes and all), each
-``<<ref>>`` in the path is one percent-encoded segment, query values are urlencoded,
-headers refuse CR/LF, and the body is escaped for its ``body_type``:
+``<<ref>>`` in the path is one percent-encoded segment (a value that makes a whole
+segment ``.`` or ``..`` is refused: it would move the request to another path of the
+API), query values are urlencoded, header names must be HTTP tokens and header values
+refuse control characters (CR/LF could smuggle a header, NUL breaks the request; other
+non-ASCII text is sent as UTF-8), and the body is escaped for its ``body_type``:
 
 * ``json``: the template is rendered with JSON escaping (``"<<x!>>"`` inside a string,
   ``<<x>>`` as a value); Content-Type defaults to ``application/json``.
@@ -34,6 +37,9 @@ from runbench.core.expressions import Context, Template, TemplateCache, to_json
 from runbench.core.workspace import Integration, Method
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_DOT_SEGMENTS = frozenset({".", ".."})
 _CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
     {
         "json": "application/json",
@@ -68,6 +74,36 @@ def join_url(base: str, path: str) -> str:
     return base.rstrip("/") + "/" + path.lstrip("/")
 
 
+def _refuse_dot_segments(template: str, path: str) -> None:
+    """A rendered ``.``/``..`` segment would walk out of the method's path (clients and
+    servers resolve dot segments): refuse it, unless the template itself has it there."""
+    written = template.split("/")
+    rendered = path.split("/")
+    aligned = len(written) == len(rendered)
+    for index, segment in enumerate(rendered):
+        if segment in _DOT_SEGMENTS and not (aligned and written[index] == segment):
+            raise RenderError(
+                f"path segment {index} became {segment!r} after rendering "
+                f"({template!r}); a value that is '.' or '..' would leave the method's path, "
+                "so nothing was sent. Check the variable's value"
+            )
+
+
+def _checked_header(name: str, value: str) -> tuple[str, str]:
+    if not _TOKEN.fullmatch(name):
+        raise RenderError(
+            f"header name {name!r} is not a valid HTTP header name "
+            "(letters, digits and !#$%&'*+-.^_`|~ only)"
+        )
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise RenderError(
+            f"header {name} contains the control character "
+            f"{found.group()!r} after rendering; headers cannot carry it, so nothing was sent"
+        )
+    return name, value
+
+
 def form_field(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -93,7 +129,10 @@ class RequestBuilder:
     ) -> BuiltRequest:
         """Render ``method`` of ``integration``. Raises ExpressionError (incl. RenderError)."""
         base = self._render(integration.base_url, variables, Context.TEXT)
-        path = self._render(brace_path(method.path), variables, Context.PATH)
+        template = brace_path(method.path)
+        path = self._render(template, variables, Context.PATH)
+        if "." in path and path != template:
+            _refuse_dot_segments(template, path)
         url = join_url(base, path)
         if method.query:
             query = "&".join(
@@ -102,7 +141,7 @@ class RequestBuilder:
             )
             url += ("&" if "?" in url else "?") + query
         headers = [
-            (name, self._render(value, variables, Context.HEADER))
+            _checked_header(name, self._render(value, variables, Context.HEADER))
             for name, value in method.headers.items()
         ]
         body = self._body(method, variables)

@@ -2,16 +2,30 @@
 and the ``Redactor`` that keeps every value derived from one out of output and storage.
 """
 
-from runbench.core.secrets._secrets import (
+from runbench.core.secrets._redactor import (
+    MIN_SECRET_LENGTH,
     REDACTED,
+    SENSITIVE_HEADERS,
+    SENSITIVE_QUERY,
     Redactor,
+    is_sensitive_header,
+    is_sensitive_query,
+)
+from runbench.core.secrets._secrets import (
     Secrets,
+    secret_output_names,
     secrets_file,
 )
 
 __all__ = [
+    "MIN_SECRET_LENGTH",
     "REDACTED",
+    "SENSITIVE_HEADERS",
+    "SENSITIVE_QUERY",
     "Redactor",
     "Secrets",
+    "is_sensitive_header",
+    "is_sensitive_query",
+    "secret_output_names",
     "secrets_file",
 ]

@@ -171,9 +171,23 @@ class WorkspaceEdits:
         path: str,
         kind: str = "any",
         old_name: str | None = None,
+        secret: bool | None = None,
     ) -> None:
+        """Set an output; ``secret`` None keeps what the entry said (an editor that does not
+        show the flag must not drop it)."""
+        if secret is None:
+            secret = self._output_is_secret(method_keys + ("outputs", old_name or name))
         value: Any = path if kind == "any" else {"path": path, "type": kind}
+        if secret:
+            value = {"path": path, **({"type": kind} if kind != "any" else {}), "secret": True}
         self.set_entry(method_keys + ("outputs",), name, value, old_name)
+
+    def _output_is_secret(self, keys: KeyPath) -> bool:
+        if not self.has(keys):
+            return False
+        current = self.document.get(list(keys))
+        flag = current.get("secret") if isinstance(current, dict) else None
+        return getattr(flag, "value", flag) is True  # a tomlkit Bool wraps its value
 
     # -- auth --------------------------------------------------------------------
     def _auth_keys(self, integration: str) -> KeyPath:

@@ -120,15 +120,20 @@ class Limits:
     follow_redirects: bool = True
     max_redirects: int = 10
     verify: bool | str = True
+    total_timeout: float = 120.0
+    """Seconds for a whole call (connect, redirects, the body): a server that trickles
+    bytes cannot hold a run forever. A step's ``timeout`` replaces it when given."""
 
 
 @dataclass(frozen=True)
 class Output:
-    """An output variable: a path over the response and the type to coerce to."""
+    """An output variable: a path over the response and the type to coerce to. A
+    ``secret`` output is usable in templates but never stored or shown."""
 
     name: str
     path: str
     type: str = "any"
+    secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,9 @@ class Retry:
     max_delay: float = 60.0
     on: tuple[int, ...] = (429, 500, 502, 503, 504)
     network_errors: bool = True
+    idempotent: bool = False
+    """POST and PATCH are retried after the request may have reached the server only
+    when the step says repeating it is safe (``idempotent = true``)."""
 
 
 @dataclass(frozen=True)

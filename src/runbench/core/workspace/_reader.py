@@ -123,6 +123,7 @@ def _read_limits(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> Limit
         follow_redirects=reader.boolean(raw, "follow_redirects", keys, True),
         max_redirects=reader.integer(raw, "max_redirects", keys, 10),
         verify=verify,
+        total_timeout=reader.number(raw, "total_timeout", keys, Limits.total_timeout),
     )
 
 
@@ -211,6 +212,7 @@ def _read_retry(reader: Reader, raw: Any, keys: KeyPath) -> Retry | None:
         max_delay=reader.number(raw, "max_delay", keys, 60.0),
         on=tuple(statuses),
         network_errors=reader.boolean(raw, "network_errors", keys, True),
+        idempotent=reader.boolean(raw, "idempotent", keys, False),
     )
 
 

@@ -86,10 +86,12 @@ INTEGRATION_KEYS = frozenset(
         "follow_redirects",
         "max_redirects",
         "verify",
+        "total_timeout",
         "notes",
         "halo",
     }
 )
+OUTPUT_KEYS = frozenset({"path", "type", "secret"})
 RUNBOOK_KEYS = frozenset(
     {
         "title",
@@ -229,9 +231,14 @@ class Reader:
                 result.append(Output(name, spec))
             elif isinstance(spec, dict) and isinstance(spec.get("path"), str):
                 kind = self.choice(spec, "type", where, OUTPUT_TYPES, "any")
-                result.append(Output(name, spec["path"], kind))
+                secret = self.boolean(spec, "secret", where, False)
+                self.unknown_keys(spec, OUTPUT_KEYS, where)
+                result.append(Output(name, spec["path"], kind, secret))
             else:
-                self.report(where, 'must be a path string or { path = "...", type = "..." }')
+                self.report(
+                    where,
+                    'must be a path string or { path = "...", type = "...", secret = true }',
+                )
         return tuple(result)
 
 
