@@ -69,8 +69,12 @@ def banner(url: str, workspace: Workspace, args: argparse.Namespace, journal: st
             lines.append(
                 f"  POST {url}/runbooks/{runbook.id}  auth: {describe_auth(runbook.endpoint)}{halo}"
             )
+    for runbook in workspace.runbooks.values():
+        if runbook.schedule:
+            lines.append(f"  schedule {runbook.schedule!r} (UTC): {runbook.id}")
     lines += [
         f"  GET  {url}/healthz",
+        f"  GET  {url}/metrics",
         f"  journal: {journal}  workers: {args.workers}  queue size: {args.queue_size}",
         "Press Ctrl+C to stop.",
     ]
@@ -87,8 +91,8 @@ def load_checked(path: str) -> Workspace:
         print(problem, file=sys.stderr)
     if errors:
         raise UsageError(f"{len(errors)} error(s) in {path}; fix them (runbench check) first")
-    if not any(rb.public for rb in workspace.runbooks.values()):
-        raise UsageError(f"no runbook in {path} has public = true; nothing to serve")
+    if not any(rb.public or rb.schedule for rb in workspace.runbooks.values()):
+        raise UsageError(f"no runbook in {path} has public = true or a schedule; nothing to serve")
     return workspace
 
 

@@ -7,9 +7,12 @@ executed by the engine on worker tasks in the server process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.serve.app import create_app
+from runbench.serve.metrics import CountRequests, ServeMetrics
+from runbench.serve.schedules import Scheduler
 from runbench.serve.server import RunningServer, start_in_thread
 from runbench.serve.workers import EngineExecutor, RunExecutor, WorkerPool
 
@@ -60,13 +65,63 @@ def build_app(
         grace=grace,
     )
     app.state.engine = engine
+    add_metrics(app, workspace, engine)
+    add_schedules(app, workspace, clock, log)
     return app
+
+
+def add_metrics(app: Starlette, workspace: Workspace, engine: Engine) -> ServeMetrics:
+    """``GET /metrics`` on ``app``: requests counted by a middleware, runs and steps
+    from the engine's event stream, read by a task that lives as long as the app."""
+    public = frozenset(rb.id for rb in workspace.runbooks.values() if rb.public)
+    metrics = ServeMetrics(public)
+    pool = app.state.pool
+    metrics.watch_queue(lambda: float(pool.backlog))
+    app.add_middleware(CountRequests, metrics=metrics)
+    app.add_route("/metrics", metrics.endpoint, methods=["GET"])
+    events = engine.subscribe  # subscribed when the app starts, not before
+    run_alongside(app, lambda: metrics.follow(events()), "metrics")
+    app.state.metrics = metrics
+    return metrics
+
+
+def add_schedules(
+    app: Starlette, workspace: Workspace, clock: Callable[[], float], log: Callable[[str], None]
+) -> Scheduler | None:
+    """Queue the runs of runbooks with a ``schedule`` at their ticks, while ``app`` runs."""
+    if not any(rb.schedule for rb in workspace.runbooks.values()):
+        return None
+    pool = app.state.pool
+    scheduler = Scheduler(workspace, app.state.journal, pool.notify, clock=clock, log=log)
+    run_alongside(app, scheduler.run, "schedules")
+    app.state.scheduler = scheduler
+    return scheduler
+
+
+def run_alongside(app: Starlette, work: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+    """A task running ``work()`` from the app's start until its end (lifespan)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(work(), name=f"runbench-{name}")
+        try:
+            async with inner(app):
+                yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.router.lifespan_context = lifespan
 
 
 __all__ = [
     "EngineExecutor",
     "RunExecutor",
     "RunningServer",
+    "Scheduler",
+    "ServeMetrics",
     "WorkerPool",
     "build_app",
     "create_app",

@@ -271,6 +271,7 @@ class Runbook:
     max_steps: int = 1000
     max_duration: float = 3600.0
     halo: HaloFields = field(default_factory=dict)
+    schedule: str = ""  # a cron expression; `runbench serve` starts a run at each tick
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,7 @@ class Workspace:
     integrations: Mapping[str, Integration] = field(default_factory=dict)
     runbooks: Mapping[str, Runbook] = field(default_factory=dict)
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
+    retention_days: float = 0.0  # `runbench serve` prunes finished runs older; 0: keep all
 
     def line_of(self, keys: KeyPath) -> int | None:
         """The line of ``keys``, or of its nearest ancestor that has one."""

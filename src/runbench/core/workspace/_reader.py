@@ -40,7 +40,9 @@ from runbench.core.workspace._schema import (
     Reader,
 )
 
-_TOP_KEYS = frozenset({"name", "halo", "variables", "integrations", "runbooks", "notes"})
+_TOP_KEYS = frozenset(
+    {"name", "halo", "variables", "integrations", "runbooks", "notes", "retention_days"}
+)
 
 
 def parse_workspace(
@@ -65,6 +67,7 @@ def parse_workspace(
         integrations=integrations,
         runbooks=runbooks,
         lines=lines,
+        retention_days=reader.number(data, "retention_days", (), 0.0),
     )
     return workspace, reader.problems
 
@@ -340,4 +343,5 @@ def _read_runbook(reader: Reader, key: str, raw: dict[str, Any]) -> Runbook:
         max_steps=reader.integer(raw, "max_steps", keys, 1000),
         max_duration=reader.number(raw, "max_duration", keys, 3600.0),
         halo=reader.halo_fields(raw, keys),
+        schedule=reader.string(raw, "schedule", keys),
     )

@@ -105,6 +105,7 @@ RUNBOOK_KEYS = frozenset(
         "max_duration",
         "notes",
         "halo",
+        "schedule",
     }
 )
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from runbench.core.errors import ExpressionError, suggest
 from runbench.core.expressions import compile_path, parse_template
 from runbench.core.halo import find_action
+from runbench.core.schedule import cron_problem
 from runbench.core.workspace._ids import ID_HINT, id_problem
 from runbench.core.workspace._model import (
     EDGE_KEYS,
@@ -149,6 +150,8 @@ class Checker(StepChecks):
             self.unknown(keys + ("start",), "step", runbook.start, runbook.steps)
         for step in runbook.steps.values():
             self.check_step(runbook, step)
+        if runbook.schedule:
+            self.check_schedule(runbook, keys + ("schedule",))
         reachable = reachable_steps(runbook)
         for step in runbook.steps.values():
             if runbook.start in runbook.steps and step.id not in reachable:
@@ -158,6 +161,23 @@ class Checker(StepChecks):
                     "warning",
                 )
         self.check_variables(runbook)
+
+    def check_schedule(self, runbook: Runbook, keys: KeyPath) -> None:
+        """A schedule must parse, and a scheduled run has no payload: every input needs
+        a default."""
+        why = cron_problem(runbook.schedule)
+        if why is not None:
+            self.report(
+                keys,
+                f"{runbook.schedule!r} is not a cron expression ({why}); "
+                'five fields: minute hour day month weekday, e.g. "*/15 * * * *"',
+            )
+        required = [spec.name for spec in runbook.inputs.values() if not spec.has_default]
+        if required:
+            self.report(
+                keys,
+                f"scheduled runs have no payload, so input(s) {', '.join(required)} need a default",
+            )
 
     def check_step(self, runbook: Runbook, step: Step) -> None:
         keys: KeyPath = ("runbooks", runbook.id, "steps", step.id)

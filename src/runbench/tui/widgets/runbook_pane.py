@@ -60,10 +60,12 @@ def step_summary(step: Step, dot: str = "·") -> str:
     return step.kind
 
 
-def run_status(view: RunView | None, runbook: str) -> tuple[str, str]:
-    """(text, look) of the status line for the shown run."""
+def run_status(view: RunView | None, runbook: str, schedule: str = "") -> tuple[str, str]:
+    """(text, look) of the status line for the shown run (and the runbook's schedule,
+    when it has one and no run is in progress)."""
     if view is None:
-        return f"{runbook} · no run yet · f5 run · f9 breakpoint", "idle"
+        cron = f" · cron {schedule} UTC" if schedule else ""
+        return f"{runbook}{cron} · no run yet · f5 run · f9 breakpoint", "idle"
     prefix = "" if view.live else f"history {when(view.started)} · "
     if view.status == "paused":
         return (
@@ -76,6 +78,7 @@ def run_status(view: RunView | None, runbook: str) -> tuple[str, str]:
     outcome = view.message or view.error or ""
     mark = "✔" if view.status == "success" else "✘"
     tail = " · History: esc = live" if not view.live else " · f5 run again"
+    tail += f" · cron {schedule} UTC" if schedule else ""
     return f"{mark} {prefix}{view.status}" + (
         f": {outcome}" if outcome else ""
     ) + tail, "ok" if view.status == "success" else "failed"
@@ -164,7 +167,7 @@ class RunbookPane(Vertical):
         """Draw ``view`` (live or history; None: no run yet) everywhere it shows."""
         self.view, self.breakpoints = view, breakpoints
         runbook = self.runbook.id if self.runbook else ""
-        text, look = run_status(view, runbook)
+        text, look = run_status(view, runbook, self.runbook.schedule if self.runbook else "")
         status = self.query_one("#run-status", Static)
         status.update(self._text(text))
         status.set_classes(f"-{look}")

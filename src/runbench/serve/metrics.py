@@ -1,0 +1,136 @@
+"""`GET /metrics`: what an operator graphs and alerts on, in Prometheus' text format.
+
+Counted per instance (Prometheus sums the replicas): requests refused by status,
+deliveries accepted per runbook (``rate()`` of it is the intake rate), runs finished per
+runbook and status, and a histogram of step durations per runbook and step kind. The
+queue depth is read when scraped. Run and step numbers come from the engine's event
+stream (the one way the engine speaks), requests from an ASGI middleware that sees
+only the path and the status, never a header or a body.
+
+Each app has its own registry (no module-level state): two apps in one process, as in
+the tests, never share numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from runbench.core.engine import EventStream, RunFinished, RunStarted, StepFinished
+
+STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+RUNBOOK_PATH = "/runbooks/"
+
+
+class ServeMetrics:
+    """The instruments of one app, in a registry of its own."""
+
+    def __init__(self, runbooks: frozenset[str]) -> None:
+        self.runbooks = runbooks
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.accepted = Counter(
+            "runbench_intake_accepted",
+            "Deliveries answered 202 (queued, or a repeat of a delivery id), per runbook",
+            ["runbook"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "runbench_requests_rejected",
+            "Requests answered 4xx or 5xx, per status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.runs = Counter(
+            "runbench_runs_finished",
+            "Runs this instance finished, per runbook and status",
+            ["runbook", "status"],
+            registry=self.registry,
+        )
+        self.steps = Histogram(
+            "runbench_step_duration_seconds",
+            "How long steps took, per runbook and step kind",
+            ["runbook", "kind"],
+            buckets=STEP_BUCKETS,
+            registry=self.registry,
+        )
+        self.queue = Gauge(
+            "runbench_queue_depth", "Runs queued and not yet claimed", registry=self.registry
+        )
+        self._runbook_of: dict[str, str] = {}
+
+    def watch_queue(self, depth: Callable[[], float]) -> None:
+        self.queue.set_function(depth)
+
+    def request(self, path: str, status: int) -> None:
+        if status >= 400:
+            self.rejected.labels(str(status)).inc()
+        elif status == 202 and path.startswith(RUNBOOK_PATH):
+            runbook = path[len(RUNBOOK_PATH) :]
+            if runbook in self.runbooks:  # a label per public runbook, never per crafted path
+                self.accepted.labels(runbook).inc()
+
+    def event(self, event: object) -> None:
+        if isinstance(event, RunStarted):
+            self._runbook_of[event.run_id] = event.runbook
+        elif isinstance(event, StepFinished):
+            runbook = self._runbook_of.get(event.run_id, "")
+            self.steps.labels(runbook, event.kind).observe(event.duration_ms / 1000)
+        elif isinstance(event, RunFinished):
+            runbook = self._runbook_of.pop(event.run_id, "")
+            self.runs.labels(runbook, event.status or "unknown").inc()
+
+    async def follow(self, events: EventStream) -> None:
+        """Count the engine's events until cancelled (a task of the app's lifespan)."""
+        try:
+            async for event in events:
+                self.event(event)
+        finally:
+            events.close()
+
+    async def endpoint(self, request: Request) -> Response:
+        body = await asyncio.to_thread(generate_latest, self.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    def exposition(self) -> Mapping[str, float]:
+        """Every sample as ``name{labels}`` -> value (for tests and the TUI)."""
+        found: dict[str, float] = {}
+        for family in self.registry.collect():
+            for sample in family.samples:
+                labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+                found[f"{sample.name}{{{labels}}}"] = sample.value
+        return found
+
+
+class CountRequests:
+    """ASGI middleware: every HTTP response's status, with its path, into the metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: ServeMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def keep_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, keep_status)
+        finally:
+            with contextlib.suppress(Exception):
+                self.metrics.request(str(scope.get("path", "")), status[0])
+
+
+__all__ = ["CountRequests", "ServeMetrics"]

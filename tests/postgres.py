@@ -1,0 +1,167 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temp dir, a free port.
+
+Looks for the server binaries on PATH and in /usr/lib/postgresql/*/bin. As root (CI,
+containers) initdb refuses to run, so the cluster belongs to the ``postgres`` user and
+every server command runs through ``runuser -u postgres --``. Authentication is
+``trust`` on 127.0.0.1 only. Nothing is left behind: the server is stopped and the
+folder removed at the end.
+
+Without binaries the PostgreSQL tests skip, except where ``RUNBENCH_REQUIRE_POSTGRES``
+is set (``.ci/run`` sets it): there a missing server is a failure, so CI never passes
+by skipping them.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRE = "RUNBENCH_REQUIRE_POSTGRES"
+START_TIMEOUT = 60.0
+
+
+def binaries() -> Path | None:
+    """The folder holding initdb and postgres, or None."""
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).parent
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    return Path(versions[-1]).parent if versions else None
+
+
+def required() -> bool:
+    return os.environ.get(REQUIRE, "") not in ("", "0")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Cluster:
+    """A running server: ``dsn(database)`` for a connection string."""
+
+    folder: Path
+    bin: Path
+    port: int
+    as_user: list[str]
+    user: str = "runbench"
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database (a fresh name each call); its DSN."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.dsn(name)
+
+    def stop(self) -> None:
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_cluster() -> Cluster:
+    """initdb and start a server on a free port; RuntimeError with the log if it fails."""
+    bin_dir = binaries()
+    if bin_dir is None:
+        raise FileNotFoundError("no PostgreSQL server binaries (initdb) found")
+    folder = Path(tempfile.mkdtemp(prefix="runbench-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    cluster = Cluster(folder, bin_dir, free_port(), as_user)
+    data, log = folder / "data", folder / "server.log"
+    try:
+        _run(
+            [
+                *as_user,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                cluster.user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
+        options = (
+            f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        _run(
+            [
+                *as_user,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(int(START_TIMEOUT)),
+                "start",
+            ]
+        )
+        _wait_ready(cluster)
+    except BaseException:
+        text = log.read_text() if log.exists() else ""
+        cluster.stop()
+        raise RuntimeError(f"could not start PostgreSQL in {folder}:\n{text}") from None
+    return cluster
+
+
+def _run(argv: list[str]) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+
+
+def _wait_ready(cluster: Cluster) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with psycopg.connect(cluster.dsn(), connect_timeout=2):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

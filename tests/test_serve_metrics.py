@@ -1,0 +1,69 @@
+"""`GET /metrics` of `runbench serve`: the Prometheus text an operator scrapes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from test_serve import Served, wait_final
+
+
+def scrape(served: Served) -> dict[str, float]:
+    resp = served.http.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain")
+    samples: dict[str, float] = {}
+    for family in text_string_to_metric_families(resp.text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
+
+
+def wait_for(served: Served, name: str, value: float, timeout: float = 15.0) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = scrape(served)
+        if samples.get(name) == value:
+            return samples
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} never became {value}: {samples.get(name)}")
+        time.sleep(0.02)
+
+
+def test_metrics_count_intake_rejections_runs_and_steps(tmp_path: Path) -> None:
+    served = Served(tmp_path)
+    try:
+        before = scrape(served)
+        assert before["runbench_queue_depth{}"] == 0
+        accepted = served.post("open", {"n": 1})
+        again = served.post("open", {"n": 2})
+        assert accepted.status_code == again.status_code == 202
+        for run in (accepted, again):
+            wait_final(served.journal, run.json()["run_id"])
+        assert served.post("open", {}).status_code == 422  # n is required
+        assert served.post("nope", {}).status_code == 404
+        assert served.post("nope", {}).status_code == 404
+        assert served.post("basic", {}).status_code == 401
+        samples = wait_for(served, "runbench_runs_finished_total{runbook=open,status=success}", 2)
+        assert samples["runbench_intake_accepted_total{runbook=open}"] == 2
+        assert samples["runbench_requests_rejected_total{status=422}"] == 1
+        assert samples["runbench_requests_rejected_total{status=404}"] == 2
+        assert samples["runbench_requests_rejected_total{status=401}"] == 1
+        assert samples["runbench_step_duration_seconds_count{kind=method,runbook=open}"] == 2
+        assert samples["runbench_step_duration_seconds_count{kind=end,runbook=open}"] == 2
+        assert not any("nope" in name for name in samples)  # no label from a crafted path
+    finally:
+        served.close()
+
+
+def test_queue_depth_is_the_backlog(tmp_path: Path) -> None:
+    served = Served(tmp_path, workers=0)  # only queue: nothing is claimed
+    try:
+        for n in range(3):
+            assert served.post("open", {"n": n}).status_code == 202
+        assert scrape(served)["runbench_queue_depth{}"] == 3
+    finally:
+        served.close()
