@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox.config_api import ConfigApi
 from runbench.sandbox.halo_api import HaloApi
 from runbench.sandbox.openai import OpenAIStandIn
 from runbench.sandbox.reports import ReportApi
@@ -53,6 +54,7 @@ def create_app(
     routes = [
         Route("/healthz", _healthz, methods=["GET"]),
         *ReportApi(api).routes(),
+        *ConfigApi(api).routes(),
         *api.routes(),
         *ai.routes(),
     ]

@@ -21,10 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import WorkspaceReadError
 from runbench.sandbox.seed import Record, seed_records
+
+if TYPE_CHECKING:
+    from runbench.sandbox.config import ConfigStore
 
 TOKEN_LIFETIME = 3600
 _FORMAT_VERSION = 1
@@ -98,6 +101,9 @@ class HaloState:
         self._lock = threading.RLock()
         self._tokens: dict[str, float] = {}
         self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
+        from runbench.sandbox.config import ConfigStore  # it raises this module's InputError
+
+        self.config: ConfigStore = ConfigStore(self.persist)
         if data_file is not None and data_file.exists():
             self._load(data_file)
         else:
@@ -269,6 +275,11 @@ class HaloState:
             raise KeyError(f"unknown sandbox resource {resource!r}; known: {known}")
         return spec
 
+    def persist(self) -> None:
+        """Write the data file now (the config store calls this after a save)."""
+        with self._lock:
+            self._persist()
+
     def _persist(self) -> None:
         if self._data_file is None:
             return
@@ -277,6 +288,7 @@ class HaloState:
             "resources": {
                 name: [table[key] for key in sorted(table)] for name, table in self._data.items()
             },
+            "config": self.config.snapshot(),
         }
         target = self._data_file
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -305,6 +317,7 @@ class HaloState:
                 "not a sandbox data file (no 'resources' object); delete it to start from seed",
                 file=str(path),
             )
+        self.config.restore(payload.get("config"))
         for name, rows in resources.items():
             spec = find_resource(name)
             if spec is None or not isinstance(rows, list):

@@ -11,48 +11,44 @@ those depends on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
+from runbench.core.halojson._client import HaloClient
 from runbench.core.halojson._codes import RUNBOOK_TYPE
 from runbench.core.halojson._export import (
     Exported,
     HaloJson,
+    custom_integrations,
     export_integrations,
     export_runbooks,
     to_json_text,
 )
-from runbench.core.halojson._integrations_in import MethodIndex, import_integrations
+from runbench.core.halojson._import import import_halo
 from runbench.core.halojson._plan import ImportPlan, Note
-from runbench.core.halojson._runbooks_in import Importer
 from runbench.core.halojson._source import (
     HaloJsonError,
     integration_objects,
     load_json,
     runbook_objects,
 )
-from runbench.core.halojson._write import write_plan
-
-
-def import_halo(
-    runbooks: Sequence[Mapping[str, Any]], integrations: Sequence[Mapping[str, Any]] = ()
-) -> ImportPlan:
-    """The workspace ``runbooks`` and ``integrations`` (Halo JSON objects) make."""
-    plan = ImportPlan()
-    index = MethodIndex()
-    embedded = [
-        item
-        for book in runbooks
-        for item in (book.get("integrations") or [])
-        if isinstance(item, Mapping) and isinstance(item.get("methods"), list)
-    ]
-    import_integrations([*integrations, *embedded], plan, index)
-    Importer(plan, index, {}).run(list(runbooks))
-    return plan
-
+from runbench.core.halojson._sync import (
+    PullPreview,
+    PushPreview,
+    pick_runbooks,
+    prepare_pull,
+    prepare_push,
+    push,
+)
+from runbench.core.halojson._write import merge_plan, write_plan
 
 __all__ = [
     "Exported",
+    "HaloClient",
+    "PullPreview",
+    "PushPreview",
+    "custom_integrations",
+    "pick_runbooks",
+    "prepare_pull",
+    "prepare_push",
+    "push",
     "HaloJson",
     "HaloJsonError",
     "ImportPlan",
@@ -63,6 +59,7 @@ __all__ = [
     "import_halo",
     "integration_objects",
     "load_json",
+    "merge_plan",
     "runbook_objects",
     "to_json_text",
     "write_plan",

@@ -40,7 +40,11 @@ from runbench.core.halojson._codes import (
     STEP_CONDITION,
     STEP_END,
 )
-from runbench.core.halojson._integrations_out import integrations_json, literal_text
+from runbench.core.halojson._integrations_out import (
+    custom_integrations,
+    integrations_json,
+    literal_text,
+)
 from runbench.core.halojson._plan import Note
 from runbench.core.halojson._values import ai_input_rows, input_rows, output_rows
 from runbench.core.workspace import KeyPath, Rule, Runbook, Step, Workspace
@@ -327,4 +331,11 @@ def to_json_text(objects: Sequence[Mapping[str, Any]]) -> str:
     return json.dumps(list(objects), indent=2, ensure_ascii=False) + "\n"
 
 
-__all__ = ["Exported", "HaloJson", "export_integrations", "export_runbooks", "to_json_text"]
+__all__ = [
+    "Exported",
+    "HaloJson",
+    "custom_integrations",
+    "export_integrations",
+    "export_runbooks",
+    "to_json_text",
+]

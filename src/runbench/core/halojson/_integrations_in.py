@@ -61,7 +61,9 @@ def import_integrations(
             t.get("halo", {}).get("id") == known for t in plan.integrations.values()
         ):
             continue  # the same integration listed twice (a runbook's integrations[])
-        key = plan.new_id(name, plan.integrations, "integration")
+        key = plan.integration_ids.get(known) if known is not None else None
+        key = key or plan.fresh_id("integrations", name, "integration")
+
         keys: KeyPath = ("integrations", key)
         table: Table = {"title": name, "base_url": _base_url(raw, keys, plan)}
         table["auth"] = _auth(raw, key, keys, plan)
@@ -70,11 +72,19 @@ def import_integrations(
         methods: dict[str, Table] = {}
         for method in raw.get("methods") or []:
             if isinstance(method, Mapping):
-                mkey = plan.new_id(text_of(method.get("name")), methods, "method")
+                mkey = _method_key(plan, key, method, methods)
                 methods[mkey] = _method(method, keys + ("methods", mkey), plan)
                 index.add(f"{key}.{mkey}", method.get("id"), method.get("guid"))
         table["methods"] = methods
         plan.integrations[key] = table
+
+
+def _method_key(plan: ImportPlan, integration: str, raw: Mapping[str, Any], taken: Table) -> str:
+    """The workspace's id for a method Halo already knows (a pull), else a new one."""
+    owner, key = plan.method_keys.get(halo_int(raw.get("id")) or 0, ("", ""))
+    if owner == integration and key not in taken:
+        return key
+    return plan.new_id(text_of(raw.get("name")), taken, "method")
 
 
 def _base_url(raw: Mapping[str, Any], keys: KeyPath, plan: ImportPlan) -> str:
@@ -207,7 +217,7 @@ def stub_method(
     if not sep:
         owner, name = "Imported methods", text
     stubs = [k for k, t in plan.integrations.items() if t.get("title") == owner.strip()]
-    key = stubs[0] if stubs else plan.new_id(owner, plan.integrations, "integration")
+    key = stubs[0] if stubs else plan.fresh_id("integrations", owner, "integration")
     table = plan.integrations.setdefault(
         key, {"title": owner.strip(), "base_url": "https://example.invalid", "methods": {}}
     )

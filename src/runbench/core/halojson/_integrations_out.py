@@ -34,18 +34,21 @@ def integrations_json(
     workspace's Halo connection and those only AI steps use (Halo runs those itself)."""
     objects: list[HaloJson] = []
     notes: list[Note] = []
-    chosen = ids or [i for i in workspace.integrations if i not in _not_custom(workspace)]
+    chosen = ids or custom_integrations(workspace)
     for integration_id in chosen:
         integration = workspace.integrations[integration_id]
         objects.append(integration_json(integration, notes))
     return objects, notes
 
 
-def _not_custom(workspace: Workspace) -> set[str]:
+def custom_integrations(workspace: Workspace) -> list[str]:
+    """The integrations that are Halo custom integrations: all but the workspace's Halo
+    connection and those only AI steps use (Halo runs AI steps itself)."""
     steps = [s for book in workspace.runbooks.values() for s in book.steps.values()]
     by_methods = {s.method.partition(".")[0] for s in steps if s.kind == "method"}
     by_ai = {s.integration for s in steps if s.kind == "ai"}
-    return {workspace.halo} | (by_ai - by_methods)
+    left_out = {workspace.halo} | (by_ai - by_methods)
+    return [i for i in workspace.integrations if i not in left_out]
 
 
 def _halo_url(text: str) -> str:
@@ -121,4 +124,4 @@ def method_json(method: Method, keys: KeyPath) -> HaloJson:
     return found
 
 
-__all__ = ["integration_json", "integrations_json", "literal_text"]
+__all__ = ["custom_integrations", "integration_json", "integrations_json", "literal_text"]

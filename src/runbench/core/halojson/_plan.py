@@ -34,6 +34,13 @@ class ImportPlan:
     """The workspace to write: top-level keys, integrations, runbooks, and the notes."""
 
     halo: str = ""
+    reserved: dict[str, set[str]] = field(
+        default_factory=lambda: {"integrations": set(), "runbooks": set()}
+    )
+    """Ids the workspace already has (a pull into it): new objects must avoid them."""
+    integration_ids: dict[int, str] = field(default_factory=dict)
+    method_keys: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Halo ids of the workspace's integrations and methods -> their ids (kept on pull)."""
     variables: Table = field(default_factory=dict)
     integrations: dict[str, Table] = field(default_factory=dict)
     runbooks: dict[str, Table] = field(default_factory=dict)
@@ -52,6 +59,11 @@ class ImportPlan:
     def new_id(self, text: str, taken: Collection[str], fallback: str) -> str:
         """An id from Halo's name ("Failed - agent" -> failed_agent), unique in ``taken``."""
         return unique_name(_JOINERS.sub("_", to_id(text, fallback)), taken)
+
+    def fresh_id(self, section: str, text: str, fallback: str) -> str:
+        """A new id for an integration or runbook, free in the plan and the workspace."""
+        tables: dict[str, Table] = getattr(self, section)
+        return self.new_id(text, set(tables) | self.reserved[section], fallback)
 
     def check_placeholders(self, keys: KeyPath, text: str) -> None:
         """Note every ``$PLACEHOLDER`` in ``text`` (kept as written)."""

@@ -50,10 +50,14 @@ class Importer:
         keys: list[str] = []
         for raw in objects:
             name = text_of(raw.get("name")).strip() or "runbook"
-            key = self.plan.new_id(name, list(self.plan.runbooks) + keys, "runbook")
+            guid = str(raw.get("id") or "")
+            key = self.runbook_ids.get(guid) if guid else None
+            if key is None or key in keys:
+                taken = set(self.plan.runbooks) | self.plan.reserved["runbooks"] | set(keys)
+                key = self.plan.new_id(name, taken, "runbook")
             keys.append(key)
-            if raw.get("id") not in (None, ""):
-                self.runbook_ids.setdefault(str(raw["id"]), key)
+            if guid:
+                self.runbook_ids.setdefault(guid, key)
         for key, raw in zip(keys, objects, strict=True):
             self.plan.runbooks[key] = RunbookReader(self, key, raw).table()
 
@@ -61,7 +65,7 @@ class Importer:
         """A runbook that only fails, for a "start new runbook" whose target was not given."""
         if guid in self.runbook_ids:
             return self.runbook_ids[guid]
-        key = self.plan.new_id(f"runbook {guid[:8]}", self.plan.runbooks, "runbook")
+        key = self.plan.fresh_id("runbooks", f"runbook {guid[:8]}", "runbook")
         self.runbook_ids[guid] = key
         message = f"stub for Halo runbook {guid}, which was not imported"
         self.plan.runbooks[key] = {
@@ -74,7 +78,7 @@ class Importer:
         return key
 
     def ensure_integration(self, key: str, table: Table, note: str) -> str:
-        if key not in self.plan.integrations:
+        if key not in self.plan.integrations and key not in self.plan.reserved["integrations"]:
             self.plan.integrations[key] = table
             self.plan.note(("integrations", key), note)
         return key

@@ -1,27 +1,45 @@
-"""Turn an ``ImportPlan`` into a new workspace file, through the workspace room's edits.
+"""Turn an ``ImportPlan`` into workspace tables, through the workspace room's edits.
 
 Every id goes through the same id rule as the TUI's and ``import-curl``'s (the edits'
 ``add_imported`` checks it), so nothing an import writes can be refused by ``check``.
-The file is created exclusively (an existing file is never overwritten) and saved
-atomically; then each note gets the line its key path landed on.
+``write_plan`` creates a new file (exclusively: an existing file is never overwritten).
+``merge_plan`` (a pull) changes an open document in place: a runbook, step, integration
+or method Halo already had is replaced where it stands, keeping what only runbench has
+(retries, timeouts, a method step's args, a database URL, an AI step's prompt and
+integration, an integration's base URL and auth, test values, notes); objects Halo no
+longer has inside a pulled runbook or integration are removed. Each note then gets the
+line its key path landed on.
 """
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from runbench.core.errors import UsageError
 from runbench.core.halojson._plan import ImportPlan, Table
 from runbench.core.workspace import (
+    KeyPath,
     Problem,
     RunbookEdits,
     WorkspaceDocument,
-    read_workspace,
+    text_block,
+    toml_item,
 )
 
 BLOCKS = frozenset({"body", "query", "prompt"})
-_INTEGRATION_ORDER = ("title", "base_url", "auth", "halo")
-_STEP_ORDER = ("kind", "title")
+_RUNBOOK_FROM_HALO = ("title", "start", "halo", "public", "endpoint", "inputs")
+_LOCAL_STEP_KEYS = frozenset({"retry", "timeout", "notes", "position", "max_steps"})
+_LOCAL_BY_KIND: Mapping[str, frozenset[str]] = {
+    "method": frozenset({"args"}),
+    "halo": frozenset({"args"}),
+    "sql": frozenset({"database", "max_rows"}),
+    "ai": frozenset({"integration", "prompt", "model", "json_answer"}),
+    "condition": frozenset({"match"}),
+}
+_LOCAL_METHOD_KEYS = frozenset({"test_values", "notes", "body_type"})
 
 
 def write_plan(plan: ImportPlan, path: Path, name: str) -> list[Problem]:
@@ -29,7 +47,7 @@ def write_plan(plan: ImportPlan, path: Path, name: str) -> list[Problem]:
     try:
         with path.open("x", encoding="utf-8") as stream:
             stream.write(
-                "# Written by runbench import-halo: see docs/halo.md for what maps to what.\n"
+                "# Written by runbench import-halo: docs/halo.md says what maps to what.\n"
             )
     except FileExistsError:
         raise UsageError(
@@ -42,48 +60,112 @@ def write_plan(plan: ImportPlan, path: Path, name: str) -> list[Problem]:
     edits.set(("name",), name)
     if plan.halo:
         edits.set(("halo",), plan.halo)
-    if plan.variables:
-        document.add_table(["variables"], dict(plan.variables))
-    for key, table in plan.integrations.items():
-        _integration(
-            edits, key, table, list(plan.integrations)[: list(plan.integrations).index(key)]
-        )
-    written: list[str] = []
-    for key, table in plan.runbooks.items():
-        _runbook(edits, key, table, written)
-        written.append(key)
+    notes = merge_plan(plan, document)
     document.save()
-    workspace, _ = read_workspace(path)
+    return notes
+
+
+def merge_plan(plan: ImportPlan, document: WorkspaceDocument) -> list[Problem]:
+    """Apply ``plan`` to ``document`` (not saved); the notes, with their lines."""
+    current: dict[str, Any] = tomllib.loads(document.text())
+    edits = RunbookEdits(document)
+    variables = current.get("variables", {})
+    for key, value in plan.variables.items():
+        if key not in variables:
+            document.set(["variables", key], value)
+    integrations: dict[str, Any] = current.get("integrations", {})
+    for key, table in plan.integrations.items():
+        _integration(edits, key, table, integrations.get(key), list(integrations))
+        integrations.setdefault(key, {})
+    runbooks: dict[str, Any] = current.get("runbooks", {})
+    for key, table in plan.runbooks.items():
+        _runbook(edits, key, table, runbooks.get(key), list(runbooks))
+        runbooks.setdefault(key, {})
+    workspace, _ = document.model()
     return [
-        Problem(str(path), workspace.line_of(note.keys), "warning", note.message, note.keys)
-        for note in plan.notes
+        Problem(str(document.path), workspace.line_of(n.keys), "warning", n.message, n.keys)
+        for n in plan.notes
     ]
 
 
 def _ordered(table: Table, first: tuple[str, ...]) -> Table:
-    return {k: table[k] for k in first if k in table} | {
-        k: v for k, v in table.items() if k not in first
-    }
+    head = {k: table[k] for k in first if k in table}
+    return head | {k: v for k, v in table.items() if k not in first}
 
 
-def _integration(edits: RunbookEdits, key: str, table: Table, taken: list[str]) -> None:
-    values = {k: v for k, v in _ordered(table, _INTEGRATION_ORDER).items() if k != "methods"}
-    edits.add_imported(("integrations", key), values, taken, "integration")
+def _update(
+    edits: RunbookEdits,
+    keys: KeyPath,
+    new: Table,
+    old: Mapping[str, Any],
+    local: frozenset[str],
+    managed: frozenset[str] | None = None,
+) -> None:
+    """Change an existing table in place, key by key, so unchanged keys keep their place
+    and look: ``new``'s keys are set where they differ (``local`` ones only when missing),
+    keys Halo gave before but not now are removed (``managed``: which keys come from
+    Halo; None = every key not ``local``)."""
+    for key, value in new.items():
+        if key in old and (key in local or old[key] == value):
+            continue
+        edits.set(keys + (key,), text_block(value) if key in BLOCKS else toml_item(value))
+    for key in old:
+        from_halo = key not in local if managed is None else key in managed
+        if key not in new and from_halo and key not in ("steps", "methods"):
+            edits.delete_if_present(keys + (key,))
+
+
+def _integration(
+    edits: RunbookEdits, key: str, table: Table, old: Mapping[str, Any] | None, taken: list[str]
+) -> None:
+    keys = ("integrations", key)
+    if old is None:
+        values = {k: v for k, v in _ordered(table, ("title", "base_url", "auth")).items()}
+        values.pop("methods", None)
+        edits.add_imported(keys, values, taken, "integration")
+    else:
+        head = {k: v for k, v in table.items() if k in ("title", "halo")}
+        _update(edits, keys, head, old, frozenset(), frozenset({"title", "halo"}))
+    old_methods: Mapping[str, Any] = (old or {}).get("methods", {})
     methods: dict[str, Table] = table.get("methods", {})
-    for index, (mkey, method) in enumerate(methods.items()):
-        keys = ("integrations", key, "methods", mkey)
-        edits.add_imported(
-            keys, _ordered(method, ("title",)), list(methods)[:index], "method", BLOCKS
-        )
+    for mkey, method in methods.items():
+        mkeys = keys + ("methods", mkey)
+        if mkey in old_methods:
+            _update(edits, mkeys, method, old_methods[mkey], _LOCAL_METHOD_KEYS)
+        else:
+            taken_methods = [m for m in methods if m != mkey]
+            edits.add_imported(mkeys, _ordered(method, ("title",)), taken_methods, "method", BLOCKS)
+    for mkey in old_methods:
+        if mkey not in methods:
+            edits.delete_method(key, mkey)
 
 
-def _runbook(edits: RunbookEdits, key: str, table: Table, taken: list[str]) -> None:
-    values = {k: v for k, v in _ordered(table, ("title", "start")).items() if k != "steps"}
-    edits.add_imported(("runbooks", key), values, taken, "runbook")
+def _runbook(
+    edits: RunbookEdits, key: str, table: Table, old: Mapping[str, Any] | None, taken: list[str]
+) -> None:
+    keys = ("runbooks", key)
+    if old is None:
+        values = {k: v for k, v in _ordered(table, ("title", "start")).items() if k != "steps"}
+        edits.add_imported(keys, values, taken, "runbook")
+    else:
+        head = {k: v for k, v in table.items() if k != "steps"}
+        _update(edits, keys, head, old, frozenset(), frozenset(_RUNBOOK_FROM_HALO))
+    old_steps: Mapping[str, Any] = (old or {}).get("steps", {})
     steps: dict[str, Table] = table.get("steps", {})
-    for index, (skey, step) in enumerate(steps.items()):
-        keys = ("runbooks", key, "steps", skey)
-        edits.add_imported(keys, _ordered(step, _STEP_ORDER), list(steps)[:index], "step", BLOCKS)
+    for skey, step in steps.items():
+        before = old_steps.get(skey)
+        skeys = keys + ("steps", skey)
+        if before is not None and before.get("kind") == step.get("kind"):
+            local = _LOCAL_STEP_KEYS | _LOCAL_BY_KIND.get(str(step.get("kind")), frozenset())
+            _update(edits, skeys, step, before, local)
+        else:
+            taken_steps = [s for s in steps if s != skey and s not in old_steps]
+            edits.add_imported(
+                skeys, _ordered(step, ("kind", "title")), taken_steps, "step", BLOCKS
+            )
+    for skey in old_steps:
+        if skey not in steps:
+            edits.delete_step(key, skey)
 
 
-__all__ = ["write_plan"]
+__all__ = ["merge_plan", "write_plan"]
