@@ -303,3 +303,38 @@ def test_check_sql_and_ai_steps(tmp_path: Path, step: str, severity: str, messag
     )
     found = [p for p in check_workspace(load_workspace(path)) if message in p.message]
     assert [p.severity for p in found] == [severity], check_workspace(load_workspace(path))
+
+
+async def test_sql_step_on_postgresql(tmp_path: Path, postgres_dsn: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute("CREATE TABLE hosts (name text, owner text)")
+        connection.execute("INSERT INTO hosts VALUES ('web1', 'o''neil'), ('db1', '50% ops')")
+    path = write(
+        tmp_path,
+        """
+        [runbooks.r]
+        start = "find"
+        [runbooks.r.steps.find]
+        kind = "sql"
+        database = { env = "DB_URL" }
+        query = "SELECT name FROM hosts WHERE owner = <<owner>> OR owner LIKE '%' || <<part>> || '%' ORDER BY name"
+        outputs = { Hosts = "response", First = "response[0]^name!" }
+        on_success = "done"
+        on_failure = "failed"
+        [runbooks.r.steps.done]
+        kind = "end"
+        message = "<<First>>"
+        [runbooks.r.steps.failed]
+        kind = "end"
+        result = "failure"
+        """,
+    )
+    result, journal = await run(
+        path, None, inputs={"owner": "o'neil", "part": "% op"}, db_url=postgres_dsn
+    )
+    assert result.status == "success", result
+    assert result.variables["Hosts"] == [{"name": "db1"}, {"name": "web1"}]
+    shown = journal.exchanges(result.run_id)[0]
+    assert postgres_dsn not in json.dumps(shown.request)  # the URL is a secret

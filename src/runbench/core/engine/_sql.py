@@ -212,7 +212,7 @@ async def run_postgres(url: str, bound: BoundQuery, seconds: float, max_rows: in
         psycopg: Any = importlib.import_module("psycopg")
     except ImportError:
         raise SqlError(
-            "PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'"
+            "PostgreSQL needs the psycopg driver: pip install 'runbench[postgres]'"
         ) from None
     options = f"-c statement_timeout={max(1, int(seconds * 1000))}"
     try:
