@@ -3,7 +3,8 @@
 Without a run id: the history, newest first (id, runbook, status, started, duration,
 trigger), so "running" and "failed" never look alike. With one (a unique prefix is
 enough): its steps with edges and errors, the variables it ended with, and every HTTP
-exchange (already redacted when it was recorded).
+exchange (already redacted when it was recorded). A journal that cannot be written
+(read-only media, another user's) is read as it is.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from runbench.cli.cmd_run import load_checked, open_journal, redacting
+from runbench.cli.cmd_run import load_checked, redacting
 from runbench.core.errors import RunError, UsageError
-from runbench.core.journal import Journal, RunRow
+from runbench.core.journal import Journal, RunRow, journal_path
 from runbench.core.secrets import Secrets
 
 
@@ -145,7 +146,7 @@ def print_detail(data: dict[str, Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
     redact = redacting(Secrets(workspace.path, os.environ), workspace)
-    journal = open_journal(workspace, args.state_dir)
+    journal = Journal.for_reading(journal_path(workspace.path, args.state_dir))
     try:
         if args.run_id is None:
             rows = journal.runs(args.limit)

@@ -6,7 +6,7 @@ module is imported only when that subcommand is named: `runbench --help` and
 `runbench --version` import no command module at all (their text comes from
 ``COMMANDS``), `runbench check` imports only the workspace reader, never the TUI or the
 web server. Only `runbench completion` builds every parser (the script must know them).
-Exit codes: 0 ok, 1 the thing checked/run failed, 2 usage or workspace error.
+Exit codes: 0 ok, 1 the thing checked/run failed, 2 usage, workspace or journal error.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType, ModuleType
 
 from runbench import __version__
-from runbench.core.errors import RunbenchError, UsageError, WorkspaceError
+from runbench.core.errors import JournalError, RunbenchError, UsageError, WorkspaceError
 
 COMMANDS: Mapping[str, str] = MappingProxyType(
     {
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(_module(args.command).run(args))
-    except (UsageError, WorkspaceError) as exc:
+    except (UsageError, WorkspaceError, JournalError) as exc:
         print(f"runbench {args.command}: {exc}", file=sys.stderr)
         return 2
     except RunbenchError as exc:

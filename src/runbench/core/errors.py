@@ -20,7 +20,8 @@ maps ``UsageError``/``WorkspaceError`` to exit 2.
     ├── HttpError                  a request could not complete (kind says which)
     │   └── AuthError              the token endpoint refused or answered badly
     ├── StepError                  a runbook step failed (carries the step name)
-    └── RunError                   a run cannot start or continue (guards, journal)
+    ├── RunError                   a run cannot start or continue (guards, journal)
+    └── JournalError               the run journal cannot be opened, read or written
 """
 
 from __future__ import annotations
@@ -152,6 +153,12 @@ class StepError(RunbenchError):
 
 class RunError(RunbenchError):
     """A run cannot start or go on."""
+
+
+class JournalError(RunbenchError):
+    """The run journal cannot be used: corrupt, locked by another process for too long,
+    read-only, or on a full disk. The message names the file and what to do; the CLI
+    exits 2, `serve` answers 503 and retries."""
 
 
 def suggest(name: str, known: Iterable[str], limit: int = 3) -> list[str]:

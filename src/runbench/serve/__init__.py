@@ -41,6 +41,7 @@ def build_app(
     log: Callable[[str], None] = print,
     durable: bool = False,
     grace: float = 10.0,
+    poll: float = 5.0,
     **engine_kwargs: Any,
 ) -> Starlette:
     """The endpoint app with its own journal (beside the workspace) and engine.
@@ -63,6 +64,7 @@ def build_app(
         clock=clock,
         log=log,
         grace=grace,
+        poll=poll,
     )
     app.state.engine = engine
     add_metrics(app, workspace, engine)

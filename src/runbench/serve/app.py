@@ -2,10 +2,16 @@
 
 Order of checks on ``POST /runbooks/{id}``, cheapest and least revealing first:
 unknown or non-public runbook (404, the same body as any unknown path), declared size
-(413), auth on the raw body (401, one body for every reason), payload and inputs (415,
-400, 422), then the journal: a repeated delivery id answers with the first run, a full
-queue answers 503, otherwise the run is committed as *queued* before ``202`` goes out.
-The rules live in ``runbench.core.intake._intake``; this module only moves bytes and statuses.
+(413), auth as far as the headers go (401: Basic fully, a signature's presence and
+form), then the body, read under a deadline (408) and a size cap (413), the signature
+over the raw body (401, one body for every reason), payload and inputs (415, 400, 422),
+then the journal: a repeated delivery id answers with the first run, a full queue
+answers 503, otherwise the run is committed as *queued* before ``202`` goes out.
+The rules live in ``runbench.core.intake``; this module only moves bytes and statuses.
+
+The journal is written on its own thread, so a request waits for its commit without
+holding the event loop; a journal that cannot be written answers 503 (Retry-After),
+never 500, and /healthz says 503 until it recovers.
 
 Nothing here lists runs or shows run data: the endpoint is reachable by anyone who
 has its URL, so it answers with a run id and nothing else.
@@ -13,6 +19,7 @@ has its URL, so it answers with a run id and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -26,7 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runbench.core.intake import Gate, Refusal
+from runbench.core.errors import JournalError
+from runbench.core.intake import Gate, Refusal, Submission
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
@@ -35,6 +43,9 @@ from runbench.serve.workers import RunExecutor, WorkerPool
 NOT_FOUND: Mapping[str, str] = MappingProxyType({"error": "not found"})
 RETRY_AFTER = "5"
 LOG_KEY = "runbench.log"
+BODY_TIMEOUT = 10.0
+"""Seconds a client has to send the whole body once its headers are in."""
+UNAVAILABLE = Refusal(503, "the journal is unavailable; retry later")
 
 
 def gates_of(workspace: Workspace, secrets: Secrets, clock: Callable[[], float]) -> dict[str, Gate]:
@@ -81,36 +92,55 @@ class Endpoints:
         journal: Journal,
         pool: WorkerPool,
         queue_size: int,
+        *,
+        log: Callable[[str], None] = print,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.gates = gates
         self.journal = journal
         self.pool = pool
         self.queue_size = queue_size
+        self.log = log
+        self.body_timeout = body_timeout
 
     async def healthz(self, request: Request) -> Response:
+        if not self.pool.healthy:
+            problem = self.pool.problem or str(self.journal.problem)
+            body = {"status": "unavailable", "queued": self.pool.backlog, "problem": problem}
+            return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
         return JSONResponse({"status": "ok", "queued": self.pool.backlog})
 
     async def post(self, request: Request) -> Response:
         gate = self.gates.get(request.path_params["runbook_id"])
         if gate is None:
             return JSONResponse(dict(NOT_FOUND), status_code=404)
-        outcome = await self._admit(gate, request)
+        try:
+            outcome = await self._admit(gate, request)
+        except Exception as exc:  # a bug: say so in the log, never a traceback to the caller
+            self.log(f"error on POST /runbooks/{gate.runbook.id}: {type(exc).__name__}: {exc}")
+            return JSONResponse({"error": "error"}, status_code=500)
         if isinstance(outcome, Refusal):
             response = _refuse(outcome)
             if outcome.status == 401 and gate.auth == "basic":
                 response.headers["WWW-Authenticate"] = 'Basic realm="runbench"'
+            if outcome.status == 408:
+                response.headers["Connection"] = "close"
             return response
         request.scope.setdefault(LOG_KEY, {})["run_id"] = outcome
         return JSONResponse({"run_id": outcome}, status_code=202)
 
     async def _admit(self, gate: Gate, request: Request) -> str | Refusal:
         refusal = gate.too_large(request.headers.get("content-length"))
+        refusal = refusal or gate.precheck(request.headers)
         if refusal is not None:
             return refusal
         try:
-            body = await read_body(request, gate.endpoint.max_body)
+            async with asyncio.timeout(self.body_timeout):
+                body = await read_body(request, gate.endpoint.max_body)
         except ClientDisconnect:
             return Refusal(400, "the client went away")
+        except TimeoutError:
+            return Refusal(408, f"the body did not arrive within {self.body_timeout:g} s")
         if body is None:
             return gate.oversize()
         refusal = gate.authenticate(request.headers, body)
@@ -119,19 +149,27 @@ class Endpoints:
         submission = gate.admit(body, request.headers.get("content-type"))
         if isinstance(submission, Refusal):
             return submission
-        delivery_id = gate.delivery_id(request.headers)
-        seen = self.journal.find_delivery(delivery_id) if delivery_id else None
-        if seen is not None:
-            return seen
-        if self.pool.backlog >= self.queue_size:
+        return await self._enqueue(gate, submission, gate.delivery_id(request.headers))
+
+    async def _enqueue(
+        self, gate: Gate, submission: Submission, delivery_id: str | None
+    ) -> str | Refusal:
+        try:
+            run_id, created = await self.journal.call(
+                self.journal.enqueue,
+                gate.runbook.id,
+                submission.inputs,
+                submission.context,
+                "serve",
+                delivery_id,
+                full=self.pool.backlog >= self.queue_size,
+            )
+        except JournalError as exc:
+            self.pool.failed("accepting a delivery", exc)
+            return UNAVAILABLE
+        self.pool.recovered()
+        if run_id is None:
             return Refusal(503, "the queue is full; retry later")
-        run_id, created = self.journal.enqueue(
-            gate.runbook.id,
-            submission.inputs,
-            submission.context,
-            trigger="serve",
-            delivery_id=delivery_id,
-        )
         if created:
             self.pool.notify()
         return run_id
@@ -194,13 +232,18 @@ def create_app(
     clock: Callable[[], float] = time.time,
     log: Callable[[str], None] = print,
     grace: float = 10.0,
+    body_timeout: float = BODY_TIMEOUT,
+    poll: float = 5.0,
 ) -> Starlette:
     """The app for ``workspace``'s public runbooks; workers start with the app (lifespan).
 
     ``app.state.pool`` is the worker pool, ``app.state.gates`` the gate of each runbook."""
     gates = gates_of(workspace, secrets, clock)
-    pool = WorkerPool(journal, executor, workers=workers, log=log, grace=grace)
-    endpoints = Endpoints(gates, journal, pool, queue_size)
+    limits = {rb.id: rb.max_concurrent for rb in workspace.runbooks.values()}
+    pool = WorkerPool(
+        journal, executor, workers=workers, log=log, grace=grace, limits=limits, poll=poll
+    )
+    endpoints = Endpoints(gates, journal, pool, queue_size, log=log, body_timeout=body_timeout)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

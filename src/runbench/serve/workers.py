@@ -1,14 +1,19 @@
-"""Workers: asyncio tasks in the server process that take queued runs from the journal.
+"""Workers: the runs `serve` accepted, taken from the journal and executed in this process.
 
-The HTTP handler only writes a queued run and answers; these tasks do the work. The
-journal is the queue, not memory: a run is claimed there atomically (queued -> running)
-before it starts, so a crash loses nothing and no run is started twice. At start the
-pool asks the journal what was left over (queued runs, and runs interrupted by a dead
-process) and goes on with those first.
+The HTTP handler only writes a queued run and answers; a dispatcher task claims runs
+from the journal (``Journal.claim``: the oldest that may start now, queued ones and
+interrupted `serve` runs to resume, never more than a runbook's ``max_concurrent``)
+whenever a worker slot is free, and starts each on the engine. A run waiting for a
+slot stays *queued* in the journal: it holds no worker and no memory here.
 
-``backlog`` counts queued runs for the 503 check without a query per request: it is read
-from the journal at start, raised by each new delivery and lowered by each claim. That is
-exact as long as one server owns the journal's queue (the CLI never queues runs).
+The journal is the queue, not memory, so a crash loses nothing and no run starts twice.
+It can fail (locked for long, disk full, read-only): then the pool logs it once, backs
+off and retries, reports itself unhealthy (``problem``; /healthz answers 503) and keeps
+every run it holds on course to a final state; a worker never dies of it.
+
+``backlog`` (queued runs, for the queue-full 503) is counted here, not queried per
+request: read from the journal at start and at every poll, raised by each delivery,
+lowered by each claim of a queued run.
 """
 
 from __future__ import annotations
@@ -16,25 +21,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from runbench.core.engine import Engine, RunHandle, RunResult
-from runbench.core.errors import RunbenchError
-from runbench.core.journal import Journal
+from runbench.core.engine import Engine
+from runbench.core.errors import JournalError, RunbenchError
+from runbench.core.journal import Claim, Journal
+
+STOPPED = "interrupted: the server stopped during the run; it resumes at the next start"
+RESUMED_TRIGGERS = ("serve",)
 
 
 class RunExecutor(Protocol):
-    """What executes a journaled run (the engine, or a stand-in in tests)."""
+    """What executes a claimed run to its end (the engine, or a stand-in in tests)."""
 
-    async def run_queued(self, run_id: str) -> Any: ...
+    def execute(self, claim: Claim) -> Awaitable[Any]: ...
 
-    async def resume(self, run_id: str) -> Any: ...
+
+class Backoff:
+    """Growing pauses between retries of a failing journal (0.05 s doubling to ``cap``)."""
+
+    def __init__(self, cap: float = 5.0) -> None:
+        self.cap = cap
+        self.delay = 0.0
+
+    def reset(self) -> None:
+        self.delay = 0.0
+
+    def next(self) -> float:
+        self.delay = min(self.cap, max(0.05, self.delay * 2))
+        return self.delay
 
 
 class WorkerPool:
-    """``workers`` tasks executing queued runs; ``workers=0`` only queues (runs wait)."""
+    """Up to ``workers`` runs at once; ``workers=0`` only queues (runs wait)."""
 
     def __init__(
         self,
@@ -45,6 +65,8 @@ class WorkerPool:
         log: Callable[[str], None],
         grace: float = 10.0,
         poll: float = 5.0,
+        limits: Mapping[str, int] | None = None,
+        max_crashes: int = 3,
     ) -> None:
         self.journal = journal
         self.executor = executor
@@ -52,134 +74,187 @@ class WorkerPool:
         self.backlog = 0
         self.grace = grace
         self.poll = poll  # look at the journal this often even without a wake-up
+        self.limits = dict(limits or {})
+        self.max_crashes = max_crashes
+        self.problem: str | None = None
         self._log = log
-        self._interrupted: deque[str] = deque()
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._busy: dict[asyncio.Task[None], str] = {}
+        self._running: dict[asyncio.Task[None], str] = {}
+        self._dispatcher: asyncio.Task[None] | None = None
         self._stopping = False
+        self._backoff = Backoff()
 
     @property
     def running(self) -> int:
-        return len(self._busy)
+        return len(self._running)
 
+    @property
+    def healthy(self) -> bool:
+        return self.problem is None and self.journal.problem is None
+
+    # -- life --------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Recover what a previous server left, then start the worker tasks."""
-        for run_id in self.journal.recover():
-            row = self.journal.run(run_id)
-            if row is None:
-                continue
-            if row.status == "queued":
-                self.backlog += 1
-            else:
-                self._interrupted.append(run_id)
-        if self.backlog or self._interrupted:
-            self._log(
-                f"recovered {self.backlog} queued and {len(self._interrupted)} "
-                "interrupted run(s) from the journal"
-            )
+        """Recover what a previous server left (in the background), then dispatch."""
         self._stopping = False
         self._wake = asyncio.Event()
-        self._tasks = [
-            asyncio.create_task(self._work(), name=f"runbench-worker-{n}")
-            for n in range(self.workers)
-        ]
-        self._wake.set()
+        self._dispatcher = asyncio.create_task(self._dispatch(), name="runbench-dispatcher")
 
     def notify(self) -> None:
-        """A run was queued: count it and wake the workers."""
+        """A run was queued: count it and wake the dispatcher."""
         self.backlog += 1
         self._wake.set()
 
     async def stop(self) -> None:
         """Stop claiming; give runs in progress ``grace`` seconds, then cancel them.
 
-        A cancelled run stays *running* in the journal under this process; the next
-        server start sees the process gone, marks it interrupted and resumes it."""
+        A cancelled run is given back to the journal as *interrupted* (no crash counted);
+        the next start resumes it from the step it was in."""
         self._stopping = True
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            if task not in self._busy:
-                task.cancel()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.grace):
-                await asyncio.gather(*tasks, return_exceptions=True)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            await asyncio.gather(self._dispatcher, return_exceptions=True)
+        tasks = list(self._running)
+        if tasks:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.grace):
+                    await asyncio.gather(*tasks, return_exceptions=True)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _work(self) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+    # -- health -------------------------------------------------------------------------------
+    def failed(self, what: str, exc: BaseException) -> None:
+        """Note a journal failure (logged once per new reason)."""
+        text = f"{what}: {exc}"
+        if text != self.problem:
+            self._log(f"journal problem, retrying: {text}")
+        self.problem = text
+
+    def recovered(self) -> None:
+        if self.problem is not None:
+            self._log("journal available again")
+        self.problem = None
+        self._backoff.reset()
+
+    # -- dispatching --------------------------------------------------------------------------
+    async def _dispatch(self) -> None:
+        await self._recover_at_start()
+        last_poll = time.monotonic()
         while not self._stopping:
-            run_id, resume = await self._next()
-            self._busy[task] = run_id
-            try:
-                await self._execute(run_id, resume)
-            finally:
-                del self._busy[task]
-
-    async def _next(self) -> tuple[str, bool]:
-        while True:
-            if self._interrupted:
-                return self._interrupted.popleft(), True
+            if time.monotonic() - last_poll >= self.poll:
+                last_poll = time.monotonic()
+                await self._look_again()
+            free = self.workers - len(self._running)
+            claims: list[Claim] = []
+            if free > 0:
+                claims = await self._claim(free)
+            for claim in claims:
+                task = asyncio.create_task(self._execute(claim), name=f"run-{claim.row.id}")
+                self._running[task] = claim.row.id
+            if claims and len(claims) == free:
+                continue  # maybe more waiting: claim again once a slot frees
             self._wake.clear()
-            if self.backlog > 0:
-                claimed = self.journal.claim_queued(1)
-                if claimed:
-                    self.backlog -= 1
-                    if self.backlog > 0:
-                        self._wake.set()  # more waiting: let another worker take one
-                    return claimed[0].id, False
-                self.backlog = 0  # the journal says none is left
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.poll):
+                async with asyncio.timeout(max(0.0, self.poll - (time.monotonic() - last_poll))):
                     await self._wake.wait()
-                    continue
-            self.backlog = max(self.backlog, 1)  # nobody woke us: look at the journal anyway
 
-    async def _execute(self, run_id: str, resume: bool) -> None:
+    async def _recover_at_start(self) -> None:
+        while not self._stopping:
+            try:
+                expired = await self.journal.call(self.journal.mark_interrupted)
+                self.backlog = await self.journal.call(self.journal.count_queued)
+            except JournalError as exc:
+                self.failed("recovery at start", exc)
+                await asyncio.sleep(self._backoff.next())
+                continue
+            self.recovered()
+            if self.backlog or expired:
+                self._log(
+                    f"recovered {self.backlog} queued and {len(expired)} interrupted run(s) "
+                    "from the journal"
+                )
+            return
+
+    async def _look_again(self) -> None:
+        """The periodic look: expired leases (any instance's) and the true queue length."""
+        try:
+            await self.journal.call(self.journal.mark_interrupted)
+            self.backlog = await self.journal.call(self.journal.count_queued)
+        except JournalError as exc:
+            self.failed("checking leases", exc)
+
+    async def _claim(self, free: int) -> list[Claim]:
+        try:
+            claims = await self.journal.call(
+                self.journal.claim,
+                free,
+                limits=self.limits,
+                resume=RESUMED_TRIGGERS,
+                max_crashes=self.max_crashes,
+            )
+        except JournalError as exc:
+            self.failed("claiming runs", exc)
+            await asyncio.sleep(self._backoff.next())
+            return []
+        self.recovered()
+        queued = sum(1 for claim in claims if claim.resume is None)
+        self.backlog = max(0, self.backlog - queued)
+        return claims
+
+    # -- one run ------------------------------------------------------------------------------
+    async def _execute(self, claim: Claim) -> None:
+        run_id = claim.row.id
         started = time.monotonic()
         try:
-            if resume:
-                result = await self.executor.resume(run_id)
-            else:
-                result = await self.executor.run_queued(run_id)
+            result = await self.executor.execute(claim)
         except asyncio.CancelledError:
-            # Shut down mid-run: the next start resumes it from the step it was in.
-            self.journal.set_status(run_id, "interrupted")
+            await self._settle(run_id, lambda: self.journal.release(run_id, STOPPED), final=True)
             self._log(f"run {run_id} interrupted by shutdown; it resumes at the next start")
             raise
-        except Exception as exc:  # a broken run must not kill the worker
-            self._log(f"run {run_id} could not run: {type(exc).__name__}: {exc}")
-            return
-        took = (time.monotonic() - started) * 1000
-        status = getattr(result, "status", "done")
-        self._log(f"run {run_id} {'resumed, ' if resume else ''}{status} in {took:.0f} ms")
+        except JournalError as exc:
+            self.failed(f"run {run_id}", exc)
+            why = f"interrupted: the journal failed during the run ({exc})"
+            await self._settle(run_id, lambda: self.journal.release(run_id, why))
+            self._log(f"run {run_id} stopped by a journal failure; it will be resumed")
+        except Exception as exc:  # refused to start, or a bug: it must still end
+            why = f"could not run: {type(exc).__name__}: {exc}"
+            if not isinstance(exc, RunbenchError):
+                why += " (a runbench bug; please report it)"
+            await self._settle(run_id, lambda: self.journal.finish_run(run_id, "failure", why, ""))
+            self._log(f"run {run_id} {why}")
+        else:
+            took = (time.monotonic() - started) * 1000
+            status = getattr(result, "status", "done")
+            self._log(
+                f"run {run_id} {'resumed, ' if claim.resume else ''}{status} in {took:.0f} ms"
+            )
+        finally:
+            self._running.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self._wake.set()  # a slot is free (and a max_concurrent slot, maybe)
+
+    async def _settle(self, run_id: str, write: Callable[[], None], *, final: bool = False) -> None:
+        """Write a run's outcome, retrying while the journal fails (until stopped)."""
+        backoff = Backoff()
+        while True:
+            try:
+                await self.journal.call(write)
+                await self.journal.committed(run_id)
+                return
+            except JournalError as exc:
+                self.failed(f"recording run {run_id}", exc)
+                if final or self._stopping:
+                    return  # its lease expires; the next start recovers it
+                await asyncio.sleep(backoff.next())
 
 
 class EngineExecutor:
-    """Runs journaled runs on an :class:`Engine` and waits for each to end.
-
-    A run the engine refuses to start (its runbook was removed, its stored inputs no
-    longer fit) is finished as a failure in the journal, so it does not stay *running*."""
+    """Runs claimed runs on an :class:`Engine` and waits for each to end."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def run_queued(self, run_id: str) -> RunResult:
-        return await self._start(run_id, self.engine.run_queued)
-
-    async def resume(self, run_id: str) -> RunResult:
-        return await self._start(run_id, self.engine.resume)
-
-    async def _start(self, run_id: str, start: Callable[[str], RunHandle]) -> RunResult:
-        try:
-            handle = start(run_id)
-        except RunbenchError as exc:
-            if self.engine.journal is not None:
-                self.engine.journal.finish_run(run_id, "failure", str(exc), "")
-            raise
+    async def execute(self, claim: Claim) -> Any:
+        handle = self.engine.start_claimed(claim)
         try:
             return await handle.result()
         except asyncio.CancelledError:
@@ -187,3 +262,6 @@ class EngineExecutor:
             with contextlib.suppress(BaseException):
                 await handle.task
             raise
+
+
+__all__ = ["Backoff", "EngineExecutor", "RunExecutor", "STOPPED", "WorkerPool"]

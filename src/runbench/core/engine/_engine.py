@@ -29,7 +29,7 @@ from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.expressions import TemplateCache
 from runbench.core.http import TokenCache
-from runbench.core.journal import Journal, RunRow, new_run_id
+from runbench.core.journal import Claim, Journal, ResumePoint, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
 
@@ -164,24 +164,18 @@ class Engine:
         journal = self._need_journal()
         journal.mark_interrupted()
         row = self._journal_row(run_id)
-        if row.status != "interrupted":
-            raise RunError(
-                f"run {row.id} is {row.status}, not interrupted; only interrupted "
-                "runs can be resumed (use rerun from a step for finished ones)"
-            )
-        point = journal.resume_point(row.id)
-        steps = journal.steps(row.id)
-        if steps and not steps[-1].finished:
-            journal.finish_step(
-                row.id,
-                steps[-1].seq,
-                edge=None,
-                target=None,
-                duration_ms=0.0,
-                outputs={},
-                error="interrupted: the process died during this step",
-            )
-        journal.set_status(row.id, "running")
+        self.runbook(row.runbook)  # a runbook removed since cannot resume: say so first
+        row, point = journal.begin_resume(row.id)
+        return self._resume(row, point, breakpoints=breakpoints, step_mode=step_mode)
+
+    def _resume(
+        self,
+        row: RunRow,
+        point: ResumePoint,
+        *,
+        breakpoints: Iterable[str] = (),
+        step_mode: bool = False,
+    ) -> RunHandle:
         runbook = self.runbook(row.runbook)
         if point.step is None:
             initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
@@ -205,10 +199,19 @@ class Engine:
         row = self._journal_row(run_id)
         if row.status not in ("queued", "running"):
             raise RunError(f"run {row.id} is {row.status}; only queued runs can be started")
+        journal.set_status(row.id, "running")
+        return self.start_claimed(Claim(row))
+
+    def start_claimed(self, claim: Claim) -> RunHandle:
+        """Execute a run this engine's journal holds (``Journal.claim``): a queued one
+        from its start, an interrupted one from where it stopped. The claim already
+        respected ``max_concurrent``, so the run does not wait for a slot here."""
+        row = claim.row
+        if claim.resume is not None:
+            return self._resume(row, claim.resume)
         runbook = self.runbook(row.runbook)
         initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
-        journal.set_status(row.id, "running")
-        return self._launch(row.runbook, row.id, initial, overrides=row.overrides)
+        return self._launch(row.runbook, row.id, initial, overrides=row.overrides, gated=False)
 
     def handle(self, run_id: str) -> RunHandle | None:
         return self._handles.get(run_id)
@@ -304,6 +307,7 @@ class Engine:
         loops: Mapping[str, Any] | None = None,
         seq: int = 0,
         overrides: Mapping[str, Any] | None = None,
+        gated: bool = True,
     ) -> RunHandle:
         debugger = Debugger(
             run_id,
@@ -325,7 +329,8 @@ class Engine:
         )
         run.overrides = dict(overrides or {})
         debugger.on_pause = run.on_pause
-        task = asyncio.get_running_loop().create_task(self._drive(run), name=f"run-{run_id}")
+        drive = self._drive(run) if gated else run.execute()
+        task = asyncio.get_running_loop().create_task(drive, name=f"run-{run_id}")
         handle = RunHandle(run_id, debugger, task)
         self._handles[run_id] = handle
         task.add_done_callback(lambda _: self._handles.pop(run_id, None))

@@ -1,10 +1,15 @@
 """One run of a runbook: the loop that walks the flowchart, with guards and the journal.
 
 Per step: check the guards (max steps, max duration), let the debugger pause, write the
-step's start (with the variables it begins from) to the journal, run it under its
-timeout, then write its end before moving on. That order is what makes ``resume``
-exact: a killed process leaves either a finished step with a target or an unfinished
-step to run again, never a half-known state.
+step's start (with the variables it begins from) to the journal and wait until that and
+the previous step's end are committed, run it under its timeout, then write its end.
+That order is what makes ``resume`` exact: a killed process leaves either a finished
+step with a target or an unfinished step to run again, never a half-known state. The
+journal writes on its own thread, so the wait is the only time a step spends on it.
+
+An unexpected exception (a bug) ends the run as failed with the reason instead of
+leaving it *running*; a JournalError (the journal cannot be written) goes up to the
+caller, which reports it: nothing more can be recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from runbench.core.engine._events import Event, RunFinished, RunStarted, StepFin
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._steps import End, Outcome
 from runbench.core.engine._variables import Renderer
+from runbench.core.errors import JournalError
 from runbench.core.journal import Journal
 from runbench.core.workspace import Step, Workspace
 
@@ -139,7 +145,16 @@ class Run(DataSteps):
                 task.uncancel()
             end = End("failure", "", f"{STOPPED} at step '{self.current}'")
             self._close_open_step(STOPPED)
-        return self.finish(end)
+        except JournalError:
+            raise  # nothing more can be recorded: the caller reports it (serve retries)
+        except Exception as exc:  # a bug must end the run, not leave it "running"
+            why = f"internal error at step '{self.current}': {type(exc).__name__}: {exc}"
+            end = End("failure", "", f"{why} (a runbench bug; please report it)")
+            self._close_open_step(why)
+        result = self.finish(end)
+        if self.engine.journal is not None:
+            await self.engine.journal.committed(self.run_id)
+        return result
 
     def _close_open_step(self, why: str) -> None:
         """A step interrupted by stop(): record its end so the journal has no loose row."""
@@ -203,6 +218,7 @@ class Run(DataSteps):
                 self.run_id, self.seq, step.id, step.kind, self.variables, self.loops
             )
             self._open_seq = self.seq
+            await journal.committed(self.run_id)  # the last step's end is durable now
         self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
         outcome = await self._timed(step)

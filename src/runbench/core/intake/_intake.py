@@ -49,6 +49,8 @@ INPUT_ROOTS: tuple[str, ...] = ("payload", "ticket", "action")
 """Roots of an input's ``from`` path: the parsed body; on Halo webhooks also its ticket/action."""
 
 JSON_TYPES: tuple[str, ...] = ("application/json", "text/json")
+MAX_DEPTH = 64
+"""Deepest nesting of arrays/objects a JSON body may have (deeper ones get 400)."""
 FORM_TYPE = "application/x-www-form-urlencoded"
 ALGORITHMS: Mapping[str, Callable[..., Any]] = {
     "sha1": hashlib.sha1,
@@ -198,16 +200,35 @@ def parse_payload(body: bytes, content_type: str | None) -> Any:
 
 
 def _parse_json(body: bytes) -> Any:
+    """JSON or a 400: any parser refusal (bad syntax, encoding, an integer over Python's
+    4,300 digits, nesting deep enough to exhaust the stack) and nesting over MAX_DEPTH."""
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are too
         return Refusal(400, "the body is not valid JSON")
     if not isinstance(data, dict):
         return Refusal(400, "the JSON body must be an object")
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and depth(data) > MAX_DEPTH:
+        return Refusal(400, f"the JSON body is nested deeper than {MAX_DEPTH} levels")
     collection = data.get("formCollection")
     if isinstance(collection, list):
         return flatten_form_collection(collection)
     return data
+
+
+def depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (iterative: no recursion limit)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            pending.extend(
+                (child, level + 1) for child in children if isinstance(child, dict | list)
+            )
+    return deepest
 
 
 def flatten_form_collection(items: list[Any]) -> dict[str, Any]:
@@ -350,10 +371,34 @@ class Gate:
         return None if ok else UNAUTHORIZED
 
     def delivery_id(self, headers: Mapping[str, str]) -> str | None:
+        """The delivery id, whole (the journal keys it by a hash, per runbook)."""
         if not self.endpoint.delivery_header:
             return None
         found = (header(headers, self.endpoint.delivery_header) or "").strip()
-        return found[:200] or None
+        return found or None
+
+    def precheck(self, headers: Mapping[str, str]) -> Refusal | None:
+        """Auth as far as the headers go, before the body is read: Basic fully; for a
+        signature, that it is there and well-formed (and the timestamp fresh). A caller
+        without credentials is refused without being able to make us read its body."""
+        end = self.endpoint
+        if end.auth == "none":
+            return None
+        if end.auth == "basic":
+            ok = check_basic(header(headers, "Authorization"), self._username, self._password)
+            return None if ok else UNAUTHORIZED
+        if end.timestamp_header and not fresh(
+            header(headers, end.timestamp_header), self._clock(), end.tolerance
+        ):
+            return UNAUTHORIZED
+        given = (header(headers, end.header) or "").strip()
+        if end.prefix:
+            if not given.startswith(end.prefix):
+                return UNAUTHORIZED
+            given = given[len(end.prefix) :]
+        digest = decode_digest(given.strip(), end.encoding) if given else None
+        expected = ALGORITHMS[end.algorithm]().digest_size
+        return None if digest is not None and len(digest) == expected else UNAUTHORIZED
 
     def too_large(self, content_length: str | None) -> Refusal | None:
         """413 when the declared Content-Length is over the limit (checked before reading)."""

@@ -1,30 +1,51 @@
 """The run journal: every run, step and HTTP exchange, and the queue of `serve`.
 
 Its own room because three layers lean on it (the engine records into it, `serve` uses
-it as its queue, the CLI and the TUI read it) and because its storage is meant to be
-swappable. Import from here, never from the private modules.
+it as its queue, the CLI and the TUI read it) and because its storage is swappable:
+``Backend`` is the seam (SQLite today). Import from here, never from the private
+modules.
 """
 
-from runbench.core.journal._journal import (
+from runbench.core.journal._backend import Backend
+from runbench.core.journal._journal import DB_NAME, Journal, journal_path, new_run_id
+from runbench.core.journal._owner import Owner, pid_alive
+from runbench.core.journal._queue import DIED, INTERRUPTED_STEP
+from runbench.core.journal._rows import (
     ACTIVE,
-    DB_NAME,
+    FINAL,
+    Claim,
     ExchangeRow,
-    Journal,
     QueuedRun,
     ResumePoint,
     RunRow,
     StepRow,
-    new_run_id,
 )
+from runbench.core.journal._sqlite import SqliteBackend
+from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
+from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, is_truncated
 
 __all__ = [
     "ACTIVE",
     "DB_NAME",
+    "DEFAULT_CAP",
+    "DIED",
+    "FINAL",
+    "INTERRUPTED_STEP",
+    "SCHEMA_VERSION",
+    "TRUNCATED",
+    "Backend",
+    "Claim",
     "ExchangeRow",
     "Journal",
+    "Owner",
     "QueuedRun",
     "ResumePoint",
     "RunRow",
+    "SqliteBackend",
     "StepRow",
+    "delivery_key",
+    "is_truncated",
+    "journal_path",
     "new_run_id",
+    "pid_alive",
 ]

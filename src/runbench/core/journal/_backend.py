@@ -1,0 +1,175 @@
+"""The storage seam: what the journal needs from a database, and nothing more.
+
+``Journal`` owns the semantics (JSON, caps, changes per step, leases, claims, batching
+on its own thread); a backend only runs statements. Today that is SQLite
+(``_sqlite.SqliteBackend``); PostgreSQL implements the same protocol, with the claim as
+``SELECT ... FOR UPDATE SKIP LOCKED`` where SQLite takes the write lock for the batch.
+
+Every method is called from the journal's one thread, inside a transaction the journal
+opened with :meth:`Backend.begin` (writes) or outside one (reads). Rows come back as
+tuples in the column orders below, with JSON still as text: decoding belongs to the
+journal so that every backend hands out the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from runbench.core.errors import JournalError
+
+RUN_FIELDS = (
+    "id",
+    "runbook",
+    "trigger",
+    "inputs",
+    "context",
+    "overrides",
+    "status",
+    "error",
+    "message",
+    "current_step",
+    "parent_id",
+    "delivery_id",
+    "created",
+    "started",
+    "finished",
+    "crashes",
+)
+"""Columns of a run row; ``current_step`` is the step of its last step row if it has one."""
+
+STEP_FIELDS = (
+    "run_id",
+    "seq",
+    "step",
+    "kind",
+    "base",
+    "vars",
+    "unset",
+    "loops",
+    "outputs",
+    "loops_after",
+    "edge",
+    "target",
+    "started",
+    "duration_ms",
+    "error",
+    "finished",
+)
+EXCHANGE_FIELDS = (
+    "run_id",
+    "step_seq",
+    "step",
+    "attempt",
+    "request",
+    "response",
+    "error",
+    "elapsed_ms",
+)
+RUN_UPDATABLE = frozenset(
+    {
+        "status",
+        "error",
+        "message",
+        "current_step",
+        "started",
+        "finished",
+        "owner",
+        "lease_until",
+        "crashes",
+    }
+)
+
+Row = tuple[Any, ...]
+
+
+class Backend(Protocol):
+    """One connection to the journal's storage."""
+
+    location: str
+    readonly: bool
+
+    # -- transactions -------------------------------------------------------------------
+    def begin(self) -> None:
+        """Start a write transaction (holding the write lock until commit)."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def savepoint(self) -> None:
+        """Mark a point to undo one multi-statement operation without the batch."""
+
+    def release(self) -> None: ...
+
+    def rollback_to(self) -> None: ...
+
+    def storage_error(self, exc: BaseException) -> JournalError | None:
+        """``exc`` as a JournalError when the storage failed (locked, full, read-only,
+        corrupt): the whole batch fails. None: the operation alone failed."""
+
+    def close(self) -> None: ...
+
+    # -- runs -----------------------------------------------------------------------------
+    def insert_run(self, values: Mapping[str, Any]) -> bool:
+        """A new run row; False (and nothing written) when its delivery_key exists."""
+
+    def update_run(
+        self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
+    ) -> int:
+        """Set RUN_UPDATABLE columns; only if the status is in ``statuses`` when given."""
+
+    def renew(self, owner: str, lease_until: float) -> int:
+        """Move the lease of every run ``owner`` holds."""
+
+    def run(self, run_id: str) -> Row | None: ...
+
+    def runs_like(self, prefix: str, limit: int) -> list[Row]: ...
+
+    def runs(self, limit: int, runbook: str | None, top_level: bool) -> list[Row]:
+        """Newest first."""
+
+    def children(self, run_id: str) -> list[Row]: ...
+
+    def delivery(self, key: str) -> str | None:
+        """The id of the run with this delivery key."""
+
+    def held(self) -> list[Row]:
+        """(id, owner, lease_until, status, crashes) of every run someone holds (the few
+        active ones: finished, queued-for-anyone and interrupted runs have no owner)."""
+
+    def oldest(
+        self, status: str, limit: int, runbook: str | None = None, triggers: Sequence[str] = ()
+    ) -> list[Row]:
+        """(id, created, runbook, crashes) of top-level runs in ``status`` that nobody
+        holds, oldest first, of one runbook if given, of these triggers if given (an
+        index serves this)."""
+
+    def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
+        """Top-level runs per runbook in ``statuses``."""
+
+    def count(self, status: str) -> int: ...
+
+    # -- steps and exchanges ---------------------------------------------------------
+    def insert_step(self, values: Row) -> None:
+        """STEP_FIELDS up to ``started`` (run_id .. started)."""
+
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> int: ...
+
+    def steps(self, run_id: str) -> list[Row]: ...
+
+    def last_step(self, run_id: str) -> Row | None: ...
+
+    def insert_exchange(self, values: Row) -> None: ...
+
+    def exchanges(self, run_id: str) -> list[Row]: ...
+
+
+__all__ = [
+    "EXCHANGE_FIELDS",
+    "RUN_FIELDS",
+    "RUN_UPDATABLE",
+    "STEP_FIELDS",
+    "Backend",
+    "Row",
+]

@@ -1,0 +1,108 @@
+"""What the journal hands out: frozen rows of runs, steps and exchanges.
+
+Kept apart from the storage so every backend (SQLite today, PostgreSQL next) returns the
+same shapes, and the CLI and the TUI can type against them without touching storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVE = ("running", "paused")
+FINAL = ("success", "failure")
+STATUSES = ("queued", "running", "paused", "success", "failure", "interrupted")
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    runbook: str
+    trigger: str
+    inputs: dict[str, Any]
+    context: dict[str, Any]
+    overrides: dict[str, Any]
+    status: str
+    error: str | None
+    message: str | None
+    current_step: str | None
+    parent_id: str | None
+    delivery_id: str | None
+    created: float
+    started: float | None
+    finished: float | None
+    crashes: int = 0
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.finished is None:
+            return None
+        return self.finished - self.started
+
+
+QueuedRun = RunRow
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step of a run; ``variables_before``/``loops_before`` are rebuilt from the
+    changes the journal stores (see ``_history``), so they are whole maps here."""
+
+    run_id: str
+    seq: int
+    step: str
+    kind: str
+    variables_before: dict[str, Any]
+    loops_before: dict[str, Any]
+    outputs: dict[str, Any]
+    loops_after: dict[str, Any] | None
+    edge: str | None
+    target: str | None
+    started: float
+    duration_ms: float | None
+    error: str | None
+    finished: bool
+
+
+@dataclass(frozen=True)
+class ExchangeRow:
+    run_id: str
+    step_seq: int
+    step: str
+    attempt: int
+    request: Any
+    response: Any
+    error: str | None
+    elapsed_ms: float | None
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a run goes on: the step, the variables and loop state before it, next seq."""
+
+    step: str | None
+    variables: dict[str, Any]
+    loops: dict[str, Any]
+    next_seq: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run this journal's owner now holds: a queued one to start, or an interrupted
+    one to resume at ``resume`` (its unfinished step already closed)."""
+
+    row: RunRow
+    resume: ResumePoint | None = None
+
+
+__all__ = [
+    "ACTIVE",
+    "FINAL",
+    "STATUSES",
+    "Claim",
+    "ExchangeRow",
+    "QueuedRun",
+    "ResumePoint",
+    "RunRow",
+    "StepRow",
+]

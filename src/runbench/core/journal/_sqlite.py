@@ -1,0 +1,262 @@
+"""The SQLite backend of the journal: one connection, used only by the journal's thread.
+
+WAL with synchronous=NORMAL survives a process crash (kill -9) without losing a
+committed transaction; ``durable=True`` means synchronous=FULL (power loss too). The
+claim is safe across processes because a write batch starts with BEGIN IMMEDIATE,
+which holds SQLite's single write lock until the commit.
+
+Read-only media: ``readonly=True`` opens with ``mode=ro``, and if SQLite cannot even
+create the -shm file there, as ``immutable`` (fine for a journal nobody writes).
+Statements are written once and reused (sqlite3 caches them per connection).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from runbench.core.errors import JournalError
+from runbench.core.journal._backend import RUN_UPDATABLE, Row
+from runbench.core.journal._sqlite_schema import (
+    ensure_schema,
+    explain,
+    prepare_file,
+    prepare_folder,
+)
+
+_CURRENT_STEP = (
+    "COALESCE((SELECT CASE WHEN s.finished = 1 AND s.target IS NOT NULL THEN s.target"
+    " ELSE s.step END FROM steps s WHERE s.run_id = runs.id ORDER BY s.seq DESC LIMIT 1),"
+    " current_step)"
+)
+_RUN = (
+    "SELECT id, runbook, trigger, inputs, context, overrides, status, error, message, "
+    + _CURRENT_STEP
+    + ", parent_id, delivery_id, created, started, finished, crashes FROM runs"
+)
+_STEP = (
+    "SELECT run_id, seq, step, kind, base, vars, unset, loops, outputs, loops_after, edge,"
+    " target, started, duration_ms, error, finished FROM steps"
+)
+_STORAGE = (sqlite3.OperationalError, sqlite3.DatabaseError)
+_OP_LEVEL = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+class SqliteBackend:
+    """The journal's storage in one SQLite file (see the module docstring)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        durable: bool = False,
+        readonly: bool = False,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        self.location = str(path)
+        self.readonly = readonly
+        self.busy_timeout = busy_timeout
+        try:
+            self.db = self._connect(path, durable)
+            ensure_schema(self.db, self.location, readonly)
+        except JournalError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise explain(exc, self.location, busy_timeout) from None
+
+    def _connect(self, path: Path, durable: bool) -> sqlite3.Connection:
+        if self.readonly:
+            return self._connect_readonly(path)
+        prepare_folder(path.parent)
+        prepare_file(path)
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        return db
+
+    def _connect_readonly(self, path: Path) -> sqlite3.Connection:
+        if not path.exists():
+            raise JournalError(f"journal {path}: no such file (no runs recorded there yet)")
+        uri = path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:  # cannot create -shm beside it: read-only media
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        db.execute("PRAGMA query_only=1")
+        db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        return db
+
+    # -- transactions ---------------------------------------------------------------------
+    def begin(self) -> None:
+        if self.readonly:
+            raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def savepoint(self) -> None:
+        self.db.execute("SAVEPOINT op")
+
+    def release(self) -> None:
+        self.db.execute("RELEASE op")
+
+    def rollback_to(self) -> None:
+        self.db.execute("ROLLBACK TO op")
+        self.db.execute("RELEASE op")
+
+    def storage_error(self, exc: BaseException) -> JournalError | None:
+        if isinstance(exc, JournalError):
+            return exc
+        if isinstance(exc, _OP_LEVEL) or not isinstance(exc, _STORAGE):
+            return None
+        return explain(exc, self.location, self.busy_timeout)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs -----------------------------------------------------------------------------
+    def insert_run(self, values: Mapping[str, Any]) -> bool:
+        names = ", ".join(values)
+        marks = ",".join("?" * len(values))
+        cursor = self.db.execute(
+            f"INSERT INTO runs ({names}) VALUES ({marks}) ON CONFLICT(delivery_key) DO NOTHING",
+            tuple(values.values()),
+        )
+        return cursor.rowcount == 1
+
+    def update_run(
+        self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
+    ) -> int:
+        unknown = set(values) - RUN_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = ", ".join(f"{name}=?" for name in values)
+        where = "id=?"
+        if statuses:
+            where += f" AND status IN ({','.join('?' * len(statuses))})"
+        cursor = self.db.execute(
+            f"UPDATE runs SET {sets} WHERE {where}", (*values.values(), run_id, *statuses)
+        )
+        return cursor.rowcount
+
+    def renew(self, owner: str, lease_until: float) -> int:
+        cursor = self.db.execute(
+            "UPDATE runs SET lease_until=? WHERE owner=?", (lease_until, owner)
+        )
+        return cursor.rowcount
+
+    def run(self, run_id: str) -> Row | None:
+        row: Row | None = self.db.execute(f"{_RUN} WHERE id=?", (run_id,)).fetchone()
+        return row
+
+    def runs_like(self, prefix: str, limit: int) -> list[Row]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self.db.execute(
+            f"{_RUN} WHERE id LIKE ? ESCAPE '\\' LIMIT ?", (escaped + "%", limit)
+        ).fetchall()
+
+    def runs(self, limit: int, runbook: str | None, top_level: bool) -> list[Row]:
+        where = ["1=1"]
+        params: list[Any] = []
+        if runbook is not None:
+            where.append("runbook=?")
+            params.append(runbook)
+        if top_level:
+            where.append("parent_id IS NULL")
+        return self.db.execute(
+            f"{_RUN} WHERE {' AND '.join(where)} ORDER BY created DESC, id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+
+    def children(self, run_id: str) -> list[Row]:
+        return self.db.execute(f"{_RUN} WHERE parent_id=? ORDER BY created", (run_id,)).fetchall()
+
+    def delivery(self, key: str) -> str | None:
+        row = self.db.execute("SELECT id FROM runs WHERE delivery_key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def held(self) -> list[Row]:
+        return self.db.execute(
+            "SELECT id, owner, lease_until, status, crashes FROM runs WHERE owner IS NOT NULL"
+        ).fetchall()
+
+    def oldest(
+        self, status: str, limit: int, runbook: str | None = None, triggers: Sequence[str] = ()
+    ) -> list[Row]:
+        where = "status=? AND parent_id IS NULL AND owner IS NULL"
+        params: list[Any] = [status]
+        if runbook is not None:
+            where += " AND runbook=?"
+            params.append(runbook)
+        if triggers:
+            where += f" AND trigger IN ({','.join('?' * len(triggers))})"
+            params.extend(triggers)
+        index = "runs_queue_by_runbook" if runbook is not None else "runs_queue"
+        return self.db.execute(
+            f"SELECT id, created, runbook, crashes FROM runs INDEXED BY {index}"
+            f" WHERE {where} ORDER BY created, id LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+
+    def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(statuses))
+        rows = self.db.execute(
+            f"SELECT runbook, count(*) FROM runs WHERE status IN ({marks})"
+            " AND parent_id IS NULL GROUP BY runbook",
+            tuple(statuses),
+        )
+        return {str(runbook): int(n) for runbook, n in rows}
+
+    def count(self, status: str) -> int:
+        row = self.db.execute("SELECT count(*) FROM runs WHERE status=?", (status,)).fetchone()
+        return int(row[0])
+
+    # -- steps and exchanges ---------------------------------------------------------
+    def insert_step(self, values: Row) -> None:
+        self.db.execute(
+            "INSERT INTO steps (run_id, seq, step, kind, base, vars, unset, loops, started)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            values,
+        )
+
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> int:
+        sets = ", ".join(f"{name}=?" for name in values)
+        cursor = self.db.execute(
+            f"UPDATE steps SET {sets} WHERE run_id=? AND seq=?", (*values.values(), run_id, seq)
+        )
+        return cursor.rowcount
+
+    def steps(self, run_id: str) -> list[Row]:
+        return self.db.execute(f"{_STEP} WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
+
+    def last_step(self, run_id: str) -> Row | None:
+        row: Row | None = self.db.execute(
+            f"{_STEP} WHERE run_id=? ORDER BY seq DESC LIMIT 1", (run_id,)
+        ).fetchone()
+        return row
+
+    def insert_exchange(self, values: Row) -> None:
+        self.db.execute(
+            "INSERT INTO exchanges (run_id, step_seq, step, attempt, request, response, error,"
+            " elapsed_ms) VALUES (?,?,?,?,?,?,?,?)",
+            values,
+        )
+
+    def exchanges(self, run_id: str) -> list[Row]:
+        return self.db.execute(
+            "SELECT run_id, step_seq, step, attempt, request, response, error, elapsed_ms"
+            " FROM exchanges WHERE run_id=? ORDER BY step_seq, attempt",
+            (run_id,),
+        ).fetchall()
+
+
+__all__ = ["SqliteBackend"]

@@ -1,0 +1,196 @@
+"""How values are stored: JSON, each value capped, and per step only what changed.
+
+A foreach over N items used to write the whole variable map (the items among them) at
+every step: O(N^2) bytes, 1.8 GB for a 900 KB input. Now a step row stores the variables
+that changed since the journal last recorded the run (the first row of a run, or of a
+process that took it over, is a full "base" snapshot), and the loop states the same way
+(an items list is stored when its loop starts, then only the index moves). Readers
+rebuild any step's variables by replaying the changes from the base before it.
+
+"Changed" is decided by identity, with equality only for scalars, so a step costs
+O(number of variables) and never compares or re-encodes a big value that stayed put.
+The engine replaces values, it does not mutate them in place, which is what makes
+identity a sound test.
+
+Each stored value is capped (``DEFAULT_CAP``); a bigger one is replaced by a marker
+``{"$truncated": {"bytes": N, "head": "..."}}`` so the journal's growth stays bounded and
+a reader can tell that the value is incomplete (resume refuses such a run).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_CAP = 1 << 20
+TRUNCATED = "$truncated"
+ALL = "$all"
+HEAD = 200
+_SCALARS = (str, int, float, bool, type(None))
+_dumps = json.JSONEncoder(default=str, separators=(",", ":")).encode
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; anything JSON cannot hold becomes its ``str()``."""
+    return _dumps(value)
+
+
+def loads(text: str | None, empty: Any = None) -> Any:
+    return empty if text is None else json.loads(text)
+
+
+def capped(value: Any, cap: int) -> str:
+    """``value`` as JSON, or the truncation marker when that is over ``cap`` characters
+    (ASCII-only JSON, so characters are bytes)."""
+    text = _dumps(value)
+    if len(text) <= cap:
+        return text
+    return _dumps({TRUNCATED: {"bytes": len(text), "head": text[:HEAD]}})
+
+
+def capped_map(values: Mapping[str, Any], cap: int) -> str:
+    """A JSON object whose every value is capped on its own."""
+    text = _dumps(values)
+    if len(text) <= cap:
+        return text  # no single value can be over the cap
+    parts = [f"{_dumps(str(name))}:{capped(value, cap)}" for name, value in values.items()]
+    return "{" + ",".join(parts) + "}"
+
+
+def is_truncated(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and TRUNCATED in value
+
+
+def truncated_names(values: Mapping[str, Any]) -> list[str]:
+    return [name for name, value in values.items() if is_truncated(value)]
+
+
+def same(old: Any, new: Any) -> bool:
+    """Unchanged for the journal: the same object, or an equal scalar."""
+    return old is new or (type(old) is type(new) and type(new) in _SCALARS and old == new)
+
+
+# -- changes -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    """What a step row stores: a full snapshot (``base``) or what changed since."""
+
+    base: bool
+    variables: dict[str, Any]
+    unset: list[str]
+    loops: dict[str, Any]
+
+
+def diff_map(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    changed = {
+        name: value for name, value in new.items() if name not in old or not same(old[name], value)
+    }
+    return changed, [name for name in old if name not in new]
+
+
+def diff_loops(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Per loop: None when it ended, else the keys of its state that changed."""
+    found: dict[str, Any] = {name: None for name in old if name not in new}
+    for name, state in new.items():
+        before = old.get(name)
+        if before is None:
+            found[name] = dict(state)
+            continue
+        delta = {k: v for k, v in state.items() if k not in before or not same(before[k], v)}
+        if delta:
+            found[name] = delta
+    return found
+
+
+def apply_map(
+    old: Mapping[str, Any], changed: Mapping[str, Any], unset: Iterable[str]
+) -> dict[str, Any]:
+    merged = {**old, **changed}
+    for name in unset:
+        merged.pop(name, None)
+    return merged
+
+
+def apply_loops(old: Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
+    if ALL in delta:  # written without a baseline: the whole map
+        return dict(delta[ALL])
+    merged = dict(old)
+    for name, change in delta.items():
+        if change is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = {**merged.get(name, {}), **change}
+    return merged
+
+
+def copy_loops(loops: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A snapshot of loop states (the engine moves ``index`` in place)."""
+    return {name: dict(state) for name, state in loops.items()}
+
+
+@dataclass
+class Baseline:
+    """What the journal last recorded of one run, to write the next step as changes."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    loops: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class Tracker:
+    """Baselines of the runs this journal is writing (dropped when a run ends)."""
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Baseline] = {}
+
+    def step_started(
+        self, run_id: str, variables: Mapping[str, Any], loops: Mapping[str, Any]
+    ) -> Change:
+        known = self._runs.get(run_id)
+        now = Baseline(dict(variables), copy_loops(loops))
+        self._runs[run_id] = now
+        if known is None:  # a copy: the baseline moves on before the row is encoded
+            return Change(True, dict(now.variables), [], copy_loops(now.loops))
+        changed, unset = diff_map(known.variables, now.variables)
+        return Change(False, changed, unset, diff_loops(known.loops, now.loops))
+
+    def step_finished(
+        self, run_id: str, outputs: Mapping[str, Any], loops: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Fold the step's outputs into the baseline (readers do the same); the loop
+        changes of the step, if it changed them."""
+        known = self._runs.get(run_id)
+        if known is None:
+            return None if loops is None else {ALL: copy_loops(loops)}
+        known.variables.update(outputs)
+        if loops is None:
+            return None
+        after = copy_loops(loops)
+        delta = diff_loops(known.loops, after)
+        known.loops = after
+        return delta
+
+    def forget(self, run_id: str) -> None:
+        self._runs.pop(run_id, None)
+
+
+__all__ = [
+    "DEFAULT_CAP",
+    "TRUNCATED",
+    "Baseline",
+    "Change",
+    "Tracker",
+    "apply_loops",
+    "apply_map",
+    "capped",
+    "capped_map",
+    "copy_loops",
+    "diff_loops",
+    "diff_map",
+    "dumps",
+    "is_truncated",
+    "loads",
+    "same",
+    "truncated_names",
+]
