@@ -333,9 +333,8 @@ def test_every_command_gives_one_line_and_exit_2(
     command: str,
 ) -> None:
     from runbench.cli.main import main
-    from runbench.core.journal import _journal
 
-    monkeypatch.setattr(_journal, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setenv("RUNBENCH_BUSY_TIMEOUT", "0.05")
     ws = tmp_path / "ws.toml"
     ws.write_text(CLI_WORKSPACE)
     state = tmp_path / "state"

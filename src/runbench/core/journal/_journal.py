@@ -16,6 +16,7 @@ queue of `serve` (claims, leases, recovery) is in ``_queue``.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -34,7 +35,8 @@ from runbench.core.journal._values import DEFAULT_CAP, Tracker, capped_map, dump
 
 DB_NAME = "runs.db"
 BUSY_TIMEOUT = 5.0
-"""Seconds to wait for another process's write lock before a write fails."""
+"""Seconds to wait for another process's write lock before a write fails (the
+environment variable RUNBENCH_BUSY_TIMEOUT overrides it)."""
 T = TypeVar("T")
 
 
@@ -74,7 +76,7 @@ class Journal(QueueMixin):
         self._owner_text = self.owner.text()
         self._tracker = Tracker()
 
-        busy = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+        busy = busy_timeout if busy_timeout is not None else _busy_timeout()
 
         def open_sqlite() -> Backend:
             return SqliteBackend(self.path, durable=durable, readonly=readonly, busy_timeout=busy)
@@ -370,6 +372,13 @@ class Journal(QueueMixin):
     def before_step(self, run_id: str, step: str) -> ResumePoint:
         """The variables a run had just before it first ran ``step`` (for rerun from step)."""
         return history.before_step(run_id, self.steps(run_id), step)
+
+
+def _busy_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("RUNBENCH_BUSY_TIMEOUT", BUSY_TIMEOUT)))
+    except ValueError:
+        return BUSY_TIMEOUT
 
 
 def journal_path(workspace_path: str | Path, state_dir: str | Path | None = None) -> Path:
