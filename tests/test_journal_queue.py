@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
 from runbench.core.engine import Engine
@@ -118,11 +118,22 @@ def test_a_run_that_keeps_crashing_its_worker_is_failed_after_max_crashes(tmp_pa
     journal.close()
 
 
-class BrokenTransport(httpx.AsyncBaseTransport):
-    """Fails the way a bug would: not with an httpx error the executor expects."""
+class BrokenExecutor:
+    """Fails the way a bug would: with an exception nobody expects."""
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        raise ZeroDivisionError("a bug below the executor")
+    async def __aenter__(self) -> BrokenExecutor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def call(self, *args: object, **kwargs: object) -> object:
+        raise ZeroDivisionError("a bug below the step")
+
+
+class BrokenEngine(Engine):
+    def new_executor(self, run: object) -> Any:
+        return BrokenExecutor()
 
 
 async def test_an_internal_error_ends_the_run_as_failed_with_the_reason(tmp_path: Path) -> None:
@@ -141,10 +152,12 @@ async def test_an_internal_error_ends_the_run_as_failed_with_the_reason(tmp_path
         """,
     )
     journal = Journal(tmp_path / "runs.db")
-    eng = Engine(ws, journal=journal, environ={}, transport=BrokenTransport())
+    eng = BrokenEngine(ws, journal=journal, environ={})
     result = await eng.run("r")
     assert result.status == "failure"
-    assert "internal error at step 'get': ZeroDivisionError: a bug below" in (result.error or "")
+    assert "internal error at step 'get': ZeroDivisionError: a bug below the step" in (
+        result.error or ""
+    )
     row = journal.run(result.run_id)
     assert row.status == "failure" and row.error == result.error
     [step] = journal.steps(result.run_id)

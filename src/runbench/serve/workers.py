@@ -29,7 +29,7 @@ from runbench.core.errors import JournalError, RunbenchError
 from runbench.core.journal import Claim, Journal
 
 STOPPED = "interrupted: the server stopped during the run; it resumes at the next start"
-RESUMED_TRIGGERS = ("serve",)
+RESUMED_TRIGGERS = ("serve", "schedule")
 
 
 class RunExecutor(Protocol):
