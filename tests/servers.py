@@ -7,7 +7,7 @@ issued tokens, token lifetime, a failing token endpoint) and records what it saw
 Routes: /echo (any verb: what was received, as JSON), /token (OAuth2, form POST),
 /protected (a token from /token), /bearer, /basic, /key (api key in header or query),
 /sleep?s=N, /big?n=N (streamed, no Content-Length), /declared?n=N, /loop (redirect loop),
-/text (HTML), /status/N, /drip?every=S (one byte every S seconds, for ever), /endless
+/text (HTML), /status/N, /login (a session token), /drip?every=S (one byte every S seconds, for ever), /endless
 (streams without end), /bomb?mb=N (N MiB of zeros, gzip-encoded), /redirect?to=URL&code=N.
 """
 
@@ -47,6 +47,7 @@ class FakeApi:
     token_header: str = "Authorization"
     token_prefix: str = "Bearer"
     token_fails: bool = False
+    session: str = "sess-ion/Value+77"
     issued: list[str] = field(default_factory=list)
     valid: set[str] = field(default_factory=set)
     seen: list[Seen] = field(default_factory=list)
@@ -205,6 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Location", "/loop")
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def route_login(self, seen: Seen, api: FakeApi) -> None:
+        self.reply(200, {"session": api.session, "user": api.username})
 
     def route_drip(self, seen: Seen, api: FakeApi) -> None:
         every = float(seen.query.get("every", ["0.2"])[0])

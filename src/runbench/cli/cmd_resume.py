@@ -48,9 +48,15 @@ async def _resume(args: argparse.Namespace) -> int:
 
         def start() -> RunHandle:
             try:
-                return engine.resume(row.id, breakpoints=args.breakpoints, step_mode=args.step)
+                handle = engine.resume(row.id, breakpoints=args.breakpoints, step_mode=args.step)
             except RunError as exc:
                 raise UsageError(str(exc)) from None
+            if handle.withheld:
+                terminal.line(
+                    f"note: {', '.join(handle.withheld)} held secrets, which the journal never "
+                    "keeps; a step that uses them fails (rerun from the step that set them)"
+                )
+            return handle
 
         return await drive(engine, start, terminal, args.json)
     finally:

@@ -36,9 +36,9 @@ from runbench.core.engine import (
     build_context,
     parse_cli_value,
 )
-from runbench.core.errors import RunError, SecretError, UsageError, WorkspaceError, suggest
+from runbench.core.errors import RunError, UsageError, WorkspaceError, suggest
 from runbench.core.secrets import Redactor, Secrets
-from runbench.core.workspace import Runbook, SecretRef, Workspace, check_workspace, read_workspace
+from runbench.core.workspace import Runbook, Workspace, check_workspace, read_workspace
 
 HELP = "commands: s(tep), c(ontinue), p(rint) [NAME], set NAME=VALUE, q(uit)"
 
@@ -127,37 +127,29 @@ def open_journal(workspace: Workspace, state_dir: str | None) -> Journal:
     return Journal.for_workspace(workspace.path, state_dir)
 
 
-def redacting(secrets: Secrets, workspace: Workspace) -> Callable[[Any], Any]:
-    """A function blanking every secret value: those the workspace names (resolved now, a
-    missing one skipped) and those the run meets later (e.g. OAuth2 tokens)."""
-    for integration in workspace.integrations.values():
-        auth = integration.auth
-        for value in (auth.value, auth.token, auth.password, auth.client_secret):
-            if isinstance(value, SecretRef) or (isinstance(value, str) and value):
-                try:
-                    secrets.resolve(value)
-                except SecretError:
-                    continue
-
-    def redact(obj: Any) -> Any:
-        return Redactor(secrets.known_values()).value(obj)
-
-    return redact
+def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:
+    """The redactor of ``secrets``, having learnt every credential the workspace names
+    (those that resolve now) and its secret outputs; it learns the rest (OAuth2 tokens,
+    secret outputs' values) as the run meets them."""
+    secrets.preload(workspace)
+    return secrets.redactor
 
 
 # -- terminal -----------------------------------------------------------------------
 class Terminal:
     """Progress lines, a TTY-only spinner, and the debugger prompt on stdin."""
 
-    def __init__(self, out: TextIO, stdin: TextIO, redact: Callable[[Any], Any]) -> None:
+    def __init__(self, out: TextIO, stdin: TextIO, redactor: Redactor) -> None:
         self.out = out
         self.stdin = stdin
-        self.redact = redact
+        self.redactor = redactor
+        self.redact: Callable[[Any], Any] = redactor.value
         self.tty = out.isatty()
         self._spinner: asyncio.Task[None] | None = None
 
     def line(self, text: str) -> None:
         self._stop_spinner()
+        text = self.redactor.text(text)
         self.out.write(("\r\033[K" if self.tty else "") + text + "\n")
         self.out.flush()
 
@@ -222,7 +214,7 @@ class Terminal:
     def command(self, handle: RunHandle, command: str, rest: str) -> None:
         debugger = handle.debugger
         if command in ("p", "print"):
-            values = self.redact(debugger.variables())
+            values = self.redactor.variables(debugger.variables())
             shown = {rest: values.get(rest, "<not set>")} if rest else values
             for name, value in shown.items():
                 self.line(f"  {name} = {json.dumps(value, default=str)}")

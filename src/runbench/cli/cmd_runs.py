@@ -145,13 +145,14 @@ def print_detail(data: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
-    redact = redacting(Secrets(workspace.path, os.environ), workspace)
+    redactor = redacting(Secrets(workspace.path, os.environ), workspace)
     journal = Journal.for_reading(journal_path(workspace.path, args.state_dir))
     try:
         if args.run_id is None:
             rows = journal.runs(args.limit)
             if args.json:
-                print(json.dumps([summary(row) for row in rows], indent=2, default=str))
+                shown = redactor.value([summary(row) for row in rows])
+                print(json.dumps(shown, indent=2, default=str))
             else:
                 print_list(rows)
             return 0
@@ -159,7 +160,9 @@ def run(args: argparse.Namespace) -> int:
             row = journal.find_run(args.run_id)
         except RunError as exc:  # a run id the journal does not know is bad input
             raise UsageError(str(exc)) from None
-        data = redact(detail(journal, row))
+        data = detail(journal, row)
+        data["variables"] = redactor.variables(data["variables"])
+        data = redactor.value(data)
         if args.json:
             print(json.dumps(data, indent=2, default=str))
         else:

@@ -139,7 +139,7 @@ class Printer:
         for output in method.outputs:
             name = output.name.ljust(width)
             if output.name in result.outputs:
-                value = self.redactor.value(result.outputs[output.name])
+                value = self.redactor.variable(output.name, result.outputs[output.name])
                 self.line(f"  {name} = {json.dumps(value, ensure_ascii=False)}")
             elif output.name in result.output_errors:
                 self.line(f"  {name}   no value: {result.output_errors[output.name]}")

@@ -24,6 +24,7 @@ from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import Event, EventBus, EventStream, RunQueued
 from runbench.core.engine._results import RunResult
 from runbench.core.engine._runner import STOPPED, Run
+from runbench.core.engine._shown import shown_event, withheld
 from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
@@ -46,6 +47,9 @@ class RunHandle:
     run_id: str
     debugger: Debugger
     task: asyncio.Task[RunResult]
+    withheld: tuple[str, ...] = ()
+    """Variables a resumed (or rerun) run could not get back: they held secrets, which
+    the journal never keeps. A step that uses one fails naming it."""
 
     async def result(self) -> RunResult:
         """The result; cancelling the waiter does not cancel the run."""
@@ -83,6 +87,7 @@ class Engine:
         self.secrets = secrets or Secrets(
             workspace.path, os.environ if environ is None else environ
         )
+        self.secrets.preload(workspace)
         self.transport = transport
         self.transport_factory = transport_factory
         self.clock = clock
@@ -100,8 +105,9 @@ class Engine:
 
     # -- public API ------------------------------------------------------------------
     def publish(self, event: Event) -> None:
-        """Send ``event`` to every subscriber (runs call this for their events)."""
-        self.bus.publish(event)
+        """Send ``event`` to every subscriber (runs call this for their events), with every
+        secret blanked: no subscriber ever sees one (see ``_shown``)."""
+        self.bus.publish(shown_event(event, self.secrets.redactor))
 
     def subscribe(self) -> EventStream:
         """Every event of every run of this engine from now on (see events.py)."""
@@ -148,14 +154,18 @@ class Engine:
         """A new run of the same runbook from ``step``, with the variables it had there."""
         row = self._journal_row(run_id)
         point = self._need_journal().before_step(row.id, step)
-        return self.start(
+        lost = withheld(point.variables)
+        base = {k: v for k, v in point.variables.items() if k not in lost}
+        handle = self.start(
             row.runbook,
             from_step=step,
-            base_variables=point.variables,
+            base_variables=base,
             inputs=row.inputs,
             context=row.context,
             **kwargs,
         )
+        handle.withheld = tuple(lost)
+        return handle
 
     def resume(
         self, run_id: str, *, breakpoints: Iterable[str] = (), step_mode: bool = False
@@ -177,11 +187,13 @@ class Engine:
         step_mode: bool = False,
     ) -> RunHandle:
         runbook = self.runbook(row.runbook)
+        lost = withheld(point.variables)
         if point.step is None:
             initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
         else:
-            initial = {**self.workspace.variables, **point.variables}
-        return self._launch(
+            kept = {k: v for k, v in point.variables.items() if k not in lost}
+            initial = {**self.workspace.variables, **kept}
+        handle = self._launch(
             row.runbook,
             row.id,
             initial,
@@ -192,6 +204,8 @@ class Engine:
             step_mode=step_mode,
             overrides=row.overrides,
         )
+        handle.withheld = tuple(lost)
+        return handle
 
     def run_queued(self, run_id: str) -> RunHandle:
         """Execute a run that :meth:`Journal.enqueue` queued (claimed or not)."""
@@ -217,10 +231,16 @@ class Engine:
         return self._handles.get(run_id)
 
     def redactor(self) -> Redactor:
-        return Redactor(self.secrets.known_values())
+        """The redactor every run of this engine shares (it learns tokens as they come)."""
+        return self.secrets.redactor
 
     def redact(self, obj: Any) -> Any:
-        return self.redactor().value(obj)
+        """``obj`` with every known secret value blanked."""
+        return self.secrets.redactor.value(obj)
+
+    def redact_variable(self, name: str, value: Any) -> Any:
+        """A variable's value as it may be shown (blanked whole if ``name`` is secret)."""
+        return self.secrets.redactor.variable(name, value)
 
     # -- variables -------------------------------------------------------------------
     def runbook(self, runbook_id: str) -> Runbook:
@@ -286,12 +306,13 @@ class Engine:
     ) -> str:
         if self.journal is None:
             return new_run_id(self.clock)
+        redactor = self.secrets.redactor
         return self.journal.create_run(
             runbook_id,
             trigger=trigger or self.trigger,
-            inputs=inputs,
-            context=context,
-            overrides=overrides,
+            inputs=redactor.variables(inputs),
+            context=redactor.variables(context or {}),
+            overrides=redactor.variables(overrides or {}),
             parent_id=parent_id,
         )
 
@@ -312,7 +333,7 @@ class Engine:
         debugger = Debugger(
             run_id,
             initial,
-            self.bus.publish,
+            self.publish,
             self.clock,
             breakpoints=breakpoints,
             step_mode=step_mode,
@@ -382,7 +403,7 @@ class Engine:
         initial = self.initial_variables(runbook, inputs, context, parent.overrides)
         typed = {name: initial[name] for name in runbook.inputs}
         run_id = self._create(runbook_id, None, typed, context, parent.overrides, parent.run_id)
-        debugger = Debugger(run_id, initial, self.bus.publish, self.clock)
+        debugger = Debugger(run_id, initial, self.publish, self.clock)
         child = Run(
             self,
             runbook_id,

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbench.core.secrets import Redactor
+
 
 @dataclass(frozen=True)
 class StepRecord:
@@ -41,13 +43,19 @@ class RunResult:
     message: str
     steps: list[StepRecord]
     variables: Mapping[str, Any]
+    redactor: Redactor | None = field(default=None, repr=False, compare=False)
+    """The run's redactor: ``to_dict`` blanks the variables (and anything else) with it."""
 
     @property
     def ok(self) -> bool:
         return self.status == "success"
 
     def to_dict(self, redact: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-        """The JSON record (``runbench run --json``); ``redact`` blanks secret values."""
+        """The JSON record (``runbench run --json``), redacted by the run's redactor (and
+        by ``redact``, when given)."""
+        variables = dict(self.variables)
+        if self.redactor is not None:
+            variables = self.redactor.variables(variables)
         data: dict[str, Any] = {
             "run_id": self.run_id,
             "runbook": self.runbook,
@@ -55,8 +63,10 @@ class RunResult:
             "error": self.error,
             "message": self.message,
             "steps": [record.to_dict() for record in self.steps],
-            "variables": dict(self.variables),
+            "variables": variables,
         }
+        if self.redactor is not None:
+            data = self.redactor.value(data)
         return redact(data) if redact is not None else data
 
 

@@ -10,6 +10,9 @@ journal writes on its own thread, so the wait is the only time a step spends on 
 An unexpected exception (a bug) ends the run as failed with the reason instead of
 leaving it *running*; a JournalError (the journal cannot be written) goes up to the
 caller, which reports it: nothing more can be recorded.
+
+Everything written to the journal or kept in the run's records passes the run's Redactor
+first (see ``_shown``): a run holds real values, its traces never do.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from runbench.core.engine._steps import End, Outcome
 from runbench.core.engine._variables import Renderer
 from runbench.core.errors import JournalError
 from runbench.core.journal import Journal
+from runbench.core.secrets import Secrets
 from runbench.core.workspace import Step, Workspace
 
 if TYPE_CHECKING:
@@ -43,6 +47,7 @@ class RunHost(Protocol):
 
     workspace: Workspace
     journal: Journal | None
+    secrets: Secrets
     renderer: Renderer
     clock: Callable[[], float]
     monotonic: Callable[[], float]
@@ -92,6 +97,8 @@ class Run(DataSteps):
         self.sleep = engine.sleep
         self.random = engine.random
         self.publish = engine.publish
+        self.secrets = engine.secrets
+        self.redactor = engine.secrets.redactor
         self.records: list[StepRecord] = []
         self.paused_for = 0.0
         self._paused_since: float | None = None
@@ -213,9 +220,15 @@ class Run(DataSteps):
         self._count += 1
         self.seq += 1
         journal = self.engine.journal
+        redactor = self.redactor
         if journal is not None:
             journal.start_step(
-                self.run_id, self.seq, step.id, step.kind, self.variables, self.loops
+                self.run_id,
+                self.seq,
+                step.id,
+                step.kind,
+                redactor.variables(self.variables),
+                redactor.value(self.loops),
             )
             self._open_seq = self.seq
             await journal.committed(self.run_id)  # the last step's end is durable now
@@ -223,14 +236,10 @@ class Run(DataSteps):
         began = self.engine.monotonic()
         outcome = await self._timed(step)
         duration_ms = (self.engine.monotonic() - began) * 1000.0
+        outputs = redactor.variables(outcome.outputs)
+        error = None if outcome.error is None else redactor.text(outcome.error)
         record = StepRecord(
-            step.id,
-            step.kind,
-            outcome.edge,
-            duration_ms,
-            outcome.outputs,
-            outcome.error,
-            outcome.target,
+            step.id, step.kind, outcome.edge, duration_ms, outputs, error, outcome.target
         )
         self.records.append(record)
         if journal is not None:
@@ -240,9 +249,9 @@ class Run(DataSteps):
                 edge=outcome.edge,
                 target=outcome.target,
                 duration_ms=duration_ms,
-                outputs=outcome.outputs,
-                error=outcome.error,
-                loops=self.loops if outcome.loops_changed else None,
+                outputs=outputs,
+                error=error,
+                loops=redactor.value(self.loops) if outcome.loops_changed else None,
             )
             self._open_seq = None
         self.publish(
@@ -280,17 +289,23 @@ class Run(DataSteps):
             return self.fail_run(step, why)
 
     def finish(self, end: End) -> RunResult:
+        """The result (its message, error and step records redacted; its variables real,
+        for the caller, and redacted by ``to_dict``), journaled."""
+        redactor = self.redactor
+        error = None if end.error is None else redactor.text(end.error)
+        message = redactor.text(end.message)
         result = RunResult(
             self.run_id,
             self.runbook.id,
             end.status,
-            end.error,
-            end.message,
+            error,
+            message,
             list(self.records),
             dict(self.variables),
+            redactor=redactor,
         )
         if self.engine.journal is not None:
-            self.engine.journal.finish_run(self.run_id, end.status, end.error, end.message)
+            self.engine.journal.finish_run(self.run_id, end.status, error, message)
         self.publish(RunFinished(self.run_id, self.clock(), end.status, end.error, end.message))
         return result
 

@@ -27,6 +27,7 @@ from runbench.core.engine._retry import backoff, repeats_side_effect, retry_afte
 from runbench.core.engine._variables import Renderer, element_outputs
 from runbench.core.errors import ExpressionError, RunbenchError
 from runbench.core.halo import find_action
+from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Retry, Runbook, Step, Workspace
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class StepKinds:
     sleep: Callable[[float], Awaitable[None]]
     random: Callable[[], float]
     publish: Callable[[Event], None]
+    secrets: Secrets
+    redactor: Redactor
     record_exchange: Callable[[str, int, Exchange], None]
     start_child: Callable[[str, Mapping[str, Any]], Awaitable[RunResult]]
 
@@ -104,6 +107,10 @@ class StepKinds:
     def set_outputs(self, step: Step, values: Mapping[str, Any]) -> None:
         if not values:
             return
+        secret = self.redactor.names
+        for name, value in values.items():
+            if name in secret:  # an output declared secret = true: learn its value
+                self.secrets.remember_value(value)
         now = self.clock()
         for name, value in values.items():
             self.variables[name] = value

@@ -125,6 +125,10 @@ class Executor:
             )
             return self._record.failed(error, None, started, sent=False)
         scope = {**self._base, **variables} if variables else self._base
+        secret_names = self._redactor.names
+        if secret_names:  # a secret variable's value is secret wherever it came from (--var)
+            for name in secret_names & scope.keys():
+                self.secrets.remember_value(scope[name])
         try:
             built = self._builder.build(integration, method, scope)
         except ExpressionError as exc:

@@ -74,7 +74,7 @@ class RunActions(LazyPanes):
             view,
             self.runs.breakpoints_of(runbook.id),
             values,
-            lambda value: self.runs.redact(run_id, value),
+            lambda name, value: self.runs.redact_variable(run_id, name, value),
         )
 
     def _schedule_refresh(self) -> None:
@@ -213,10 +213,11 @@ class RunActions(LazyPanes):
         )
         paused = view.live and view.status == "paused"
         source = f" (set by {known.source})" if known else ""
-        shown = value if paused else self.runs.redact(view.run_id, value)
+        shown = self.runs.redact_variable(view.run_id, name, value)
+        editable = paused and shown == value  # a secret is never shown, so never edited here
 
         def done(new: Any) -> None:
-            if new is ValueDialog.NOTHING or not paused:
+            if new is ValueDialog.NOTHING or not editable:
                 return
             try:
                 self.runs.set_variable(view.run_id, name, new)
@@ -225,7 +226,7 @@ class RunActions(LazyPanes):
                 return
             self.notify(f"{name} changed; the run goes on with the new value", timeout=3)
 
-        self.push_screen(ValueDialog(f"{name}{source}", shown, editable=paused), done)
+        self.push_screen(ValueDialog(f"{name}{source}", shown, editable=editable), done)
 
     # -- history -------------------------------------------------------------------------
     @on(TabbedContent.TabActivated, "#runbook-tabs")

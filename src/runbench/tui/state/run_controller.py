@@ -276,6 +276,12 @@ class RunController:
         engine = self.engines.get(run_id)
         return engine.redact(value) if engine is not None else value
 
+    def redact_variable(self, run_id: str, name: str, value: Any) -> Any:
+        """A variable's value as the workbench may show it (journaled runs were redacted
+        when they were written)."""
+        engine = self.engines.get(run_id)
+        return engine.redact_variable(name, value) if engine is not None else value
+
     def stop_all(self) -> list[RunHandle]:
         handles = list(self.handles.values())
         for handle in handles:

@@ -118,10 +118,11 @@ class VariablesPane(Vertical):
         self,
         view: RunView | None,
         values: Mapping[str, Any] | None,
-        redact: Callable[[Any], Any],
+        redact: Callable[[str, Any], Any],
         paused: bool,
     ) -> None:
-        """``values``: the live variables of a paused run (else the view's own)."""
+        """``values``: the live variables of a paused run (else the view's own); every value
+        goes through ``redact(name, value)`` (secret variables are blanked by name)."""
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -135,7 +136,9 @@ class VariablesPane(Vertical):
                 if values is not None and name in values
                 else (known.value if known else None)
             )
-            table.add_row(name, known.source if known else "", one_line(redact(value)), key=name)
+            table.add_row(
+                name, known.source if known else "", one_line(redact(name, value)), key=name
+            )
             self.names.append(name)
         if self.names:
             table.move_cursor(row=min(max(cursor, 0), len(self.names) - 1), animate=False)

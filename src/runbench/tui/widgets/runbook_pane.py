@@ -162,7 +162,7 @@ class RunbookPane(Vertical):
         view: RunView | None,
         breakpoints: Collection[str],
         values: Mapping[str, Any] | None,
-        redact: Callable[[Any], Any],
+        redact: Callable[[str, Any], Any],
     ) -> None:
         """Draw ``view`` (live or history; None: no run yet) everywhere it shows."""
         self.view, self.breakpoints = view, breakpoints
