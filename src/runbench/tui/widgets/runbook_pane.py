@@ -41,6 +41,11 @@ def step_summary(step: Step, dot: str = "·") -> str:
         return f"calls {step.method or '?'}"
     if step.kind == "halo":
         return f"Halo API action {step.action or '?'}"
+    if step.kind == "sql":
+        where = "Halo's report API" if not step.database else "a database"
+        return f"queries {where}: {' '.join(step.query.split())[:60] or '?'}"
+    if step.kind == "ai":
+        return f"asks {step.integration or '?'} (Halo AI {step.ai_type})"
     if step.kind == "condition":
         rules = "; ".join(
             f"{r.left} {r.op}" + ("" if r.right is None else f" {shown(r.right)}")

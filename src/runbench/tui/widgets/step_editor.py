@@ -16,75 +16,39 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
-from textual.widget import Widget
+from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from runbench.core.halo import ACTIONS, find_action
-from runbench.core.workspace import EDGE_KEYS, KeyPath, Problem, Runbook, Step, Workspace, step_keys
+from runbench.core.workspace import (
+    DEFAULT_AI_MODEL,
+    EDGE_KEYS,
+    KeyPath,
+    Problem,
+    Runbook,
+    Step,
+    Workspace,
+    step_keys,
+)
 from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.widgets.body_editor import TemplateArea
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import shown_value, typed_value
 from runbench.tui.widgets.rules_table import RulesTable
+from runbench.tui.widgets.step_fields import (
+    KIND_ROWS,
+    NUMBERS,
+    OPTIONAL_ROWS,
+    TEXT_AREA,
+    area_text,
+    database_text,
+    database_value,
+    fmt,
+    number,
+    row,
+)
 
 ALL_EDGES = tuple(dict.fromkeys(key for pairs in EDGE_KEYS.values() for key, _ in pairs))
-KIND_ROWS = {
-    "method": ("method", "args", "outputs", "timeout", "retry"),
-    "halo": ("action", "body", "args", "outputs", "timeout", "retry"),
-    "condition": ("match", "rules"),
-    "sleep": ("seconds",),
-    "foreach": ("items", "outputs"),
-    "next": (),
-    "runbook": ("runbook", "args"),
-    "end": ("result", "message"),
-}
-OPTIONAL_ROWS = (
-    "method",
-    "action",
-    "body",
-    "args",
-    "outputs",
-    "timeout",
-    "retry",
-    "match",
-    "rules",
-    "seconds",
-    "items",
-    "runbook",
-    "result",
-    "message",
-)
-NUMBERS = {
-    "s-seconds": ("seconds", float),
-    "s-timeout": ("timeout", float),
-    "s-retry-attempts": ("attempts", int),
-    "s-retry-delay": ("delay", float),
-}
-
-
-def _row(label: str, *widgets: Widget, name: str) -> Horizontal:
-    return Horizontal(
-        Label(label, classes="field-label"), *widgets, classes="field-row", id=f"row-s-{name}"
-    )
-
-
-def _number(text: str, kind: type) -> tuple[Any, str | None]:
-    """(value, error): "" is None; otherwise the number, or why it is not one."""
-    text = text.strip()
-    if not text:
-        return None, None
-    try:
-        value = kind(text)
-    except ValueError:
-        return None, f"'{text}' is not a {'whole ' if kind is int else ''}number"
-    if value < 0:
-        return None, "must not be negative"
-    return value, None
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
 
 
 class StepEditor(VerticalScroll):
@@ -99,17 +63,17 @@ class StepEditor(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Label("", id="step-heading", classes="editor-title")
         yield Static("", id="s-problems")
-        yield _row("Title", Input(id="s-title", compact=True), name="title")
-        yield _row(
+        yield row("Title", Input(id="s-title", compact=True), name="title")
+        yield row(
             "Method", Select([], id="s-method", compact=True, prompt="(choose)"), name="method"
         )
         actions = [(f"{a.id} · {a.title}", a.id) for a in ACTIONS.values()]
-        yield _row(
+        yield row(
             "Halo action",
             Select(actions, id="s-action", compact=True, prompt="(choose)"),
             name="action",
         )
-        yield _row(
+        yield row(
             "Match",
             Select(
                 [("all rules (AND)", "all"), ("any rule (OR)", "any")],
@@ -121,14 +85,14 @@ class StepEditor(VerticalScroll):
             name="match",
         )
         yield RulesTable(id="s-rules")
-        yield _row("Seconds", Input(id="s-seconds", compact=True), name="seconds")
-        yield _row(
+        yield row("Seconds", Input(id="s-seconds", compact=True), name="seconds")
+        yield row(
             "Items", Input(id="s-items", compact=True, placeholder="<<ListVariable>>"), name="items"
         )
-        yield _row(
+        yield row(
             "Runbook", Select([], id="s-runbook", compact=True, prompt="(choose)"), name="runbook"
         )
-        yield _row(
+        yield row(
             "Result",
             Select(
                 [("success", "success"), ("failure", "failure")],
@@ -139,17 +103,49 @@ class StepEditor(VerticalScroll):
             ),
             name="result",
         )
-        yield _row("Message", Input(id="s-message", compact=True), name="message")
+        yield row("Message", Input(id="s-message", compact=True), name="message")
+        yield row(
+            "Database",
+            Input(id="s-database", compact=True, placeholder="env:DB_URL · none: Halo's"),
+            name="database",
+        )
+        yield row("Max rows", Input(id="s-max_rows", compact=True), name="max_rows")
+        yield row(
+            "AI via",
+            Select([], id="s-integration", compact=True, prompt="(integration)"),
+            name="integration",
+        )
+        yield row(
+            "Model", Input(id="s-model", compact=True, placeholder=DEFAULT_AI_MODEL), name="model"
+        )
+        yield row(
+            "Halo type",
+            Select(
+                [("AI ability", "ability"), ("AI agent", "agent")],
+                allow_blank=False,
+                value="ability",
+                id="s-ai_type",
+                compact=True,
+            ),
+            Select(
+                [("text answer", False), ("JSON answer", True)],
+                allow_blank=False,
+                value=False,
+                id="s-json_answer",
+                compact=True,
+            ),
+            name="ai_type",
+        )
         for key in ALL_EDGES:
-            yield _row(
+            yield row(
                 "",
                 Select([], id=f"s-edge-{key}", compact=True, prompt="(not set)"),
                 name=f"edge-{key}",
             )
-        yield _row(
+        yield row(
             "Timeout s", Input(id="s-timeout", compact=True, placeholder="none"), name="timeout"
         )
-        yield _row(
+        yield row(
             "Retry",
             Input(id="s-retry-attempts", compact=True, placeholder="attempts"),
             Select(
@@ -164,7 +160,7 @@ class StepEditor(VerticalScroll):
         )
         yield Static("", id="s-status")
         with VerticalScroll(id="row-s-body", classes="step-body"):
-            yield Label("Body (sent to the Halo action's endpoint)", classes="field-label")
+            yield Label(TEXT_AREA["halo"][1], classes="field-label", id="s-body-label")
             yield TemplateArea(id="s-body")
         yield Label("Arguments", classes="section-label", id="label-s-args")
         yield KeyValueTable("argument", id="s-args", hint="<<variables>> allowed")
@@ -195,11 +191,13 @@ class StepEditor(VerticalScroll):
             )
             self._inputs(step)
             self._selects(workspace, runbook, step)
-            body = step.body
-            if body is None:
+            body = area_text(step)
+            if step.kind == "halo" and step.body is None:
                 action = find_action(step.action)
                 body = action.body_template if action else ""
             self.query_one("#s-body", TemplateArea).load_text(body)
+            label = TEXT_AREA.get(step.kind, TEXT_AREA["halo"])[1]
+            self.query_one("#s-body-label", Label).update(label)
         self.refresh_derived(workspace, runbook, step, problems)
 
     def _display(self, name: str, shown: bool) -> None:
@@ -212,18 +210,23 @@ class StepEditor(VerticalScroll):
         retry = step.retry
         values = {
             "s-title": step.title,
-            "s-seconds": _fmt(step.seconds),
+            "s-seconds": fmt(step.seconds),
             "s-items": step.items,
             "s-message": step.message,
-            "s-timeout": _fmt(step.timeout),
+            "s-timeout": fmt(step.timeout),
+            "s-database": database_text(step),
+            "s-max_rows": str(step.max_rows),
+            "s-model": step.model,
             "s-retry-attempts": str(retry.attempts) if retry else "",
-            "s-retry-delay": _fmt(retry.delay) if retry else "",
+            "s-retry-delay": fmt(retry.delay) if retry else "",
         }
         for widget_id, value in values.items():
             self.query_one(f"#{widget_id}", Input).value = value
         self.query_one("#s-retry-backoff", Select).value = retry.backoff if retry else "exponential"
         self.query_one("#s-match", Select).value = step.match
         self.query_one("#s-result", Select).value = step.result
+        self.query_one("#s-ai_type", Select).value = step.ai_type
+        self.query_one("#s-json_answer", Select).value = step.json_answer
         self.query_one("#s-action", Select).value = (
             step.action if step.action in ACTIONS else Select.NULL
         )
@@ -244,6 +247,8 @@ class StepEditor(VerticalScroll):
         ]
         self._set_options("s-method", methods, step.method)
         self._set_options("s-runbook", [(r, r) for r in workspace.runbooks], step.runbook)
+        integrations = [(i, i) for i in workspace.integrations]
+        self._set_options("s-integration", integrations, step.integration)
         steps = [(name, name) for name in runbook.steps]
         loops = [(s.id, s.id) for s in runbook.steps.values() if s.kind == "foreach"]
         for key, label in EDGE_KEYS.get(step.kind, ()):
@@ -267,7 +272,7 @@ class StepEditor(VerticalScroll):
             [(o.name, o.path, o.type) for o in step.outputs]
         )
         known = set(workspace.variables) | set(runbook.inputs) | set(step.args)
-        self.query_one("#s-body", TemplateArea).set_context(known, True)
+        self.query_one("#s-body", TemplateArea).set_context(known, step.kind == "halo")
         text = Text()
         for problem in problems:
             style = "bold red" if problem.is_error else "yellow"
@@ -286,16 +291,21 @@ class StepEditor(VerticalScroll):
         if self.step is not None:
             self.post_message(FieldEdited(self.keys + keys, value, kind))
 
-    @on(Input.Changed, "#s-title, #s-items, #s-message")
+    @on(Input.Changed, "#s-title, #s-items, #s-message, #s-model")
     def _text(self, event: Input.Changed) -> None:
         event.stop()
         self._post(((event.input.id or "")[2:],), event.value, "text")
 
-    @on(Input.Changed, "#s-seconds, #s-timeout, #s-retry-attempts, #s-retry-delay")
+    @on(Input.Changed, "#s-database")
+    def _database(self, event: Input.Changed) -> None:
+        event.stop()
+        self._post(("database",), database_value(event.value))
+
+    @on(Input.Changed, "#s-seconds, #s-timeout, #s-max_rows, #s-retry-attempts, #s-retry-delay")
     def _numeric(self, event: Input.Changed) -> None:
         event.stop()
         field, kind = NUMBERS[event.input.id or ""]
-        value, error = _number(event.value, kind)
+        value, error = number(event.value, kind)
         self.query_one("#s-status", Static).update(
             Text(f"{field}: {error}", style="red") if error else ""
         )
@@ -317,8 +327,12 @@ class StepEditor(VerticalScroll):
             self._post(("retry", "backoff"), value, "retry")
         elif widget_id == "s-action":
             self._action_chosen(value)
-        elif widget_id in ("s-method", "s-runbook", "s-match", "s-result"):
+        elif widget_id in ("s-method", "s-runbook", "s-match", "s-result", "s-integration"):
             self._post((widget_id[2:],), value or "", "text")
+        elif widget_id == "s-ai_type":
+            self._post(("ai_type",), value or "ability", "text")
+        elif widget_id == "s-json_answer":
+            self._post(("json_answer",), event.value is True)
 
     def _action_chosen(self, action_id: str | None) -> None:
         self._post(("action",), action_id or "", "text")
@@ -332,7 +346,9 @@ class StepEditor(VerticalScroll):
     @on(TextArea.Changed, "#s-body")
     def _body(self, event: TextArea.Changed) -> None:
         event.stop()
-        self._post(("body",), event.text_area.text, "body")
+        kind = self.step.kind if self.step is not None else "halo"
+        key = TEXT_AREA.get(kind, TEXT_AREA["halo"])[0]
+        self._post((key,), event.text_area.text, "body")
 
     @on(RulesTable.Changed)
     def _rules(self, event: RulesTable.Changed) -> None:
