@@ -14,10 +14,16 @@ import os
 import sys
 from typing import Any
 
-from runbench.cli.cmd_run import Terminal, add_debug_options, drive, load_checked, redacting
+from runbench.cli.cmd_run import (
+    Terminal,
+    add_debug_options,
+    drive,
+    load_checked,
+    open_journal,
+    redacting,
+)
 from runbench.core.engine import Engine, RunHandle
 from runbench.core.errors import RunError, UsageError
-from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 
 
@@ -31,7 +37,7 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
 async def _resume(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
     secrets = Secrets(workspace.path, os.environ)
-    journal = Journal.for_workspace(workspace.path, args.state_dir)
+    journal = open_journal(workspace, args.state_dir, args.journal)
     try:
         engine = Engine(workspace, journal=journal, secrets=secrets)
         terminal = Terminal(sys.stderr, sys.stdin, redacting(secrets, workspace))

@@ -78,8 +78,18 @@ def add_debug_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where the run journal lives (default: .runbench beside the workspace)",
     )
+    add_journal_option(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the run record as JSON on stdout"
+    )
+
+
+def add_journal_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal",
+        metavar="URL",
+        help="postgresql://user@host/db (shared by several serve instances) or a SQLite "
+        "file; default: $RUNBENCH_JOURNAL, else runs.db in the state dir",
     )
 
 
@@ -123,8 +133,14 @@ def split_vars(runbook: Runbook, variables: dict[str, Any], inputs: dict[str, An
             raise UsageError(f"runbook '{runbook.id}' has no input '{name}'{hint}; inputs: {known}")
 
 
-def open_journal(workspace: Workspace, state_dir: str | None) -> Journal:
-    return Journal.for_workspace(workspace.path, state_dir)
+def open_journal(
+    workspace: Workspace, state_dir: str | None, journal: str | None = None, **kwargs: Any
+) -> Journal:
+    """``--journal`` (or $RUNBENCH_JOURNAL), else the file in ``state_dir``."""
+    from runbench.core.journal import journal_location
+    from runbench.core.journal import open_journal as open_at
+
+    return open_at(journal_location(journal), workspace.path, state_dir, **kwargs)
 
 
 def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:
@@ -279,7 +295,7 @@ async def _run(
     inputs: dict[str, Any],
 ) -> int:
     secrets = Secrets(workspace.path, os.environ)
-    journal = open_journal(workspace, args.state_dir)
+    journal = open_journal(workspace, args.state_dir, args.journal)
     try:
         engine = Engine(workspace, journal=journal, secrets=secrets, trigger="cli")
         context = await build_context(

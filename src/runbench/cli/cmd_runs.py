@@ -5,6 +5,9 @@ trigger), so "running" and "failed" never look alike. With one (a unique prefix 
 enough): its steps with edges and errors, the variables it ended with, and every HTTP
 exchange (already redacted when it was recorded). A journal that cannot be written
 (read-only media, another user's) is read as it is.
+
+``runbench runs prune WORKSPACE --older-than 30d`` deletes runs that finished before
+then, with their steps and exchanges (never a queued, running or interrupted run).
 """
 
 from __future__ import annotations
@@ -16,19 +19,26 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from runbench.cli.cmd_run import load_checked, redacting
+from runbench.cli.cmd_run import add_journal_option, load_checked, open_journal, redacting
 from runbench.core.errors import RunError, UsageError
 from runbench.core.journal import Journal, RunRow, journal_path
 from runbench.core.secrets import Secrets
+from runbench.core.workspace import Workspace
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
-    parser.add_argument("workspace", help="the workspace TOML file")
+    parser.add_argument("workspace", help="the workspace TOML file (or: prune WORKSPACE)")
     parser.add_argument("run_id", nargs="?", help="show this run (a unique prefix is enough)")
     parser.add_argument("--limit", type=int, default=50, help="how many runs to list")
     parser.add_argument("--state-dir", metavar="DIR", help="where the run journal lives")
+    add_journal_option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+    parser.add_argument(
+        "--older-than",
+        metavar="AGE",
+        help="with prune: delete runs finished before this age (30d, 12h, 90m, 2w)",
+    )
 
 
 def when(stamp: float | None) -> str:
@@ -143,10 +153,42 @@ def print_detail(data: dict[str, Any]) -> None:
         print(f"child run: {child}")
 
 
+def prune(args: argparse.Namespace) -> int:
+    """`runs prune WORKSPACE --older-than AGE`: delete old finished runs."""
+    from runbench.core.journal import parse_age
+
+    if args.run_id is None or args.older_than is None:
+        raise UsageError("usage: runbench runs prune WORKSPACE --older-than 30d")
+    age = parse_age(args.older_than)
+    workspace = load_checked(args.run_id)
+    journal = open_journal(workspace, args.state_dir, args.journal)
+    try:
+        deleted = journal.prune(age)
+    finally:
+        journal.close()
+    print(f"deleted {deleted} run(s) that finished more than {args.older_than} ago")
+    return 0
+
+
+def open_for_reading(workspace: Workspace, args: argparse.Namespace) -> Journal:
+    from runbench.core.journal import is_database_url, journal_location
+
+    location = journal_location(args.journal)
+    if location and is_database_url(location):
+        return open_journal(workspace, args.state_dir, location)
+    return Journal.for_reading(location or journal_path(workspace.path, args.state_dir))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.workspace == "prune" and not os.path.exists("prune"):
+        return prune(args)
+    if args.older_than is not None:
+        raise UsageError(
+            "--older-than goes with prune: runbench runs prune WORKSPACE --older-than 30d"
+        )
     workspace = load_checked(args.workspace)
     redactor = redacting(Secrets(workspace.path, os.environ), workspace)
-    journal = Journal.for_reading(journal_path(workspace.path, args.state_dir))
+    journal = open_for_reading(workspace, args)
     try:
         if args.run_id is None:
             rows = journal.runs(args.limit)

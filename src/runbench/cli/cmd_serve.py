@@ -9,10 +9,12 @@ endpoint secrets are resolved at start, so a missing one stops the server now.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from runbench.cli.cmd_run import add_journal_option
 from runbench.core.errors import UsageError
 from runbench.core.workspace import Endpoint, Workspace
 
@@ -42,6 +44,21 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
         "--durable",
         action="store_true",
         help="fsync every journal commit (survives power loss; slower)",
+    )
+    add_journal_option(parser)
+    parser.add_argument(
+        "--log-format",
+        choices=("plain", "json"),
+        default="plain",
+        help="json: one JSON object a line (time, client, method, path, status, runbook, "
+        "run_id, ms; other messages as message) for a log shipper",
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="a run held this long without a heartbeat is resumed by another instance (default 30)",
     )
 
 
@@ -100,20 +117,40 @@ def log_line(text: str) -> None:
     print(f"{datetime.now().strftime('%H:%M:%S')} {text}", flush=True)
 
 
+def json_line(record: dict[str, Any]) -> None:
+    """One JSON object a line, the time first (UTC, ISO 8601)."""
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+    print(json.dumps({"time": stamp, **record}, ensure_ascii=False), flush=True)
+
+
+def json_message(text: str) -> None:
+    json_line({"message": text})
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 0 or args.queue_size < 1:
-        raise UsageError("--workers must be >= 0 and --queue-size >= 1")
-    from runbench.core.journal import Journal
+    if args.workers < 0 or args.queue_size < 1 or args.lease < 1:
+        raise UsageError("--workers must be >= 0, --queue-size >= 1 and --lease >= 1")
+    from runbench.core.journal import journal_location, open_journal, redacted_location
     from runbench.serve import build_app
     from runbench.webserver import bind_socket, make_server, url_of
 
     workspace = load_checked(args.workspace)
-    journal = Journal.for_workspace(workspace.path, args.state_dir, durable=args.durable)
+    location = journal_location(args.journal)
+    journal = open_journal(
+        location, workspace.path, args.state_dir, durable=args.durable, lease=args.lease
+    )
     app = build_app(
-        workspace, journal=journal, workers=args.workers, queue_size=args.queue_size, log=log_line
+        workspace,
+        journal=journal,
+        workers=args.workers,
+        queue_size=args.queue_size,
+        log=json_message if args.log_format == "json" else log_line,
+        access_log=json_line if args.log_format == "json" else None,
+        poll=min(5.0, args.lease / 3),  # expired leases are looked for this often
     )
     sock = bind_socket(args.host, args.port)
-    print(banner(url_of(sock), workspace, args, str(journal.path)), flush=True)
+    shown = redacted_location(location) if location else str(journal.path)
+    print(banner(url_of(sock), workspace, args, shown), flush=True)
     try:
         make_server(app).run(sockets=[sock])
     finally:

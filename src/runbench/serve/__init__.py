@@ -19,6 +19,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from runbench.core.engine import Engine
+from runbench.core.errors import RunbenchError
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
@@ -42,10 +43,12 @@ def build_app(
     durable: bool = False,
     grace: float = 10.0,
     poll: float = 5.0,
+    access_log: Callable[[dict[str, Any]], None] | None = None,
     **engine_kwargs: Any,
 ) -> Starlette:
     """The endpoint app with its own journal (beside the workspace) and engine.
 
+    ``access_log`` takes each request as a record (JSON logs) instead of a ``log`` line;
     ``engine_kwargs`` go to :class:`Engine` (e.g. ``transport=`` in tests)."""
     environ = os.environ if environ is None else environ
     if journal is None:
@@ -65,11 +68,42 @@ def build_app(
         log=log,
         grace=grace,
         poll=poll,
+        access_log=access_log,
     )
     app.state.engine = engine
     add_metrics(app, workspace, engine)
     add_schedules(app, workspace, clock, log)
+    add_retention(app, workspace, journal, log)
     return app
+
+
+PRUNE_EVERY = 3600.0
+
+
+def add_retention(
+    app: Starlette, workspace: Workspace, journal: Journal, log: Callable[[str], None]
+) -> None:
+    """With ``retention_days``, delete finished runs older than that at start and hourly
+    (every instance may; deleting twice deletes nothing more)."""
+    if workspace.retention_days <= 0:
+        return
+    age = workspace.retention_days * 86400
+
+    async def prune() -> None:
+        while True:
+            try:
+                deleted = await asyncio.to_thread(journal.prune, age)  # chunks of its own
+            except RunbenchError as exc:
+                log(f"retention: could not prune the journal: {exc}")
+            else:
+                if deleted:
+                    log(
+                        f"retention: deleted {deleted} run(s) older than "
+                        f"{workspace.retention_days:g} days"
+                    )
+            await asyncio.sleep(PRUNE_EVERY)
+
+    run_alongside(app, prune, "retention")
 
 
 def add_metrics(app: Starlette, workspace: Workspace, engine: Engine) -> ServeMetrics:

@@ -184,17 +184,23 @@ class AccessLog:
     """ASGI middleware: one line per request with method, path, status, run id, duration.
 
     Only the path is logged (no query string, no headers, no body): a query string or a
-    body may carry secrets, and the run id is what ties the line to the journal."""
+    body may carry secrets, and the run id is what ties the line to the journal. With
+    ``fields`` (``--log-format json``) each request goes there as a record instead:
+    client, method, path, status, runbook (a public one, else None), run_id, ms."""
 
     def __init__(
         self,
         app: ASGIApp,
         log: Callable[[str], None],
         clock: Callable[[], float] = time.perf_counter,
+        fields: Callable[[dict[str, Any]], None] | None = None,
+        runbooks: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.log = log
         self.clock = clock
+        self.fields = fields
+        self.runbooks = runbooks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -214,11 +220,28 @@ class AccessLog:
             await self.app(scope, receive, send_status)
         finally:
             took = (self.clock() - started) * 1000
-            run = notes.get("run_id") or "-"
-            self.log(
-                f"{scope['method']} {printable(scope['path'])} {status[0] or 500} run={run} "
-                f"{took:.1f}ms"
-            )
+            if self.fields is not None:
+                self.fields(self.record(scope, status[0] or 500, notes.get("run_id"), took))
+            else:
+                run = notes.get("run_id") or "-"
+                self.log(
+                    f"{scope['method']} {printable(scope['path'])} {status[0] or 500} run={run} "
+                    f"{took:.1f}ms"
+                )
+
+    def record(self, scope: Scope, status: int, run_id: str | None, ms: float) -> dict[str, Any]:
+        path = str(scope["path"])
+        name = path.removeprefix("/runbooks/") if path.startswith("/runbooks/") else ""
+        client = scope.get("client")
+        return {
+            "client": client[0] if client else None,
+            "method": scope["method"],
+            "path": printable(path),
+            "status": status,
+            "runbook": name if name in self.runbooks else None,
+            "run_id": run_id,
+            "ms": round(ms, 1),
+        }
 
 
 def create_app(
@@ -234,6 +257,7 @@ def create_app(
     grace: float = 10.0,
     body_timeout: float = BODY_TIMEOUT,
     poll: float = 5.0,
+    access_log: Callable[[dict[str, Any]], None] | None = None,
 ) -> Starlette:
     """The app for ``workspace``'s public runbooks; workers start with the app (lifespan).
 
@@ -260,7 +284,7 @@ def create_app(
     app = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers={404: _http_error, 405: _http_error}
     )
-    app.add_middleware(AccessLog, log=log)
+    app.add_middleware(AccessLog, log=log, fields=access_log, runbooks=frozenset(gates))
     app.state.pool = pool
     app.state.gates = gates
     app.state.journal = journal

@@ -8,8 +8,19 @@ modules.
 
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._journal import DB_NAME, Journal, journal_path, new_run_id
+from runbench.core.journal._open import (
+    ENV as JOURNAL_ENV,
+)
+from runbench.core.journal._open import (
+    is_database_url,
+    journal_location,
+    open_journal,
+    redacted_location,
+)
 from runbench.core.journal._owner import Owner, pid_alive
+from runbench.core.journal._postgres import PostgresBackend
 from runbench.core.journal._queue import DIED, INTERRUPTED_STEP
+from runbench.core.journal._retention import parse_age
 from runbench.core.journal._rows import (
     ACTIVE,
     FINAL,
@@ -31,6 +42,7 @@ __all__ = [
     "DIED",
     "FINAL",
     "INTERRUPTED_STEP",
+    "JOURNAL_ENV",
     "SCHEMA_VERSION",
     "TRUNCATED",
     "Backend",
@@ -38,14 +50,20 @@ __all__ = [
     "ExchangeRow",
     "Journal",
     "Owner",
+    "PostgresBackend",
     "QueuedRun",
     "ResumePoint",
     "RunRow",
     "SqliteBackend",
     "StepRow",
     "delivery_key",
+    "is_database_url",
     "is_truncated",
+    "journal_location",
     "journal_path",
     "new_run_id",
+    "open_journal",
+    "parse_age",
     "pid_alive",
+    "redacted_location",
 ]

@@ -117,7 +117,13 @@ class Backend(Protocol):
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
     ) -> int:
-        """Set RUN_UPDATABLE columns; only if the status is in ``statuses`` when given."""
+        """Set RUN_UPDATABLE columns; only if the status is in ``statuses`` when given.
+        How many rows changed (a claim or a recovery decides on it)."""
+
+    def set_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Set RUN_UPDATABLE columns, whatever the status, and tell nothing back: a
+        backend across a network need not wait for the server here (status changes
+        and run ends, most of a run's writes)."""
 
     def renew(self, owner: str, lease_until: float) -> int:
         """Move the lease of every run ``owner`` holds."""
@@ -150,11 +156,16 @@ class Backend(Protocol):
 
     def count(self, status: str) -> int: ...
 
+    def delete_finished(self, before: float, limit: int) -> int:
+        """Delete up to ``limit`` runs that finished (success/failure) before ``before``,
+        with their steps and exchanges; how many runs went."""
+
     # -- steps and exchanges ---------------------------------------------------------
     def insert_step(self, values: Row) -> None:
         """STEP_FIELDS up to ``started`` (run_id .. started)."""
 
-    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> int: ...
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
+        """How a step ended; tells nothing back (see :meth:`set_run`)."""
 
     def steps(self, run_id: str) -> list[Row]: ...
 

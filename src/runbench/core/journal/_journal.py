@@ -28,6 +28,7 @@ from runbench.core.journal import _history as history
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._owner import Owner
 from runbench.core.journal._queue import QueueMixin
+from runbench.core.journal._retention import RetentionMixin
 from runbench.core.journal._rows import ExchangeRow, ResumePoint, RunRow, StepRow
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._thread import JournalThread
@@ -45,7 +46,7 @@ def new_run_id(clock: Callable[[], float] = time.time) -> str:
     return f"{int(clock() * 1000):012x}{uuid.uuid4().hex[:20]}"
 
 
-class Journal(QueueMixin):
+class Journal(QueueMixin, RetentionMixin):
     """Runs, steps and exchanges in ``path`` (use :meth:`for_workspace` for the default).
 
     ``readonly`` opens without writing anything (``runs`` on read-only media); ``lease``
@@ -226,7 +227,7 @@ class Journal(QueueMixin):
             values.update(owner=self._owner_text, lease_until=self._lease_until())
         else:
             values.update(owner=None, lease_until=None)
-        self._write(lambda b: b.update_run(run_id, values), run_id)
+        self._write(lambda b: b.set_run(run_id, values), run_id)
 
     def finish_run(self, run_id: str, status: str, error: str | None, message: str) -> None:
         self._tracker.forget(run_id)
@@ -238,7 +239,7 @@ class Journal(QueueMixin):
             "owner": None,
             "lease_until": None,
         }
-        self._write(lambda b: b.update_run(run_id, values), run_id)
+        self._write(lambda b: b.set_run(run_id, values), run_id)
 
     def run(self, run_id: str) -> RunRow | None:
         row = self._read(lambda b: b.run(run_id))

@@ -148,6 +148,9 @@ class SqliteBackend:
         )
         return cursor.rowcount
 
+    def set_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        self.update_run(run_id, values)
+
     def renew(self, owner: str, lease_until: float) -> int:
         cursor = self.db.execute(
             "UPDATE runs SET lease_until=? WHERE owner=?", (lease_until, owner)
@@ -220,6 +223,20 @@ class SqliteBackend:
         row = self.db.execute("SELECT count(*) FROM runs WHERE status=?", (status,)).fetchone()
         return int(row[0])
 
+    def delete_finished(self, before: float, limit: int) -> int:
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT id FROM runs WHERE created < ? AND status IN ('success', 'failure')"
+                " AND finished < ?"
+                " LIMIT ?",
+                (before, before, limit),
+            )
+        ]
+        for table, column in (("exchanges", "run_id"), ("steps", "run_id"), ("runs", "id")):
+            self.db.executemany(f"DELETE FROM {table} WHERE {column}=?", [(i,) for i in ids])
+        return len(ids)
+
     # -- steps and exchanges ---------------------------------------------------------
     def insert_step(self, values: Row) -> None:
         self.db.execute(
@@ -228,12 +245,11 @@ class SqliteBackend:
             values,
         )
 
-    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> int:
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
         sets = ", ".join(f"{name}=?" for name in values)
-        cursor = self.db.execute(
+        self.db.execute(
             f"UPDATE steps SET {sets} WHERE run_id=? AND seq=?", (*values.values(), run_id, seq)
         )
-        return cursor.rowcount
 
     def steps(self, run_id: str) -> list[Row]:
         return self.db.execute(f"{_STEP} WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()

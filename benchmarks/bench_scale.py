@@ -1,0 +1,261 @@
+"""Many `serve` instances on one PostgreSQL journal, against one on SQLite.
+
+1, 2 and 4 `runbench serve` processes share a PostgreSQL journal (a throwaway cluster
+from tests/postgres.py); wrk floods them with signed POSTs at 50 connections in all
+(split evenly, one wrk per instance). Printed as ratios: accepted/s (202 answers) and
+completed runs/s (runs finished / time to the last one) of each case to one PostgreSQL
+instance and to one SQLite instance, measured in the same run, the cases interleaved
+round by round. wrk's CPU is printed too: the load generator must not be the limit.
+
+Then the crash check: two instances under the flood, one killed with SIGKILL half way.
+Every run the journal accepted must finish exactly once (one `done` step each), none
+may be lost: counted from the journal and from wrk's 202s.
+
+Needs PostgreSQL's server binaries and wrk (both on CI's machine); prints why and exits
+0 without them. ``python benchmarks/bench_scale.py [ROUNDS] [SECONDS]``.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import psycopg  # noqa: E402
+
+from postgres import Cluster, binaries, start_cluster  # noqa: E402
+from scale_support import Instance, signed, start_instance, write_workspace  # noqa: E402
+
+CONNECTIONS = 50
+WORKERS = 8
+CASES = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4))
+
+
+@dataclass
+class Flood:
+    requests: int
+    accepted: int
+    errors: int
+    cpu: float  # seconds of wrk's CPU
+
+
+@dataclass
+class Outcome:
+    accepted_per_s: float
+    completed_per_s: float
+    wrk_cpu_share: float
+
+
+def wrk_script(folder: Path) -> Path:
+    body, headers = signed(1)
+    lines = ['wrk.method = "POST"', f"wrk.body = '{body.decode()}'"]
+    lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+    path = folder / "signed.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def flood(
+    urls: list[str], seconds: float, script: Path, kill: tuple[Instance, float] | None = None
+) -> Flood:
+    """wrk against every url at once (CONNECTIONS split evenly); optionally SIGKILL an
+    instance after some seconds."""
+    per = max(1, CONNECTIONS // len(urls))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    procs = [
+        subprocess.Popen(
+            [
+                "wrk",
+                "-t1",
+                f"-c{per}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"{url}/runbooks/hit",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for url in urls
+    ]
+    if kill is not None:
+        time.sleep(kill[1])
+        kill[0].kill()
+    outputs = [p.communicate()[0] for p in procs]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    requests = accepted = errors = 0
+    for text in outputs:
+        found = re.search(r"(\d+) requests in", text)
+        if found is None:
+            raise SystemExit(f"wrk failed:\n{text}")
+        done = int(found.group(1))
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+        failed = re.search(
+            r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+        )
+        requests += done
+        accepted += done - (int(bad.group(1)) if bad else 0)
+        errors += sum(int(n) for n in failed.groups()) if failed else 0
+    return Flood(requests, accepted, errors, cpu)
+
+
+def finished_at(dsn_or_db: str, expected: int, timeout: float = 300) -> float:
+    """Wait until the journal has no run left to do; the time it happened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending, total = _counts(dsn_or_db)
+        if pending == 0 and total >= expected:
+            return time.monotonic()
+        time.sleep(0.05)
+    raise SystemExit(f"runs did not finish within {timeout} s ({_counts(dsn_or_db)})")
+
+
+def _counts(location: str) -> tuple[int, int]:
+    sql = "SELECT count(*) FILTER (WHERE status NOT IN ('success','failure')), count(*) FROM runs"
+    if location.startswith("postgresql://"):
+        with psycopg.connect(location) as conn:
+            row = conn.execute(sql).fetchone()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(location) as db:
+            row = db.execute(sql).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def one_case(cluster: Cluster, kind: str, count: int, folder: Path, seconds: float) -> Outcome:
+    workspace = write_workspace(folder, sleep=0)
+    case_dir = Path(tempfile.mkdtemp(dir=folder))
+    location = cluster.create_database() if kind == "postgresql" else str(case_dir / "runs.db")
+    instances = [start_instance(workspace, location, workers=WORKERS) for _ in range(count)]
+    try:
+        start = time.monotonic()
+        result = flood([i.url for i in instances], seconds, wrk_script(case_dir))
+        flood_end = time.monotonic()
+        done = finished_at(location, result.accepted)
+    finally:
+        for instance in instances:
+            instance.stop()
+    return Outcome(
+        result.accepted / (flood_end - start),
+        _counts(location)[1] / (done - start),
+        result.cpu / (flood_end - start),
+    )
+
+
+def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
+    dsn = cluster.create_database()
+    workspace = write_workspace(folder, sleep=0.05)
+    lease = 5.0
+    instances = [start_instance(workspace, dsn, workers=WORKERS, lease=lease) for _ in range(2)]
+    doomed = instances[0]
+    try:
+        start = time.monotonic()
+        result = flood(
+            [i.url for i in instances], seconds, wrk_script(folder), (doomed, seconds / 2)
+        )
+        killed_at = start + seconds / 2
+        done = finished_at(dsn, 0)
+    finally:
+        for instance in instances:
+            instance.stop()
+    with psycopg.connect(dsn) as conn:
+        runs, success, crashed = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'success'),"
+            " count(*) FILTER (WHERE crashes > 0) FROM runs"
+        ).fetchone()
+        ends = conn.execute(
+            "SELECT count(*), count(DISTINCT run_id) FROM steps"
+            " WHERE step = 'done' AND finished = 1 AND error IS NULL"
+        ).fetchone()
+    lost = max(0, result.accepted - runs)
+    print(
+        f"kill -9 of 1 of 2 instances half way through a {seconds:g} s flood: "
+        f"{result.accepted} answered 202, {runs} runs in the journal "
+        f"({runs - result.accepted} committed but unanswered when the instance died)"
+    )
+    print(
+        f"  finished: {success} of {runs} succeeded, {ends[0]} end steps for {ends[1]} runs "
+        f"(duplicates: {ends[0] - ends[1]}), lost: {lost}; {crashed} run(s) recovered from "
+        f"the killed instance, all done {done - killed_at:.1f} s after the kill (lease {lease:g} s)"
+    )
+    ok = lost == 0 and success == runs and ends[0] == ends[1] == runs
+    print(f"  every accepted run completed exactly once: {'yes' if ok else 'NO'}")
+    if not ok:
+        raise SystemExit(1)
+
+
+def main() -> int:
+    if binaries() is None or shutil.which("wrk") is None:
+        print("PostgreSQL server binaries or wrk not found: skipping the scale benchmark")
+        return 0
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
+    cluster = start_cluster()
+    results: dict[tuple[str, int], list[Outcome]] = {case: [] for case in CASES}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for round_ in range(rounds):
+                order = CASES[round_ % len(CASES) :] + CASES[: round_ % len(CASES)]
+                for kind, count in order:
+                    results[(kind, count)].append(one_case(cluster, kind, count, folder, seconds))
+            report(results, rounds, seconds)
+            crash_check(cluster, folder, seconds * 2)
+    finally:
+        cluster.stop()
+    return 0
+
+
+def report(results: dict[tuple[str, int], list[Outcome]], rounds: int, seconds: float) -> None:
+    def med(case: tuple[str, int], field: str) -> float:
+        return statistics.median(getattr(o, field) for o in results[case])
+
+    def spread(case: tuple[str, int], field: str, base: float) -> str:
+        values = [getattr(o, field) / base for o in results[case]]
+        return f"{min(values):.2f}..{max(values):.2f}"
+
+    sqlite, pg1 = ("sqlite", 1), ("postgresql", 1)
+    print(
+        f"serve under wrk ({CONNECTIONS} connections, signed POSTs, {seconds:g} s floods, "
+        f"{WORKERS} workers per instance), median of {rounds} interleaved rounds"
+    )
+    print(
+        f"  {'case':24s} {'accepted/s vs pg x1':>22s} {'vs sqlite':>10s}   "
+        f"{'completed/s vs pg x1':>22s} {'vs sqlite':>10s}   wrk CPU"
+    )
+    for case in CASES:
+        name = f"{case[0]} x{case[1]}"
+        acc, comp = med(case, "accepted_per_s"), med(case, "completed_per_s")
+        print(
+            f"  {name:24s} {acc / med(pg1, 'accepted_per_s'):9.2f} ({spread(case, 'accepted_per_s', med(pg1, 'accepted_per_s'))}) "
+            f"{acc / med(sqlite, 'accepted_per_s'):10.2f}   "
+            f"{comp / med(pg1, 'completed_per_s'):9.2f} ({spread(case, 'completed_per_s', med(pg1, 'completed_per_s'))}) "
+            f"{comp / med(sqlite, 'completed_per_s'):10.2f}   "
+            f"{med(case, 'wrk_cpu_share') * 100:4.0f}% of a core"
+        )
+    goal = med(pg1, "completed_per_s") / med(sqlite, "completed_per_s")
+    two = med(("postgresql", 2), "completed_per_s") / med(pg1, "completed_per_s")
+    print(
+        f"  goals: pg x1 >= 0.7 x sqlite completed/s: {goal:.2f} "
+        f"({'met' if goal >= 0.7 else 'NOT met'}); pg x2 not slower than x1: {two:.2f} "
+        f"({'met' if two >= 0.95 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

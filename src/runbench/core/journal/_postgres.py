@@ -1,0 +1,303 @@
+"""The PostgreSQL backend of the journal: many `serve` instances, one queue.
+
+``--journal postgresql://user@host/db`` puts the journal in PostgreSQL instead of a
+SQLite file beside the workspace, so several `serve` processes (on one machine or many)
+share runs, the queue and delivery ids. The semantics are the SQLite backend's, through
+the same ``Backend`` seam: the journal's one thread runs every statement here, a write
+batch is one transaction, a delivery is committed before its 202, each step before the
+next starts.
+
+What differs is how concurrent writers are kept apart. SQLite has one write lock;
+here the claim reads its candidates with ``FOR UPDATE SKIP LOCKED`` (two instances
+never wait on, or take, the same queued run) and the update that holds a run repeats
+the status it expects, so a run is held by one instance at a time. Counting active runs
+for ``max_concurrent`` takes a transaction-scoped advisory lock, so two claims cannot
+both see room for the last slot. A delivery id is a unique key: the second instance's
+insert waits for the first's commit and then does nothing, and gets the first run's id.
+
+A write batch runs in psycopg's pipeline mode: statements whose result nobody needs
+(BEGIN, savepoints, step and exchange inserts) go out without waiting for the server,
+and the batch waits only where a result is read (a claim's candidates, a row count)
+and at COMMIT. A single-statement commit costs one round trip instead of three, which
+is most of the difference to SQLite on a busy machine, where each wait for the server
+process is a trip through the scheduler.
+
+The connection is re-opened when it breaks (a database restart): the batch that saw it
+break fails as a storage error (the journal reports itself unhealthy), the next one
+reconnects. The schema is versioned in ``runbench_schema`` (see ``_postgres_schema``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runbench.core.errors import JournalError
+from runbench.core.journal._backend import RUN_UPDATABLE, Row
+from runbench.core.journal._postgres_schema import (
+    CLAIM_LOCK,
+    connect,
+    ensure_schema,
+    explain,
+    shown,
+)
+
+_CURRENT_STEP = (
+    "COALESCE((SELECT CASE WHEN s.finished = 1 AND s.target IS NOT NULL THEN s.target"
+    " ELSE s.step END FROM steps s WHERE s.run_id = runs.id ORDER BY s.seq DESC LIMIT 1),"
+    " current_step)"
+)
+_RUN = (
+    "SELECT id, runbook, trigger, inputs, context, overrides, status, error, message, "
+    + _CURRENT_STEP
+    + ", parent_id, delivery_id, created, started, finished, crashes FROM runs"
+)
+_STEP = (
+    "SELECT run_id, seq, step, kind, base, vars, unset, loops, outputs, loops_after, edge,"
+    " target, started, duration_ms, error, finished FROM steps"
+)
+
+
+def _marks(n: int) -> str:
+    return ",".join(["%s"] * n)
+
+
+class PostgresBackend:
+    """The journal's storage in a PostgreSQL database (see the module docstring)."""
+
+    def __init__(self, dsn: str, *, readonly: bool = False, timeout: float = 10.0) -> None:
+        self.dsn = dsn
+        self.location = shown(dsn)
+        self.readonly = readonly
+        self.timeout = timeout
+        self._conn = connect(dsn, self.location, timeout)
+        self._pipeline: Any = None  # the pipeline of the write batch in progress
+        self._batch: Any = None  # its context manager
+        ensure_schema(self._conn, self.location, readonly)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _db(self) -> Any:
+        """The connection, opened again if the last one broke."""
+        if self._conn.closed or self._conn.broken:
+            self._conn = connect(self.dsn, self.location, self.timeout)
+        return self._conn
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Send a statement; in a write batch, without waiting for its result."""
+        return self._db().execute(sql, params)
+
+    def _result(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Send a statement and wait for its result (row count, rows)."""
+        cursor = self._execute(sql, params)
+        if self._pipeline is not None:
+            self._pipeline.sync()
+        return cursor
+
+    def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self._result(sql, params).rowcount)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(row) for row in self._result(sql, params).fetchall()]
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self._result(sql, params).fetchone()
+        return None if row is None else tuple(row)
+
+    # -- transactions ---------------------------------------------------------------------
+    def begin(self) -> None:
+        if self.readonly:
+            raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
+        self._batch = self._db().pipeline()
+        self._pipeline = self._batch.__enter__()
+        self._execute("BEGIN")
+
+    def commit(self) -> None:
+        self._execute("COMMIT")
+        batch, self._batch, self._pipeline = self._batch, None, None
+        if batch is not None:
+            batch.__exit__(None, None, None)  # waits for every result; raises the first error
+
+    def rollback(self) -> None:
+        batch, self._batch, self._pipeline = self._batch, None, None
+        if batch is not None:
+            try:
+                batch.__exit__(None, None, None)
+            except Exception:  # the error being rolled back, again  # noqa: BLE001
+                pass
+        if not self._conn.closed and not self._conn.broken and self._conn.info.transaction_status:
+            self._conn.execute("ROLLBACK")
+
+    def savepoint(self) -> None:
+        self._execute("SAVEPOINT op")
+
+    def release(self) -> None:
+        self._execute("RELEASE SAVEPOINT op")
+
+    def rollback_to(self) -> None:
+        self._execute("ROLLBACK TO SAVEPOINT op")
+        self._execute("RELEASE SAVEPOINT op")
+
+    def storage_error(self, exc: BaseException) -> JournalError | None:
+        import psycopg
+
+        if isinstance(exc, JournalError):
+            return exc
+        if isinstance(exc, (psycopg.errors.IntegrityError, psycopg.ProgrammingError)):
+            if not isinstance(exc, psycopg.errors.InsufficientPrivilege):
+                return None
+        if not isinstance(exc, psycopg.Error):
+            return None
+        return explain(exc, self.location)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- runs -----------------------------------------------------------------------------
+    def insert_run(self, values: Mapping[str, Any]) -> bool:
+        names = ", ".join(values)
+        inserted = self._count(
+            f"INSERT INTO runs ({names}) VALUES ({_marks(len(values))})"
+            " ON CONFLICT (delivery_key) DO NOTHING",
+            tuple(values.values()),
+        )
+        return inserted == 1
+
+    def update_run(
+        self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
+    ) -> int:
+        unknown = set(values) - RUN_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = ", ".join(f"{name}=%s" for name in values)
+        where = "id=%s"
+        if statuses:
+            where += f" AND status IN ({_marks(len(statuses))})"
+        return self._count(
+            f"UPDATE runs SET {sets} WHERE {where}", (*values.values(), run_id, *statuses)
+        )
+
+    def set_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        unknown = set(values) - RUN_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = ", ".join(f"{name}=%s" for name in values)
+        self._execute(f"UPDATE runs SET {sets} WHERE id=%s", (*values.values(), run_id))
+
+    def renew(self, owner: str, lease_until: float) -> int:
+        return self._count("UPDATE runs SET lease_until=%s WHERE owner=%s", (lease_until, owner))
+
+    def run(self, run_id: str) -> Row | None:
+        return self._one(f"{_RUN} WHERE id=%s", (run_id,))
+
+    def runs_like(self, prefix: str, limit: int) -> list[Row]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self._all(f"{_RUN} WHERE id LIKE %s ESCAPE '\\' LIMIT %s", (escaped + "%", limit))
+
+    def runs(self, limit: int, runbook: str | None, top_level: bool) -> list[Row]:
+        where = ["TRUE"]
+        params: list[Any] = []
+        if runbook is not None:
+            where.append("runbook=%s")
+            params.append(runbook)
+        if top_level:
+            where.append("parent_id IS NULL")
+        return self._all(
+            f"{_RUN} WHERE {' AND '.join(where)} ORDER BY created DESC, id DESC LIMIT %s",
+            (*params, limit),
+        )
+
+    def children(self, run_id: str) -> list[Row]:
+        return self._all(f"{_RUN} WHERE parent_id=%s ORDER BY created", (run_id,))
+
+    def delivery(self, key: str) -> str | None:
+        row = self._one("SELECT id FROM runs WHERE delivery_key=%s", (key,))
+        return None if row is None else str(row[0])
+
+    def held(self) -> list[Row]:
+        return self._all(
+            "SELECT id, owner, lease_until, status, crashes FROM runs WHERE owner IS NOT NULL"
+        )
+
+    def oldest(
+        self, status: str, limit: int, runbook: str | None = None, triggers: Sequence[str] = ()
+    ) -> list[Row]:
+        """Candidates for a claim: rows another instance is claiming are skipped, and
+        the ones returned stay locked until this transaction ends."""
+        where = "status=%s AND parent_id IS NULL AND owner IS NULL"
+        params: list[Any] = [status]
+        if runbook is not None:
+            where += " AND runbook=%s"
+            params.append(runbook)
+        if triggers:
+            where += f" AND trigger IN ({_marks(len(triggers))})"
+            params.extend(triggers)
+        return self._all(
+            f"SELECT id, created, runbook, crashes FROM runs WHERE {where}"
+            " ORDER BY created, id LIMIT %s FOR UPDATE SKIP LOCKED",
+            (*params, min(limit, 2**31 - 1)),
+        )
+
+    def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
+        if self._conn.info.transaction_status != 0:  # in a claim: one counter at a time
+            self._execute("SELECT pg_advisory_xact_lock(%s)", (CLAIM_LOCK,))
+        rows = self._all(
+            f"SELECT runbook, count(*) FROM runs WHERE status IN ({_marks(len(statuses))})"
+            " AND parent_id IS NULL GROUP BY runbook",
+            tuple(statuses),
+        )
+        return {str(runbook): int(n) for runbook, n in rows}
+
+    def count(self, status: str) -> int:
+        row = self._one("SELECT count(*) FROM runs WHERE status=%s", (status,))
+        return 0 if row is None else int(row[0])
+
+    def delete_finished(self, before: float, limit: int) -> int:
+        ids = [
+            row[0]
+            for row in self._all(
+                "SELECT id FROM runs WHERE created < %s AND status IN ('success', 'failure')"
+                " AND finished < %s"
+                " LIMIT %s",
+                (before, before, limit),
+            )
+        ]
+        for table, column in (("exchanges", "run_id"), ("steps", "run_id"), ("runs", "id")):
+            self._execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", (ids,))
+        return len(ids)
+
+    # -- steps and exchanges ---------------------------------------------------------
+    def insert_step(self, values: Row) -> None:
+        self._execute(
+            "INSERT INTO steps (run_id, seq, step, kind, base, vars, unset, loops, started)"
+            f" VALUES ({_marks(9)})",
+            values,
+        )
+
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
+        sets = ", ".join(f"{name}=%s" for name in values)
+        self._execute(
+            f"UPDATE steps SET {sets} WHERE run_id=%s AND seq=%s", (*values.values(), run_id, seq)
+        )
+
+    def steps(self, run_id: str) -> list[Row]:
+        return self._all(f"{_STEP} WHERE run_id=%s ORDER BY seq", (run_id,))
+
+    def last_step(self, run_id: str) -> Row | None:
+        return self._one(f"{_STEP} WHERE run_id=%s ORDER BY seq DESC LIMIT 1", (run_id,))
+
+    def insert_exchange(self, values: Row) -> None:
+        self._execute(
+            "INSERT INTO exchanges (run_id, step_seq, step, attempt, request, response, error,"
+            f" elapsed_ms) VALUES ({_marks(8)})",
+            values,
+        )
+
+    def exchanges(self, run_id: str) -> list[Row]:
+        return self._all(
+            "SELECT run_id, step_seq, step, attempt, request, response, error, elapsed_ms"
+            " FROM exchanges WHERE run_id=%s ORDER BY step_seq, attempt",
+            (run_id,),
+        )
+
+
+__all__ = ["PostgresBackend"]

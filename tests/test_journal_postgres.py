@@ -1,0 +1,290 @@
+"""The PostgreSQL journal: the SQLite journal's semantics on a shared database, and what
+only a shared database needs (claims by many instances, leases across hosts, schema
+versions for every instance at once). Each test runs on both backends where both apply.
+
+These tests need a PostgreSQL server (tests/postgres.py starts a throwaway one); they
+are never skipped in CI (RUNBENCH_REQUIRE_POSTGRES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from runbench.core.errors import JournalError
+from runbench.core.journal import Journal, open_journal
+from test_engine_support import Api, engine, workspace
+from test_journal import FLOW, SECRET_HEADER, dead_pid
+
+Opener = Callable[..., Journal]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    """Opens journals on one store: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        location = str(tmp_path / "runs.db")
+    else:
+        location = request.getfixturevalue("postgres_dsn")
+    opened: list[Journal] = []
+
+    def open_one(**kwargs: Any) -> Journal:
+        journal = open_journal(location, tmp_path / "ws.toml", **kwargs)
+        opened.append(journal)
+        return journal
+
+    open_one.location = location  # type: ignore[attr-defined]
+    yield open_one
+    for journal in opened:
+        journal.close()
+
+
+async def test_records_steps_variables_and_redacted_exchanges(
+    opener: Opener, tmp_path: Path
+) -> None:
+    ws = workspace(tmp_path, FLOW, header=SECRET_HEADER)
+    api = Api()
+    api.script("/slow", httpx.Response(503), httpx.Response(200, json={}))
+    journal = opener()
+    result = await engine(ws, api, journal=journal).run("r", inputs={"uid": 9})
+    assert result.status == "success"
+    row = journal.run(result.run_id)
+    assert (row.status, row.inputs, row.message) == ("success", {"uid": 9}, "note 7 for User 9")
+    steps = journal.steps(result.run_id)
+    assert [(s.seq, s.step, s.edge, s.target) for s in steps] == [
+        (1, "get", "on_success", "wait"),
+        (2, "wait", "on_success", "note"),
+        (3, "note", "on_success", "done"),
+        (4, "done", None, None),
+    ]
+    assert steps[2].variables_before["UserName"] == "User 9"
+    exchanges = journal.exchanges(result.run_id)
+    assert [(x.step, x.attempt, x.response["status"]) for x in exchanges] == [
+        ("get", 1, 200),
+        ("wait", 1, 503),
+        ("wait", 2, 200),
+        ("note", 1, 201),
+    ]
+    assert "tok-Super-Secret-123" not in str([x.request for x in exchanges])
+    assert journal.find_run(result.run_id[:10]).id == result.run_id
+
+
+def test_deliveries_dedupe_and_claims_never_overlap_across_instances(opener: Opener) -> None:
+    journal = opener()
+    first, created = journal.enqueue("r", {"uid": 1}, {}, "serve", "delivery-1")
+    again, created_again = journal.enqueue("r", {"uid": 2}, {}, "serve", "delivery-1")
+    assert created and not created_again and first == again
+    for n in range(40):
+        journal.enqueue("r", {"uid": n}, None, "serve", None)
+    claimed: list[str] = []
+    lock = threading.Lock()
+    instances = [opener(host=f"host-{n}") for n in range(4)]  # four "servers"
+
+    def claim(instance: Journal) -> None:
+        while got := [row.id for row in instance.claim_queued(3)]:
+            with lock:
+                claimed.extend(got)
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in instances]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(claimed) == 41 and len(set(claimed)) == 41
+    assert journal.claim_queued(5) == []
+    assert {journal.run(run_id).status for run_id in claimed} == {"running"}
+
+
+def test_a_delivery_raced_by_two_instances_makes_one_run(opener: Opener) -> None:
+    instances = [opener(host=f"host-{n}") for n in range(2)]
+    barrier = threading.Barrier(2)
+    results: list[tuple[str | None, bool]] = []
+
+    def deliver(instance: Journal) -> None:
+        barrier.wait()
+        results.append(instance.enqueue("r", {}, None, "serve", "same-delivery"))
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in instances]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(created for _, created in results) == [False, True]
+    assert results[0][0] == results[1][0]
+    assert len(instances[0].runs(10)) == 1
+
+
+def test_an_expired_lease_on_another_host_is_recovered(opener: Opener) -> None:
+    now = [1_000_000.0]
+    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
+    crashed = opener(host="host-a", clock=clock, lease=5.0)
+    run_id, _ = crashed.enqueue("r", {}, None, "serve", None)
+    [held] = crashed.claim_queued(1)
+    assert held.id == run_id
+    other = opener(host="host-b", clock=clock, lease=5.0)
+    assert other.mark_interrupted() == []  # host-a's lease still runs
+    now[0] += 6.0  # host-a died: nobody renews its lease
+    assert other.mark_interrupted() == [run_id]
+    row = other.run(run_id)
+    assert (row.status, row.crashes) == ("interrupted", 1)
+    assert other.recover() == [run_id]
+
+
+async def test_resume_after_a_crash_on_another_instance(opener: Opener, tmp_path: Path) -> None:
+    ws = workspace(tmp_path, FLOW)
+    gate_api = Api(gate=asyncio.Event())
+    first = engine(ws, gate_api, journal=opener(pid=dead_pid()))
+    handle = first.start("r", inputs={"uid": 5})
+    while len(gate_api.seen) < 2:  # /users/5 done, /slow hanging
+        await asyncio.sleep(0)
+    handle.task.cancel()  # the process "dies" mid-step
+    await asyncio.gather(handle.task, return_exceptions=True)
+    journal = opener()
+    assert (journal.run(handle.run_id).status, journal.run(handle.run_id).current_step) == (
+        "interrupted",
+        "wait",
+    )
+    api = Api()
+    resumed = await engine(ws, api, journal=journal).resume(handle.run_id).result()
+    assert resumed.status == "success" and resumed.message == "note 7 for User 5"
+    assert api.paths() == ["/slow", "/notes"]  # the user was not fetched again
+    assert [s.step for s in journal.steps(handle.run_id)] == ["get", "wait", "wait", "note", "done"]
+
+
+def test_max_concurrent_holds_across_instances(opener: Opener) -> None:
+    journal = opener()
+    for _ in range(6):
+        journal.enqueue("r", {}, None, "serve", None)
+    instances = [opener(host=f"host-{n}") for n in range(3)]
+    taken = [c.row.id for i in instances for c in i.claim(5, limits={"r": 2})]
+    assert len(taken) == 2
+
+
+# -- only PostgreSQL -------------------------------------------------------------------------
+def test_schema_versions_are_rows_and_a_newer_database_is_refused(postgres_dsn: str) -> None:
+    open_journal(postgres_dsn, "ws.toml").close()
+    open_journal(postgres_dsn, "ws.toml").close()  # a second open migrates nothing
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT version FROM runbench_schema").fetchall()
+        assert rows == [(2,)]
+        conn.execute("INSERT INTO runbench_schema VALUES (99, now())")
+    with pytest.raises(JournalError, match="newer runbench"):
+        open_journal(postgres_dsn, "ws.toml")
+
+
+def test_instances_starting_together_create_the_schema_once(postgres_dsn: str) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            open_journal(postgres_dsn, "ws.toml").close()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_unreachable_database_is_one_line_without_the_password() -> None:
+    from postgres import free_port
+
+    url = f"postgresql://runbench:hunter2@127.0.0.1:{free_port()}/journal"
+    with pytest.raises(JournalError) as caught:
+        open_journal(url, "ws.toml")
+    text = str(caught.value)
+    assert "hunter2" not in text and "***" in text and "\n" not in text
+    assert "cannot be reached" in text
+
+
+def test_prune_deletes_old_finished_runs_only(opener: Opener) -> None:
+    from runbench.core.journal import parse_age
+
+    now = [1_000_000.0]
+    journal = opener(clock=lambda: now[0])
+    old_done = journal.create_run("r")
+    journal.start_step(old_done, 1, "s", "end", {"v": 1}, {})
+    journal.add_exchange(old_done, 1, "s", 1, {"request": {"url": "u"}, "response": None})
+    journal.finish_run(old_done, "success", None, "ok")
+    old_running = journal.create_run("r")
+    old_queued, _ = journal.enqueue("r", {}, None, "serve", None)
+    now[0] += parse_age("31d")
+    recent = journal.create_run("r")
+    journal.finish_run(recent, "failure", "x", "")
+    assert journal.prune(parse_age("30d")) == 1
+    assert journal.run(old_done) is None and journal.steps(old_done) == []
+    assert journal.exchanges(old_done) == []
+    assert {r.id for r in journal.runs(10)} == {old_running, old_queued, recent}
+    assert journal.prune(parse_age("30d")) == 0
+
+
+def test_ages() -> None:
+    from runbench.core.errors import UsageError
+    from runbench.core.journal import parse_age
+
+    assert parse_age("30d") == 30 * 86400 and parse_age("12h") == 43200
+    assert parse_age("90") == 90 and parse_age("2w") == 14 * 86400
+    with pytest.raises(UsageError):
+        parse_age("soon")
+
+
+# -- the commands --------------------------------------------------------------------------
+CLI_WORKSPACE = """
+[runbooks.hello]
+start = "done"
+[runbooks.hello.inputs]
+who = { type = "string", default = "world" }
+[runbooks.hello.steps.done]
+kind = "end"
+message = "hello <<who!>>"
+"""
+
+
+def test_run_runs_and_prune_on_a_database(
+    postgres_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runbench.cli.main import main
+
+    path = tmp_path / "ws.toml"
+    path.write_text(CLI_WORKSPACE)
+    assert main(["run", str(path), "hello", "--var", "who=pg", "--journal", postgres_dsn]) == 0
+    capsys.readouterr()
+    assert main(["runs", str(path), "--journal", postgres_dsn, "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["runbook"], listed["status"], listed["message"]) == (
+        "hello",
+        "success",
+        "hello pg",
+    )
+    assert not (tmp_path / ".runbench").exists()  # nothing went to the default file
+    assert main(["runs", "prune", str(path), "--journal", postgres_dsn, "--older-than", "0"]) == 0
+    assert "deleted 1 run(s)" in capsys.readouterr().out
+    assert open_journal(postgres_dsn, path).runs(5) == []
+
+
+def test_the_journal_can_come_from_the_environment(
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runbench.cli.main import main
+    from runbench.core.journal import JOURNAL_ENV
+
+    path = tmp_path / "ws.toml"
+    path.write_text(CLI_WORKSPACE)
+    monkeypatch.setenv(JOURNAL_ENV, postgres_dsn)
+    assert main(["run", str(path), "hello"]) == 0
+    journal = open_journal(postgres_dsn, path)
+    assert [r.message for r in journal.runs(5)] == ["hello world"]
+    journal.close()

@@ -1,0 +1,74 @@
+"""kill -9 of one `serve` instance while deliveries keep coming: on a shared PostgreSQL
+journal the other instance finishes every run the killed one had accepted or held, each
+exactly once, and nothing accepted is lost (issue 18.2; benchmarks/bench_scale.py does
+the same under a flood)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from scale_support import Instance, signed, start_instance, write_workspace
+
+RUNS = 40
+LEASE = 3.0
+
+
+def held_by(dsn: str, instance: Instance) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM runs WHERE status = 'running' AND owner LIKE %s",
+            (f"%|{instance.pid}|%",),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_kill_9_loses_and_duplicates_nothing(postgres_dsn: str, tmp_path: Path) -> None:
+    workspace = write_workspace(tmp_path, sleep=0.3)
+    doomed = start_instance(workspace, postgres_dsn, workers=4, lease=LEASE)
+    survivor = start_instance(workspace, postgres_dsn, workers=4, lease=LEASE)
+    accepted: dict[str, int] = {}
+    try:
+        with httpx.Client(timeout=10) as http:
+            for n in range(RUNS):
+                target = doomed if n % 2 == 0 and doomed.process.poll() is None else survivor
+                body, headers = signed(n)
+                resp = http.post(f"{target.url}/runbooks/hit", content=body, headers=headers)
+                assert resp.status_code == 202, resp.text
+                accepted[resp.json()["run_id"]] = n
+                if n == RUNS // 2:
+                    wait_until(lambda: held_by(postgres_dsn, doomed) > 0, 30, "a held run")
+                    doomed.kill()  # mid-flood, holding runs
+        with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+
+            def all_final() -> bool:
+                row = conn.execute(
+                    "SELECT count(*) FROM runs WHERE status NOT IN ('success', 'failure')"
+                ).fetchone()
+                return row is not None and row[0] == 0
+
+            wait_until(all_final, 60 + LEASE, "every run to finish")
+            runs = conn.execute("SELECT id, status, message, crashes FROM runs").fetchall()
+            ends = conn.execute(
+                "SELECT run_id, count(*) FROM steps WHERE step = 'done' AND finished = 1"
+                " AND error IS NULL GROUP BY run_id"
+            ).fetchall()
+    finally:
+        doomed.stop()
+        survivor.stop()
+    assert {run_id for run_id, *_ in runs} == set(accepted)  # none lost, none extra
+    assert {status for _, status, _, _ in runs} == {"success"}
+    assert all(message == f"hit {accepted[run_id]}" for run_id, _, message, _ in runs)
+    assert dict(ends) == {run_id: 1 for run_id in accepted}  # each ended exactly once
+    assert sum(crashes for *_, crashes in runs) >= 1  # the killed instance held some
