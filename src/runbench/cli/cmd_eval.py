@@ -51,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
     except NoMatchError as exc:
         print(f"runbench eval: no match: {exc}", file=sys.stderr)
         return 1
-    sys.stdout.write(render(value, path.raw) + "\n")
+    try:
+        shown = render(value, path.raw)
+    except RecursionError:
+        raise UsageError(_TOO_DEEP) from None
+    sys.stdout.write(shown + "\n")
     return 0
 
 
@@ -67,3 +71,11 @@ def _load(source: str) -> Any:
         return json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise UsageError(f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise UsageError(f"{label}: {_TOO_DEEP}") from None
+
+
+_TOO_DEEP = (
+    "the document is nested too deeply (arrays/objects inside each other some thousand "
+    "levels deep) to be read; evaluate the path on a smaller part of it"
+)

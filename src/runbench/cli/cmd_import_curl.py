@@ -26,8 +26,9 @@ from runbench.core.curl import (
     plan_import,
     url_under,
 )
-from runbench.core.errors import ExpressionError, UsageError
+from runbench.core.errors import ConcurrentEditError, ExpressionError, UsageError
 from runbench.core.expressions import Context, parse_template
+from runbench.core.secrets import Redactor
 from runbench.core.workspace import (
     Integration,
     Workspace,
@@ -91,7 +92,8 @@ def _pick_integration(
         base = _rendered_base(workspace, found)
         if url_under(curl.url, base) is None:
             raise UsageError(
-                f"integration '{wanted}' has base_url {base}, which is not a prefix of {curl.url}; "
+                f"integration '{wanted}' has base_url {base}, which is not a prefix of "
+                f"{Redactor().url(curl.url)}; "
                 "pick another --integration (a new id creates one)"
             )
         return wanted, base
@@ -105,11 +107,38 @@ def _pick_integration(
     return name, None
 
 
+SAVE_ATTEMPTS = 20
+"""How often a save that lost a race (another process wrote the file meanwhile) is redone
+on the new file before giving up."""
+
+
 def save(path: Path, curl: CurlCommand, args: argparse.Namespace) -> ImportPlan:
-    if not path.exists():
-        path.write_text("", encoding="utf-8")
-        print(f"created {path}")
-    doc = WorkspaceDocument(path)
+    """Add the method to the workspace at ``path`` (created if missing). When another
+    process changed the file between our read and our write, the method is added again
+    to what is there now (merging), so neither change is lost."""
+    try:
+        with open(path, "x", encoding="utf-8"):  # exclusive: never truncates a racing writer's
+            print(f"created {path}")
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UsageError(f"cannot create {path}: {exc.strerror or exc}") from None
+    attempt = 1
+    while True:
+        doc = WorkspaceDocument(path)
+        plan = _add(doc, path, curl, args)
+        try:
+            doc.save()
+            return plan
+        except ConcurrentEditError:
+            if attempt >= SAVE_ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def _add(
+    doc: WorkspaceDocument, path: Path, curl: CurlCommand, args: argparse.Namespace
+) -> ImportPlan:
     workspace, _ = doc.model()
     integration, base = _pick_integration(workspace, curl, args.integration)
     method = args.name or default_method_name(curl.verb, curl.url)
@@ -123,7 +152,6 @@ def save(path: Path, curl: CurlCommand, args: argparse.Namespace) -> ImportPlan:
     if plan.integration_table is not None:
         edits.add_integration(workspace, integration, base or "", plan.integration_table)
     edits.add_method(workspace, integration, method, plan.method_table, replace=args.replace)
-    doc.save()
     return plan
 
 

@@ -86,6 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except RecursionError:  # input nested deeper than any reader on the way can walk
+        print(
+            f"runbench {args.command}: the input is nested too deeply (arrays/objects inside "
+            "each other) to be handled; flatten it",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

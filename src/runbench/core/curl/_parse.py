@@ -5,7 +5,9 @@ The command is split like a shell would (``shlex``), the options that shape the 
 are read, and the ones that only change how curl behaves (-s, -L, -v, --compressed, ...)
 are ignored. Credentials in the command are never copied into the plan: they become
 integration auth that reads ``{ env = "NAME" }``, or ``<<variables>>`` in the body, and the
-plan lists which environment variables to set. The caller writes the plan to a workspace
+plan lists which environment variables to set. A user and password in the URL
+(``https://user:pw@host``) are read like ``-u`` and taken out of the URL, and a URL quoted
+in an error message has its password and credential query values blanked. The caller writes the plan to a workspace
 (or prints it) and tells the user.
 """
 
@@ -17,9 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from runbench.core.errors import UsageError
+from runbench.core.secrets import Redactor
 
 # Short option -> long option (tables as words: data, one place to read them all).
 _SHORT_ALIASES: Mapping[str, str] = MappingProxyType(
@@ -169,6 +172,17 @@ def _data(option: str, value: str) -> str:
     return value
 
 
+def _split_userinfo(url: str) -> tuple[str, str | None]:
+    """``https://user:pw@host/x`` -> (``https://host/x``, ``user:pw``): curl sends URL
+    credentials as Basic auth, and they must not stay in a URL that is written or shown."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    if "@" not in authority:
+        return url, None
+    userinfo, _, host = authority.rpartition("@")
+    return f"{scheme}{sep}{host}{slash}{tail}", unquote(userinfo)
+
+
 def _command(
     verb: str | None,
     urls: list[str],
@@ -178,9 +192,12 @@ def _command(
     user: str | None,
 ) -> CurlCommand:
     if len(urls) != 1:
-        found = "no URL" if not urls else f"{len(urls)} URLs ({', '.join(urls)})"
+        shown = ", ".join(Redactor().url(u) for u in urls)
+        found = "no URL" if not urls else f"{len(urls)} URLs ({shown})"
         raise UsageError(f"expected exactly one URL in the curl command, found {found}")
     url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
+    url, in_url = _split_userinfo(url)
+    user = user if user is not None else in_url
     body = "&".join(data) if data else None
     if "--get" in flags and body is not None:
         url += ("&" if "?" in url else "?") + body

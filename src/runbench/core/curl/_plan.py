@@ -20,14 +20,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from runbench.core.curl._parse import CurlCommand
 from runbench.core.errors import UsageError
+from runbench.core.secrets import Redactor, is_sensitive_header, is_sensitive_query
 
 _SECRET_FIELDS = frozenset(
     "password passwd secret client_secret api_key apikey token access_token refresh_token".split()
 )
-_SECRET_QUERY = frozenset({"api_key", "apikey", "api-key", "access_token", "token"})
 _KEY_HEADERS = frozenset({"x-api-key", "api-key", "apikey"})
 _DROPPED_HEADERS = frozenset({"host", "content-length"})
-_SECRET_HEADERS = frozenset({"cookie", "proxy-authorization"})
+_SESSION_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization"})
 _DEFAULT_TYPES: Mapping[str, str] = MappingProxyType(
     {"json": "application/json", "form": "application/x-www-form-urlencoded"}
 )
@@ -114,7 +114,8 @@ def plan_import(
         base_url = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
     rest = url_under(curl.url.split("#")[0], base_url)
     if rest is None:
-        raise UsageError(f"{curl.url} is not under the integration's base_url {base_url}")
+        shown = Redactor().url(curl.url)
+        raise UsageError(f"{shown} is not under the integration's base_url {base_url}")
     draft = _Draft(integration)
     body_type, body = _body(curl, draft)
     headers = _headers(curl, draft, creating, body_type)  # auth: headers, then -u, then query
@@ -162,7 +163,7 @@ def _auth_from_user(curl: CurlCommand, draft: _Draft, creating: bool) -> None:
 def _query(text: str, draft: _Draft, creating: bool) -> dict[str, str]:
     query: dict[str, str] = {}
     for name, value in parse_qsl(text, keep_blank_values=True):
-        if name.lower() in _SECRET_QUERY:
+        if is_sensitive_query(name):
             auth: dict[str, Any] = {"type": "api_key", "in": "query", "name": name}
             if creating and draft.auth is None:
                 auth["value"] = draft.secret("api_key", f"the {name} query parameter")
@@ -180,15 +181,16 @@ def _headers(curl: CurlCommand, draft: _Draft, creating: bool, body_type: str) -
         lowered = name.lower()
         if lowered == "authorization":
             _authorization(value, draft, creating)
-        elif lowered in _KEY_HEADERS:
-            key_auth: dict[str, Any] = {"type": "api_key", "in": "header", "name": name}
-            if creating and draft.auth is None:
-                key_auth["value"] = draft.secret("api_key", f"the {name} header")
-            draft.set_auth(key_auth, f"header {name}", creating)
-        elif lowered in _SECRET_HEADERS:
+        elif lowered in _SESSION_HEADERS:
             draft.notes.append(
                 f"dropped header {name}: it carries credentials; use integration auth"
             )
+        elif is_sensitive_header(name):  # X-Api-Key, X-Auth-Token, Private-Token, ...
+            key_auth: dict[str, Any] = {"type": "api_key", "in": "header", "name": name}
+            if creating and draft.auth is None:
+                what = "api_key" if lowered in _KEY_HEADERS else name
+                key_auth["value"] = draft.secret(what, f"the {name} header")
+            draft.set_auth(key_auth, f"header {name}", creating)
         elif lowered in _DROPPED_HEADERS:
             continue
         elif lowered == "content-type" and value == _DEFAULT_TYPES.get(body_type):

@@ -188,7 +188,7 @@ def read_secrets_file(path: Path) -> dict[str, str]:
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         # The parser's message can quote the offending line, which may hold a secret.
         raise SecretError(f"cannot read {path}: {type(exc).__name__}; check its syntax") from None
     bad = [k for k, v in data.items() if not isinstance(v, str)]

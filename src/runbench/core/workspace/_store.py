@@ -1,10 +1,13 @@
 """Load and save workspace files without losing anything.
 
-Reads use ``tomllib`` (fast, strict) plus a line map so every problem names a line.
+Reads use ``tomllib`` (fast, strict) plus a line map so every problem names a line;
+documents nested deeper than ``MAX_NESTING`` are refused before anything walks them.
 Edits go through a ``tomlkit`` document, so comments, key order, odd spacing and keys
 runbench does not know survive a load/edit/save round trip. Saves are atomic (a temp
 file in the same folder, fsync, rename) and refuse to overwrite a file that changed on
-disk since it was loaded: the user's other editor wins until they reload.
+disk since it was loaded: the user's other editor wins until they reload. The compare and
+the rename hold a lock between processes, and a symbolic link is saved through (its
+target is written, the link stays).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
+from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
 from runbench.core.workspace._problems import Problem
 from runbench.core.workspace._reader import parse_workspace
@@ -47,6 +51,11 @@ def read_text(path: str | Path) -> str:
         raise WorkspaceReadError(f"cannot read: {exc}", file=str(path)) from None
 
 
+MAX_NESTING = 64
+"""Arrays and tables nested deeper than this are refused: no workspace needs it, and every
+reader after the parser (line map, schema, edits) may then rely on a shallow document."""
+
+
 def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
     """Parse TOML text into a workspace and its shape problems."""
     try:
@@ -58,7 +67,36 @@ def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
         raise TomlSyntaxError(
             _POSITION.sub("", message).strip(), file=file, line=line, column=column
         ) from None
+    except RecursionError:
+        raise _too_deep(file, "") from None
+    deepest = too_deep_at(data, MAX_NESTING)
+    if deepest is not None:
+        raise _too_deep(file, deepest)
     return parse_workspace(data, file=file, lines=key_lines(text))
+
+
+def too_deep_at(data: Any, limit: int) -> str | None:
+    """The dotted key path where ``data`` nests deeper than ``limit``, or None (iterative:
+    the check itself must not run out of stack)."""
+    stack: list[tuple[Any, int, tuple[str, ...]]] = [(data, 0, ())]
+    while stack:
+        node, depth, keys = stack.pop()
+        if depth > limit:
+            return ".".join(keys[:6]) + (" ..." if len(keys) > 6 else "")
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1, (*keys, str(key))) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1, (*keys, f"[{i}]")) for i, value in enumerate(node))
+    return None
+
+
+def _too_deep(file: str, where: str) -> WorkspaceReadError:
+    at = f" (under {where})" if where else ""
+    return WorkspaceReadError(
+        f"arrays/tables are nested more than {MAX_NESTING} levels deep{at}; "
+        "runbench refuses such files: flatten the data",
+        file=file,
+    )
 
 
 def read_workspace(path: str | Path) -> tuple[Workspace, list[Problem]]:
@@ -201,15 +239,25 @@ class WorkspaceDocument:
 
     # -- saving ----------------------------------------------------------------
     def save(self) -> None:
-        """Write atomically; refuse if the file changed on disk since it was loaded."""
-        if self.changed_on_disk():
-            raise ConcurrentEditError(
-                "changed on disk since it was loaded; not overwritten. Reload it (your edits "
-                "are still in memory) or save under another name.",
-                file=str(self.path),
-            )
+        """Write atomically; refuse if the file changed on disk since it was loaded. The
+        compare and the rename happen under a lock shared by every runbench process, so two
+        savers cannot both see "unchanged" (see ``_lock``). A symbolic link is kept: its
+        target is written."""
+        target = self.path.resolve()
         text = self.text()
-        atomic_write(self.path, text)
+        with save_lock(target.parent):
+            if self.changed_on_disk():
+                raise ConcurrentEditError(
+                    "changed on disk since it was loaded; not overwritten. Reload it (your "
+                    "edits are still in memory) or save under another name.",
+                    file=str(self.path),
+                )
+            try:
+                atomic_write(target, text)
+            except OSError as exc:
+                raise WorkspaceReadError(
+                    f"cannot write: {exc.strerror or exc}", file=str(self.path)
+                ) from None
         self._text = text
         self._digest = _digest(text)
         self.dirty = False
@@ -226,7 +274,9 @@ def _renamed_data(text: str, keys: Sequence[str], new_key: str) -> dict[str, Any
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file."""
+    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file. A
+    symbolic link is followed: its target is replaced and the link stays a link."""
+    path = Path(path).resolve()
     folder = path.parent
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
