@@ -8,6 +8,7 @@ thread that returns only once it accepts requests.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -50,7 +51,10 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def make_server(app: ASGIApp, *, lifespan: str = "on") -> uvicorn.Server:
+def make_server(
+    app: ASGIApp, *, lifespan: str = "on", http: type[asyncio.Protocol] | None = None
+) -> uvicorn.Server:
+    """uvicorn for ``app``; ``http`` replaces its HTTP/1.1 protocol class (serve's guards)."""
     no_color = bool(os.environ.get("NO_COLOR"))  # uvicorn colours its log lines on a tty
     config = uvicorn.Config(
         app,
@@ -58,6 +62,7 @@ def make_server(app: ASGIApp, *, lifespan: str = "on") -> uvicorn.Server:
         access_log=False,
         lifespan=lifespan,
         use_colors=False if no_color else None,
+        http=http or "auto",
     )
     return uvicorn.Server(config)
 
@@ -90,10 +95,11 @@ def serve_in_thread(
     *,
     lifespan: str = "on",
     name: str = "runbench-server",
+    http: type[asyncio.Protocol] | None = None,
 ) -> ThreadedServer:
     """Start uvicorn for ``app`` on a thread; return once it accepts requests."""
     sock = bind_socket(host, port)
-    server = make_server(app, lifespan=lifespan)
+    server = make_server(app, lifespan=lifespan, http=http)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT

@@ -113,47 +113,48 @@ def load_checked(path: str) -> Workspace:
     return workspace
 
 
-def log_line(text: str) -> None:
-    print(f"{datetime.now().strftime('%H:%M:%S')} {text}", flush=True)
+def json_text(record: dict[str, Any]) -> str:
+    """One JSON object for a line, the time first (UTC, ISO 8601)."""
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return json.dumps({"time": stamp, **record}, ensure_ascii=False)
 
 
 def json_line(record: dict[str, Any]) -> None:
-    """One JSON object a line, the time first (UTC, ISO 8601)."""
-    stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
-    print(json.dumps({"time": stamp, **record}, ensure_ascii=False), flush=True)
-
-
-def json_message(text: str) -> None:
-    json_line({"message": text})
+    print(json_text(record), flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.workers < 0 or args.queue_size < 1 or args.lease < 1:
         raise UsageError("--workers must be >= 0, --queue-size >= 1 and --lease >= 1")
     from runbench.core.journal import journal_location, open_journal, redacted_location
-    from runbench.serve import build_app
-    from runbench.webserver import bind_socket, make_server, url_of
+    from runbench.serve import BatchedLog, build_app, serve_forever
+    from runbench.webserver import bind_socket, url_of
 
     workspace = load_checked(args.workspace)
     location = journal_location(args.journal)
     journal = open_journal(
         location, workspace.path, args.state_dir, durable=args.durable, lease=args.lease
     )
-    app = build_app(
-        workspace,
-        journal=journal,
-        workers=args.workers,
-        queue_size=args.queue_size,
-        log=json_message if args.log_format == "json" else log_line,
-        access_log=json_line if args.log_format == "json" else None,
-        poll=min(5.0, args.lease / 3),  # expired leases are looked for this often
-    )
-    sock = bind_socket(args.host, args.port)
-    shown = redacted_location(location) if location else str(journal.path)
-    print(banner(url_of(sock), workspace, args, shown), flush=True)
+    out = BatchedLog(sys.stdout)  # lines leave in batches, not a write and flush each
+    as_json = args.log_format == "json"
     try:
-        make_server(app).run(sockets=[sock])
+        app = build_app(
+            workspace,
+            journal=journal,
+            workers=args.workers,
+            queue_size=args.queue_size,
+            log=(lambda text: out.raw(json_text({"message": text}))) if as_json else out,
+            access_log=(lambda record: out.raw(json_text(record))) if as_json else None,
+            poll=min(5.0, args.lease / 3),  # expired leases are looked for this often
+        )
+        sock = bind_socket(args.host, args.port)
+        shown = redacted_location(location) if location else str(journal.path)
+        print(banner(url_of(sock), workspace, args, shown), flush=True)
+        try:
+            serve_forever(app, sock)
+        finally:
+            sock.close()
     finally:
-        sock.close()
+        out.close()
         journal.close()
     return 0

@@ -23,10 +23,11 @@ from runbench.core.errors import RunbenchError
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
-from runbench.serve.app import create_app
+from runbench.serve.app import BODY_TIMEOUT, create_app
+from runbench.serve.logs import BatchedLog
 from runbench.serve.metrics import CountRequests, ServeMetrics
 from runbench.serve.schedules import Scheduler
-from runbench.serve.server import RunningServer, start_in_thread
+from runbench.serve.server import RunningServer, serve_forever, start_in_thread
 from runbench.serve.workers import EngineExecutor, RunExecutor, WorkerPool
 
 
@@ -44,6 +45,7 @@ def build_app(
     grace: float = 10.0,
     poll: float = 5.0,
     access_log: Callable[[dict[str, Any]], None] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
     **engine_kwargs: Any,
 ) -> Starlette:
     """The endpoint app with its own journal (beside the workspace) and engine.
@@ -69,6 +71,7 @@ def build_app(
         grace=grace,
         poll=poll,
         access_log=access_log,
+        body_timeout=body_timeout,
     )
     app.state.engine = engine
     add_metrics(app, workspace, engine)
@@ -153,6 +156,7 @@ def run_alongside(app: Starlette, work: Callable[[], Coroutine[Any, Any, None]],
 
 
 __all__ = [
+    "BatchedLog",
     "EngineExecutor",
     "RunExecutor",
     "RunningServer",
@@ -161,5 +165,6 @@ __all__ = [
     "WorkerPool",
     "build_app",
     "create_app",
+    "serve_forever",
     "start_in_thread",
 ]
