@@ -99,17 +99,22 @@ def wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def lua_script(path: Path, count: int, offset: int) -> None:
-    """A wrk script cycling through ``count`` signed requests with distinct delivery ids."""
-    lines = ["local reqs = {}"]
+    """A wrk script cycling through ``count`` signed requests with distinct delivery ids
+    (formatted in ``init``, once wrk knows the host)."""
+    lines = ["local raw = {}"]
     for i in range(count):
         body = json.dumps({"n": offset + i})
         sig = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
-        headers = (
-            '{["Content-Type"]="application/json",'
-            f'["X-Hub-Signature-256"]="sha256={sig}",["X-Delivery-Id"]="d-{offset + i}"}}'
-        )
-        lines.append(f'reqs[{i + 1}] = wrk.format("POST", "/runbooks/hook", {headers}, {body!r})')
+        lines.append(f'raw[{i + 1}] = {{{body!r}, "sha256={sig}", "d-{offset + i}"}}')
     lines += [
+        "local reqs = {}",
+        "init = function(args)",
+        "  for i, r in ipairs(raw) do",
+        '    reqs[i] = wrk.format("POST", "/runbooks/hook", {["Host"] = "127.0.0.1",',
+        '      ["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = r[2],',
+        '      ["X-Delivery-Id"] = r[3]}, r[1])',
+        "  end",
+        "end",
         "local i = 0",
         "request = function()",
         f"  i = i % {count} + 1",
@@ -133,7 +138,7 @@ def load(url: str, script: Path, seconds: float, concurrency: int) -> dict[str, 
     before = os.times()
     started = time.perf_counter()
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script), url],
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,

@@ -203,6 +203,7 @@ class Engine:
             breakpoints=breakpoints,
             step_mode=step_mode,
             overrides=row.overrides,
+            recorded=True,
         )
         handle.withheld = tuple(lost)
         return handle
@@ -225,7 +226,9 @@ class Engine:
             return self._resume(row, claim.resume)
         runbook = self.runbook(row.runbook)
         initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
-        return self._launch(row.runbook, row.id, initial, overrides=row.overrides, gated=False)
+        return self._launch(
+            row.runbook, row.id, initial, overrides=row.overrides, gated=False, recorded=True
+        )
 
     def handle(self, run_id: str) -> RunHandle | None:
         return self._handles.get(run_id)
@@ -329,7 +332,10 @@ class Engine:
         seq: int = 0,
         overrides: Mapping[str, Any] | None = None,
         gated: bool = True,
+        recorded: bool = False,
     ) -> RunHandle:
+        """A task running ``run_id``; ``gated``: wait for a max_concurrent slot first;
+        ``recorded``: the journal already has the run committed (claimed, resumed)."""
         debugger = Debugger(
             run_id,
             initial,
@@ -349,6 +355,7 @@ class Engine:
             seq=seq,
         )
         run.overrides = dict(overrides or {})
+        run.recorded = recorded
         debugger.on_pause = run.on_pause
         drive = self._drive(run) if gated else run.execute()
         task = asyncio.get_running_loop().create_task(drive, name=f"run-{run_id}")

@@ -106,6 +106,7 @@ class Run(DataSteps):
         self._count = 0
         self.current: str | None = None
         self.overrides: dict[str, Any] = {}
+        self.recorded = False  # the journal has this run committed already (claimed, resumed)
         self._open_seq: int | None = None
 
     # -- wiring used by StepKinds ---------------------------------------------------
@@ -231,7 +232,8 @@ class Run(DataSteps):
                 redactor.value(self.loops),
             )
             self._open_seq = self.seq
-            await journal.committed(self.run_id)  # the last step's end is durable now
+            if self._count > 1 or not self.recorded:  # the last step's end is durable now
+                await journal.committed(self.run_id)
         self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
         outcome = await self._timed(step)

@@ -151,6 +151,10 @@ class Backend(Protocol):
         holds, oldest first, of one runbook if given, of these triggers if given (an
         index serves this)."""
 
+    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+        """Set ``values`` on the ``limit`` oldest top-level runs in ``status`` that nobody
+        holds, and return them (RUN_FIELDS, any order): a claim in one statement."""
+
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
         """Top-level runs per runbook in ``statuses``."""
 

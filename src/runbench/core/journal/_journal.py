@@ -134,7 +134,7 @@ class Journal(QueueMixin, RetentionMixin):
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a method of this journal on its thread and await it (serve uses this so
         the event loop never waits on storage). Writes in it commit before it returns."""
-        return await self._thread.acall(lambda b: method(*args, **kwargs), writes=True, atomic=True)
+        return await self._thread.acall(lambda b: method(*args, **kwargs), writes=True)
 
     def _raise_failure(self, run_id: str | None) -> None:
         failed = self._thread.failure(run_id) if run_id is not None else None
@@ -150,9 +150,10 @@ class Journal(QueueMixin, RetentionMixin):
     def _read(self, fn: Callable[[Backend], T]) -> T:
         return self._thread.call(fn)
 
-    def _change(self, fn: Callable[[Backend], T]) -> T:
-        """A multi-statement write whose result the caller needs (waits for the commit)."""
-        return self._thread.call(fn, writes=True, atomic=True)
+    def _change(self, fn: Callable[[Backend], T], *, atomic: bool = True) -> T:
+        """A write whose result the caller needs (waits for the commit); ``atomic``: it
+        takes several statements that must all happen or none."""
+        return self._thread.call(fn, writes=True, atomic=atomic)
 
     def _lease_until(self) -> float:
         return self.clock() + self.lease

@@ -237,6 +237,20 @@ class PostgresBackend:
             (*params, min(limit, 2**31 - 1)),
         )
 
+    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+        unknown = set(values) - RUN_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = ", ".join(f"{name}=%s" for name in values)
+        return self._all(
+            f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE status=%s"
+            " AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT %s"
+            " FOR UPDATE SKIP LOCKED) RETURNING id, runbook, trigger, inputs, context,"
+            " overrides, status, error, message, current_step, parent_id, delivery_id,"
+            " created, started, finished, crashes",
+            (*values.values(), status, limit),
+        )
+
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
         if self._conn.info.transaction_status != 0:  # in a claim: one counter at a time
             self._execute("SELECT pg_advisory_xact_lock(%s)", (CLAIM_LOCK,))

@@ -40,6 +40,10 @@ _STEP = (
     "SELECT run_id, seq, step, kind, base, vars, unset, loops, outputs, loops_after, edge,"
     " target, started, duration_ms, error, finished FROM steps"
 )
+_RETURNED = (
+    "id, runbook, trigger, inputs, context, overrides, status, error, message, current_step,"
+    " parent_id, delivery_id, created, started, finished, crashes"
+)
 _STORAGE = (sqlite3.OperationalError, sqlite3.DatabaseError)
 _OP_LEVEL = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
@@ -208,6 +212,18 @@ class SqliteBackend:
             f"SELECT id, created, runbook, crashes FROM runs INDEXED BY {index}"
             f" WHERE {where} ORDER BY created, id LIMIT ?",
             (*params, limit),
+        ).fetchall()
+
+    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+        unknown = set(values) - RUN_UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        sets = ", ".join(f"{name}=?" for name in values)
+        return self.db.execute(
+            f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs INDEXED BY runs_queue"
+            " WHERE status=? AND parent_id IS NULL AND owner IS NULL ORDER BY created, id"
+            f" LIMIT ?) RETURNING {_RETURNED}",
+            (*values.values(), status, limit),
         ).fetchall()
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:

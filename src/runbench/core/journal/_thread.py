@@ -104,7 +104,7 @@ class JournalThread:
     def call(self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False) -> T:
         """Run ``fn`` and wait for it (committed, if it writes). Inline on this thread."""
         if threading.current_thread() is self._thread and self._backend is not None:
-            return fn(self._backend)
+            return self._inline(self._backend, fn, atomic)
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def settle(result: Any, error: BaseException | None) -> None:
@@ -115,6 +115,20 @@ class JournalThread:
 
         self._queue.put(_Op(fn, writes, atomic, settle, None))
         return future.result()
+
+    @staticmethod
+    def _inline(backend: Backend, fn: Callable[[Backend], T], atomic: bool) -> T:
+        """``fn`` from inside another operation (a savepoint keeps it all-or-nothing)."""
+        if not atomic:
+            return fn(backend)
+        backend.savepoint()
+        try:
+            result = fn(backend)
+        except BaseException:
+            backend.rollback_to()
+            raise
+        backend.release()
+        return result
 
     async def acall(
         self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False

@@ -52,6 +52,8 @@ def capped(value: Any, cap: int) -> str:
 
 def capped_map(values: Mapping[str, Any], cap: int) -> str:
     """A JSON object whose every value is capped on its own."""
+    if not values:
+        return "{}"
     text = _dumps(values)
     if len(text) <= cap:
         return text  # no single value can be over the cap
