@@ -223,17 +223,12 @@ class Run(DataSteps):
         journal = self.engine.journal
         redactor = self.redactor
         if journal is not None:
-            journal.start_step(
-                self.run_id,
-                self.seq,
-                step.id,
-                step.kind,
-                redactor.variables(self.variables),
-                redactor.value(self.loops),
-            )
             self._open_seq = self.seq
+            row = (self.run_id, self.seq, step.id, step.kind, self.variables, self.loops)
             if self._count > 1 or not self.recorded:  # the last step's end is durable now
-                await journal.committed(self.run_id)
+                await journal.begin_step(*row, redact=redactor)
+            else:  # the journal redacts what it stores: only the values that changed
+                journal.start_step(*row, redact=redactor)
         self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
         outcome = await self._timed(step)
@@ -251,9 +246,10 @@ class Run(DataSteps):
                 edge=outcome.edge,
                 target=outcome.target,
                 duration_ms=duration_ms,
-                outputs=outputs,
+                outputs=outcome.outputs,
                 error=error,
-                loops=redactor.value(self.loops) if outcome.loops_changed else None,
+                loops=self.loops if outcome.loops_changed else None,
+                redact=redactor,
             )
             self._open_seq = None
         self.publish(

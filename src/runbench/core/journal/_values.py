@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-DEFAULT_CAP = 1 << 20
+DEFAULT_CAP = 4 << 20
 TRUNCATED = "$truncated"
 ALL = "$all"
 HEAD = 200
@@ -72,6 +72,24 @@ def truncated_names(values: Mapping[str, Any]) -> list[str]:
 def same(old: Any, new: Any) -> bool:
     """Unchanged for the journal: the same object, or an equal scalar."""
     return old is new or (type(old) is type(new) and type(new) in _SCALARS and old == new)
+
+
+class Redacts(Protocol):
+    """What blanks secrets in stored values (``runbench.core.secrets.Redactor``)."""
+
+    def variable(self, name: str, value: Any) -> Any: ...
+
+    def value(self, obj: Any) -> Any: ...
+
+
+def redacted_map(values: Mapping[str, Any], redact: Redacts) -> dict[str, Any]:
+    """Variables as they may be stored: secret names blanked, secrets in values blanked."""
+    return {name: redact.variable(name, value) for name, value in values.items()}
+
+
+def redacted_loops(loops: Mapping[str, Any], redact: Redacts) -> dict[str, Any]:
+    """Loop states or their changes, redacted (None, a loop that ended, stays None)."""
+    return {name: None if state is None else redact.value(state) for name, state in loops.items()}
 
 
 # -- changes -------------------------------------------------------------------------
@@ -179,6 +197,9 @@ class Tracker:
 
 __all__ = [
     "DEFAULT_CAP",
+    "Redacts",
+    "redacted_loops",
+    "redacted_map",
     "TRUNCATED",
     "Baseline",
     "Change",

@@ -1,0 +1,127 @@
+"""Journal growth: a foreach over N items, for N = 1k, 2k, 4k, 8k, with its journal.
+
+Each item is ~130 bytes of JSON, so the 8k input is ~1 MB (the issue's example was a
+900 KB input that wrote 1.8 GB, and `runs --json` of it took 60 s and 8.8 GB). For each
+N the run is timed, the journal's bytes are counted (what its step rows store, and the
+database file), and reading the run back the way `runbench runs RUN --json` does is
+timed. The figure to watch is the growth per doubling of N: ~2.0 is linear, ~4.0 is
+quadratic. Rounds are repeated and interleaved; medians are printed.
+
+    python benchmarks/bench_journal.py [--sizes 1000 2000 4000 8000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from runbench.cli.cmd_runs import detail
+from runbench.core.engine import Engine
+from runbench.core.journal import Journal
+from runbench.core.workspace import load_workspace
+
+WORKSPACE = """
+[runbooks.loop]
+start = "each"
+[runbooks.loop.inputs]
+items = { type = "array" }
+[runbooks.loop.steps.each]
+kind = "foreach"
+items = "<<items>>"
+outputs = { item = "response" }
+on_item = "check"
+on_empty = "done"
+[runbooks.loop.steps.check]
+kind = "condition"
+rules = [ { left = "<<item^id>>", op = "greater_or_equal", right = 0 } ]
+on_true = "next"
+on_false = "next"
+[runbooks.loop.steps.next]
+kind = "next"
+loop = "each"
+on_done = "done"
+[runbooks.loop.steps.done]
+kind = "end"
+message = "done"
+"""
+
+
+def stored_bytes(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        row = db.execute(
+            "SELECT sum(length(vars) + length(loops) + coalesce(length(unset), 0)"
+            " + coalesce(length(outputs), 0) + coalesce(length(loops_after), 0)) FROM steps"
+        ).fetchone()
+    return int(row[0] or 0)
+
+
+async def one(folder: Path, n: int) -> dict[str, float]:
+    path = folder / f"runs-{n}.db"
+    path.unlink(missing_ok=True)
+    workspace = load_workspace(folder / "ws.toml")
+    workspace.runbooks["loop"] = replace(workspace.runbooks["loop"], max_steps=4 * n + 10)
+    items = [{"id": i, "name": f"item {i}", "pad": "x" * 100} for i in range(n)]
+    journal = Journal(path)
+    engine = Engine(workspace, journal=journal, environ={})
+    started = time.perf_counter()
+    result = await engine.run("loop", inputs={"items": items})
+    await journal.committed()
+    ran = time.perf_counter() - started
+    assert result.status == "success", result.error
+    started = time.perf_counter()
+    row = journal.find_run(result.run_id)
+    text = json.dumps(detail(journal, row), default=str)
+    read = time.perf_counter() - started
+    journal.close()
+    return {
+        "input": len(json.dumps(items)),
+        "stored": stored_bytes(path),
+        "file": path.stat().st_size,
+        "run": ran,
+        "read": read,
+        "json": len(text),
+    }
+
+
+async def main(sizes: list[int], rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        (folder / "ws.toml").write_text(WORKSPACE)
+        samples: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+        for _ in range(rounds):  # interleaved: drift hits every size alike
+            for n in sizes:
+                samples[n].append(await one(folder, n))
+    print(f"foreach over N items (~130 B each), 3 steps per item; medians of {rounds} rounds")
+    print(
+        f"  {'N':>6} {'input':>9} {'stored':>11} {'file':>11} {'run s':>7} {'read s':>7}"
+        f"  growth per doubling (stored, file, run, read)"
+    )
+    previous: dict[str, float] | None = None
+    for n in sizes:
+        med = {key: statistics.median(s[key] for s in samples[n]) for key in samples[n][0]}
+        growth = ""
+        if previous is not None:
+            growth = "  " + ", ".join(
+                f"{med[key] / previous[key]:.2f}" for key in ("stored", "file", "run", "read")
+            )
+        print(
+            f"  {n:>6} {med['input']:>9.0f} {med['stored']:>11.0f} {med['file']:>11.0f}"
+            f" {med['run']:>7.3f} {med['read']:>7.3f}{growth}"
+        )
+        previous = med
+    print("  goal: growth ~2.0 per doubling (linear); quadratic would be ~4.0")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 8000])
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    asyncio.run(main(options.sizes, options.rounds))
