@@ -80,13 +80,16 @@ def stored_bytes(path: Path) -> int:
     return int(row[0])
 
 
-async def loop_bytes(tmp_path: Path, n: int) -> int:
+async def loop_bytes(tmp_path: Path, n: int, secret: str = "") -> int:
     ws = workspace(tmp_path, LOOP)
     ws.runbooks["loop"] = _with_max_steps(ws.runbooks["loop"], 10 * n)
     path = tmp_path / f"runs-{n}.db"
     journal = Journal(path)
-    items = [{"id": i, "name": f"item {i}", "pad": "x" * 100} for i in range(n)]
-    result = await engine(ws, journal=journal).run("loop", inputs={"items": items})
+    items = [{"id": i, "name": f"item {i} {secret}", "pad": "x" * 100} for i in range(n)]
+    eng = engine(ws, journal=journal)
+    if secret:  # a known secret turns redaction on: it must not copy every value per step
+        eng.secrets.redactor.add(secret)
+    result = await eng.run("loop", inputs={"items": items})
     assert result.status == "success", result.error
     assert result.variables["item"] == items[-1]
     journal.close()
@@ -99,9 +102,14 @@ def _with_max_steps(runbook: Any, max_steps: int) -> Any:
     return replace(runbook, max_steps=max_steps)
 
 
-async def test_foreach_writes_bytes_linear_in_its_items(tmp_path: Path) -> None:
-    small, double = await loop_bytes(tmp_path, 200), await loop_bytes(tmp_path, 400)
+@pytest.mark.parametrize("secret", ["", "tok-Sup3r-Secret"])
+async def test_foreach_writes_bytes_linear_in_its_items(tmp_path: Path, secret: str) -> None:
+    small = await loop_bytes(tmp_path, 200, secret)
+    double = await loop_bytes(tmp_path, 400, secret)
     assert 1.8 < double / small < 2.3  # O(N^2) would be ~4
+    if secret:
+        for found in tmp_path.glob("runs-*.db*"):
+            assert secret.encode() not in found.read_bytes()
 
 
 async def test_every_step_gets_back_the_variables_and_loops_it_started_from(
