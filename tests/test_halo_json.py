@@ -265,3 +265,102 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["import-halo", good, "--out", str(out)]) == 2
     assert out.read_text() == "# mine\n"  # never overwritten
     assert main(["export-halo", "workspaces/demo.toml", "nope", "--out", "-"]) == 2
+
+
+# ------------------------------------------------------------------ anything Halo might send
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-100, 1000),
+    st.text(max_size=12),
+    st.sampled_from(["<<x>>", "<<ticket^id>>", "<<bad", "{{a b}}", "$ALLNONSYSACTIONS", "-98"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+STEP_KEYS = st.sampled_from(
+    [
+        "step_id",
+        "name",
+        "steptype",
+        "auto_action",
+        "auto_action_type",
+        "isstart",
+        "isend",
+        "message",
+        "message3",
+        "actions",
+        "step_conditions",
+        "output_variables",
+        "duration",
+        "runbook_variable_mappings",
+        "input_values",
+        "start_new_runbook_id",
+        "ai_ability_id",
+    ]
+)
+EDGE = st.fixed_dictionaries(
+    {
+        "seq": st.integers(0, 3),
+        "end_step": st.integers(-99, 5),
+        "approval_result": st.integers(0, 1),
+    }
+)
+STEP = st.dictionaries(STEP_KEYS, VALUES | st.lists(EDGE, max_size=3), max_size=10)
+RUNBOOK = st.fixed_dictionaries(
+    {"name": st.text(max_size=10), "steps": st.lists(STEP, max_size=6)},
+    optional={"id": SCALARS, "input_variables": VALUES, "inbound_authentication_type": SCALARS},
+)
+INTEGRATION = st.fixed_dictionaries(
+    {"name": st.text(max_size=10)},
+    optional={
+        "id": SCALARS,
+        "authorizationtype": SCALARS,
+        "granttype": SCALARS,
+        "resourcebaseurl": SCALARS,
+        "methods": st.lists(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "id",
+                        "guid",
+                        "name",
+                        "method",
+                        "path",
+                        "requestbody",
+                        "headers",
+                        "uri_params",
+                        "output_variables",
+                    ]
+                ),
+                VALUES,
+                max_size=6,
+            ),
+            max_size=3,
+        ),
+    },
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(books=st.lists(RUNBOOK, min_size=1, max_size=3), custom=st.lists(INTEGRATION, max_size=2))
+def test_any_halo_shaped_input_imports_and_exports_without_a_traceback(
+    tmp_path_factory: pytest.TempPathFactory, books: list[Any], custom: list[Any]
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "ws.toml"
+    plan = import_halo(books, custom)
+    write_plan(plan, path, "fuzz")
+    ws = load_workspace(path)
+    check_workspace(ws)
+    export_runbooks(ws)
+    export_integrations(ws)

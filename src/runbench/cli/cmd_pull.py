@@ -18,7 +18,7 @@ import os
 import sys
 from typing import Any
 
-from runbench.core.engine import parse_cli_value
+from runbench.cli.cmd_run import pairs
 from runbench.core.errors import UsageError
 from runbench.core.halojson import HaloClient, prepare_pull
 from runbench.core.secrets import Secrets
@@ -45,16 +45,6 @@ def add_sync_options(parser: argparse.ArgumentParser, integrations_help: str) ->
     )
 
 
-def variables(pairs: list[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--var {pair!r}: write NAME=VALUE")
-        found[name.strip()] = parse_cli_value(value)
-    return found
-
-
 def confirmed(args: argparse.Namespace, question: str) -> bool:
     """``--yes``, or the terminal's answer; without a terminal, a usage error."""
     if args.yes:
@@ -68,7 +58,7 @@ def confirmed(args: argparse.Namespace, question: str) -> bool:
 async def _pull(args: argparse.Namespace, document: WorkspaceDocument) -> Any:
     workspace, _ = document.model()
     secrets = Secrets(workspace.path, os.environ)
-    async with HaloClient(workspace, secrets=secrets, variables=variables(args.var)) as halo:
+    async with HaloClient(workspace, secrets=secrets, variables=pairs(args.var, "--var")) as halo:
         return await prepare_pull(
             document, halo, args.runbooks, with_integrations=args.integrations
         )

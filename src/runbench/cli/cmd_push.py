@@ -19,8 +19,8 @@ import sys
 from typing import Any
 
 from runbench.cli.cmd_export_halo import chosen_runbooks, used_integrations, warnings
-from runbench.cli.cmd_pull import add_sync_options, confirmed, variables
-from runbench.cli.cmd_run import load_checked
+from runbench.cli.cmd_pull import add_sync_options, confirmed
+from runbench.cli.cmd_run import load_checked, pairs
 from runbench.core.halojson import HaloClient, custom_integrations, prepare_push, push
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import WorkspaceDocument
@@ -42,7 +42,7 @@ async def _push(args: argparse.Namespace) -> int:
             used_integrations(workspace, names) if args.runbooks else custom_integrations(workspace)
         )
     secrets = Secrets(workspace.path, os.environ)
-    async with HaloClient(workspace, secrets=secrets, variables=variables(args.var)) as halo:
+    async with HaloClient(workspace, secrets=secrets, variables=pairs(args.var, "--var")) as halo:
         preview = await prepare_push(workspace, halo, names, integrations)
         for problem in warnings(workspace, preview.notes):
             print(problem, file=sys.stderr)

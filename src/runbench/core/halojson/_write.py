@@ -13,6 +13,7 @@ line its key path landed on.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -90,7 +91,19 @@ def merge_plan(plan: ImportPlan, document: WorkspaceDocument) -> list[Problem]:
 
 def _ordered(table: Table, first: tuple[str, ...]) -> Table:
     head = {k: table[k] for k in first if k in table}
-    return head | {k: v for k, v in table.items() if k not in first}
+    return _tomlable(head | {k: v for k, v in table.items() if k not in first})
+
+
+def _tomlable(value: Any) -> Any:
+    """Halo's raw values as TOML can hold them: TOML has no null, so a list holding one
+    is kept as its JSON text, and a null in a table is left out."""
+    if isinstance(value, dict):
+        return {str(k): _tomlable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        if any(item is None for item in value):
+            return json.dumps(value, ensure_ascii=False)
+        return [_tomlable(item) for item in value]
+    return value
 
 
 def _update(
@@ -108,6 +121,7 @@ def _update(
     for key, value in new.items():
         if key in old and (key in local or old[key] == value):
             continue
+        value = _tomlable(value)
         edits.set(keys + (key,), text_block(value) if key in BLOCKS else toml_item(value))
     for key in old:
         from_halo = key not in local if managed is None else key in managed

@@ -71,10 +71,18 @@ def toml_item(value: Any) -> Any:
             array.multiline(True)
         return array
     if isinstance(value, str) and "\n" in value:
-        return tomlkit.string(value, multiline=True, literal="'''" not in value)
-    if isinstance(value, str) and '"' in value and "'" not in value:
+        literal = "'''" not in value and _literal_ok(value, multiline=True)
+        return tomlkit.string(value, multiline=True, literal=literal)
+    if isinstance(value, str) and '"' in value and "'" not in value and _literal_ok(value):
         return tomlkit.string(value, literal=True)
     return value
+
+
+def _literal_ok(text: str, multiline: bool = False) -> bool:
+    """Can ``text`` be a TOML literal string (no escapes: no control characters but tab,
+    and newline in a multi-line one)?"""
+    allowed = "\t\n" if multiline else "\t"
+    return not any((ord(c) < 0x20 and c not in allowed) or c == "\x7f" for c in text)
 
 
 def text_block(text: str) -> Any:
@@ -82,7 +90,7 @@ def text_block(text: str) -> Any:
     plain string when it holds ''' or starts with a newline, which that form would lose)."""
     import tomlkit
 
-    if text and "'''" not in text and not text.startswith("\n"):
+    if text and "'''" not in text and not text.startswith("\n") and _literal_ok(text, True):
         return tomlkit.string(text, literal=True, multiline=True)
     return text
 
