@@ -91,7 +91,8 @@ def merge_plan(plan: ImportPlan, document: WorkspaceDocument) -> list[Problem]:
 
 def _ordered(table: Table, first: tuple[str, ...]) -> Table:
     head = {k: table[k] for k in first if k in table}
-    return _tomlable(head | {k: v for k, v in table.items() if k not in first})
+    whole: Table = _tomlable(head | {k: v for k, v in table.items() if k not in first})
+    return whole
 
 
 def _tomlable(value: Any) -> Any:
