@@ -209,6 +209,8 @@ class Redactor:
         self.query_names = {q.lower() for q in query}
         self.names: set[str] = set(names)
         """Variables whose values are blanked whatever they hold (``secret = true``)."""
+        self.version = 0
+        """Bumped whenever what is blanked grows (a cache of redacted values must drop)."""
         self.add(*values)
 
     def add(self, *values: str) -> None:
@@ -220,6 +222,7 @@ class Redactor:
                 for fragment in base64_fragments(value):
                     self._patterns.setdefault(fragment, spelling_pattern(fragment))
                 self._dirty = True
+                self.version += 1
 
     def add_basic(self, username: str, password: str) -> None:
         """Also hide the base64 `user:pass` of a Basic header (servers echo headers back)."""
@@ -233,7 +236,9 @@ class Redactor:
 
     def secret_name(self, *names: str) -> None:
         """Blank variables called ``names`` wherever variables are shown or stored."""
-        self.names.update(names)
+        if not self.names.issuperset(names):
+            self.names.update(names)
+            self.version += 1
 
     def _regex(self) -> re.Pattern[str] | None:
         if self._dirty:
@@ -259,7 +264,9 @@ class Redactor:
     def reveals(self, text: str) -> bool:
         """Does ``text`` hold a known secret value (in any spelling)?"""
         pattern = self._regex()
-        return pattern is not None and bool(text) and pattern.search(text) is not None
+        if pattern is None or not text:
+            return False
+        return pattern.search(text) is not None
 
     def is_sensitive_header(self, name: str) -> bool:
         return name.lower() in self.header_names or is_sensitive_header(name)
