@@ -37,6 +37,7 @@ BODY_TIMEOUT = 10.0
 """Seconds a client has to send the whole body once its headers are in."""
 NOT_FOUND_BODY = b'{"error":"not found"}'
 UNAVAILABLE = Refusal(503, "the journal is unavailable; retry later")
+QUEUE_FULL = Refusal(503, "the queue is full; retry later")
 _JSON = (b"content-type", b"application/json")
 
 
@@ -152,6 +153,9 @@ class Deliveries:
     async def _enqueue(
         self, gate: Gate, submission: Submission, delivery_id: str | None
     ) -> str | Refusal:
+        full = self.pool.backlog >= self.queue_size
+        if full and delivery_id is None:  # overload: refuse without touching the journal
+            return QUEUE_FULL
         try:
             run_id, created = await self.journal.call(
                 self.journal.enqueue,
@@ -160,14 +164,14 @@ class Deliveries:
                 submission.context,
                 "serve",
                 delivery_id,
-                full=self.pool.backlog >= self.queue_size,
+                full=full,
             )
         except JournalError as exc:
             self.pool.failed("accepting a delivery", exc)
             return UNAVAILABLE
         self.pool.recovered()
         if run_id is None:
-            return Refusal(503, "the queue is full; retry later")
+            return QUEUE_FULL
         if created:
             self.pool.notify()
         return run_id
