@@ -82,6 +82,22 @@ RUN_UPDATABLE = frozenset(
 
 Row = tuple[Any, ...]
 
+_CURRENT_STEP = (
+    "COALESCE((SELECT CASE WHEN s.finished = 1 AND s.target IS NOT NULL THEN s.target"
+    " ELSE s.step END FROM steps s WHERE s.run_id = runs.id ORDER BY s.seq DESC LIMIT 1),"
+    " current_step)"
+)
+SELECT_RUNS = (
+    "SELECT id, runbook, trigger, inputs, context, overrides, status, error, message, "
+    + _CURRENT_STEP
+    + ", parent_id, delivery_id, created, started, finished, crashes FROM runs"
+)
+"""RUN_FIELDS in order, in SQL both backends speak (add WHERE ... in their placeholders)."""
+SELECT_STEPS = (
+    "SELECT run_id, seq, step, kind, base, vars, unset, loops, outputs, loops_after, edge,"
+    " target, started, duration_ms, error, finished FROM steps"
+)
+
 
 class Backend(Protocol):
     """One connection to the journal's storage."""
@@ -184,6 +200,8 @@ __all__ = [
     "EXCHANGE_FIELDS",
     "RUN_FIELDS",
     "RUN_UPDATABLE",
+    "SELECT_RUNS",
+    "SELECT_STEPS",
     "STEP_FIELDS",
     "Backend",
     "Row",

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runbench.core.errors import JournalError
-from runbench.core.journal._backend import RUN_UPDATABLE, Row
+from runbench.core.journal._backend import RUN_UPDATABLE, SELECT_RUNS, SELECT_STEPS, Row
 from runbench.core.journal._postgres_schema import (
     CLAIM_LOCK,
     connect,
@@ -42,20 +42,8 @@ from runbench.core.journal._postgres_schema import (
     shown,
 )
 
-_CURRENT_STEP = (
-    "COALESCE((SELECT CASE WHEN s.finished = 1 AND s.target IS NOT NULL THEN s.target"
-    " ELSE s.step END FROM steps s WHERE s.run_id = runs.id ORDER BY s.seq DESC LIMIT 1),"
-    " current_step)"
-)
-_RUN = (
-    "SELECT id, runbook, trigger, inputs, context, overrides, status, error, message, "
-    + _CURRENT_STEP
-    + ", parent_id, delivery_id, created, started, finished, crashes FROM runs"
-)
-_STEP = (
-    "SELECT run_id, seq, step, kind, base, vars, unset, loops, outputs, loops_after, edge,"
-    " target, started, duration_ms, error, finished FROM steps"
-)
+_RUN = SELECT_RUNS
+_STEP = SELECT_STEPS
 
 
 def _marks(n: int) -> str:
