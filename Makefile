@@ -20,6 +20,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file tests/mypy.ini
 
 test: lint typecheck
 	$(BIN)/pytest -n 2

@@ -10,7 +10,7 @@ import pytest
 
 from runbench.core.engine import Journal, RunPaused, RunResumed, VariableChanged
 from runbench.core.errors import RunError
-from test_engine_support import Api, engine, workspace
+from test_engine_support import Api, engine, run_row, workspace
 
 FLOW = """
     [runbooks.r]
@@ -89,7 +89,7 @@ async def test_double_step_never_skips_a_pause(tmp_path: Path) -> None:
     assert await handle.debugger.wait_paused() == "a"
     assert handle.debugger.step() is True
     assert handle.debugger.step() is False  # not paused (a is running): a no-op
-    api.gate.set()
+    api.release()
     assert await handle.debugger.wait_paused() == "b"
     assert len(api.seen) == 1  # b has not run: the second step() did not skip the pause
     handle.debugger.continue_()
@@ -111,7 +111,7 @@ async def test_commands_when_not_paused(tmp_path: Path) -> None:
     assert handle.debugger.continue_() is False
     with pytest.raises(RunError, match="not paused"):
         handle.debugger.set_variable("greeting", "x")
-    api.gate.set()
+    api.release()
     assert (await handle.result()).message == "hello"
 
 
@@ -154,7 +154,7 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
     running.debugger.stop()
     stopped = await running.result()
     assert stopped.status == "failure" and stopped.error == "stopped by user at step 'a'"
-    assert journal.run(running.run_id).status == "failure"
+    assert run_row(journal, running.run_id).status == "failure"
     [step] = journal.steps(running.run_id)
     assert (step.step, step.finished, step.error) == ("a", True, "stopped by user")
 
@@ -172,7 +172,7 @@ async def test_stop_while_queued(tmp_path: Path) -> None:
     while not api.seen:
         await asyncio.sleep(0)
     second.debugger.stop()
-    api.gate.set()
+    api.release()
     assert (await first.result()).status == "success"
     stopped = await second.result()
     assert stopped.status == "failure" and stopped.steps == []

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 
 from runbench.core.engine import Journal, RetryScheduled, RunQueued, backoff
-from runbench.core.workspace import Retry
-from test_engine_support import Api, FakeTime, engine, workspace
+from runbench.core.workspace import Retry, Workspace
+from test_engine_support import Api, FakeTime, engine, run_row, workspace
 
 
-def retry_ws(tmp_path: Path, retry: str, method: str = "api.slow") -> object:
+def retry_ws(tmp_path: Path, retry: str, method: str = "api.slow") -> Workspace:
     return workspace(
         tmp_path,
         f"""
@@ -219,8 +219,8 @@ async def test_max_concurrent_queues_extra_runs(tmp_path: Path) -> None:
     assert len(api.seen) == 1  # the other two wait for the semaphore
     queued = [e.run_id for e in stream.drain() if isinstance(e, RunQueued)]
     assert queued == [handles[1].run_id, handles[2].run_id]
-    assert [journal.run(h.run_id).status for h in handles] == ["running", "queued", "queued"]
-    api.gate.set()
+    assert [run_row(journal, h.run_id).status for h in handles] == ["running", "queued", "queued"]
+    api.release()
     results = await asyncio.gather(*(h.result() for h in handles))
     assert [r.status for r in results] == ["success"] * 3
-    assert [journal.run(h.run_id).status for h in handles] == ["success"] * 3
+    assert [run_row(journal, h.run_id).status for h in handles] == ["success"] * 3

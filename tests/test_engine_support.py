@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from runbench.core.engine import Engine, Event, Journal
+from runbench.core.engine import Engine, Event, Journal, RunRow
 from runbench.core.workspace import Workspace, check_workspace, load_workspace
 
 HEADER = """
@@ -81,6 +81,11 @@ class Api:
 
     def script(self, path: str, *responses: httpx.Response | Exception) -> None:
         self.scripted[path] = list(responses)
+
+    def release(self) -> None:
+        """Let the requests waiting at the gate through."""
+        assert self.gate is not None, "Api(gate=asyncio.Event()) has no gate to release"
+        self.gate.set()
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -159,6 +164,13 @@ def engine(
         random=random,
         **kwargs,
     )
+
+
+def run_row(journal: Journal, run_id: str) -> RunRow:
+    """The journal's row for a run the test knows exists."""
+    row = journal.run(run_id)
+    assert row is not None, f"no run {run_id} in the journal"
+    return row
 
 
 def kinds(events: list[Event]) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from runbench.core.engine import Journal, replay
-from test_engine_support import Api, engine, workspace
+from test_engine_support import Api, engine, run_row, workspace
 
 FLOW = """
     [runbooks.r]
@@ -129,7 +129,7 @@ def test_enqueue_dedupes_delivery_and_claim_is_atomic(tmp_path: Path) -> None:
         thread.join()
     assert len(claimed) == 11 and len(set(claimed)) == 11
     assert journal.claim_queued(5) == []
-    assert all(journal.run(run_id).status == "running" for run_id in claimed)
+    assert all(run_row(journal, run_id).status == "running" for run_id in claimed)
 
 
 def test_runs_filters_by_runbook_and_leaves_out_children(tmp_path: Path) -> None:
@@ -152,11 +152,13 @@ def test_mark_interrupted_and_recover(tmp_path: Path) -> None:
     mine = Journal(path, recover=False).create_run("r")  # owned by this live process
     elsewhere = Journal(path, host="other-host", pid=1).create_run("r")
     journal = Journal(path)  # marks at open
-    assert journal.run(died).status == "interrupted"
-    assert journal.run(paused).status == "interrupted"
-    assert journal.run(mine).status == "running"
-    assert journal.run(elsewhere).status == "running"  # another host: cannot tell
-    assert journal.recover() == sorted([died, paused, queued], key=lambda i: journal.run(i).created)
+    assert run_row(journal, died).status == "interrupted"
+    assert run_row(journal, paused).status == "interrupted"
+    assert run_row(journal, mine).status == "running"
+    assert run_row(journal, elsewhere).status == "running"  # another host: cannot tell
+    assert journal.recover() == sorted(
+        [died, paused, queued], key=lambda i: run_row(journal, i).created
+    )
 
 
 async def test_run_queued_executes_a_journaled_run(tmp_path: Path) -> None:
@@ -168,7 +170,7 @@ async def test_run_queued_executes_a_journaled_run(tmp_path: Path) -> None:
     result = await eng.run_queued(claimed.id)
     assert result.run_id == run_id and result.message == "note 7 for User 4"
     assert result.variables["ticket"] == {"id": 1}
-    row = journal.run(run_id)
+    row = run_row(journal, run_id)
     assert (row.status, row.trigger) == ("success", "serve")
 
 
@@ -184,7 +186,7 @@ async def test_resume_after_interruption_keeps_records_and_variables(tmp_path: P
     await asyncio.gather(handle.task, return_exceptions=True)
 
     journal = Journal(path)
-    row = journal.run(handle.run_id)
+    row = run_row(journal, handle.run_id)
     assert (row.status, row.current_step) == ("interrupted", "wait")
     api = Api()
     resumed = await engine(ws, api, journal=journal).resume(handle.run_id).result()
@@ -200,7 +202,7 @@ async def test_resume_after_interruption_keeps_records_and_variables(tmp_path: P
     ]
     assert steps[1].error and "interrupted" in steps[1].error
     assert steps[2].variables_before["UserName"] == "User 5"
-    assert journal.run(handle.run_id).status == "success"
+    assert run_row(journal, handle.run_id).status == "success"
 
 
 async def test_resume_between_steps_and_refusals(tmp_path: Path) -> None:
@@ -244,7 +246,7 @@ async def test_replay_is_offline_and_reproduces_the_run(tmp_path: Path) -> None:
     assert [(s.step, s.edge, s.outputs) for s in replayed.steps] == [
         (s.step, s.edge, s.outputs) for s in original.steps
     ]
-    assert journal.run(replayed.run_id).trigger == "replay"
+    assert run_row(journal, replayed.run_id).trigger == "replay"
     assert len(journal.exchanges(replayed.run_id)) == 4  # retry replayed too
 
 

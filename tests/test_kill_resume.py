@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from runbench.core.engine import Journal
+from test_engine_support import run_row
 
 WORKSPACE = """
 [variables]
@@ -188,4 +189,4 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
         (5, "done", None),
     ]
     assert "interrupted" in (after[1].error or "")
-    assert journal.run(row.id).status == "success"
+    assert run_row(journal, row.id).status == "success"

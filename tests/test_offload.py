@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from runbench.core.http import (
+    Evaluated,
     Exchange,
     Executor,
     OffloadPolicy,
@@ -78,17 +79,17 @@ HEADERS = httpx.Headers({"content-type": "application/json", "x-trace": "t1"})
 
 async def both(
     outputs: tuple[Output, ...], body: bytes, headers: httpx.Headers = HEADERS, python: str = ""
-) -> tuple[tuple[object, ...], tuple[object, ...]]:
+) -> tuple[Evaluated, Evaluated]:
     here = evaluate_here(OutputEvaluator(), outputs, body, 200, headers)
     kwargs = {"python": python} if python else {}
     there = await evaluate_in_child(OutputEvaluator(), outputs, body, 200, headers, **kwargs)
     return here, there
 
 
-def same(here: tuple[object, ...], there: tuple[object, ...]) -> None:
+def same(here: Evaluated, there: Evaluated) -> None:
     # json.dumps compares NaN too (nan != nan); key order is part of the result
     assert json.dumps(here, default=repr) == json.dumps(there, default=repr)
-    assert [type(v) for v in here[0].values()] == [type(v) for v in there[0].values()]  # type: ignore[attr-defined]
+    assert [type(v) for v in here[0].values()] == [type(v) for v in there[0].values()]
 
 
 async def test_values_and_errors_match_in_process(no_fallback: None) -> None:

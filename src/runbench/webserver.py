@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -51,8 +52,12 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+Lifespan = Literal["auto", "on", "off"]
+"""uvicorn's lifespan modes: the endpoint server runs startup/shutdown, the sandbox has none."""
+
+
 def make_server(
-    app: ASGIApp, *, lifespan: str = "on", http: type[asyncio.Protocol] | None = None
+    app: ASGIApp, *, lifespan: Lifespan = "on", http: type[asyncio.Protocol] | None = None
 ) -> uvicorn.Server:
     """uvicorn for ``app``; ``http`` replaces its HTTP/1.1 protocol class (serve's guards)."""
     no_color = bool(os.environ.get("NO_COLOR"))  # uvicorn colours its log lines on a tty
@@ -93,7 +98,7 @@ def serve_in_thread(
     host: str = "127.0.0.1",
     port: int = 0,
     *,
-    lifespan: str = "on",
+    lifespan: Lifespan = "on",
     name: str = "runbench-server",
     http: type[asyncio.Protocol] | None = None,
 ) -> ThreadedServer:

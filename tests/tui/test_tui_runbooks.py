@@ -19,6 +19,7 @@ from runbench.tui.app import RunbenchApp
 from runbench.tui.state.run_view import RunView
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.history import HistoryView
+from runbench.tui.widgets.run_panes import VariablesPane
 from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.step_editor import StepEditor
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
@@ -142,7 +143,7 @@ async def test_run_breakpoint_edit_variable_step_and_continue(
         await pilot.pause()
         table = app.query_one("#vars-table", DataTable)
         table.focus()
-        table.move_cursor(row=app.query_one("#run-vars").names.index("ResponseText"))
+        table.move_cursor(row=app.query_one("#run-vars", VariablesPane).names.index("ResponseText"))
         await pilot.press("enter")
         await until(pilot, lambda: app.screen.id == "value-dialog", "value dialog")
         assert "Sandbox answer to" in app.screen.query_one(TextArea).text

@@ -13,6 +13,7 @@ from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
 from runbench.core.http._executor import Executor
 from runbench.core.http._offload import (
     OFFLOAD_THRESHOLD,
+    Evaluated,
     OffloadPolicy,
     evaluate_here,
     evaluate_in_child,
@@ -47,6 +48,7 @@ __all__ = [
     "MethodCall",
     "call_method",
     "Headers",
+    "Evaluated",
     "OffloadPolicy",
     "OutputEvaluator",
     "evaluate_here",

@@ -15,8 +15,9 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from pygments.lexer import Lexer
-from pygments.lexers import JsonLexer, get_lexer_for_mimetype
-from pygments.token import Token, _TokenType
+from pygments.lexers import get_lexer_for_mimetype
+from pygments.lexers.data import JsonLexer
+from pygments.token import Token, _TokenType, is_token_subtype
 from pygments.util import ClassNotFound
 from rich.style import Style
 
@@ -61,7 +62,7 @@ _TOKEN_NAMES: tuple[tuple[_TokenType, str], ...] = (
 def token_name(token: _TokenType) -> str | None:
     """The style name of a pygments token type, or None for plain text."""
     for parent, name in _TOKEN_NAMES:
-        if token in parent:
+        if is_token_subtype(token, parent):
             return name
     return None
 
@@ -73,9 +74,11 @@ def lexer_for(content_type: str, sample: str) -> Lexer | None:
         return JsonLexer()
     if mime:
         try:
-            return get_lexer_for_mimetype(mime)
+            by_mime: Lexer = get_lexer_for_mimetype(mime)
         except ClassNotFound:
             pass
+        else:
+            return by_mime
     if sample.lstrip()[:1] in ("{", "["):
         return JsonLexer()
     return None
