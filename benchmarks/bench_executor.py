@@ -109,7 +109,8 @@ async def measure(base: str, total: int) -> None:
 
         async def via_executor(index: int) -> None:
             result = await executor.call(method, {"id": index, "q": "x y", "run": "r1"})
-            assert result.ok and result.outputs["price"] == 3.5, result.error
+            assert result.ok, result.error
+            assert result.outputs["price"] == 3.5, result.outputs
 
         async def bare(index: int) -> None:
             response = await client.get(
@@ -117,7 +118,8 @@ async def measure(base: str, total: int) -> None:
                 params={"q": "x y"},
                 headers={"X-Run": "r1", "Authorization": "Bearer bench-token-123456"},
             )
-            assert response.status_code == 200 and response.json()["name"] == "Acme"
+            assert response.status_code == 200
+            assert response.json()["name"] == "Acme"
 
         for index in range(WARMUP):
             await via_executor(index)

@@ -144,7 +144,8 @@ def main() -> None:
             return jmes.search(s["response"])
 
         expected = floor(scope)
-        assert expected is not None and ours(scope) == expected == peer(scope), path_text
+        assert expected is not None, path_text
+        assert ours(scope) == expected == peer(scope), path_text
         times = [ns_per_call(f, scope) for f in (ours, peer, floor)]
         totals = [t + x for t, x in zip(totals, times, strict=True)]
         rows.append((path_text, times[0], times[1], times[2]))

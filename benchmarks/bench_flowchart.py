@@ -20,7 +20,7 @@ from pathlib import Path
 from runbench.core.flowchart import Graph, draw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from flowchart_samples import sample_runbook  # noqa: E402  (tests/ holds the sample graphs)
+from flowchart_samples import sample_runbook  # tests/ holds the sample graphs
 
 SIZES = (10, 50, 200, 500)
 SEED = 20240501

@@ -203,7 +203,7 @@ def minified_json(size: int) -> bytes:
 @contextmanager
 def server(bodies: dict[str, bytes]) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             body = bodies[self.path if self.path in bodies else "/small"]
             self.send_response(200)
             self.send_header("content-type", "application/json")

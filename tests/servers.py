@@ -104,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     # -- routes ---------------------------------------------------------------------------
-    def route_echo(self, seen: Seen, api: FakeApi) -> None:
+    def route_echo(self, seen: Seen, _api: FakeApi) -> None:
         self.reply(
             200,
             {
@@ -177,11 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
         ok = api.api_key in (header, *seen.query.get("api_key", []), *seen.query.get("key", []))
         self.reply(200 if ok else 403, {"ok": ok})
 
-    def route_sleep(self, seen: Seen, api: FakeApi) -> None:
+    def route_sleep(self, seen: Seen, _api: FakeApi) -> None:
         time.sleep(float(seen.query.get("s", ["2"])[0]))
         self.reply(200, {"slept": True})
 
-    def route_big(self, seen: Seen, api: FakeApi) -> None:
+    def route_big(self, seen: Seen, _api: FakeApi) -> None:
         total = int(seen.query.get("n", ["100000"])[0])
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
@@ -197,11 +197,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def route_declared(self, seen: Seen, api: FakeApi) -> None:
+    def route_declared(self, seen: Seen, _api: FakeApi) -> None:
         total = int(seen.query.get("n", ["100000"])[0])
         self.reply(200, b"y" * total, content_type="application/octet-stream")
 
-    def route_loop(self, seen: Seen, api: FakeApi) -> None:
+    def route_loop(self, _seen: Seen, _api: FakeApi) -> None:
         self.send_response(302)
         self.send_header("Location", "/loop")
         self.send_header("Content-Length", "0")
@@ -255,11 +255,11 @@ class _Handler(BaseHTTPRequestHandler):
     def route_text(self, seen: Seen, api: FakeApi) -> None:
         self.reply(200, b"<html><body>hello</body></html>", content_type="text/html")
 
-    def route_status(self, seen: Seen, api: FakeApi) -> None:
+    def route_status(self, seen: Seen, _api: FakeApi) -> None:
         code = int(seen.path.rsplit("/", 1)[1])
         self.reply(code, {"status": code})
 
-    def route_json(self, seen: Seen, api: FakeApi) -> None:
+    def route_json(self, _seen: Seen, _api: FakeApi) -> None:
         self.reply(
             200,
             {

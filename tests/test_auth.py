@@ -73,22 +73,26 @@ ENV = {"CS": FakeApi().client_secret, "PW": FakeApi().password}
 async def test_none_sends_no_credentials(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call_once(workspace(base, Auth()), "/echo")
-    assert ex.ok and "Authorization" not in sent_headers(api, "/echo")
+    assert ex.ok
+    assert "Authorization" not in sent_headers(api, "/echo")
 
 
 async def test_api_key_in_default_header(server: tuple[str, FakeApi]) -> None:
     base, api = server
     auth = Auth(type="api_key", value=SecretRef("env", "KEY"))
     ex = await call_once(workspace(base, auth), "/key", {"KEY": api.api_key})
-    assert ex.ok and sent_headers(api, "/key")["X-Api-Key"] == api.api_key
-    assert ex.request is not None and (("X-Api-Key", REDACTED) in ex.request.headers)
+    assert ex.ok
+    assert sent_headers(api, "/key")["X-Api-Key"] == api.api_key
+    assert ex.request is not None
+    assert ("X-Api-Key", REDACTED) in ex.request.headers
 
 
 async def test_api_key_in_named_header(server: tuple[str, FakeApi]) -> None:
     base, api = server
     auth = Auth(type="api_key", name="Api-Key", value=api.api_key)
     ex = await call_once(workspace(base, auth), "/key")
-    assert ex.ok and sent_headers(api, "/key")["Api-Key"] == api.api_key
+    assert ex.ok
+    assert sent_headers(api, "/key")["Api-Key"] == api.api_key
 
 
 async def test_api_key_in_query_is_redacted_in_the_record(server: tuple[str, FakeApi]) -> None:
@@ -96,8 +100,10 @@ async def test_api_key_in_query_is_redacted_in_the_record(server: tuple[str, Fak
     auth = Auth(type="api_key", location="query", name="key", value="ak1")  # short: by name
     api.api_key = "ak1"
     ex = await call_once(workspace(base, auth), "/key")
-    assert ex.ok and [s for s in api.seen if s.path == "/key"][0].query == {"key": ["ak1"]}
-    assert ex.request is not None and ex.request.url.endswith(f"/key?key={REDACTED}")
+    assert ex.ok
+    assert [s for s in api.seen if s.path == "/key"][0].query == {"key": ["ak1"]}
+    assert ex.request is not None
+    assert ex.request.url.endswith(f"/key?key={REDACTED}")
 
 
 async def test_bearer_default_header(server: tuple[str, FakeApi]) -> None:
@@ -107,8 +113,10 @@ async def test_bearer_default_header(server: tuple[str, FakeApi]) -> None:
         "/bearer",
         {"T": api.bearer},
     )
-    assert ex.ok and sent_headers(api, "/bearer")["Authorization"] == f"Bearer {api.bearer}"
-    assert ex.request is not None and ("Authorization", f"Bearer {REDACTED}") in ex.request.headers
+    assert ex.ok
+    assert sent_headers(api, "/bearer")["Authorization"] == f"Bearer {api.bearer}"
+    assert ex.request is not None
+    assert ("Authorization", f"Bearer {REDACTED}") in ex.request.headers
 
 
 async def test_bearer_custom_header_and_bare_token(server: tuple[str, FakeApi]) -> None:
@@ -116,8 +124,10 @@ async def test_bearer_custom_header_and_bare_token(server: tuple[str, FakeApi]) 
     api.token_header, api.token_prefix = "X-Token", ""
     auth = Auth(type="bearer", token=api.bearer, header="X-Token", prefix="")
     ex = await call_once(workspace(base, auth), "/bearer")
-    assert ex.ok and sent_headers(api, "/bearer")["X-Token"] == api.bearer
-    assert ex.request is not None and ("X-Token", REDACTED) in ex.request.headers
+    assert ex.ok
+    assert sent_headers(api, "/bearer")["X-Token"] == api.bearer
+    assert ex.request is not None
+    assert ("X-Token", REDACTED) in ex.request.headers
 
 
 async def test_bearer_custom_prefix(server: tuple[str, FakeApi]) -> None:
@@ -137,7 +147,8 @@ async def test_basic(server: tuple[str, FakeApi]) -> None:
     wrong = await call_once(
         workspace(base, Auth(type="basic", username="x", password="nope")), "/basic"
     )
-    assert wrong.status == 401 and not wrong.ok
+    assert wrong.status == 401
+    assert not wrong.ok
 
 
 async def test_echoed_basic_credentials_are_redacted(server: tuple[str, FakeApi]) -> None:
@@ -145,7 +156,8 @@ async def test_echoed_basic_credentials_are_redacted(server: tuple[str, FakeApi]
     auth = Auth(type="basic", username=api.username, password=SecretRef("env", "PW"))
     ex = await call_once(workspace(base, auth), "/echo", ENV)
     encoded = base64.b64encode(f"{api.username}:{api.password}".encode()).decode()
-    assert ex.response is not None and encoded not in ex.response.body
+    assert ex.response is not None
+    assert encoded not in ex.response.body
     assert REDACTED in ex.response.body
 
 
@@ -154,13 +166,16 @@ async def test_method_auth_none_skips_integration_auth(server: tuple[str, FakeAp
     ws = workspace(base, Auth(type="bearer", token=api.bearer))
     async with executor(ws) as ex:
         result = await ex.call(method("/echo", auth="none"), {})
-    assert result.ok and "Authorization" not in sent_headers(api, "/echo")
+    assert result.ok
+    assert "Authorization" not in sent_headers(api, "/echo")
 
 
 async def test_missing_secret_is_an_auth_error_naming_it(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call_once(workspace(base, Auth(type="bearer", token=SecretRef("env", "NOPE"))), "/x")
-    assert ex.error_kind == "auth" and "NOPE" in (ex.error or "") and api.seen == []
+    assert ex.error_kind == "auth"
+    assert "NOPE" in (ex.error or "")
+    assert api.seen == []
 
 
 # -- OAuth2 -----------------------------------------------------------------------------------
@@ -174,21 +189,26 @@ async def test_client_credentials_with_tenant_param(server: tuple[str, FakeApi])
     async with executor(ws, ENV) as ex:
         first = await ex.call(method("/protected"), {})
         second = await ex.call(method("/protected"), {})
-    assert first.ok and second.ok
+    assert first.ok
+    assert second.ok
     calls = api.token_calls()
-    assert len(calls) == 1 and calls[0].method == "POST"
+    assert len(calls) == 1
+    assert calls[0].method == "POST"
     assert calls[0].query == {"tenant": ["acme co"]}
     assert calls[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert "grant_type=client_credentials" in calls[0].body and "scope=all" in calls[0].body
+    assert "grant_type=client_credentials" in calls[0].body
+    assert "scope=all" in calls[0].body
     assert sent_headers(api, "/protected")["Authorization"] == "Bearer at-1-Zq8"
-    assert first.request is not None and "at-1-Zq8" not in str(first.request)
+    assert first.request is not None
+    assert "at-1-Zq8" not in str(first.request)
 
 
 async def test_password_grant(server: tuple[str, FakeApi]) -> None:
     base, api = server
     auth = oauth(api, grant="password", username=api.username, password=SecretRef("env", "PW"))
     ex = await call_once(workspace(base, auth), "/protected", ENV)
-    assert ex.ok and "grant_type=password" in api.token_calls()[0].body
+    assert ex.ok
+    assert "grant_type=password" in api.token_calls()[0].body
 
 
 async def test_token_url_template_and_custom_header(server: tuple[str, FakeApi]) -> None:
@@ -197,7 +217,8 @@ async def test_token_url_template_and_custom_header(server: tuple[str, FakeApi])
     auth = oauth(api, token_url="<<sandbox>>/token", header="X-Auth", prefix="Token")
     ws = workspace("<<sandbox>>", auth, variables={"sandbox": base})
     ex = await call_once(ws, "/protected", ENV)
-    assert ex.ok and sent_headers(api, "/protected")["X-Auth"] == "Token at-1-Zq8"
+    assert ex.ok
+    assert sent_headers(api, "/protected")["X-Auth"] == "Token at-1-Zq8"
 
 
 async def test_token_refreshed_before_expiry_on_the_injected_clock(
@@ -223,14 +244,19 @@ async def test_token_fetched_again_once_on_401(server: tuple[str, FakeApi]) -> N
         assert (await ex.call(method("/protected"), {})).ok
         api.revoke_all()
         again = await ex.call(method("/protected"), {})
-    assert again.ok and again.attempts == 2 and len(api.token_calls()) == 2
+    assert again.ok
+    assert again.attempts == 2
+    assert len(api.token_calls()) == 2
 
 
 async def test_persistent_401_is_retried_only_once(server: tuple[str, FakeApi]) -> None:
     base, api = server
     api.token_prefix = "Other"  # the API never accepts what we send
     ex = await call_once(workspace(base, oauth(api)), "/protected", ENV)
-    assert ex.status == 401 and ex.attempts == 2 and not ex.ok and ex.error is None
+    assert ex.status == 401
+    assert ex.attempts == 2
+    assert not ex.ok
+    assert ex.error is None
     assert len(api.token_calls()) == 2
     assert len([s for s in api.seen if s.path == "/protected"]) == 2
 
@@ -241,7 +267,8 @@ async def test_token_cache_is_shared_across_executors(server: tuple[str, FakeApi
     for _ in range(3):
         ex = await call_once(workspace(base, oauth(api)), "/protected", ENV, tokens=tokens)
         assert ex.ok
-    assert len(api.token_calls()) == 1 and tokens.fetches == 1
+    assert len(api.token_calls()) == 1
+    assert tokens.fetches == 1
 
 
 async def test_failed_token_request_says_what_the_endpoint_answered(
@@ -250,17 +277,22 @@ async def test_failed_token_request_says_what_the_endpoint_answered(
     base, api = server
     api.token_fails = True  # answers 401 and echoes the client secret back
     ex = await call_once(workspace(base, oauth(api)), "/protected", ENV)
-    assert ex.error_kind == "auth" and not ex.ok
+    assert ex.error_kind == "auth"
+    assert not ex.ok
     message = ex.error or ""
-    assert "HTTP 401" in message and "invalid_client" in message and "client_secret" in message
-    assert api.client_secret not in message and REDACTED in message
+    assert "HTTP 401" in message
+    assert "invalid_client" in message
+    assert "client_secret" in message
+    assert api.client_secret not in message
+    assert REDACTED in message
     assert [s.path for s in api.seen] == ["/token"]
 
 
 async def test_wrong_client_secret(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call_once(workspace(base, oauth(api)), "/protected", {"CS": "wrong-secret"})
-    assert ex.error_kind == "auth" and "HTTP 401" in (ex.error or "")
+    assert ex.error_kind == "auth"
+    assert "HTTP 401" in (ex.error or "")
     assert "wrong-secret" not in str(ex.to_dict())
 
 
@@ -272,18 +304,21 @@ async def test_unreachable_token_endpoint() -> None:
         client_secret="secret-abc",
     )
     ex = await call_once(workspace("http://127.0.0.1:1", auth), "/x")
-    assert ex.error_kind == "auth" and "connection refused" in (ex.error or "")
+    assert ex.error_kind == "auth"
+    assert "connection refused" in (ex.error or "")
 
 
 async def test_missing_token_url() -> None:
     ex = await call_once(workspace("http://127.0.0.1:1", Auth(type="oauth2")), "/x")
-    assert ex.error_kind == "auth" and "token_url" in (ex.error or "")
+    assert ex.error_kind == "auth"
+    assert "token_url" in (ex.error or "")
 
 
 async def test_token_response_without_access_token(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call_once(workspace(base, oauth(api, token_url="/json")), "/protected", ENV)
-    assert ex.error_kind == "auth" and "without an access_token" in (ex.error or "")
+    assert ex.error_kind == "auth"
+    assert "without an access_token" in (ex.error or "")
 
 
 def test_token_lifetime() -> None:

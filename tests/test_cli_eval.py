@@ -50,7 +50,8 @@ def test_whole_document_and_filter(capsys: pytest.CaptureFixture[str], doc_file:
         "20\n",
     )
     code, out, _ = run(capsys, "response", "--data", str(doc_file))
-    assert code == 0 and json.loads(out) == DOC
+    assert code == 0
+    assert json.loads(out) == DOC
 
 
 def test_reads_stdin_by_default(
@@ -74,7 +75,8 @@ def test_syntax_error_exits_2_with_caret(
     code, out, err = run(capsys, "response^choices[0", "--data", str(doc_file))
     assert (code, out) == (2, "")
     lines = err.rstrip("\n").split("\n")
-    assert "expected" in lines[0] and "position" in lines[0]
+    assert "expected" in lines[0]
+    assert "position" in lines[0]
     assert lines[1] == "  response^choices[0"
     assert lines[2].index("^") == 2 + len("response^choices[0")
 
@@ -97,7 +99,8 @@ def test_bad_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "response", "--data", str(tmp_path / "nope.json"))
     assert code == 2
-    assert "nope.json" in err and "No such file" in err
+    assert "nope.json" in err
+    assert "No such file" in err
 
 
 def test_console_script(doc_file: Path) -> None:

@@ -53,12 +53,15 @@ def test_run_json_record_and_progress(
     assert code == 0, err
     record = json.loads(out)
     assert set(record) == {"run_id", "runbook", "status", "error", "message", "steps", "variables"}
-    assert record["status"] == "success" and record["runbook"] == "create_customer"
+    assert record["status"] == "success"
+    assert record["runbook"] == "create_customer"
     assert record["message"].startswith("Created customer Initech with id ")
     assert [s["step"] for s in record["steps"]] == ["create", "done"]
     assert set(record["steps"][0]) == {"step", "kind", "edge", "duration_ms", "outputs", "error"}
     assert record["variables"]["customer_name"] == "Initech"  # --var on an input sets it
-    assert "create" in err and "on_success -> done" in err and "succeeded" in err
+    assert "create" in err
+    assert "on_success -> done" in err
+    assert "succeeded" in err
     assert (demo.parent / ".runbench" / "runs.db").exists()
     assert "sandbox-secret" not in out
 
@@ -116,14 +119,16 @@ def test_failure_end_exits_1(
         "/dev/null",
     )
     _, err = capsys.readouterr()
-    assert code == 2 and "--ticket-json /dev/null" in err  # not JSON: usage error
+    assert code == 2
+    assert "--ticket-json /dev/null" in err
     code = cli(
         "run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}/nothing", "--json"
     )
     out, err = capsys.readouterr()
     assert code == 1
     record = json.loads(out)
-    assert record["status"] == "failure" and record["steps"][0]["edge"] == "on_failure"
+    assert record["status"] == "failure"
+    assert record["steps"][0]["edge"] == "on_failure"
     assert "FAILED" in err
 
 
@@ -228,7 +233,9 @@ def test_runs_lists_and_shows_one(
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     assert cli("runs", str(demo), "--state-dir", str(state)) == 0
     listing = capsys.readouterr().out
-    assert run_id in listing and "create_customer" in listing and "success" in listing
+    assert run_id in listing
+    assert "create_customer" in listing
+    assert "success" in listing
     assert cli("runs", str(demo), run_id[:14], "--state-dir", str(state), "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["run"]["id"] == run_id
@@ -240,7 +247,8 @@ def test_runs_lists_and_shows_one(
     assert "sandbox-secret" not in json.dumps(shown, ensure_ascii=False)
     assert cli("runs", str(demo), run_id, "--state-dir", str(state)) == 0
     text = capsys.readouterr().out
-    assert "exchanges:" in text and "POST" in text
+    assert "exchanges:" in text
+    assert "POST" in text
     assert cli("resume", str(demo), run_id, "--state-dir", str(state)) == 2
     assert "not interrupted" in capsys.readouterr().err
     assert cli("runs", str(demo), "ffffffff", "--state-dir", str(state)) == 2  # bad input

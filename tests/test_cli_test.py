@@ -100,13 +100,16 @@ def test_human_output_shows_request_response_and_outputs(
 ) -> None:
     code, out, err = cli(capfd, ws, "open.echo")
     assert code == 0, err
-    assert "> POST http://127.0.0.1:" in out and "/echo/5" in out
+    assert "> POST http://127.0.0.1:" in out
+    assert "/echo/5" in out
     assert "> Content-Type: application/json" in out
-    assert "< HTTP 200 OK" in out and "< content-type: application/json" in out
+    assert "< HTTP 200 OK" in out
+    assert "< content-type: application/json" in out
     assert '\n  "path": "/echo/5",' in out  # JSON pretty-printed
     assert 'path    = "/echo/5"' in out
     assert "missing   no value: response^nothing: no key 'nothing'" in out
-    assert "id      " in out and "not an int" in out
+    assert "id      " in out
+    assert "not an int" in out
     assert "\x1b[" not in out  # not a TTY: no colour
 
 
@@ -118,12 +121,14 @@ def test_vars_are_typed_when_json_and_override_test_values(
     assert cli(capfd, ws, "open.echo", "--var", "value=plain text")[0] == 0
     bodies = [json.loads(s.body) for s in api.seen]
     assert bodies == [{"value": [1, 2]}, {"value": "plain text"}]
-    assert api.seen[0].path == "/echo/42" and api.seen[1].path == "/echo/5"
+    assert api.seen[0].path == "/echo/42"
+    assert api.seen[1].path == "/echo/5"
 
 
 def test_var_overrides_workspace_variables(ws: str, capfd: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capfd, ws, "open.echo", "--var", f"sandbox=http://127.0.0.1:{closed_port()}")
-    assert code == 1 and "connect: connection refused" in err
+    assert code == 1
+    assert "connect: connection refused" in err
 
 
 def test_json_output_is_one_object(ws: str, capfd: pytest.CaptureFixture[str]) -> None:
@@ -132,18 +137,23 @@ def test_json_output_is_one_object(ws: str, capfd: pytest.CaptureFixture[str]) -
     assert code == 0
     assert {"request", "response", "outputs", "error", "elapsed_ms"} <= set(data)
     assert {"status", "headers", "body"} <= set(data["response"])
-    assert data["response"]["status"] == 200 and data["outputs"]["path"] == "/echo/5"
-    assert data["error"] is None and "missing" in data["output_errors"]
+    assert data["response"]["status"] == 200
+    assert data["outputs"]["path"] == "/echo/5"
+    assert data["error"] is None
+    assert "missing" in data["output_errors"]
 
 
 def test_non_2xx_exits_1(ws: str, capfd: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capfd, ws, "open.missing")
-    assert code == 1 and "< HTTP 404" in out and "not a success" in err
+    assert code == 1
+    assert "< HTTP 404" in out
+    assert "not a success" in err
 
 
 def test_unknown_method_suggests(ws: str, capfd: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capfd, ws, "open.ecko")
-    assert code == 2 and "did you mean 'open.echo'" in err
+    assert code == 2
+    assert "did you mean 'open.echo'" in err
 
 
 def test_usage_errors_exit_2(ws: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -175,7 +185,8 @@ def test_no_secret_in_any_output(
     api.token_fails = True  # the token endpoint now refuses and echoes the secret back
     for extra in ((), ("--json",)):
         code, out, err = cli(capfd, ws, "oauth.echo", *extra)
-        assert code == 1 and "HTTP 401" in err + out
+        assert code == 1
+        assert "HTTP 401" in err + out
         transcript += [out, err]
     assert codes == [0] * 8
     text = "\n".join(transcript)

@@ -111,4 +111,5 @@ async def test_condition_step_with_no_rows_is_met(tmp_path: Path) -> None:
     """,
     )
     result = await engine(ws).run("r")
-    assert result.message == "met" and result.steps[0].edge == "on_true"
+    assert result.message == "met"
+    assert result.steps[0].edge == "on_true"

@@ -137,7 +137,8 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
     await handle.debugger.wait_paused()
     handle.debugger.stop()
     result = await handle.result()
-    assert result.status == "failure" and result.error == "stopped by user at step 'b'"
+    assert result.status == "failure"
+    assert result.error == "stopped by user at step 'b'"
     assert len(api.seen) == 1
 
     slow = Api(gate=asyncio.Event())
@@ -153,7 +154,8 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
         await asyncio.sleep(0)
     running.debugger.stop()
     stopped = await running.result()
-    assert stopped.status == "failure" and stopped.error == "stopped by user at step 'a'"
+    assert stopped.status == "failure"
+    assert stopped.error == "stopped by user at step 'a'"
     assert run_row(journal, running.run_id).status == "failure"
     [step] = journal.steps(running.run_id)
     assert (step.step, step.finished, step.error) == ("a", True, "stopped by user")
@@ -175,7 +177,8 @@ async def test_stop_while_queued(tmp_path: Path) -> None:
     api.release()
     assert (await first.result()).status == "success"
     stopped = await second.result()
-    assert stopped.status == "failure" and stopped.steps == []
+    assert stopped.status == "failure"
+    assert stopped.steps == []
     assert stopped.error == "stopped by user at step 'a'"
     assert api.paths().count("/slow") == 1  # only the first run called it
 
@@ -190,7 +193,8 @@ async def test_rerun_from_step_uses_recorded_variables(tmp_path: Path) -> None:
     again = await eng.rerun_from(first.run_id, "c").result()
     assert texts(api) == ["c first"]
     assert [s.step for s in again.steps] == ["c", "done"]
-    assert again.message == "first" and again.run_id != first.run_id
+    assert again.message == "first"
+    assert again.run_id != first.run_id
     direct = await eng.run("r", from_step="b", base_variables={"greeting": "base"})
     assert direct.message == "base"
     with pytest.raises(RunError, match="never reached step"):

@@ -43,7 +43,8 @@ async def test_retry_on_status_with_exponential_backoff_and_jitter(tmp_path: Pat
     eng = engine(ws, api, time=fake, random=lambda: 0.5)
     stream = eng.subscribe()
     result = await eng.run("r")
-    assert result.status == "success" and len(api.seen) == 3
+    assert result.status == "success"
+    assert len(api.seen) == 3
     assert fake.slept == [1.5, 2.25]  # base 2 then min(4, 3); half fixed + half * 0.5
     retries = [e for e in stream.drain() if isinstance(e, RetryScheduled)]
     assert [(e.attempt, e.reason) for e in retries] == [(1, "HTTP 503"), (2, "HTTP 502")]
@@ -55,7 +56,8 @@ async def test_retry_gives_up_after_attempts_and_takes_failure_edge(tmp_path: Pa
     api.script("/slow", httpx.Response(500))
     fake = FakeTime()
     result = await engine(ws, api, time=fake, random=lambda: 0.0).run("r")
-    assert result.status == "failure" and len(api.seen) == 2
+    assert result.status == "failure"
+    assert len(api.seen) == 2
     assert fake.slept == [0.5]
     assert "HTTP 500" in (result.steps[0].error or "")
 
@@ -65,7 +67,8 @@ async def test_no_retry_on_status_not_listed(tmp_path: Path) -> None:
     api = Api()
     api.script("/slow", httpx.Response(500))
     result = await engine(ws, api).run("r")
-    assert result.status == "failure" and len(api.seen) == 1
+    assert result.status == "failure"
+    assert len(api.seen) == 1
 
 
 async def test_retry_on_network_error_unless_disabled(tmp_path: Path) -> None:
@@ -148,7 +151,8 @@ async def test_max_steps_guard(tmp_path: Path) -> None:
     """,
     )
     result = await engine(ws).run("r")
-    assert result.status == "failure" and len(result.steps) == 5
+    assert result.status == "failure"
+    assert len(result.steps) == 5
     assert "max_steps = 5" in (result.error or "")
 
 
@@ -167,7 +171,8 @@ async def test_max_duration_guard_between_steps(tmp_path: Path) -> None:
     )
     fake = FakeTime()
     result = await engine(ws, time=fake).run("r")
-    assert result.status == "failure" and "max_duration = 15" in (result.error or "")
+    assert result.status == "failure"
+    assert "max_duration = 15" in (result.error or "")
     assert len(result.steps) == 2
 
 

@@ -91,8 +91,10 @@ async def test_method_failure_edge_on_non_2xx_and_missing_failure_edge(tmp_path:
     )
     eng = engine(ws)
     failed = await eng.run("r", variables={"code": 503})
-    assert failed.status == "failure" and failed.message == "got 503"
-    assert failed.steps[0].edge == "on_failure" and "HTTP 503" in (failed.steps[0].error or "")
+    assert failed.status == "failure"
+    assert failed.message == "got 503"
+    assert failed.steps[0].edge == "on_failure"
+    assert "HTTP 503" in (failed.steps[0].error or "")
     assert (await eng.run("r", variables={"code": 204})).status == "success"
     missing = await eng.run("nofail")
     assert missing.status == "failure"
@@ -244,7 +246,8 @@ async def test_condition_edges_and_render_error_fails_run(tmp_path: Path) -> Non
     assert (await eng.run("r", variables={"n": 2, "name": "ada"})).message == "no"
     broken = await eng.run("r", variables={"name": "ada"})
     assert broken.status == "failure"
-    assert "step 'check'" in (broken.error or "") and "'n'" in (broken.error or "")
+    assert "step 'check'" in (broken.error or "")
+    assert "'n'" in (broken.error or "")
 
 
 async def test_sleep_uses_injected_sleep(tmp_path: Path) -> None:
@@ -263,7 +266,8 @@ async def test_sleep_uses_injected_sleep(tmp_path: Path) -> None:
     )
     fake = FakeTime()
     result = await engine(ws, time=fake).run("r")
-    assert result.status == "success" and fake.slept == [30.0]
+    assert result.status == "success"
+    assert fake.slept == [30.0]
     assert result.steps[0].edge == "next"
 
 
@@ -305,7 +309,8 @@ async def test_foreach_and_next_iterate_with_typed_outputs(tmp_path: Path) -> No
     api = Api()
     users = [{"name": "A", "age": "3"}, {"name": "B", "age": 4}]
     result = await engine(ws, api).run("r", inputs={"users": users})
-    assert result.status == "success" and result.message == "last B"
+    assert result.status == "success"
+    assert result.message == "last B"
     assert [json.loads(r.content)["text"] for r in api.seen] == ["A:3", "B:4"]
     assert [s.edge for s in result.steps] == [
         "on_item",
@@ -325,7 +330,8 @@ async def test_foreach_json_string_items_empty_and_bad_items(tmp_path: Path) -> 
     assert as_text.message == "last Z"
     assert (await eng.run("r")).message == "nothing"
     bad_age = await eng.run("r", inputs={"users": [{"name": "Q", "age": "old"}]})
-    assert bad_age.status == "failure" and "output 'Age'" in (bad_age.error or "")
+    assert bad_age.status == "failure"
+    assert "output 'Age'" in (bad_age.error or "")
 
 
 async def test_foreach_items_not_array_fails_run(tmp_path: Path) -> None:
@@ -367,7 +373,8 @@ async def test_next_without_started_loop_fails(tmp_path: Path) -> None:
         check=False,
     )
     result = await engine(ws).run("r")
-    assert result.status == "failure" and "has not started" in (result.error or "")
+    assert result.status == "failure"
+    assert "has not started" in (result.error or "")
 
 
 async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path: Path) -> None:
@@ -403,7 +410,8 @@ async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path:
     eng = engine(ws)
     stream = eng.subscribe()
     result = await eng.run("parent", variables={"count": "2"})
-    assert result.status == "success" and result.message == "child says hello 2"
+    assert result.status == "success"
+    assert result.message == "child says hello 2"
     child_id = result.steps[0].outputs["run_id"]
     started = [e for e in stream.drain() if isinstance(e, RunStarted)]
     assert [(e.run_id, e.parent_id) for e in started] == [
@@ -411,7 +419,8 @@ async def test_runbook_step_runs_child_inline_and_ends_with_its_result(tmp_path:
         (child_id, result.run_id),
     ]
     failed = await eng.run("parent", variables={"count": 1})
-    assert failed.status == "failure" and failed.message == "too small"
+    assert failed.status == "failure"
+    assert failed.message == "too small"
 
 
 async def test_runbook_recursion_is_capped(tmp_path: Path) -> None:
@@ -426,7 +435,8 @@ async def test_runbook_recursion_is_capped(tmp_path: Path) -> None:
     """,
     )
     result = await engine(ws, max_depth=3).run("loop")
-    assert result.status == "failure" and "nested deeper than 3" in (result.error or "")
+    assert result.status == "failure"
+    assert "nested deeper than 3" in (result.error or "")
 
 
 async def test_end_message_render_error_still_ends(tmp_path: Path) -> None:
@@ -550,7 +560,8 @@ async def test_event_sequence_for_one_method_step(tmp_path: Path) -> None:
     ]
     assert all(e.run_id == result.run_id and e.at == 1_000_000.0 for e in events)
     finished = events[-1]
-    assert isinstance(finished, RunFinished) and finished.status == "success"
+    assert isinstance(finished, RunFinished)
+    assert finished.status == "success"
     first.close()
     assert eng.bus.subscribers == 1
 

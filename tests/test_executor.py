@@ -76,7 +76,8 @@ async def test_path_query_and_headers_are_escaped_for_their_place(
     assert got["path"] == "/echo/a%2Fb%20c/x%3Fy"
     assert got["query"] == {"q": ['say "hi" & go'], "fixed": ["1"]}
     assert got["headers"]["X-Name"] == 'say "hi" & go'
-    assert ex.request is not None and ex.request.method == "GET"
+    assert ex.request is not None
+    assert ex.request.method == "GET"
     assert ex.request.url.endswith("/echo/a%2Fb%20c/x%3Fy?q=say+%22hi%22+%26+go&fixed=1")
 
 
@@ -84,7 +85,8 @@ async def test_base_url_renders_workspace_variables_as_text(server: tuple[str, F
     base, _ = server
     ws = workspace("<<sandbox>>/echo", variables={"sandbox": base})
     ex = await call(ws, method("/t"))
-    assert ex.ok and echoed(ex)["path"] == "/echo/t"
+    assert ex.ok
+    assert echoed(ex)["path"] == "/echo/t"
 
 
 async def test_json_body_escapes_values_and_sets_content_type(server: tuple[str, FakeApi]) -> None:
@@ -137,9 +139,11 @@ async def test_text_body_and_no_body(server: tuple[str, FakeApi]) -> None:
             {"who": {"a": 1}},
         )
     )
-    assert got["body"] == 'hi {"a": 1}' and got["headers"]["Content-Type"].startswith("text/plain")
+    assert got["body"] == 'hi {"a": 1}'
+    assert got["headers"]["Content-Type"].startswith("text/plain")
     got = echoed(await call(workspace(base), method(verb="DELETE", body="ignored")))
-    assert got["method"] == "DELETE" and got["body"] == ""
+    assert got["method"] == "DELETE"
+    assert got["body"] == ""
 
 
 # -- outputs --------------------------------------------------------------------------------
@@ -157,12 +161,17 @@ async def test_outputs_are_evaluated_and_coerced(server: tuple[str, FakeApi]) ->
         Output("whole", "response", "object"),
     )
     ex = await call(workspace(base), method("/json", outputs=outputs))
-    assert ex.ok and ex.output_errors == {}
-    assert ex.outputs["id"] == "42" and ex.outputs["price"] == 3.5
-    assert ex.outputs["active"] is True and ex.outputs["tags"] == ["a", "b"]
+    assert ex.ok
+    assert ex.output_errors == {}
+    assert ex.outputs["id"] == "42"
+    assert ex.outputs["price"] == 3.5
+    assert ex.outputs["active"] is True
+    assert ex.outputs["tags"] == ["a", "b"]
     assert ex.outputs["when"] == "2024-05-01T12:00:00+00:00"
-    assert ex.outputs["two"] == "two" and ex.outputs["trace"] == "abc"
-    assert ex.outputs["status"] == 200 and ex.outputs["whole"]["name"] == "Acme"
+    assert ex.outputs["two"] == "two"
+    assert ex.outputs["trace"] == "abc"
+    assert ex.outputs["status"] == 200
+    assert ex.outputs["whole"]["name"] == "Acme"
 
 
 async def test_failed_outputs_are_reported_by_name_and_others_still_set(
@@ -176,7 +185,8 @@ async def test_failed_outputs_are_reported_by_name_and_others_still_set(
         Output("syntax", "response^^x"),
     )
     ex = await call(workspace(base), method("/json", outputs=outputs))
-    assert ex.ok and ex.outputs == {"good": "Acme"}
+    assert ex.ok
+    assert ex.outputs == {"good": "Acme"}
     assert "nmae" in ex.output_errors["bad"]
     assert "not an int" in ex.output_errors["notint"]
     assert "syntax" in ex.output_errors
@@ -187,8 +197,11 @@ async def test_outputs_are_not_evaluated_on_non_2xx(server: tuple[str, FakeApi])
     ex = await call(
         workspace(base), method("/status/404", outputs=(Output("s", "response^status"),))
     )
-    assert not ex.ok and ex.error is None and ex.status == 404
-    assert ex.outputs == {} and ex.output_errors == {}
+    assert not ex.ok
+    assert ex.error is None
+    assert ex.status == 404
+    assert ex.outputs == {}
+    assert ex.output_errors == {}
 
 
 async def test_invalid_json_only_when_outputs_look_inside_the_body(
@@ -196,16 +209,17 @@ async def test_invalid_json_only_when_outputs_look_inside_the_body(
 ) -> None:
     base, _ = server
     ex = await call(workspace(base), method("/text", outputs=(Output("x", "response^title"),)))
-    assert ex.error_kind == "invalid_json" and not ex.ok
-    assert (
-        "not JSON" in (ex.error or "")
-        and "text/html" in (ex.error or "")
-        and "x" in (ex.error or "")
-    )
+    assert ex.error_kind == "invalid_json"
+    assert not ex.ok
+    assert "not JSON" in (ex.error or "")
+    assert "text/html" in (ex.error or "")
+    assert "x" in (ex.error or "")
     whole = await call(workspace(base), method("/text", outputs=(Output("page", "response"),)))
-    assert whole.ok and whole.outputs["page"].startswith("<html>")
+    assert whole.ok
+    assert whole.outputs["page"].startswith("<html>")
     plain = await call(workspace(base), method("/text"))
-    assert plain.ok and plain.error is None
+    assert plain.ok
+    assert plain.error is None
 
 
 async def test_exchange_to_dict_is_json(server: tuple[str, FakeApi]) -> None:
@@ -213,7 +227,8 @@ async def test_exchange_to_dict_is_json(server: tuple[str, FakeApi]) -> None:
     ex = await call(workspace(base), method("/json", outputs=(Output("id", "response^id"),)))
     data = json.loads(json.dumps(ex.to_dict()))
     assert {"request", "response", "outputs", "error", "elapsed_ms"} <= set(data)
-    assert data["response"]["status"] == 200 and data["outputs"] == {"id": 42}
+    assert data["response"]["status"] == 200
+    assert data["outputs"] == {"id": 42}
     assert data["request"]["url"].endswith("/json")
 
 
@@ -226,7 +241,8 @@ async def test_call_halo_posts_the_action_body_to_the_halo_integration(
     assert action is not None
     async with Executor(ws, secrets=Secrets(ws.path, {})) as ex:
         got = echoed(await ex.call_halo(action, action.body_template, {"name": 'Acme "1"'}))
-    assert got["method"] == "POST" and got["path"] == "/echo/api/Client"
+    assert got["method"] == "POST"
+    assert got["path"] == "/echo/api/Client"
     assert json.loads(got["body"]) == [{"name": 'Acme "1"'}]
 
 
@@ -238,46 +254,55 @@ async def test_call_halo_without_halo_integration_fails_cleanly(
     assert action is not None
     async with Executor(workspace(base), secrets=Secrets("/x/ws.toml", {})) as ex:
         result = await ex.call_halo(action, "", {})
-    assert result.error_kind == "render" and "halo =" in (result.error or "")
+    assert result.error_kind == "render"
+    assert "halo =" in (result.error or "")
 
 
 # -- error kinds ----------------------------------------------------------------------------
 async def test_render_error_sends_nothing(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call(workspace(base), method("/echo/<<nmae>>"), {"name": "x"})
-    assert ex.error_kind == "render" and ex.request is None and ex.response is None
-    assert "unknown variable 'nmae'" in (ex.error or "") and "did you mean 'name'" in (
-        ex.error or ""
-    )
+    assert ex.error_kind == "render"
+    assert ex.request is None
+    assert ex.response is None
+    assert "unknown variable 'nmae'" in (ex.error or "")
+    assert "did you mean 'name'" in (ex.error or "")
     assert api.seen == []
 
 
 async def test_header_injection_is_a_render_error(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call(workspace(base), method(headers={"X-A": "<<v>>"}), {"v": "a\r\nEvil: 1"})
-    assert ex.error_kind == "render" and "line break" in (ex.error or "") and api.seen == []
+    assert ex.error_kind == "render"
+    assert "line break" in (ex.error or "")
+    assert api.seen == []
 
 
 async def test_timeout(server: tuple[str, FakeApi]) -> None:
     base, _ = server
     ex = await call(workspace(base, limits=Limits(read_timeout=0.2)), method("/sleep?s=3"))
-    assert ex.error_kind == "timeout" and "read_timeout = 0.2 s" in (ex.error or "")
-    assert ex.request is not None and ex.response is None and not ex.ok
+    assert ex.error_kind == "timeout"
+    assert "read_timeout = 0.2 s" in (ex.error or "")
+    assert ex.request is not None
+    assert ex.response is None
+    assert not ex.ok
 
 
 async def test_step_timeout_caps_the_whole_call(server: tuple[str, FakeApi]) -> None:
     base, _ = server
     ex = await call(workspace(base), method("/sleep?s=3"), timeout=0.2)
-    assert ex.error_kind == "timeout" and "step's timeout of 0.2 s" in (ex.error or "")
+    assert ex.error_kind == "timeout"
+    assert "step's timeout of 0.2 s" in (ex.error or "")
 
 
 async def test_connection_refused() -> None:
     ex = await call(workspace(f"http://127.0.0.1:{closed_port()}"), method("/x"))
-    assert ex.error_kind == "connect" and "connection refused" in (ex.error or "")
+    assert ex.error_kind == "connect"
+    assert "connection refused" in (ex.error or "")
 
 
 def _raising(exc: Exception) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(_request: httpx.Request) -> httpx.Response:
         raise exc
 
     return httpx.MockTransport(handler)
@@ -286,9 +311,8 @@ def _raising(exc: Exception) -> httpx.MockTransport:
 async def test_dns_failure_is_classified_by_message() -> None:
     transport = _raising(httpx.ConnectError("[Errno -2] Name or service not known"))
     ex = await call(workspace("https://nonexistent.invalid"), method("/x"), transport=transport)
-    assert ex.error_kind == "dns" and "cannot resolve host 'nonexistent.invalid'" in (
-        ex.error or ""
-    )
+    assert ex.error_kind == "dns"
+    assert "cannot resolve host 'nonexistent.invalid'" in (ex.error or "")
 
 
 async def test_tls_failure() -> None:
@@ -300,29 +324,35 @@ async def test_tls_failure() -> None:
     ex = await call(
         workspace("https://self-signed.example"), method("/x"), transport=_raising(wrapped)
     )
-    assert ex.error_kind == "tls" and "verify" in (ex.error or "")
+    assert ex.error_kind == "tls"
+    assert "verify" in (ex.error or "")
 
 
 async def test_unreadable_ca_bundle_is_a_tls_error() -> None:
     ex = await call(
         workspace("https://x.example", limits=Limits(verify="/no/such/ca.pem")), method("/x")
     )
-    assert ex.error_kind == "tls" and "/no/such/ca.pem" in (ex.error or "")
+    assert ex.error_kind == "tls"
+    assert "/no/such/ca.pem" in (ex.error or "")
 
 
 async def test_protocol_error() -> None:
     transport = _raising(httpx.RemoteProtocolError("illegal status line: b'garbage'"))
     ex = await call(workspace("http://api.example"), method("/x"), transport=transport)
-    assert ex.error_kind == "protocol" and "garbage" in (ex.error or "")
+    assert ex.error_kind == "protocol"
+    assert "garbage" in (ex.error or "")
 
 
 async def test_too_large_streamed_body_stops_reading(server: tuple[str, FakeApi]) -> None:
     base, _ = server
     ws = workspace(base, limits=Limits(max_response_bytes=10_000))
     ex = await call(ws, method("/big?n=5000000"))
-    assert ex.error_kind == "too_large" and "max_response_bytes = 10000" in (ex.error or "")
+    assert ex.error_kind == "too_large"
+    assert "max_response_bytes = 10000" in (ex.error or "")
     small = await call(ws, method("/big?n=9000"))
-    assert small.ok and small.response is not None and small.response.size == 9000
+    assert small.ok
+    assert small.response is not None
+    assert small.response.size == 9000
 
 
 async def test_too_large_declared_length(server: tuple[str, FakeApi]) -> None:
@@ -330,20 +360,24 @@ async def test_too_large_declared_length(server: tuple[str, FakeApi]) -> None:
     ex = await call(
         workspace(base, limits=Limits(max_response_bytes=100)), method("/declared?n=500")
     )
-    assert ex.error_kind == "too_large" and "announces 500 bytes" in (ex.error or "")
+    assert ex.error_kind == "too_large"
+    assert "announces 500 bytes" in (ex.error or "")
 
 
 async def test_redirect_loop(server: tuple[str, FakeApi]) -> None:
     base, api = server
     ex = await call(workspace(base, limits=Limits(max_redirects=3)), method("/loop"))
-    assert ex.error_kind == "redirects" and "more than 3 redirects" in (ex.error or "")
+    assert ex.error_kind == "redirects"
+    assert "more than 3 redirects" in (ex.error or "")
     assert len([s for s in api.seen if s.path == "/loop"]) == 4
 
 
 async def test_redirects_not_followed_when_disabled(server: tuple[str, FakeApi]) -> None:
     base, _ = server
     ex = await call(workspace(base, limits=Limits(follow_redirects=False)), method("/loop"))
-    assert ex.error is None and ex.status == 302 and not ex.ok
+    assert ex.error is None
+    assert ex.status == 302
+    assert not ex.ok
 
 
 def test_error_kinds_listed() -> None:
@@ -378,4 +412,5 @@ async def test_calls_reuse_the_executor_client(server: tuple[str, FakeApi]) -> N
     async with Executor(ws, secrets=Secrets(ws.path, {})) as ex:
         results = [await ex.call(method("/json"), {}) for _ in range(3)]
         assert len(ex._clients._clients) == 1
-    assert all(r.ok for r in results) and len(api.seen) == 3
+    assert all(r.ok for r in results)
+    assert len(api.seen) == 3

@@ -109,7 +109,8 @@ def test_linear_chain_golden_text() -> None:
         ]
     )
     assert chart.boxes["post"] == Box(0, 6, 12, 4)
-    assert chart.node_at(3, 7) == "post" and chart.node_at(12, 7) is None
+    assert chart.node_at(3, 7) == "post"
+    assert chart.node_at(12, 7) is None
 
 
 def test_long_chain_goes_straight_down() -> None:
@@ -130,7 +131,8 @@ def test_condition_two_branches_to_two_ends() -> None:
     chart = render(lay)
     check_chart(lay, chart)
     yes, no, check = chart.boxes["yes"], chart.boxes["no"], chart.boxes["check"]
-    assert yes.y == no.y > check.bottom and yes.right <= no.x  # side by side, met on the left
+    assert yes.y == no.y > check.bottom
+    assert yes.right <= no.x
     for edge in lay.edges:
         assert edge.label_at is not None
         x, y = edge.label_at
@@ -148,7 +150,8 @@ def test_two_edges_between_the_same_steps_keep_their_own_lines() -> None:
     check_chart(lay, render(lay))
     ends = {e.points[-1] for e in lay.edges}
     starts = {e.points[0] for e in lay.edges}
-    assert len(ends) == 2 and len(starts) == 2
+    assert len(ends) == 2
+    assert len(starts) == 2
 
 
 def test_foreach_next_loop_is_drawn_back_up() -> None:
@@ -156,9 +159,12 @@ def test_foreach_next_loop_is_drawn_back_up() -> None:
     chart = render(lay)
     check_chart(lay, chart)
     loop = next(e for e in lay.edges if e.label == "loop")
-    assert loop.back and loop.source == "next_ticket" and loop.target == "each_ticket"
+    assert loop.back
+    assert loop.source == "next_ticket"
+    assert loop.target == "each_ticket"
     source, target = chart.boxes["next_ticket"], chart.boxes["each_ticket"]
-    assert loop.points[0][1] == source.bottom and loop.points[-1] == (
+    assert loop.points[0][1] == source.bottom
+    assert loop.points[-1] == (
         loop.points[-1][0],
         target.y - 1,
     )
@@ -186,8 +192,10 @@ def test_edge_to_a_missing_step_draws_a_marker() -> None:
     lay = layout(graph)
     chart = render(lay)
     check_chart(lay, chart)
-    assert set(chart.boxes) == {"a", "b"} and set(chart.markers) == {"ghost"}
-    assert "?ghost" in chart.text and "missing" in chart.text
+    assert set(chart.boxes) == {"a", "b"}
+    assert set(chart.markers) == {"ghost"}
+    assert "?ghost" in chart.text
+    assert "missing" in chart.text
     ghost = next(e for e in lay.edges if e.target == "ghost")
     assert ghost.points[-1][1] == chart.markers["ghost"].y - 1
     assert len(lay.edges) == 2  # the edge from a missing source is skipped ...
@@ -229,7 +237,8 @@ def test_ascii_mode_is_pure_ascii() -> None:
     marks = {"fetch_tickets": "✔ ", "notify": "▶ ", "is_vip": "●"}
     chart = draw(graph, ascii=True, marks=marks)
     assert all(ch.isascii() for ch in chart.text)
-    assert "+ fetch_tickets" in chart.text and "> notify" in chart.text
+    assert "+ fetch_tickets" in chart.text
+    assert "> notify" in chart.text
     unicode_chart = draw(graph, marks=marks)
     assert unicode_chart.boxes == chart.boxes
     assert [len(line) for line in unicode_chart.lines] == [len(line) for line in chart.lines]
@@ -246,7 +255,8 @@ def test_long_ids_are_truncated_to_the_maximum_box_width() -> None:
 def test_marks_change_no_box(marks: dict[str, str]) -> None:
     lay = layout(demo_runbook())
     plain, marked = render(lay), render(lay, marks=marks)
-    assert plain.boxes == marked.boxes and len(plain.lines[0]) == len(marked.lines[0])
+    assert plain.boxes == marked.boxes
+    assert len(plain.lines[0]) == len(marked.lines[0])
     check_chart(lay, marked, marks)
     box = marked.boxes["notify"]
     assert marked.lines[box.y + 1][box.x + 2 : box.x + 4] == marks["notify"].ljust(2)
@@ -261,7 +271,8 @@ def test_generated_200_step_runbook(seed: int) -> None:
     check_chart(lay, chart)
     assert len(chart.boxes) == 202
     assert sum(e.back for e in lay.edges) >= 3
-    assert lay.edges and all(e.points[0][1] == chart.boxes[e.source].bottom for e in lay.edges)
+    assert lay.edges
+    assert all(e.points[0][1] == chart.boxes[e.source].bottom for e in lay.edges)
     # the de-duplicated strokes draw exactly what tracing every edge's polyline draws
     assert render(dataclasses.replace(lay, strokes=())).lines == chart.lines
 

@@ -43,12 +43,14 @@ def test_every_action_present() -> None:
     assert len(action_ids()) == len(EXPECTED)
     for action_id, action in ACTIONS.items():
         assert action.id == action_id
-        assert action.title and action.description
+        assert action.title
+        assert action.description
 
 
 def test_lookup() -> None:
     found = find_action("create_action")
-    assert isinstance(found, HaloAction) and found.endpoint == "/api/Actions"
+    assert isinstance(found, HaloAction)
+    assert found.endpoint == "/api/Actions"
     assert find_action("create_tickets") is None
 
 
@@ -67,9 +69,12 @@ def test_body_is_json_after_substitution(action: HaloAction) -> None:
         assert action.body_template == ""
         return
     body = json.loads(VAR.sub("1", action.body_template))
-    assert isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict)
+    assert isinstance(body, list)
+    assert len(body) == 1
+    assert isinstance(body[0], dict)
     if action.id.startswith(("edit_", "update_")):
-        assert "<<id>>" in action.body_template and body[0]["id"] == 1
+        assert "<<id>>" in action.body_template
+        assert body[0]["id"] == 1
     else:
         assert "id" not in body[0]
 
@@ -77,7 +82,8 @@ def test_body_is_json_after_substitution(action: HaloAction) -> None:
 def test_create_action_template() -> None:
     body = ACTIONS["create_action"].body_template
     assert VAR.findall(body) == ["ticket^id", "note!"]
-    assert '"note_html": "<<note!>>"' in body and '"hiddenfromuser": false' in body
+    assert '"note_html": "<<note!>>"' in body
+    assert '"hiddenfromuser": false' in body
 
 
 def test_get_control() -> None:
@@ -120,7 +126,8 @@ async def test_sandbox_serves_every_action(action: HaloAction) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         if action.verb == "GET":
             resp = await client.get(action.endpoint, headers=headers)
-            assert resp.status_code == 200 and resp.json()
+            assert resp.status_code == 200
+            assert resp.json()
             return
         resp = await client.post(
             action.endpoint,
@@ -129,6 +136,7 @@ async def test_sandbox_serves_every_action(action: HaloAction) -> None:
         )
     assert 200 <= resp.status_code < 300, resp.text
     saved = resp.json()
-    assert isinstance(saved, dict) and saved["id"] >= 1
+    assert isinstance(saved, dict)
+    assert saved["id"] >= 1
     if action.id.startswith(("edit_", "update_")):
         assert saved["id"] == 1

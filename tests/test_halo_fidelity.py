@@ -189,7 +189,9 @@ def test_custom_fields_in_a_public_runbook_warn(tmp_path: Path) -> None:
         """,
     )
     found = [p for p in check_workspace(ws) if "CFPriorityReason" in p.message]
-    assert len(found) == 1 and "public" in found[0].message and not found[0].is_error
+    assert len(found) == 1
+    assert "public" in found[0].message
+    assert not found[0].is_error
 
 
 # ------------------------------------------------------------------ check: outputs on steps

@@ -25,29 +25,37 @@ def test_flags_headers_and_data() -> None:
         "curl -sSL --compressed -X PUT -H 'Accept: application/json' "
         "--header 'X-Two:  2' --data-raw '{\"a\": 1}' https://h.example/x"
     )
-    assert curl.verb == "PUT" and curl.data == '{"a": 1}'
+    assert curl.verb == "PUT"
+    assert curl.data == '{"a": 1}'
     assert curl.headers == (("Accept", "application/json"), ("X-Two", "2"))
 
 
 def test_data_implies_post_and_multiple_data_join_with_ampersand() -> None:
     curl = parse_curl("curl https://h.example/f -d a=1 --data b=2 --data-urlencode 'c=x y&z'")
-    assert curl.verb == "POST" and curl.data == "a=1&b=2&c=x%20y%26z"
+    assert curl.verb == "POST"
+    assert curl.data == "a=1&b=2&c=x%20y%26z"
 
 
 def test_get_flag_moves_data_to_query() -> None:
     curl = parse_curl("curl -G https://h.example/s?q=1 -d page=2 -d size=10")
-    assert curl.verb == "GET" and curl.data is None
+    assert curl.verb == "GET"
+    assert curl.data is None
     assert curl.url == "https://h.example/s?q=1&page=2&size=10"
 
 
 def test_clustered_short_options_and_attached_values() -> None:
     curl = parse_curl("curl -sXPOST -HX-A:1 -uuser:pw --url https://h.example/p")
-    assert curl.verb == "POST" and curl.headers == (("X-A", "1"),) and curl.user == "user:pw"
+    assert curl.verb == "POST"
+    assert curl.headers == (("X-A", "1"),)
+    assert curl.user == "user:pw"
 
 
 def test_json_flag_and_line_continuations() -> None:
     curl = parse_curl("curl https://h.example/j \\\n  --json '{\"k\": true}' \\\n  -k")
-    assert curl.json and curl.verb == "POST" and curl.insecure and curl.data == '{"k": true}'
+    assert curl.json
+    assert curl.verb == "POST"
+    assert curl.insecure
+    assert curl.data == '{"k": true}'
 
 
 def test_url_without_scheme_and_dollar_prompt() -> None:
@@ -55,7 +63,7 @@ def test_url_without_scheme_and_dollar_prompt() -> None:
 
 
 @pytest.mark.parametrize(
-    "command, message",
+    ("command", "message"),
     [
         ("wget https://x", "starting with curl"),
         ("curl", "exactly one URL"),
@@ -84,7 +92,8 @@ def test_bearer_becomes_env_reference() -> None:
         "auth": {"type": "bearer", "token": {"env": "ACME_TOKEN"}},
     }
     assert plan.method_table == {"verb": "GET", "path": "/v2/tickets/5"}
-    assert plan.env and plan.env[0][0] == "ACME_TOKEN"
+    assert plan.env
+    assert plan.env[0][0] == "ACME_TOKEN"
     assert "tok-XYZ-987" not in repr(plan)
 
 
@@ -106,7 +115,8 @@ def test_basic_from_user_and_from_header() -> None:
     )
     assert plan.integration_table is not None
     assert plan.integration_table["auth"]["username"] == "eve"
-    assert "pw-5678" not in repr(plan) and encoded not in repr(plan)
+    assert "pw-5678" not in repr(plan)
+    assert encoded not in repr(plan)
 
 
 def test_api_key_header_and_query_and_cookie() -> None:
@@ -119,8 +129,10 @@ def test_api_key_header_and_query_and_cookie() -> None:
         "name": "api_key",
         "value": {"env": "H_API_KEY"},
     }
-    assert plan.method_table["query"] == {"x": "1"} and "headers" not in plan.method_table
-    assert "k-1234" not in repr(plan) and "s-999" not in repr(plan)
+    assert plan.method_table["query"] == {"x": "1"}
+    assert "headers" not in plan.method_table
+    assert "k-1234" not in repr(plan)
+    assert "s-999" not in repr(plan)
     assert any("Cookie" in note for note in plan.notes)
 
 
@@ -147,7 +159,8 @@ def test_body_types_and_secret_body_fields() -> None:
         parse_curl("curl https://h.example/t -d 'hello there'"), integration="h", method="m"
     )
     assert text_plan.method_table["body_type"] == "text"
-    assert "pw-777" not in repr(json_plan) and "cs-888" not in repr(form_plan)
+    assert "pw-777" not in repr(json_plan)
+    assert "cs-888" not in repr(form_plan)
 
 
 def test_existing_integration_path_is_the_rest() -> None:
@@ -155,7 +168,8 @@ def test_existing_integration_path_is_the_rest() -> None:
         "curl 'https://h.example/api/v1/users?active=true' -H 'Authorization: Bearer t-1234'"
     )
     plan = plan_import(curl, integration="h", method="m", base_url="https://h.example/api/")
-    assert plan.integration_table is None and plan.env == ()
+    assert plan.integration_table is None
+    assert plan.env == ()
     assert plan.method_table == {"verb": "GET", "path": "/v1/users", "query": {"active": "true"}}
     with pytest.raises(UsageError, match="not under"):
         plan_import(curl, integration="h", method="m", base_url="https://other.example")
@@ -193,12 +207,17 @@ def test_cli_adds_method_to_existing_integration(
         ]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "added method halo.ticket" in out and "tok-SECRET-1" not in out
+    assert code == 0
+    assert "added method halo.ticket" in out
+    assert "tok-SECRET-1" not in out
     text = path.read_text(encoding="utf-8")
-    assert "# my workspace: keep this comment" in text and "# templated base" in text
+    assert "# my workspace: keep this comment" in text
+    assert "# templated base" in text
     assert "tok-SECRET-1" not in text
     method = load_workspace(path).method("halo.ticket")
-    assert method is not None and method.path == "/Tickets/9" and method.verb == "GET"
+    assert method is not None
+    assert method.path == "/Tickets/9"
+    assert method.verb == "GET"
 
 
 def test_cli_creates_integration_with_env_secret(
@@ -218,15 +237,17 @@ def test_cli_creates_integration_with_env_secret(
         ]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "set ACME_TOKEN" in out and "tok-ACME-2" not in out
+    assert code == 0
+    assert "set ACME_TOKEN" in out
+    assert "tok-ACME-2" not in out
     assert "tok-ACME-2" not in path.read_text(encoding="utf-8")
     ws = load_workspace(path)
     acme = ws.integrations["acme"]
-    assert acme.base_url == "https://api.acme.io" and acme.auth.type == "bearer"
+    assert acme.base_url == "https://api.acme.io"
+    assert acme.auth.type == "bearer"
     assert str(acme.auth.token) == "{env = 'ACME_TOKEN'}"
-    assert (
-        acme.methods["note"].body_type == "json" and acme.methods["note"].body == '{"text": "hi"}'
-    )
+    assert acme.methods["note"].body_type == "json"
+    assert acme.methods["note"].body == '{"text": "hi"}'
 
 
 def test_cli_refuses_duplicates_and_wrong_base(
@@ -236,7 +257,8 @@ def test_cli_refuses_duplicates_and_wrong_base(
     path.write_text(EXISTING, encoding="utf-8")
     args = ["import-curl", "curl https://halo.example/api/Users", "-w", str(path), "-n", "users"]
     assert main(args) == 0
-    assert main(args) == 2 and "already exists" in capsys.readouterr().err
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
     assert main([*args, "--replace"]) == 0
     assert main(["import-curl", "curl https://else.example/x", "-w", str(path), "-i", "halo"]) == 2
     assert "not a prefix" in capsys.readouterr().err
@@ -245,7 +267,8 @@ def test_cli_refuses_duplicates_and_wrong_base(
 def test_cli_prints_toml_without_workspace(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["import-curl", "curl -u agent:pw-Print-3 'https://x.example/a/b?c=1'"])
     out = capsys.readouterr().out
-    assert code == 0 and "pw-Print-3" not in out
+    assert code == 0
+    assert "pw-Print-3" not in out
     data = tomllib.loads(out)
     integration = data["integrations"]["x"]
     assert integration["auth"]["password"] == {"env": "X_PASSWORD"}
@@ -262,6 +285,7 @@ def test_cli_refuses_a_bad_id_and_leaves_the_file_alone(
     args = ["import-curl", "curl https://api.example/v1/things", "-w", str(path), *flag]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "is not a valid" in err and "letters, digits" in err
+    assert "is not a valid" in err
+    assert "letters, digits" in err
     assert path.read_text() == '# mine\nname = "ws"\n'
     assert main(["import-curl", "curl https://api.example/v1/things", *flag]) == 2

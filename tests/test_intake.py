@@ -178,7 +178,8 @@ def test_payload_forms() -> None:
 )
 def test_payload_refusals(body: bytes, ctype: str | None, status: int) -> None:
     found = parse_payload(body, ctype)
-    assert isinstance(found, Refusal) and found.status == status
+    assert isinstance(found, Refusal)
+    assert found.status == status
 
 
 def test_flatten_form_collection_skips_junk() -> None:
@@ -233,10 +234,13 @@ def test_inputs_are_coerced_and_defaulted() -> None:
 
 def test_inputs_from_form_encoded_and_form_collection() -> None:
     form = admit(TYPED, b"n=7&ok=false&f=2.5", "application/x-www-form-urlencoded")
-    assert isinstance(form, Submission) and form.inputs["n"] == 7 and form.inputs["f"] == 2.5
+    assert isinstance(form, Submission)
+    assert form.inputs["n"] == 7
+    assert form.inputs["f"] == 2.5
     assert form.inputs["ok"] is False
     halo = admit(TYPED, {"formCollection": [{"Key": "n", "Value": "9"}]})
-    assert isinstance(halo, Submission) and halo.inputs["n"] == 9
+    assert isinstance(halo, Submission)
+    assert halo.inputs["n"] == 9
 
 
 @pytest.mark.parametrize(
@@ -255,14 +259,17 @@ def test_inputs_from_form_encoded_and_form_collection() -> None:
 )
 def test_bad_inputs_are_422_naming_the_input(payload: dict[str, Any], bad: str) -> None:
     found = admit(TYPED, payload)
-    assert isinstance(found, Refusal) and found.status == 422
-    assert list(found.inputs) == [bad] and f"'{bad}'" in found.message
+    assert isinstance(found, Refusal)
+    assert found.status == 422
+    assert list(found.inputs) == [bad]
+    assert f"'{bad}'" in found.message
     assert found.body()["inputs"] == {bad: found.inputs[bad]}
 
 
 def test_every_bad_input_is_named() -> None:
     found = admit(TYPED, {"ok": "maybe"})
-    assert isinstance(found, Refusal) and set(found.inputs) == {"n", "ok"}
+    assert isinstance(found, Refusal)
+    assert set(found.inputs) == {"n", "ok"}
 
 
 def test_inputs_from_paths() -> None:
@@ -271,9 +278,11 @@ def test_inputs_from_paths() -> None:
         first=InputSpec("first", "int", 0, True, source="payload^items[0]^id"),
     )
     found = admit(rb, {"customer": {"name": "Acme"}, "items": [{"id": "3"}]})
-    assert isinstance(found, Submission) and found.inputs == {"name": "Acme", "first": 3}
+    assert isinstance(found, Submission)
+    assert found.inputs == {"name": "Acme", "first": 3}
     missing = admit(rb, {"customer": {}})
-    assert isinstance(missing, Refusal) and list(missing.inputs) == ["name"]
+    assert isinstance(missing, Refusal)
+    assert list(missing.inputs) == ["name"]
 
 
 def test_bad_from_path_stops_the_gate() -> None:
@@ -300,16 +309,20 @@ def test_halo_webhook_sets_ticket_and_action() -> None:
 def test_ticket_root_on_a_plain_runbook_is_just_missing() -> None:
     rb = runbook(t=InputSpec("t", "int", 0, True, source="ticket^id"))
     found = admit(rb, {"ticket": {"id": 1}})
-    assert isinstance(found, Submission) and found.inputs == {"t": 0}
+    assert isinstance(found, Submission)
+    assert found.inputs == {"t": 0}
 
 
 def test_size_checks() -> None:
     g = gate(runbook(Endpoint(max_body=10)))
-    assert g.too_large(None) is None and g.too_large("10") is None
+    assert g.too_large(None) is None
+    assert g.too_large("10") is None
     over = g.too_large("11")
-    assert over is not None and over.status == 413
+    assert over is not None
+    assert over.status == 413
     bad = g.too_large("ten")
-    assert bad is not None and bad.status == 400
+    assert bad is not None
+    assert bad.status == 400
 
 
 def test_delivery_id() -> None:

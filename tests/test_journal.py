@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from runbench.core.engine import Journal, replay
 from test_engine_support import Api, engine, run_row, workspace
@@ -82,7 +83,8 @@ async def test_journal_records_steps_variables_and_redacted_exchanges(tmp_path: 
     row = journal.run(result.run_id)
     assert row is not None
     assert (row.status, row.runbook, row.trigger, row.inputs) == ("success", "r", "cli", {"uid": 9})
-    assert row.message == "note 7 for User 9" and row.finished is not None
+    assert row.message == "note 7 for User 9"
+    assert row.finished is not None
     steps = journal.steps(result.run_id)
     assert [(s.seq, s.step, s.edge, s.target) for s in steps] == [
         (1, "get", "on_success", "wait"),
@@ -101,7 +103,8 @@ async def test_journal_records_steps_variables_and_redacted_exchanges(tmp_path: 
         ("note", 1, 201),
     ]
     dump = json.dumps([x.request for x in exchanges], ensure_ascii=False)
-    assert "tok-Super-Secret-123" not in dump and "••••" in dump
+    assert "tok-Super-Secret-123" not in dump
+    assert "••••" in dump
     assert journal.runs()[0].id == result.run_id
 
 
@@ -109,7 +112,9 @@ def test_enqueue_dedupes_delivery_and_claim_is_atomic(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "runs.db")
     first, created = journal.enqueue("r", {"uid": 1}, {}, "serve", "delivery-1")
     again, created_again = journal.enqueue("r", {"uid": 2}, {}, "serve", "delivery-1")
-    assert created and not created_again and first == again
+    assert created
+    assert not created_again
+    assert first == again
     for n in range(10):
         journal.enqueue("r", {"uid": n}, None, "serve", None)
     claimed: list[str] = []
@@ -127,7 +132,8 @@ def test_enqueue_dedupes_delivery_and_claim_is_atomic(tmp_path: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(claimed) == 11 and len(set(claimed)) == 11
+    assert len(claimed) == 11
+    assert len(set(claimed)) == 11
     assert journal.claim_queued(5) == []
     assert all(run_row(journal, run_id).status == "running" for run_id in claimed)
 
@@ -168,7 +174,8 @@ async def test_run_queued_executes_a_journaled_run(tmp_path: Path) -> None:
     eng = engine(ws, journal=journal)
     [claimed] = journal.claim_queued(1)
     result = await eng.run_queued(claimed.id)
-    assert result.run_id == run_id and result.message == "note 7 for User 4"
+    assert result.run_id == run_id
+    assert result.message == "note 7 for User 4"
     assert result.variables["ticket"] == {"id": 1}
     row = run_row(journal, run_id)
     assert (row.status, row.trigger) == ("success", "serve")
@@ -190,7 +197,8 @@ async def test_resume_after_interruption_keeps_records_and_variables(tmp_path: P
     assert (row.status, row.current_step) == ("interrupted", "wait")
     api = Api()
     resumed = await engine(ws, api, journal=journal).resume(handle.run_id).result()
-    assert resumed.status == "success" and resumed.message == "note 7 for User 5"
+    assert resumed.status == "success"
+    assert resumed.message == "note 7 for User 5"
     assert api.paths() == ["/slow", "/notes"]  # the user was not fetched again
     steps = journal.steps(handle.run_id)
     assert [(s.seq, s.step, s.edge) for s in steps] == [
@@ -200,7 +208,8 @@ async def test_resume_after_interruption_keeps_records_and_variables(tmp_path: P
         (4, "note", "on_success"),
         (5, "done", None),
     ]
-    assert steps[1].error and "interrupted" in steps[1].error
+    assert steps[1].error
+    assert "interrupted" in steps[1].error
     assert steps[2].variables_before["UserName"] == "User 5"
     assert run_row(journal, handle.run_id).status == "success"
 
@@ -225,13 +234,10 @@ async def test_resume_between_steps_and_refusals(tmp_path: Path) -> None:
     journal = Journal(path)
     api = Api()
     result = await engine(ws, api, journal=journal).resume(run_id).result()
-    assert api.paths() == ["/slow", "/notes"] and result.message == "note 7 for User 6"
-    try:
+    assert api.paths() == ["/slow", "/notes"]
+    assert result.message == "note 7 for User 6"
+    with pytest.raises(RunError, match="is success, not interrupted"):
         engine(ws, journal=journal).resume(run_id)
-    except RunError as exc:
-        assert "is success, not interrupted" in str(exc)
-    else:
-        raise AssertionError("a finished run must not resume")
 
 
 async def test_replay_is_offline_and_reproduces_the_run(tmp_path: Path) -> None:
@@ -242,7 +248,8 @@ async def test_replay_is_offline_and_reproduces_the_run(tmp_path: Path) -> None:
     original = await engine(ws, api, journal=journal).run("r", inputs={"uid": 8})
     replayed = await replay(journal, original.run_id, ws, record=True)
     assert len(api.seen) == 4  # no new request reached the API
-    assert replayed.status == original.status and replayed.message == original.message
+    assert replayed.status == original.status
+    assert replayed.message == original.message
     assert [(s.step, s.edge, s.outputs) for s in replayed.steps] == [
         (s.step, s.edge, s.outputs) for s in original.steps
     ]

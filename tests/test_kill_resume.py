@@ -74,7 +74,7 @@ class Server:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
+            def log_message(self, *_args: object) -> None:
                 return
 
             def _answer(self, status: int, payload: object) -> None:
@@ -85,7 +85,7 @@ class Server:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer.seen.append(("GET", self.path, ""))
                 if self.path == "/slow":
                     outer.slow_reached.set()
@@ -94,7 +94,7 @@ class Server:
                 else:
                     self._answer(200, {"name": f"User {self.path.rsplit('/', 1)[1]}"})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 outer.seen.append(("POST", self.path, body))
                 self._answer(201, {"id": 1})
@@ -170,7 +170,8 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
     )
     assert resumed.returncode == 0, resumed.stderr
     record = json.loads(resumed.stdout)
-    assert record["run_id"] == row.id and record["status"] == "success"
+    assert record["run_id"] == row.id
+    assert record["status"] == "success"
     assert record["message"] == "noted User 7"
     assert record["variables"]["UserName"] == "User 7"  # restored from the journal
 

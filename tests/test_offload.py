@@ -53,7 +53,7 @@ OUTPUTS = (
 def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """The child must do the work: in-process evaluation inside offload fails the test."""
 
-    def refuse(*args: object, **kwargs: object) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("fell back to in-process evaluation")
 
     monkeypatch.setattr("runbench.core.http._offload.evaluate_here", refuse)
@@ -92,33 +92,41 @@ def same(here: Evaluated, there: Evaluated) -> None:
     assert [type(v) for v in here[0].values()] == [type(v) for v in there[0].values()]
 
 
-async def test_values_and_errors_match_in_process(no_fallback: None) -> None:
+@pytest.mark.usefixtures("no_fallback")
+async def test_values_and_errors_match_in_process() -> None:
     here, there = await both(OUTPUTS, big_json())
     same(here, there)
     values, errors, is_json = there
     assert is_json
-    assert values["Name"] == "user 0" and values["Count"] == 400 and values["Flag"] is True
-    assert values["Tags"] == ["a", "1"] and values["Unicode"] == "héllo ☃"
-    assert values["Status"] == 200 and values["Type"] == "application/json"
+    assert values["Name"] == "user 0"
+    assert values["Count"] == 400
+    assert values["Flag"] is True
+    assert values["Tags"] == ["a", "1"]
+    assert values["Unicode"] == "héllo ☃"
+    assert values["Status"] == 200
+    assert values["Type"] == "application/json"
     assert isinstance(values["Headers"], httpx.Headers)
     assert set(errors) == {"BadInt", "BadBool", "Missing", "OutOfRange", "Syntax", "Count"}
     assert errors["BadInt"].startswith("response^ratio: 2.5 (a number) is not an int")
     assert "nmae" in errors["Missing"]
 
 
-async def test_non_json_body_with_json_readers_matches(no_fallback: None) -> None:
+@pytest.mark.usefixtures("no_fallback")
+async def test_non_json_body_with_json_readers_matches() -> None:
     body = b"<html>" + b"x" * 5000 + b"</html>"
     here, there = await both(OUTPUTS[:3], body, httpx.Headers({"content-type": "text/html"}))
     same(here, there)
     assert there == ({}, {}, False)
 
 
-async def test_non_json_body_read_whole_matches(no_fallback: None) -> None:
+@pytest.mark.usefixtures("no_fallback")
+async def test_non_json_body_read_whole_matches() -> None:
     body = "not json ☃ ".encode() * 500
     outputs = (Output("Text", "response!", "string"), Output("Status", "status", "int"))
     here, there = await both(outputs, body, httpx.Headers({"content-type": "text/plain"}))
     same(here, there)
-    assert there[0]["Text"] == body.decode() and there[2] is False
+    assert there[0]["Text"] == body.decode()
+    assert there[2] is False
 
 
 async def test_missing_python_falls_back_to_in_process(tmp_path: Path) -> None:
@@ -149,7 +157,8 @@ def test_child_protocol() -> None:
     answer = json.loads(done.stdout)
     assert answer["json"] is True
     assert answer["results"][0] == ["ok", 7]
-    assert answer["results"][1][0] == "error" and answer["results"][1][1].startswith("response^b: ")
+    assert answer["results"][1][0] == "error"
+    assert answer["results"][1][1].startswith("response^b: ")
 
 
 # -- through the Executor --------------------------------------------------------------
@@ -171,10 +180,11 @@ async def call(
         return await executor.call(method, {})
 
 
-async def test_executor_offloaded_equals_in_process(tmp_path: Path, no_fallback: None) -> None:
+@pytest.mark.usefixtures("no_fallback")
+async def test_executor_offloaded_equals_in_process(tmp_path: Path) -> None:
     body = big_json()
 
-    def respond(request: httpx.Request) -> httpx.Response:
+    def respond(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     here = await call(tmp_path, respond, OffloadPolicy(threshold=len(body) * 2))
@@ -183,27 +193,32 @@ async def test_executor_offloaded_equals_in_process(tmp_path: Path, no_fallback:
         there.to_dict()["output_errors"]
     )
     assert repr(dict(here.outputs)) == repr(dict(there.outputs))
-    assert there.outputs["Count"] == 400 and "Count" in there.output_errors
+    assert there.outputs["Count"] == 400
+    assert "Count" in there.output_errors
 
 
-async def test_executor_invalid_json_same_message(tmp_path: Path, no_fallback: None) -> None:
+@pytest.mark.usefixtures("no_fallback")
+async def test_executor_invalid_json_same_message(tmp_path: Path) -> None:
     body = b"<html>" + b"y" * 5000
 
-    def respond(request: httpx.Request) -> httpx.Response:
+    def respond(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"content-type": "text/html"})
 
     here = await call(tmp_path, respond, OffloadPolicy(threshold=len(body) * 2))
     there = await call(tmp_path, respond, OffloadPolicy(threshold=THRESHOLD))
-    assert there.error_kind == "invalid_json" and there.error == here.error
-    assert there.outputs == {} and there.output_errors == {}
+    assert there.error_kind == "invalid_json"
+    assert there.error == here.error
+    assert there.outputs == {}
+    assert there.output_errors == {}
 
 
 async def test_executor_falls_back_without_python(tmp_path: Path) -> None:
     body = big_json()
 
-    def respond(request: httpx.Request) -> httpx.Response:
+    def respond(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     policy = OffloadPolicy(threshold=THRESHOLD, python=str(tmp_path / "missing"))
     there = await call(tmp_path, respond, policy)
-    assert there.error is None and there.outputs["Name"] == "user 0"
+    assert there.error is None
+    assert there.outputs["Name"] == "user 0"

@@ -69,8 +69,10 @@ async def test_token_issued_for_right_credentials(client: httpx.AsyncClient) -> 
     resp = await get_token(client)
     assert resp.status_code == 200
     body = resp.json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
-    assert isinstance(body["access_token"], str) and len(body["access_token"]) > 10
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 3600
+    assert isinstance(body["access_token"], str)
+    assert len(body["access_token"]) > 10
 
 
 @pytest.mark.parametrize("field", ["client_id", "client_secret"])
@@ -87,7 +89,8 @@ async def test_token_needs_grant_type(client: httpx.AsyncClient) -> None:
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_request"
     resp = await get_token(client, grant_type="password")
-    assert resp.status_code == 400 and resp.json()["error"] == "unsupported_grant_type"
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "unsupported_grant_type"
 
 
 async def test_token_accepts_basic_auth_credentials(client: httpx.AsyncClient) -> None:
@@ -145,13 +148,16 @@ async def test_token_expires_with_the_clock(api: httpx.AsyncClient, clock: Clock
 
 async def test_seed_data(api: httpx.AsyncClient, app: Any) -> None:
     clients = (await api.get("/api/Client")).json()
-    assert clients["record_count"] == 3 and len(clients["clients"]) == 3
+    assert clients["record_count"] == 3
+    assert len(clients["clients"]) == 3
     tickets = (await api.get("/api/Tickets")).json()["tickets"]
     assert [t["id"] for t in tickets] == [1, 2, 3]
     actions = (await api.get("/api/Actions", params={"ticket_id": 1})).json()["actions"]
-    assert actions and actions[0]["note"].endswith("?")
+    assert actions
+    assert actions[0]["note"].endswith("?")
     assert len(app.state.halo.records("Site")) >= 3
-    assert app.state.halo.records("Users") and app.state.halo.records("Asset")
+    assert app.state.halo.records("Users")
+    assert app.state.halo.records("Asset")
     assert len(app.state.halo.records("Lookup")) >= 2
 
 
@@ -212,12 +218,14 @@ async def test_create_update_get_list(
     created = await api.post(f"/api/{resource}", json=[body])
     assert created.status_code == 201, created.text
     obj = created.json()
-    assert isinstance(obj, dict) and obj["id"] > 0
+    assert isinstance(obj, dict)
+    assert obj["id"] > 0
     assert all(obj[k] == v for k, v in body.items())
     assert len(app.state.halo.records(resource)) == before + 1
 
     got = await api.get(f"/api/{resource}/{obj['id']}", params={"includedetails": "true"})
-    assert got.status_code == 200 and got.json() == obj
+    assert got.status_code == 200
+    assert got.json() == obj
 
     updated = (await api.post(f"/api/{resource}", json=[{"id": obj["id"], **update}])).json()
     assert updated["id"] == obj["id"]
@@ -240,7 +248,8 @@ async def test_several_items_return_an_array(api: httpx.AsyncClient) -> None:
     assert resp.status_code == 201
     saved = resp.json()
     assert [c["name"] for c in saved] == ["A", "B", "Acme"]
-    assert saved[0]["id"] != saved[1]["id"] and saved[2]["id"] == 1
+    assert saved[0]["id"] != saved[1]["id"]
+    assert saved[2]["id"] == 1
 
 
 @pytest.mark.parametrize("record_id", [0, -1])
@@ -342,7 +351,8 @@ async def test_new_ticket_defaults_and_customfields_merge(api: httpx.AsyncClient
         )
     ).json()
     assert t["dateoccurred"] == "2023-11-14T22:13:20"
-    assert t["status_id"] == 1 and t["tickettype_id"] == 1
+    assert t["status_id"] == 1
+    assert t["tickettype_id"] == 1
     t2 = (
         await api.post(
             "/api/Tickets",
@@ -374,13 +384,17 @@ async def test_custom_table_add_rows_replaces_all_rows(api: httpx.AsyncClient) -
 
 async def test_get_missing_and_unknown(api: httpx.AsyncClient) -> None:
     resp = await api.get("/api/Tickets/999")
-    assert resp.status_code == 404 and "999" in resp.json()["message"]
+    assert resp.status_code == 404
+    assert "999" in resp.json()["message"]
     resp = await api.get("/api/Nope")
-    assert resp.status_code == 404 and "/api/Tickets" in resp.json()["message"]
+    assert resp.status_code == 404
+    assert "/api/Tickets" in resp.json()["message"]
     resp = await api.delete("/api/Tickets")
-    assert resp.status_code == 405 and resp.json()["error"] == "method_not_allowed"
+    assert resp.status_code == 405
+    assert resp.json()["error"] == "method_not_allowed"
     resp = await api.get("/nowhere")
-    assert resp.status_code == 404 and resp.json()["error"] == "not_found"
+    assert resp.status_code == 404
+    assert resp.json()["error"] == "not_found"
 
 
 async def test_resource_names_are_case_insensitive(api: httpx.AsyncClient) -> None:
@@ -401,7 +415,9 @@ async def test_paging(api: httpx.AsyncClient) -> None:
     page = (
         await api.get("/api/Tickets", params={"pageinate": "true", "page_size": 2, "page_no": 2})
     ).json()
-    assert page["record_count"] == 5 and page["page_no"] == 2 and page["page_size"] == 2
+    assert page["record_count"] == 5
+    assert page["page_no"] == 2
+    assert page["page_size"] == 2
     assert [t["id"] for t in page["tickets"]] == [3, 4]
     last = (
         await api.get("/api/Tickets", params={"pageinate": "true", "page_size": 2, "page_no": 3})
@@ -410,7 +426,8 @@ async def test_paging(api: httpx.AsyncClient) -> None:
     beyond = (
         await api.get("/api/Tickets", params={"pageinate": "true", "page_size": 2, "page_no": 9})
     ).json()
-    assert beyond["tickets"] == [] and beyond["record_count"] == 5
+    assert beyond["tickets"] == []
+    assert beyond["record_count"] == 5
     unpaged = (await api.get("/api/Tickets", params={"page_size": 2})).json()
     assert len(unpaged["tickets"]) == 5
 
@@ -438,7 +455,8 @@ async def test_bad_query_parameters(api: httpx.AsyncClient, params: dict[str, st
 
 async def test_search(api: httpx.AsyncClient) -> None:
     found = (await api.get("/api/Tickets", params={"search": "vpn"})).json()
-    assert [t["id"] for t in found["tickets"]] == [1] and found["record_count"] == 1
+    assert [t["id"] for t in found["tickets"]] == [1]
+    assert found["record_count"] == 1
     clients = (await api.get("/api/Client", params={"search": "GLOB"})).json()["clients"]
     assert [c["name"] for c in clients] == ["Globex"]
     assets = (await api.get("/api/Asset", params={"search": "acme-lt"})).json()["assets"]
@@ -447,7 +465,9 @@ async def test_search(api: httpx.AsyncClient) -> None:
 
 async def test_filters(api: httpx.AsyncClient) -> None:
     sites = (await api.get("/api/Site", params={"client_id": 1})).json()["sites"]
-    assert sites and all(s["client_id"] == 1 for s in sites) and len(sites) == 2
+    assert sites
+    assert all(s["client_id"] == 1 for s in sites)
+    assert len(sites) == 2
     users = (await api.get("/api/Users", params={"client_id": 2})).json()["users"]
     assert [u["name"] for u in users] == ["Bob Builder"]
     await api.post("/api/Actions", json=[{"ticket_id": 3, "note_html": "x"}])
@@ -508,7 +528,8 @@ async def test_completions(client: httpx.AsyncClient, app: Any) -> None:
     )
     assert resp.status_code == 200
     body = resp.json()
-    assert body["object"] == "text_completion" and body["model"] == "gpt-x"
+    assert body["object"] == "text_completion"
+    assert body["model"] == "gpt-x"
     assert body["choices"][0] == {
         "index": 0,
         "text": "Sandbox answer to: Why is the sky blue?",
@@ -602,7 +623,8 @@ async def test_openai_bad_requests(
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
     resp = await client.get("/healthz")
-    assert resp.status_code == 200 and resp.json() == {"status": "ok"}
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok"}
 
 
 # --- real socket, CLI -----------------------------------------------------------------------

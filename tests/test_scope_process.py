@@ -49,8 +49,10 @@ def test_child_protocol() -> None:
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert lines[0] == {"ready": True}
     assert Checked(**lines[1]) == Checked("value", type_name="int", shown="2")
-    assert Checked(**lines[2]).kind == "syntax" and lines[2]["position"] == 11
-    assert Checked(**lines[3]).kind == "no_match" and lines[3]["segment"] == "^b"
+    assert Checked(**lines[2]).kind == "syntax"
+    assert lines[2]["position"] == 11
+    assert Checked(**lines[3]).kind == "no_match"
+    assert lines[3]["segment"] == "^b"
     assert len(lines) == 4  # and the child ended at EOF
 
 
@@ -58,7 +60,8 @@ def test_child_answers_like_in_process() -> None:
     response = record(body())
     local = ResponseScope(response)
     remote = ResponseScope(response, threshold=1000)
-    assert not local.big and remote.big
+    assert not local.big
+    assert remote.big
     waits: list[str] = []
     try:
         for text in PATHS:
@@ -68,7 +71,9 @@ def test_child_answers_like_in_process() -> None:
         assert remote._local is None  # the child answered, no fallback
         assert waits == ["parsing"]  # only before the first answer
         cut = remote.check("response^items")
-        assert cut is not None and len(cut.shown) == RESULT_LIMIT and cut.more > 0
+        assert cut is not None
+        assert len(cut.shown) == RESULT_LIMIT
+        assert cut.more > 0
     finally:
         remote.stop()
 

@@ -38,7 +38,8 @@ def test_literal_values_are_remembered_only_when_sensitive(tmp_path: Path) -> No
 def test_missing_env_names_it_and_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(SecretError) as caught:
         Secrets(tmp_path / "ws.toml", {}).resolve(SecretRef("env", "HALO_SECRET"))
-    assert "HALO_SECRET is not set" in str(caught.value) and "export" in str(caught.value)
+    assert "HALO_SECRET is not set" in str(caught.value)
+    assert "export" in str(caught.value)
 
 
 def test_secret_from_file(tmp_path: Path) -> None:
@@ -54,7 +55,8 @@ def test_secrets_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     path = write_secrets(tmp_path, 'halo = "x"\n', mode=0o644)
     with pytest.raises(SecretError) as caught:
         Secrets(tmp_path / "ws.toml", {}).resolve(SecretRef("secret", "halo"))
-    assert "chmod 600" in str(caught.value) and str(path) in str(caught.value)
+    assert "chmod 600" in str(caught.value)
+    assert str(path) in str(caught.value)
 
 
 def test_missing_secrets_file(tmp_path: Path) -> None:
@@ -142,8 +144,10 @@ async def test_outputs_keep_real_values_but_records_are_redacted(tmp_path: Path)
             result = await ex.call(m, {})
     assert result.outputs["auth"] == "Bearer tok-Echoed-555"  # later steps need the real value
     shown = str(result.to_dict())
-    assert "tok-Echoed-555" not in shown and REDACTED in shown
-    assert result.response is not None and "tok-Echoed-555" not in result.response.body
+    assert "tok-Echoed-555" not in shown
+    assert REDACTED in shown
+    assert result.response is not None
+    assert "tok-Echoed-555" not in result.response.body
 
 
 def test_executor_redactor_learns_values_resolved_elsewhere(tmp_path: Path) -> None:

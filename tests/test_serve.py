@@ -219,7 +219,8 @@ def test_json_post_queues_then_runs_with_typed_inputs(served: Served) -> None:
     run_id = resp.json()["run_id"]
     assert set(resp.json()) == {"run_id"}
     row = wait_final(served.journal, run_id)
-    assert row.status == "success" and row.trigger == "serve"
+    assert row.status == "success"
+    assert row.trigger == "serve"
     assert row.inputs == {"n": 42, "flag": True, "tags": ["a"], "who": "Ada"}
     assert row.message == 'n=42 flag=true tags=["a"] who=Ada'
     assert {"note": "Ada", "n": 42} in served.outbound.bodies
@@ -296,7 +297,8 @@ def test_bad_inputs_are_422_naming_the_input(
     resp = served.post("open", payload)
     assert resp.status_code == 422
     body = resp.json()
-    assert name in body["inputs"] and f"'{name}'" in body["error"]
+    assert name in body["inputs"]
+    assert f"'{name}'" in body["error"]
 
 
 def test_body_over_max_body_is_413(served: Served) -> None:
@@ -407,7 +409,8 @@ def test_repeated_delivery_answers_the_first_run(served: Served) -> None:
     assert first.status_code == again.status_code == 202
     assert first.json() == again.json()
     rows = [r for r in served.journal.runs(10_000) if r.delivery_id == "delivery-1"]
-    assert len(rows) == 1 and rows[0].inputs["n"] == 1
+    assert len(rows) == 1
+    assert rows[0].inputs["n"] == 1
     other = served.post("open", {"n": 3}, X_Delivery_Id="delivery-2")
     assert other.json()["run_id"] != first.json()["run_id"]
 
@@ -415,7 +418,8 @@ def test_repeated_delivery_answers_the_first_run(served: Served) -> None:
 def test_healthz_and_nothing_that_lists_runs(served: Served) -> None:
     resp = served.http.get("/healthz")
     assert resp.status_code == 200
-    assert resp.json()["status"] == "ok" and isinstance(resp.json()["queued"], int)
+    assert resp.json()["status"] == "ok"
+    assert isinstance(resp.json()["queued"], int)
     for path in ("/runs", "/runbooks", "/runbooks/open/runs", "/"):
         assert served.http.get(path).status_code == 404
 
@@ -493,7 +497,8 @@ def test_banner_shows_urls_and_auth_modes(tmp_path: Path) -> None:
     assert "POST http://127.0.0.1:8780/runbooks/open  auth: none" in text
     assert "runbooks/basic  auth: basic" in text
     assert "runbooks/sig_sha512_base64  auth: signature sha512/base64 in X-Hub-Signature" in text
-    assert "timestamp X-Timestamp" in text and "[Halo webhook]" in text
+    assert "timestamp X-Timestamp" in text
+    assert "[Halo webhook]" in text
     assert "private" not in text
     for secret in ("old-secret", "stamp-secret", "HOOK_PW"):
         assert secret not in text

@@ -87,7 +87,7 @@ def restart_and_finish(tmp_path: Path, ws_path: Path, expected: set[str]) -> Rec
         journal=journal,
         environ={},
         workers=2,
-        log=lambda line: None,
+        log=lambda _line: None,
         transport=httpx.MockTransport(recorder),
     )
     server = start_in_thread(app)
@@ -113,7 +113,7 @@ def test_graceful_stop_with_a_blocked_run_and_queued_runs(tmp_path: Path) -> Non
     ws_path.write_text(WORKSPACE.format(svc="http://svc.test"), encoding="utf-8")
     entered = threading.Event()
 
-    async def blocked(request: httpx.Request) -> httpx.Response:
+    async def blocked(_request: httpx.Request) -> httpx.Response:
         entered.set()
         await asyncio.sleep(3600)
         raise AssertionError("never answered")
@@ -125,7 +125,7 @@ def test_graceful_stop_with_a_blocked_run_and_queued_runs(tmp_path: Path) -> Non
         environ={},
         workers=1,
         grace=0.2,
-        log=lambda line: None,
+        log=lambda _line: None,
         transport=httpx.MockTransport(blocked),
     )
     server = start_in_thread(app)

@@ -35,6 +35,7 @@ class LowThreshold(RunbenchApp):
     def scope_of(
         self, exchange: Exchange | None, *, threshold: int | None = None
     ) -> ResponseScope | None:
+        del threshold  # whatever the caller asks, this app's threshold is 10 KB
         return super().scope_of(exchange, threshold=10_000)
 
 
@@ -87,14 +88,16 @@ async def test_big_body_checks_like_small(make_app: MakeApp) -> None:
     big, big_scope = await checker_texts(
         make_app(LowThreshold, transport=httpx.MockTransport(padded_handler))
     )
-    assert not small_scope.big and big_scope.big
+    assert not small_scope.big
+    assert big_scope.big
     assert big_scope._local is None  # answered by the child, not by a fallback
     assert big_scope._child is None  # and the child was stopped when the app ended
     assert big == small
     assert big[0] == "= (str, raw)\nAnswer to: How do I reset my password?"
     assert big[1].splitlines()[1:] == ["response^choices[0^text", " " * 23 + "^"]
     assert big[1].startswith("syntax error at position 24:")
-    assert big[2].startswith("no match: ") and "stopped at: [3]" in big[2]
+    assert big[2].startswith("no match: ")
+    assert "stopped at: [3]" in big[2]
     assert json.loads(big[3].split("\n", 1)[1]) == PADDING[7]
     assert big[4] == "= (int)\n200"
 
@@ -108,7 +111,8 @@ async def test_a_new_test_result_stops_the_old_responses_child(make_app: MakeApp
         await pilot.press("ctrl+e")
         await settle(pilot)
         first = app.scope_of(app.last_exchange())
-        assert first is not None and first._child is not None  # a child holds the body
+        assert first is not None
+        assert first._child is not None
         await pilot.press("escape")
         await pilot.press("ctrl+t")  # a newer answer: the old parsed body is not needed
         await settle(pilot)

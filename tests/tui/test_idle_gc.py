@@ -27,7 +27,8 @@ def test_collects_only_after_a_quiet_moment_with_garbage_pending() -> None:
     clock.now += QUIET
     assert not collector.tick(pending=MIN_PENDING - 1)  # nothing worth a collection
     assert collector.tick(pending=MIN_PENDING)
-    assert calls == [clock.now] and collector.collections == 1
+    assert calls == [clock.now]
+    assert collector.collections == 1
 
 
 def test_start_and_stop_restore_the_collector() -> None:

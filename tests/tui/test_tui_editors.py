@@ -41,7 +41,8 @@ async def test_auth_secret_field_masked_and_reference(make_app: MakeApp) -> None
         assert app.query_one("#auth-type", Select).value == "bearer"
         assert token.value == "••••"  # the literal sk-sandbox is never shown
         assert "literal secret" in text_of(app.query_one("#auth-warning", Static))
-        assert app.query_one("#row-header").display and not app.query_one("#row-username").display
+        assert app.query_one("#row-header").display
+        assert not app.query_one("#row-username").display
         token.focus()
         await pilot.press(*"env:OPENAI_KEY")  # select-on-focus: typing replaces the mask
         await pilot.pause()
@@ -72,7 +73,8 @@ async def test_auth_type_switch_shows_that_types_fields(make_app: MakeApp) -> No
         app.query_one("#auth-in", Select).value = "query"
         await pilot.pause()
         auth = edited(app)["integrations"]["openai"]["auth"]
-        assert auth["name"] == "X-Api-Key" and auth["in"] == "query"
+        assert auth["name"] == "X-Api-Key"
+        assert auth["in"] == "query"
         assert app.workspace.integrations["openai"].auth.location == "query"
 
 
@@ -82,7 +84,8 @@ async def test_oauth_params_table_and_base_url(make_app: MakeApp) -> None:
         await pilot.pause()
         await open_integration(app, pilot, "halo")
         table = app.query_one("#auth-params DataTable", DataTable)
-        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "tenant"
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[0]) == "tenant"
         table.focus()
         await pilot.press("a")
         await pilot.pause()
@@ -140,7 +143,8 @@ async def test_tabs_built_on_first_open_show_the_method_and_edit_nothing(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert not app.query("#m-body") and not app.query("#m-outputs")
+        assert not app.query("#m-body")
+        assert not app.query("#m-outputs")
         app.go_to(Selection("method", "halo", "post_action"))
         await pilot.pause()
         tabs = app.query_one("#method-tabs", TabbedContent)
@@ -174,7 +178,8 @@ async def test_test_values_are_typed(make_app: MakeApp) -> None:
         await pilot.press(*"label", "tab", *'"5"', "enter")
         await pilot.pause()
         values = edited(app)["integrations"]["openai"]["methods"]["completions"]["test_values"]
-        assert values["max"] == 5 and values["label"] == "5"
+        assert values["max"] == 5
+        assert values["label"] == "5"
 
 
 async def test_body_highlights_variables_and_errors(make_app: MakeApp) -> None:
@@ -185,7 +190,9 @@ async def test_body_highlights_variables_and_errors(make_app: MakeApp) -> None:
         await pilot.pause()
         body = app.query_one("#m-body", TemplateArea)
         names = {name for spans in body._highlights.values() for _, _, name in spans}
-        assert VARIABLE in names and "json.label" in names and VARIABLE_UNSET not in names
+        assert VARIABLE in names
+        assert "json.label" in names
+        assert VARIABLE_UNSET not in names
         body.focus()
         body.move_cursor((0, 0))
         await pilot.press(*"<<missing>>")
@@ -218,9 +225,8 @@ async def test_command_palette_runs_actions(make_app: MakeApp) -> None:
             "Go to runbook onboard_users",
         ):
             assert expected in titles
-        assert any(t.startswith("Save") for t in titles) and any(
-            t.startswith("Quit") for t in titles
-        )
+        assert any(t.startswith("Save") for t in titles)
+        assert any(t.startswith("Quit") for t in titles)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Go to method halo.get_ticket")

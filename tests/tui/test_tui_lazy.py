@@ -38,8 +38,10 @@ async def test_hidden_panes_are_not_mounted_at_start(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert not app.query(RunbookPane) and not app.query(IntegrationEditor)
-        assert app.runbook_pane() is None and app.integration_editor() is None
+        assert not app.query(RunbookPane)
+        assert not app.query(IntegrationEditor)
+        assert app.runbook_pane() is None
+        assert app.integration_editor() is None
         app.refresh_run_panes()  # tolerated: nothing to draw into yet
         await pilot.press("ctrl+f5")  # a run key with no runbook: warns, no crash
 
@@ -52,8 +54,10 @@ async def test_runbook_selected_before_the_pane_mounts(make_app: MakeApp) -> Non
         app.show_selection(Selection("runbook", runbook="create_customer"))  # this one counts
         await pilot.pause()
         pane = app.query_one(RunbookPane)
-        assert app.runbook_pane() is pane and len(app.query(RunbookPane)) == 1
-        assert pane.runbook is not None and pane.runbook.id == "create_customer"
+        assert app.runbook_pane() is pane
+        assert len(app.query(RunbookPane)) == 1
+        assert pane.runbook is not None
+        assert pane.runbook.id == "create_customer"
         assert app.query_one(FlowchartView).order[0] == "create"
         assert status(app).startswith("create_customer · no run yet")
         assert app.query_one("#editor", ContentSwitcher).current == "runbook-pane"
@@ -67,11 +71,13 @@ async def test_integration_editor_mounts_hidden_unless_current(make_app: MakeApp
         await pilot.pause()
         editor = app.query_one(IntegrationEditor)
         assert app.integration_editor() is editor
-        assert not editor.display and editor.integration is None  # stale show skipped
+        assert not editor.display
+        assert editor.integration is None
         assert app.query_one("#method-editor").display
         app.go_to(Selection("integration", "openai"))
         await pilot.pause()
-        assert editor.display and editor.integration is not None
+        assert editor.display
+        assert editor.integration is not None
         assert app.query_one("#int-title", Input).value == "OpenAI"
         assert [w.id for w in app.query_one("#editor").children].index("integration-editor") == 1
 
@@ -85,7 +91,8 @@ async def test_cursor_blink_off_reaches_late_mounted_inputs(make_app: MakeApp) -
         inputs = list(app.query(Input))
         assert app.query_one(IntegrationEditor).query(Input)
         assert app.query_one(RunbookPane).query(Input)
-        assert inputs and not any(i.cursor_blink for i in inputs)
+        assert inputs
+        assert not any(i.cursor_blink for i in inputs)
 
 
 async def test_run_started_before_the_pane_mounts_shows_when_it_does(

@@ -127,13 +127,15 @@ async def test_run_view_from_events_matches_the_journal(
     )
     journal.close()
     for shown in (view, past):
-        assert shown.status == status and not shown.active
+        assert shown.status == status
+        assert not shown.active
         assert shown.message == f"{end} {n}"
         assert shown.taken == {("check", "on_true" if n > 2 else "on_false")}
         assert shown.steps["check"].status == "done"
         assert shown.steps[end].status == ("done" if status == "success" else "failed")
         assert f"run {status}: {end} {n}" in [line.text for line in shown.log]
-    assert past.variables["n"].value == n and past.variables["n"].source == "input"
+    assert past.variables["n"].value == n
+    assert past.variables["n"].source == "input"
     assert [r.step for r in past.rows] == ["check", end]
 
 
@@ -172,7 +174,8 @@ def test_step_edits_keep_inline_tables(tmp_path: Path) -> None:
     assert "[runbooks.r.steps.check.retry]" not in text
     workspace, problems = document.model()
     step = workspace.runbooks["r"].steps["check"]
-    assert [r.op for r in step.rules] == ["has_value", "less_than"] and not problems
+    assert [r.op for r in step.rules] == ["has_value", "less_than"]
+    assert not problems
     assert step.edge("on_false") is None
     assert any("no 'on_false' edge" in p.message for p in check_workspace(workspace))
     edits.set_retry(keys, "attempts", None)
@@ -228,7 +231,8 @@ async def test_trigger_dialog_checks_json_and_builds_the_action(
         dialog.submit()
         await pilot.pause()
         trigger = results[0]
-        assert trigger.ticket_id == "1" and trigger.ticket is None
+        assert trigger.ticket_id == "1"
+        assert trigger.ticket is None
         assert trigger.action == {"who": "ann", "note": "hello"}
         other = TriggerDialog(app.workspace, app.workspace.runbooks["onboard_users"])
         app.push_screen(other, results.append)
@@ -237,6 +241,5 @@ async def test_trigger_dialog_checks_json_and_builds_the_action(
         other.submit()
         await pilot.pause()
         inputs = results[1].inputs  # prefilled with the defaults, parsed as JSON
-        assert (
-            inputs["client_id"] == 1 and [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"
-        )
+        assert inputs["client_id"] == 1
+        assert [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"

@@ -100,12 +100,14 @@ async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
         pane = app.query_one(RunbookPane)
         assert pane.tabs.active == "tab-step"
         editor = app.query_one(StepEditor)
-        assert editor.step is not None and editor.step.id == "check"
+        assert editor.step is not None
+        assert editor.step.id == "check"
         assert app.query_one("#s-match", Select).value == "all"
         assert app.query_one("#row-s-edge-on_true").display
         assert not app.query_one("#row-s-edge-on_success").display
         assert app.query_one("#s-edge-on_true", Select).value == "post_back"
-        assert isinstance(app.focused, Input) and app.focused.id == "s-title"
+        assert isinstance(app.focused, Input)
+        assert app.focused.id == "s-title"
 
 
 async def test_click_on_a_box_selects_its_step(make_app: MakeApp) -> None:
@@ -136,7 +138,8 @@ async def test_run_breakpoint_edit_variable_step_and_continue(
         assert view.paused_at == "post_back"
         await pilot.pause()
         assert "▶●post_back" in chart(app).box_text("post_back")
-        assert "✔" in chart(app).box_text("ask") and "✔" in chart(app).box_text("check")
+        assert "✔" in chart(app).box_text("ask")
+        assert "✔" in chart(app).box_text("check")
         assert "paused before post_back" in str(app.query_one("#run-status").render())
         # edit ResponseText while paused: Variables tab, enter on its row, ctrl+s
         app.query_one(RunbookPane).open_tab("tab-vars")
@@ -249,7 +252,9 @@ async def test_history_lists_cli_runs_and_shows_the_path(
         assert "✔" not in chart(app).box_text("failed")
         assert "history" in str(app.query_one("#run-status").render())
         detail = str(app.query_one("#history-detail").render())
-        assert "CustomerId" in detail and "POST" in detail and "/api/Client" in detail
+        assert "CustomerId" in detail
+        assert "POST" in detail
+        assert "/api/Client" in detail
         await pilot.press("escape")
         await pilot.pause()
         assert not history.is_open
@@ -324,8 +329,10 @@ async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: M
         app.query_one("#s-action", Select).value = "create_action"
         await pilot.pause()
         step = app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
-        assert step.kind == "halo" and step.action == "create_action"
-        assert step.body is not None and '"note_html": "<<note!>>"' in step.body
+        assert step.kind == "halo"
+        assert step.action == "create_action"
+        assert step.body is not None
+        assert '"note_html": "<<note!>>"' in step.body
         assert '"note_html"' in app.query_one("#s-body", TextArea).text
         app.query_one("#s-edge-on_success", Select).value = "done"
         await pilot.pause()

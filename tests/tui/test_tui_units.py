@@ -55,15 +55,19 @@ def test_format_body_large_gives_preview_then_all_lines() -> None:
     lines = format_body(body, "application/json", lambda p: previews.append(p.count))
     expected = json.dumps(data, indent=2).split("\n")
     assert lines.count == len(expected)
-    assert lines.line(0) == "{" and lines.line(lines.count - 1) == "}"
+    assert lines.line(0) == "{"
+    assert lines.line(lines.count - 1) == "}"
     assert lines.line(5) == expected[5]
-    assert len(previews) == 1 and 0 < previews[0] < lines.count
+    assert len(previews) == 1
+    assert 0 < previews[0] < lines.count
 
 
 def test_format_body_small_and_not_json() -> None:
     assert format_body('{"a":[1,2]}').text == '{\n  "a": [\n    1,\n    2\n  ]\n}'
     text = format_body("<html>\n<p>hi</p>", "text/html")
-    assert text.count == 2 and text.line(1) == "<p>hi</p>" and not text.json
+    assert text.count == 2
+    assert text.line(1) == "<p>hi</p>"
+    assert not text.json
     assert index_lines("").count == 1
 
 
@@ -74,11 +78,13 @@ def test_template_spans_mark_unset_and_errors() -> None:
         ("<<x!>>", VARIABLE),
         ("<<y>>", VARIABLE_UNSET),
     ]
-    assert report.variables == ("x", "y") and report.error is None
+    assert report.variables == ("x", "y")
+    assert report.error is None
     by_line = line_highlights(text, spans)
     assert by_line[1] == [(6, 11, VARIABLE_UNSET)]
     spans, report = template_spans("ok <<a^>> after", set())
-    assert report.error is not None and report.error_position is not None
+    assert report.error is not None
+    assert report.error_position is not None
     assert spans[0][2] == "rb.error"
 
 
@@ -91,18 +97,22 @@ def test_line_highlights_use_utf8_bytes() -> None:
 def test_describe_paths() -> None:
     scope = {"response": {"choices": [{"text": "hi"}]}, "status": 200, "headers": {}}
     shown, usable = describe("response^choices[0]^text!", scope)
-    assert usable and "hi" in shown.plain and "raw" in shown.plain
+    assert usable
+    assert "hi" in shown.plain
+    assert "raw" in shown.plain
     shown, usable = describe("response^choices[", scope)
-    assert not usable and shown.plain.splitlines()[2].endswith("^")
+    assert not usable
+    assert shown.plain.splitlines()[2].endswith("^")
     shown, usable = describe("response^nope", scope)
-    assert usable and shown.plain.startswith("no match")
+    assert usable
+    assert shown.plain.startswith("no match")
     shown, _ = describe("status", None)
     assert "no response yet" in shown.plain
     assert _suggest_name("response^choices[0]^text!") == "Text"
     assert _suggest_name("response^customer_id") == "CustomerId"
 
 
-def test_edits_keep_comments_and_repoint_references(tmp_path: Path, workspace_file: Path) -> None:
+def test_edits_keep_comments_and_repoint_references(workspace_file: Path) -> None:
     document = WorkspaceDocument(workspace_file)
     edits = WorkspaceEdits(document)
     workspace, _ = document.model()
@@ -132,7 +142,8 @@ def test_duplicate_does_not_copy_trailing_comments(workspace_file: Path) -> None
     text = document.text()
     assert text.count("# --- Runbooks") == 1
     workspace, problems = document.model()
-    assert not problems and set(workspace.integrations["halo2"].methods) == {
+    assert not problems
+    assert set(workspace.integrations["halo2"].methods) == {
         "post_action",
         "get_ticket",
     }
@@ -143,7 +154,9 @@ def test_parse_secret_text() -> None:
     assert parse_secret_text("secret: name ") == (SecretRef("secret", "name"), None)
     assert parse_secret_text("")[1] is None
     value, warning = parse_secret_text("abc")
-    assert value == "abc" and warning and "literal" in warning
+    assert value == "abc"
+    assert warning
+    assert "literal" in warning
 
 
 def test_parse_vars() -> None:
@@ -193,5 +206,7 @@ def test_large_body_formats_in_a_child_process() -> None:
     body = json.dumps(sample(30_000))
     here = format_body(body, "application/json")
     child = format_body(body, "application/json", in_process=True)
-    assert child.text == here.text and list(child.starts) == list(here.starts)
-    assert child.width == here.width and child.json
+    assert child.text == here.text
+    assert list(child.starts) == list(here.starts)
+    assert child.width == here.width
+    assert child.json

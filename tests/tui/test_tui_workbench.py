@@ -124,10 +124,8 @@ async def test_test_method_shows_response_and_outputs(make_app: MakeApp) -> None
         exchange = app.exchanges["openai.completions"]
         answer = "Answer to: How do I reset my password?"
         assert exchange.outputs == {"ResponseText": answer}
-        assert (
-            exchange.request is not None
-            and exchange.request.url == "http://sandbox.test/openai/v1/completions"
-        )
+        assert exchange.request is not None
+        assert exchange.request.url == "http://sandbox.test/openai/v1/completions"
         body = app.query_one("#response-body", LineView)
         assert '"choices": [' in body.text
         assert body.lines.count > 5  # pretty-printed
@@ -344,7 +342,8 @@ async def test_quit_asks_when_dirty(make_app: MakeApp) -> None:
         assert app.screen.id == "quit-dialog"
         await pilot.press("escape")
         await pilot.pause()
-        assert app.is_running and app.screen.id != "quit-dialog"
+        assert app.is_running
+        assert app.screen.id != "quit-dialog"
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.click("#choice-discard")

@@ -24,7 +24,7 @@ from runbench.sandbox.reports import ReportApi
 from runbench.sandbox.store import HaloState
 
 
-async def _healthz(request: Request) -> Response:
+async def _healthz(_request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 

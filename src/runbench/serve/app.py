@@ -206,7 +206,7 @@ def create_app(
     deliveries = Deliveries(gates, journal, pool, queue_size, log=log, body_timeout=body_timeout)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await pool.start()
         try:
             yield

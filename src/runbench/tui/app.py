@@ -428,7 +428,7 @@ class RunbenchApp(SendActions, FileActions, RunActions, StructureActions, EditHa
     def action_unzoom(self) -> None:
         self.action_toggle_response()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         if action == "unzoom":  # escape leaves the zoom; otherwise it is not bound here
             return self.query_one(ResponseViewer).has_class("-zoomed")
         return True

@@ -163,7 +163,7 @@ async def replay(
     return await handle.result()
 
 
-async def _instant(seconds: float) -> None:
+async def _instant(_seconds: float) -> None:
     return None
 
 

@@ -94,7 +94,7 @@ class _Router:
         self._channels()
         gaps = self._gap_contents()
         for g in range(self.layers):
-            self._in_ports(g, gaps[g])
+            self._in_ports(gaps[g])
         for g, keys in enumerate(gaps):
             self._tracks(g, keys)
         self._rows()
@@ -146,8 +146,9 @@ class _Router:
             gaps[p.layer[v]].append(("a", e))
         return gaps
 
-    def _in_ports(self, g: int, keys: list[SegKey]) -> None:
-        """Columns where edges enter the boxes of layer g: in the order of their sources,
+    def _in_ports(self, keys: list[SegKey]) -> None:
+        """Columns where edges enter the boxes of one layer (keys: the segments of the gap above
+        it): in the order of their sources,
         straight below the source if possible, never on another edge's source column."""
         p = self.p
         taken = {self._src_col(k) for k in keys if k[0] != "a"}

@@ -200,7 +200,7 @@ class Checker(StepChecks):
                 self.unknown(keys + (edge,), "step", target, runbook.steps)
         getattr(self, f"step_{step.kind}", lambda *_: None)(runbook, step, keys)
 
-    def step_method(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_method(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if not step.method:
             self.report(keys, 'method step needs method = "integration.method"')
         elif self.ws.method(step.method) is None:
@@ -215,7 +215,7 @@ class Checker(StepChecks):
                     [f"{integration}.{m}" for m in self.ws.integrations[integration].methods],
                 )
 
-    def step_condition(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_condition(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         for index, rule in enumerate(step.rules):
             where = keys + ("rules", str(index))
             if rule.op not in OPERATORS:
@@ -228,7 +228,7 @@ class Checker(StepChecks):
                 except re.error as exc:
                     self.report(where, f"bad regular expression: {exc}")
 
-    def step_foreach(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_foreach(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if not step.items:
             self.report(keys, 'foreach step needs items = "<<ListVariable>>"')
 
@@ -240,7 +240,7 @@ class Checker(StepChecks):
                 f"loop must name a foreach step; '{loop}' is a {runbook.steps[loop].kind} step",
             )
 
-    def step_runbook(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_runbook(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if step.runbook not in self.ws.runbooks:
             self.unknown(keys + ("runbook",), "runbook", step.runbook, self.ws.runbooks)
 

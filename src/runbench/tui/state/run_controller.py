@@ -199,7 +199,7 @@ class RunController:
                 step_mode=step_mode,
             )
             source = "workspace"
-        self._register(engine, handle, workspace, runbook, overrides, trigger, context, source)
+        self._register(engine, handle, workspace, runbook, overrides, context, source)
         return handle
 
     async def _context(
@@ -230,7 +230,6 @@ class RunController:
         workspace: Workspace,
         runbook: str,
         overrides: Mapping[str, Any],
-        trigger: Trigger,
         context: Mapping[str, Any],
         fallback: str,
     ) -> None:

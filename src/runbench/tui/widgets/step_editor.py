@@ -169,7 +169,8 @@ class StepEditor(VerticalScroll):
 
     @property
     def keys(self) -> KeyPath:
-        assert self.runbook is not None and self.step is not None
+        assert self.runbook is not None
+        assert self.step is not None
         return step_keys(self.runbook.id, self.step.id)
 
     # -- loading -----------------------------------------------------------------------
