@@ -19,7 +19,6 @@ maps ``UsageError``/``WorkspaceError`` to exit 2.
     ├── SecretError                an {env=..}/{secret=..} reference cannot be resolved
     ├── HttpError                  a request could not complete (kind says which)
     │   └── AuthError              the token endpoint refused or answered badly
-    ├── StepError                  a runbook step failed (carries the step name)
     ├── RunError                   a run cannot start or continue (guards, journal)
     └── JournalError               the run journal cannot be opened, read or written
 """
@@ -141,14 +140,6 @@ class AuthError(HttpError):
 
     def __init__(self, message: str) -> None:
         super().__init__("auth", message)
-
-
-class StepError(RunbenchError):
-    """A runbook step failed; ``step`` names it."""
-
-    def __init__(self, message: str, *, step: str = "") -> None:
-        self.step = step
-        super().__init__(f"step '{step}': {message}" if step else message)
 
 
 class RunError(RunbenchError):

@@ -117,10 +117,6 @@ def sign(secret: bytes, message: bytes, algorithm: str) -> bytes:
     return hmac.new(secret, message, ALGORITHMS[algorithm]).digest()
 
 
-def encode_digest(digest: bytes, encoding: str) -> str:
-    return digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
-
-
 def decode_digest(text: str, encoding: str) -> bytes | None:
     """The digest bytes of a signature header value, or None when it is not well-formed."""
     try:

@@ -56,10 +56,6 @@ class LazyPanes(WorkbenchBase):
         return slot.widget if slot.ready else None  # type: ignore[return-value]
 
     # -- use, mounting first if needed -------------------------------------------------
-    def ensure_runbook_pane(self) -> None:
-        """Start mounting the runbook pane unless that has been done."""
-        self._ensure("runbook", self._mount_runbook_pane)
-
     def ensure_integration_editor(self) -> None:
         """Register the editor in the switcher now (so it can be made current) and start
         mounting it, unless that has been done."""

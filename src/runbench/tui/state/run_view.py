@@ -103,7 +103,6 @@ class RunView:
     message: str = ""
     current: str | None = None
     paused_at: str | None = None
-    pause_reason: str = ""
     trigger: str = "tui"
     started: float | None = None
     finished: float | None = None
@@ -182,7 +181,7 @@ class RunView:
         )
 
     def _on_RunPaused(self, event: RunPaused) -> None:
-        self.status, self.paused_at, self.pause_reason = "paused", event.step, event.reason
+        self.status, self.paused_at = "paused", event.step
         self.current = event.step
         state = self.steps.get(event.step)
         self.steps[event.step] = StepState("paused", visits=state.visits if state else 0)

@@ -72,7 +72,6 @@ class ResponseViewer(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.exchange: Exchange | None = None
-        self.formatting = False
 
     def compose(self) -> ComposeResult:
         yield Static(NO_RESPONSE, id="response-status")
@@ -107,7 +106,6 @@ class ResponseViewer(Vertical):
             return
         content_type = exchange.response.header("content-type") or ""
         body.show(index_lines(f"formatting{marks.ellipsis}"))
-        self.formatting = True
         self._format(exchange, exchange.response.body, content_type)
 
     def _outputs(self, exchange: Exchange) -> None:
@@ -126,7 +124,6 @@ class ResponseViewer(Vertical):
                 return
             lexer = lexer_for(content_type, lines.head(64)) if not lines.json else None
             self.query_one("#response-body", LineView).show(lines, lexer, keep_scroll=True)
-            self.formatting = not final
             marks = symbols_of(self)
             status = status_text(exchange, marks.dot)
             if not final:

@@ -17,12 +17,11 @@ class Symbols:
     ok: str = "✓"
     dot: str = "·"
     start: str = "▶"
-    arrow: str = "→"
     ellipsis: str = "…"
 
 
 UNICODE = Symbols()
-ASCII = Symbols(mask="****", ok="ok", dot="|", start=">", arrow="->", ellipsis="...")
+ASCII = Symbols(mask="****", ok="ok", dot="|", start=">", ellipsis="...")
 
 
 def symbols_of(widget: Any) -> Symbols:

@@ -1,0 +1,31 @@
+"""Names vulture reports as unused that a framework reads (make lint runs vulture with this).
+
+Never imported or run: vulture only parses it, and every name written here counts as used.
+Textual's ``on_*``/``action_*``/``compose``/``BINDINGS``..., the step dispatchers (``do_*``,
+``step_*``, ``_on_<Event>``) and test servers' ``route_*`` are ignored by name in
+``[tool.vulture]`` (pyproject.toml); what is left is listed here, one group per framework.
+"""
+
+# ruff: noqa
+# mypy: ignore-errors
+
+_ = object()
+
+# Textual reads these attributes of the App and of widgets
+_.sub_title  # App: the header's second line
+_.theme  # TextArea: the highlight theme
+_.virtual_size  # ScrollView: the scrollable size
+_.show_root, _.guide_depth  # Tree: looks
+_.LINES, _.ICON_NODE, _.ICON_NODE_EXPANDED  # Tree: guide characters and icons
+_.discover  # command palette Provider: the commands shown before typing
+
+# uvicorn.Server and the standard library's servers read these
+_.should_exit  # uvicorn.Server: stop serving
+_.close_connection, _.daemon_threads, _.block_on_close  # http.server / socketserver
+_.log_message  # BaseHTTPRequestHandler: silenced request log
+
+# httpx calls the transport's method
+_.handle_async_request  # httpx.AsyncBaseTransport
+
+# the protocol of __aexit__
+tb  # traceback argument
