@@ -1,13 +1,31 @@
-"""Shared fixtures: a throwaway PostgreSQL server (one per xdist worker, started on
-first use) and a fresh database in it for each test that asks (``postgres_dsn``)."""
+"""Fixtures for every test.
+
+The whole session runs in an empty temporary directory, so a test that names a repository
+file relative to the working directory fails wherever pytest is started; tests find the
+repository from ``__file__`` instead.
+
+A throwaway PostgreSQL server (one per xdist worker, started on first use) and a fresh
+database in it for each test that asks (``postgres_dsn``).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from postgres import Cluster, binaries, required, start_cluster
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_working_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 
 from runbench.cli.main import main
 
+DEMO = Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml"
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.toml"))
 EXPECT = re.compile(r"^# expect: (\d+): (error|warning): (.+)$", re.M)
 EXPECT_EXIT = re.compile(r"^# expect-exit: (\d+)$", re.M)
@@ -41,7 +42,7 @@ def test_broken_workspace(path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_demo_workspace_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "workspaces/demo.toml"]) == 0
+    assert main(["check", str(DEMO)]) == 0
     out, _ = capsys.readouterr()
     assert out == ""
 

@@ -53,7 +53,7 @@ def test_check_command_does_not_load_the_tui() -> None:
     code = (
         "import sys\n"
         "from runbench.cli.main import main\n"
-        "main(['check', 'workspaces/demo.toml'])\n"
+        f"main(['check', {str(CORE.parents[2] / 'workspaces' / 'demo.toml')!r}])\n"
         "print('textual' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

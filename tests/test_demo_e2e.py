@@ -13,7 +13,7 @@ import pytest
 from runbench.cli.main import main
 from runbench.sandbox import RunningSandbox, start_in_thread
 
-DEMO = "workspaces/demo.toml"
+DEMO = str(Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml")
 
 
 @pytest.fixture

@@ -59,11 +59,7 @@ def build_parser(only: str | None = None, *, full: bool = False) -> argparse.Arg
         if not full and name != only:
             sub.add_parser(name, help=help_text)
             continue
-        try:
-            module = _module(name)
-        except ModuleNotFoundError:
-            continue
-        module.add_parser(sub, name, help_text)
+        _module(name).add_parser(sub, name, help_text)  # a broken import raises here
     return parser
 
 
