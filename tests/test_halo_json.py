@@ -21,6 +21,8 @@ from runbench.cli.main import main
 from runbench.core.halojson import export_integrations, export_runbooks, import_halo, write_plan
 from runbench.core.workspace import Workspace, check_workspace, load_workspace
 
+DEMO = Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml"
+
 
 def imported(tmp_path: Path, name: str = "ws.toml") -> tuple[Workspace, list[str]]:
     plan = import_halo([triage_runbook(), follow_up_runbook()], integrations())
@@ -64,7 +66,8 @@ def test_every_step_kind_and_edge_is_converted(tmp_path: Path) -> None:
     assert steps["any_tickets"].edges == {"on_true": "loop_tickets", "on_false": "nothing_to_do"}
     assert steps["loop_tickets"].edges == {"on_item": "ask_ai", "on_empty": "nothing_to_do"}
     assert steps["next_ticket"].edges == {"on_done": "count", "loop": "loop_tickets"}
-    assert steps["wait"].edges == {"next": "agent"} and steps["wait"].seconds == 2
+    assert steps["wait"].edges == {"next": "agent"}
+    assert steps["wait"].seconds == 2
     assert steps["get_details"].method == "ticketing_api.get_ticket"
     assert steps["update_ticket"].action == "update_ticket"
     assert "$ALLNONSYSACTIONS" in (steps["update_ticket"].body or "")
@@ -126,7 +129,8 @@ def test_approximations_are_warned_with_their_lines(tmp_path: Path) -> None:
     assert all(": warning: " in w for w in warnings)
     follow = ws.runbooks["follow_up"]
     assert follow.steps["has_note"].edge("on_false") == "next_step_not_found"
-    assert follow.public and follow.inputs["note_text"].default == "hi"
+    assert follow.public
+    assert follow.inputs["note_text"].default == "hi"
 
 
 def test_round_trip_gives_the_same_workspace(tmp_path: Path) -> None:
@@ -184,14 +188,15 @@ def test_export_gives_back_halo_numbers(tmp_path: Path) -> None:
     }
 
 
-def test_export_of_a_runbench_workspace_says_what_halo_cannot_hold(tmp_path: Path) -> None:
-    ws = load_workspace("workspaces/demo.toml")
+def test_export_of_a_runbench_workspace_says_what_halo_cannot_hold() -> None:
+    ws = load_workspace(DEMO)
     out = export_runbooks(ws)
     messages = [n.message for n in out.notes]
     assert any("no Halo method id yet" in m for m in messages)
     assert any("Halo steps read runbook variables by name" in m for m in messages)
     halo_steps = [s for b in out.objects for s in b["steps"] if s.get("auto_action") == 8]
-    assert halo_steps and all("auto_action_type" in s for s in halo_steps)
+    assert halo_steps
+    assert all("auto_action_type" in s for s in halo_steps)
 
 
 # ------------------------------------------------------------------ the commands

@@ -99,7 +99,7 @@ async def test_sql_step_against_halo_report_api_of_the_sandbox(
     assert exchange.request["url"].endswith("/api/Report")
 
 
-async def test_sql_values_are_escaped_for_halo_and_bound_for_sqlite(tmp_path: Path) -> None:
+async def test_sql_values_are_escaped_for_halo_and_bound_for_sqlite() -> None:
     hostile = "x' OR '1'='1"
     literal = bind("SELECT * FROM t WHERE name = <<n>>", {"n": hostile}, "literal")
     assert literal.sql == "SELECT * FROM t WHERE name = N'x'' OR ''1''=''1'"
@@ -273,7 +273,8 @@ def test_sandbox_report_api_needs_a_token_and_is_read_only(sandbox: RunningSandb
     ok = httpx.post(url, headers=headers, json=[{"sql": "SELECT name FROM clients WHERE id = 2"}])
     assert ok.json()["report"]["rows"] == [{"name": "Globex"}]
     refused = httpx.post(url, headers=headers, json=[{"sql": "DELETE FROM clients"}])
-    assert refused.status_code == 400 and "readonly" in refused.json()["message"]
+    assert refused.status_code == 400
+    assert "readonly" in refused.json()["message"]
     assert len(sandbox.app.state.halo.records("Client")) >= 3
 
 

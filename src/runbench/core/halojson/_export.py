@@ -174,7 +174,7 @@ class RunbookWriter:
         return rows
 
     # -- kinds -----------------------------------------------------------------------
-    def kind_end(self, step: Step, found: HaloJson, keys: KeyPath) -> None:
+    def kind_end(self, step: Step, found: HaloJson, _keys: KeyPath) -> None:
         failure = END_FAIL_OTHER if step.halo.get("auto_action") == END_FAIL_OTHER else END_FAIL
         found.update(
             {
@@ -262,11 +262,11 @@ class RunbookWriter:
         found["message"] = body
         found["output_variables"] = output_rows(step.outputs, mapping=False)
 
-    def kind_foreach(self, step: Step, found: HaloJson, keys: KeyPath) -> None:
+    def kind_foreach(self, step: Step, found: HaloJson, _keys: KeyPath) -> None:
         found.update({"auto_action": _ACTION_OF_KIND["foreach"], "message": step.items})
         found["output_variables"] = output_rows(step.outputs, mapping=False)
 
-    def kind_next(self, step: Step, found: HaloJson, keys: KeyPath) -> None:
+    def kind_next(self, step: Step, found: HaloJson, _keys: KeyPath) -> None:
         loop = self.book.steps.get(step.edge("loop") or "")
         found.update(
             {"auto_action": _ACTION_OF_KIND["next"], "message": loop.items if loop else ""}
@@ -281,7 +281,7 @@ class RunbookWriter:
         found.update({"auto_action": _ACTION_OF_KIND["sql"], "message": step.query})
         found["runbook_variable_mappings"] = output_rows(step.outputs, mapping=True)
 
-    def kind_sleep(self, step: Step, found: HaloJson, keys: KeyPath) -> None:
+    def kind_sleep(self, step: Step, found: HaloJson, _keys: KeyPath) -> None:
         seconds = int(step.seconds) if float(step.seconds).is_integer() else step.seconds
         found.update({"auto_action": _ACTION_OF_KIND["sleep"], "duration": seconds})
 

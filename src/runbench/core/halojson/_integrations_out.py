@@ -101,13 +101,11 @@ def integration_json(integration: Integration, notes: list[Note]) -> HaloJson:
                 keys + ("auth",), "secrets are never exported: set them on the integration in Halo"
             )
         )
-    found["methods"] = [
-        method_json(m, keys + ("methods", m.id)) for m in integration.methods.values()
-    ]
+    found["methods"] = [method_json(m) for m in integration.methods.values()]
     return found
 
 
-def method_json(method: Method, keys: KeyPath) -> HaloJson:
+def method_json(method: Method) -> HaloJson:
     found: HaloJson = {
         "name": method.title or method.id,
         "method": VERB_IDS.get(method.verb, 0),

@@ -40,7 +40,7 @@ class StepReaders:
     plan: ImportPlan
     importer: Importer
 
-    def step_end(self, raw: Mapping[str, Any], table: Table, keys: KeyPath) -> None:
+    def step_end(self, raw: Mapping[str, Any], table: Table, _keys: KeyPath) -> None:
         action = halo_int(raw.get("auto_action")) or 0
         table["result"] = "failure" if action in (END_FAIL, END_FAIL_OTHER) else "success"
         if action == END_FAIL_OTHER:
@@ -115,7 +115,7 @@ class StepReaders:
             )
         table["body"] = body
         self.plan.check_placeholders(keys + ("body",), body)
-        self.halo_needed(keys)
+        self.halo_needed()
         self.outputs(raw, table, keys)
 
     def step_foreach(self, raw: Mapping[str, Any], table: Table, keys: KeyPath) -> None:
@@ -128,10 +128,10 @@ class StepReaders:
     def step_sql(self, raw: Mapping[str, Any], table: Table, keys: KeyPath) -> None:
         table["query"] = text_of(raw.get("message"))
         self.plan.check_placeholders(keys + ("query",), table["query"])
-        self.halo_needed(keys)
+        self.halo_needed()
         self.outputs(raw, table, keys)
 
-    def step_sleep(self, raw: Mapping[str, Any], table: Table, keys: KeyPath) -> None:
+    def step_sleep(self, raw: Mapping[str, Any], table: Table, _keys: KeyPath) -> None:
         seconds = raw.get("duration")
         table["seconds"] = seconds if isinstance(seconds, (int, float)) and seconds >= 0 else 0
 
@@ -180,7 +180,7 @@ class StepReaders:
         if outputs:
             table["outputs"] = outputs
 
-    def halo_needed(self, keys: KeyPath) -> None:
+    def halo_needed(self) -> None:
         if not self.plan.halo:
             self.plan.halo = self.importer.ensure_integration(
                 HALO_INTEGRATION,

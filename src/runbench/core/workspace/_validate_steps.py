@@ -46,7 +46,7 @@ class StepChecks(CheckerBase):
         elif self.ws.halo not in self.ws.integrations:
             self.unknown(("halo",), "integration", self.ws.halo, self.ws.integrations)
 
-    def step_halo(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_halo(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         number = step.halo.get("auto_action_type")
         if not step.action and number is not None:
             self.report(
@@ -59,7 +59,7 @@ class StepChecks(CheckerBase):
             self.unknown(keys + ("action",), "Halo API action", step.action, action_ids())
         self.needs_halo(keys, "halo")
 
-    def step_sql(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_sql(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if not step.query.strip():
             self.report(keys, 'sql step needs query = "SELECT ..."')
         if step.max_rows < 1:
@@ -86,7 +86,7 @@ class StepChecks(CheckerBase):
                 "warning",
             )
 
-    def step_ai(self, runbook: Runbook, step: Step, keys: KeyPath) -> None:
+    def step_ai(self, _runbook: Runbook, step: Step, keys: KeyPath) -> None:
         if not step.integration:
             self.report(keys, 'ai step needs integration = "ID" (an OpenAI-compatible one)')
         elif step.integration not in self.ws.integrations:
