@@ -42,8 +42,17 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _module(name: str) -> ModuleType:
-    return importlib.import_module(f"runbench.cli.cmd_{name.replace('-', '_')}")
+def _module(name: str) -> ModuleType | None:
+    """The subcommand's module, or None while the command is only registered (its module
+    has not landed yet). Any other failed import, inside the module, is a bug: it raises
+    rather than turning the command into argparse's "invalid choice"."""
+    module_name = f"runbench.cli.cmd_{name.replace('-', '_')}"
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
 
 
 def build_parser(only: str | None = None, *, full: bool = False) -> argparse.ArgumentParser:
@@ -56,10 +65,13 @@ def build_parser(only: str | None = None, *, full: bool = False) -> argparse.Arg
     parser.add_argument("--version", action="version", version=f"runbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        if not full and name != only:
-            sub.add_parser(name, help=help_text)
-            continue
-        _module(name).add_parser(sub, name, help_text)  # a broken import raises here
+        module = _module(name) if full or name == only else None
+        if module is not None:
+            module.add_parser(sub, name, help_text)
+        elif not full:  # completion leaves out commands that have not landed
+            placeholder = sub.add_parser(name, help=help_text)
+            if name == only:  # main says it has not landed, whatever the arguments
+                placeholder.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -71,8 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    module = _module(args.command)
+    if module is None:
+        print(f"runbench {args.command}: not in this version of runbench yet", file=sys.stderr)
+        return 2
     try:
-        return int(_module(args.command).run(args))
+        return int(module.run(args))
     except (UsageError, WorkspaceError, JournalError) as exc:
         print(f"runbench {args.command}: {exc}", file=sys.stderr)
         return 2
