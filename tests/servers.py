@@ -216,9 +216,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", "1000000")
         self.end_headers()
-        self._stream(lambda: (time.sleep(every), b"x")[1])
 
-    def route_endless(self, seen: Seen, api: FakeApi) -> None:
+        def one_byte_later() -> bytes:
+            time.sleep(every)
+            return b"x"
+
+        self._stream(one_byte_later)
+
+    def route_endless(self, _seen: Seen, _api: FakeApi) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -234,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def route_bomb(self, seen: Seen, api: FakeApi) -> None:
+    def route_bomb(self, seen: Seen, _api: FakeApi) -> None:
         packed = gzip_bomb(int(seen.query.get("mb", ["50"])[0]))
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
@@ -246,13 +251,13 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def route_redirect(self, seen: Seen, api: FakeApi) -> None:
+    def route_redirect(self, seen: Seen, _api: FakeApi) -> None:
         self.send_response(int(seen.query.get("code", ["302"])[0]))
         self.send_header("Location", seen.query["to"][0])
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def route_text(self, seen: Seen, api: FakeApi) -> None:
+    def route_text(self, _seen: Seen, _api: FakeApi) -> None:
         self.reply(200, b"<html><body>hello</body></html>", content_type="text/html")
 
     def route_status(self, seen: Seen, _api: FakeApi) -> None:

@@ -66,7 +66,8 @@ def test_every_command_keeps_its_help_line(capsys: pytest.CaptureFixture[str]) -
         main(["--help"])
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps long lines
     for name, help_text in COMMANDS.items():
-        assert name in out and help_text in out
+        assert name in out
+        assert help_text in out
 
 
 # -- completion -------------------------------------------------------------------------
@@ -168,9 +169,11 @@ def test_test_command_colours_a_terminal_unless_no_color(tmp_path: Path, no_colo
 def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--json", str(BROKEN_EDGE)]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["errors"] == 1 and data["workspace"] == str(BROKEN_EDGE)
+    assert data["errors"] == 1
+    assert data["workspace"] == str(BROKEN_EDGE)
     (problem,) = data["problems"]
-    assert problem["line"] == 12 and problem["severity"] == "error"
+    assert problem["line"] == 12
+    assert problem["severity"] == "error"
     assert "no step 'donee'" in problem["message"]
     assert problem["keys"][:2] == ["runbooks", "ask"]
     assert main(["check", "--json", str(DEMO)]) == 0
@@ -180,7 +183,8 @@ def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_json_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--json", str(tmp_path / "none.toml")]) == 2
     data = json.loads(capsys.readouterr().out)
-    assert data["errors"] == 1 and "no such file" in data["problems"][0]["message"]
+    assert data["errors"] == 1
+    assert "no such file" in data["problems"][0]["message"]
 
 
 # -- the demo workspace outside the checkout ---------------------------------------------

@@ -116,7 +116,7 @@ def test_random_answers_through_a_transport(
 ) -> None:
     status, headers, body = answer
 
-    async def handle(request: httpx.Request) -> httpx.Response:
+    async def handle(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
 
     check(asyncio.run(send(workspace(), httpx.MockTransport(handle), scope)))

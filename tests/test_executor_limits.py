@@ -97,7 +97,8 @@ async def test_a_gzip_body_within_the_cap_is_decoded() -> None:
     ws = workspace("http://api.test")
     transport = _raw(200, {"content-encoding": "gzip"}, packed)
     result = await call(ws, Method(id="m", integration="api"), transport=transport)
-    assert result.ok and result.response is not None
+    assert result.ok
+    assert result.response is not None
     assert result.response.body == '{"ok": true}'
 
 
@@ -123,7 +124,8 @@ async def test_dot_segments_from_variables_are_refused(
     result = await call(
         ws, Method(id="m", integration="api", path="/items/<<seg>>"), {"seg": segment}
     )
-    assert result.error_kind == "render" and "would leave the method's path" in one_line(result)
+    assert result.error_kind == "render"
+    assert "would leave the method's path" in one_line(result)
     assert api.seen == []  # nothing was sent
 
 
@@ -131,7 +133,8 @@ async def test_dots_inside_a_segment_are_fine(server: tuple[str, FakeApi]) -> No
     base, api = server
     ws = workspace(base)
     result = await call(ws, Method(id="m", integration="api", path="/echo/<<seg>>"), {"seg": "..a"})
-    assert result.ok and api.seen[-1].path == "/echo/..a"
+    assert result.ok
+    assert api.seen[-1].path == "/echo/..a"
 
 
 # -- item 5: inputs that used to raise ------------------------------------------------------------
@@ -151,7 +154,8 @@ async def test_control_characters_in_a_header_are_a_render_error(value: str) -> 
     ws = workspace("http://api.test")
     m = Method(id="m", integration="api", headers={"X-Name": "<<who>>"})
     result = await call(ws, m, {"who": value}, transport=httpx.MockTransport(_ok))
-    assert result.error_kind == "render" and "control character" in one_line(result)
+    assert result.error_kind == "render"
+    assert "control character" in one_line(result)
     assert not result.sent
 
 
@@ -160,7 +164,9 @@ async def test_a_non_text_charset_falls_back_to_utf8(charset: str) -> None:
     transport = _raw(200, {"content-type": f"text/plain; charset={charset}"}, "héllo".encode())
     ws = workspace("http://api.test")
     result = await call(ws, Method(id="m", integration="api"), transport=transport)
-    assert result.ok and result.response is not None and result.response.body == "héllo"
+    assert result.ok
+    assert result.response is not None
+    assert result.response.body == "héllo"
 
 
 @pytest.mark.parametrize(

@@ -45,9 +45,8 @@ async def test_a_post_that_reached_the_server_is_not_repeated(tmp_path: Path) ->
     api.script("/notes", busy(), httpx.Response(201, json={"id": 1}))
     result = await engine(workspace(tmp_path, runbook("api.post_note")), api).run("r")
     assert api.paths() == ["/notes"]  # once: a second POST could create a second note
-    assert result.message == "" and "not retried: the POST may have reached the server" in (
-        result.steps[0].error or ""
-    )
+    assert result.message == ""
+    assert "not retried: the POST may have reached the server" in (result.steps[0].error or "")
 
 
 @pytest.mark.parametrize(
@@ -60,7 +59,8 @@ async def test_an_idempotent_post_is_retried(tmp_path: Path, failure: object) ->
     api.script("/notes", failure, httpx.Response(201, json={"id": 1}))  # type: ignore[arg-type]
     ws = workspace(tmp_path, runbook("api.post_note", ", idempotent = true"))
     result = await engine(ws, api).run("r")
-    assert api.paths() == ["/notes", "/notes"] and result.ok
+    assert api.paths() == ["/notes", "/notes"]
+    assert result.ok
 
 
 @pytest.mark.parametrize(
@@ -72,14 +72,16 @@ async def test_a_post_that_never_left_is_retried(tmp_path: Path, failure: Except
     api = Api()
     api.script("/notes", failure, httpx.Response(201, json={"id": 1}))
     result = await engine(workspace(tmp_path, runbook("api.post_note")), api).run("r")
-    assert api.paths() == ["/notes", "/notes"] and result.ok
+    assert api.paths() == ["/notes", "/notes"]
+    assert result.ok
 
 
 async def test_a_get_is_retried_after_an_answer(tmp_path: Path) -> None:
     api = Api()
     api.script("/status/503", busy(), httpx.Response(200, json={}))
     result = await engine(workspace(tmp_path, runbook("api.status")), api).run("r")
-    assert api.paths() == ["/status/503", "/status/503"] and result.ok
+    assert api.paths() == ["/status/503", "/status/503"]
+    assert result.ok
 
 
 # -- Retry-After ----------------------------------------------------------------------------------

@@ -176,7 +176,6 @@ class _Inflater:
 
     def __init__(self, encoding: str) -> None:
         self.encoding = encoding
-        self._raw_deflate = False
         self._started = False
         wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self._zlib = zlib.decompressobj(wbits)
@@ -189,7 +188,6 @@ class _Inflater:
         except zlib.error as exc:
             if self.encoding == "deflate" and not self._started:
                 self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no header
-                self._raw_deflate = True
                 self._started = True
                 return self.feed(data, room)
             raise _undecodable(self.encoding, exc) from None

@@ -44,8 +44,6 @@ class Secrets:
         self._preloaded: set[str] = set()
         self.redactor = Redactor()
         """Shared by everything that uses these secrets; learns each value as it is known."""
-        self.version = 0
-        """Bumped whenever a new value becomes known."""
 
     def resolve(self, value: Secretish, *, sensitive: bool = True) -> str:
         """The value of ``value``. A literal string is returned as is (and remembered when
@@ -66,7 +64,6 @@ class Secrets:
         with self._lock:
             self._known.add(value)
             self.redactor.add(value)
-            self.version += 1
 
     def remember_value(self, value: Any) -> None:
         """Treat every string (and number) inside JSON-like ``value`` as secret: the value
