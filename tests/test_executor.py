@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 
 from runbench.core.halo import find_action
 from runbench.core.http import ERROR_KINDS, ClientPool, Exchange, Executor
@@ -48,11 +49,9 @@ async def call(
     ws: Workspace,
     m: Method,
     variables: dict[str, Any] | None = None,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
     **kw: Any,
 ) -> Exchange:
-    async with Executor(ws, secrets=Secrets(ws.path, {}), transport=transport) as ex:
+    async with Executor(ws, secrets=Secrets(ws.path, {})) as ex:
         return await ex.call(m, variables or {}, **kw)
 
 
@@ -301,29 +300,23 @@ async def test_connection_refused() -> None:
     assert "connection refused" in (ex.error or "")
 
 
-def _raising(exc: Exception) -> httpx.MockTransport:
-    def handler(_request: httpx.Request) -> httpx.Response:
-        raise exc
-
-    return httpx.MockTransport(handler)
-
-
-async def test_dns_failure_is_classified_by_message() -> None:
-    transport = _raising(httpx.ConnectError("[Errno -2] Name or service not known"))
-    ex = await call(workspace("https://nonexistent.invalid"), method("/x"), transport=transport)
+async def test_dns_failure_is_classified_by_message(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get("https://nonexistent.invalid/x").mock(
+        side_effect=httpx.ConnectError("[Errno -2] Name or service not known")
+    )
+    ex = await call(workspace("https://nonexistent.invalid"), method("/x"))
     assert ex.error_kind == "dns"
     assert "cannot resolve host 'nonexistent.invalid'" in (ex.error or "")
 
 
-async def test_tls_failure() -> None:
+async def test_tls_failure(respx_mock: respx.MockRouter) -> None:
     try:
         raise ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate")
     except ssl.SSLError as cause:
         wrapped = httpx.ConnectError(str(cause))
         wrapped.__cause__ = cause
-    ex = await call(
-        workspace("https://self-signed.example"), method("/x"), transport=_raising(wrapped)
-    )
+    respx_mock.get("https://self-signed.example/x").mock(side_effect=wrapped)
+    ex = await call(workspace("https://self-signed.example"), method("/x"))
     assert ex.error_kind == "tls"
     assert "verify" in (ex.error or "")
 
@@ -336,9 +329,11 @@ async def test_unreadable_ca_bundle_is_a_tls_error() -> None:
     assert "/no/such/ca.pem" in (ex.error or "")
 
 
-async def test_protocol_error() -> None:
-    transport = _raising(httpx.RemoteProtocolError("illegal status line: b'garbage'"))
-    ex = await call(workspace("http://api.example"), method("/x"), transport=transport)
+async def test_protocol_error(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get("http://api.example/x").mock(
+        side_effect=httpx.RemoteProtocolError("illegal status line: b'garbage'")
+    )
+    ex = await call(workspace("http://api.example"), method("/x"))
     assert ex.error_kind == "protocol"
     assert "garbage" in (ex.error or "")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+import respx
 
 from runbench.core.http import (
     Evaluated,
@@ -170,25 +170,19 @@ def workspace(tmp_path: Path) -> tuple[Workspace, Method]:
     return Workspace(path=str(tmp_path / "ws.toml"), integrations={"api": api}), method
 
 
-async def call(
-    tmp_path: Path, respond: Callable[[httpx.Request], httpx.Response], offload: OffloadPolicy
-) -> Exchange:
+async def call(tmp_path: Path, body: bytes, content_type: str, offload: OffloadPolicy) -> Exchange:
     ws, method = workspace(tmp_path)
-    async with Executor(
-        ws, secrets=Secrets(ws.path, {}), transport=httpx.MockTransport(respond), offload=offload
-    ) as executor:
-        return await executor.call(method, {})
+    with respx.mock(assert_all_called=True) as api:
+        api.get("http://api.test/data").respond(200, content=body, content_type=content_type)
+        async with Executor(ws, secrets=Secrets(ws.path, {}), offload=offload) as executor:
+            return await executor.call(method, {})
 
 
 @pytest.mark.usefixtures("no_fallback")
 async def test_executor_offloaded_equals_in_process(tmp_path: Path) -> None:
     body = big_json()
-
-    def respond(_request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
-
-    here = await call(tmp_path, respond, OffloadPolicy(threshold=len(body) * 2))
-    there = await call(tmp_path, respond, OffloadPolicy(threshold=THRESHOLD))
+    here = await call(tmp_path, body, "application/json", OffloadPolicy(threshold=len(body) * 2))
+    there = await call(tmp_path, body, "application/json", OffloadPolicy(threshold=THRESHOLD))
     assert json.dumps(here.to_dict()["output_errors"]) == json.dumps(
         there.to_dict()["output_errors"]
     )
@@ -200,12 +194,8 @@ async def test_executor_offloaded_equals_in_process(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("no_fallback")
 async def test_executor_invalid_json_same_message(tmp_path: Path) -> None:
     body = b"<html>" + b"y" * 5000
-
-    def respond(_request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"content-type": "text/html"})
-
-    here = await call(tmp_path, respond, OffloadPolicy(threshold=len(body) * 2))
-    there = await call(tmp_path, respond, OffloadPolicy(threshold=THRESHOLD))
+    here = await call(tmp_path, body, "text/html", OffloadPolicy(threshold=len(body) * 2))
+    there = await call(tmp_path, body, "text/html", OffloadPolicy(threshold=THRESHOLD))
     assert there.error_kind == "invalid_json"
     assert there.error == here.error
     assert there.outputs == {}
@@ -213,12 +203,7 @@ async def test_executor_invalid_json_same_message(tmp_path: Path) -> None:
 
 
 async def test_executor_falls_back_without_python(tmp_path: Path) -> None:
-    body = big_json()
-
-    def respond(_request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
-
     policy = OffloadPolicy(threshold=THRESHOLD, python=str(tmp_path / "missing"))
-    there = await call(tmp_path, respond, policy)
+    there = await call(tmp_path, big_json(), "application/json", policy)
     assert there.error is None
     assert there.outputs["Name"] == "user 0"
