@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
@@ -14,6 +15,7 @@ from runbench.tui.screens.help import HelpScreen
 from runbench.tui.widgets.body_editor import TemplateArea
 from runbench.tui.widgets.highlight import TEMPLATE_ERROR, VARIABLE, VARIABLE_UNSET
 from runbench.tui.widgets.tree import Selection
+from waits import until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -230,10 +232,18 @@ async def test_command_palette_runs_actions(make_app: MakeApp) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Go to method halo.get_ticket")
-        await pilot.pause(0.5)
+        results = app.screen.query_one(CommandList)
+        await until(pilot, lambda: top_hit(results) == "Go to method halo.get_ticket", "the hit")
         await pilot.press("enter")
         await pilot.pause()
         assert app.selection == Selection("method", "halo", "get_ticket")
+
+
+def top_hit(results: CommandList) -> str:
+    """The highlighted command's text, or "" while the palette is still searching."""
+    if results.highlighted is None or not results.option_count:
+        return ""
+    return str(results.get_option_at_index(results.highlighted).prompt)
 
 
 async def test_help_lists_keys(make_app: MakeApp) -> None:

@@ -6,9 +6,7 @@ after the run started."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, Input
 
 from runbench.tui.app import RunbenchApp
@@ -17,17 +15,10 @@ from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.integration_editor import IntegrationEditor
 from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.tree import Selection
+from waits import until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if predicate():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 def status(app: RunbenchApp) -> str:

@@ -17,6 +17,7 @@ from textual.widgets import Input
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.tree import Selection
+from waits import until
 
 SIZE = (80, 24)
 
@@ -64,6 +65,11 @@ def test_flowchart_of_demo_runbook(
     assert snap_compare(make_app(cls=SnapshotApp), terminal_size=SIZE, run_before=run_before)
 
 
+def paused(app: RunbenchApp, runbook: str) -> bool:
+    view = app.runs.current(runbook)
+    return view is not None and view.status == "paused"
+
+
 def test_run_paused_at_a_breakpoint(
     snap_compare: Callable[..., bool], make_app: Callable[..., RunbenchApp]
 ) -> None:
@@ -77,11 +83,7 @@ def test_run_paused_at_a_breakpoint(
         assert app.screen.id == "trigger-dialog"
         app.screen.query_one("#action-note", Input).value = "Why is my VPN down?"
         await pilot.click("#trigger-run")
-        for _ in range(500):
-            view = app.runs.current("ask_chatgpt")
-            if view is not None and view.status == "paused":
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: paused(app, "ask_chatgpt"), "the run paused at ask")
         app.query_one(FlowchartView).focus()
         await pilot.pause()  # not _settle: the paused run's worker never completes
         await pilot.pause()

@@ -23,19 +23,11 @@ from runbench.tui.widgets.run_panes import VariablesPane
 from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.step_editor import StepEditor
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
+from waits import until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
 NOTE = "Why is my VPN down?"
-
-
-async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
-    """Poll (letting the app work) until ``predicate`` holds."""
-    for _ in range(500):
-        if predicate():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 def view_of(app: RunbenchApp, runbook: str = "ask_chatgpt") -> RunView:
