@@ -12,7 +12,8 @@ engine, in async workers, so the message pump never waits on the network.
 
 Layout (ids are stable): ``#tree`` on the left, the ``#editor`` ContentSwitcher
 (``#overview``, ``#integration-editor``, ``#method-editor``, ``#runbook-pane`` holding
-the ``RunbookPane``; those two are mounted on first use, see ``lazy_panes``) and the ``#response`` viewer beside it (wide) or below it (narrow;
+the ``RunbookPane``; those two are mounted on first use, see ``actions.lazy_panes``) and
+the ``#response`` viewer beside it (wide) or below it (narrow;
 hidden while a runbook is shown, the runbook pane has its own tabs).
 """
 

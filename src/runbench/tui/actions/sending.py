@@ -4,7 +4,7 @@
 The last ``Exchange`` of each method is kept for this session (never saved). The HTTP
 stack is imported on the first test, not at start. A response's parsed scope for the
 expression checker is a ``ResponseScope``: parsed on first use, in a child process when
-the body is big (see ``scope_process``), and stopped as soon as a newer response or
+the body is big (see ``state.response_scope``), and stopped as soon as a newer response or
 the end of the app makes it useless, so a 50 MiB answer does not keep a child holding
 it in memory.
 """

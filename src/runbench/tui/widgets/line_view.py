@@ -2,7 +2,7 @@
 
 TextArea builds per-line structures for the whole document when text is loaded, which
 for a 50 MiB response means seconds on the message pump. ``LineView`` keeps one string
-and an array of line starts (``body_format.Lines``) and renders just the visible rows,
+and an array of line starts (``state.body_lines.Lines``) and renders just the visible rows,
 lexing each with pygments on demand (cached), so scrolling and key presses stay instant
 whatever the size. A line too long to highlight (a minified body that is not JSON can be
 one 50 MiB line) is sliced to the columns on screen, never copied or measured whole.

@@ -1,7 +1,7 @@
 """The response viewer: status line, then Body / Headers / Request / Outputs tabs.
 
 Everything shown comes from an ``Exchange`` (already redacted by the executor). The
-body is pretty-printed in a thread worker (``body_format``), a preview first when it is
+body is pretty-printed in a thread worker (``state.body_lines``), a preview first when it is
 large, and drawn by ``LineView``, which highlights only visible lines, so a 50 MiB
 response never blocks the keyboard. The parsed JSON the expression checker needs is
 also made in a thread, once per response, on first request.
