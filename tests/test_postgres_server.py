@@ -14,7 +14,8 @@ def test_each_test_gets_an_empty_database_of_its_own(
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE marker (id int)")
         version = conn.execute("SHOW server_version_num").fetchone()
-    assert version is not None and int(version[0]) >= 150000
+    assert version is not None
+    assert int(version[0]) >= 150000
     other = postgres_cluster.create_database()
     with psycopg.connect(other) as conn:
         found = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'marker'")

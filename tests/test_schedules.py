@@ -96,7 +96,8 @@ def test_two_instances_queue_one_run_per_tick(workspace: Path, tmp_path: Path) -
     instances = [scheduler(workspace, j, clock, woken) for j in journals]
     tick = at("2026-12-01T12:45:00")
     made = [s.fire(rb, t) for s in instances for rb, t in s.due(tick)]
-    assert len([m for m in made if m]) == 1 and woken == [1]
+    assert len([m for m in made if m]) == 1
+    assert woken == [1]
     rows = journals[0].runs(10)
     assert [(r.runbook, r.status, r.trigger) for r in rows] == [("tidy", "queued", "schedule")]
     assert rows[0].delivery_id == tick_id("tidy", tick)
@@ -114,5 +115,6 @@ def test_the_workbench_status_line_names_the_schedule() -> None:
     from runbench.tui.widgets.runbook_pane import run_status
 
     text, look = run_status(None, "tidy", "*/15 * * * *")
-    assert look == "idle" and text.startswith("tidy · cron */15 * * * * UTC · no run yet")
+    assert look == "idle"
+    assert text.startswith("tidy · cron */15 * * * * UTC · no run yet")
     assert "cron" not in run_status(None, "manual")[0]

@@ -94,7 +94,7 @@ class ServeMetrics:
         finally:
             events.close()
 
-    async def endpoint(self, request: Request) -> Response:
+    async def endpoint(self, _request: Request) -> Response:
         body = await asyncio.to_thread(generate_latest, self.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
