@@ -52,8 +52,9 @@ def test_index_lines_in_slices_matches_split(monkeypatch: pytest.MonkeyPatch, te
     assert [data.line(i) for i in range(data.count)] == expected
 
 
-def test_child_result_stays_bytes_and_decodes_per_line() -> None:
-    data = records(40_000)
+def test_child_result_stays_bytes_and_decodes_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(body_format, "EXACT_LIMIT", 20_000)  # a small body takes the child path
+    data = records(2_000)
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     assert len(body) > body_format.EXACT_LIMIT
     child = format_body(body, "application/json", in_process=True)

@@ -17,6 +17,7 @@ from runbench.core.http import Exchange, ResponseRecord
 from runbench.core.workspace import SecretRef, WorkspaceDocument, WorkspaceEdits, parse_secret_text
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import _suggest_name, describe
+from runbench.tui.state import body_lines
 from runbench.tui.state.body_lines import format_body, index_lines, reindent
 from runbench.tui.widgets.highlight import VARIABLE, VARIABLE_UNSET, line_highlights, template_spans
 from runbench.tui.widgets.line_view import LineView
@@ -42,15 +43,28 @@ def sample(n: int) -> Any:
     }
 
 
+BIG = 2_000
+"""Users in a "big" sample: ~300 KB, over the limits ``small_limits`` sets (the real ones are
+2 MiB and 256 KiB; scanning 2 MiB in Python costs seconds per test for no more coverage)."""
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies over 64 KiB take the token-scan path, with a preview of the first 16 KiB."""
+    monkeypatch.setattr(body_lines, "EXACT_LIMIT", 64 * 1024)
+    monkeypatch.setattr(body_lines, "PREVIEW_CHARS", 16 * 1024)
+
+
 def test_reindent_matches_json_dumps() -> None:
     data = sample(50)
     assert reindent(json.dumps(data)) == json.dumps(data, indent=2)
 
 
+@pytest.mark.usefixtures("small_limits")
 def test_format_body_large_gives_preview_then_all_lines() -> None:
-    data = sample(30_000)  # > 2 MiB minified: the token-scan path
+    data = sample(BIG)  # over the exact limit minified: the token-scan path
     body = json.dumps(data)
-    assert len(body) > 2 * 1024 * 1024
+    assert len(body) > body_lines.EXACT_LIMIT
     previews: list[int] = []
     lines = format_body(body, "application/json", lambda p: previews.append(p.count))
     expected = json.dumps(data, indent=2).split("\n")
@@ -176,10 +190,11 @@ def test_demo_headless_against_sandbox(capsys: pytest.CaptureFixture[str]) -> No
     assert "ok   onboard_users    success: Onboarding finished" in out
 
 
+@pytest.mark.usefixtures("small_limits")
 async def test_big_response_loads_in_a_worker(make_app: Callable[..., RunbenchApp]) -> None:
-    """A multi-megabyte response is formatted off the message pump and fully shown."""
+    """A response over the exact limit is formatted off the message pump and fully shown."""
     app = make_app()
-    body = json.dumps(sample(30_000))
+    body = json.dumps(sample(BIG))
     record = ResponseRecord(
         200, "OK", (("content-type", "application/json"),), body, len(body), 5.0
     )
@@ -194,7 +209,7 @@ async def test_big_response_loads_in_a_worker(make_app: Callable[..., RunbenchAp
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not app.query_one("#tree").display
-        assert view.lines.count == len(json.dumps(sample(30_000), indent=2).split("\n"))
+        assert view.lines.count == len(json.dumps(sample(BIG), indent=2).split("\n"))
         await pilot.press("tab")
         view.focus()
         await pilot.press("end")
@@ -202,8 +217,9 @@ async def test_big_response_loads_in_a_worker(make_app: Callable[..., RunbenchAp
         assert view.scroll_offset.y > 1000
 
 
+@pytest.mark.usefixtures("small_limits")
 def test_large_body_formats_in_a_child_process() -> None:
-    body = json.dumps(sample(30_000))
+    body = json.dumps(sample(BIG))
     here = format_body(body, "application/json")
     child = format_body(body, "application/json", in_process=True)
     assert child.text == here.text
