@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,8 +16,6 @@ from runbench.core.workspace import (
     check_workspace,
     load_workspace,
 )
-from runbench.tui.app import RunbenchApp
-from runbench.tui.screens.trigger import TriggerDialog
 from runbench.tui.state.flow_graph import (
     StepState,
     chart_marks,
@@ -203,43 +199,3 @@ def test_step_edits_keep_inline_tables(tmp_path: Path) -> None:
 )
 def test_unicode_terminal_follows_the_locale(environ: dict[str, str], expected: bool) -> None:
     assert unicode_terminal(environ) is expected
-
-
-async def test_trigger_dialog_checks_json_and_builds_the_action(
-    make_app: Callable[..., RunbenchApp],
-) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        dialog = TriggerDialog(app.workspace, app.workspace.runbooks["ask_chatgpt"])
-        results: list[Any] = []
-        app.push_screen(dialog, results.append)
-        await pilot.pause()
-        assert {w.id for w in dialog.query("Input")} == {
-            "ticket-id",
-            "ticket-json",
-            "action-note",
-            "action-json",
-        }
-        dialog.query_one("#ticket-json").value = "{not json"  # type: ignore[attr-defined]
-        dialog.submit()
-        await pilot.pause()
-        assert "ticket JSON" in str(dialog.query_one("#trigger-error").render())
-        dialog.query_one("#ticket-json").value = ""  # type: ignore[attr-defined]
-        dialog.query_one("#action-note").value = "hello"  # type: ignore[attr-defined]
-        dialog.query_one("#action-json").value = '{"who": "ann"}'  # type: ignore[attr-defined]
-        dialog.submit()
-        await pilot.pause()
-        trigger = results[0]
-        assert trigger.ticket_id == "1"
-        assert trigger.ticket is None
-        assert trigger.action == {"who": "ann", "note": "hello"}
-        other = TriggerDialog(app.workspace, app.workspace.runbooks["onboard_users"])
-        app.push_screen(other, results.append)
-        await pilot.pause()
-        assert "ticket-id" not in {w.id for w in other.query("Input")}
-        other.submit()
-        await pilot.pause()
-        inputs = results[1].inputs  # prefilled with the defaults, parsed as JSON
-        assert inputs["client_id"] == 1
-        assert [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"
