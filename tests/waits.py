@@ -20,9 +20,17 @@ DEADLINE = 30.0
 async def until(
     pilot: Pilot[Any], predicate: Callable[[], bool], what: str, deadline: float = DEADLINE
 ) -> None:
-    """Let the app run until ``predicate()`` holds; fail naming ``what`` at the deadline."""
+    """Let the app run until ``predicate()`` holds; fail naming ``what`` at the deadline.
+
+    A predicate that asserts (``view_of(app)`` before the run has a view) counts as not yet."""
     give_up = time.monotonic() + deadline
-    while not predicate():
+    while True:
+        try:
+            if predicate():
+                return
+            last = ""
+        except AssertionError as exc:
+            last = f" (last: {exc})"
         if time.monotonic() > give_up:
-            raise AssertionError(f"never happened within {deadline:g} s: {what}")
+            raise AssertionError(f"never happened within {deadline:g} s: {what}{last}")
         await pilot.pause(0.01)

@@ -240,10 +240,10 @@ async def test_command_palette_runs_actions(make_app: MakeApp) -> None:
 
 
 def top_hit(results: CommandList) -> str:
-    """The highlighted command's text, or "" while the palette is still searching."""
+    """The highlighted command's title, or "" while the palette is still searching."""
     if results.highlighted is None or not results.option_count:
         return ""
-    return str(results.get_option_at_index(results.highlighted).prompt)
+    return str(results.get_option_at_index(results.highlighted).prompt).split("\n")[0]
 
 
 async def test_help_lists_keys(make_app: MakeApp) -> None:

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, TextArea
 
 from runbench.cli.main import main
+from runbench.core.workspace import Step
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
 from runbench.tui.state.run_view import RunView
@@ -307,6 +308,10 @@ async def test_validation_problems_show_on_boxes_and_in_the_editor(make_app: Mak
         assert app.query_one("#s-edge-on_true", Select).value == "post_back"  # shown missing
 
 
+def note_it(app: RunbenchApp) -> Step:
+    return app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
+
+
 async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -319,16 +324,14 @@ async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: M
         await pilot.pause()
         assert app.selection == Selection("step", runbook="ask_chatgpt", step="note_it")
         app.query_one("#s-action", Select).value = "create_action"
-        await pilot.pause()
-        step = app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
+        await until(pilot, lambda: note_it(app).action == "create_action", "the action saved")
+        step = note_it(app)
         assert step.kind == "halo"
-        assert step.action == "create_action"
         assert step.body is not None
         assert '"note_html": "<<note!>>"' in step.body
         assert '"note_html"' in app.query_one("#s-body", TextArea).text
         app.query_one("#s-edge-on_success", Select).value = "done"
-        await pilot.pause()
-        assert app.workspace.runbooks["ask_chatgpt"].steps["note_it"].edge("on_success") == "done"
+        await until(pilot, lambda: note_it(app).edge("on_success") == "done", "the edge saved")
         # rules of a condition: add a row through the table's dialog
         await open_runbook(pilot, step="check")
         app.query_one(RunbookPane).open_tab("tab-step")
