@@ -166,8 +166,9 @@ def engine(
     )
 
 
-def run_row(journal: Journal, run_id: str) -> RunRow:
+def run_row(journal: Journal, run_id: str | None) -> RunRow:
     """The journal's row for a run the test knows exists."""
+    assert run_id is not None, "the run has no id"
     row = journal.run(run_id)
     assert row is not None, f"no run {run_id} in the journal"
     return row

@@ -97,7 +97,8 @@ def test_push_dry_run_shows_what_would_change(
     assert main(["push", str(ws), "triage_tickets", "--dry-run"]) == 0
     diff = capsys.readouterr().out
     assert '-  "duration": 2,' in diff.replace("      ", "  ") or '-      "duration": 2' in diff
-    assert "+" in diff and '"duration": 5' in diff
+    assert "+" in diff
+    assert '"duration": 5' in diff
     remote = sandbox.app.state.halo.config.webhook(TRIAGE_GUID)
     assert next(s for s in remote["steps"] if s["step_id"] == 18)["duration"] == 2
 
@@ -120,7 +121,8 @@ def test_pull_shows_the_diff_and_keeps_what_only_runbench_has(
 
     assert main(["pull", str(ws), "triage_tickets", "--dry-run"]) == 0
     diff = capsys.readouterr().out
-    assert "-seconds = 2" in diff and "+seconds = 9" in diff
+    assert "-seconds = 2" in diff
+    assert "+seconds = 9" in diff
     assert "retry" not in diff  # runbench's own keys stay
     assert ws.read_text() == text  # a dry run writes nothing
 
@@ -129,7 +131,8 @@ def test_pull_shows_the_diff_and_keeps_what_only_runbench_has(
     assert main(["pull", str(ws), "Triage tickets", "--yes"]) == 0
     after = load_workspace(ws).runbooks["triage_tickets"].steps
     assert after["wait"].seconds == 9
-    assert after["get_details"].retry is not None and after["get_details"].retry.attempts == 3
+    assert after["get_details"].retry is not None
+    assert after["get_details"].retry.attempts == 3
     capsys.readouterr()
     assert main(["pull", str(ws), "triage_tickets", "--yes"]) == 0
     assert "already has what Halo has" in capsys.readouterr().out
@@ -159,7 +162,8 @@ def test_pull_when_halo_refuses(
     fresh.write_text(EMPTY.format(url=sandbox.url))
     assert main(["pull", str(fresh), "--dry-run"]) == 1
     err = capsys.readouterr().err
-    assert "Wrong-Secret-7731" not in err and "client_id or client_secret is wrong" in err
+    assert "Wrong-Secret-7731" not in err
+    assert "client_id or client_secret is wrong" in err
 
 
 def test_sandbox_config_endpoints(sandbox: RunningSandbox) -> None:
@@ -173,13 +177,15 @@ def test_sandbox_config_endpoints(sandbox: RunningSandbox) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     bad = [{"name": "x", "steps": [{"step_id": 1}, {"step_id": 1}]}]
     refused = httpx.post(f"{url}/api/Webhook", json=bad, headers=auth)
-    assert refused.status_code == 400 and "step_id" in refused.json()["message"]
+    assert refused.status_code == 400
+    assert "step_id" in refused.json()["message"]
     saved = httpx.post(
         f"{url}/api/Webhook", json=[{"name": "x", "type": 1, "steps": []}], headers=auth
     )
     guid = saved.json()["id"]
     listed = httpx.get(f"{url}/api/Webhook", params={"type": 1}, headers=auth).json()
-    assert listed["record_count"] == 1 and listed["webhooks"][0] == {
+    assert listed["record_count"] == 1
+    assert listed["webhooks"][0] == {
         "id": guid,
         "name": "x",
         "type": 1,
@@ -191,8 +197,11 @@ def test_sandbox_config_endpoints(sandbox: RunningSandbox) -> None:
         json=[{"name": "API", "methods": [{"name": "get"}]}],
         headers=auth,
     ).json()
-    assert made["id"] == 1 and made["methods"][0]["id"] == 1 and made["methods"][0]["guid"]
-    assert dataclasses.is_dataclass(sandbox) and sandbox.app.state.halo.config.integration(1)
+    assert made["id"] == 1
+    assert made["methods"][0]["id"] == 1
+    assert made["methods"][0]["guid"]
+    assert dataclasses.is_dataclass(sandbox)
+    assert sandbox.app.state.halo.config.integration(1)
 
 
 def test_sandbox_keeps_runbooks_in_its_data_file(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from runbench.core.engine import Engine
 from runbench.core.journal import Journal, Owner
-from test_engine_support import engine, workspace
+from test_engine_support import engine, run_row, workspace
 
 
 class Clock:
@@ -57,9 +57,10 @@ def test_a_restarted_server_that_is_pid_1_again_recovers_its_old_runs(tmp_path: 
     me = Owner.current()
     previous = replace(me, token="old-token")
     run_id = hold_as(path, previous, clock, lease_until=clock.now + 3600)
-    assert previous.pid == os.getpid() and previous.host == socket.gethostname()
+    assert previous.pid == os.getpid()
+    assert previous.host == socket.gethostname()
     journal = Journal(path, clock=clock)
-    row = journal.run(run_id)
+    row = run_row(journal, run_id)
     assert (row.status, row.crashes) == ("interrupted", 1)
     journal.close()
 
@@ -70,10 +71,10 @@ def test_a_renamed_host_waits_for_the_lease_then_recovers(tmp_path: Path) -> Non
     gone = Owner("container-before-restart", "pid:[1]", 1, "", "token")
     run_id = hold_as(path, gone, clock, lease_until=clock.now + 30)
     journal = Journal(path, clock=clock)
-    assert journal.run(run_id).status == "running"  # may still be alive: wait for the lease
+    assert run_row(journal, run_id).status == "running"  # may still be alive: wait for the lease
     clock.now += 31
     assert journal.mark_interrupted() == [run_id]
-    assert journal.run(run_id).status == "interrupted"
+    assert run_row(journal, run_id).status == "interrupted"
     journal.close()
 
 
@@ -109,12 +110,16 @@ def test_a_run_that_keeps_crashing_its_worker_is_failed_after_max_crashes(tmp_pa
         clock.now += 11  # the worker died: nobody renews
         assert journal.mark_interrupted() == [run_id]
         [claim] = journal.claim(1, resume=("serve",), max_crashes=2)
-        assert claim.row.id == run_id and claim.resume is not None and claim.row.crashes == crash
+        assert claim.row.id == run_id
+        assert claim.resume is not None
+        assert claim.row.crashes == crash
     clock.now += 11
     journal.mark_interrupted()
     assert journal.claim(1, resume=("serve",), max_crashes=2) == []
-    row = journal.run(run_id)
-    assert row.status == "failure" and "gave up" in (row.error or "") and row.finished
+    row = run_row(journal, run_id)
+    assert row.status == "failure"
+    assert "gave up" in (row.error or "")
+    assert row.finished
     journal.close()
 
 
@@ -127,12 +132,12 @@ class BrokenExecutor:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
-    async def call(self, *args: object, **kwargs: object) -> object:
+    async def call(self, *_args: object, **_kwargs: object) -> object:
         raise ZeroDivisionError("a bug below the step")
 
 
 class BrokenEngine(Engine):
-    def new_executor(self, run: object) -> Any:
+    def new_executor(self, _run: object) -> Any:
         return BrokenExecutor()
 
 
@@ -158,10 +163,12 @@ async def test_an_internal_error_ends_the_run_as_failed_with_the_reason(tmp_path
     assert "internal error at step 'get': ZeroDivisionError: a bug below the step" in (
         result.error or ""
     )
-    row = journal.run(result.run_id)
-    assert row.status == "failure" and row.error == result.error
+    row = run_row(journal, result.run_id)
+    assert row.status == "failure"
+    assert row.error == result.error
     [step] = journal.steps(result.run_id)
-    assert step.finished and "ZeroDivisionError" in (step.error or "")
+    assert step.finished
+    assert "ZeroDivisionError" in (step.error or "")
     journal.close()
 
 
@@ -174,7 +181,7 @@ def test_claims_respect_max_concurrent_and_never_take_a_run_twice(tmp_path: Path
     first = [c.row.id for c in journal.claim(10, limits=limits)]
     assert first == [limited[0], *free]
     assert journal.claim(10, limits=limits) == []  # the limited runbook is full
-    journal.finish_run(limited[0], "success", None, "")
+    journal.finish_run(run_row(journal, limited[0]).id, "success", None, "")
     second = [c.row.id for c in journal.claim(10, limits=limits)]
     assert second == [limited[1]]
     waiting = [r.status for r in journal.runs() if r.id in limited[2:]]
@@ -210,10 +217,11 @@ async def test_engine_runs_waiting_on_max_concurrent_are_not_claimable(tmp_path:
     while len(api.seen) < 1:
         await asyncio.sleep(0)
     await journal.committed()
-    assert journal.run(second.run_id).status == "queued"
+    assert run_row(journal, second.run_id).status == "queued"
     assert journal.claim(5) == []  # held by this engine while it waits for its slot
     gate.set()
-    assert (await first.result()).ok and (await second.result()).ok
+    assert (await first.result()).ok
+    assert (await second.result()).ok
     journal.close()
 
 
@@ -222,15 +230,18 @@ def test_delivery_ids_are_per_runbook_and_compared_whole(tmp_path: Path) -> None
     journal = Journal(tmp_path / "runs.db")
     open_run, created = journal.enqueue("open", {}, delivery_id="d-1")
     signed_run, created_signed = journal.enqueue("signed", {}, delivery_id="d-1")
-    assert created and created_signed and open_run != signed_run
+    assert created
+    assert created_signed
+    assert open_run != signed_run
     long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
     first, _ = journal.enqueue("signed", {}, delivery_id=long_a)
     second, made = journal.enqueue("signed", {}, delivery_id=long_b)
-    assert made and first != second
+    assert made
+    assert first != second
     assert journal.enqueue("signed", {}, delivery_id=long_a) == (first, False)
     assert journal.find_delivery("signed", long_a) == first
     assert journal.find_delivery("open", long_a) is None
-    assert journal.run(first).delivery_id == long_a
+    assert run_row(journal, first).delivery_id == long_a
     journal.close()
 
 
@@ -250,5 +261,6 @@ def test_the_claim_query_walks_an_index_without_sorting(
     backend.oldest("queued", 5, runbook)
     db.set_trace_callback(None)
     plan = " ".join(str(row) for row in db.execute(f"EXPLAIN QUERY PLAN {statements[-1]}"))
-    assert "runs_queue" in plan and "TEMP B-TREE" not in plan.upper()
+    assert "runs_queue" in plan
+    assert "TEMP B-TREE" not in plan.upper()
     db.close()

@@ -3,6 +3,7 @@ one-line errors for journals that cannot be used (issue 14.2, 14.14, 14.18)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from runbench.core.errors import JournalError, RunError
 from runbench.core.journal import SCHEMA_VERSION, Journal, is_truncated
-from test_engine_support import engine, workspace
+from test_engine_support import engine, run_row, workspace
 
 LOOP = """
     [runbooks.loop]
@@ -82,7 +83,9 @@ def stored_bytes(path: Path) -> int:
 
 async def loop_bytes(tmp_path: Path, n: int, secret: str = "") -> int:
     ws = workspace(tmp_path, LOOP)
-    ws.runbooks["loop"] = _with_max_steps(ws.runbooks["loop"], 10 * n)
+    ws = dataclasses.replace(
+        ws, runbooks={**ws.runbooks, "loop": _with_max_steps(ws.runbooks["loop"], 10 * n)}
+    )
     path = tmp_path / f"runs-{n}.db"
     journal = Journal(path)
     items = [{"id": i, "name": f"item {i} {secret}", "pad": "x" * 100} for i in range(n)]
@@ -127,7 +130,8 @@ async def test_every_step_gets_back_the_variables_and_loops_it_started_from(
     assert steps[1].loops_before["each"]["items"] == items
     assert steps[3].loops_after == {}  # the loop ended
     point = journal.before_step(result.run_id, "done")
-    assert point.variables["item"] == "c" and point.loops == {}
+    assert point.variables["item"] == "c"
+    assert point.loops == {}
 
 
 names = st.sampled_from(["a", "b", "c", "d"])
@@ -175,11 +179,14 @@ def test_values_over_the_cap_become_markers_and_such_a_run_does_not_resume(
     run_id = journal.create_run("r", inputs={"big": "x" * 500, "small": 1})
     journal.start_step(run_id, 1, "s", "method", {"big": "y" * 500, "ok": 2}, {})
     journal.set_status(run_id, "interrupted")
-    row = journal.run(run_id)
-    assert row is not None and is_truncated(row.inputs["big"]) and row.inputs["small"] == 1
+    row = run_row(journal, run_id)
+    assert row is not None
+    assert is_truncated(row.inputs["big"])
+    assert row.inputs["small"] == 1
     assert row.inputs["big"]["$truncated"]["bytes"] == 502
     [step] = journal.steps(run_id)
-    assert is_truncated(step.variables_before["big"]) and step.variables_before["ok"] == 2
+    assert is_truncated(step.variables_before["big"])
+    assert step.variables_before["ok"] == 2
     with pytest.raises(RunError, match="'big'.*over the journal's size cap"):
         journal.resume_point(run_id)
     journal.close()
@@ -236,8 +243,8 @@ def test_a_first_format_journal_is_upgraded_in_place(tmp_path: Path) -> None:
             (loops,),
         )
     journal = Journal(path)
-    assert journal.run("a1").status == "success"
-    assert journal.run("a2").status == "interrupted"  # its process is gone
+    assert run_row(journal, "a1").status == "success"
+    assert run_row(journal, "a2").status == "interrupted"  # its process is gone
     steps = journal.steps("a2")
     assert steps[0].loops_after == {"each": {"items": [1, 2], "index": 0}}
     assert steps[1].variables_before == {"v": 1, "item": 1}
@@ -264,7 +271,7 @@ def test_read_only_open_reads_and_refuses_writes(tmp_path: Path) -> None:
     run_id = writer.create_run("r", inputs={"n": 1})
     writer.close()
     reader = Journal(path, readonly=True)
-    assert reader.run(run_id).inputs == {"n": 1}
+    assert run_row(reader, run_id).inputs == {"n": 1}
     new = reader.create_run("r")
     with pytest.raises(JournalError, match="read-only"):
         reader.sync(new)
@@ -280,7 +287,9 @@ def test_corrupt_journal_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(JournalError) as caught:
         Journal(path)
     text = str(caught.value)
-    assert "\n" not in text and str(path) in text and "corrupt" in text
+    assert "\n" not in text
+    assert str(path) in text
+    assert "corrupt" in text
 
 
 def test_locked_journal_is_one_clear_error(tmp_path: Path) -> None:
@@ -302,7 +311,8 @@ def test_unwritable_folder_is_one_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(JournalError) as caught:
         Journal(blocker / "runs.db")  # a folder that cannot exist
-    assert "\n" not in str(caught.value) and "journal" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert "journal" in str(caught.value)
 
 
 CLI_WORKSPACE = """
@@ -365,7 +375,7 @@ def test_every_command_gives_one_line_and_exit_2(
     assert {"corrupt": "corrupt", "newer": "newer runbench", "locked": "locked"}[kind] in err
 
 
-def test_runs_reads_a_journal_it_cannot_write(tmp_path: Path) -> None:
+def test_runs_reads_a_journal_it_cannot_write() -> None:
     """Read-only media or another user's journal: `runs` lists it (as root, the check
     runs as nobody, since root may write anywhere)."""
     import shutil

@@ -440,7 +440,7 @@ def journal_path(workspace_path: str | Path, state_dir: str | Path | None = None
     return folder / DB_NAME
 
 
-def _nothing(backend: Backend) -> None:
+def _nothing(_backend: Backend) -> None:
     return None
 
 

@@ -50,7 +50,7 @@ class _LoopSettle:
         self.loop = loop
         self.future = future
 
-    def __call__(self, result: Any, error: BaseException | None) -> None:  # pragma: no cover
+    def __call__(self, _result: Any, _error: BaseException | None) -> None:  # pragma: no cover
         raise AssertionError("settled in batches by JournalThread")
 
 
@@ -264,6 +264,6 @@ class JournalThread:
                 self._settle([(op, None, closed)])
 
 
-_IDLE = _Op(lambda backend: None, False, False, None, None)
+_IDLE = _Op(lambda _backend: None, False, False, None, None)
 
 __all__ = ["JournalThread"]
