@@ -25,6 +25,11 @@ def edited(app: RunbenchApp) -> dict[str, Any]:
     return tomllib.loads(app.document.text())
 
 
+def auth_of(app: RunbenchApp, integration: str) -> dict[str, Any]:
+    auth: dict[str, Any] = edited(app)["integrations"][integration]["auth"]
+    return auth
+
+
 def text_of(widget: Static) -> str:
     return str(getattr(widget.content, "plain", widget.content))
 
@@ -47,13 +52,12 @@ async def test_auth_secret_field_masked_and_reference(make_app: MakeApp) -> None
         assert not app.query_one("#row-username").display
         token.focus()
         await pilot.press(*"env:OPENAI_KEY")  # select-on-focus: typing replaces the mask
-        await pilot.pause()
-        auth = edited(app)["integrations"]["openai"]["auth"]
-        assert auth["token"] == {"env": "OPENAI_KEY"}
+        await until(
+            pilot, lambda: auth_of(app, "openai").get("token") == {"env": "OPENAI_KEY"}, "ref"
+        )
         assert text_of(app.query_one("#auth-warning", Static)) == ""
         token.value = "plain-secret"
-        await pilot.pause()
-        assert edited(app)["integrations"]["openai"]["auth"]["token"] == "plain-secret"
+        await until(pilot, lambda: auth_of(app, "openai")["token"] == "plain-secret", "literal")
         assert "literal secret" in text_of(app.query_one("#auth-warning", Static))
 
 
@@ -63,7 +67,7 @@ async def test_auth_type_switch_shows_that_types_fields(make_app: MakeApp) -> No
         await pilot.pause()
         await open_integration(app, pilot, "openai")
         app.query_one("#auth-type", Select).value = "api_key"
-        await pilot.pause()
+        await until(pilot, lambda: auth_of(app, "openai")["type"] == "api_key", "the type saved")
         shown = {
             f
             for f in ("name", "in", "value", "token", "username", "grant")
@@ -73,8 +77,8 @@ async def test_auth_type_switch_shows_that_types_fields(make_app: MakeApp) -> No
         assert edited(app)["integrations"]["openai"]["auth"]["type"] == "api_key"
         app.query_one("#auth-name", Input).value = "X-Api-Key"
         app.query_one("#auth-in", Select).value = "query"
-        await pilot.pause()
-        auth = edited(app)["integrations"]["openai"]["auth"]
+        await until(pilot, lambda: auth_of(app, "openai").get("in") == "query", "the place saved")
+        auth = auth_of(app, "openai")
         assert auth["name"] == "X-Api-Key"
         assert auth["in"] == "query"
         assert app.workspace.integrations["openai"].auth.location == "query"
@@ -100,8 +104,11 @@ async def test_oauth_params_table_and_base_url(make_app: MakeApp) -> None:
         }
         base = app.query_one("#int-base_url", Input)
         base.value = "https://halo.example.com"
-        await pilot.pause()
-        assert edited(app)["integrations"]["halo"]["base_url"] == "https://halo.example.com"
+        await until(
+            pilot,
+            lambda: edited(app)["integrations"]["halo"]["base_url"] == "https://halo.example.com",
+            "the base URL saved",
+        )
 
 
 async def test_query_table_add_edit_delete(make_app: MakeApp) -> None:
