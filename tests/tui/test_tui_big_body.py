@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 
 from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.app import RunbenchApp
@@ -72,14 +73,19 @@ def test_long_line_is_sliced_to_the_visible_columns() -> None:
     assert lines.part(0, 2, 100) == "ort"
 
 
-async def test_long_line_view_renders_the_scrolled_columns(
-    make_app: Callable[..., RunbenchApp],
-) -> None:
-    app = make_app()
+class LineHost(App[None]):
+    """The line view alone."""
+
+    def compose(self) -> ComposeResult:
+        yield LineView()
+
+
+async def test_long_line_view_renders_the_scrolled_columns() -> None:
+    app = LineHost()
     line = "".join(f"{i:07d}" for i in range(30_000))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        view = app.query_one("#response-body", LineView)
+        view = app.query_one(LineView)
         view.show(index_lines("{\n" + line))
         await pilot.pause()
         view.scroll_to(70_000, 0, animate=False)

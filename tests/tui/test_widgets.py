@@ -10,12 +10,13 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
-from runbench.core.workspace import load_workspace
+from runbench.core.workspace import Rule, load_workspace
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.trigger import TriggerDialog
 from runbench.tui.widgets.kv_table import KeyValueTable
+from runbench.tui.widgets.rules_table import RulesTable
 from waits import until
 
 SIZE = (80, 24)
@@ -37,7 +38,8 @@ class Host(App[None]):
             yield self.widget
 
     @on(KeyValueTable.Changed)
-    def _keep(self, message: KeyValueTable.Changed) -> None:
+    @on(RulesTable.Changed)
+    def _keep(self, message: Message) -> None:
         self.posted.append(message)
 
 
@@ -129,3 +131,34 @@ async def test_trigger_dialog_checks_json_and_builds_the_action() -> None:
         inputs = results[1].inputs  # prefilled with the defaults, parsed as JSON
         assert inputs["client_id"] == 1
         assert [u["name"] for u in inputs["users"]][0] == "Ada Lovelace"
+
+
+def rule_lists(host: Host) -> list[list[dict[str, Any]]]:
+    return [m.rules for m in host.posted if isinstance(m, RulesTable.Changed)]
+
+
+async def test_rules_table_posts_the_whole_new_list_typed() -> None:
+    rules = RulesTable(id="rules")
+    host = Host(rules)
+    async with host.run_test(size=SIZE) as pilot:
+        rules.show([Rule("<<Status>>", "equals", "open")])
+        rules.table.focus()
+        await pilot.press("a")
+        await until(pilot, lambda: host.screen.id == "rule-dialog", "the add form")
+        host.screen.query_one("#field-left", Input).value = "<<Count>>"
+        host.screen.query_one("#field-op", Select).value = "greater_than"
+        await pilot.press("enter")  # no right side yet: refused, the form stays
+        await until(pilot, lambda: "needs a right side" in form_error(host), "the refusal")
+        host.screen.query_one("#field-right", Input).value = "9"
+        await pilot.press("enter")
+        await until(pilot, lambda: len(rule_lists(host)) == 1, "the new list posted")
+        assert rule_lists(host)[0] == [
+            {"left": "<<Status>>", "op": "equals", "right": "open"},
+            {"left": "<<Count>>", "op": "greater_than", "right": 9},  # typed as JSON
+        ]
+        assert rules.rules == [{"left": "<<Status>>", "op": "equals", "right": "open"}]
+
+        await pilot.press("d")
+        await pilot.click("#choice-yes")
+        await until(pilot, lambda: len(rule_lists(host)) == 2, "the delete posted")
+        assert rule_lists(host)[1] == []
