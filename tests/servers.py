@@ -207,10 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def route_login(self, seen: Seen, api: FakeApi) -> None:
+    def route_login(self, _seen: Seen, api: FakeApi) -> None:
         self.reply(200, {"session": api.session, "user": api.username})
 
-    def route_drip(self, seen: Seen, api: FakeApi) -> None:
+    def route_drip(self, seen: Seen, _api: FakeApi) -> None:
         every = float(seen.query.get("every", ["0.2"])[0])
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")

@@ -14,17 +14,10 @@ from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.step_editor import StepEditor
 from runbench.tui.widgets.tree import Selection
+from waits import until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def until(pilot: Pilot[Any], predicate: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if predicate():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def add_step(pilot: Pilot[Any], name: str, kind: str) -> None:
@@ -39,7 +32,9 @@ async def add_step(pilot: Pilot[Any], name: str, kind: str) -> None:
     app.screen.query_one("#field-name", Input).value = name
     app.screen.query_one("#field-kind", Select).value = kind
     await pilot.click("#form-ok")
-    await until(pilot, lambda: app.selection.step == name, f"{name} selected")
+    await until(
+        pilot, lambda: app.selection is not None and app.selection.step == name, f"{name} selected"
+    )
 
 
 def step(app: RunbenchApp, name: str) -> Any:
@@ -54,7 +49,9 @@ async def test_sql_step_fields(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await add_step(pilot, "lookup", "sql")
-        assert shown(app, "database") and shown(app, "max_rows") and not shown(app, "method")
+        assert shown(app, "database")
+        assert shown(app, "max_rows")
+        assert not shown(app, "method")
         label = str(app.query_one("#s-body-label").render())
         assert label.startswith("Query")
         app.query_one("#s-body", TextArea).text = "SELECT id FROM tickets WHERE id = <<ticket^id>>"
@@ -67,7 +64,9 @@ async def test_sql_step_fields(make_app: MakeApp) -> None:
         assert found.database == SecretRef("env", "CMDB_URL")
         assert found.edge("on_success") == "done"
         chart = app.query_one(FlowchartView).chart
-        assert chart is not None and "sql" in chart.text and "lookup" in chart.text
+        assert chart is not None
+        assert "sql" in chart.text
+        assert "lookup" in chart.text
 
 
 async def test_ai_step_fields(make_app: MakeApp) -> None:
@@ -75,7 +74,9 @@ async def test_ai_step_fields(make_app: MakeApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await add_step(pilot, "triage", "ai")
         editor = app.query_one(StepEditor)
-        assert shown(app, "integration") and shown(app, "ai_type") and not shown(app, "database")
+        assert shown(app, "integration")
+        assert shown(app, "ai_type")
+        assert not shown(app, "database")
         assert str(editor.query_one("#s-body-label").render()).startswith("Prompt")
         app.query_one("#s-integration", Select).value = "openai"
         app.query_one("#s-ai_type", Select).value = "agent"
