@@ -34,3 +34,6 @@ tb  # traceback argument
 # from here once read, or remove them if they stay unread
 _.retention_days  # Workspace: serve prunes finished runs older than this
 _.exposition  # Metrics: every sample by name, for tests and the TUI
+
+# benchmarks/bench_scale.py reads Outcome's fields by name (getattr) in its report
+_.accepted_per_s, _.completed_per_s, _.wrk_cpu_share

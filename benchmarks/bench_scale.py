@@ -163,6 +163,7 @@ def _counts(location: str) -> tuple[int, int]:
 
         with sqlite3.connect(location) as db:
             row = db.execute(sql).fetchone()
+    assert row is not None  # an aggregate always answers one row
     return int(row[0]), int(row[1])
 
 
@@ -215,7 +216,7 @@ def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
         for instance in instances:
             instance.stop()
     with psycopg.connect(dsn) as conn:
-        runs, success, crashed = conn.execute(
+        counts = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'success'),"
             " count(*) FILTER (WHERE crashes > 0) FROM runs"
         ).fetchone()
@@ -223,6 +224,9 @@ def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
             "SELECT count(*), count(DISTINCT run_id) FROM steps"
             " WHERE step = 'done' AND finished = 1 AND error IS NULL"
         ).fetchone()
+    assert counts is not None  # aggregates always answer one row
+    assert ends is not None
+    runs, success, crashed = counts
     lost = max(0, result.accepted - runs)
     recovery = recovered - killed_at[0]
     print(

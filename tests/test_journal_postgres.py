@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,14 @@ import pytest
 
 from runbench.core.errors import JournalError
 from runbench.core.journal import Journal, open_journal
-from test_engine_support import Api, engine, workspace
+from test_engine_support import Api, engine, run_row, workspace
 from test_journal import FLOW, SECRET_HEADER, dead_pid
 
 Opener = Callable[..., Journal]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Opens journals on one store: a SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         location = str(tmp_path / "runs.db")
@@ -56,7 +56,7 @@ async def test_records_steps_variables_and_redacted_exchanges(
     journal = opener()
     result = await engine(ws, api, journal=journal).run("r", inputs={"uid": 9})
     assert result.status == "success"
-    row = journal.run(result.run_id)
+    row = run_row(journal, result.run_id)
     assert (row.status, row.inputs, row.message) == ("success", {"uid": 9}, "note 7 for User 9")
     steps = journal.steps(result.run_id)
     assert [(s.seq, s.step, s.edge, s.target) for s in steps] == [
@@ -81,7 +81,9 @@ def test_deliveries_dedupe_and_claims_never_overlap_across_instances(opener: Ope
     journal = opener()
     first, created = journal.enqueue("r", {"uid": 1}, {}, "serve", "delivery-1")
     again, created_again = journal.enqueue("r", {"uid": 2}, {}, "serve", "delivery-1")
-    assert created and not created_again and first == again
+    assert created
+    assert not created_again
+    assert first == again
     for n in range(40):
         journal.enqueue("r", {"uid": n}, None, "serve", None)
     claimed: list[str] = []
@@ -98,9 +100,10 @@ def test_deliveries_dedupe_and_claims_never_overlap_across_instances(opener: Ope
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(claimed) == 41 and len(set(claimed)) == 41
+    assert len(claimed) == 41
+    assert len(set(claimed)) == 41
     assert journal.claim_queued(5) == []
-    assert {journal.run(run_id).status for run_id in claimed} == {"running"}
+    assert {run_row(journal, run_id).status for run_id in claimed} == {"running"}
 
 
 def test_a_delivery_raced_by_two_instances_makes_one_run(opener: Opener) -> None:
@@ -133,7 +136,7 @@ def test_an_expired_lease_on_another_host_is_recovered(opener: Opener) -> None:
     assert other.mark_interrupted() == []  # host-a's lease still runs
     now[0] += 6.0  # host-a died: nobody renews its lease
     assert other.mark_interrupted() == [run_id]
-    row = other.run(run_id)
+    row = run_row(other, run_id)
     assert (row.status, row.crashes) == ("interrupted", 1)
     assert other.recover() == [run_id]
 
@@ -148,13 +151,17 @@ async def test_resume_after_a_crash_on_another_instance(opener: Opener, tmp_path
     handle.task.cancel()  # the process "dies" mid-step
     await asyncio.gather(handle.task, return_exceptions=True)
     journal = opener()
-    assert (journal.run(handle.run_id).status, journal.run(handle.run_id).current_step) == (
+    assert (
+        run_row(journal, handle.run_id).status,
+        run_row(journal, handle.run_id).current_step,
+    ) == (
         "interrupted",
         "wait",
     )
     api = Api()
     resumed = await engine(ws, api, journal=journal).resume(handle.run_id).result()
-    assert resumed.status == "success" and resumed.message == "note 7 for User 5"
+    assert resumed.status == "success"
+    assert resumed.message == "note 7 for User 5"
     assert api.paths() == ["/slow", "/notes"]  # the user was not fetched again
     assert [s.step for s in journal.steps(handle.run_id)] == ["get", "wait", "wait", "note", "done"]
 
@@ -188,7 +195,7 @@ def test_instances_starting_together_create_the_schema_once(postgres_dsn: str) -
         barrier.wait()
         try:
             open_journal(postgres_dsn, "ws.toml").close()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(4)]
@@ -206,7 +213,9 @@ def test_unreachable_database_is_one_line_without_the_password() -> None:
     with pytest.raises(JournalError) as caught:
         open_journal(url, "ws.toml")
     text = str(caught.value)
-    assert "hunter2" not in text and "***" in text and "\n" not in text
+    assert "hunter2" not in text
+    assert "***" in text
+    assert "\n" not in text
     assert "cannot be reached" in text
 
 
@@ -225,7 +234,8 @@ def test_prune_deletes_old_finished_runs_only(opener: Opener) -> None:
     recent = journal.create_run("r")
     journal.finish_run(recent, "failure", "x", "")
     assert journal.prune(parse_age("30d")) == 1
-    assert journal.run(old_done) is None and journal.steps(old_done) == []
+    assert journal.run(old_done) is None
+    assert journal.steps(old_done) == []
     assert journal.exchanges(old_done) == []
     assert {r.id for r in journal.runs(10)} == {old_running, old_queued, recent}
     assert journal.prune(parse_age("30d")) == 0
@@ -235,8 +245,10 @@ def test_ages() -> None:
     from runbench.core.errors import UsageError
     from runbench.core.journal import parse_age
 
-    assert parse_age("30d") == 30 * 86400 and parse_age("12h") == 43200
-    assert parse_age("90") == 90 and parse_age("2w") == 14 * 86400
+    assert parse_age("30d") == 30 * 86400
+    assert parse_age("12h") == 43200
+    assert parse_age("90") == 90
+    assert parse_age("2w") == 14 * 86400
     with pytest.raises(UsageError):
         parse_age("soon")
 

@@ -71,12 +71,16 @@ def test_json_access_records_and_retention_at_start(tmp_path: Path) -> None:
         "run_id": run_id,
         "ms": first["ms"],
     }
-    assert second["status"] == 404 and second["runbook"] is None and second["run_id"] is None
-    assert "\n" not in second["path"] and "secret" not in json.dumps(records)
+    assert second["status"] == 404
+    assert second["runbook"] is None
+    assert second["run_id"] is None
+    assert "\n" not in second["path"]
+    assert "secret" not in json.dumps(records)
     assert not any(line.startswith("POST ") for line in lines)  # records replace lines
 
 
 def test_json_lines_carry_the_time(capsys: pytest.CaptureFixture[str]) -> None:
     json_line({"message": "hello"})
     record = json.loads(capsys.readouterr().out)
-    assert record["message"] == "hello" and record["time"].endswith("+00:00")
+    assert record["message"] == "hello"
+    assert record["time"].endswith("+00:00")

@@ -110,7 +110,7 @@ class PostgresBackend:
         if batch is not None:
             try:
                 batch.__exit__(None, None, None)
-            except Exception:  # the error being rolled back, again  # noqa: BLE001
+            except Exception:  # the error being rolled back, again
                 pass
         if not self._conn.closed and not self._conn.broken and self._conn.info.transaction_status:
             self._conn.execute("ROLLBACK")
