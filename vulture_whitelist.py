@@ -30,10 +30,8 @@ _.handle_async_request  # httpx.AsyncBaseTransport
 # the protocol of __aexit__
 tb  # traceback argument
 
-# Landed by issue 14 before their readers (serve's pruning; the TUI's metrics view): remove
-# from here once read, or remove them if they stay unread
-_.retention_days  # Workspace: serve prunes finished runs older than this
-_.exposition  # Metrics: every sample by name, for tests and the TUI
-
 # benchmarks/bench_scale.py reads Outcome's fields by name (getattr) in its report
 _.accepted_per_s, _.completed_per_s, _.wrk_cpu_share
+
+# Landed by issue 14 before its reader (the TUI's metrics view): remove from here once read
+_.exposition  # Metrics: every sample by name, for tests and the TUI
