@@ -28,11 +28,13 @@ class SnapshotApp(RunbenchApp):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, cursor_blink=False, **kwargs)
+        self.animation_level = "none"  # a tab's underline is drawn where it ends, not mid-slide
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()  # the tabs' underline slides to the tab
     await pilot.pause()
 
 
@@ -86,6 +88,7 @@ def test_run_paused_at_a_breakpoint(
         await until(pilot, lambda: paused(app, "ask_chatgpt"), "the run paused at ask")
         app.query_one(FlowchartView).focus()
         await pilot.pause()  # not _settle: the paused run's worker never completes
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 
     assert snap_compare(make_app(cls=SnapshotApp), terminal_size=SIZE, run_before=run_before)

@@ -26,11 +26,13 @@ class SnapshotApp(RunbenchApp):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, cursor_blink=False, **kwargs)
+        self.animation_level = "none"  # a tab's underline is drawn where it ends, not mid-slide
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()  # e.g. a tab's underline sliding over
     await pilot.pause()
 
 
