@@ -13,6 +13,7 @@ _ = object()
 
 # Textual reads these attributes of the App and of widgets
 _.sub_title  # App: the header's second line
+_.animation_level  # App: "none" in the snapshot tests
 _.theme  # TextArea: the highlight theme
 _.virtual_size  # ScrollView: the scrollable size
 _.show_root, _.guide_depth  # Tree: looks

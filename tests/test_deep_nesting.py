@@ -33,7 +33,8 @@ def test_a_deep_workspace_is_refused(
     workspace.write_text(text, encoding="utf-8")
     args = [command[0], str(workspace), *command[2:]]
     code, err = run(capsys, *args)
-    assert code == 2 and "nested more than 64 levels deep" in err
+    assert code == 2
+    assert "nested more than 64 levels deep" in err
 
 
 def test_a_deep_eval_document_is_refused(
@@ -42,7 +43,8 @@ def test_a_deep_eval_document_is_refused(
     document = tmp_path / "deep.json"
     document.write_text(DEEP_JSON, encoding="utf-8")
     code, err = run(capsys, "eval", "response[0]", "--data", str(document))
-    assert code == 2 and "nested too deeply" in err
+    assert code == 2
+    assert "nested too deeply" in err
 
 
 def test_a_deep_context_file_and_var_are_refused(
@@ -55,6 +57,8 @@ def test_a_deep_context_file_and_var_are_refused(
     document = tmp_path / "deep.json"
     document.write_text(DEEP_JSON, encoding="utf-8")
     code, err = run(capsys, "run", str(workspace), "r", "--action-json", str(document))
-    assert code == 2 and "nested too deeply" in err
+    assert code == 2
+    assert "nested too deeply" in err
     code, err = run(capsys, "run", str(workspace), "r", "--var", f"x={DEEP_JSON}")
-    assert code == 2 and "nested too deeply" in err
+    assert code == 2
+    assert "nested too deeply" in err

@@ -44,13 +44,17 @@ def test_a_sensitive_header_becomes_an_env_reference(
     code, printed = run(capsys, command, "-w", str(path))
     assert code == 0
     text = path.read_text(encoding="utf-8")
-    assert SECRET not in text and SECRET not in printed
+    assert SECRET not in text
+    assert SECRET not in printed
     integration = load_workspace(path).integrations["example"]
-    assert integration.auth.type == "api_key" and integration.auth.name == header
+    assert integration.auth.type == "api_key"
+    assert integration.auth.name == header
     assert integration.auth.value.__class__.__name__ == "SecretRef"
     assert dict(integration.methods["get_items"].headers) == {"Accept": "x/y"}
     code, printed = run(capsys, command)  # printed TOML, no workspace
-    assert code == 0 and SECRET not in printed and header in printed
+    assert code == 0
+    assert SECRET not in printed
+    assert header in printed
 
 
 def test_a_second_sensitive_header_is_dropped_never_copied(
@@ -61,8 +65,10 @@ def test_a_second_sensitive_header_is_dropped_never_copied(
         f"-H 'X-Auth-Token: {SECRET}2' -H 'Private-Token: {SECRET}3' -b 'sid={SECRET}4'"
     )
     code, printed = run(capsys, command)
-    assert code == 0 and SECRET not in printed
-    assert "dropped header X-Auth-Token" in printed and "dropped header Private-Token" in printed
+    assert code == 0
+    assert SECRET not in printed
+    assert "dropped header X-Auth-Token" in printed
+    assert "dropped header Private-Token" in printed
 
 
 def test_headers_for_an_existing_integration_are_dropped(
@@ -73,7 +79,8 @@ def test_headers_for_an_existing_integration_are_dropped(
     code, printed = run(
         capsys, f"curl https://api.example.com/b -H 'X-Auth-Token: {SECRET}'", "-w", str(path)
     )
-    assert code == 0 and SECRET not in printed + path.read_text(encoding="utf-8")
+    assert code == 0
+    assert SECRET not in printed + path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("password", [SECRET, "p%40ss%2Fw:rd", "é-secret-ü"])
@@ -86,9 +93,11 @@ def test_a_password_in_the_url_is_basic_auth_and_never_echoed(
     assert code == 0, printed
     text = path.read_text(encoding="utf-8")
     for leaked in (password, SECRET, "p@ss"):
-        assert leaked not in text and leaked not in printed
+        assert leaked not in text
+        assert leaked not in printed
     auth = load_workspace(path).integrations["example"].auth
-    assert auth.type == "basic" and auth.username == "bob"
+    assert auth.type == "basic"
+    assert auth.username == "bob"
     assert "bob" not in load_workspace(path).integrations["example"].base_url
 
 
@@ -107,4 +116,5 @@ def test_error_messages_do_not_echo_credentials(
     path = tmp_path / "ws.toml"
     path.write_text('[integrations.other]\nbase_url = "https://elsewhere.example"\n')
     code, printed = run(capsys, *[a.format(s=SECRET) for a in args], "-w", str(path))
-    assert code == 2 and SECRET not in printed
+    assert code == 2
+    assert SECRET not in printed
