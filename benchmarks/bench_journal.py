@@ -71,7 +71,8 @@ async def one(folder: Path, n: int) -> dict[str, float]:
     path = folder / f"runs-{n}.db"
     path.unlink(missing_ok=True)
     workspace = load_workspace(folder / "ws.toml")
-    workspace.runbooks["loop"] = replace(workspace.runbooks["loop"], max_steps=4 * n + 10)
+    loop = replace(workspace.runbooks["loop"], max_steps=4 * n + 10)
+    workspace = replace(workspace, runbooks={**workspace.runbooks, "loop": loop})
     items = [{"id": i, "name": f"item {i}", "pad": "x" * 100} for i in range(n)]
     journal = Journal(path)
     engine = Engine(workspace, journal=journal, environ={})

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -212,7 +213,7 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
     ws.write_text(WORKSPACE)
     state = folder / "state"
     bare_port, serve_port = free_port(), free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     bare = subprocess.Popen([sys.executable, __file__, "--bare", str(bare_port)], **quiet)
     served = subprocess.Popen(
         [sys.executable, "-m", "runbench", "serve", str(ws), "--port", str(serve_port)]

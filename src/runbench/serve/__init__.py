@@ -23,7 +23,8 @@ from runbench.core.errors import RunbenchError
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
-from runbench.serve.app import BODY_TIMEOUT, create_app
+from runbench.serve.app import create_app
+from runbench.serve.deliveries import BODY_TIMEOUT
 from runbench.serve.logs import BatchedLog
 from runbench.serve.metrics import CountRequests, ServeMetrics
 from runbench.serve.schedules import Scheduler

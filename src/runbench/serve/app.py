@@ -42,7 +42,7 @@ def gates_of(workspace: Workspace, secrets: Secrets, clock: Callable[[], float])
     }
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+async def _http_error(_request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 404:
         return JSONResponse(dict(NOT_FOUND), status_code=404)
@@ -58,7 +58,7 @@ class Health:
         self.pool = pool
         self.journal = journal
 
-    async def __call__(self, request: Request) -> Response:
+    async def __call__(self, _request: Request) -> Response:
         if not self.pool.healthy:
             problem = self.pool.problem or str(self.journal.problem)
             body = {"status": "unavailable", "queued": self.pool.backlog, "problem": problem}

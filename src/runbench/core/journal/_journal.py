@@ -142,7 +142,7 @@ class Journal(QueueMixin, RetentionMixin):
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a method of this journal on its thread and await it (serve uses this so
         the event loop never waits on storage). Writes in it commit before it returns."""
-        return await self._thread.acall(lambda b: method(*args, **kwargs), writes=True)
+        return await self._thread.acall(lambda _b: method(*args, **kwargs), writes=True)
 
     def _raise_failure(self, run_id: str | None) -> None:
         failed = self._thread.failure(run_id) if run_id is not None else None
