@@ -269,7 +269,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     out.write_text("# mine\n")
     assert main(["import-halo", good, "--out", str(out)]) == 2
     assert out.read_text() == "# mine\n"  # never overwritten
-    assert main(["export-halo", "workspaces/demo.toml", "nope", "--out", "-"]) == 2
+    assert main(["export-halo", str(DEMO), "nope", "--out", "-"]) == 2
 
 
 # ------------------------------------------------------------------ anything Halo might send

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Literal
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -47,12 +48,17 @@ def test_base64_at_any_alignment(prefix: str, urlsafe: bool) -> None:
     encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
     blob = encode(f"{prefix}{secret}".encode()).decode()
     shown = Redactor([secret]).text(f"Basic {blob}")
-    assert REDACTED in shown and blob not in shown
+    assert REDACTED in shown
+    assert blob not in shown
+
+
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+"""Lone surrogates cannot be encoded, so no secret is made of them."""
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    secret=st.text(st.characters(exclude_categories=("Cs",)), min_size=6, max_size=30),
+    secret=st.text(st.characters(exclude_categories=SURROGATES), min_size=6, max_size=30),
     before=st.text(max_size=5),
     after=st.text(max_size=5),
 )
