@@ -70,10 +70,11 @@ def flood(
     urls: list[str],
     seconds: float,
     script: Path,
-    kill: tuple[Instance, float, Callable[[], None]] | None = None,
+    kill: tuple[Instance, float, Callable[[bool], None]] | None = None,
 ) -> Flood:
     """wrk against every url at once (CONNECTIONS split evenly); optionally SIGKILL an
-    instance after some seconds (calling the third item just before)."""
+    instance after some seconds (calling the third item with True just before, with
+    False just after)."""
     per = max(1, CONNECTIONS // len(urls))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [
@@ -97,8 +98,9 @@ def flood(
     ]
     if kill is not None:
         time.sleep(kill[1])
-        kill[2]()
+        kill[2](True)
         kill[0].kill()
+        kill[2](False)
     outputs = [p.communicate()[0] for p in procs]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -196,19 +198,23 @@ def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
     held: list[str] = []
     killed_at = [0.0]
 
-    def before_kill() -> None:
-        """Wait until the doomed instance holds runs (so the kill interrupts some)."""
-        deadline = time.monotonic() + 10
-        while not held and time.monotonic() < deadline:
-            held.extend(held_by(dsn, doomed))
+    def around_kill(before: bool) -> None:
+        """Before: wait until the doomed instance holds runs (so the kill interrupts
+        some). After: note the runs it held when it died (before anyone sweeps them)."""
+        if before:
+            deadline = time.monotonic() + 10
+            while not held_by(dsn, doomed) and time.monotonic() < deadline:
+                continue
+            return
         killed_at[0] = time.monotonic()
+        held.extend(held_by(dsn, doomed))
 
     try:
         result = flood(
             [i.url for i in instances],
             seconds,
             wrk_script(folder),
-            (doomed, seconds / 2, before_kill),
+            (doomed, seconds / 2, around_kill),
         )
         recovered = finished_at(dsn, 0, only=held)
         done = finished_at(dsn, 0)
