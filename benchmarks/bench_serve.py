@@ -227,6 +227,7 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
         per_round = int(60_000 * args.seconds / 5)
         results: dict[str, list[float]] = {k: [] for k in ("bare", "accepted", "completed")}
         cpu: dict[str, list[float]] = {"bare": [], "runbench": [], "client": []}
+        per_request: dict[str, list[float]] = {"bare": [], "runbench": []}
         for n in range(args.rounds + 1):  # round 0 warms both up and is not counted
             script = folder / f"round{n}.lua"
             lua_script(script, per_round, n * per_round * 10)
@@ -234,14 +235,17 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             floor = load(bare_url, script, args.seconds, args.concurrency)
             bare_cpu = (cpu_of(bare.pid) - bare_cpu) / args.seconds
             since = time.time()
-            serve_cpu = cpu_of(served.pid)
+            serve_start = serve_cpu = cpu_of(served.pid)
             got = load(serve_url, script, args.seconds, args.concurrency)
             serve_cpu = (cpu_of(served.pid) - serve_cpu) / args.seconds
             if got["bad"]:
                 raise SystemExit(f"runbench answered {got['bad']:.0f} requests with non-2xx")
             completed = drain(state / "runs.db", since, int(got["requests"]))
+            serve_total = cpu_of(served.pid) - serve_start
             if n == 0:
                 continue
+            per_request["bare"].append(bare_cpu * args.seconds / floor["requests"])
+            per_request["runbench"].append(serve_total / got["requests"])
             results["bare"].append(floor["rate"])
             results["accepted"].append(got["rate"])
             results["completed"].append(completed)
@@ -258,6 +262,13 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             process.terminate()
             process.wait(20)
     report(results, cpu, args)
+    bare_us = statistics.median(per_request["bare"]) * 1e6
+    serve_us = statistics.median(per_request["runbench"]) * 1e6
+    print(
+        f"  server CPU per delivery (medians): bare {bare_us:.0f} us, runbench {serve_us:.0f} us"
+        f" with its run; ratio {bare_us / serve_us:.2f} (what accepted/s would be with a"
+        " core each and no other load)"
+    )
     ratio = statistics.median(
         a / b for a, b in zip(results["accepted"], results["bare"], strict=True)
     )

@@ -300,3 +300,28 @@ def test_the_journal_can_come_from_the_environment(
     journal = open_journal(postgres_dsn, path)
     assert [r.message for r in journal.runs(5)] == ["hello world"]
     journal.close()
+
+
+async def test_deliveries_arriving_together_go_in_one_insert_and_dedupe(opener: Opener) -> None:
+    """`serve`'s admit batches the deliveries that arrive together into one statement;
+    repeats (earlier, or in the same batch) get the first run, a full queue refuses."""
+    journal = opener()
+    earlier, _ = journal.enqueue("r", {}, delivery_id="d-0")
+    ids = [f"d-{n % 7}" for n in range(40)] + [None] * 5
+    found = await asyncio.gather(
+        *(journal.admit("r", {"i": i}, delivery_id=d) for i, d in enumerate(ids))
+    )
+    created = [run for run, made in found if made]
+    assert len(created) == 6 + 5  # d-1..d-6 once each, and the five without an id
+    by_id: dict[str, set[str | None]] = {}
+    for delivery, (run, _) in zip(ids, found, strict=True):
+        if delivery:
+            by_id.setdefault(delivery, set()).add(run)
+    assert all(len(runs) == 1 for runs in by_id.values())
+    assert by_id["d-0"] == {earlier}
+    assert await journal.admit("r", {}, delivery_id="d-3", full=True) == (
+        next(iter(by_id["d-3"])),
+        False,
+    )
+    assert await journal.admit("r", {}, delivery_id="new", full=True) == (None, False)
+    assert journal.count_queued() == 1 + 11

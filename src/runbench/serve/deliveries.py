@@ -157,8 +157,7 @@ class Deliveries:
         if full and delivery_id is None:  # overload: refuse without touching the journal
             return QUEUE_FULL
         try:
-            run_id, created = await self.journal.call(
-                self.journal.enqueue,
+            run_id, created = await self.journal.admit(
                 gate.runbook.id,
                 submission.inputs,
                 submission.context,

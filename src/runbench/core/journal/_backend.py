@@ -130,6 +130,10 @@ class Backend(Protocol):
     def insert_run(self, values: Mapping[str, Any]) -> bool:
         """A new run row; False (and nothing written) when its delivery_key exists."""
 
+    def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Many new run rows (the same columns each) in one statement; the ids of those
+        inserted (a row whose delivery_key exists, or repeats an earlier row's, is not)."""
+
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
     ) -> int:
@@ -155,6 +159,9 @@ class Backend(Protocol):
 
     def delivery(self, key: str) -> str | None:
         """The id of the run with this delivery key."""
+
+    def deliveries(self, keys: Sequence[str]) -> dict[str, str]:
+        """delivery_key -> run id, for those of ``keys`` that exist."""
 
     def held(self) -> list[Row]:
         """(id, owner, lease_until, status, crashes) of every run someone holds (the few

@@ -150,6 +150,16 @@ class PostgresBackend:
         )
         return inserted == 1
 
+    def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        names = list(rows[0])
+        one = f"({_marks(len(names))})"
+        found = self._all(
+            f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
+            " ON CONFLICT (delivery_key) DO NOTHING RETURNING id",
+            [row[name] for row in rows for name in names],
+        )
+        return [str(row[0]) for row in found]
+
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
     ) -> int:
@@ -200,6 +210,13 @@ class PostgresBackend:
     def delivery(self, key: str) -> str | None:
         row = self._one("SELECT id FROM runs WHERE delivery_key=%s", (key,))
         return None if row is None else str(row[0])
+
+    def deliveries(self, keys: Sequence[str]) -> dict[str, str]:
+        rows = self._all(
+            f"SELECT delivery_key, id FROM runs WHERE delivery_key IN ({_marks(len(keys))})",
+            tuple(keys),
+        )
+        return {str(key): str(run_id) for key, run_id in rows}
 
     def held(self) -> list[Row]:
         return self._all(

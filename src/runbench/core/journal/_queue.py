@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runbench.core.errors import RunError
@@ -29,6 +30,7 @@ from runbench.core.journal._sqlite_schema import delivery_key
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from runbench.core.journal._thread import JournalThread
     from runbench.core.journal._values import Tracker
 
 T = TypeVar("T")
@@ -47,6 +49,7 @@ class QueueMixin:
     owner: Owner
     _owner_text: str
     _tracker: Tracker
+    _thread: JournalThread
     readonly: bool
 
     def _change(self, fn: Callable[[Backend], T], *, atomic: bool = True) -> T:
@@ -86,6 +89,30 @@ class QueueMixin:
             return (seen, False) if seen is not None else (None, False)
 
         return self._change(enqueue, atomic=False)
+
+    async def admit(
+        self,
+        runbook: str,
+        inputs: Mapping[str, Any],
+        context: Mapping[str, Any] | None = None,
+        trigger: str = "serve",
+        delivery_id: str | None = None,
+        *,
+        full: bool = False,
+    ) -> tuple[str | None, bool]:
+        """:meth:`enqueue` for `serve`: awaited on the event loop, and every delivery
+        that arrives meanwhile goes into the same INSERT (one statement per batch)."""
+        from runbench.core.journal._journal import new_run_id
+
+        run_id = new_run_id(self.clock)
+        values = self._new_run(
+            run_id, runbook, trigger, inputs, context, None, None, "queued", delivery_id
+        )
+        key = delivery_key(runbook, delivery_id) if delivery_id else None
+        found: tuple[str | None, bool] = await self._thread.acall_grouped(
+            _admit_many, _Delivery(run_id, values, key, full)
+        )
+        return found
 
     def find_delivery(self, runbook: str, delivery_id: str) -> str | None:
         """The id of the run a delivery id started on ``runbook``, if it was seen before."""
@@ -253,6 +280,29 @@ class QueueMixin:
     def _renew(self, b: Backend) -> None:
         """The thread's heartbeat: move the leases of the runs this process holds."""
         b.renew(self._owner_text, self.clock() + self.lease)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    run_id: str
+    values: Callable[[], dict[str, Any]]
+    key: str | None
+    full: bool
+
+
+def _admit_many(b: Backend, deliveries: list[_Delivery]) -> list[tuple[str | None, bool]]:
+    """Deliveries in one INSERT; the repeated ones answered with their first run."""
+    fresh = [item for item in deliveries if not item.full]
+    inserted = set(b.insert_runs([item.values() for item in fresh])) if fresh else set()
+    keys = [item.key for item in deliveries if item.key and item.run_id not in inserted]
+    seen = b.deliveries(keys) if keys else {}
+    found: list[tuple[str | None, bool]] = []
+    for item in deliveries:
+        if item.run_id in inserted:
+            found.append((item.run_id, True))
+        else:
+            found.append((seen.get(item.key) if item.key else None, False))
+    return found
 
 
 class _Room:

@@ -125,6 +125,16 @@ class SqliteBackend:
         )
         return cursor.rowcount == 1
 
+    def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        names = list(rows[0])
+        one = f"({','.join('?' * len(names))})"
+        cursor = self.db.execute(
+            f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
+            " ON CONFLICT(delivery_key) DO NOTHING RETURNING id",
+            [row[name] for row in rows for name in names],
+        )
+        return [str(found[0]) for found in cursor.fetchall()]
+
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()
     ) -> int:
@@ -178,6 +188,13 @@ class SqliteBackend:
     def delivery(self, key: str) -> str | None:
         row = self.db.execute("SELECT id FROM runs WHERE delivery_key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def deliveries(self, keys: Sequence[str]) -> dict[str, str]:
+        rows = self.db.execute(
+            f"SELECT delivery_key, id FROM runs WHERE delivery_key IN ({','.join('?' * len(keys))})",
+            tuple(keys),
+        )
+        return {str(key): str(run_id) for key, run_id in rows}
 
     def held(self) -> list[Row]:
         return self.db.execute(

@@ -7,6 +7,9 @@ before the next starts, a delivery before its 202), and then on an asyncio futur
 on the lock. Operations that queue up meanwhile are run as one batch in one
 transaction: fifty deliveries arriving together cost one commit, not fifty.
 
+Operations of one kind that end up next to each other in a batch can run as one
+statement (``acall_grouped``): every delivery of a batch goes into one INSERT.
+
 Order is the queue's order, so a read sees every write submitted before it. A write
 nobody waits for ("fire and forget", e.g. an exchange record) that fails leaves its
 error for the next wait of the same run. A storage failure (locked, full, read-only)
@@ -39,6 +42,13 @@ class _Op:
     atomic: bool
     settle: Settle | None
     run_id: str | None
+    group: Group | None = None  # neighbours with the same group run as one call
+    arg: Any = None  # this operation's part of that call
+
+
+Group = Callable[[Backend, list[Any]], list[Any]]
+"""Runs many operations of one kind at once (one statement instead of one each); returns
+one result per argument, in order."""
 
 
 class _LoopSettle:
@@ -99,7 +109,10 @@ class JournalThread:
         run_id: str | None = None,
     ) -> None:
         """Run ``fn`` later, in order; its failure is kept for :meth:`failure` of run_id."""
-        self._queue.put(_Op(fn, writes, atomic, None, run_id))
+        self._hand_over(_Op(fn, writes, atomic, None, run_id))
+
+    def _hand_over(self, op: _Op) -> None:
+        self._queue.put(op)
 
     def call(self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False) -> T:
         """Run ``fn`` and wait for it (committed, if it writes). Inline on this thread."""
@@ -130,13 +143,22 @@ class JournalThread:
         backend.release()
         return result
 
+    async def acall_grouped(self, group: Group, arg: Any, *, writes: bool = True) -> Any:
+        """:meth:`acall` of ``group(backend, [arg])``, run together with the neighbouring
+        operations of the same group (e.g. every delivery of a batch in one INSERT)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        settle = _LoopSettle(loop, future)
+        self._hand_over(_Op(_alone(group, arg), writes, False, settle, None, group, arg))
+        return await future
+
     async def acall(
         self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False
     ) -> T:
         """:meth:`call` for a coroutine: the event loop goes on while the thread works."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Op(fn, writes, atomic, _LoopSettle(loop, future), None))
+        self._hand_over(_Op(fn, writes, atomic, _LoopSettle(loop, future), None))
         return await future
 
     def failure(self, run_id: str) -> BaseException | None:
@@ -200,8 +222,17 @@ class JournalThread:
         try:
             if writes:
                 backend.begin()
-            for op in batch:
-                done.append(self._one(backend, op, writes))
+            start = 0
+            while start < len(batch):
+                group = batch[start].group
+                end = start + 1
+                while group is not None and end < len(batch) and batch[end].group is group:
+                    end += 1
+                if end - start > 1:
+                    done.extend(self._many(backend, batch[start:end], writes))
+                else:
+                    done.append(self._one(backend, batch[start], writes))
+                start = end
             if writes:
                 backend.commit()
         except BaseException as exc:
@@ -216,6 +247,27 @@ class JournalThread:
             if writes:
                 self.problem = None
         self._settle(done)
+
+    def _many(
+        self, backend: Backend, ops: list[_Op], writes: bool
+    ) -> list[tuple[_Op, Any, BaseException | None]]:
+        """Neighbours of one group as one call; if it fails, each on its own (so one bad
+        operation fails alone)."""
+        group = ops[0].group
+        assert group is not None
+        if writes:
+            backend.savepoint()
+        try:
+            results = group(backend, [op.arg for op in ops])
+        except BaseException as exc:
+            if backend.storage_error(exc) is not None:
+                raise
+            if writes:
+                backend.rollback_to()
+            return [self._one(backend, op, writes) for op in ops]
+        if writes:
+            backend.release()
+        return [(op, result, None) for op, result in zip(ops, results, strict=True)]
 
     def _one(
         self, backend: Backend, op: _Op, writes: bool
@@ -265,5 +317,10 @@ class JournalThread:
 
 
 _IDLE = _Op(lambda _backend: None, False, False, None, None)
+
+
+def _alone(group: Group, arg: Any) -> Callable[[Backend], Any]:
+    return lambda backend: group(backend, [arg])[0]
+
 
 __all__ = ["JournalThread"]
