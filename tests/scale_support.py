@@ -146,7 +146,8 @@ def _drain(out: IO[str]) -> None:
     import threading
 
     def drain() -> None:
-        for _ in out:
-            pass
+        with out:  # closed at EOF, once the server has gone
+            for _ in out:
+                pass
 
     threading.Thread(target=drain, daemon=True).start()

@@ -139,6 +139,8 @@ def test_kill_minus_9_then_resume(server: Server, tmp_path: Path) -> None:
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(30)
+        if process.stderr is not None:
+            process.stderr.close()
     assert process.returncode == -signal.SIGKILL
 
     journal = Journal(state / "runs.db")  # opening marks the dead process's run

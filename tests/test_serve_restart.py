@@ -187,6 +187,8 @@ def test_kill_9_with_queued_and_running_runs(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
         silent.close()
     restart_and_finish(tmp_path, ws_path, set(ids))
 

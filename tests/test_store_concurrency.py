@@ -76,7 +76,8 @@ def test_concurrent_import_curl_keeps_every_method(tmp_path: Path) -> None:
         )
         for n in names
     ]
-    results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in processes]
+    answers = [p.communicate(timeout=120) for p in processes]  # reads and closes the pipes
+    results = [(p.returncode, err) for p, (_, err) in zip(processes, answers, strict=True)]
     assert [code for code, _ in results] == [0] * len(names), results
     methods = load_workspace(path).integrations["example"].methods
     assert sorted(methods) == names

@@ -61,12 +61,17 @@ class PostgresBackend:
         self._conn = connect(dsn, self.location, timeout)
         self._pipeline: Any = None  # the pipeline of the write batch in progress
         self._batch: Any = None  # its context manager
-        ensure_schema(self._conn, self.location, readonly)
+        try:
+            ensure_schema(self._conn, self.location, readonly)
+        except BaseException:
+            self._conn.close()  # a refused schema must not leave the connection open
+            raise
 
     # -- plumbing ---------------------------------------------------------------------------
     def _db(self) -> Any:
         """The connection, opened again if the last one broke."""
         if self._conn.closed or self._conn.broken:
+            self._conn.close()  # a broken one still holds its socket
             self._conn = connect(self.dsn, self.location, self.timeout)
         return self._conn
 
