@@ -34,7 +34,12 @@ demo: $(STAMP)
 	$(BIN)/runbench demo
 
 bench: $(STAMP)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@results=$$(mktemp -d); names=""; \
+	for b in benchmarks/bench_*.py; do \
+		name=$$(basename $$b .py); names="$$names $$name"; echo "== $$b"; \
+		RUNBENCH_BENCH_RESULTS=$$results $(BIN)/python $$b || echo $$? > $$results/$$name.failed; \
+	done; \
+	$(BIN)/python benchmarks/summary.py $$results $$names; status=$$?; rm -rf $$results; exit $$status
 
 clean:
 	rm -rf $(VENV)

@@ -1,20 +1,30 @@
-"""Engine overhead: a 20-step method runbook vs the same 20 requests with bare httpx, and
-1,000 concurrent runs of a 3-step runbook vs 1,000 concurrent bare-httpx requests.
+"""Engine overhead: a 20-step method runbook vs the same 20 requests with bare httpx, the
+same from the command line (process to process), and 1,000 concurrent runs of a 3-step
+runbook vs 1,000 concurrent bare-httpx requests.
 
 The 20-step comparison talks to a local uvicorn server (its own process, so client and
 server do not share a GIL); the floor (bare httpx, a fresh client per 20 requests, as a
-run has) is measured in the same process, interleaved with the engine rounds. The engine runs with its
-journal on (SQLite in a temp dir, a commit per step start and end, one per exchange)
-and off. Goal: 20-step ratio <= 1.15 with the journal on.
+run has, on a TLS context built once, as the engine's are) is measured in the same
+process, interleaved with the engine rounds. The engine runs with its journal on (SQLite
+in a temp dir, each step committed before the next starts) and off. Goal: 20-step ratio
+<= 1.08 with the journal on.
 
-    python benchmarks/bench_engine.py [--rounds 15] [--runs 1000]
+Process to process: `runbench run WS twenty` (journal on, the installed script) against
+`python floor.py`, an async httpx script making the same 20 calls, each a new process,
+interleaved; runbench's sources are compiled first (an editable install never caches
+bytecode where PYTHONDONTWRITEBYTECODE is set). Goal: <= 1.15. CPU time of the child
+is printed too: on a loaded machine it varies less than the wall clock.
+
+    python benchmarks/bench_engine.py [--rounds 15] [--runs 1000] [--processes 9]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import gc
+import os
 import resource
 import socket
 import statistics
@@ -28,6 +38,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from results import record, spread_of
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -35,6 +46,18 @@ from starlette.routing import Route
 
 from runbench.core.engine import Engine, Journal
 from runbench.core.workspace import load_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR_SCRIPT = """
+import asyncio, sys, httpx
+
+async def main(url):
+    async with httpx.AsyncClient() as client:
+        for n in range(1, 21):
+            (await client.get(f"{url}/item/{n}")).json()
+
+asyncio.run(main(sys.argv[1]))
+"""
 
 
 async def item(request: Request) -> JSONResponse:
@@ -127,8 +150,8 @@ message = "<<Name>>"
     return path
 
 
-async def bare_twenty(url: str) -> None:
-    async with httpx.AsyncClient() as client:
+async def bare_twenty(url: str, tls: object = True) -> None:
+    async with httpx.AsyncClient(verify=tls) as client:  # type: ignore[arg-type]
         for n in range(1, 21):
             response = await client.get(f"{url}/item/{n}")
             response.json()
@@ -150,22 +173,34 @@ async def twenty_steps(url: str, workspace_path: Path, state: Path, rounds: int)
         result = await engine.run("twenty")
         assert result.status == "success", result.error
 
+    tls = httpx.create_ssl_context()  # built once, as the engine builds its own once
     samples: dict[str, list[float]] = {"bare": [], "journal": [], "no journal": []}
     for _ in range(3):  # warm up connections, caches, the JIT-less interpreter's caches
-        await bare_twenty(url)
+        await bare_twenty(url, tls)
         await run_on(with_journal)
         await run_on(without)
     for _ in range(rounds):  # interleaved, so drift hits all three alike
-        samples["bare"].append(await timed(lambda: bare_twenty(url)))
+        samples["bare"].append(await timed(lambda: bare_twenty(url, tls)))
         samples["journal"].append(await timed(lambda: run_on(with_journal)))
         samples["no journal"].append(await timed(lambda: run_on(without)))
     floor = statistics.median(samples["bare"])
-    print(f"20-step runbook vs 20 bare httpx requests ({rounds} rounds, medians)")
+    print(f"20-step runbook vs 20 bare httpx requests ({rounds} rounds, medians; spread per round)")
     print(f"  bare httpx            {floor * 1000:8.2f} ms   ratio 1.00 (floor)")
     for label in ("journal", "no journal"):
         median = statistics.median(samples[label])
-        goal = "  (goal <= 1.15)" if label == "journal" else ""
-        print(f"  engine, {label:<12}  {median * 1000:8.2f} ms   ratio {median / floor:.2f}{goal}")
+        per_round = [a / b for a, b in zip(samples[label], samples["bare"], strict=True)]
+        low, high = spread_of(per_round)
+        goal = "  (goal <= 1.08)" if label == "journal" else ""
+        print(
+            f"  engine, {label:<12}  {median * 1000:8.2f} ms   ratio {median / floor:.2f}"
+            f" ({low:.2f}..{high:.2f}){goal}"
+        )
+        record(
+            f"20-step runbook, journal {'on' if label == 'journal' else 'off'}, vs bare httpx",
+            median / floor,
+            1.08 if label == "journal" else None,
+            spread=(low, high),
+        )
     journal.close()
 
 
@@ -215,6 +250,7 @@ async def concurrent_runs(workspace_path: Path, state: Path, runs: int) -> None:
         f"  engine, {runs} concurrent runs      {took * 1000:8.1f} ms  "
         f"{runs / took:8.0f} runs/s   ratio {took / floor:.2f}"
     )
+    record(f"{runs} concurrent 3-step runs vs {runs} bare GETs", took / floor)
     print(
         f"  peak traced memory during {runs} runs: {peak / 1e6:.1f} MB "
         f"({peak / runs / 1e3:.1f} kB per run); max RSS {rss_after / 1024:.0f} MB "
@@ -223,13 +259,65 @@ async def concurrent_runs(workspace_path: Path, state: Path, runs: int) -> None:
     journal.close()
 
 
-async def main(rounds: int, runs: int) -> None:
+def child_times(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv[0]} failed with {status}")
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
+
+
+def process_to_process(url: str, workspace: Path, rounds: int) -> None:
+    compileall.compile_dir(ROOT / "src" / "runbench", quiet=1)
+    floor_script = workspace.parent / "floor.py"
+    floor_script.write_text(FLOOR_SCRIPT)
+    script = str(Path(sys.executable).parent / "runbench")
+    cases = {
+        "floor": [sys.executable, str(floor_script), url],
+        "run": [
+            script,
+            "run",
+            str(workspace),
+            "twenty",
+            "--state-dir",
+            str(workspace.parent / "cli"),
+        ],
+    }
+    for argv in cases.values():  # warm the file cache
+        child_times(argv)
+    wall: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+    for round_ in range(rounds):  # interleaved, alternating who goes first
+        for name in sorted(cases, reverse=bool(round_ % 2)):
+            seconds, used = child_times(cases[name])
+            wall[name].append(seconds)
+            cpu[name].append(used)
+    ratios = [a / b for a, b in zip(wall["run"], wall["floor"], strict=True)]
+    cpu_ratios = [a / b for a, b in zip(cpu["run"], cpu["floor"], strict=True)]
+    floor, floor_cpu = statistics.median(wall["floor"]), statistics.median(cpu["floor"])
+    ratio = statistics.median(wall["run"]) / floor
+    cpu_ratio = statistics.median(cpu["run"]) / floor_cpu
+    print(f"`runbench run` (20 steps, journal on) vs an async httpx script, {rounds} rounds")
+    print(f"  httpx script          {floor * 1000:8.1f} ms  (CPU {floor_cpu * 1000:.1f} ms) floor")
+    print(
+        f"  runbench run          {statistics.median(wall['run']) * 1000:8.1f} ms   "
+        f"ratio {ratio:.2f} ({min(ratios):.2f}..{max(ratios):.2f}) (goal <= 1.15);"
+        f" CPU ratio {cpu_ratio:.2f} ({min(cpu_ratios):.2f}..{max(cpu_ratios):.2f})"
+    )
+    record("`runbench run` 20 steps vs httpx script", ratio, 1.15, spread=spread_of(ratios))
+    record("`runbench run` vs httpx script, CPU time", cpu_ratio, spread=spread_of(cpu_ratios))
+
+
+async def main(rounds: int, runs: int, processes: int) -> None:
     url, server = serve()
     try:
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             path = write_workspace(folder, url)
             await twenty_steps(url, path, folder, rounds)
+            process_to_process(url, path, processes)
             await concurrent_runs(path, folder, runs)
     finally:
         server.terminate()
@@ -240,10 +328,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=9, help="rounds of the CLI comparison")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         serve_forever(options.serve)
         sys.exit(0)
-    asyncio.run(main(options.rounds, options.runs))
+    asyncio.run(main(options.rounds, options.runs, max(5, options.processes)))
     sys.exit(0)

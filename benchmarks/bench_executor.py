@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import uvicorn
+from results import record
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -136,6 +137,7 @@ async def measure(base: str, total: int) -> None:
     e_med, b_med = statistics.median(executor_times), statistics.median(bare_times)
     e_trim, b_trim = trimmed_mean(executor_times), trimmed_mean(bare_times)
     ratio = e_med / b_med
+    record("executor call vs bare httpx (medians)", ratio, GOAL)
     print(f"{total} sequential calls each, interleaved one by one (after {WARMUP} warm-up)")
     print(f"bare httpx : median {b_med * 1e6:8.1f} µs/call, 10%-trimmed mean {b_trim * 1e6:8.1f}")
     print(f"executor   : median {e_med * 1e6:8.1f} µs/call, 10%-trimmed mean {e_trim * 1e6:8.1f}")

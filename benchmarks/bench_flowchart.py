@@ -20,6 +20,8 @@ from pathlib import Path
 from runbench.core.flowchart import Graph, draw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from results import record
+
 from flowchart_samples import sample_runbook  # tests/ holds the sample graphs
 
 SIZES = (10, 50, 200, 500)
@@ -57,7 +59,10 @@ def main() -> None:
         growth = ""
         if previous is not None:
             n1, t1 = previous
-            growth = f"{(chart_time / t1) ** (1 / math.log2(n / n1)):.2f}x"
+            per_doubling = (chart_time / t1) ** (1 / math.log2(n / n1))
+            growth = f"{per_doubling:.2f}x"
+            if n == SIZES[-1]:
+                record(f"growth per doubling, {n1} to {n} steps (2.0 = linear)", per_doubling)
         previous = (n, chart_time)
         print(
             f"{n:>6} {len(graph.edges):>6} {chart_time * 1000:>8.1f}ms {growth:>13} "

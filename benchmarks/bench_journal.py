@@ -27,6 +27,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from results import record
+
 from runbench.cli.cmd_runs import detail
 from runbench.core.engine import Engine
 from runbench.core.journal import Journal
@@ -125,6 +127,8 @@ def claims_report(folder: Path, rounds: int) -> None:
         med = statistics.median(samples[n])
         print(f"  {n:>6} queued  {med * 1000:7.3f} ms   ratio {med / floor:.2f}")
     print("  goal: flat (ratio ~1.0 at 40k)")
+    ratio = statistics.median(samples[sizes[-1]]) / floor
+    record(f"claim at {sizes[-1]:,} queued vs at {sizes[0]:,}", ratio, 1.5)  # flat
 
 
 async def main(sizes: list[int], rounds: int) -> None:
@@ -152,6 +156,9 @@ async def main(sizes: list[int], rounds: int) -> None:
             f"  {n:>6} {med['input']:>9.0f} {med['stored']:>11.0f} {med['file']:>11.0f}"
             f" {med['run']:>7.3f} {med['read']:>7.3f}{growth}"
         )
+        if previous is not None and n == sizes[-1]:
+            growth_stored = med["stored"] / previous["stored"]
+            record("stored bytes, growth per doubling of a foreach", growth_stored, 2.5)
         previous = med
     print("  goal: growth ~2.0 per doubling (linear); quadratic would be ~4.0")
     with tempfile.TemporaryDirectory() as temp:

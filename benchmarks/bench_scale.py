@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import psycopg  # noqa: E402
+from results import record, skipped  # noqa: E402
 
 from postgres import Cluster, binaries, start_cluster  # noqa: E402
 from scale_support import Instance, signed, start_instance, write_workspace  # noqa: E402
@@ -251,6 +252,7 @@ def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
         f"{done - killed_at[0]:.1f} s after the kill"
     )
     ok = lost == 0 and success == runs and ends[0] == ends[1] == runs
+    record("kill -9 under load: runs lost or run twice", lost + ends[0] - ends[1], 0, unit="runs")
     print(f"  every accepted run completed exactly once: {'yes' if ok else 'NO'}")
     if not ok:
         raise SystemExit(1)
@@ -259,6 +261,7 @@ def crash_check(cluster: Cluster, folder: Path, seconds: float) -> None:
 def main() -> int:
     if binaries() is None or shutil.which("wrk") is None:
         print("PostgreSQL server binaries or wrk not found: skipping the scale benchmark")
+        skipped("PostgreSQL server binaries or wrk not found")
         return 0
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5.0
@@ -307,6 +310,8 @@ def report(results: dict[tuple[str, int], list[Outcome]], rounds: int, seconds: 
         )
     goal = med(pg1, "completed_per_s") / med(sqlite, "completed_per_s")
     two = med(("postgresql", 2), "completed_per_s") / med(pg1, "completed_per_s")
+    record("pg x1 vs sqlite x1, completed/s", goal, 0.7, higher_is_better=True)
+    record("pg x2 vs pg x1, completed/s", two, 0.95, higher_is_better=True)
     print(
         f"  goals: pg x1 >= 0.7 x sqlite completed/s: {goal:.2f} "
         f"({'met' if goal >= 0.7 else 'NOT met'}); pg x2 not slower than x1: {two:.2f} "

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from results import record, skipped
 
 SECRET = "bench-secret"
 WORKSPACE = """
@@ -203,6 +204,7 @@ def main() -> int:
         return 0
     if shutil.which("wrk") is None:
         print("bench_serve: wrk is not installed (Debian: apt-get install -y wrk); skipped")
+        skipped("wrk is not installed (apt-get install -y wrk)")
         return 0
     with tempfile.TemporaryDirectory() as temp:
         return run_rounds(Path(temp), args)
@@ -289,6 +291,14 @@ def report(
         ("runbench completed", "completed", ""),
     ):
         ratios = [a / b for a, b in zip(results[key], floor, strict=True)]
+        goal_of = 0.6 if key == "accepted" else None
+        record(
+            f"{label} vs bare Starlette",
+            statistics.median(ratios),
+            goal_of,
+            higher_is_better=True,
+            spread=(min(ratios), max(ratios)),
+        )
         print(
             f"  {label:<22}  {spread(results[key])}   ratio {statistics.median(ratios):.2f}"
             f" (min {min(ratios):.2f}, max {max(ratios):.2f}){goal}"

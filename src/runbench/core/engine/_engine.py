@@ -29,7 +29,7 @@ from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.expressions import TemplateCache
-from runbench.core.http import TokenCache
+from runbench.core.http import TlsContexts, TokenCache
 from runbench.core.journal import Claim, Journal, ResumePoint, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
@@ -99,6 +99,7 @@ class Engine:
         self.templates = TemplateCache()
         self.renderer = Renderer(self.templates)
         self.tokens = TokenCache()
+        self.tls = TlsContexts()  # one CA bundle read for all runs, not one per run
         self.bus = EventBus(clock)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._handles: dict[str, RunHandle] = {}
@@ -296,6 +297,7 @@ class Engine:
             variables=self.workspace.variables,
             tokens=self.tokens,
             templates=self.templates,
+            tls=self.tls,
         )
 
     def _create(

@@ -8,7 +8,7 @@ child process.
 
 from runbench.core.http._auth import Credentials, TokenCache, token_lifetime
 from runbench.core.http._call import MethodCall, call_method
-from runbench.core.http._clients import ClientPool
+from runbench.core.http._clients import ClientPool, TlsContexts
 from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
 from runbench.core.http._executor import Executor
 from runbench.core.http._offload import (
@@ -45,6 +45,7 @@ __all__ = [
     "ERROR_KINDS",
     "OFFLOAD_THRESHOLD",
     "ClientPool",
+    "TlsContexts",
     "MethodCall",
     "call_method",
     "Headers",

@@ -5,6 +5,11 @@ request, so integrations that differ in ``verify`` or ``max_redirects`` cannot s
 client. The pool keeps one client per distinct pair and creates it on first use; in the
 usual workspace every integration verifies TLS and there is exactly one client, so
 connections are reused across all calls of a run.
+
+Building a TLS context reads the CA bundle (10-100 ms: more than a whole local request),
+so the contexts live in ``TlsContexts``, which an owner of many executors (the engine:
+one client per run; the workbench: one per test) shares between them. A context is
+only ever read after it is built, which is what makes sharing it safe.
 """
 
 from __future__ import annotations
@@ -32,19 +37,38 @@ def timeout_of(limits: Limits) -> httpx.Timeout:
 
 
 def ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
-    """What httpx wants for ``verify``: False, or a context (default CAs or a CA bundle)."""
+    """What httpx wants for ``verify``: False, or a context (httpx's default CAs, which
+    honour SSL_CERT_FILE/SSL_CERT_DIR, or a CA bundle)."""
     if verify is False:
         return False
     if verify is True:
-        return True
+        return httpx.create_ssl_context()
     return ssl.create_default_context(cafile=verify)
 
 
-class ClientPool:
-    """One AsyncClient per (verify, max_redirects); closed together."""
+class TlsContexts:
+    """TLS contexts by ``verify`` value, each built once (see the module docstring)."""
 
-    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self) -> None:
+        self._contexts: dict[bool | str, ssl.SSLContext | bool] = {}
+
+    def get(self, verify: bool | str) -> ssl.SSLContext | bool:
+        """The context for ``verify``; OSError/SSLError when its CA bundle is unreadable."""
+        context = self._contexts.get(verify)
+        if context is None:
+            context = self._contexts[verify] = ssl_context(verify)
+        return context
+
+
+class ClientPool:
+    """One AsyncClient per (verify, max_redirects); closed together. ``tls``: contexts
+    shared with other pools (else this pool builds its own)."""
+
+    def __init__(
+        self, transport: httpx.AsyncBaseTransport | None = None, tls: TlsContexts | None = None
+    ) -> None:
         self._transport = transport
+        self._tls = tls if tls is not None else TlsContexts()
         self._clients: dict[ClientKey, httpx.AsyncClient] = {}
 
     def get(self, limits: Limits) -> httpx.AsyncClient:
@@ -72,7 +96,7 @@ class ClientPool:
                 headers=_HEADERS,
             )
         return httpx.AsyncClient(
-            verify=ssl_context(limits.verify),
+            verify=self._tls.get(limits.verify),
             max_redirects=limits.max_redirects,
             timeout=timeout_of(limits),
             headers=_HEADERS,
@@ -87,4 +111,4 @@ class ClientPool:
                 await client.aclose()
 
 
-__all__ = ["ClientPool", "ClientKey", "ssl_context", "timeout_of"]
+__all__ = ["ClientKey", "ClientPool", "TlsContexts", "ssl_context", "timeout_of"]

@@ -27,7 +27,7 @@ from runbench.core.errors import AuthError, ExpressionError, HttpError, SecretEr
 from runbench.core.expressions import TemplateCache
 from runbench.core.halo import HaloAction
 from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials, TokenCache
-from runbench.core.http._clients import ClientPool, timeout_of
+from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._failures import classify
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
@@ -56,10 +56,12 @@ class Executor:
         tokens: TokenCache | None = None,
         offload: OffloadPolicy | None = None,
         templates: TemplateCache | None = None,
+        tls: TlsContexts | None = None,
     ) -> None:
         """``offload``: when outputs over a big body are evaluated in a child process
         (see ``runbench.core.http._offload``); by default above 2 MiB. ``templates``: the
-        parsed-template cache to share (an engine passes its own)."""
+        parsed-template cache to share (an engine passes its own); ``tls``: the TLS
+        contexts to share (building one reads the CA bundle)."""
         self.workspace = workspace
         self.secrets = secrets
         secrets.preload(workspace)
@@ -68,7 +70,7 @@ class Executor:
         self.tokens = tokens if tokens is not None else TokenCache()
         templates = templates if templates is not None else TemplateCache()
         self._auth = Authenticator(secrets, self._redactor, self.tokens, clock, templates)
-        self._clients = ClientPool(transport)
+        self._clients = ClientPool(transport, tls)
         self._builder = RequestBuilder(templates)
         self._outputs = OutputEvaluator()
         self._offload = offload if offload is not None else OffloadPolicy()
