@@ -28,6 +28,7 @@ _SECRET_FIELDS = frozenset(
 _KEY_HEADERS = frozenset({"x-api-key", "api-key", "apikey"})
 _DROPPED_HEADERS = frozenset({"host", "content-length"})
 _SESSION_HEADERS = frozenset({"cookie", "set-cookie", "proxy-authorization"})
+_SHELL_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _DEFAULT_TYPES: Mapping[str, str] = MappingProxyType(
     {"json": "application/json", "form": "application/x-www-form-urlencoded"}
 )
@@ -84,8 +85,11 @@ class _Draft:
     env: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def secret(self, what: str, holds: str) -> dict[str, str]:
-        name = env_name(self.integration, what)
+    def secret(self, what: str, holds: str, given: str = "") -> dict[str, str]:
+        """An env reference for a credential; ``given`` as written in the command: a shell
+        variable (``$NAME``, as ``export-curl`` writes) keeps its name."""
+        named = _SHELL_VARIABLE.fullmatch(given.strip())
+        name = named.group(1) if named else env_name(self.integration, what)
         self.env.append((name, holds))
         return {"env": name}
 
@@ -151,12 +155,12 @@ def plan_import(
 def _auth_from_user(curl: CurlCommand, draft: _Draft, creating: bool) -> None:
     if curl.user is None:
         return
-    username, colon, _ = curl.user.partition(":")
+    username, colon, password = curl.user.partition(":")
     if not colon:
         draft.notes.append("-u had no password (curl would prompt): set it in the env variable")
     auth: dict[str, Any] = {"type": "basic", "username": username}
     if creating and draft.auth is None:
-        auth["password"] = draft.secret("password", f"the password of {username}")
+        auth["password"] = draft.secret("password", f"the password of {username}", password)
     draft.set_auth(auth, "-u", creating)
 
 
@@ -166,7 +170,7 @@ def _query(text: str, draft: _Draft, creating: bool) -> dict[str, str]:
         if is_sensitive_query(name):
             auth: dict[str, Any] = {"type": "api_key", "in": "query", "name": name}
             if creating and draft.auth is None:
-                auth["value"] = draft.secret("api_key", f"the {name} query parameter")
+                auth["value"] = draft.secret("api_key", f"the {name} query parameter", value)
             draft.set_auth(auth, f"query parameter {name}", creating)
             continue
         if name in query:
@@ -189,7 +193,7 @@ def _headers(curl: CurlCommand, draft: _Draft, creating: bool, body_type: str) -
             key_auth: dict[str, Any] = {"type": "api_key", "in": "header", "name": name}
             if creating and draft.auth is None:
                 what = "api_key" if lowered in _KEY_HEADERS else name
-                key_auth["value"] = draft.secret(what, f"the {name} header")
+                key_auth["value"] = draft.secret(what, f"the {name} header", value)
             draft.set_auth(key_auth, f"header {name}", creating)
         elif lowered in _DROPPED_HEADERS:
             continue
@@ -217,7 +221,9 @@ def _authorization(value: str, draft: _Draft, creating: bool) -> None:
         prefix = scheme if credential else ""
         auth = {"type": "bearer", "prefix": prefix} if prefix != "Bearer" else {"type": "bearer"}
         if creating and draft.auth is None:
-            auth["token"] = draft.secret("token", "the token from the Authorization header")
+            auth["token"] = draft.secret(
+                "token", "the token from the Authorization header", credential or scheme
+            )
     draft.set_auth(auth, "the Authorization header", creating)
 
 
