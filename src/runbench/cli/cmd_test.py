@@ -4,7 +4,8 @@ Like Halo's "Test" button, but in the terminal and scriptable: the request as se
 response, and what every output variable became (or why it did not match). Input values
 come from the method's ``test_values``, overridden by ``--var NAME=VALUE`` (a value that
 parses as JSON is typed: ``--var id=42`` is a number, ``--var name=Acme`` a string);
-``--var`` also overrides workspace variables. Everything printed passes the run's
+``--var`` also overrides workspace variables. Each test is kept, redacted, in the request
+history (``runbench history``). Everything printed passes the run's
 redactor, so credentials never reach the terminal or a log. Exit 0 on a 2xx response,
 1 otherwise, 2 when the workspace or the command line is wrong.
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
+from runbench.core.history import TestHistory
 from runbench.core.http import Exchange, call_method
 from runbench.core.secrets import Redactor
 from runbench.core.workspace import Method, Workspace, load_workspace
@@ -40,6 +42,9 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
         help="set a variable (JSON values are typed); repeat for more",
     )
     parser.add_argument("--json", action="store_true", help="print the exchange as one JSON object")
+    parser.add_argument(
+        "--state-dir", help="where the request history is kept (default: .runbench/ beside it)"
+    )
 
 
 def parse_vars(items: list[str]) -> dict[str, Any]:
@@ -74,10 +79,15 @@ def find_method(workspace: Workspace, ref: str) -> Method:
 def run(args: argparse.Namespace) -> int:
     workspace = load_workspace(args.workspace)
     method = find_method(workspace, args.method)
+    history = TestHistory.for_workspace(workspace.path, args.state_dir)
     called = asyncio.run(
-        call_method(workspace, method, overrides=parse_vars(args.var), environ=os.environ)
+        call_method(
+            workspace, method, overrides=parse_vars(args.var), environ=os.environ, history=history
+        )
     )
     result, redactor = called.exchange, called.redactor
+    if called.history_error:
+        print(f"runbench test: not kept in the history: {called.history_error}", file=sys.stderr)
     if args.json:
         print(redactor.text(json.dumps(result.to_dict(), ensure_ascii=False)))
     else:

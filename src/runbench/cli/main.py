@@ -31,6 +31,7 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
         "pull": "fetch runbooks and integrations from Halo into a workspace (diff first)",
         "push": "upload runbooks and integrations to Halo (diff first)",
         "export-curl": "print the curl command that sends what `test` sends (secrets as $VARS)",
+        "history": "list past tests of methods (request history)",
         "run": "run a runbook headless",
         "runs": "list past runs, or show one",
         "resume": "resume an interrupted run from its journal",

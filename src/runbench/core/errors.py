@@ -152,6 +152,10 @@ class JournalError(RunbenchError):
     exits 2, `serve` answers 503 and retries."""
 
 
+class HistoryError(RunbenchError):
+    """The request history (``.runbench/history.db``) cannot be read or written."""
+
+
 def suggest(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
     """The known names closest to ``name`` (for 'did you mean' hints)."""
     pool = list(dict.fromkeys(known))

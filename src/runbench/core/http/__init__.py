@@ -7,7 +7,7 @@ child process.
 """
 
 from runbench.core.http._auth import Credentials, TokenCache, token_lifetime
-from runbench.core.http._call import MethodCall, call_method
+from runbench.core.http._call import MethodCall, TestRecorder, call_method
 from runbench.core.http._clients import ClientPool, TlsContexts
 from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
 from runbench.core.http._executor import Executor
@@ -47,6 +47,7 @@ __all__ = [
     "ClientPool",
     "TlsContexts",
     "MethodCall",
+    "TestRecorder",
     "call_method",
     "Headers",
     "Evaluated",

@@ -7,13 +7,19 @@ and over workspace variables and are never written to the file; a failure that h
 before anything is sent (a missing secret, a template that does not render) comes back
 inside the ``Exchange`` like every other failure, with the run's redactor beside it, so
 callers print or show it the same way.
+
+Every test is journaled here, once, for both callers: pass ``history`` (a
+``runbench.core.history.TestHistory``) and the redacted exchange, with its timing, is
+recorded in a worker thread; a history that cannot be written is reported in
+``MethodCall.history_error``, never raised (the test itself happened).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import httpx
 
@@ -31,6 +37,16 @@ class MethodCall:
 
     exchange: Exchange
     redactor: Redactor
+    history_id: int | None = None
+    history_error: str | None = None
+
+
+class TestRecorder(Protocol):
+    """Where tests are journaled (``TestHistory``; a Protocol so http does not import it)."""
+
+    def record(self, ref: str, exchange: dict[str, Any], redactor: Redactor, source: str) -> int:
+        """Keep one redacted test of ``ref``; its id. Raises RunbenchError."""
+        ...
 
 
 async def call_method(
@@ -40,9 +56,30 @@ async def call_method(
     overrides: Mapping[str, Any],
     environ: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
+    history: TestRecorder | None = None,
+    source: str = "cli",
 ) -> MethodCall:
     """Send ``method`` with its test values (see the module docstring); never raises a
     ``RunbenchError``: failures are in ``MethodCall.exchange``."""
+    called = await _send(workspace, method, overrides, environ, transport)
+    if history is None:
+        return called
+    try:
+        entry = await asyncio.to_thread(
+            history.record, method.ref, called.exchange.to_dict(), called.redactor, source
+        )
+    except RunbenchError as exc:
+        return replace(called, history_error=called.redactor.text(str(exc)))
+    return replace(called, history_id=entry)
+
+
+async def _send(
+    workspace: Workspace,
+    method: Method,
+    overrides: Mapping[str, Any],
+    environ: Mapping[str, str],
+    transport: httpx.AsyncBaseTransport | None,
+) -> MethodCall:
     inputs = {**method.test_values, **overrides}
     try:
         secrets = Secrets(workspace.path, environ)

@@ -41,6 +41,7 @@ class SendActions(WorkbenchBase):
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
+        from runbench.core.history import TestHistory
         from runbench.core.http import call_method  # the HTTP stack loads on first test
 
         called = await call_method(
@@ -49,7 +50,11 @@ class SendActions(WorkbenchBase):
             overrides=self.overrides,
             environ=self.environ,
             transport=self.transport,
+            history=TestHistory.for_workspace(self.workspace.path, self.state_dir),
+            source="tui",
         )
+        if called.history_error:
+            self.notify(called.history_error, title="Not kept in the history", severity="warning")
         exchange = called.exchange
         previous = self.exchanges.get(method.ref)
         self.exchanges[method.ref] = exchange
