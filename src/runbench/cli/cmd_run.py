@@ -9,6 +9,7 @@ set NAME=VALUE, (q)uit.
 ``--var NAME=VALUE`` overrides a workspace variable, or sets the runbook input of that
 name; ``--input`` only sets inputs (and says so when the name is not one). Values are
 parsed as JSON when they parse (``--var n=3`` is the number 3, ``--var s='"3"'`` text).
+``--junit FILE`` writes a JUnit XML report for CI (a test case per step, and the outcome).
 Exit: 0 success end, 1 failure end (or the run could not go on), 2 usage/workspace error.
 """
 
@@ -37,6 +38,7 @@ from runbench.core.engine import (
     parse_cli_value,
 )
 from runbench.core.errors import RunError, UsageError, WorkspaceError, suggest
+from runbench.core.reports import Case, Suite, write_junit
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace, check_workspace, read_workspace
 
@@ -81,6 +83,9 @@ def add_debug_options(parser: argparse.ArgumentParser) -> None:
     add_journal_option(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the run record as JSON on stdout"
+    )
+    parser.add_argument(
+        "--junit", metavar="FILE", help="write a JUnit XML report (a test case per step)"
     )
 
 
@@ -258,6 +263,7 @@ async def drive(
     start: Callable[[], RunHandle],
     terminal: Terminal,
     as_json: bool,
+    junit: str | None = None,
 ) -> int:
     """Start the run with progress and prompt, print the outcome, return the exit code."""
     stream = engine.subscribe()
@@ -272,7 +278,26 @@ async def drive(
     stream.close()
     await watcher
     report(result, terminal, as_json)
+    if junit:
+        write_junit(junit, [run_suite(result, terminal.redact)])
     return 0 if result.ok else 1
+
+
+def run_suite(result: RunResult, redact: Callable[[Any], Any]) -> Suite:
+    """A run as a JUnit suite: a case per step (failed when it errored), then the outcome."""
+    cases = [
+        Case(
+            step.step,
+            f"{result.runbook}.steps",
+            step.duration_ms / 1000,
+            (redact(step.error),) if step.error else (),
+        )
+        for step in result.steps
+    ]
+    why = result.error or result.message or f"the run ended as {result.status}"
+    outcome = () if result.ok else (redact(why),)
+    cases.append(Case("outcome", result.runbook, 0.0, outcome, output=f"run {result.run_id}"))
+    return Suite(f"runbench run {result.runbook}", cases)
 
 
 def report(result: RunResult, terminal: Terminal, as_json: bool) -> None:
@@ -324,7 +349,7 @@ async def _run(
             except RunError as exc:
                 raise UsageError(str(exc)) from None
 
-        return await drive(engine, start, terminal, args.json)
+        return await drive(engine, start, terminal, args.json, args.junit)
     finally:
         journal.close()
 

@@ -6,8 +6,13 @@ come from the method's ``test_values``, overridden by ``--var NAME=VALUE`` (a va
 parses as JSON is typed: ``--var id=42`` is a number, ``--var name=Acme`` a string);
 ``--var`` also overrides workspace variables. Each test is kept, redacted, in the request
 history (``runbench history``). Everything printed passes the run's
-redactor, so credentials never reach the terminal or a log. Exit 0 on a 2xx response,
-1 otherwise, 2 when the workspace or the command line is wrong.
+redactor, so credentials never reach the terminal or a log.
+
+A method's ``expect`` table (status, output values or types, headers, max_ms) decides
+whether the test passed; without one a 2xx answer passes. ``--all`` tests every method
+with test values (one PASS/FAIL line each), ``--junit FILE`` writes a JUnit XML report for
+CI. Exit 0 when every test passed, 1 otherwise, 2 when the workspace or the command line
+is wrong.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
 from runbench.core.history import TestHistory
 from runbench.core.http import Exchange, call_method
+from runbench.core.reports import Case, Suite, unmet, write_junit
 from runbench.core.secrets import Redactor
 from runbench.core.workspace import Method, Workspace, load_workspace
 
@@ -33,7 +40,11 @@ MAX_SHOWN = 20_000
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser = subparsers.add_parser(name, help=help_text, description=__doc__.splitlines()[0])
     parser.add_argument("workspace", help="the workspace TOML file")
-    parser.add_argument("method", metavar="INTEGRATION.METHOD", help="the method to run")
+    parser.add_argument("method", nargs="?", metavar="INTEGRATION.METHOD", help="the method to run")
+    parser.add_argument(
+        "--all", action="store_true", help="test every method that has test values (or expect)"
+    )
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report to FILE")
     parser.add_argument(
         "--var",
         action="append",
@@ -78,21 +89,103 @@ def find_method(workspace: Workspace, ref: str) -> Method:
 
 def run(args: argparse.Namespace) -> int:
     workspace = load_workspace(args.workspace)
-    method = find_method(workspace, args.method)
+    if args.all == bool(args.method):
+        raise UsageError("name one INTEGRATION.METHOD, or --all for every method with test values")
+    methods = testable(workspace) if args.all else [find_method(workspace, args.method)]
+    if not methods:
+        raise UsageError(f"no method in {workspace.path} has test_values or expect to test")
     history = TestHistory.for_workspace(workspace.path, args.state_dir)
-    called = asyncio.run(
-        call_method(
-            workspace, method, overrides=parse_vars(args.var), environ=os.environ, history=history
+    overrides = parse_vars(args.var)
+    results = [_test(workspace, method, overrides, history, args) for method in methods]
+    if args.json and args.all:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False))
+    if args.all:
+        passed = sum(r.passed for r in results)
+        print(f"{passed} passed, {len(results) - passed} failed", file=sys.stderr)
+    if args.junit:
+        write_junit(
+            args.junit, [Suite(f"runbench test {workspace.path}", [r.case for r in results])]
         )
+    return 0 if all(r.passed for r in results) else 1
+
+
+def testable(workspace: Workspace) -> list[Method]:
+    """The methods ``--all`` tests: those with test values or an ``expect``, in file order."""
+    return [
+        m
+        for i in workspace.integrations.values()
+        for m in i.methods.values()
+        if m.test_values or m.expect is not None
+    ]
+
+
+@dataclass(frozen=True)
+class Tested:
+    method: Method
+    exchange: Exchange
+    redactor: Redactor
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def case(self) -> Case:
+        text = self.redactor.text
+        exchange = self.exchange
+        error = text(exchange.error) if exchange.error is not None else None
+        status = exchange.status if exchange.status is not None else exchange.error_kind
+        return Case(
+            self.method.id,
+            self.method.integration,
+            exchange.elapsed_ms / 1000,
+            tuple(text(f) for f in self.failures) if error is None else (),
+            error,
+            f"{self.method.ref}: {status}, {exchange.elapsed_ms:.0f} ms",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.redactor.value(
+            {
+                "method": self.method.ref,
+                "passed": self.passed,
+                "failures": self.failures,
+                "exchange": self.exchange.to_dict(),
+            }
+        )
+
+
+def _test(
+    workspace: Workspace,
+    method: Method,
+    overrides: dict[str, Any],
+    history: TestHistory,
+    args: argparse.Namespace,
+) -> Tested:
+    called = asyncio.run(
+        call_method(workspace, method, overrides=overrides, environ=os.environ, history=history)
     )
     result, redactor = called.exchange, called.redactor
+    tested = Tested(method, result, redactor, unmet(method, result))
     if called.history_error:
         print(f"runbench test: not kept in the history: {called.history_error}", file=sys.stderr)
-    if args.json:
+    if args.all:
+        mark = "PASS" if tested.passed else "FAIL"
+        status = result.status if result.status is not None else result.error_kind
+        line = f"{mark} {method.ref}  {status}  {result.elapsed_ms:.0f} ms"
+        out = sys.stderr if args.json else sys.stdout  # --json: stdout is the JSON alone
+        print(redactor.text(line), file=out)
+        for failure in tested.failures:
+            print(redactor.text(f"     {failure}"), file=out)
+    elif args.json:
         print(redactor.text(json.dumps(result.to_dict(), ensure_ascii=False)))
     else:
         Printer(redactor, colour_wanted(sys.stdout)).exchange(method, result)
-    return 0 if result.ok else 1
+    if not args.all and result.error is None:
+        for failure in tested.failures:
+            print(redactor.text(f"runbench test: {failure}"), file=sys.stderr)
+    return tested
 
 
 class Printer:
@@ -125,8 +218,6 @@ class Printer:
         self.outputs(method, result)
         if result.error is not None:
             self.line(f"runbench test: {result.error_kind}: {result.error}", err=True)
-        elif response is not None and not result.ok:
-            self.line(f"runbench test: HTTP {response.status} is not a success (200-299)", err=True)
 
     def body(self, text: str) -> None:
         if not text:

@@ -136,6 +136,22 @@ class Output:
     secret: bool = False
 
 
+EXPECT_TYPES = ("string", "int", "float", "number", "bool", "array", "object", "null", "any")
+"""An ``expect.outputs`` value that is one of these names checks the type, not the value."""
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a test of a method must show (``expect = { status = 200, ... }``): the status
+    (default: any 2xx), output values or types, header values (contained, names in any
+    case) and a maximum time in milliseconds."""
+
+    status: int | None = None
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    max_ms: float | None = None
+
+
 @dataclass(frozen=True)
 class Method:
     """One request template of an integration."""
@@ -153,6 +169,7 @@ class Method:
     title: str = ""
     test_values: Mapping[str, Any] = field(default_factory=dict)
     halo: HaloFields = field(default_factory=dict)
+    expect: Expect | None = None
 
     @property
     def ref(self) -> str:

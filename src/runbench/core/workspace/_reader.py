@@ -157,6 +157,7 @@ def _read_method(
         title=reader.string(raw, "title", keys),
         test_values=test_values if isinstance(test_values, dict) else {},
         halo=reader.halo_fields(raw, keys),
+        expect=reader.expect(raw, keys),
     )
 
 

@@ -15,6 +15,7 @@ from runbench.core.errors import suggest
 from runbench.core.workspace._model import (
     EDGE_KEYS,
     OUTPUT_TYPES,
+    Expect,
     KeyPath,
     Output,
     Secretish,
@@ -69,10 +70,12 @@ METHOD_KEYS = frozenset(
         "outputs",
         "title",
         "test_values",
+        "expect",
         "notes",
         "halo",
     }
 )
+EXPECT_KEYS = frozenset({"status", "outputs", "headers", "max_ms"})
 INTEGRATION_KEYS = frozenset(
     {
         "title",
@@ -241,6 +244,27 @@ class Reader:
                     'must be a path string or { path = "...", type = "...", secret = true }',
                 )
         return tuple(result)
+
+    def expect(self, data: Mapping[str, Any], keys: KeyPath) -> Expect | None:
+        """A method's ``expect`` table (None when it has none)."""
+        if "expect" not in data:
+            return None
+        table = self.table(data, "expect", keys)
+        where = keys + ("expect",)
+        self.unknown_keys(table, EXPECT_KEYS, where)
+        status = table.get("status")
+        if status is not None and not (
+            isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599
+        ):
+            self.report(where + ("status",), f"must be an HTTP status (100-599), not {status!r}")
+            status = None
+        max_ms = self.number(table, "max_ms", where, -1.0) if "max_ms" in table else None
+        return Expect(
+            status=status,
+            outputs=self.table(table, "outputs", where),
+            headers=self.string_map(table, "headers", where),
+            max_ms=max_ms if max_ms is None or max_ms >= 0 else None,
+        )
 
 
 def _kind(value: Any) -> str:

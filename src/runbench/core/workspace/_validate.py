@@ -133,6 +133,11 @@ class Checker(StepChecks):
             self.check_path(
                 keys + ("outputs", output.name), output.path, ("response", "status", "headers")
             )
+        if method.expect is not None:
+            declared = {output.name for output in method.outputs}
+            for name in method.expect.outputs:
+                if name not in declared:
+                    self.unknown(keys + ("expect", "outputs", name), "output", name, declared)
         if method.body and method.verb == "GET":
             self.report(
                 keys + ("body",), "a GET request with a body: most servers ignore it", "warning"
