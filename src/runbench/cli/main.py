@@ -30,6 +30,7 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
         "export-halo": "write runbooks (and integrations) as Halo's JSON",
         "pull": "fetch runbooks and integrations from Halo into a workspace (diff first)",
         "push": "upload runbooks and integrations to Halo (diff first)",
+        "import-openapi": "add one method per operation of an OpenAPI 3 spec",
         "export-curl": "print the curl command that sends what `test` sends (secrets as $VARS)",
         "history": "list past tests of methods (request history)",
         "run": "run a runbook headless",

@@ -14,6 +14,7 @@ from runbench.core.curl._plan import (
     ImportPlan,
     default_integration_name,
     default_method_name,
+    env_name,
     plan_import,
     url_under,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "ImportPlan",
     "default_integration_name",
     "default_method_name",
+    "env_name",
     "parse_curl",
     "plan_import",
     "url_under",
