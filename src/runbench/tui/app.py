@@ -44,12 +44,20 @@ from runbench.core.workspace import (
 )
 from runbench.tui.actions.edits import EditHandlers
 from runbench.tui.actions.files import FileActions
+from runbench.tui.actions.responses import ResponseActions
 from runbench.tui.actions.runs import RunActions
 from runbench.tui.actions.sending import SendActions
 from runbench.tui.actions.structure import StructureActions
 from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
 from runbench.tui.idle_gc import IdleCollector
-from runbench.tui.keymap import CHECKER_KEYS, FLOWCHART_KEYS, HISTORY_KEYS, RULES_KEYS
+from runbench.tui.keymap import (
+    CHECKER_KEYS,
+    FLOWCHART_KEYS,
+    HISTORY_KEYS,
+    RESPONSE_KEYS,
+    RULES_KEYS,
+    TEST_HISTORY_KEYS,
+)
 from runbench.tui.screens.help import HelpScreen
 from runbench.tui.widgets.footer import KeyFooter
 from runbench.tui.widgets.kv_table import KeyValueTable
@@ -71,7 +79,9 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
     from runbench.tui.widgets.runbook_pane import RunbookPane
 
 
-class RunbenchApp(SendActions, FileActions, RunActions, StructureActions, EditHandlers):
+class RunbenchApp(
+    SendActions, ResponseActions, FileActions, RunActions, StructureActions, EditHandlers
+):
     """The workbench; see the module docstring."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
@@ -441,6 +451,8 @@ class RunbenchApp(SendActions, FileActions, RunActions, StructureActions, EditHa
             ("Flowchart (Flow tab)", FLOWCHART_KEYS),
             ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
             ("Condition rules", RULES_KEYS),
+            ("Response viewer", RESPONSE_KEYS),
+            ("Past responses (h)", TEST_HISTORY_KEYS),
             ("History tab", HISTORY_KEYS),
             ("Expression checker", CHECKER_KEYS),
         ]

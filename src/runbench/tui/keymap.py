@@ -34,3 +34,43 @@ CHECKER_KEYS: list[BindingType] = [
     Binding("escape", "close", "Close"),
     Binding("ctrl+o", "add_output", "Add as output"),
 ]
+RESPONSE_KEYS: list[BindingType] = [
+    Binding("slash", "find", "Find", tooltip="Search the shown tab (n/N: next/previous match)"),
+    Binding("n", "find_next", "Next match", show=False),
+    Binding("N", "find_previous", "Previous match", show=False),
+    Binding("f", "filter", "Filter", tooltip="Show only what an output path (or .jq.path) finds"),
+    Binding("escape", "clear", "Clear", show=False, tooltip="Clear the search or the filter"),
+    Binding("w", "wrap", "Wrap", show=False, tooltip="Wrap long lines (again: unwrap)"),
+    Binding("y", "app.copy_line", "Copy line", show=False, tooltip="Copy the selected line"),
+    Binding(
+        "v", "app.copy_value", "Copy value", show=False, tooltip="Copy the selected line's value"
+    ),
+    Binding(
+        "Y", "app.copy_body", "Copy all", show=False, tooltip="Copy the body (or filter result)"
+    ),
+    Binding(
+        "c", "app.copy_curl", "Copy curl", show=False, tooltip="Copy the method as a curl command"
+    ),
+    Binding("s", "app.save_body", "Save", show=False, tooltip="Save the body to a file"),
+    Binding(
+        "S",
+        "app.save_exchange",
+        "Save all",
+        show=False,
+        tooltip="Save request and response (redacted)",
+    ),
+    Binding("p", "app.pager", "Pager", show=False, tooltip="Open the body in $PAGER (less -R)"),
+    Binding("e", "app.editor", "Editor", show=False, tooltip="Open the body in $EDITOR (a copy)"),
+    Binding(
+        "h", "app.response_history", "History", tooltip="Past responses of this method; diff two"
+    ),
+]
+FIND_BAR_KEYS: list[BindingType] = [
+    Binding("escape", "close", "Close", show=False),
+]
+TEST_HISTORY_KEYS: list[BindingType] = [
+    Binding("enter", "open", "Open", tooltip="Show this response in the viewer"),
+    Binding("space,m", "mark", "Mark", tooltip="Mark this response to compare"),
+    Binding("d", "diff", "Diff", tooltip="Compare with the marked response (or the one before)"),
+    Binding("escape", "back", "Back", tooltip="Back to the list; close"),
+]

@@ -54,6 +54,7 @@ class WorkbenchBase(App[int]):
     # implemented by the app or another mixin
     reread: Callable[..., None]
     selected_method: Callable[[], Method | None]
+    scope_of: Callable[..., ResponseScope | None]
     _update_title: Callable[[], None]
     _structural: Callable[..., Any]
     action_reload: Callable[[], None]

@@ -5,19 +5,33 @@ body is pretty-printed in a thread worker (``state.body_lines``), a preview firs
 large, and drawn by ``LineView``, which highlights only visible lines, so a 50 MiB
 response never blocks the keyboard. The parsed JSON the expression checker needs is
 also made in a thread, once per response, on first request.
+
+``/`` searches the shown tab where its text already is (``body_search``, in a thread
+worker, slice by slice, so keys keep answering on a 50 MiB body), jumping to the first
+match as soon as it is found; ``n``/``N`` walk the matches. ``f`` filters the body with an
+output path (or a ``.jq.like`` path): the viewer asks the app (``FilterAsked``: the app
+holds the parsed scope) and shows what comes back (:meth:`show_filtered`); escape
+restores the body. Saving, copying, the pager and history are the app's
+(``ResponseActions``); this widget says what is selected (:meth:`selected_text`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
+from runbench.tui.keymap import RESPONSE_KEYS
 from runbench.tui.state.body_lines import Lines, format_body, human_size, index_lines
+from runbench.tui.state.body_search import Matches, line_pattern, search
+from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
@@ -25,6 +39,7 @@ from runbench.tui.widgets.symbols import symbols_of
 
 if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start
     from runbench.core.http import Exchange
+    from runbench.tui.state.response_scope import Checked
 
 NO_RESPONSE = "No response yet: ctrl+t tests the selected method"
 
@@ -66,12 +81,32 @@ def headers_text(exchange: Exchange) -> str:
     return "\n".join(f"{name}: {value}" for name, value in exchange.response.headers)
 
 
+SEARCHED = ("response-body", "response-headers", "response-request")
+
+
 class ResponseViewer(Vertical):
     """Shows one Exchange; call :meth:`show` (the app decides which exchange)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = RESPONSE_KEYS
+
+    class FilterAsked(Message):
+        """Evaluate ``text`` (an output path) over the shown exchange; answer with
+        :meth:`ResponseViewer.show_filtered`."""
+
+        def __init__(self, exchange: Exchange, text: str) -> None:
+            super().__init__()
+            self.exchange = exchange
+            self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.exchange: Exchange | None = None
+        self.formatting = False
+        self.query_text = ""
+        self.matches: Matches | None = None
+        self.match_index = -1
+        self.filtered: str | None = None  # the filter shown in the body, if any
+        self._body: tuple[Lines, object] | None = None  # the full body while filtered
 
     def compose(self) -> ComposeResult:
         yield Static(NO_RESPONSE, id="response-status")
@@ -86,9 +121,13 @@ class ResponseViewer(Vertical):
                 table: DataTable[str | Text] = DataTable(id="response-outputs", cursor_type="row")
                 table.add_columns("Output", "Value")
                 yield table
+        bar = FindBar(id="find-bar")
+        bar.display = False
+        yield bar
 
     def show(self, exchange: Exchange | None) -> None:
         self.exchange = exchange
+        self._drop_filter()
         body = self.query_one("#response-body", LineView)
         if exchange is None:
             self.query_one("#response-status", Static).update(NO_RESPONSE)
@@ -106,6 +145,7 @@ class ResponseViewer(Vertical):
             return
         content_type = exchange.response.header("content-type") or ""
         body.show(index_lines(f"formatting{marks.ellipsis}"))
+        self.formatting = True
         self._format(exchange, exchange.response.body, content_type)
 
     def _outputs(self, exchange: Exchange) -> None:
@@ -123,7 +163,12 @@ class ResponseViewer(Vertical):
             if self.exchange is not exchange:
                 return
             lexer = lexer_for(content_type, lines.head(64)) if not lines.json else None
-            self.query_one("#response-body", LineView).show(lines, lexer, keep_scroll=True)
+            if self.filtered is not None:
+                self._body = (lines, lexer)  # shown again when the filter is cleared
+            else:
+                self.query_one("#response-body", LineView).show(lines, lexer, keep_scroll=True)
+                self._search_again()
+            self.formatting = not final
             marks = symbols_of(self)
             status = status_text(exchange, marks.dot)
             if not final:
@@ -135,3 +180,198 @@ class ResponseViewer(Vertical):
 
         lines = format_body(body, content_type, preview, in_process=True)
         self.app.call_from_thread(deliver, lines, True)
+
+    # -- find (/, n, N) ------------------------------------------------------------------
+    def searched_view(self) -> LineView | None:
+        """The LineView of the shown tab (None on Outputs)."""
+        active = self.query_one("#response-tabs", TabbedContent).active
+        name = active.removeprefix("tab-")
+        return self.query_one(f"#{name}", LineView) if name in SEARCHED else None
+
+    def action_find(self) -> None:
+        if self.searched_view() is None:
+            self.app.bell()
+            return
+        self.query_one(FindBar).open("find", self.query_text)
+
+    def action_filter(self) -> None:
+        if self.exchange is None or self.exchange.response is None:
+            self.notify("no response to filter: ctrl+t tests the method", severity="warning")
+            return
+        self.query_one("#response-tabs", TabbedContent).active = "tab-response-body"
+        self.query_one(FindBar).open("filter", self.filtered or "")
+
+    def action_find_next(self) -> None:
+        self._step(1)
+
+    def action_find_previous(self) -> None:
+        self._step(-1)
+
+    def action_clear(self) -> None:
+        bar = self.query_one(FindBar)
+        bar.display = False
+        if self.filtered is not None:
+            self._drop_filter()
+        else:
+            self.find("")
+        view = self.searched_view()
+        if view is not None:
+            view.focus()
+
+    def action_wrap(self) -> None:
+        view = self.searched_view()
+        if view is not None and not view.set_wrap(not view.wrap):
+            self.notify("too many lines to wrap; p opens the body in the pager", severity="warning")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear":  # escape: only when there is something to clear
+            return bool(self.query_text or self.filtered is not None)
+        if action in ("find_next", "find_previous"):
+            return self.matches is not None
+        return True
+
+    def find(self, text: str) -> None:
+        """Search the shown tab for ``text`` (empty: clear the marks)."""
+        self.query_text = text
+        self.matches, self.match_index = None, -1
+        for each in self.query(LineView):
+            each.mark(None)
+        view = self.searched_view()
+        if view is None or not text:
+            self.query_one(FindBar).status("")
+            self.workers.cancel_group(self, "search")
+            return
+        view.mark(line_pattern(text))
+        self.query_one(FindBar).status(Text("searching…", style="italic"))
+        self._search(view, view.lines, text)
+
+    def _search_again(self) -> None:
+        if self.query_text:
+            self.find(self.query_text)
+
+    @work(thread=True, exclusive=True, group="search", description="search the response")
+    def _search(self, view: LineView, lines: Lines, text: str) -> None:
+        worker = get_current_worker()
+
+        def progress(matches: Matches) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._found, view, matches)
+
+        found = search(lines, text, cancelled=lambda: worker.is_cancelled, progress=progress)
+        if found.done and not worker.is_cancelled:
+            self.app.call_from_thread(self._found, view, found)
+
+    def _found(self, view: LineView, matches: Matches) -> None:
+        if matches.query != self.query_text or view.lines is not matches.lines:
+            return  # a newer query, or the text changed under it
+        self.matches = matches
+        if self.match_index < 0 and matches.offsets:
+            self.match_index = 0
+            self._go(view)
+        self._show_count()
+
+    def _step(self, delta: int) -> None:
+        view = self.searched_view()
+        matches = self.matches
+        if view is None or matches is None or not matches.offsets:
+            self.app.bell()
+            return
+        self.match_index = (self.match_index + delta) % len(matches.offsets)
+        self._go(view)
+        self._show_count()
+
+    def _go(self, view: LineView) -> None:
+        assert self.matches is not None
+        line, column = self.matches.position(self.match_index)
+        view.go_to(line, column, len(self.query_text))
+
+    def _show_count(self) -> None:
+        matches = self.matches
+        if matches is None:
+            return
+        more = "" if matches.done else "+"
+        if not matches.count:
+            text = Text("no match" if matches.done else "searching…", style="yellow")
+        else:
+            text = Text(f"{self.match_index + 1} of {matches.count}{more}")
+        self.query_one(FindBar).status(text)
+        if not self.query_one(FindBar).display and matches.count:
+            self.notify(f"{self.match_index + 1} of {matches.count}{more}", timeout=1.5)
+
+    @on(FindBar.Changed)
+    def _typed(self, event: FindBar.Changed) -> None:
+        if event.mode == "find":
+            self.find(event.text)
+        else:
+            self._check_syntax(event.text)
+
+    @on(FindBar.Submitted)
+    def _entered(self, event: FindBar.Submitted) -> None:
+        bar = self.query_one(FindBar)
+        if event.mode == "find":
+            bar.display = False
+            view = self.searched_view()
+            if view is not None:
+                view.focus()
+        elif event.text.strip() and self.exchange is not None:
+            bar.status(Text("evaluating…", style="italic"))
+            self.post_message(self.FilterAsked(self.exchange, event.text.strip()))
+
+    @on(FindBar.Closed)
+    def _bar_closed(self, event: FindBar.Closed) -> None:
+        view = self.searched_view()
+        if view is not None:
+            view.focus()
+
+    # -- filter (f) ----------------------------------------------------------------------
+    def _check_syntax(self, text: str) -> None:
+        from runbench.tui.state.body_filter import syntax_error
+
+        self.query_one(FindBar).error(syntax_error(text) if text.strip() else None)
+
+    def show_filtered(self, exchange: Exchange, text: str, checked: Checked) -> None:
+        """Show what the filter ``text`` found (or why it found nothing) over the body."""
+        from runbench.tui.state.body_filter import outcome
+
+        if exchange is not self.exchange:
+            return
+        bar = self.query_one(FindBar)
+        result, error = outcome(checked)
+        bar.error(error)
+        if result is None:
+            bar.status(Text("no result", style="yellow"))
+            return
+        body = self.query_one("#response-body", LineView)
+        if self._body is None:
+            self._body = (body.lines, body.lexer)
+        self.filtered = text
+        self.find("")
+        body.show(index_lines(result, is_json=not checked.raw))
+        bar.status(Text(f"{checked.type_name} · escape restores the body", style="green"))
+        status = status_text(exchange, symbols_of(self).dot)
+        status.append(f"  filtered: {text} (escape)", style="bold cyan")
+        self.query_one("#response-status", Static).update(status)
+        bar.display = False
+        body.focus()
+
+    def _drop_filter(self) -> None:
+        if self._body is not None:
+            lines, lexer = self._body
+            self.query_one("#response-body", LineView).show(lines, lexer)  # type: ignore[arg-type]
+        if self.filtered is not None and self.exchange is not None:
+            status = status_text(self.exchange, symbols_of(self).dot)
+            self.query_one("#response-status", Static).update(status)
+        self._body = None
+        self.filtered = None
+
+    # -- what the app copies and saves ---------------------------------------------------
+    def selected_text(self) -> str:
+        """The selected line of the shown tab ('' when there is none)."""
+        view = self.searched_view()
+        if view is None or not view.lines.count:
+            return ""
+        return view.lines.line(view.selected_line)
+
+    def shown_text(self) -> str:
+        """The whole body as shown: formatted, or the filter's result."""
+        return self.query_one("#response-body", LineView).lines.text

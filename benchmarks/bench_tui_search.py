@@ -1,0 +1,168 @@
+"""Search in the response viewer with a 50 MiB body, as a user sees it in tmux.
+
+The issue's requirement: on a 50 MiB body, search "never blocks a key for more than 100 ms"
+and "jumps to the first match as soon as it is found". `runbench tui` runs in tmux at 80x24
+against a local server (127.0.0.1, port 0) serving ~50 MiB of minified JSON (the same body
+as ``bench_tui_keys``); ctrl+t loads it, the formatting finishes, ctrl+r zooms the body,
+then each round: ``/`` opens the bar, a query is typed one key at a time (each key restarts
+the search of the whole body in the worker thread), enter, ``n``/``N`` walk the matches,
+down moves while a count is still growing, escape twice clears. Every key is timed from
+`tmux send-keys` to the first changed `capture-pane`.
+
+Also timed: from typing a whole query at once to the screen showing "1 of" (the first
+match: one near the top, one ~80% into the body) and to the final count.
+
+The floor is the same keys and queries in the same run with a ~1 KB body (interleaved:
+floor, big, floor, big), so the ratios show what the 50 MiB body costs whatever this
+machine's tmux costs. Needs tmux; says so and exits 0 without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench_tui_keys import BIG_BYTES, SESSION, minified_json, press, screen, server, tmux, wait_for
+
+SMALL_BYTES = 1024
+ROUNDS = 2
+WORKSPACE = """\
+name = "search latency"
+
+[integrations.bench]
+base_url = "{url}"
+max_response_bytes = {limit}
+
+[integrations.bench.methods.search]
+verb = "GET"
+path = "{path}"
+"""
+# (row label, tmux key): one round, starting with the zoomed body focused, nothing searched
+ROUND: list[tuple[str, str]] = [
+    ("/ opens the bar", "/"),
+    ("type (searching)", "u"),
+    ("type (searching)", "s"),
+    ("type (searching)", "e"),
+    ("type (searching)", "r"),
+    ("enter (to the body)", "Enter"),
+    ("n / N", "n"),
+    ("n / N", "n"),
+    ("n / N", "N"),
+    ("down while counting", "Down"),
+    ("escape (clear)", "Escape"),
+]
+
+
+@contextmanager
+def tui(folder: Path, url: str, path: str):  # type: ignore[no-untyped-def]
+    (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path=path, limit=2 * BIG_BYTES))
+    tmux("kill-session", "-t", SESSION)
+    command = f"cd {folder} && {sys.executable} -m runbench tui ws.toml"
+    tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command)
+    try:
+        wait_for("GET search", 30)
+        tmux("send-keys", "-t", SESSION, "C-t")
+        wait_for("200 OK", 60)
+        wait_for("formatting", 180, absent=True)
+        tmux("send-keys", "-t", SESSION, "C-r")
+        time.sleep(0.3)
+        yield
+    finally:
+        tmux("kill-session", "-t", SESSION)
+
+
+def until_shown(text: str, start: float, timeout: float = 60.0) -> float:
+    while time.perf_counter() - start < timeout:
+        if text in screen():
+            return (time.perf_counter() - start) * 1000
+        time.sleep(0.002)
+    raise SystemExit(f"gave up waiting for {text!r}:\n{screen()}")
+
+
+def until_counted(start: float, timeout: float = 120.0) -> float:
+    """Until the count is final: "k of n" without the growing "+"."""
+    while time.perf_counter() - start < timeout:
+        shown = screen()
+        if " of " in shown and "+" not in shown.split(" of ")[-1].split()[0]:
+            return (time.perf_counter() - start) * 1000
+        time.sleep(0.005)
+    raise SystemExit(f"the count never settled:\n{screen()}")
+
+
+def query_times(samples: dict[str, list[float]], query: str, label: str) -> None:
+    tmux("send-keys", "-t", SESSION, "/")
+    time.sleep(0.2)
+    start = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, "-l", query)
+    samples[f"first match: {label}"].append(until_shown("1 of", start))
+    samples[f"final count: {label}"].append(until_counted(start))
+    tmux("send-keys", "-t", SESSION, "Escape")
+    time.sleep(0.2)
+    tmux("send-keys", "-t", SESSION, "Escape")
+    time.sleep(0.2)
+
+
+def measure(folder: Path, url: str, path: str, deep: str, samples: dict[str, list[float]]) -> None:
+    with tui(folder, url, path):
+        for _ in range(ROUNDS):
+            for label, key in ROUND:
+                result = press(key, styled=True)
+                if result is not None:
+                    samples[label].append(result[0] * 1000)
+            time.sleep(0.2)
+            tmux("send-keys", "-t", SESSION, "Escape")  # the search, if escape closed the bar
+            time.sleep(0.2)
+            query_times(samples, '"user 1"', "near the top")
+            query_times(samples, deep, "deep in the body")
+
+
+def main() -> int:
+    if shutil.which("tmux") is None:
+        print("tmux not found: skipping the TUI search benchmark")
+        return 0
+    started = time.perf_counter()
+    big = minified_json(BIG_BYTES)
+    count = int(big[9 : big.index(b",")])
+    bodies = {"/big": big, "/small": minified_json(SMALL_BYTES)}
+    small_count = int(bodies["/small"][9 : bodies["/small"].index(b",")])
+    floor: dict[str, list[float]] = defaultdict(list)
+    heavy: dict[str, list[float]] = defaultdict(list)
+    with server(bodies) as url, tempfile.TemporaryDirectory() as folder:
+        for _ in range(2):  # interleaved: floor, big, floor, big
+            measure(Path(folder), url, "/small", f'"user {small_count - 1}"', floor)
+            measure(Path(folder), url, "/big", f'"user {count * 4 // 5}"', heavy)
+    print(
+        f"search in tmux at 80x24, {len(big) / 2**20:.1f} MiB body against a floor of the same "
+        f"keys and queries with a {len(bodies['/small'])} B body (same run, interleaved)"
+    )
+    print(f"  {'what':28s} {'50 MiB med/max ms':>18s} {'floor med/max ms':>17s} {'ratio med':>9s}")
+    worst_key = 0.0
+    for label in dict.fromkeys([*(label for label, _ in ROUND), *heavy]):
+        if not heavy.get(label) or not floor.get(label):
+            print(f"  {label:28s} (no samples)")
+            continue
+        b_med, b_max = statistics.median(heavy[label]), max(heavy[label])
+        f_med, f_max = statistics.median(floor[label]), max(floor[label])
+        if not label.startswith(("first", "final")):
+            worst_key = max(worst_key, b_max)
+        print(
+            f"  {label:28s} {b_med:8.0f} /{b_max:6.0f}   {f_med:7.0f} /{f_max:6.0f}"
+            f"  {b_med / f_med:9.2f}   (n={len(heavy[label])})"
+        )
+    floor_worst = max(max(v) for k, v in floor.items() if not k.startswith(("first", "final")))
+    print(
+        f"slowest key while searching the big body {worst_key:.0f} ms, floor {floor_worst:.0f} ms:"
+        f" ratio {worst_key / floor_worst:.2f} (requirement: < 100 ms); "
+        f"took {time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Find text in the viewer's lines, fast enough to search a 50 MiB body as the user types.
+
+The formatted body already lives in this process as one text (a str, or the memory-mapped
+UTF-8 bytes the formatter's child wrote: see ``body_lines``), so searching it where it is
+costs no copy. A regex over 100 MB holds the GIL for a long time, so the scan goes
+``SLICE`` units at a time from a worker thread, checking between slices whether a newer
+query made it moot, and reporting the first match at once (the viewer jumps there) and
+the count as it grows. Matches are kept as offsets in an ``array`` (8 bytes each, at most
+``MAX_KEPT``; all are counted); an offset becomes (line, column) only when shown, by
+bisecting the line starts.
+
+Case: smart, as in less and vim: a query without capitals ignores case. On UTF-8 bytes
+that is ASCII case only (``É`` still matches only ``É``).
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runbench.tui.state.body_lines import Lines
+
+SLICE = 1024 * 1024
+"""Units scanned between two checks for cancellation (about a millisecond of regex)."""
+MAX_KEPT = 1_000_000
+"""Match offsets kept (n/N walk these); more are counted, not kept."""
+REPORT_EVERY = 16
+"""Slices between two progress reports after the first match."""
+
+
+def smart_case(query: str) -> bool:
+    """Ignore case? Yes unless the query has a capital letter."""
+    return query == query.lower()
+
+
+def compile_query(query: str, *, for_bytes: bool) -> re.Pattern[str] | re.Pattern[bytes]:
+    flags = re.IGNORECASE if smart_case(query) else 0
+    if for_bytes:
+        return re.compile(re.escape(query.encode("utf-8")), flags)
+    return re.compile(re.escape(query), flags)
+
+
+def line_pattern(query: str) -> re.Pattern[str] | None:
+    """The query as a pattern over one decoded line (for highlighting what is on screen)."""
+    return compile_query(query, for_bytes=False) if query else None  # type: ignore[return-value]
+
+
+@dataclass
+class Matches:
+    """The matches of ``query`` in ``lines`` found so far (offsets in ``lines.data``'s units)."""
+
+    query: str
+    lines: Lines
+    offsets: array[int] = field(default_factory=lambda: array("q"))
+    count: int = 0
+    done: bool = False
+    length: int = 0  # of one match, in the data's units
+
+    def position(self, index: int) -> tuple[int, int]:
+        """(line, column) of match ``index``; the column in characters of that line."""
+        offset = self.offsets[index]
+        line = bisect_right(self.lines.starts, offset) - 1  # type: ignore[arg-type]
+        start = self.lines.starts[line]
+        prefix = self.lines.data[start:offset]
+        column = (
+            len(prefix)
+            if isinstance(prefix, str)
+            else len(bytes(prefix).decode("utf-8", "replace"))
+        )
+        return line, column
+
+    def nearest(self, line: int) -> int:
+        """The index of the first kept match on or after ``line`` (0 when none is)."""
+        if not self.offsets:
+            return 0
+        if line >= self.lines.count:
+            return 0
+        start = self.lines.starts[line]
+        index = bisect_right(self.offsets, start - 1)  # type: ignore[arg-type]
+        return index if index < len(self.offsets) else 0
+
+
+def search(
+    lines: Lines,
+    query: str,
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
+    progress: Callable[[Matches], None] = lambda matches: None,
+) -> Matches:
+    """Every match of ``query`` in ``lines``; ``progress`` is called after the first match
+    and every ``REPORT_EVERY`` slices after it; returns early (``done`` False) when
+    ``cancelled()`` turns True. Runs in a worker thread."""
+    data = lines.data
+    for_bytes = not isinstance(data, str)
+    pattern = compile_query(query, for_bytes=for_bytes)
+    matches = Matches(query, lines, length=len(query.encode("utf-8") if for_bytes else query))
+    if not query:
+        matches.done = True
+        return matches
+    overlap = max(matches.length - 1, 0)
+    size = len(data)
+    reported = False
+    for number, begin in enumerate(range(0, size, SLICE)):
+        if cancelled():
+            return matches
+        end = min(begin + SLICE, size)
+        for found in pattern.finditer(data, begin, min(end + overlap, size)):  # type: ignore[arg-type]
+            if found.start() >= end:
+                break
+            matches.count += 1
+            if len(matches.offsets) < MAX_KEPT:
+                matches.offsets.append(found.start())
+        if matches.count and (not reported or number % REPORT_EVERY == 0):
+            reported = True
+            progress(matches)
+    matches.done = True
+    return matches
+
+
+__all__ = ["MAX_KEPT", "SLICE", "Matches", "compile_query", "line_pattern", "search", "smart_case"]

@@ -1,0 +1,304 @@
+"""The response viewer's tools: search (/ n N), filter (f), save (s S), copy with OSC 52
+(y v Y c), the pager with the workbench suspended (p), wrap (w), and past responses (h)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from runbench.core.http import Exchange, ResponseRecord
+from runbench.tui.app import RunbenchApp
+from runbench.tui.screens.test_history import TestHistoryScreen
+from runbench.tui.widgets.find_bar import FindBar
+from runbench.tui.widgets.line_view import LineView
+from runbench.tui.widgets.response_viewer import ResponseViewer
+
+ITEMS = {
+    "items": [
+        {"id": i, "status": "open" if i % 3 else "closed", "name": f"Item {i}"} for i in range(40)
+    ]
+}
+
+
+def exchange_of(data: Any) -> Exchange:
+    body = json.dumps(data)
+    record = ResponseRecord(
+        200, "OK", (("Content-Type", "application/json"),), body, len(body), 5.0
+    )
+    return Exchange(None, record, {}, {}, None, None, 5.0)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], tries: int = 400) -> None:
+    """Let the app run until ``condition`` holds (workers and messages included)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause()
+    assert condition(), "condition never held"
+
+
+async def shown(pilot: Pilot[Any], app: RunbenchApp, data: Any) -> ResponseViewer:
+    viewer = app.query_one(ResponseViewer)
+    viewer.show(exchange_of(data))
+    await until(pilot, lambda: not viewer.formatting)
+    app.query_one("#response-body", LineView).focus()
+    await pilot.pause()
+    return viewer
+
+
+def body_has(viewer: ResponseViewer, text: str) -> bool:
+    exchange = viewer.exchange
+    return exchange is not None and exchange.response is not None and text in exchange.response.body
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*["space" if c == " " else c for c in text])
+
+
+async def test_search_marks_counts_and_walks_matches(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        viewer = await shown(pilot, app, ITEMS)
+        view = app.query_one("#response-body", LineView)
+        await pilot.press("slash")
+        await type_text(pilot, "item 1")  # no capitals: any case; Item 1, 10..19
+        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
+        assert viewer.matches is not None and viewer.matches.count == 11
+        status = app.query_one("#find-status").render()
+        assert str(status) == "1 of 11"
+        first = view.current
+        assert first is not None and view.lines.line(first[0]).strip() == '"name": "Item 1"'
+        await pilot.press("enter")  # closes the bar, keeps the matches
+        assert not app.query_one(FindBar).display and view.has_focus
+        await pilot.press("n", "n")
+        assert viewer.match_index == 2 and view.current is not None
+        assert view.current[0] > first[0] and view.cursor == view.current[0]
+        await pilot.press("N", "N", "N")
+        assert viewer.match_index == 10  # wraps around
+        await pilot.press("slash", "I")  # a capital: case matters now, "item 1I" matches nothing
+        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
+        assert viewer.matches is not None and viewer.matches.count == 0
+        await pilot.press("escape")  # closes the bar
+        await pilot.press("escape")  # clears the search
+        assert viewer.query_text == "" and view.marks is None
+        await pilot.press("escape")  # nothing left to clear: the app's escape leaves the zoom
+        assert not viewer.has_class("-zoomed")
+
+
+async def test_search_in_headers_tab(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        viewer = await shown(pilot, app, ITEMS)
+        viewer.query_one("#response-tabs").active = "tab-response-headers"  # type: ignore[attr-defined]
+        app.query_one("#response-headers", LineView).focus()
+        await pilot.press("slash")
+        await type_text(pilot, "json")
+        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
+        assert viewer.matches is not None and viewer.matches.count == 1
+        assert app.query_one("#response-headers", LineView).current == (0, 26, 4)
+
+
+async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        viewer = await shown(pilot, app, ITEMS)
+        body = app.query_one("#response-body", LineView)
+        full = body.lines.text
+        await pilot.press("f")
+        await type_text(pilot, "response^items[")
+        error = app.query_one("#find-error")
+        await until(pilot, lambda: error.display)
+        assert "^" in str(error.render())
+        field = app.query_one("#find-input", Input)
+        field.value = "response^items[id=9]"
+        await pilot.press("enter")
+        await until(pilot, lambda: viewer.filtered is not None)
+        assert json.loads(body.lines.text) == {"id": 9, "status": "closed", "name": "Item 9"}
+        await pilot.press("escape")
+        assert viewer.filtered is None and body.lines.text == full
+        await pilot.press("f")
+        app.query_one("#find-input", Input).value = ".items[2].name"  # a jq-like path
+        await pilot.press("enter")
+        await until(pilot, lambda: viewer.filtered is not None)
+        assert body.lines.text == '"Item 2"'
+        await pilot.press("f")
+        app.query_one("#find-input", Input).value = ".items[] | .name"
+        await until(pilot, lambda: app.query_one("#find-error").display)
+        assert "not supported" in str(app.query_one("#find-error").render())
+
+
+async def test_save_body_and_exchange_refusing_to_overwrite(
+    make_app: Callable[..., RunbenchApp], tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+t")
+        viewer = app.query_one(ResponseViewer)
+        await until(pilot, lambda: viewer.exchange is not None and not viewer.formatting)
+        app.query_one("#response-body", LineView).focus()
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        field = app.screen.query_one(Input)
+        assert field.value.startswith("openai.completions-200-") and field.value.endswith(".json")
+        target = tmp_path / "body.json"
+        field.value = str(target)
+        await pilot.press("enter")
+        await until(pilot, target.exists)
+        assert json.loads(target.read_text())["choices"][0]["text"].startswith("Answer to:")
+        target.write_text("keep me")
+        await pilot.press("S")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.id == "confirm")
+        await pilot.press("enter")  # the default answer keeps the file
+        await pilot.pause()
+        assert target.read_text() == "keep me"
+        await pilot.press("S")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.id == "confirm")
+        await pilot.click("#choice-yes")
+        await until(pilot, lambda: target.read_text() != "keep me")
+        saved = json.loads(target.read_text())
+        assert saved["request"]["headers"]["Authorization"] == "Bearer ••••"
+        assert "sk-sandbox" not in target.read_text()
+
+
+async def test_copy_writes_osc52(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        written: list[str] = []
+        assert app._driver is not None
+        monkeypatch.setattr(app._driver, "write", written.append)
+        await pilot.press("ctrl+r")
+        viewer = await shown(pilot, app, ITEMS)
+        await pilot.press("slash")
+        await type_text(pilot, "item 7")
+        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
+        await pilot.press("enter", "y", "v", "Y", "c")
+        copied = [
+            base64.b64decode(w.removeprefix("\x1b]52;c;").removesuffix("\a")).decode()
+            for w in written
+            if w.startswith("\x1b]52;c;")
+        ]
+        assert copied[0].strip() == '"name": "Item 7"'
+        assert copied[1] == "Item 7"
+        assert json.loads(copied[2]) == ITEMS
+        assert copied[3].startswith("# set OPENAI_TOKEN") and "$OPENAI_TOKEN" in copied[3]
+        assert "sk-sandbox" not in copied[3]
+
+
+async def test_copy_refused_when_tmux_drops_it(
+    make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "tmux").write_text("#!/bin/sh\necho off\n")
+    (fake / "tmux").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    app = make_app(environ={"TMUX": "/tmp/tmux-0/default,1,0"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        written: list[str] = []
+        assert app._driver is not None
+        monkeypatch.setattr(app._driver, "write", written.append)
+        await pilot.press("ctrl+r")
+        await shown(pilot, app, ITEMS)
+        await pilot.press("Y")
+        assert not any(w.startswith("\x1b]52") for w in written)
+        assert any("set-clipboard on" in str(n.message) for n in app._notifications)
+
+
+async def test_pager_suspends_and_comes_back_to_the_same_place(
+    make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = tmp_path / "seen.txt"
+    pager = tmp_path / "pager.sh"
+    pager.write_text(f'#!/bin/sh\nstat -c %a "$1" > {seen}.mode\ncp "$1" {seen}\n')
+    pager.chmod(0o755)
+    events: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda self: True))
+    monkeypatch.setattr(
+        HeadlessDriver, "suspend_application_mode", lambda self: events.append("suspend")
+    )
+    monkeypatch.setattr(
+        HeadlessDriver, "resume_application_mode", lambda self: events.append("resume")
+    )
+    app = make_app(environ={"PAGER": str(pager)})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        await shown(pilot, app, ITEMS)
+        view = app.query_one("#response-body", LineView)
+        await pilot.press("pagedown")
+        where = view.scroll_offset
+        await pilot.press("p")
+        await until(pilot, lambda: events == ["suspend", "resume"])
+        assert json.loads(seen.read_text()) == ITEMS
+        assert Path(f"{seen}.mode").read_text().strip() == "600"
+        assert view.scroll_offset == where and view.has_focus
+
+
+async def test_wrap_shows_a_long_line_on_many_rows(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+r")
+        viewer = app.query_one(ResponseViewer)
+        long_line = "".join(f"{i:05d}" for i in range(200))  # 1000 characters
+        record = ResponseRecord(200, "OK", (("Content-Type", "text/plain"),), long_line, 1000, 1.0)
+        viewer.show(Exchange(None, record, {}, {}, None, None, 1.0))
+        await until(pilot, lambda: not viewer.formatting)
+        view = app.query_one("#response-body", LineView)
+        view.focus()
+        await pilot.press("w")
+        await pilot.pause()
+        width = view.scrollable_content_region.width
+        rows = [view.render_line(y).text.rstrip() for y in range(3)]
+        assert rows == [long_line[i * width : (i + 1) * width] for i in range(3)]
+        assert view.virtual_size.height == -(-1000 // width)
+        await pilot.press("w")
+        await pilot.pause()
+        assert view.virtual_size.height == 1
+
+
+async def test_history_reopens_and_diffs(make_app: Callable[..., RunbenchApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        viewer = app.query_one(ResponseViewer)
+        for prompt in ("first", "second"):
+            app.overrides["prompt"] = prompt
+            await pilot.press("ctrl+t")
+            await until(pilot, partial(body_has, viewer, prompt))
+        db = Path(app.workspace.path).parent / ".runbench" / "history.db"
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        app.query_one("#response-body", LineView).focus()
+        await pilot.press("h")
+        await until(
+            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
+        )
+        screen = app.screen
+        assert isinstance(screen, TestHistoryScreen) and len(screen.entries) == 2
+        await pilot.press("d")  # newest against the one before
+        diff = screen.query_one("#history-diff", LineView)
+        await until(pilot, lambda: diff.display)
+        assert "Answer to: first" in diff.lines.text and "Answer to: second" in diff.lines.text
+        await pilot.press("escape")  # back to the list
+        await pilot.press("down", "enter")  # re-open the older one
+        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
+        await until(pilot, partial(body_has, viewer, "Answer to: first"))
