@@ -85,3 +85,11 @@ def test_styled_splits_segments_at_span_edges() -> None:
     out = _styled([Segment("abc", red), Segment("def")], [(2, 4, mark)])
     assert [s.text for s in out] == ["ab", "c", "d", "ef"]
     assert out[1].style == red + mark and out[2].style == mark and out[3].style is None
+
+
+def test_long_lines_give_columns_in_units() -> None:
+    line = "é" * 3000 + "needle" + "x" * 3000  # longer than LONG_LINE
+    assert len(line) > body_search.LONG_LINE
+    for data, column in ((line, 3000), (line.encode(), 6000)):
+        found = search(index_lines(data), "needle")
+        assert found.position(0) == (0, column)  # bytes: the view slices them by bytes

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from runbench.tui.state.body_lines import Lines
 
+LONG_LINE = 4000
+"""Lines longer than this are shown plain and sliced by units (see ``LineView``)."""
 SLICE = 1024 * 1024
 """Units scanned between two checks for cancellation (about a millisecond of regex)."""
 MAX_KEPT = 1_000_000
@@ -60,17 +62,16 @@ class Matches:
     length: int = 0  # of one match, in the data's units
 
     def position(self, index: int) -> tuple[int, int]:
-        """(line, column) of match ``index``; the column in characters of that line."""
+        """(line, column) of match ``index``: the column in characters, or in the data's
+        units on a line longer than ``LONG_LINE`` (which the view slices by units, and
+        which would take long to decode up to a match far into it)."""
         offset = self.offsets[index]
         line = bisect_right(self.lines.starts, offset) - 1  # type: ignore[arg-type]
-        start = self.lines.starts[line]
+        start, end = self.lines.bounds(line)
         prefix = self.lines.data[start:offset]
-        column = (
-            len(prefix)
-            if isinstance(prefix, str)
-            else len(bytes(prefix).decode("utf-8", "replace"))
-        )
-        return line, column
+        if isinstance(prefix, str) or end - start > LONG_LINE:
+            return line, offset - start
+        return line, len(bytes(prefix).decode("utf-8", "replace"))
 
     def nearest(self, line: int) -> int:
         """The index of the first kept match on or after ``line`` (0 when none is)."""

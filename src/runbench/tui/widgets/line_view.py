@@ -33,9 +33,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runbench.tui.state.body_lines import EMPTY, Lines
+from runbench.tui.state.body_search import LONG_LINE
 from runbench.tui.widgets.highlight import SYNTAX_STYLES, lexer_spans
 
-MAX_HIGHLIGHT_LINE = 4000
+MAX_HIGHLIGHT_LINE = LONG_LINE
 """Longer lines are shown plain (lexing them would cost more than it shows)."""
 MAX_WRAPPED_LINES = 200_000
 """Bodies with more lines than this are not wrapped (their lines are short anyway)."""

@@ -273,6 +273,9 @@ class ResponseViewer(Vertical):
     def _step(self, delta: int) -> None:
         view = self.searched_view()
         matches = self.matches
+        if view is not None and matches is not None and view.lines is not matches.lines:
+            self.find(self.query_text)  # another tab (or a new body): search it instead
+            return
         if view is None or matches is None or not matches.offsets:
             self.app.bell()
             return
