@@ -28,6 +28,11 @@ auth = {{ type = "bearer", token = {{ env = "RB_TOKEN" }} }}
 path = "/echo"
 outputs = {{ seen = "response^headers^Authorization" }}
 
+[integrations.bearer.methods.hidden]
+path = "/echo/hidden-value-42"
+test_values = {{ x = 1 }}
+outputs = {{ where = {{ path = "response^path", secret = true }} }}
+
 [integrations.bearer.methods.missing]
 path = "/status/404"
 """
@@ -110,3 +115,15 @@ def test_body_diff_ignores_key_order() -> None:
     diff = body_diff('{"a": 1, "b": 2}', '{"a": 1, "b": 3}', old_name="#1", new_name="#2")
     assert "--- #1" in diff and '-  "b": 2' in diff and '+  "b": 3' in diff
     assert body_diff("x\ny", "x\nz").endswith("-y\n+z")
+
+
+def test_secret_outputs_are_blanked_by_name(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["test", str(workspace), "bearer.hidden"]) == 0
+    assert main(["test", str(workspace), "--all", "--json"]) == 0
+    out = capsys.readouterr().out
+    db = workspace.parent / ".runbench" / "history.db"
+    entry = TestHistory(db).entries("bearer.hidden")[0]
+    assert TestHistory(db).exchange(entry.id)["outputs"] == {"where": REDACTED}
+    assert '"where": "/echo/hidden-value-42"' not in out

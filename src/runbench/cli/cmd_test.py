@@ -146,12 +146,14 @@ class Tested:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        exchange = self.exchange.to_dict()
+        exchange["outputs"] = self.redactor.variables(exchange["outputs"])  # secret = true
         return self.redactor.value(
             {
                 "method": self.method.ref,
                 "passed": self.passed,
                 "failures": self.failures,
-                "exchange": self.exchange.to_dict(),
+                "exchange": exchange,
             }
         )
 

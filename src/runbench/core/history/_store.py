@@ -123,6 +123,7 @@ class TestHistory:
     def record(self, ref: str, exchange: dict[str, Any], redactor: Redactor, source: str) -> int:
         """Keep one test of ``ref``: ``exchange`` is ``Exchange.to_dict()``; returns its id."""
         safe = dict(redactor.value(exchange))
+        safe["outputs"] = redactor.variables(exchange.get("outputs") or {})  # secret = true
         response = safe["response"] = dict(safe.get("response") or {})
         body = response.get("body")
         if isinstance(body, str) and len(body) > BODY_CAP:
