@@ -116,8 +116,6 @@ def measure(folder: Path, url: str, path: str, deep: str, samples: dict[str, lis
                 if result is not None:
                     samples[label].append(result[0] * 1000)
             time.sleep(0.2)
-            tmux("send-keys", "-t", SESSION, "Escape")  # the search, if escape closed the bar
-            time.sleep(0.2)
             query_times(samples, '"user 1"', "near the top")
             query_times(samples, deep, "deep in the body")
 
