@@ -121,9 +121,6 @@ class ResponseViewer(Vertical):
                 table: DataTable[str | Text] = DataTable(id="response-outputs", cursor_type="row")
                 table.add_columns("Output", "Value")
                 yield table
-        bar = FindBar(id="find-bar")
-        bar.display = False
-        yield bar
 
     def show(self, exchange: Exchange | None) -> None:
         self.exchange = exchange
@@ -182,6 +179,24 @@ class ResponseViewer(Vertical):
         self.app.call_from_thread(deliver, lines, True)
 
     # -- find (/, n, N) ------------------------------------------------------------------
+    @property
+    def bar(self) -> FindBar:
+        """The find/filter bar; mounted (hidden) on first use, not at start."""
+        found = self.query(FindBar)
+        if found:
+            return found.first()
+        bar = FindBar(id="find-bar")
+        bar.display = False
+        self.mount(bar)
+        return bar
+
+    def _open_bar(self, mode: str, text: str) -> None:
+        bar = self.bar
+        if bar.is_mounted:
+            bar.open(mode, text)
+        else:
+            self.call_after_refresh(bar.open, mode, text)
+
     def searched_view(self) -> LineView | None:
         """The LineView of the shown tab (None on Outputs)."""
         active = self.query_one("#response-tabs", TabbedContent).active
@@ -192,14 +207,14 @@ class ResponseViewer(Vertical):
         if self.searched_view() is None:
             self.app.bell()
             return
-        self.query_one(FindBar).open("find", self.query_text)
+        self._open_bar("find", self.query_text)
 
     def action_filter(self) -> None:
         if self.exchange is None or self.exchange.response is None:
             self.notify("no response to filter: ctrl+t tests the method", severity="warning")
             return
         self.query_one("#response-tabs", TabbedContent).active = "tab-response-body"
-        self.query_one(FindBar).open("filter", self.filtered or "")
+        self._open_bar("filter", self.filtered or "")
 
     def action_find_next(self) -> None:
         self._step(1)
@@ -208,8 +223,7 @@ class ResponseViewer(Vertical):
         self._step(-1)
 
     def action_clear(self) -> None:
-        bar = self.query_one(FindBar)
-        bar.display = False
+        self.bar.display = False
         if self.filtered is not None:
             self._drop_filter()
         else:
@@ -238,11 +252,11 @@ class ResponseViewer(Vertical):
             each.mark(None)
         view = self.searched_view()
         if view is None or not text:
-            self.query_one(FindBar).status("")
+            self.bar.status("")
             self.workers.cancel_group(self, "search")
             return
         view.mark(line_pattern(text))
-        self.query_one(FindBar).status(Text("searching…", style="italic"))
+        self.bar.status(Text("searching…", style="italic"))
         self._search(view, view.lines, text)
 
     def _search_again(self) -> None:
@@ -297,8 +311,8 @@ class ResponseViewer(Vertical):
             text = Text("no match" if matches.done else "searching…", style="yellow")
         else:
             text = Text(f"{self.match_index + 1} of {matches.count}{more}")
-        self.query_one(FindBar).status(text)
-        if not self.query_one(FindBar).display and matches.count:
+        self.bar.status(text)
+        if not self.bar.display and matches.count:
             self.notify(f"{self.match_index + 1} of {matches.count}{more}", timeout=1.5)
 
     @on(FindBar.Changed)
@@ -310,7 +324,7 @@ class ResponseViewer(Vertical):
 
     @on(FindBar.Submitted)
     def _entered(self, event: FindBar.Submitted) -> None:
-        bar = self.query_one(FindBar)
+        bar = self.bar
         if event.mode == "find":
             bar.display = False
             view = self.searched_view()
@@ -330,7 +344,7 @@ class ResponseViewer(Vertical):
     def _check_syntax(self, text: str) -> None:
         from runbench.tui.state.body_filter import syntax_error
 
-        self.query_one(FindBar).error(syntax_error(text) if text.strip() else None)
+        self.bar.error(syntax_error(text) if text.strip() else None)
 
     def show_filtered(self, exchange: Exchange, text: str, checked: Checked) -> None:
         """Show what the filter ``text`` found (or why it found nothing) over the body."""
@@ -338,7 +352,7 @@ class ResponseViewer(Vertical):
 
         if exchange is not self.exchange:
             return
-        bar = self.query_one(FindBar)
+        bar = self.bar
         result, error = outcome(checked)
         bar.error(error)
         if result is None:
