@@ -16,6 +16,7 @@ _.sub_title  # App: the header's second line
 _.animation_level  # App: "none" in the snapshot tests
 _.theme  # TextArea: the highlight theme
 _.virtual_size  # ScrollView: the scrollable size
+_.cursor_position  # Input: where the caret is
 _.show_root, _.guide_depth  # Tree: looks
 _.LINES, _.ICON_NODE, _.ICON_NODE_EXPANDED  # Tree: guide characters and icons
 _.discover  # command palette Provider: the commands shown before typing

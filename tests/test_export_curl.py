@@ -116,7 +116,8 @@ def test_secrets_are_named_variables(tmp_path: Path) -> None:
     basic = export_curl(workspace, workspace.method("basic.get"))  # type: ignore[arg-type]
     assert '-u "agent:$RB_PASSWORD"' in basic.command
     key = export_curl(workspace, workspace.method("key.get"))  # type: ignore[arg-type]
-    assert "api_key=$KEY_API_KEY" in key.command and "ak-Literal" not in key.script()
+    assert "api_key=$KEY_API_KEY" in key.command
+    assert "ak-Literal" not in key.script()
 
 
 def test_var_overrides_win_as_in_test(tmp_path: Path) -> None:
@@ -169,5 +170,6 @@ def test_cli_prints_the_script(tmp_path: Path, capsys: pytest.CaptureFixture[str
     path = _workspace(tmp_path, "https://h.example")
     assert main(["export-curl", str(path), "bearer.post", "--var", "id=3"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# set RB_TOKEN:") and "https://h.example/echo/3?" in out
+    assert out.startswith("# set RB_TOKEN:")
+    assert "https://h.example/echo/3?" in out
     assert main(["export-curl", str(path), "bearer.nope"]) == 2

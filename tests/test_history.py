@@ -66,7 +66,8 @@ def test_every_cli_test_is_kept_redacted(
     assert all(e["elapsed_ms"] > 0 and e["source"] == "cli" for e in listed)
     assert main(["history", str(workspace), "bearer.echo"]) == 0
     table = capsys.readouterr().out
-    assert "bearer.echo" in table and "bearer.missing" not in table
+    assert "bearer.echo" in table
+    assert "bearer.missing" not in table
     assert main(["history", str(workspace), "--show", str(listed[1]["id"])]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["request"]["headers"]["Authorization"] == f"Bearer {REDACTED}"
@@ -103,17 +104,23 @@ def test_entries_round_trip_truncate_and_prune(tmp_path: Path) -> None:
     entries = history.entries("a.b")
     assert [e.at for e in entries] == [104.0, 103.0, 102.0]
     back = exchange_from_dict(history.exchange(entries[0].id))
-    assert back.response is not None and json.loads(back.response.body) == {"n": 4}
-    assert back.request is not None and back.request.headers == (("X-Key", REDACTED),)
-    assert back.outputs == {"token": REDACTED} and back.elapsed_ms == 7.5
+    assert back.response is not None
+    assert json.loads(back.response.body) == {"n": 4}
+    assert back.request is not None
+    assert back.request.headers == (("X-Key", REDACTED),)
+    assert back.outputs == {"token": REDACTED}
+    assert back.elapsed_ms == 7.5
     assert "s3cret" not in (tmp_path / "h" / "history.db").read_bytes().decode("latin-1")
-    assert history.entries("other") == [] and TestHistory(tmp_path / "none.db").entries() == []
+    assert history.entries("other") == []
+    assert TestHistory(tmp_path / "none.db").entries() == []
 
 
 def test_body_diff_ignores_key_order() -> None:
     assert body_diff('{"a": 1, "b": 2}', '{"b": 2, "a": 1}') == "(no difference)"
     diff = body_diff('{"a": 1, "b": 2}', '{"a": 1, "b": 3}', old_name="#1", new_name="#2")
-    assert "--- #1" in diff and '-  "b": 2' in diff and '+  "b": 3' in diff
+    assert "--- #1" in diff
+    assert '-  "b": 2' in diff
+    assert '+  "b": 3' in diff
     assert body_diff("x\ny", "x\nz").endswith("-y\n+z")
 
 

@@ -60,13 +60,16 @@ def test_import_writes_methods_that_check_clean(
     assert dict(find.test_values) == {"status": "available"}
     add = petstore.methods["add_pet"]
     body = json.loads(add.body)
-    assert add.body_type == "json" and list(body)[:2] == ["name", "photoUrls"]
-    assert body["category"] == {"id": 1, "name": "Dogs"} and body["tags"] == [{"id": 0, "name": ""}]
+    assert add.body_type == "json"
+    assert list(body)[:2] == ["name", "photoUrls"]
+    assert body["category"] == {"id": 1, "name": "Dogs"}
+    assert body["tags"] == [{"id": 0, "name": ""}]
     assert body["status"] == "available"
     assert petstore.methods["login_user"].auth == "none"
     assert dict(petstore.methods["delete_pet"].headers) == {"api_key": "<<api_key>>"}
     order = json.loads(petstore.methods["place_order"].body)
-    assert order["status"] == "approved" and order["complete"] is False
+    assert order["status"] == "approved"
+    assert order["complete"] is False
 
 
 def test_imported_method_sends_what_the_spec_says(tmp_path: Path) -> None:
@@ -94,7 +97,8 @@ def test_imported_method_sends_what_the_spec_says(tmp_path: Path) -> None:
         assert called.exchange.ok, called.exchange.error
     assert str(seen[0].url) == "https://petstore3.swagger.io/api/v3/pet/10"
     assert seen[0].headers["api_key"] == "k-123"
-    assert seen[1].method == "POST" and json.loads(seen[1].content)["name"] == "doggie"
+    assert seen[1].method == "POST"
+    assert json.loads(seen[1].content)["name"] == "doggie"
 
 
 def test_tag_filter_and_reimport(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

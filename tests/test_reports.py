@@ -120,9 +120,11 @@ def workspace(tmp_path: Path) -> Iterator[Path]:
 
 def test_expect_is_read_and_checked(workspace: Path) -> None:
     model, problems = read_workspace(workspace)
-    assert problems == [] and check_workspace(model) == []
+    assert problems == []
+    assert check_workspace(model) == []
     echo = model.method("api.echo")
-    assert echo is not None and echo.expect is not None
+    assert echo is not None
+    assert echo.expect is not None
     assert (echo.expect.status, echo.expect.max_ms) == (200, 60000.0)
     assert echo.expect.outputs == {"Method": "POST", "Path": "string"}
     bad = (
@@ -165,15 +167,20 @@ def test_all_with_junit(
     report = tmp_path / "junit.xml"
     assert main(["test", str(workspace), "--all", "--junit", str(report)]) == 1
     out, err = capsys.readouterr()
-    assert "PASS api.echo" in out and "PASS api.gone" in out and "FAIL api.wrong" in out
-    assert "untested" not in out and "2 passed, 1 failed" in err
+    assert "PASS api.echo" in out
+    assert "PASS api.gone" in out
+    assert "FAIL api.wrong" in out
+    assert "untested" not in out
+    assert "2 passed, 1 failed" in err
     assert 'output Method is string "GET", expected int' in out
     root = check_junit_shape(report.read_text(encoding="utf-8"))
     cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {"echo", "gone", "wrong"}
-    assert cases["echo"].get("classname") == "api" and cases["echo"].find("failure") is None
+    assert cases["echo"].get("classname") == "api"
+    assert cases["echo"].find("failure") is None
     failure = cases["wrong"].find("failure")
-    assert failure is not None and "header X-Missing missing" in (failure.text or "")
+    assert failure is not None
+    assert "header X-Missing missing" in (failure.text or "")
 
 
 def test_all_json_and_single_method_exit_codes(
@@ -182,6 +189,7 @@ def test_all_json_and_single_method_exit_codes(
     assert main(["test", str(workspace), "--all", "--json"]) == 1
     out, _ = capsys.readouterr()
     results = json.loads(out)
+    assert all(isinstance(r["history_id"], int) for r in results)  # runbench history --show ID
     assert [(r["method"], r["passed"]) for r in results] == [
         ("api.echo", True),
         ("api.gone", True),
@@ -200,8 +208,10 @@ def test_junit_escapes_and_errors() -> None:
     )
     root = check_junit_shape(text)
     error = root.find("testsuite/testcase/error")
-    assert error is not None and error.text == 'no <route> & "x"'
-    assert root.get("errors") == "1" and root.get("failures") == "0"
+    assert error is not None
+    assert error.text == 'no <route> & "x"'
+    assert root.get("errors") == "1"
+    assert root.get("failures") == "0"
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +228,10 @@ def test_run_junit(sandbox: RunningSandbox, tmp_path: Path) -> None:
     assert main([*args, str(good), "--var", f"sandbox={sandbox.url}"]) == 0
     assert main([*args, str(bad), "--var", f"sandbox={sandbox.url}/nothing"]) == 1
     ok = check_junit_shape(good.read_text(encoding="utf-8"))
-    assert ok.get("failures") == "0" and int(ok.get("tests", 0)) >= 2
+    assert ok.get("failures") == "0"
+    assert int(ok.get("tests", 0)) >= 2
     failed = check_junit_shape(bad.read_text(encoding="utf-8"))
     outcome = [c for c in failed.iter("testcase") if c.get("name") == "outcome"]
-    assert outcome and outcome[0].find("failure") is not None
+    assert outcome
+    assert outcome[0].find("failure") is not None
     assert "sandbox-secret" not in bad.read_text(encoding="utf-8")

@@ -27,7 +27,8 @@ def test_search_in_slices_finds_every_match(
     monkeypatch.setattr(body_search, "SLICE", slice_size)
     lines = index_lines(TEXT.encode() if as_bytes else TEXT)
     found = search(lines, "beta")
-    assert found.done and found.count == 6
+    assert found.done
+    assert found.count == 6
     positions = [found.position(i) for i in range(found.count)]
     assert positions == [(0, 6), (1, 6), (3, 0), (3, 4), (3, 11), (4, 0)]  # é: one column
     assert search(lines, "Beta").count == 1  # a capital: case matters
@@ -40,16 +41,20 @@ def test_progress_reports_the_first_match_and_cancel_stops(
     lines = index_lines(TEXT)
     seen: list[int] = []
     search(lines, "beta", progress=lambda m: seen.append(m.count))
-    assert seen and seen[0] == 1
+    assert seen
+    assert seen[0] == 1
     stopped = search(lines, "beta", cancelled=lambda: True)
-    assert not stopped.done and stopped.count == 0
+    assert not stopped.done
+    assert stopped.count == 0
 
 
 def test_matches_nearest_and_the_keep_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(body_search, "MAX_KEPT", 2)
     found: Matches = search(index_lines(TEXT), "beta")
-    assert found.count == 6 and len(found.offsets) == 2
-    assert found.nearest(1) == 1 and found.nearest(3) == 0  # past the kept ones: the first
+    assert found.count == 6
+    assert len(found.offsets) == 2
+    assert found.nearest(1) == 1
+    assert found.nearest(3) == 0
 
 
 def test_jq_subset_becomes_an_output_path() -> None:
@@ -61,7 +66,8 @@ def test_jq_subset_becomes_an_output_path() -> None:
         to_output_path(".items[] | .name")
     assert caught.value.position == 6
     error = syntax_error("response^items[")
-    assert error is not None and "^" in error.plain
+    assert error is not None
+    assert "^" in error.plain
     assert syntax_error("response^items[0]") is None
 
 
@@ -76,7 +82,8 @@ def test_default_file_names() -> None:
     record = ResponseRecord(404, "", (("Content-Type", "application/json"),), "{}", 2, 1.0)
     exchange = Exchange(None, record, {}, {}, None, None, 1.0)
     body = default_name("a.b", exchange, "body", 0.0)
-    assert body.startswith("a.b-404-") and body.endswith(".json")
+    assert body.startswith("a.b-404-")
+    assert body.endswith(".json")
     assert "-exchange-" in default_name("a.b", exchange, "exchange", 0.0)
 
 
@@ -84,7 +91,9 @@ def test_styled_splits_segments_at_span_edges() -> None:
     red, mark = Style(color="red"), Style(bgcolor="yellow")
     out = _styled([Segment("abc", red), Segment("def")], [(2, 4, mark)])
     assert [s.text for s in out] == ["ab", "c", "d", "ef"]
-    assert out[1].style == red + mark and out[2].style == mark and out[3].style is None
+    assert out[1].style == red + mark
+    assert out[2].style == mark
+    assert out[3].style is None
 
 
 def test_long_lines_give_columns_in_units() -> None:

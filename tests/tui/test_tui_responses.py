@@ -75,24 +75,31 @@ async def test_search_marks_counts_and_walks_matches(make_app: Callable[..., Run
         await pilot.press("slash")
         await type_text(pilot, "item 1")  # no capitals: any case; Item 1, 10..19
         await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
-        assert viewer.matches is not None and viewer.matches.count == 11
+        assert viewer.matches is not None
+        assert viewer.matches.count == 11
         status = app.query_one("#find-status").render()
         assert str(status) == "1 of 11"
         first = view.current
-        assert first is not None and view.lines.line(first[0]).strip() == '"name": "Item 1"'
+        assert first is not None
+        assert view.lines.line(first[0]).strip() == '"name": "Item 1"'
         await pilot.press("enter")  # closes the bar, keeps the matches
-        assert not app.query_one(FindBar).display and view.has_focus
+        assert not app.query_one(FindBar).display
+        assert view.has_focus
         await pilot.press("n", "n")
-        assert viewer.match_index == 2 and view.current is not None
-        assert view.current[0] > first[0] and view.cursor == view.current[0]
+        assert viewer.match_index == 2
+        assert view.current is not None
+        assert view.current[0] > first[0]
+        assert view.cursor == view.current[0]
         await pilot.press("N", "N", "N")
         assert viewer.match_index == 10  # wraps around
         await pilot.press("slash", "I")  # a capital: case matters now, "item 1I" matches nothing
         await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
-        assert viewer.matches is not None and viewer.matches.count == 0
+        assert viewer.matches is not None
+        assert viewer.matches.count == 0
         await pilot.press("escape")  # closes the bar
         await pilot.press("escape")  # clears the search
-        assert viewer.query_text == "" and view.marks is None
+        assert viewer.query_text == ""
+        assert view.marks is None
         await pilot.press("escape")  # nothing left to clear: the app's escape leaves the zoom
         assert not viewer.has_class("-zoomed")
 
@@ -107,7 +114,8 @@ async def test_search_in_headers_tab(make_app: Callable[..., RunbenchApp]) -> No
         await pilot.press("slash")
         await type_text(pilot, "json")
         await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
-        assert viewer.matches is not None and viewer.matches.count == 1
+        assert viewer.matches is not None
+        assert viewer.matches.count == 1
         assert app.query_one("#response-headers", LineView).current == (0, 26, 4)
 
 
@@ -129,7 +137,8 @@ async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., Runb
         await until(pilot, lambda: viewer.filtered is not None)
         assert json.loads(body.lines.text) == {"id": 9, "status": "closed", "name": "Item 9"}
         await pilot.press("escape")
-        assert viewer.filtered is None and body.lines.text == full
+        assert viewer.filtered is None
+        assert body.lines.text == full
         await pilot.press("f")
         app.query_one("#find-input", Input).value = ".items[2].name"  # a jq-like path
         await pilot.press("enter")
@@ -153,7 +162,8 @@ async def test_save_body_and_exchange_refusing_to_overwrite(
         await pilot.press("s")
         await until(pilot, lambda: app.screen.id == "save-as")
         field = app.screen.query_one(Input)
-        assert field.value.startswith("openai.completions-200-") and field.value.endswith(".json")
+        assert field.value.startswith("openai.completions-200-")
+        assert field.value.endswith(".json")
         target = tmp_path / "body.json"
         field.value = str(target)
         await pilot.press("enter")
@@ -202,7 +212,8 @@ async def test_copy_writes_osc52(
         assert copied[0].strip() == '"name": "Item 7"'
         assert copied[1] == "Item 7"
         assert json.loads(copied[2]) == ITEMS
-        assert copied[3].startswith("# set OPENAI_TOKEN") and "$OPENAI_TOKEN" in copied[3]
+        assert copied[3].startswith("# set OPENAI_TOKEN")
+        assert "$OPENAI_TOKEN" in copied[3]
         assert "sk-sandbox" not in copied[3]
 
 
@@ -234,12 +245,12 @@ async def test_pager_suspends_and_comes_back_to_the_same_place(
     pager.write_text(f'#!/bin/sh\nstat -c %a "$1" > {seen}.mode\ncp "$1" {seen}\n')
     pager.chmod(0o755)
     events: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda self: True))
+    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda _self: True))
     monkeypatch.setattr(
-        HeadlessDriver, "suspend_application_mode", lambda self: events.append("suspend")
+        HeadlessDriver, "suspend_application_mode", lambda _self: events.append("suspend")
     )
     monkeypatch.setattr(
-        HeadlessDriver, "resume_application_mode", lambda self: events.append("resume")
+        HeadlessDriver, "resume_application_mode", lambda _self: events.append("resume")
     )
     app = make_app(environ={"PAGER": str(pager)})
     async with app.run_test(size=(80, 24)) as pilot:
@@ -252,7 +263,8 @@ async def test_pager_suspends_and_comes_back_to_the_same_place(
         await until(pilot, lambda: events == ["suspend", "resume"])
         assert json.loads(seen.read_text()) == ITEMS
         assert Path(f"{seen}.mode").read_text().strip() == "600"
-        assert view.scroll_offset == where and view.has_focus
+        assert view.scroll_offset == where
+        assert view.has_focus
 
 
 async def test_wrap_shows_a_long_line_on_many_rows(make_app: Callable[..., RunbenchApp]) -> None:
@@ -293,11 +305,13 @@ async def test_history_reopens_and_diffs(make_app: Callable[..., RunbenchApp]) -
             pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
         )
         screen = app.screen
-        assert isinstance(screen, TestHistoryScreen) and len(screen.entries) == 2
+        assert isinstance(screen, TestHistoryScreen)
+        assert len(screen.entries) == 2
         await pilot.press("d")  # newest against the one before
         diff = screen.query_one("#history-diff", LineView)
         await until(pilot, lambda: diff.display)
-        assert "Answer to: first" in diff.lines.text and "Answer to: second" in diff.lines.text
+        assert "Answer to: first" in diff.lines.text
+        assert "Answer to: second" in diff.lines.text
         await pilot.press("escape")  # back to the list
         await pilot.press("down", "enter")  # re-open the older one
         await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))

@@ -125,6 +125,7 @@ class Tested:
     exchange: Exchange
     redactor: Redactor
     failures: list[str]
+    history_id: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -153,6 +154,7 @@ class Tested:
                 "method": self.method.ref,
                 "passed": self.passed,
                 "failures": self.failures,
+                "history_id": self.history_id,
                 "exchange": exchange,
             }
         )
@@ -169,7 +171,7 @@ def _test(
         call_method(workspace, method, overrides=overrides, environ=os.environ, history=history)
     )
     result, redactor = called.exchange, called.redactor
-    tested = Tested(method, result, redactor, unmet(method, result))
+    tested = Tested(method, result, redactor, unmet(method, result), called.history_id)
     if called.history_error:
         print(f"runbench test: not kept in the history: {called.history_error}", file=sys.stderr)
     if args.all:

@@ -89,7 +89,7 @@ def search(
     query: str,
     *,
     cancelled: Callable[[], bool] = lambda: False,
-    progress: Callable[[Matches], None] = lambda matches: None,
+    progress: Callable[[Matches], None] = lambda _matches: None,
 ) -> Matches:
     """Every match of ``query`` in ``lines``; ``progress`` is called after the first match
     and every ``REPORT_EVERY`` slices after it; returns early (``done`` False) when

@@ -237,7 +237,7 @@ class ResponseViewer(Vertical):
         if view is not None and not view.set_wrap(not view.wrap):
             self.notify("too many lines to wrap; p opens the body in the pager", severity="warning")
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         if action == "clear":  # escape: only when there is something to clear
             return bool(self.query_text or self.filtered is not None)
         if action in ("find_next", "find_previous"):
@@ -335,7 +335,7 @@ class ResponseViewer(Vertical):
             self.post_message(self.FilterAsked(self.exchange, event.text.strip()))
 
     @on(FindBar.Closed)
-    def _bar_closed(self, event: FindBar.Closed) -> None:
+    def _bar_closed(self, _event: FindBar.Closed) -> None:
         view = self.searched_view()
         if view is not None:
             view.focus()
