@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,7 +61,7 @@ ROUND: list[tuple[str, str]] = [
 
 
 @contextmanager
-def tui(folder: Path, url: str, path: str):  # type: ignore[no-untyped-def]
+def tui(folder: Path, url: str, path: str) -> Iterator[None]:
     (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path=path, limit=2 * BIG_BYTES))
     tmux("kill-session", "-t", SESSION)
     command = f"cd {folder} && {sys.executable} -m runbench tui ws.toml"

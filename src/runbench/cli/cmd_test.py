@@ -149,7 +149,7 @@ class Tested:
     def to_dict(self) -> dict[str, Any]:
         exchange = self.exchange.to_dict()
         exchange["outputs"] = self.redactor.variables(exchange["outputs"])  # secret = true
-        return self.redactor.value(
+        shown: dict[str, Any] = self.redactor.value(
             {
                 "method": self.method.ref,
                 "passed": self.passed,
@@ -158,6 +158,7 @@ class Tested:
                 "exchange": exchange,
             }
         )
+        return shown
 
 
 def _test(

@@ -66,7 +66,7 @@ class Matches:
         units on a line longer than ``LONG_LINE`` (which the view slices by units, and
         which would take long to decode up to a match far into it)."""
         offset = self.offsets[index]
-        line = bisect_right(self.lines.starts, offset) - 1  # type: ignore[arg-type]
+        line = bisect_right(self.lines.starts, offset) - 1
         start, end = self.lines.bounds(line)
         prefix = self.lines.data[start:offset]
         if isinstance(prefix, str) or end - start > LONG_LINE:
@@ -80,7 +80,7 @@ class Matches:
         if line >= self.lines.count:
             return 0
         start = self.lines.starts[line]
-        index = bisect_right(self.offsets, start - 1)  # type: ignore[arg-type]
+        index = bisect_right(self.offsets, start - 1)
         return index if index < len(self.offsets) else 0
 
 

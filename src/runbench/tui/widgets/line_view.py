@@ -170,7 +170,7 @@ class LineView(ScrollView, can_focus=True):
     def _line_at(self, row: int) -> tuple[int, int]:
         """(line, first column) shown on wrapped ``row``."""
         rows = self._wrapped_rows()
-        line = bisect_right(rows, row) - 1  # type: ignore[arg-type]
+        line = bisect_right(rows, row) - 1
         return line, (row - rows[line]) * self._wrap_width
 
     def on_click(self, event: events.Click) -> None:
