@@ -155,8 +155,12 @@ def test_mark_interrupted_and_recover(tmp_path: Path) -> None:
     died = gone.create_run("r", status="running")
     paused = gone.create_run("r", status="paused")
     queued, _ = gone.enqueue("r", {}, None, "serve", None)
-    mine = Journal(path, recover=False).create_run("r")  # owned by this live process
-    elsewhere = Journal(path, host="other-host", pid=1).create_run("r")
+    live = Journal(path, recover=False)
+    mine = live.create_run("r")  # owned by this live process
+    other = Journal(path, host="other-host", pid=1)
+    elsewhere = other.create_run("r")
+    for writer in (gone, live, other):
+        writer.close()  # commits what it wrote (writes are batched on the journal's thread)
     journal = Journal(path)  # marks at open
     assert run_row(journal, died).status == "interrupted"
     assert run_row(journal, paused).status == "interrupted"
@@ -231,6 +235,7 @@ async def test_resume_between_steps_and_refusals(tmp_path: Path) -> None:
         outputs={"UserName": "User 6"},
         error=None,
     )
+    owner.close()  # its batched writes are committed before the next journal marks them
     journal = Journal(path)
     api = Api()
     result = await engine(ws, api, journal=journal).resume(run_id).result()
