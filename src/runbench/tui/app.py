@@ -42,6 +42,7 @@ from runbench.core.workspace import (
     WorkspaceDocument,
     check_workspace,
 )
+from runbench.tui.actions.background import BackgroundWork
 from runbench.tui.actions.edits import EditHandlers
 from runbench.tui.actions.files import FileActions
 from runbench.tui.actions.responses import ResponseActions
@@ -70,7 +71,7 @@ from runbench.tui.widgets.tree import Selection, WorkspaceTree
 if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, httpx
     import httpx
 
-    from runbench.core.http import Exchange
+    from runbench.core.http import Exchange, TlsContexts
     from runbench.tui.state.response_scope import ResponseScope
     from runbench.tui.state.run_controller import RunController
     from runbench.tui.state.run_view import RunView
@@ -80,7 +81,13 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
 
 
 class RunbenchApp(
-    SendActions, ResponseActions, FileActions, RunActions, StructureActions, EditHandlers
+    SendActions,
+    ResponseActions,
+    FileActions,
+    RunActions,
+    StructureActions,
+    EditHandlers,
+    BackgroundWork,
 ):
     """The workbench; see the module docstring."""
 
@@ -161,7 +168,10 @@ class RunbenchApp(
         environ: Mapping[str, str] | None = None,
         state_dir: str | Path | None = None,
         cursor_blink: bool = True,
+        background: bool | None = None,
     ) -> None:
+        """``background``: warm up and collect garbage when idle (default: unless
+        headless, as a test's app comes and goes)."""
         super().__init__()
         self.document = WorkspaceDocument(path)
         self.edits = RunbookEdits(self.document)
@@ -182,9 +192,12 @@ class RunbenchApp(
         self._runs_dirty = False
         self._before_zoom: tuple[bool, Widget | None] = (True, None)
         self.collector: IdleCollector | None = None
+        self.tls: TlsContexts | None = None
+        self.background = background
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        self._preset_breakpoint()
         yield Header(show_clock=False, icon="rb")
         with Horizontal(id="main"):
             yield WorkspaceTree(ascii_only=self.ascii_only, id="tree")
@@ -195,6 +208,15 @@ class RunbenchApp(
                     yield Container(id="runbook-pane")  # the RunbookPane: on first use
                 yield ResponseViewer(id="response")
         yield KeyFooter()
+
+    def _preset_breakpoint(self) -> None:
+        """The screen's width class (-narrow, -wide) before any widget is styled: Textual
+        sets it on the first resize, and styling every widget a second time then was a
+        fifth of the start-up."""
+        width = self.size.width
+        edges = sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
+        chosen = next((name for edge, name in edges if width >= edge), None)
+        self.screen.update_classes({name: name == chosen for _, name in edges})
 
     def on_mount(self) -> None:
         if self.ascii_only:
@@ -209,13 +231,8 @@ class RunbenchApp(
         if not self.cursor_blink:
             for widget in self.query("Input, TextArea"):
                 widget.cursor_blink = False  # type: ignore[attr-defined]
-        if not self.is_headless:  # a test's app comes and goes: leave its collector alone
-            self.call_after_refresh(self._collect_when_idle)
-
-    def _collect_when_idle(self) -> None:
-        self.collector = IdleCollector()
-        self.collector.start()
-        self.set_interval(0.2, self.collector.tick, name="idle gc")
+        if self.background if self.background is not None else not self.is_headless:
+            self.start_background()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and self.collector is not None:

@@ -48,6 +48,10 @@ class IdleCollector:
     def touched(self) -> None:
         self.last_input = self.clock()
 
+    def idle(self) -> bool:
+        """No input for ``QUIET`` seconds."""
+        return self.clock() - self.last_input >= QUIET
+
     def tick(self, pending: int | None = None) -> bool:
         """Collect if the user is idle and there is something to collect; True if done."""
         allocated = gc.get_count()[0] if pending is None else pending

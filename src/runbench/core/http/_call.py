@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import httpx
 
 from runbench.core.errors import RunbenchError
+from runbench.core.http._clients import TlsContexts
 from runbench.core.http._executor import Executor
 from runbench.core.http._records import Exchange
 from runbench.core.secrets import Redactor, Secrets
@@ -58,10 +59,12 @@ async def call_method(
     transport: httpx.AsyncBaseTransport | None = None,
     history: TestRecorder | None = None,
     source: str = "cli",
+    tls: TlsContexts | None = None,
 ) -> MethodCall:
     """Send ``method`` with its test values (see the module docstring); never raises a
-    ``RunbenchError``: failures are in ``MethodCall.exchange``."""
-    called = await _send(workspace, method, overrides, environ, transport)
+    ``RunbenchError``: failures are in ``MethodCall.exchange``. ``tls``: TLS contexts
+    kept between tests (the workbench's; building one reads the CA bundle)."""
+    called = await _send(workspace, method, overrides, environ, transport, tls)
     if history is None:
         return called
     try:
@@ -79,12 +82,13 @@ async def _send(
     overrides: Mapping[str, Any],
     environ: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None,
+    tls: TlsContexts | None,
 ) -> MethodCall:
     inputs = {**method.test_values, **overrides}
     try:
         secrets = Secrets(workspace.path, environ)
         async with Executor(
-            workspace, secrets=secrets, transport=transport, variables=dict(overrides)
+            workspace, secrets=secrets, transport=transport, variables=dict(overrides), tls=tls
         ) as executor:
             return MethodCall(await executor.call(method, inputs), executor.redactor)
     except RunbenchError as exc:

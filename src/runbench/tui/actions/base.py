@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from runbench.core.workspace import Method, Problem, RunbookEdits, Workspace, WorkspaceDocument
+from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.widgets.symbols import Symbols
 from runbench.tui.widgets.tree import Selection
 
 if TYPE_CHECKING:  # loaded on first use (start-up time)
     import httpx
 
-    from runbench.core.http import Exchange
+    from runbench.core.http import Exchange, TlsContexts
     from runbench.tui.state.response_scope import ResponseScope
     from runbench.tui.state.run_controller import RunController
     from runbench.tui.state.run_view import RunView
@@ -43,6 +44,8 @@ class WorkbenchBase(App[int]):
     transport: httpx.AsyncBaseTransport | None
     state_dir: str | Path | None
     exchanges: dict[str, Exchange]
+    tls: TlsContexts | None  # kept between tests; built by the warm-up or the first test
+    collector: IdleCollector | None
     _scopes: dict[int, ResponseScope]
     history_runs: dict[str, RunView]
     _runs: RunController | None

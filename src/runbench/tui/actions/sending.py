@@ -2,7 +2,8 @@
 (ctrl+e): a mixin of the app.
 
 The last ``Exchange`` of each method is kept for this session (never saved). The HTTP
-stack is imported on the first test, not at start. A response's parsed scope for the
+stack is not imported at start: a thread warms it once the workbench is drawn and idle
+(``actions.background``), else the first test imports it. A response's parsed scope for the
 expression checker is a ``ResponseScope``: parsed on first use, in a child process when
 the body is big (see ``state.response_scope``), and stopped as soon as a newer response or
 the end of the app makes it useless, so a 50 MiB answer does not keep a child holding
@@ -41,9 +42,11 @@ class SendActions(WorkbenchBase):
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
-        from runbench.core.history import TestHistory
-        from runbench.core.http import call_method  # the HTTP stack loads on first test
+        from runbench.core.history import TestHistory  # warmed up by now, usually
+        from runbench.core.http import TlsContexts, call_method
 
+        if self.tls is None:
+            self.tls = TlsContexts()
         called = await call_method(
             self.workspace,
             method,
@@ -52,6 +55,7 @@ class SendActions(WorkbenchBase):
             transport=self.transport,
             history=TestHistory.for_workspace(self.workspace.path, self.state_dir),
             source="tui",
+            tls=self.tls,
         )
         if called.history_error:
             self.notify(called.history_error, title="Not kept in the history", severity="warning")

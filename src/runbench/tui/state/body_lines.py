@@ -12,10 +12,17 @@ From the child process it comes back through an unnamed temporary file that is m
 mapped, not read: the text stays UTF-8 bytes and ``Lines.line`` decodes a line at a time.
 Copying or decoding ~100 MB in this process would hold the GIL (and freeze the keyboard)
 for 100+ ms. For the same reason every scan over a big text here works in slices.
+
+The child streams: it reads the body a slice at a time, re-indents each slice
+(``reindent.Reindenter``), writes the output and notes its line starts as it goes, so
+it never holds the body and its output whole (it used to hold the body, its tokens,
+their join and its encoding at once: 18x the body for the workbench as a whole). The
+file is the text, then the line starts, then a trailer with their sizes.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import mmap
 import re
@@ -27,9 +34,12 @@ from array import array
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from itertools import accumulate, islice
 from operator import sub
+from typing import IO
 
-from runbench.core.child import ChildSpec, lower_priority, read_frame, spawn, write_frame
+from runbench.core.child import ChildSpec, lower_priority, spawn, write_frame
+from runbench.tui.state.reindent import Reindenter, reindent
 
 EXACT_LIMIT = 2 * 1024 * 1024
 """Bodies up to this size are pretty-printed with the json module."""
@@ -40,7 +50,6 @@ SLICE = 1024 * 1024
 thread holds the GIL only briefly between two chances for the UI thread to run."""
 CHILD_NICENESS = 10
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}\[\],:]|[^\s{}\[\],:"]+')
 _NEWLINE = re.compile("\n")
 _NEWLINE_BYTES = re.compile(b"\n")
 
@@ -112,36 +121,6 @@ def looks_like_json(body: str, content_type: str) -> bool:
     return mime.endswith("json") or body[:1024].lstrip()[:1] in ("{", "[")
 
 
-def reindent(text: str) -> str:
-    """Pretty-print JSON text by scanning tokens (tolerant: bad JSON comes out readable)."""
-    out: list[str] = []
-    put = out.append
-    depth = 0
-    previous = ""
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        first = token[0]
-        if first in "{[":
-            depth += 1
-            put(token)
-            put("\n" + "  " * depth)
-        elif first in "}]":
-            depth = max(depth - 1, 0)
-            if previous in ("{", "["):
-                out[-1] = ""  # empty object/array stays on one line
-            else:
-                put("\n" + "  " * depth)
-            put(token)
-        elif first == ",":
-            put(",\n" + "  " * depth)
-        elif first == ":":
-            put(": ")
-        else:
-            put(token)
-        previous = first
-    return "".join(out)
-
-
 def format_body(
     body: str,
     content_type: str = "",
@@ -173,7 +152,7 @@ def format_body(
     return index_lines(reindent(body), is_json=True)
 
 
-_HEADER = struct.Struct("<QQ")  # width, number of line starts; then the starts, the text
+_TRAILER = struct.Struct("<QQQ")  # text bytes, line starts, width: after text and starts
 
 
 def _in_child(body: str) -> Lines:
@@ -193,21 +172,55 @@ def _in_child(body: str) -> Lines:
         if code:
             raise subprocess.CalledProcessError(code, child.args)
         view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
-    width, count = _HEADER.unpack_from(view)
-    end = _HEADER.size + count * 8
-    return Lines(view[end:], view[_HEADER.size : end].cast("q"), width, True)
+    size, count, width = _TRAILER.unpack_from(view, len(view) - _TRAILER.size)
+    starts = _aligned(size)
+    return Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True)
+
+
+def _aligned(size: int) -> int:
+    return (size + 7) // 8 * 8
+
+
+class _LineWriter:
+    """Writes UTF-8 text a piece at a time and notes where each line starts."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.size = 0
+        self.starts = array("q", [0])
+        self.width = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        lines = data.split(b"\n")
+        if len(lines) > 1:  # C-level loops only: millions of lines per body
+            ongoing = self.size - self.starts[-1] + len(lines[0])
+            self.width = max(self.width, ongoing, max(map(len, lines[1:-1]), default=0))
+            ends = accumulate(map((1).__add__, map(len, lines[:-1])), initial=self.size)
+            self.starts.extend(islice(ends, 1, None))
+        self.out.write(data)
+        self.size += len(data)
+
+    def finish(self) -> None:
+        self.width = max(self.width, self.size - self.starts[-1])
+        self.out.write(bytes(_aligned(self.size) - self.size))
+        self.out.write(memoryview(self.starts).cast("B"))
+        self.out.write(_TRAILER.pack(self.size, len(self.starts), self.width))
+        self.out.flush()
 
 
 def _child_main() -> None:
+    """Read a frame (one header line, then the body up to EOF), write the formatted text."""
     lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
-    _, raw = read_frame(sys.stdin.buffer)
-    data = reindent(raw.decode("utf-8", "replace")).encode("utf-8")
-    lines = index_lines(data, is_json=True)
-    out = sys.stdout.buffer
-    out.write(_HEADER.pack(lines.width, len(lines.starts)))
-    out.write(memoryview(lines.starts).cast("B"))  # type: ignore[arg-type]
-    out.write(data)
-    out.flush()
+    stdin = sys.stdin.buffer
+    stdin.readline()  # the frame's header: nothing in it for this child
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    formatter = Reindenter()
+    writer = _LineWriter(sys.stdout.buffer)
+    while raw := stdin.read(SLICE):
+        writer.write(formatter.feed(decoder.decode(raw)))
+    writer.write(formatter.feed(decoder.decode(b"", final=True), final=True))
+    writer.finish()
 
 
 def human_size(size: int) -> str:

@@ -1,0 +1,194 @@
+"""A 50 MiB JSON response in the workbench: peak memory of the whole process tree and the
+time until it is fully formatted, as a user sees it in tmux at 80x24.
+
+`runbench tui` runs in tmux on a workspace with one method that answers ~50 MiB of
+minified JSON (a local server on 127.0.0.1, port 0, a thread); ctrl+t is pressed and
+the time runs until the status line no longer says "formatting" (the body is re-indented
+in a child process; see tui/state/body_lines.py). Meanwhile the resident memory of the
+TUI's process and every descendant (the formatter child included) is summed every 20 ms
+from /proc; the peak is printed as a multiple of the body size (goal <= 10x) and the time
+in seconds (goal <= 4 s). The peer, measured in the same rounds (interleaved): a fresh
+Python that reads the same body and pretty-prints it with the json module (json.loads,
+json.dumps(indent=2)), timed and sampled the same way. Needs tmux and Linux's /proc.
+
+    python benchmarks/bench_tui_big_body.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench_tui_keys import BIG_BYTES, WORKSPACE, minified_json, server
+from results import record, skipped, spread_of
+
+SESSION = "runbench-bench-big-body"
+RSS_GOAL = 10.0
+SECONDS_GOAL = 4.0
+PEER = """
+import json, os, sys
+with open(sys.argv[1], "rb") as f:
+    text = json.dumps(json.loads(f.read()), indent=2, ensure_ascii=False)
+with open(os.devnull, "w") as out:
+    out.write(text)
+"""
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (0 once it is gone)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class PeakSampler:
+    """The peak of ``tree_rss(root)`` every 20 ms on a thread, until stopped."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak, self._stop = root, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self.root))
+            self._stop.wait(0.02)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def wait_screen(done: Callable[[str], bool], timeout: float) -> str:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        shown = tmux("capture-pane", "-p", "-t", SESSION)
+        if done(shown):
+            return shown
+        time.sleep(0.01)
+    raise SystemExit(f"gave up after {timeout} s:\n{shown}")
+
+
+def tui_round(folder: Path) -> tuple[float, int]:
+    """Seconds from ctrl+t to fully formatted, and the tree's peak RSS meanwhile."""
+    tmux("kill-session", "-t", SESSION)
+    command = f"cd {folder} && exec {sys.executable} -m runbench tui ws.toml"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
+    )
+    try:
+        wait_screen(lambda s: "GET keys" in s, 30)
+        time.sleep(1.0)  # let start-up and the warm-up finish, as a user would look first
+        root = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())
+        sampler = PeakSampler(root)
+        started = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, "C-t")
+        wait_screen(lambda s: "200 OK" in s and "formatting" not in s, 120)
+        took = time.perf_counter() - started
+        time.sleep(0.5)  # what is left after the formatting counts too
+        return took, sampler.stop()
+    finally:
+        tmux("kill-session", "-t", SESSION)
+
+
+def peer_round(body_file: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", PEER, str(body_file)])
+    sampler = PeakSampler(child.pid)
+    child.wait()
+    took = time.perf_counter() - started
+    return took, sampler.stop()
+
+
+def main() -> int:
+    if shutil.which("tmux") is None or not Path("/proc/self/stat").exists():
+        print("tmux or /proc not found: skipping the big-body benchmark")
+        skipped("tmux or /proc not found")
+        return 0
+    rounds = max(3, int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    body = minified_json(BIG_BYTES)
+    size = len(body)
+    samples: dict[str, list[tuple[float, int]]] = {"tui": [], "peer": []}
+    with server({"/big": body}) as url, tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path="/big", limit=2 * size))
+        body_file = folder / "body.json"
+        body_file.write_bytes(body)
+        del body
+        for round_ in range(rounds):  # interleaved, alternating who goes first
+            order = ("tui", "peer") if round_ % 2 == 0 else ("peer", "tui")
+            for name in order:
+                result = tui_round(folder) if name == "tui" else peer_round(body_file)
+                samples[name].append(result)
+                print(
+                    f"  round {round_ + 1} {name:4s} {result[0]:6.2f} s  {result[1] / size:5.1f}x"
+                )
+    report(samples, size, rounds)
+    return 0
+
+
+def report(samples: dict[str, list[tuple[float, int]]], size: int, rounds: int) -> None:
+    mib = size / 2**20
+    print(f"a {mib:.1f} MiB JSON response, ctrl+t to fully formatted, {rounds} rounds (medians)")
+    for name, label in (("tui", "runbench tui"), ("peer", "json.loads + dumps(indent=2)")):
+        times = [t for t, _ in samples[name]]
+        peaks = [p / size for _, p in samples[name]]
+        print(
+            f"  {label:30s} {statistics.median(times):6.2f} s ({min(times):.2f}..{max(times):.2f})"
+            f"   peak RSS of the process tree {statistics.median(peaks):5.1f}x the body"
+            f" ({min(peaks):.1f}..{max(peaks):.1f})"
+        )
+    tui_times = [t for t, _ in samples["tui"]]
+    tui_peaks = [p / size for _, p in samples["tui"]]
+    ratios = [a[0] / b[0] for a, b in zip(samples["tui"], samples["peer"], strict=True)]
+    print(
+        f"  goals: peak RSS <= {RSS_GOAL:.0f}x the body, formatted within {SECONDS_GOAL:.0f} s;"
+        f" time vs the json module {statistics.median(ratios):.2f}"
+    )
+    record(
+        "50 MiB body: peak RSS of the process tree / body size",
+        statistics.median(tui_peaks),
+        RSS_GOAL,
+        spread=spread_of(tui_peaks),
+    )
+    record(
+        "50 MiB body: ctrl+t to fully formatted",
+        statistics.median(tui_times),
+        SECONDS_GOAL,
+        spread=spread_of(tui_times),
+        unit="s",
+    )
+    record("50 MiB body: format time vs json.loads + dumps(indent=2)", statistics.median(ratios))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
