@@ -107,8 +107,10 @@ class Engine:
     # -- public API ------------------------------------------------------------------
     def publish(self, event: Event) -> None:
         """Send ``event`` to every subscriber (runs call this for their events), with every
-        secret blanked: no subscriber ever sees one (see ``_shown``)."""
-        self.bus.publish(shown_event(event, self.secrets.redactor))
+        secret blanked: no subscriber ever sees one (see ``_shown``). Without subscribers
+        (serve, a bare engine) nothing is redacted: nobody would see it."""
+        if self.bus.subscribers:
+            self.bus.publish(shown_event(event, self.secrets.redactor))
 
     def subscribe(self) -> EventStream:
         """Every event of every run of this engine from now on (see events.py)."""

@@ -113,8 +113,13 @@ class Run(DataSteps):
     def record_exchange(self, step: str, attempt: int, exchange: Exchange) -> None:
         self.publish_exchange(step, exchange)
         journal = self.engine.journal
-        if journal is not None:
-            journal.add_exchange(self.run_id, self.seq, step, attempt, exchange.to_dict())
+        if journal is not None:  # with the next step's start (its wait commits both)
+            record = exchange.to_dict()
+            journal.add_exchange(self.run_id, self.seq, step, attempt, record, later=True)
+
+    def flush_journal(self) -> None:
+        if self.engine.journal is not None:
+            self.engine.journal.flush()
 
     def start_child(self, runbook_id: str, inputs: Mapping[str, Any]) -> Awaitable[RunResult]:
         return self.engine.run_child(self, runbook_id, inputs)
@@ -250,6 +255,7 @@ class Run(DataSteps):
                 error=error,
                 loops=self.loops if outcome.loops_changed else None,
                 redact=redactor,
+                later=True,  # the next step's start, or the run's end, commits it
             )
             self._open_seq = None
         self.publish(

@@ -77,6 +77,7 @@ class StepKinds:
     secrets: Secrets
     redactor: Redactor
     record_exchange: Callable[[str, int, Exchange], None]
+    flush_journal: Callable[[], None]
     start_child: Callable[[str, Mapping[str, Any]], Awaitable[RunResult]]
 
     # -- edges -----------------------------------------------------------------------
@@ -177,6 +178,7 @@ class StepKinds:
             asked = retry_after(exchange, self.clock())
             delay = backoff(step.retry, attempt, self.random, asked)
             self.publish(RetryScheduled(self.run_id, self.clock(), step.id, attempt, delay, reason))
+            self.flush_journal()  # the attempt is journaled now, not after the back-off
             await self.sleep(delay)
             attempt += 1
 

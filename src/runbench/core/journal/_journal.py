@@ -152,8 +152,20 @@ class Journal(QueueMixin, RetentionMixin):
             raise failed
         raise JournalError(f"journal {self.path}: a write of run {run_id} failed: {failed}")
 
-    def _write(self, fn: Callable[[Backend], Any], run_id: str | None = None) -> None:
-        self._thread.submit(fn, writes=True, run_id=run_id)
+    def _write(
+        self, fn: Callable[[Backend], Any], run_id: str | None = None, *, later: bool = False
+    ) -> None:
+        self._thread.submit(fn, writes=True, run_id=run_id, later=later)
+
+    def flush(self) -> None:
+        """Hand the writes made with ``later=True`` to the journal's thread now (before a
+        wait that is not a journal wait: a retry's back-off, say)."""
+        self._thread.flush()
+
+    @property
+    def held_writes(self) -> int:
+        """Writes made with ``later=True`` not handed to the journal's thread yet."""
+        return self._thread.held
 
     def _read(self, fn: Callable[[Backend], T]) -> T:
         return self._thread.call(fn)
@@ -359,10 +371,12 @@ class Journal(QueueMixin, RetentionMixin):
         error: str | None,
         loops: Mapping[str, Any] | None = None,
         redact: Redacts | None = None,
+        later: bool = False,
     ) -> None:
         """Record how step ``seq`` ended (real ``outputs`` and ``loops``, as for
         :meth:`start_step`). A run's current step is derived from its last step row, so
-        this is the only write a step end needs."""
+        this is the only write a step end needs. ``later``: hand it over with the next
+        journal operation (a wait for a commit follows: see ``_thread``)."""
         outputs = dict(outputs)
         loops_delta = self._tracker.step_finished(run_id, outputs, loops)
         cap = self.value_cap
@@ -386,15 +400,23 @@ class Journal(QueueMixin, RetentionMixin):
                 },
             )
 
-        self._write(update, run_id)
+        self._write(update, run_id, later=later)
 
     def steps(self, run_id: str) -> list[StepRow]:
         return history.step_rows(self._read(lambda b: b.steps(run_id)))
 
     def add_exchange(
-        self, run_id: str, step_seq: int, step: str, attempt: int, record: Mapping[str, Any]
+        self,
+        run_id: str,
+        step_seq: int,
+        step: str,
+        attempt: int,
+        record: Mapping[str, Any],
+        *,
+        later: bool = False,
     ) -> None:
-        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted)."""
+        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted);
+        ``later`` as for :meth:`finish_step`."""
         request, response = record.get("request"), record.get("response")
         error, elapsed = record.get("error"), record.get("elapsed_ms")
         cap = self.value_cap
@@ -413,7 +435,7 @@ class Journal(QueueMixin, RetentionMixin):
                 )
             )
 
-        self._write(insert, run_id)
+        self._write(insert, run_id, later=later)
 
     def exchanges(self, run_id: str) -> list[ExchangeRow]:
         return [history.exchange_row(row) for row in self._read(lambda b: b.exchanges(run_id))]

@@ -10,6 +10,12 @@ transaction: fifty deliveries arriving together cost one commit, not fifty.
 Operations of one kind that end up next to each other in a batch can run as one
 statement (``acall_grouped``): every delivery of a batch goes into one INSERT.
 
+A write submitted ``later`` does not wake the thread: it waits in a list until the next
+operation that does (or ``flush``, or ``close``) and goes before it. The engine submits a
+step's exchange and end that way, because the next step's start waits for its commit
+right after: one wake-up of this thread per step instead of three, and none while the
+event loop is still busy with the step (a woken thread takes the GIL from it).
+
 Order is the queue's order, so a read sees every write submitted before it. A write
 nobody waits for ("fire and forget", e.g. an exchange record) that fails leaves its
 error for the next wait of the same run. A storage failure (locked, full, read-only)
@@ -90,6 +96,7 @@ class JournalThread:
         self._idle_every = idle_every
         self._failures: dict[str, BaseException] = {}
         self._lock = threading.Lock()
+        self._held: list[_Op] = []  # submitted ``later``: handed over before the next op
         self.problem: JournalError | None = None
         self._backend: Backend | None = None
         opened: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -107,11 +114,32 @@ class JournalThread:
         writes: bool = True,
         atomic: bool = False,
         run_id: str | None = None,
+        later: bool = False,
     ) -> None:
-        """Run ``fn`` later, in order; its failure is kept for :meth:`failure` of run_id."""
-        self._hand_over(_Op(fn, writes, atomic, None, run_id))
+        """Run ``fn`` later, in order; its failure is kept for :meth:`failure` of run_id.
+        ``later``: without waking the thread (see the module docstring)."""
+        op = _Op(fn, writes, atomic, None, run_id)
+        if later:
+            with self._lock:
+                self._held.append(op)
+            return
+        self._hand_over(op)
+
+    @property
+    def held(self) -> int:
+        """How many writes submitted ``later`` wait to be handed over."""
+        return len(self._held)
+
+    def flush(self) -> None:
+        """Hand over what was submitted ``later`` (it then commits like any write)."""
+        with self._lock:
+            held, self._held = self._held, []
+        for op in held:
+            self._queue.put(op)
 
     def _hand_over(self, op: _Op) -> None:
+        if self._held:
+            self.flush()
         self._queue.put(op)
 
     def call(self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False) -> T:
@@ -126,7 +154,7 @@ class JournalThread:
             else:
                 future.set_result(result)
 
-        self._queue.put(_Op(fn, writes, atomic, settle, None))
+        self._hand_over(_Op(fn, writes, atomic, settle, None))
         return future.result()
 
     @staticmethod
@@ -168,6 +196,7 @@ class JournalThread:
 
     def close(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():
+            self.flush()
             self._queue.put(None)
             self._thread.join(timeout)
 

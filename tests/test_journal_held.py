@@ -1,0 +1,97 @@
+"""Writes the engine hands over "later": a step's exchanges and end go to the journal's
+thread with the next step's start (one wake-up of that thread per step), and nothing is
+lost or reordered on the way: reads see them, close commits them, a retry's back-off
+does not wait with an attempt unrecorded, and a run's rows are all there at its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from runbench.core.journal import Journal
+from test_engine_guards import retry_ws
+from test_engine_support import Api, FakeTime, engine, workspace
+
+EXCHANGE = {"request": {"method": "GET"}, "response": {"status": 200}, "elapsed_ms": 1.0}
+
+
+def test_a_later_write_waits_then_goes_before_the_next_read(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "runs.db")
+    try:
+        run_id = journal.create_run("r")
+        journal.start_step(run_id, 1, "a", "method", {}, {})
+        journal.add_exchange(run_id, 1, "a", 1, EXCHANGE, later=True)
+        assert journal.held_writes == 1
+        assert [row.attempt for row in journal.exchanges(run_id)] == [1]
+        assert journal.held_writes == 0
+    finally:
+        journal.close()
+
+
+def test_close_commits_later_writes(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "runs.db")
+    run_id = journal.create_run("r")
+    journal.start_step(run_id, 1, "a", "method", {}, {})
+    journal.finish_step(
+        run_id, 1, edge="next", target="b", duration_ms=1.0, outputs={}, error=None, later=True
+    )
+    journal.close()
+    reopened = Journal(tmp_path / "runs.db")
+    try:
+        [step] = reopened.steps(run_id)
+        assert (step.edge, step.target) == ("next", "b")
+    finally:
+        reopened.close()
+
+
+async def test_a_retry_back_off_waits_with_every_attempt_handed_over(tmp_path: Path) -> None:
+    ws = retry_ws(tmp_path, '{ attempts = 3, backoff = "fixed", delay = 1 }')
+    api = Api()
+    api.script("/slow", httpx.Response(503), httpx.Response(503), httpx.Response(200, json={}))
+    journal = Journal(tmp_path / "runs.db")
+    held_at_sleep: list[int] = []
+
+    class Watching(FakeTime):
+        async def sleep(self, seconds: float) -> None:
+            held_at_sleep.append(journal.held_writes)
+            await super().sleep(seconds)
+
+    try:
+        result = await engine(ws, api, journal=journal, time=Watching()).run("r")
+        assert result.status == "success"
+        assert held_at_sleep == [0, 0]
+        assert [row.attempt for row in journal.exchanges(result.run_id)] == [1, 2, 3]
+    finally:
+        journal.close()
+
+
+async def test_every_row_of_a_run_is_there_when_it_ends(tmp_path: Path) -> None:
+    ws = workspace(
+        tmp_path,
+        """
+        [runbooks.three]
+        start = "a"
+        [runbooks.three.steps.a]
+        kind = "method"
+        method = "api.get_user"
+        args = { user_id = 1 }
+        on_success = "b"
+        [runbooks.three.steps.b]
+        kind = "method"
+        method = "api.get_user"
+        args = { user_id = 2 }
+        on_success = "done"
+        [runbooks.three.steps.done]
+        kind = "end"
+        """,
+    )
+    journal = Journal(tmp_path / "runs.db")
+    try:
+        result = await engine(ws, journal=journal).run("three")
+        assert journal.held_writes == 0
+        steps = journal.steps(result.run_id)
+        assert [(s.step, s.target) for s in steps] == [("a", "b"), ("b", "done"), ("done", None)]
+        assert len(journal.exchanges(result.run_id)) == 2
+    finally:
+        journal.close()
