@@ -14,6 +14,7 @@ come after start-up and warm-up, when the user is idle, never inside the first f
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,27 @@ WARM_MODULES = (
     "runbench.tui.state.run_controller",
 )
 """What the first test or run would import (the HTTP stack, the test history, the engine)."""
+TRANSPORT_MODULES = (
+    "httpcore",
+    "h11",
+    "httpcore._backends.auto",
+    "httpcore._backends.anyio",
+    "anyio._backends._asyncio",
+    "anyio.to_thread",
+    "concurrent.futures.thread",
+)
+"""What httpx imports only when its first client is built and its first request sent
+(internals of httpx's dependencies: a name that is gone is skipped)."""
 
 
 def warm_up() -> TlsContexts:
-    """Import ``WARM_MODULES`` and build the default TLS context (any thread)."""
+    """Import ``WARM_MODULES`` (and ``TRANSPORT_MODULES``) and build the default TLS
+    context (any thread)."""
     for name in WARM_MODULES:
         importlib.import_module(name)
+    for name in TRANSPORT_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     from runbench.core.http import TlsContexts
 
     tls = TlsContexts()
