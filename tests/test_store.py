@@ -196,3 +196,48 @@ def test_rename_of_an_inline_table_moves_it_and_keeps_its_content(tmp_path: Path
     assert "# about b, below" in doc.text()
     with pytest.raises(SchemaError, match="already exists"):
         doc.rename(["runbooks", "rb", "steps", "a"], "c d")
+
+
+def test_undo_and_redo_restore_whole_texts_and_typing_is_one_step(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    keys = ["integrations", "halo", "methods", "get", "path"]
+    for typed in ("/a", "/ab", "/abc"):  # typing in one field: one step
+        doc.checkpoint("path", group=("path",))
+        doc.set(keys, typed)
+    doc.checkpoint("delete method")
+    doc.delete(["integrations", "halo", "methods", "get"])
+    assert doc.undo() == "delete method"
+    assert doc.get(keys) == "/abc"
+    assert doc.undo() == "path"
+    assert doc.text() == MESSY and not doc.dirty  # back to what is on disk
+    assert doc.undo() is None
+    assert doc.redo() == "path" and doc.get(keys) == "/abc" and doc.dirty
+    doc.checkpoint("verb")
+    doc.set(["integrations", "halo", "methods", "get", "verb"], "PUT")
+    assert doc.redo() is None  # a new edit drops what could be redone
+
+
+def test_disk_state_diff_save_as_and_recreate(tmp_path: Path) -> None:
+    path = write(tmp_path, MESSY)
+    doc = WorkspaceDocument(path)
+    doc.set(["name"], "Tidy")
+    assert doc.disk_state() == "same"
+    path.write_text(MESSY.replace("count = 3", "count = 4"), encoding="utf-8")
+    assert doc.disk_state() == "changed"
+    diff = doc.disk_diff()
+    assert "-count = 4" in diff and "+count = 3" in diff
+    assert any(line.startswith("+name") and '"Tidy"' in line for line in diff.splitlines())
+    path.unlink()
+    assert doc.disk_state() == "missing"
+    with pytest.raises(ConcurrentEditError, match="moved or deleted"):
+        doc.save()
+    doc.save(force=True)  # recreate
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["name"] == "Tidy"
+    other = tmp_path / "copy.toml"
+    doc.set(["name"], "Copy")
+    doc.save_as(other)
+    assert doc.path == other and not doc.dirty
+    assert tomllib.loads(other.read_text(encoding="utf-8"))["name"] == "Copy"
+    with pytest.raises(WorkspaceReadError, match="no such folder"):
+        doc.save_as(tmp_path / "nowhere" / "x.toml")

@@ -165,8 +165,8 @@ def test_step_edits_keep_inline_tables(tmp_path: Path) -> None:
     edits.set_retry(keys, "delay", 0.5)
     edits.set_value(keys + ("on_false",), None)
     text = document.text()
-    assert '{left = "<<n>>", op = "has_value"}' in text
-    assert "retry = {attempts = 3, delay = 0.5}" in text
+    assert '  { left = "<<n>>", op = "has_value" },\n' in text  # one rule a line
+    assert "retry = { attempts = 3, delay = 0.5 }" in text
     assert "[runbooks.r.steps.check.retry]" not in text
     workspace, problems = document.model()
     step = workspace.runbooks["r"].steps["check"]

@@ -269,6 +269,7 @@ async def test_add_rename_duplicate_delete_method(make_app: MakeApp) -> None:
         await pilot.pause()
         assert app.selection == Selection("method", "openai", "models")
         assert edited(app)["integrations"]["openai"]["methods"]["models"] == {
+            "title": "Models",  # a new method gets a title, as a new integration does
             "verb": "GET",
             "path": "/",
         }

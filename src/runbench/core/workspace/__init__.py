@@ -15,6 +15,7 @@ from runbench.core.workspace._edits import (
     method_references,
     parse_secret_text,
     secret_text,
+    starter_title,
     text_block,
     toml_item,
 )
@@ -62,6 +63,7 @@ from runbench.core.workspace._problems import (
 from runbench.core.workspace._runbook_edits import (
     RunbookEdits,
     edge_references,
+    runbook_references,
     step_keys,
 )
 from runbench.core.workspace._store import (
@@ -125,7 +127,9 @@ __all__ = [
     "method_references",
     "parse_secret_text",
     "read_workspace",
+    "runbook_references",
     "secret_text",
+    "starter_title",
     "step_keys",
     "successors",
     "to_id",

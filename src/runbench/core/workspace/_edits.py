@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from runbench.core.errors import SchemaError
 from runbench.core.workspace._ids import check_id
 from runbench.core.workspace._model import KeyPath, SecretRef, Workspace
 from runbench.core.workspace._store import WorkspaceDocument
-
-if TYPE_CHECKING:  # tomlkit loads on the first edit (see WorkspaceDocument.doc)
-    from tomlkit.items import InlineTable
 
 SECRET_FIELDS = ("value", "token", "password", "client_secret")
 """Auth fields shown masked: a literal here is a secret stored in the file."""
@@ -95,12 +92,9 @@ def text_block(text: str) -> Any:
     return text
 
 
-def _inline(values: dict[str, Any]) -> InlineTable:
-    import tomlkit
-
-    table = tomlkit.inline_table()
-    table.update(values)
-    return table
+def starter_title(name: str) -> str:
+    """The title a new integration, method or runbook starts with: its id, readable."""
+    return name.replace("_", " ").replace("-", " ").strip().capitalize() or name
 
 
 def _strip_trailing_trivia(table: Any) -> None:
@@ -153,7 +147,7 @@ class WorkspaceEdits:
     # -- maps: query, headers, test values, oauth2 params, outputs ------------------
     def _ensure_map(self, keys: KeyPath) -> None:
         if not self.has(keys):
-            self.document.set(list(keys), _inline({}))
+            self.document.set(list(keys), {})
 
     def set_entry(self, keys: KeyPath, name: str, value: Any, old_name: str | None = None) -> None:
         """Set ``keys.name`` (an entry of a map); ``old_name`` renames an existing entry."""
@@ -165,8 +159,6 @@ class WorkspaceEdits:
                 raise SchemaError(f"'{name}' already exists: choose another name")
             self.delete_if_present(keys + (old_name,))
         self._ensure_map(keys)
-        if isinstance(value, dict):
-            value = _inline(value)
         self.document.set(list(keys + (name,)), value)
 
     def delete_entry(self, keys: KeyPath, name: str) -> None:
@@ -197,6 +189,27 @@ class WorkspaceEdits:
         flag = current.get("secret") if isinstance(current, dict) else None
         return getattr(flag, "value", flag) is True  # a tomlkit Bool wraps its value
 
+    # -- the workspace's own fields: name, halo, variables ------------------------------
+    def set_top(self, key: str, value: Any) -> None:
+        """``name`` or ``halo`` at the top of the file; "" or None removes it."""
+        if value is None or value == "":
+            self.delete_if_present((key,))
+        else:
+            self.set((key,), value)
+
+    def set_variable(self, name: str, value: Any, old_name: str | None = None) -> None:
+        """A workspace variable, in ``[variables]`` (made, before the integrations, when
+        the file has none)."""
+        if not self.has(("variables",)):
+            if not name.strip():
+                raise SchemaError("a name is needed (it cannot be empty)")
+            self.document.add_table(("variables",), {name.strip(): value})
+            return
+        self.set_entry(("variables",), name, value, old_name)
+
+    def delete_variable(self, name: str) -> None:
+        self.delete_entry(("variables",), name)
+
     # -- auth --------------------------------------------------------------------
     def _auth_keys(self, integration: str) -> KeyPath:
         from tomlkit.items import InlineTable, Table
@@ -205,7 +218,7 @@ class WorkspaceEdits:
         current = self.document.get(list(keys)) if self.has(keys) else None
         if not isinstance(current, (Table, InlineTable, dict)):
             kind = current if isinstance(current, str) else "none"
-            self.document.set(list(keys), _inline({"type": str(kind)}))
+            self.document.set(list(keys), {"type": str(kind)})
         return keys
 
     def set_auth_type(self, integration: str, kind: str) -> None:
@@ -214,8 +227,6 @@ class WorkspaceEdits:
 
     def set_auth_field(self, integration: str, field: str, value: Any) -> None:
         keys = self._auth_keys(integration)
-        if isinstance(value, SecretRef):
-            value = _inline({value.source: value.name})
         if value == "" and field not in ("prefix",):
             self.delete_if_present(keys + (field,))
             return
@@ -238,7 +249,7 @@ class WorkspaceEdits:
         """Add integration ``name``; ``values`` (plain data) replace the starter fields."""
         name = check_id(name, list(workspace.integrations), "integration")
         starter = {
-            "title": name.replace("_", " ").capitalize(),
+            "title": starter_title(name),
             "base_url": base_url,
             "auth": {"type": "none"},
         }
@@ -259,7 +270,7 @@ class WorkspaceEdits:
         found = workspace.integrations.get(integration)
         taken = [] if found is None or replace else list(found.methods)
         name = check_id(name, taken, "method")
-        starter = {"verb": "GET", "path": "/"}
+        starter = {"title": starter_title(name), "verb": "GET", "path": "/"}
         keys = ["integrations", integration, "methods", name]
         self._add_table(keys, values if values is not None else starter)
         return name
@@ -284,13 +295,16 @@ class WorkspaceEdits:
         return name
 
     def _add_table(self, keys: list[str], values: Mapping[str, Any]) -> None:
-        items = {key: toml_item(value) for key, value in values.items() if value is not None}
-        self.document.add_table(keys, items)
+        self.document.add_table(keys, {k: v for k, v in values.items() if v is not None})
 
     def _copy(self, source: KeyPath, target: KeyPath) -> None:
+        """Copy a table: as text where it is written with headers (placed like a new
+        one, comments inside kept), else through tomlkit."""
         import tomlkit
         from tomlkit.items import Table
 
+        if self.document.copy_table(source, target):
+            return
         table = copy.deepcopy(self.document.get(list(source)))
         _strip_trailing_trivia(table)
         if isinstance(table, Table):

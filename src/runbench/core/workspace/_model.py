@@ -254,6 +254,7 @@ class InputSpec:
     default: Any = None
     has_default: bool = False
     source: str = ""  # optional path over the payload ("from")
+    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -294,6 +294,7 @@ def _read_inputs(reader: Reader, raw: Mapping[str, Any], keys: KeyPath) -> dict[
             default=spec.get("default"),
             has_default="default" in spec,
             source=reader.string(spec, "from", where),
+            description=reader.string(spec, "description", where),
         )
     return result
 

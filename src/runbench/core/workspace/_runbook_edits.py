@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runbench.core.workspace._edits import WorkspaceEdits
+from runbench.core.errors import SchemaError
+from runbench.core.workspace._edits import WorkspaceEdits, starter_title
 from runbench.core.workspace._ids import check_id
 from runbench.core.workspace._model import EDGE_KEYS, KeyPath, Workspace
 
@@ -26,12 +27,22 @@ STEP_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     "foreach": {"items": ""},
     "next": {},
     "runbook": {"runbook": ""},
-    "end": {"result": "success", "message": ""},
+    "end": {"result": "success"},
 }
 
 
 def step_keys(runbook: str, step: str) -> KeyPath:
     return ("runbooks", runbook, "steps", step)
+
+
+def runbook_references(workspace: Workspace, runbook: str) -> list[tuple[KeyPath, str]]:
+    """The ``runbook = "..."`` keys of steps that start ``runbook``: (keys, "book.step")."""
+    return [
+        (step_keys(book.id, step.id) + ("runbook",), f"{book.id}.{step.id}")
+        for book in workspace.runbooks.values()
+        for step in book.steps.values()
+        if step.kind == "runbook" and step.runbook == runbook
+    ]
 
 
 def edge_references(workspace: Workspace, runbook: str, step: str) -> list[tuple[KeyPath, str]]:
@@ -58,28 +69,18 @@ class RunbookEdits(WorkspaceEdits):
             self.set(keys, value)
 
     def set_rules(self, keys: KeyPath, rules: Sequence[Mapping[str, Any]]) -> None:
-        """``rules = [ { left, op, right }, ... ]`` as one array of inline tables."""
-        import tomlkit
-
-        array = tomlkit.array()
-        for rule in rules:
-            table = tomlkit.inline_table()
-            table.update({k: v for k, v in rule.items() if v is not None})
-            array.append(table)
-        if len(rules) > 1:
-            array.multiline(True)
-        self.set(keys, array)
+        """``rules = [ { left, op, right }, ... ]``: one array of inline tables, one per
+        line when there are several."""
+        self.set(keys, [{k: v for k, v in rule.items() if v is not None} for rule in rules])
 
     def set_retry(self, keys: KeyPath, field: str, value: Any) -> None:
         """One field of the step's ``retry = { ... }``; attempts None drops the retry."""
-        import tomlkit
-
         retry = keys + ("retry",)
         if field == "attempts" and value is None:
             self.delete_if_present(retry)
             return
         if not self.has(retry):
-            self.set(retry, tomlkit.inline_table())
+            self.set(retry, {})
         if value is None:
             self.delete_if_present(retry + (field,))
         else:
@@ -87,16 +88,12 @@ class RunbookEdits(WorkspaceEdits):
 
     # -- structure ---------------------------------------------------------------------
     def add_step(self, workspace: Workspace, runbook: str, name: str, kind: str) -> str:
-        import tomlkit
-
+        """Add step ``name`` after the runbook's last step; the first step is the start."""
         book = workspace.runbooks[runbook]
         name = check_id(name, list(book.steps), "step")
-        table = tomlkit.table()
-        table["kind"] = kind
-        for key, value in STEP_DEFAULTS.get(kind, {}).items():
-            table[key] = value
-        table.add(tomlkit.nl())
-        self.document.set(list(step_keys(runbook, name)), table)
+        self.document.add_table(
+            step_keys(runbook, name), {"kind": kind, **STEP_DEFAULTS.get(kind, {})}
+        )
         if not book.start or book.start not in book.steps:
             self.document.set(["runbooks", runbook, "start"], name)
         return name
@@ -123,5 +120,70 @@ class RunbookEdits(WorkspaceEdits):
     def set_start(self, runbook: str, step: str) -> None:
         self.document.set(["runbooks", runbook, "start"], step)
 
+    # -- runbooks ----------------------------------------------------------------------
+    def add_runbook(self, workspace: Workspace, name: str, title: str = "") -> str:
+        """Add an empty runbook after the last one; its first step becomes its start."""
+        name = check_id(name, list(workspace.runbooks), "runbook")
+        self.document.add_table(("runbooks", name), {"title": title.strip() or starter_title(name)})
+        return name
 
-__all__ = ["STEP_DEFAULTS", "RunbookEdits", "edge_references", "step_keys"]
+    def rename_runbook(self, workspace: Workspace, name: str, new: str) -> int:
+        """Rename and repoint every ``runbook = "..."`` step; returns how many."""
+        new = check_id(new, list(workspace.runbooks), "runbook")
+        refs = runbook_references(workspace, name)
+        self.document.rename(["runbooks", name], new)
+        for keys, _ in refs:
+            if keys[1] == name:  # a step of the renamed runbook itself
+                keys = ("runbooks", new) + keys[2:]
+            self.document.set(list(keys), new)
+        return len(refs)
+
+    def duplicate_runbook(self, workspace: Workspace, name: str, new: str) -> str:
+        new = check_id(new, list(workspace.runbooks), "runbook")
+        self._copy(("runbooks", name), ("runbooks", new))
+        return new
+
+    def delete_runbook(self, name: str) -> None:
+        self.document.delete(["runbooks", name])
+
+    # -- runbook details: endpoint, inputs ----------------------------------------------
+    def set_endpoint(self, runbook: str, field: str, value: Any) -> None:
+        """One field of ``[runbooks.ID.endpoint]`` (made when missing); None or "" removes
+        it. ``secret`` replaces a ``secrets = [...]`` list (rotation) with one value."""
+        keys: KeyPath = ("runbooks", runbook, "endpoint")
+        if value is None or value == "":
+            self.delete_if_present(keys + (field,))
+            if field == "secret":
+                self.delete_if_present(keys + ("secrets",))
+            return
+        if field == "secret":
+            self.delete_if_present(keys + ("secrets",))
+        self.set(keys + (field,), value)
+
+    def set_input(
+        self, runbook: str, name: str, spec: Mapping[str, Any], old_name: str | None = None
+    ) -> None:
+        """Add or change input ``name`` (``type``, ``default``, ``description``; None
+        leaves a key out); keys the editor does not show (``from``) are kept."""
+        keys: KeyPath = ("runbooks", runbook, "inputs")
+        previous: dict[str, Any] = {}
+        if self.has(keys + (old_name or name,)):
+            found = self.document.get(list(keys + (old_name or name,)))
+            previous = dict(found.unwrap()) if hasattr(found, "unwrap") else {}
+        merged = {**previous, **spec}
+        value = {k: v for k, v in merged.items() if v is not None and v != ""}
+        if not self.has(keys):
+            if not name.strip():
+                raise SchemaError("an input needs a name")
+            self.document.add_table(keys, {name.strip(): value})
+            return
+        self.set_entry(keys, name, value, old_name)
+
+    def delete_input(self, runbook: str, name: str) -> None:
+        keys: KeyPath = ("runbooks", runbook, "inputs")
+        self.delete_entry(keys, name)
+        if not self.document.get(list(keys)):
+            self.document.delete(list(keys))
+
+
+__all__ = ["STEP_DEFAULTS", "RunbookEdits", "edge_references", "runbook_references", "step_keys"]

@@ -27,11 +27,21 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
+from runbench.core.workspace._history import EditHistory
 from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
 from runbench.core.workspace._problems import Problem
 from runbench.core.workspace._reader import parse_workspace
 from runbench.core.workspace._tomllines import key_lines, rename_in_headers
+from runbench.core.workspace._tomltree import (
+    append_key,
+    as_item,
+    copied_table,
+    inserted_table,
+    is_table,
+    removed_table,
+    restyle_inline,
+)
 
 if TYPE_CHECKING:
     import tomlkit
@@ -126,7 +136,9 @@ class WorkspaceDocument:
         self._digest = ""
         self._doc: tomlkit.TOMLDocument | None = None
         self._loaded: tuple[Workspace, list[Problem]] | None = None
+        self._current: str | None = None  # text() of the tomlkit tree, until the next edit
         self.dirty = False
+        self.history = EditHistory()
         self.reload()
 
     # -- reading ---------------------------------------------------------------
@@ -138,7 +150,9 @@ class WorkspaceDocument:
         self._text = text
         self._digest = _digest(text)
         self._doc = None
+        self._current = None
         self.dirty = False
+        self.history.clear()
 
     @property
     def doc(self) -> tomlkit.TOMLDocument:
@@ -148,15 +162,18 @@ class WorkspaceDocument:
             import tomlkit
 
             self._doc = tomlkit.parse(self._text)
+            self._current = self._text  # tomlkit gives back the text it parsed
             self._loaded = None
         return self._doc
 
     def text(self) -> str:
         if self._doc is None:
             return self._text
-        import tomlkit
+        if self._current is None:
+            import tomlkit
 
-        return tomlkit.dumps(self._doc)
+            self._current = tomlkit.dumps(self._doc)
+        return self._current
 
     def model(self) -> tuple[Workspace, list[Problem]]:
         """The workspace as currently edited (not necessarily saved)."""
@@ -166,10 +183,34 @@ class WorkspaceDocument:
         return parse_text(self.text(), str(self.path))
 
     def changed_on_disk(self) -> bool:
+        return self.disk_state() != "same"
+
+    def disk_state(self) -> str:
+        """ "same" as loaded or last saved, "changed" since, or "missing" (moved, deleted)."""
         try:
-            return _digest(self.path.read_text(encoding="utf-8")) != self._digest
-        except OSError:
-            return True
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return "missing"
+        except (OSError, UnicodeDecodeError):
+            return "changed"
+        return "same" if _digest(text) == self._digest else "changed"
+
+    def disk_diff(self) -> str:
+        """A unified diff from the file on disk to the text in memory."""
+        import difflib
+
+        try:
+            disk = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            disk = ""
+        name = self.path.name
+        lines = difflib.unified_diff(
+            disk.splitlines(keepends=True),
+            self.text().splitlines(keepends=True),
+            fromfile=f"{name} (on disk)",
+            tofile=f"{name} (your edits)",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
     # -- editing ---------------------------------------------------------------
     def get(self, keys: Sequence[str]) -> Any:
@@ -179,31 +220,51 @@ class WorkspaceDocument:
         return node
 
     def _parent(self, keys: Sequence[str], create: bool) -> Any:
+        """The node holding ``keys[-1]``; ``create`` makes missing tables on the way (a
+        header table where the file has headers, placed where it belongs)."""
         import tomlkit
 
         node: Any = self.doc
-        for key in keys[:-1]:
+        for depth, key in enumerate(keys[:-1]):
             if key not in node:
                 if not create:
                     raise KeyError(".".join(keys))
-                node[key] = tomlkit.table(is_super_table=True)
+                if is_table(node):
+                    self.add_table(keys[: depth + 1], {})
+                    return self._parent(keys, create)
+                node[key] = tomlkit.inline_table()
             node = node[key]
         return node
 
-    def set(self, keys: Sequence[str], value: Any) -> None:
-        """Set ``keys`` to ``value``, creating tables on the way; formatting elsewhere stays."""
-        import tomlkit
-
-        parent = self._parent(keys, create=True)
-        if isinstance(value, str) and "\n" in value:
-            value = tomlkit.string(value, multiline=True, literal="'''" not in value)
-        parent[keys[-1]] = value
+    def _edited(self) -> None:
+        self._loaded = None
+        self._current = None
         self.dirty = True
+
+    def set(self, keys: Sequence[str], value: Any) -> None:
+        """Set ``keys`` to ``value``, creating tables on the way; a new key goes after the
+        table's last key; formatting elsewhere stays (see ``_tomltree``)."""
+        parent = self._parent(keys, create=True)
+        item = as_item(value)
+        if is_table(parent):
+            append_key(parent, keys[-1], item)
+        else:
+            parent[keys[-1]] = item
+        restyle_inline(self.doc, keys[:-1])
+        self._edited()
 
     def delete(self, keys: Sequence[str]) -> None:
+        """Remove ``keys``; a table written with headers goes as text, so the comments
+        after it stay for what follows."""
         parent = self._parent(keys, create=False)
+        if is_table(parent[keys[-1]]):
+            removed = removed_table(self.text(), keys)
+            if removed is not None:
+                self.replace_text(removed)
+                return
         del parent[keys[-1]]
-        self.dirty = True
+        restyle_inline(self.doc, keys[:-1])
+        self._edited()
 
     def rename(self, keys: Sequence[str], new_key: str) -> None:
         """Rename the last key of ``keys``, keeping its content and, for a table written
@@ -221,43 +282,111 @@ class WorkspaceDocument:
             value = parent[keys[-1]]
             del parent[keys[-1]]
             parent[new_key] = value
-        self._loaded = None
-        self.dirty = True
+        self._edited()
 
     def add_table(self, keys: Sequence[str], values: dict[str, Any]) -> None:
-        """Add ``[keys]`` with ``values``; it ends with a blank line so a table added in
-        the middle of the file stays separated from the one after it."""
+        """Add ``[keys]`` with ``values`` where a person would put it (after its last
+        sibling; see ``_layout``), or, when the file's shape does not allow that, as
+        tomlkit places it, ending with a blank line to stay apart from what follows."""
         import tomlkit
 
+        placed = inserted_table(self.text(), keys, values)
+        if placed is not None:
+            self.replace_text(placed)
+            return
         table = tomlkit.table()
         for key, value in values.items():
-            table[key] = value
+            table[key] = as_item(value)
         table.add(tomlkit.nl())
         parent = self._parent(keys, create=True)
         parent[keys[-1]] = table
-        self.dirty = True
+        self._edited()
+
+    def copy_table(self, source: Sequence[str], target: Sequence[str]) -> bool:
+        """Copy header table ``source`` (with its sub-tables) to sibling ``target`` where
+        a new one goes; False (nothing done) when it is not written as headers."""
+        placed = copied_table(self.text(), source, target)
+        if placed is None:
+            return False
+        self.replace_text(placed)
+        return True
+
+    def replace_text(self, text: str) -> None:
+        """Edit: the document becomes ``text`` (which must be valid TOML)."""
+        import tomlkit
+
+        self._doc = tomlkit.parse(text)
+        self._edited()
+        self._current = text
+
+    # -- undo ------------------------------------------------------------------------
+    def checkpoint(self, label: str, group: object = None) -> None:
+        """Remember the text before an edit so ``undo`` can go back to it; edits with
+        the same ``group`` one after another (typing in one field) are one step."""
+        self.history.record(self.text(), label, group)
+
+    def undo(self) -> str | None:
+        """Go back one edit; returns what was undone, or None when there is nothing."""
+        step = self.history.undo(self.text())
+        if step is not None:
+            self._restore(step.text)
+        return step.label if step is not None else None
+
+    def redo(self) -> str | None:
+        step = self.history.redo(self.text())
+        if step is not None:
+            self._restore(step.text)
+        return step.label if step is not None else None
+
+    def _restore(self, text: str) -> None:
+        self.replace_text(text)
+        self.dirty = text != self._text
 
     # -- saving ----------------------------------------------------------------
-    def save(self) -> None:
-        """Write atomically; refuse if the file changed on disk since it was loaded. The
-        compare and the rename happen under a lock shared by every runbench process, so two
-        savers cannot both see "unchanged" (see ``_lock``). A symbolic link is kept: its
-        target is written."""
+    def save(self, *, force: bool = False) -> None:
+        """Write atomically; refuse if the file changed on disk since it was loaded, or
+        is gone, unless ``force`` (overwrite, or recreate, on purpose). The compare and
+        the rename happen under a lock shared by every runbench process, so two savers
+        cannot both see "unchanged" (see ``_lock``). A symbolic link is kept: its target
+        is written."""
         target = self.path.resolve()
-        text = self.text()
         with save_lock(target.parent):
-            if self.changed_on_disk():
+            state = "same" if force else self.disk_state()
+            if state == "missing":
+                raise ConcurrentEditError(
+                    "was moved or deleted since it was loaded; not written. Recreate it "
+                    "here, or save under another name (your edits are still in memory).",
+                    file=str(self.path),
+                )
+            if state == "changed":
                 raise ConcurrentEditError(
                     "changed on disk since it was loaded; not overwritten. Reload it (your "
                     "edits are still in memory) or save under another name.",
                     file=str(self.path),
                 )
-            try:
-                atomic_write(target, text)
-            except OSError as exc:
-                raise WorkspaceReadError(
-                    f"cannot write: {exc.strerror or exc}", file=str(self.path)
-                ) from None
+            self._write(target)
+
+    def save_as(self, path: str | Path) -> None:
+        """Write to ``path`` (a new file, or one the user chose to replace) and edit that
+        file from now on."""
+        target = Path(path)
+        if target.is_dir():
+            raise WorkspaceReadError("is a folder: give a file name", file=str(target))
+        if not target.parent.is_dir():
+            raise WorkspaceReadError("no such folder: create it first", file=str(target))
+        resolved = target.resolve()
+        with save_lock(resolved.parent):
+            self._write(resolved)
+        self.path = target
+
+    def _write(self, target: Path) -> None:
+        text = self.text()
+        try:
+            atomic_write(target, text)
+        except OSError as exc:
+            raise WorkspaceReadError(
+                f"cannot write: {exc.strerror or exc}", file=str(self.path)
+            ) from None
         self._text = text
         self._digest = _digest(text)
         self.dirty = False

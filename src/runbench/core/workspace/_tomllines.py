@@ -22,6 +22,7 @@ class _Scanner:
         self.pos = 0
         self.line = 1
         self.lines: dict[KeyPath, int] = {}
+        self.headers: list[tuple[KeyPath, int]] = []
 
     # -- low level -------------------------------------------------------------
     def peek(self, offset: int = 0) -> str:
@@ -166,6 +167,7 @@ class _Scanner:
                     arrays[table] = arrays.get(table, -1) + 1
                     table = table + (str(arrays[table]),)
                 self.lines.setdefault(table, line)
+                self.headers.append((table, line))
                 self.skip_line()
                 continue
             key = self.read_key()
@@ -182,6 +184,13 @@ class _Scanner:
 def key_lines(text: str) -> dict[KeyPath, int]:
     """Map each key path in ``text`` to the 1-based line where it is written."""
     return _Scanner(text).scan()
+
+
+def header_lines(text: str) -> list[tuple[KeyPath, int]]:
+    """Every ``[table]`` / ``[[array]]`` header of ``text``: (key path, 1-based line)."""
+    scanner = _Scanner(text)
+    scanner.scan()
+    return scanner.headers
 
 
 def rename_in_headers(text: str, keys: KeyPath, new_key: str) -> str | None:
