@@ -71,6 +71,9 @@ def append_key(table: Any, key: str, item: Any) -> None:
         if isinstance(table, TOMLDocument) and index == 0:  # after the file's opening comment
             while index < len(body) and isinstance(body[index][1], Comment):
                 index += 1
+        if index >= len(body):
+            table[key] = item
+            return
         container._insert_at(index, key, item)
     if isinstance(table, Table):
         dict.__setitem__(table, key, container[key])
