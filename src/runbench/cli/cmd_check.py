@@ -2,7 +2,9 @@
 
 Output lines are ``FILE:LINE: error|warning: message`` (editors jump to them).
 Exit 0 when there is no error (warnings allowed), 1 when there is one, 2 when the file
-cannot be read or is not TOML. ``--json`` prints one object instead, for editors and CI:
+cannot be read or is not TOML. Warnings also say which ``{ env = "NAME" }`` references
+are unset in this environment and which ``{ secret = "NAME" }`` ones are missing from
+``.runbench/secrets.toml`` (``--no-secrets`` skips that, for CI). ``--json`` prints one object instead, for editors and CI:
 ``{"workspace", "errors", "warnings", "problems": [{"file", "line", "severity",
 "message", "keys"}]}`` (an unreadable file is one problem with the same exit 2).
 """
@@ -11,11 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from runbench.core.errors import WorkspaceError
-from runbench.core.workspace import Problem, check_workspace, read_workspace
+from runbench.core.workspace import (
+    Problem,
+    Workspace,
+    check_secret_references,
+    check_workspace,
+    read_workspace,
+    summary,
+)
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
@@ -23,12 +34,34 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     parser.add_argument("workspace", help="the workspace TOML file")
     parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument(
+        "--no-secrets",
+        action="store_true",
+        help="do not warn about env:/secret: references missing on this machine",
+    )
 
 
-def problems_of(path: str) -> list[Problem]:
+def problems_of(path: str, environ: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every problem of the workspace at ``path``; with ``environ``, also the secret
+    references that would not resolve here."""
     workspace, problems = read_workspace(path)
     found = problems + check_workspace(workspace)
+    if environ is not None:
+        found += reference_problems(workspace, environ)
     return sorted(found, key=lambda p: (p.line or 0, p.severity != "error"))
+
+
+def reference_problems(workspace: Workspace, environ: Mapping[str, str]) -> list[Problem]:
+    """Warnings for env:/secret: references this machine cannot resolve (see
+    ``check_secret_references``), and for a secrets file that cannot be used."""
+    from runbench.core.secrets import secret_names, secrets_file
+
+    names, unusable = secret_names(workspace.path)
+    shown = secrets_file(workspace.path)
+    found = check_secret_references(workspace, environ, names, str(shown))
+    if unusable:
+        found.append(Problem(str(shown), None, "warning", unusable))
+    return found
 
 
 def as_json(workspace: str, problems: list[Problem], quiet: bool) -> str:
@@ -56,7 +89,7 @@ def as_json(workspace: str, problems: list[Problem], quiet: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        problems = problems_of(args.workspace)
+        problems = problems_of(args.workspace, None if args.no_secrets else os.environ)
     except WorkspaceError as exc:
         if args.json:
             unreadable = Problem(exc.file or args.workspace, exc.line, "error", exc.bare)
@@ -72,6 +105,5 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         if problem.is_error or not args.quiet:
             print(problem)
-    warnings = len(problems) - len(errors)
-    print(f"{args.workspace}: {len(errors)} error(s), {warnings} warning(s)", file=sys.stderr)
+    print(f"{args.workspace}: {summary(problems)}", file=sys.stderr)
     return 1 if errors else 0

@@ -40,7 +40,13 @@ from runbench.core.engine import (
 from runbench.core.errors import RunError, UsageError, WorkspaceError, suggest
 from runbench.core.reports import Case, Suite, write_junit
 from runbench.core.secrets import Redactor, Secrets
-from runbench.core.workspace import Runbook, Workspace, check_workspace, read_workspace
+from runbench.core.workspace import (
+    Runbook,
+    Workspace,
+    check_workspace,
+    counted,
+    read_workspace,
+)
 
 HELP = "commands: s(tep), c(ontinue), p(rint) [NAME], set NAME=VALUE, q(uit)"
 
@@ -108,7 +114,7 @@ def load_checked(path: str) -> Workspace:
             print(problem, file=sys.stderr)
         first = errors[0]
         raise WorkspaceError(
-            f"{len(errors)} error(s); fix them first (runbench check)",
+            f"{counted(len(errors), 'error')}; fix them first (runbench check)",
             file=first.file,
             line=first.line,
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from runbench.cli.cmd_run import add_journal_option
 from runbench.core.errors import UsageError
-from runbench.core.workspace import Endpoint, Workspace
+from runbench.core.workspace import Endpoint, Workspace, counted
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
@@ -107,7 +107,9 @@ def load_checked(path: str) -> Workspace:
     for problem in errors:
         print(problem, file=sys.stderr)
     if errors:
-        raise UsageError(f"{len(errors)} error(s) in {path}; fix them (runbench check) first")
+        raise UsageError(
+            f"{counted(len(errors), 'error')} in {path}; fix them (runbench check) first"
+        )
     if not any(rb.public or rb.schedule for rb in workspace.runbooks.values()):
         raise UsageError(f"no runbook in {path} has public = true or a schedule; nothing to serve")
     return workspace

@@ -22,6 +22,7 @@ from runbench.core.errors import JournalError, RunbenchError, UsageError, Worksp
 
 COMMANDS: Mapping[str, str] = MappingProxyType(
     {
+        "init": "write a commented starter workspace",
         "check": "validate a workspace file",
         "eval": "evaluate an output path against a JSON document",
         "test": "run one integration method and show request, response, outputs",
@@ -38,6 +39,7 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
         "resume": "resume an interrupted run from its journal",
         "serve": "serve public runbook endpoints (webhooks)",
         "sandbox": "start the local Halo + OpenAI stand-in",
+        "secret": "set, list or remove the secrets a workspace references",
         "tui": "open the workbench",
         "demo": "start the sandbox and open the workbench on the demo workspace",
         "completion": "print a shell completion script (bash, zsh or fish)",

@@ -2,6 +2,13 @@
 and the ``Redactor`` that keeps every value derived from one out of output and storage.
 """
 
+from runbench.core.secrets._file import (
+    check_name,
+    remove_secret,
+    secret_names,
+    set_secret,
+    state_dir,
+)
 from runbench.core.secrets._redactor import (
     MIN_SECRET_LENGTH,
     REDACTED,
@@ -24,8 +31,13 @@ __all__ = [
     "SENSITIVE_QUERY",
     "Redactor",
     "Secrets",
+    "check_name",
     "is_sensitive_header",
     "is_sensitive_query",
+    "remove_secret",
+    "secret_names",
     "secret_output_names",
     "secrets_file",
+    "set_secret",
+    "state_dir",
 ]

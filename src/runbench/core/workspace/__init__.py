@@ -59,6 +59,12 @@ from runbench.core.workspace._model import (
 )
 from runbench.core.workspace._problems import (
     Problem,
+    counted,
+    summary,
+)
+from runbench.core.workspace._references import (
+    check_secret_references,
+    secret_references,
 )
 from runbench.core.workspace._runbook_edits import (
     RunbookEdits,
@@ -66,6 +72,7 @@ from runbench.core.workspace._runbook_edits import (
     runbook_references,
     step_keys,
 )
+from runbench.core.workspace._starter import starter_text
 from runbench.core.workspace._store import (
     WorkspaceDocument,
     atomic_write,
@@ -120,7 +127,9 @@ __all__ = [
     "WorkspaceEdits",
     "atomic_write",
     "check_id",
+    "check_secret_references",
     "check_workspace",
+    "counted",
     "id_problem",
     "edge_references",
     "load_workspace",
@@ -128,10 +137,13 @@ __all__ = [
     "parse_secret_text",
     "read_workspace",
     "runbook_references",
+    "secret_references",
     "secret_text",
+    "starter_text",
     "starter_title",
     "step_keys",
     "successors",
+    "summary",
     "to_id",
     "text_block",
     "toml_item",

@@ -31,3 +31,14 @@ class Problem:
 def dotted(keys: KeyPath) -> str:
     """``('runbooks', 'ask', 'steps')`` -> ``runbooks.ask.steps`` (quoting odd keys)."""
     return ".".join(k if k.replace("_", "").replace("-", "").isalnum() else f'"{k}"' for k in keys)
+
+
+def counted(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``, ``0 warnings``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(problems: list[Problem]) -> str:
+    """``1 error, 2 warnings``: what a list of problems holds, in words."""
+    errors = sum(1 for p in problems if p.is_error)
+    return f"{counted(errors, 'error')}, {counted(len(problems) - errors, 'warning')}"
