@@ -23,7 +23,8 @@ def test_init_writes_a_starter_that_checks_and_a_gitignore(
     assert main(["init", str(target), "--name", 'My "desk"']) == 0
     data = tomllib.loads(target.read_text(encoding="utf-8"))
     assert data["name"] == 'My "desk"'
-    assert set(data["integrations"]) == {"openai"} and set(data["runbooks"]) == {"ask"}
+    assert set(data["integrations"]) == {"openai"}
+    assert set(data["runbooks"]) == {"ask"}
     assert "# " in target.read_text(encoding="utf-8")  # commented
     ignore = tmp_path / ".runbench" / ".gitignore"
     assert "*" in ignore.read_text(encoding="utf-8").splitlines()
@@ -52,7 +53,8 @@ def test_secret_set_list_rm_keeps_the_file_private(
     capsys.readouterr()
     assert main(["secret", "list", "-w", str(workspace)]) == 0
     out = capsys.readouterr()
-    assert out.out.split() == ["halo", "other"] and "second" not in out.out + out.err
+    assert out.out.split() == ["halo", "other"]
+    assert "second" not in out.out + out.err
     assert main(["secret", "rm", "halo", "-w", str(workspace)]) == 0
     assert main(["secret", "rm", "halo", "-w", str(workspace)]) == 1
     assert secret_names(workspace) == ({"other"}, None)

@@ -37,7 +37,7 @@ def _method(edits: RunbookEdits, ws: Workspace) -> object:
     return edits.set_entry(keys + ("test_values",), "ticket", 5)
 
 
-def _endpoint(edits: RunbookEdits, ws: Workspace) -> object:
+def _endpoint(edits: RunbookEdits, _ws: Workspace) -> object:
     edits.set(("runbooks", "answer", "public"), True)
     edits.set_endpoint("answer", "auth", "signature")
     edits.set_endpoint("answer", "secret", SecretRef("secret", "answer_signing"))
@@ -50,14 +50,14 @@ CASES: dict[str, Edit] = {
     "integration": lambda e, ws: e.add_integration(ws, "jira", "https://jira.example.com"),
     "step": lambda e, ws: e.add_step(ws, "answer", "check", "condition"),
     "runbook": lambda e, ws: e.add_runbook(ws, "triage"),
-    "variable": lambda e, ws: e.set_variable("region", "eu"),
+    "variable": lambda e, _ws: e.set_variable("region", "eu"),
     "endpoint": _endpoint,
-    "inputs": lambda e, ws: e.set_input("answer", "q", {"type": "string", "default": "hi"}),
+    "inputs": lambda e, _ws: e.set_input("answer", "q", {"type": "string", "default": "hi"}),
     "duplicate_method": lambda e, ws: e.duplicate_method(ws, "chat", "ask", "ask_again"),
     "duplicate_step": lambda e, ws: e.duplicate_step(ws, "answer", "ask", "ask_again"),
     "duplicate_integration": lambda e, ws: e.duplicate_integration(ws, "halo", "halo_test"),
     "duplicate_runbook": lambda e, ws: e.duplicate_runbook(ws, "answer", "answer_copy"),
-    "retry": lambda e, ws: e.set_retry(("runbooks", "answer", "steps", "ask"), "attempts", 3),
+    "retry": lambda e, _ws: e.set_retry(("runbooks", "answer", "steps", "ask"), "attempts", 3),
 }
 
 
@@ -82,7 +82,8 @@ def _added_lines(before: str, after: str) -> tuple[int, list[str]]:
     while end < len(old) - start and old[-1 - end] == new[-1 - end]:
         end += 1
     diff = "\n".join(difflib.unified_diff(old, new, lineterm=""))
-    assert start + end == len(old) and len(new) > len(old), diff
+    assert start + end == len(old), diff
+    assert len(new) > len(old), diff
     return start, new[start : len(new) - end]
 
 
@@ -104,7 +105,8 @@ def test_every_golden_edit_checks_like_the_original(tmp_path: Path) -> None:
         _, after = _edited(tmp_path, edit)
         data = tomllib.loads(after)
         assert data["runbooks"]["answer"]["steps"]["ask"]["args"] == {"q": "<<action^note!>>"}
-        assert "# --- Runbooks" in after and after.rstrip().endswith("# end of file"), kind
+        assert "# --- Runbooks" in after, kind
+        assert after.rstrip().endswith("# end of file"), kind
 
 
 def test_inline_tables_get_one_style_when_edited(tmp_path: Path) -> None:
@@ -139,7 +141,8 @@ def test_delete_keeps_the_comment_that_follows(tmp_path: Path) -> None:
     document = WorkspaceDocument(path)
     document.delete(["integrations", "halo", "methods", "get_ticket"])
     text = document.text()
-    assert "# --- Runbooks ----" in text and "get_ticket" not in text
+    assert "# --- Runbooks ----" in text
+    assert "get_ticket" not in text
     assert 'auth = { type = "none" }\n\n# --- Runbooks' in text
 
 

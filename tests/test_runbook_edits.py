@@ -44,7 +44,8 @@ def test_rename_runbook_repoints_runbook_steps(tmp_path: Path) -> None:
     assert [label for _, label in runbook_references(workspace, "answer")] == ["caller.go"]
     assert edits.rename_runbook(workspace, "answer", "reply") == 1
     data = tomllib.loads(document.text())
-    assert "answer" not in data["runbooks"] and data["runbooks"]["reply"]["start"] == "ask"
+    assert "answer" not in data["runbooks"]
+    assert data["runbooks"]["reply"]["start"] == "ask"
     assert data["runbooks"]["caller"]["steps"]["go"]["runbook"] == "reply"
     assert "# The first step asks." in document.text()
     assert not [p for p in check_workspace(document.model()[0]) if p.is_error]
@@ -62,9 +63,11 @@ def test_add_duplicate_delete_runbook(tmp_path: Path) -> None:
     assert document.model()[0].runbooks["triage"].start == "ask"  # the first step starts
     edits.duplicate_runbook(document.model()[0], "answer", "answer_2")
     copy = document.model()[0].runbooks["answer_2"]
-    assert set(copy.steps) == {"ask", "done", "failed"} and copy.start == "ask"
+    assert set(copy.steps) == {"ask", "done", "failed"}
+    assert copy.start == "ask"
     edits.delete_runbook("answer_2")
-    assert "answer_2" not in document.text() and "# end of file" in document.text()
+    assert "answer_2" not in document.text()
+    assert "# end of file" in document.text()
 
 
 def test_inputs_endpoint_and_variables(tmp_path: Path) -> None:
@@ -83,7 +86,8 @@ def test_inputs_endpoint_and_variables(tmp_path: Path) -> None:
     edits.set_endpoint("answer", "secret", SecretRef("env", "SIGNING"))
     edits.set_endpoint("answer", "tolerance", 60.0)
     endpoint = document.model()[0].runbooks["answer"].endpoint
-    assert endpoint.secrets == (SecretRef("env", "SIGNING"),) and endpoint.tolerance == 60
+    assert endpoint.secrets == (SecretRef("env", "SIGNING"),)
+    assert endpoint.tolerance == 60
     edits.set_endpoint("answer", "secret", "")
     assert document.model()[0].runbooks["answer"].endpoint.secrets == ()
     edits.set_variable("region", "eu")
@@ -102,4 +106,5 @@ def test_input_description_is_read(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     workspace, problems = read_workspace(path)
-    assert workspace.runbooks["r"].inputs["q"].description == "how many" and not problems
+    assert workspace.runbooks["r"].inputs["q"].description == "how many"
+    assert not problems

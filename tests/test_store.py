@@ -210,9 +210,12 @@ def test_undo_and_redo_restore_whole_texts_and_typing_is_one_step(tmp_path: Path
     assert doc.undo() == "delete method"
     assert doc.get(keys) == "/abc"
     assert doc.undo() == "path"
-    assert doc.text() == MESSY and not doc.dirty  # back to what is on disk
+    assert doc.text() == MESSY
+    assert not doc.dirty
     assert doc.undo() is None
-    assert doc.redo() == "path" and doc.get(keys) == "/abc" and doc.dirty
+    assert doc.redo() == "path"
+    assert doc.get(keys) == "/abc"
+    assert doc.dirty
     doc.checkpoint("verb")
     doc.set(["integrations", "halo", "methods", "get", "verb"], "PUT")
     assert doc.redo() is None  # a new edit drops what could be redone
@@ -226,7 +229,8 @@ def test_disk_state_diff_save_as_and_recreate(tmp_path: Path) -> None:
     path.write_text(MESSY.replace("count = 3", "count = 4"), encoding="utf-8")
     assert doc.disk_state() == "changed"
     diff = doc.disk_diff()
-    assert "-count = 4" in diff and "+count = 3" in diff
+    assert "-count = 4" in diff
+    assert "+count = 3" in diff
     assert any(line.startswith("+name") and '"Tidy"' in line for line in diff.splitlines())
     path.unlink()
     assert doc.disk_state() == "missing"
@@ -237,7 +241,8 @@ def test_disk_state_diff_save_as_and_recreate(tmp_path: Path) -> None:
     other = tmp_path / "copy.toml"
     doc.set(["name"], "Copy")
     doc.save_as(other)
-    assert doc.path == other and not doc.dirty
+    assert doc.path == other
+    assert not doc.dirty
     assert tomllib.loads(other.read_text(encoding="utf-8"))["name"] == "Copy"
     with pytest.raises(WorkspaceReadError, match="no such folder"):
         doc.save_as(tmp_path / "nowhere" / "x.toml")

@@ -62,12 +62,12 @@ def test_graph_of_a_runbook_has_every_edge_with_its_label() -> None:
     assert ("next_user", "done", "done") in edges
     assert graph.start == "each_user"
     assert [n.kind for n in graph.nodes if n.id == "create_user"] == ["halo"]
-    assert flow_order(workspace.runbooks["onboard_users"]) == [
+    assert flow_order(workspace.runbooks["onboard_users"]) == [  # as a run would go
         "each_user",
         "company_email",
-        "done",
         "create_user",
         "next_user",
+        "done",
         "failed",
     ]
 

@@ -73,7 +73,7 @@ async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
     async with app.run_test(size=SIZE) as pilot:
         await open_runbook(pilot)
         view = chart(app)
-        assert view.order == ["ask", "check", "failed", "post_back", "done"]
+        assert view.order == ["ask", "check", "post_back", "done", "failed"]  # as the flow goes
         await pilot.press("down")  # nothing selected yet: the start step
         await pilot.pause()
         assert app.selection == Selection("step", runbook="ask_chatgpt", step="ask")
@@ -84,11 +84,14 @@ async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
         assert app.query_one(WorkspaceTree).selection == app.selection
         await pilot.press("right")  # the box beside check: none, so the next in order
         await pilot.pause()
+        assert view.selected == "post_back"
+        await pilot.press("down", "right")  # done, then failed beside it
+        await pilot.pause()
         assert view.selected == "failed"
         await pilot.press("left")  # done sits left of failed
         await pilot.pause()
         assert view.selected == "done"
-        await pilot.press("up", "up", "up", "enter")  # post_back, failed, check
+        await pilot.press("up", "up", "enter")  # post_back, check
         await pilot.pause()
         pane = app.query_one(RunbookPane)
         assert pane.tabs.active == "tab-step"
@@ -266,8 +269,7 @@ async def test_step_edit_and_rename_with_edges_following(
         await pilot.pause()
         assert 'match = "any"' in app.document.text()
         chart(app).focus()
-        await pilot.press("down")  # failed
-        await pilot.press("down")  # post_back
+        await pilot.press("down")  # post_back: the flow from check when it is met
         await pilot.pause()
         assert app.selection == Selection("step", runbook="ask_chatgpt", step="post_back")
         await pilot.press("r")

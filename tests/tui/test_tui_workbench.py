@@ -304,7 +304,7 @@ async def test_save_keeps_comments(make_app: MakeApp, workspace_file: Path) -> N
     assert "# runbench demo workspace" in after
 
 
-async def test_save_refuses_to_clobber_and_offers_reload(
+async def test_save_refuses_to_clobber_and_offers_the_ways_out(
     make_app: MakeApp, workspace_file: Path
 ) -> None:
     app = make_app()
@@ -317,9 +317,10 @@ async def test_save_refuses_to_clobber_and_offers_reload(
         workspace_file.write_text(on_disk, encoding="utf-8")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen.id == "reload-offer"
+        assert app.screen.id == "conflict-dialog"
         assert workspace_file.read_text(encoding="utf-8") == on_disk  # not overwritten
-        assert any("changed on disk" in n.message for n in app._notifications)
+        message = str(app.screen.query_one(".dialog-message").render())
+        assert "changed since it was loaded" in message
         await pilot.click("#choice-keep")
         await pilot.pause()
         assert app.document.dirty

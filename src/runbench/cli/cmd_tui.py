@@ -1,4 +1,5 @@
-"""`runbench tui [WORKSPACE]`: open the workbench on a workspace file.
+"""`runbench tui [WORKSPACE]`: open the workbench on a workspace file (a file that does not
+exist yet is offered as a new workspace: from the starter, or empty).
 
 Variables given with ``--var NAME=VALUE`` override workspace variables for this session
 only; they are never written into the file (the demo uses this for the sandbox URL).
@@ -104,11 +105,15 @@ def workspace_path(given: str | None) -> Path:
 def run(args: argparse.Namespace) -> int:
     from runbench.tui.app import RunbenchApp
 
+    path = workspace_path(args.workspace)
+    if not path.exists() and not path.parent.is_dir():
+        raise UsageError(f"{path.parent} is not a folder; create it first")
     app = RunbenchApp(
-        workspace_path(args.workspace),
+        path,
         overrides=parse_vars(args.var),
         ascii_only=ascii_wanted(args),
         state_dir=args.state_dir,
+        new_file=not path.exists(),  # the workbench offers to start it
     )
     result = app.run()
     return int(result or 0)

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Horizontal
+from textual.filter import LineFilter
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
@@ -41,29 +42,26 @@ from runbench.core.workspace import (
     Workspace,
     WorkspaceDocument,
     check_workspace,
+    starter_text,
+    starter_title,
+    summary,
 )
 from runbench.tui.actions.background import BackgroundWork
 from runbench.tui.actions.edits import EditHandlers
 from runbench.tui.actions.files import FileActions
 from runbench.tui.actions.responses import ResponseActions
 from runbench.tui.actions.runs import RunActions
+from runbench.tui.actions.secrets import SecretActions
 from runbench.tui.actions.sending import SendActions
 from runbench.tui.actions.structure import StructureActions
-from runbench.tui.commands import Command, WorkbenchCommands, go_to_commands
+from runbench.tui.actions.view import ViewActions
+from runbench.tui.ascii_filter import AsciiFilter
+from runbench.tui.commands import WorkbenchCommands
 from runbench.tui.idle_gc import IdleCollector
-from runbench.tui.keymap import (
-    CHECKER_KEYS,
-    FLOWCHART_KEYS,
-    HISTORY_KEYS,
-    RESPONSE_KEYS,
-    RULES_KEYS,
-    TEST_HISTORY_KEYS,
-)
-from runbench.tui.screens.help import HelpScreen
+from runbench.tui.keymap import WORKBENCH_KEYS
 from runbench.tui.widgets.footer import KeyFooter
-from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import MethodEditor
-from runbench.tui.widgets.overview import WorkspaceOverview
+from runbench.tui.widgets.overview import Shown, WorkspaceOverview
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from runbench.tui.widgets.symbols import ASCII, UNICODE
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
@@ -71,6 +69,7 @@ from runbench.tui.widgets.tree import Selection, WorkspaceTree
 if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, httpx
     import httpx
 
+    from runbench.core.engine import RunRow
     from runbench.core.http import Exchange, TlsContexts
     from runbench.tui.state.response_scope import ResponseScope
     from runbench.tui.state.run_controller import RunController
@@ -81,9 +80,11 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
 
 
 class RunbenchApp(
+    ViewActions,
     SendActions,
     ResponseActions,
     FileActions,
+    SecretActions,
     RunActions,
     StructureActions,
     EditHandlers,
@@ -95,68 +96,7 @@ class RunbenchApp(
     TITLE = "runbench"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the workspace (comments kept)"),
-        Binding(
-            "ctrl+t", "test_method", "Test", tooltip="Send the selected method with its test values"
-        ),
-        Binding(
-            "ctrl+e",
-            "check_expression",
-            "Check path",
-            tooltip="Evaluate an output path against the last response",
-        ),
-        Binding("ctrl+b", "toggle_tree", "Tree", tooltip="Show or hide the tree"),
-        Binding(
-            "ctrl+r",
-            "toggle_response",
-            "Zoom response",
-            tooltip="Zoom the response to the whole screen (again, or escape, to restore)",
-        ),
-        Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
-        Binding(
-            "f5",
-            "run",
-            "Run",
-            tooltip="Run the selected runbook (asks for its trigger); continue a paused run",
-        ),
-        Binding(
-            "f10",
-            "step",
-            "Step",
-            show=False,
-            tooltip="Paused: run this step and pause before the next; idle: start stepping",
-        ),
-        Binding("shift+f5", "stop", "Stop", show=False, tooltip="Stop the run (ends as failed)"),
-        Binding(
-            "f9",
-            "toggle_breakpoint",
-            "Breakpoint",
-            show=False,
-            tooltip="Toggle a breakpoint on the selected step",
-        ),
-        Binding(
-            "ctrl+f5",
-            "run_from_step",
-            "Run from step",
-            show=False,
-            tooltip="Run again from the selected step with the last run's variables there",
-        ),
-        Binding(
-            "escape",
-            "unzoom",
-            "Leave zoom",
-            show=False,
-            tooltip="Leave the zoomed response (as ctrl+r)",
-        ),
-        Binding(
-            "ctrl+q",
-            "quit",
-            "Quit",
-            priority=True,
-            tooltip="Quit (asks first when there are unsaved changes)",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = WORKBENCH_KEYS
 
     def __init__(
         self,
@@ -169,16 +109,24 @@ class RunbenchApp(
         state_dir: str | Path | None = None,
         cursor_blink: bool = True,
         background: bool | None = None,
+        new_file: bool = False,
     ) -> None:
         """``background``: warm up and collect garbage when idle (default: unless
-        headless, as a test's app comes and goes)."""
+        headless, as a test's app comes and goes). ``new_file``: ``path`` does not exist
+        yet; the workbench offers to start it (from the starter or empty) and the first
+        save creates it."""
         super().__init__()
-        self.document = WorkspaceDocument(path)
+        if new_file and not Path(path).exists():
+            title = starter_title(Path(path).stem)
+            self.document = WorkspaceDocument(path, new_text=starter_text(title))
+        else:
+            self.document = WorkspaceDocument(path)
         self.edits = RunbookEdits(self.document)
         self.overrides: dict[str, Any] = dict(overrides or {})
         self.ascii_only = ascii_only
         self.cursor_blink = cursor_blink
         self.symbols = ASCII if ascii_only else UNICODE
+        self._ascii_filter = AsciiFilter() if ascii_only else None
         self.transport = transport
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.workspace, self.problems = self._read()
@@ -189,6 +137,7 @@ class RunbenchApp(
         self.state_dir = state_dir
         self._runs: RunController | None = None  # made on first use: see RunActions.runs
         self.history_runs: dict[str, RunView] = {}
+        self.latest_rows: dict[str, RunRow] = {}
         self._runs_dirty = False
         self._before_zoom: tuple[bool, Widget | None] = (True, None)
         self.collector: IdleCollector | None = None
@@ -233,6 +182,8 @@ class RunbenchApp(
                 widget.cursor_blink = False  # type: ignore[attr-defined]
         if self.background if self.background is not None else not self.is_headless:
             self.start_background()
+        if self.document.new_file:
+            self.offer_new_file()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and self.collector is not None:
@@ -258,10 +209,16 @@ class RunbenchApp(
                 return Selection("method", integration.id, method.id)
         return None
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """``--ascii``: every line also goes through the ``AsciiFilter``."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self._ascii_filter is not None else filters
+
     # -- model ---------------------------------------------------------------------
     def _read(self) -> tuple[Workspace, list[Problem]]:
         workspace, problems = self.document.model()
-        return workspace, problems + check_workspace(workspace)
+        checked = check_workspace(workspace) + self.reference_problems(workspace)
+        return workspace, problems + checked
 
     def _shape(self) -> tuple[Any, ...]:
         """What the tree shows; it is rebuilt only when this changes."""
@@ -298,26 +255,28 @@ class RunbenchApp(
             self._refresh_derived()
 
     def _current_or_parent(self) -> Selection:
-        """The current selection if it still exists, else its nearest existing parent."""
+        """The current selection if it still exists, else its nearest existing parent
+        (after a delete, an undo or a reload)."""
         sel = self.selection or Selection("workspace")
         ws = self.workspace
         if sel.kind == "method" and ws.method(f"{sel.integration}.{sel.method}"):
             return sel
-        if sel.kind in ("method", "integration") and sel.integration in ws.integrations:
-            return Selection("integration", sel.integration)
-        if sel.kind in ("step", "runbook") and sel.runbook in ws.runbooks:
-            return (
-                sel
-                if sel.kind == "runbook" or sel.step in ws.runbooks[sel.runbook].steps
-                else Selection("runbook", runbook=sel.runbook)
-            )
-        return Selection("workspace")
+        if sel.kind in ("method", "integration"):
+            if sel.integration in ws.integrations:
+                return Selection("integration", sel.integration)
+            return Selection("integrations")
+        if sel.kind in ("step", "runbook"):
+            if sel.runbook not in ws.runbooks:
+                return Selection("runbooks")
+            if sel.kind == "runbook" or sel.step in ws.runbooks[sel.runbook].steps:
+                return sel
+            return Selection("runbook", runbook=sel.runbook)
+        return sel if sel.kind in ("integrations", "runbooks") else Selection("workspace")
 
     def _update_title(self) -> None:
         star = " *" if self.document.dirty else ""
         self.title = f"runbench: {self.document.path.name}{star}"
-        errors = sum(1 for p in self.problems if p.is_error)
-        self.sub_title = f"{errors} errors, {len(self.problems) - errors} warnings"
+        self.sub_title = summary(self.problems)
 
     @property
     def known_variables(self) -> set[str]:
@@ -359,11 +318,16 @@ class RunbenchApp(
             self.with_runbook_pane(partial(self._show_runbook, selection))
         else:
             switcher.current = "overview"
-            self.query_one(WorkspaceOverview).show(ws, self.problems, self.overrides)
+            shown = Shown(ws, self.problems, self.overrides, self.missing_secrets())
+            self.query_one(WorkspaceOverview).show(shown)
 
     def _show_integration(self, selection: Selection, editor: IntegrationEditor) -> None:
         if selection == self.selection and selection.integration in self.workspace.integrations:
             editor.show(self.workspace.integrations[selection.integration])
+            editor.show_problems(self._problems_under(("integrations", selection.integration)))
+
+    def _problems_under(self, keys: tuple[str, ...]) -> list[Problem]:
+        return [p for p in self.problems if p.keys[: len(keys)] == keys]
 
     def _show_runbook(self, selection: Selection, pane: RunbookPane) -> None:
         ws = self.workspace
@@ -372,6 +336,8 @@ class RunbenchApp(
                 ws, ws.runbooks[selection.runbook], selection.step or None, self.problems, load=True
             )
             self.refresh_run_panes()
+            if self.runs.current(selection.runbook) is None:
+                self.load_latest(selection.runbook)
 
     def _refresh_derived(self) -> None:
         sel = self.selection
@@ -388,6 +354,7 @@ class RunbenchApp(
             editor = self.integration_editor()  # not mounted yet: it loads the model when it is
             if editor is not None:
                 editor.refresh_summary(self.workspace.integrations[sel.integration])
+                editor.show_problems(self._problems_under(("integrations", sel.integration)))
         elif (
             sel is not None and sel.kind in ("runbook", "step") and sel == self._current_or_parent()
         ):
@@ -423,74 +390,3 @@ class RunbenchApp(
 
         pane.open_tab("tab-step")
         self.call_after_refresh(pane.query_one(StepEditor).focus_first)
-
-    # -- panes -----------------------------------------------------------------------
-    def action_toggle_tree(self) -> None:
-        tree = self.query_one(WorkspaceTree)
-        tree.display = not tree.display
-        if not tree.display and tree.has_focus:
-            self.screen.focus_next()
-
-    def action_toggle_response(self) -> None:
-        """ctrl+r: the response viewer alone on screen, or back (also escape). Only display
-        flags and one class on the viewer change: ``Screen.maximize`` restyled every
-        widget, 80+ ms per press."""
-        response = self.query_one(ResponseViewer)
-        zoom = not response.has_class("-zoomed")
-        if zoom and self.query_one("#work").has_class("-runbook"):
-            self.notify("ctrl+r zooms a method's response: select a method", severity="warning")
-            return
-        response.set_class(zoom, "-zoomed")
-        self.query_one("#editor").display = not zoom
-        tree = self.query_one(WorkspaceTree)
-        if zoom:
-            self._before_zoom = (tree.display, self.focused)
-            tree.display = False
-            if not response.has_focus_within:
-                response.query_one("#response-body").focus()
-        else:
-            tree.display, focused = self._before_zoom
-            if focused is not None and focused.is_attached and focused.display:
-                focused.focus()  # back where the user was before ctrl+r
-
-    def action_unzoom(self) -> None:
-        self.action_toggle_response()
-
-    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
-        if action == "unzoom":  # escape leaves the zoom; otherwise it is not bound here
-            return self.query_one(ResponseViewer).has_class("-zoomed")
-        return True
-
-    def action_help(self) -> None:
-        sections = [
-            ("Workbench", self.BINDINGS),
-            ("Tree", WorkspaceTree.BINDINGS),
-            ("Flowchart (Flow tab)", FLOWCHART_KEYS),
-            ("Tables (query, headers, outputs, arguments)", KeyValueTable.BINDINGS),
-            ("Condition rules", RULES_KEYS),
-            ("Response viewer", RESPONSE_KEYS),
-            ("Past responses (h)", TEST_HISTORY_KEYS),
-            ("History tab", HISTORY_KEYS),
-            ("Expression checker", CHECKER_KEYS),
-        ]
-        self.push_screen(HelpScreen(sections))
-
-    def palette_commands(self) -> list[Command]:
-        """Every action for the command palette, then "go to" entries."""
-        commands: list[Command] = [
-            (b.tooltip or b.description, b.key, partial(self.run_action, b.action))
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        return (
-            commands
-            + self.structure_commands()
-            + self.run_commands()
-            + go_to_commands(self.workspace, self.go_to)
-        )
-
-    def go_to(self, selection: Selection) -> None:
-        tree = self.query_one(WorkspaceTree)
-        tree.display = True
-        tree.select_data(selection, announce=False)
-        self.show_selection(selection)

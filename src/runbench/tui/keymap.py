@@ -1,9 +1,13 @@
-"""The keys of the workbench's lazily loaded widgets, in one light module.
+"""The workbench's keys and those of its lazily loaded widgets, in one light module.
 
 The flowchart, history, rules table and expression checker are imported on first use
 (the history view alone pulls in the engine, sqlite3 and httpx). The help screen (f1)
 lists their keys too; reading them from here means opening help imports none of those
 widgets. Each widget's ``BINDINGS`` is the list below, so the two cannot disagree.
+
+Keys that must work wherever the cursor is (inside a text field too: ``ctrl+e`` is
+"end of line" to an Input, ``ctrl+z`` undo to a TextArea) are priority bindings: the
+workbench's meaning wins, and the footer shows them everywhere.
 """
 
 from __future__ import annotations
@@ -74,3 +78,84 @@ TEST_HISTORY_KEYS: list[BindingType] = [
     Binding("d", "diff", "Diff", tooltip="Compare with the marked response (or the one before)"),
     Binding("escape", "back", "Back", tooltip="Back to the list; close"),
 ]
+
+WORKBENCH_KEYS: list[BindingType] = [
+    Binding("ctrl+s", "save", "Save", tooltip="Save the workspace (comments kept)"),
+    Binding(
+        "f12,alt+s",
+        "save_as",
+        "Save as",
+        show=False,
+        tooltip="Save the workspace under another name (and go on editing that file)",
+    ),
+    Binding(
+        "ctrl+z",
+        "undo",
+        "Undo",
+        show=False,
+        priority=True,
+        tooltip="Undo the last edit (fields typed, steps, runbooks, ...)",
+    ),
+    Binding("ctrl+y", "redo", "Redo", show=False, priority=True, tooltip="Redo what was undone"),
+    Binding(
+        "ctrl+t", "test_method", "Test", tooltip="Send the selected method with its test values"
+    ),
+    Binding(
+        "ctrl+e",
+        "check_expression",
+        "Check path",
+        priority=True,
+        tooltip="Evaluate an output path against the last response (works in any field)",
+    ),
+    Binding("ctrl+b", "toggle_tree", "Tree", tooltip="Show or hide the tree"),
+    Binding(
+        "ctrl+r",
+        "toggle_response",
+        "Zoom response",
+        tooltip="Zoom the response to the whole screen (again, or escape, to restore)",
+    ),
+    Binding("f1,question_mark", "help", "Keys", tooltip="Show every key"),
+    Binding(
+        "f5",
+        "run",
+        "Run",
+        tooltip="Run the selected runbook (asks for its trigger); continue a paused run",
+    ),
+    Binding(
+        "f10",
+        "step",
+        "Step",
+        show=False,
+        tooltip="Paused: run this step and pause before the next; idle: start stepping",
+    ),
+    Binding("shift+f5", "stop", "Stop", show=False, tooltip="Stop the run (ends as failed)"),
+    Binding(
+        "f9",
+        "toggle_breakpoint",
+        "Breakpoint",
+        show=False,
+        tooltip="Toggle a breakpoint on the selected step",
+    ),
+    Binding(
+        "ctrl+f5",
+        "run_from_step",
+        "Run from step",
+        show=False,
+        tooltip="Run again from the selected step with the last run's variables there",
+    ),
+    Binding(
+        "escape",
+        "unzoom",
+        "Leave zoom",
+        show=False,
+        tooltip="Leave the zoomed response (as ctrl+r)",
+    ),
+    Binding(
+        "ctrl+q",
+        "quit",
+        "Quit",
+        priority=True,
+        tooltip="Quit (asks first when there are unsaved changes or a run is going)",
+    ),
+]
+"""The workbench's own keys (``RunbenchApp.BINDINGS``)."""

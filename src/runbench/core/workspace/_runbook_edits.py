@@ -163,15 +163,16 @@ class RunbookEdits(WorkspaceEdits):
     def set_input(
         self, runbook: str, name: str, spec: Mapping[str, Any], old_name: str | None = None
     ) -> None:
-        """Add or change input ``name`` (``type``, ``default``, ``description``; None
-        leaves a key out); keys the editor does not show (``from``) are kept."""
+        """Add or change input ``name``: the keys of ``spec`` (``type``, ``default``,
+        ``description``; None removes one) replace what was there; other keys (``from``)
+        are kept."""
         keys: KeyPath = ("runbooks", runbook, "inputs")
         previous: dict[str, Any] = {}
         if self.has(keys + (old_name or name,)):
             found = self.document.get(list(keys + (old_name or name,)))
             previous = dict(found.unwrap()) if hasattr(found, "unwrap") else {}
-        merged = {**previous, **spec}
-        value = {k: v for k, v in merged.items() if v is not None and v != ""}
+        kept = {k: v for k, v in previous.items() if k not in spec}  # "from", say
+        value = {k: v for k, v in {**kept, **spec}.items() if v is not None and v != ""}
         if not self.has(keys):
             if not name.strip():
                 raise SchemaError("an input needs a name")

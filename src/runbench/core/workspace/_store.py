@@ -130,8 +130,11 @@ def _digest(text: str) -> str:
 class WorkspaceDocument:
     """An editable workspace file: a tomlkit document plus what was on disk at load."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, new_text: str | None = None) -> None:
+        """Open the file at ``path``; with ``new_text``, a file not written yet: the
+        document starts as that text and its first save creates the file."""
         self.path = Path(path)
+        self.new_file = new_text is not None
         self._text = ""
         self._digest = ""
         self._doc: tomlkit.TOMLDocument | None = None
@@ -139,7 +142,12 @@ class WorkspaceDocument:
         self._current: str | None = None  # text() of the tomlkit tree, until the next edit
         self.dirty = False
         self.history = EditHistory()
-        self.reload()
+        if new_text is None:
+            self.reload()
+        else:
+            self._loaded = parse_text(new_text, str(self.path))
+            self._text = new_text
+            self.dirty = True
 
     # -- reading ---------------------------------------------------------------
     def reload(self) -> None:
@@ -152,6 +160,7 @@ class WorkspaceDocument:
         self._doc = None
         self._current = None
         self.dirty = False
+        self.new_file = False
         self.history.clear()
 
     @property
@@ -340,7 +349,7 @@ class WorkspaceDocument:
 
     def _restore(self, text: str) -> None:
         self.replace_text(text)
-        self.dirty = text != self._text
+        self.dirty = self.new_file or text != self._text
 
     # -- saving ----------------------------------------------------------------
     def save(self, *, force: bool = False) -> None:
@@ -352,6 +361,8 @@ class WorkspaceDocument:
         target = self.path.resolve()
         with save_lock(target.parent):
             state = "same" if force else self.disk_state()
+            if state == "missing" and self.new_file:
+                state = "same"  # its first save creates it
             if state == "missing":
                 raise ConcurrentEditError(
                     "was moved or deleted since it was loaded; not written. Recreate it "
@@ -390,6 +401,7 @@ class WorkspaceDocument:
         self._text = text
         self._digest = _digest(text)
         self.dirty = False
+        self.new_file = False
 
 
 def _renamed_data(text: str, keys: Sequence[str], new_key: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from runbench.tui.widgets.tree import Selection
 if TYPE_CHECKING:  # loaded on first use (start-up time)
     import httpx
 
+    from runbench.core.engine import RunRow
     from runbench.core.http import Exchange, TlsContexts
     from runbench.tui.state.response_scope import ResponseScope
     from runbench.tui.state.run_controller import RunController
@@ -48,6 +49,7 @@ class WorkbenchBase(App[int]):
     collector: IdleCollector | None
     _scopes: dict[int, ResponseScope]
     history_runs: dict[str, RunView]
+    latest_rows: dict[str, RunRow]  # runbook -> newest run in the journal
     _runs: RunController | None
     _runs_dirty: bool
     # looks
@@ -62,3 +64,10 @@ class WorkbenchBase(App[int]):
     _structural: Callable[..., Any]
     action_reload: Callable[[], None]
     on_step_renamed: Callable[[str, str, str], None]
+    show_selection: Callable[[Selection], None]
+    structure_commands: Callable[[], list[tuple[str, str, Any]]]
+    run_commands: Callable[[], list[tuple[str, str, Any]]]
+    secret_commands: Callable[[], list[tuple[str, str, Any]]]
+    reference_problems: Callable[[Workspace], list[Problem]]
+    missing_secrets: Callable[[], list[str]]
+    offer_new_file: Callable[[], None]

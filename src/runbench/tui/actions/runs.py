@@ -75,6 +75,7 @@ class RunActions(LazyPanes):
             self.runs.breakpoints_of(runbook.id),
             values,
             lambda name, value: self.runs.redact_variable(run_id, name, value),
+            last=self.latest_rows.get(runbook.id),
         )
 
     def _schedule_refresh(self) -> None:
@@ -93,6 +94,7 @@ class RunActions(LazyPanes):
 
         if isinstance(message.event, RunFinished) and message.event.run_id == view.run_id:
             self.load_history(runbook.id)
+            self.load_latest(runbook.id)
 
     # -- run keys ------------------------------------------------------------------------
     def _need_runbook(self) -> Runbook | None:
@@ -239,6 +241,7 @@ class RunActions(LazyPanes):
         runbook = self.selected_runbook()
         if runbook is not None:
             self.load_history(runbook.id)
+            self.load_latest(runbook.id)
             self.notify("history re-read from the journal", timeout=2)
 
     def on_history_view_open(self, event: HistoryView.Open) -> None:
@@ -248,6 +251,25 @@ class RunActions(LazyPanes):
         runbook = self.selected_runbook()
         if runbook is not None:
             self.history_runs.pop(runbook.id, None)
+            self.refresh_run_panes()
+
+    @work(thread=True, exclusive=True, group="latest", description="read the latest run")
+    def load_latest(self, runbook: str) -> None:
+        """The newest run of ``runbook`` in the journal (CLI and serve runs too), for the
+        status line when this session has not run it."""
+        try:
+            rows = self.runs.journal.runs(1, runbook=runbook, top_level=True)
+        except (RunbenchError, OSError):
+            return  # the status line then says "no run yet"; History reports errors
+        self.call_from_thread(self._got_latest, runbook, rows[0] if rows else None)
+
+    def _got_latest(self, runbook: str, row: RunRow | None) -> None:
+        if row is None:
+            self.latest_rows.pop(runbook, None)
+        else:
+            self.latest_rows[runbook] = row
+        current = self.selected_runbook()
+        if current is not None and current.id == runbook:
             self.refresh_run_panes()
 
     @work(thread=True, exclusive=True, group="history", description="read run history")
@@ -296,6 +318,11 @@ class RunActions(LazyPanes):
             ("Show run log", "the Log tab", tab("tab-log")),
             ("Show variables", "the Variables tab", tab("tab-vars")),
             ("Show history", "past runs of the runbook", tab("tab-history")),
+            (
+                "Edit runbook details",
+                "title, start, inputs, guards, public endpoint (the Details tab)",
+                tab("tab-details"),
+            ),
         ]
 
 

@@ -60,7 +60,9 @@ class StepActions(WorkbenchBase):
             )
             if name:
                 self.reread(select=Selection("step", runbook=runbook, step=name))
-                self.notify(f"added step {name}: set its edges in the step editor")
+                kind = values["kind"]
+                needs = "" if kind in ("end", "runbook") else ": set its edges in the step editor"
+                self.notify(f"added {kind} step {name}{needs}")
 
         self.push_screen(
             FormDialog(f"Add step to {runbook}", fields, validate=check, id="add-step"), done

@@ -18,18 +18,23 @@ from runbench.core.workspace import (
     VERBS,
     id_problem,
     method_references,
+    starter_title,
     unique_name,
 )
+from runbench.tui.actions.runbooks import RunbookActions
 from runbench.tui.actions.steps import StepActions
 from runbench.tui.screens.dialogs import Field, FormDialog, ask_text, confirm
 from runbench.tui.widgets.tree import Selection
 
 
-class StructureActions(StepActions):
+class StructureActions(StepActions, RunbookActions):
     """Structural edits. Steps are handled by
     ``StepActions`` when a runbook or step is selected."""
 
     def _structural(self, change: Any, *args: Any) -> Any:
+        """Apply a structural edit (undo remembers the text before it); its result, True
+        for None, or None when it was refused (the user is told why)."""
+        self.document.checkpoint(change.__name__.replace("_", " "))
         try:
             result = change(*args)
         except (RunbenchError, KeyError) as exc:
@@ -46,7 +51,7 @@ class StructureActions(StepActions):
         elif sel is not None and sel.kind in ("runbook", "step"):
             self.action_add_step()
         elif sel is not None and sel.kind == "runbooks":
-            self.notify("select a runbook to add a step to it", severity="warning")
+            self.action_add_runbook()
         else:
             self.action_add_integration()
 
@@ -99,14 +104,16 @@ class StructureActions(StepActions):
         def done(values: dict[str, str] | None) -> None:
             if values is None:
                 return
+            starter = {
+                "title": starter_title(values["name"].strip()),
+                "verb": values["verb"],
+                "path": values["path"],
+            }
             name = self._structural(
-                self.edits.add_method, self.workspace, integration, values["name"]
+                self.edits.add_method, self.workspace, integration, values["name"], starter
             )
             if not name:
                 return
-            keys = ("integrations", integration, "methods", name)
-            self.edits.set(keys + ("verb",), values["verb"])
-            self.edits.set(keys + ("path",), values["path"])
             self.reread(select=Selection("method", integration, name))
 
         self.push_screen(
@@ -118,13 +125,20 @@ class StructureActions(StepActions):
     def _target(self) -> Selection | None:
         sel: Selection | None = self.selection
         if sel is None or sel.kind not in ("integration", "method"):
-            self.notify("select an integration, a method or a step", severity="warning")
+            self.notify("select an integration, a method, a runbook or a step", severity="warning")
             return None
         return sel
+
+    def _is_runbook(self) -> bool:
+        sel = self.selection
+        return sel is not None and sel.kind == "runbook" and sel.runbook in self.workspace.runbooks
 
     def action_rename(self) -> None:
         if self._is_step():
             self.action_rename_step()
+            return
+        if self._is_runbook():
+            self.action_rename_runbook()
             return
         sel = self._target()
         if sel is None:
@@ -166,6 +180,9 @@ class StructureActions(StepActions):
     def action_duplicate(self) -> None:
         if self._is_step():
             self.action_duplicate_step()
+            return
+        if self._is_runbook():
+            self.action_duplicate_runbook()
             return
         sel = self._target()
         if sel is None:
@@ -217,6 +234,9 @@ class StructureActions(StepActions):
         if self._is_step():
             self.action_delete_step()
             return
+        if self._is_runbook():
+            self.action_delete_runbook()
+            return
         sel = self._target()
         if sel is None:
             return
@@ -248,11 +268,31 @@ class StructureActions(StepActions):
         self.push_screen(confirm(f"Delete {sel.kind}", message + used, "Delete"), done)
 
     def structure_commands(self) -> list[tuple[str, str, Any]]:
-        return [
-            ("Add integration", "a new integration with a base URL", self.action_add_integration),
-            ("Add method", "a new method in the selected integration", self.action_add_method),
-            ("Rename selected", "integration or method (references follow)", self.action_rename),
-            ("Duplicate selected", "integration or method", self.action_duplicate),
-            ("Delete selected", "integration or method (asks first)", self.action_delete),
-            ("Reload from disk", "throw away unsaved edits", self.action_reload),
-        ] + self.step_commands()
+        return (
+            [
+                (
+                    "Add integration",
+                    "a new integration with a base URL",
+                    self.action_add_integration,
+                ),
+                ("Add method", "a new method in the selected integration", self.action_add_method),
+                (
+                    "Rename selected",
+                    "integration, method, runbook or step (references follow)",
+                    self.action_rename,
+                ),
+                (
+                    "Duplicate selected",
+                    "integration, method, runbook or step",
+                    self.action_duplicate,
+                ),
+                (
+                    "Delete selected",
+                    "integration, method, runbook or step (asks first)",
+                    self.action_delete,
+                ),
+                ("Reload from disk", "throw away unsaved edits", self.action_reload),
+            ]
+            + self.runbook_commands()
+            + self.step_commands()
+        )

@@ -14,7 +14,7 @@ still parses, the result says so. (A provider may also give the scope dict itsel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from runbench.core.workspace import ID_PATTERN
+from runbench.core.workspace import ID_PATTERN, unique_name
 from runbench.tui.keymap import CHECKER_KEYS
 from runbench.tui.screens.dialogs import ask_text
 from runbench.tui.state.response_scope import Checked, ResponseScope, check_path
@@ -103,6 +103,7 @@ class ExpressionChecker(ModalScreen[None]):
         self.taken = taken
         self.usable = False
         self._latest = initial
+        self._prefill_live = True  # until the user has typed past or over it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checker-box"):
@@ -131,6 +132,15 @@ class ExpressionChecker(ModalScreen[None]):
     @on(Input.Changed, "#checker-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        if self._prefill_live:
+            fixed = without_prefill(event.value, self.initial)
+            if fixed is not None:  # a whole path typed over the prefill: keep one root
+                self._prefill_live = False
+                field = self.query_one("#checker-input", Input)
+                field.value, field.cursor_position = fixed, len(fixed)
+                return
+            if not event.value.startswith(self.initial):
+                self._prefill_live = False  # the user edited the prefill itself
         self.evaluate(event.value)
 
     @on(Input.Submitted, "#checker-input")
@@ -192,7 +202,7 @@ class ExpressionChecker(ModalScreen[None]):
             ask_text(
                 "Add output",
                 "Name",
-                _suggest_name(path),
+                _suggest_name(path, self.taken),
                 validate=check,
                 hint=f"path: {path}",
                 id="output-name",
@@ -201,8 +211,20 @@ class ExpressionChecker(ModalScreen[None]):
         )
 
 
-def _suggest_name(path: str) -> str:
-    """A name from the path's last property: ``response^choices[0]^text!`` -> Text."""
+def _suggest_name(path: str, taken: Collection[str] = ()) -> str:
+    """A free name from the path's last property: ``response^choices[0]^text!`` -> Text
+    (``Text_2`` when the method already has an output called Text)."""
     tail = path.rstrip("!").replace("[", "^").split("^")[-1].strip("]")
     name = "".join(part.capitalize() for part in tail.replace("-", "_").split("_") if part)
-    return name if ID_PATTERN.match(name) and name.lower() != "response" else "Output"
+    name = name if ID_PATTERN.match(name) and name.lower() != "response" else "Output"
+    return unique_name(name, taken)
+
+
+def without_prefill(text: str, prefill: str) -> str | None:
+    """``text`` minus the prefill when the same root was typed (or pasted) after it, as
+    in ``response^response^id``; None when the text is fine as it is. (Only while the
+    prefill is untouched: a response with a key "response" can still be checked.)"""
+    if not prefill or not text.startswith(prefill):
+        return None
+    rest = text[len(prefill) :]
+    return rest if rest.startswith(prefill) else None

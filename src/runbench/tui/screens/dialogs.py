@@ -76,18 +76,6 @@ def confirm(title: str, message: str, yes: str = "Yes", no: str = "No") -> Choic
     return ChoiceDialog(title, message, [("yes", yes), ("no", no)], default="no", id="confirm")
 
 
-def reload_offer(message: str) -> ChoiceDialog:
-    """Shown when saving would clobber a file changed on disk."""
-    return ChoiceDialog(
-        "File changed on disk",
-        f"{message}\n\nReload it from disk (your unsaved edits are lost), or keep editing "
-        "(nothing is written; save again after resolving the conflict).",
-        [("reload", "Reload from disk"), ("keep", "Keep editing")],
-        default="keep",
-        id="reload-offer",
-    )
-
-
 @dataclass(frozen=True)
 class Field:
     """One row of a form: an Input, or a Select when ``options`` is given."""
@@ -97,6 +85,7 @@ class Field:
     value: str = ""
     placeholder: str = ""
     options: tuple[str, ...] = ()
+    password: bool = False  # typed text is not shown (a secret's value)
 
 
 class FormDialog(ModalScreen[dict[str, str] | None]):
@@ -141,6 +130,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                             compact=True,
                             id=f"field-{field.name}",
                             select_on_focus=True,
+                            password=field.password,
                         )
             yield Static(self.hint, classes="dialog-hint", markup=False)
             yield Static("", classes="dialog-error", markup=False)

@@ -44,15 +44,18 @@ def edge_label(kind: str, key: str | None) -> str:
 
 
 def flow_order(runbook: Runbook) -> list[str]:
-    """Step ids from the start, breadth first, then any unreachable ones."""
+    """Step ids as the flow goes from the start: each step, then where its first edge
+    leads (success, met, item...), then its other edges' branches; unreachable steps
+    last. So down walks ask -> check -> post_back -> done -> failed, the way a run would
+    read, not level by level."""
     order: list[str] = []
     todo = [runbook.start] if runbook.start in runbook.steps else []
     while todo:
-        current = todo.pop(0)
+        current = todo.pop()
         if current in order or current not in runbook.steps:
             continue
         order.append(current)
-        todo.extend(successors(runbook.steps[current]))
+        todo.extend(reversed(successors(runbook.steps[current])))
     return order + [name for name in runbook.steps if name not in order]
 
 

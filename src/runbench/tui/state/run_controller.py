@@ -19,7 +19,15 @@ from typing import Any
 import httpx
 from textual.app import App
 
-from runbench.core.engine import Engine, Event, Journal, RunHandle, RunStarted, load_ticket
+from runbench.core.engine import (
+    Engine,
+    Event,
+    Journal,
+    RunHandle,
+    RunRow,
+    RunStarted,
+    load_ticket,
+)
 from runbench.core.errors import RunbenchError, RunError
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
@@ -73,6 +81,16 @@ class RunController:
         run_id = self.latest.get(runbook)
         return self.views.get(run_id) if run_id else None
 
+    def active(self) -> list[str]:
+        """Runbooks with a run of this session still running or paused."""
+        return sorted(
+            {
+                self.views[r].runbook
+                for r, h in self.handles.items()
+                if not h.done and r in self.views
+            }
+        )
+
     def handle_of(self, runbook: str) -> RunHandle | None:
         run_id = self.latest.get(runbook)
         return self.handles.get(run_id) if run_id else None
@@ -99,6 +117,18 @@ class RunController:
         if old in points:
             points.discard(old)
             points.add(new)
+
+    def rename_runbook(self, old: str, new: str) -> None:
+        """Keep breakpoints, the last trigger and the latest run under the new name."""
+        if old in self.breakpoints:
+            self.breakpoints[new] = self.breakpoints.pop(old)
+        if old in self.triggers:
+            self.triggers[new] = self.triggers.pop(old)
+        if old in self.latest:
+            self.latest[new] = self.latest.pop(old)
+        for view in self.views.values():
+            if view.runbook == old:
+                view.runbook = new
 
     def apply(self, event: Event) -> RunView | None:
         """Fold an engine event into its run's view; the view (None: not one of ours)."""
@@ -182,9 +212,16 @@ class RunController:
     ) -> RunHandle:
         points = sorted(self.breakpoints_of(runbook))
         if from_step is not None:
-            previous = self.latest_run_reaching(runbook, from_step)
-            handle = engine.rerun_from(
-                previous, from_step, variables=overrides, breakpoints=points, step_mode=step_mode
+            previous, before = self.start_point(runbook, from_step)
+            handle = engine.start(
+                previous.runbook,
+                from_step=from_step,
+                base_variables=before,
+                inputs=previous.inputs,
+                context=previous.context,
+                variables=overrides,
+                breakpoints=points,
+                step_mode=step_mode,
             )
             source = "earlier run"
             context: dict[str, Any] = {}
@@ -247,14 +284,26 @@ class RunController:
         self.handles[handle.run_id] = handle
         self.engines[handle.run_id] = engine
 
-    def latest_run_reaching(self, runbook: str, step: str) -> str:
-        """The newest run of ``runbook`` (this session first, then the journal) that ran
-        ``step``: what "run from this step" starts from."""
+    def start_point(self, runbook: str, step: str) -> tuple[RunRow, dict[str, Any] | None]:
+        """The newest run of ``runbook`` (this session first, then the journal) that
+        reached ``step``, and its variables just before it: what "run from this step"
+        starts from. A run that paused before the step (and was stopped there) counts:
+        the step before it led there. None variables: the run paused before its first
+        step, so a fresh start from its inputs and context is the same thing."""
         candidates = [self.latest[runbook]] if runbook in self.latest else []
         candidates += [row.id for row in self.journal.runs(200, runbook=runbook, top_level=True)]
         for run_id in dict.fromkeys(candidates):
-            if any(row.step == step for row in self.journal.steps(run_id)):
-                return run_id
+            run = self.journal.run(run_id)
+            if run is None:
+                continue
+            rows = self.journal.steps(run_id)
+            for row in rows:
+                if row.step == step:
+                    return run, dict(row.variables_before)
+                if row.finished and row.target == step:
+                    return run, {**row.variables_before, **row.outputs}
+            if not rows and run.current_step == step:
+                return run, None
         raise RunError(
             f"no earlier run of {runbook} reached step '{step}': run it once "
             "(f5) before running from a step"

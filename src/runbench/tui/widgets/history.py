@@ -44,6 +44,27 @@ def when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else "-"
 
 
+def short_when(stamp: float | None, now: float | None = None) -> str:
+    """``14:03:07`` today, ``03-14 14:03`` another day: short enough for 80 columns."""
+    if not stamp:
+        return "-"
+    day = time.strftime("%Y-%m-%d", time.localtime(now if now is not None else time.time()))
+    if time.strftime("%Y-%m-%d", time.localtime(stamp)) == day:
+        return time.strftime("%H:%M:%S", time.localtime(stamp))
+    return time.strftime("%m-%d %H:%M", time.localtime(stamp))
+
+
+def short_ids(ids: Sequence[str], minimum: int = 14) -> dict[str, str]:
+    """Each run id cut to the shortest length (at least ``minimum``: the 12 characters of
+    its time and two random ones) at which every id in ``ids`` differs."""
+    length = minimum
+    while length < max((len(i) for i in ids), default=0) and len({i[:length] for i in ids}) < len(
+        set(ids)
+    ):
+        length += 1
+    return {i: i[:length] for i in ids}
+
+
 def took(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -158,14 +179,15 @@ class HistoryView(Vertical):
         self.runs = list(runs)
         table = self.query_one("#history-runs", DataTable)
         table.clear()
+        shown = short_ids([row.id for row in self.runs])
         for row in self.runs:
             mark = STATUS_MARKS.get(row.status, " ")
             table.add_row(
                 f"{mark} {row.status}",
-                when(row.started or row.created),
+                short_when(row.started or row.created),
                 took(row.duration),
                 row.trigger,
-                row.id[:12],
+                shown[row.id],
                 key=row.id,
             )
         if not self.runs:
@@ -179,7 +201,7 @@ class HistoryView(Vertical):
         self.query_one("#history-title", Static).update(
             Text.assemble(
                 (f"{status} ", "bold"),
-                f"{when(view.started)} · {view.trigger} · {view.run_id[:12]}",
+                f"{when(view.started)} · {view.trigger} · {view.run_id}",
                 f"\n{outcome}" if outcome else "",
             )
         )
@@ -234,4 +256,4 @@ class HistoryView(Vertical):
             self.post_message(self.Closed())
 
 
-__all__ = ["HistoryView", "step_detail"]
+__all__ = ["STATUS_MARKS", "HistoryView", "short_ids", "short_when", "step_detail", "when"]

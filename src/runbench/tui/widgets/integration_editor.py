@@ -9,6 +9,7 @@ warned about. Every change goes up as a message; nothing here writes the documen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual import on
@@ -21,6 +22,7 @@ from runbench.core.workspace import (
     SECRET_FIELDS,
     SECRETISH_FIELDS,
     Integration,
+    Problem,
     SecretRef,
     parse_secret_text,
     secret_text,
@@ -105,6 +107,7 @@ class IntegrationEditor(VerticalScroll):
             hint="sent with the token request",
         )
         yield Static("", id="auth-warning", markup=False)
+        yield Static("", id="integration-problems", markup=False)
         yield Static("", id="integration-summary", markup=False)
 
     # -- loading -------------------------------------------------------------------
@@ -130,6 +133,13 @@ class IntegrationEditor(VerticalScroll):
         self.query_one("#auth-warning", Static).update(self._literal_warning(integration))
         self._show_fields(auth.type)
         self.refresh_summary(integration)
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """What `runbench check` says about this integration (a secret reference that
+        will not resolve here, a missing auth field), whole, one per line."""
+        widget = self.query_one("#integration-problems", Static)
+        widget.update("\n".join(f"! {p.message.split(': ', 1)[-1]}" for p in problems))
+        widget.display = bool(problems)
 
     def refresh_summary(self, integration: Integration) -> None:
         """Update what depends on the model but is not typed into (after any edit)."""

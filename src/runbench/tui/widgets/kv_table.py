@@ -65,10 +65,13 @@ class KeyValueTable(Vertical):
         self.hint = hint
         self.rows: list[Row] = []
 
+    def columns(self) -> Sequence[str]:
+        """The column titles (a subclass with other fields gives its own)."""
+        return ["Name", self.value_label] + (["Last response", "Type"] if self.outputs else [])
+
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        columns = ["Name", self.value_label] + (["Last response", "Type"] if self.outputs else [])
-        table.add_columns(*columns)
+        table.add_columns(*self.columns())
         yield table
         keys = "a add · enter edit · d delete"
         yield Static(f"{keys}  {self.hint}".rstrip(), classes="kv-hint", markup=False)

@@ -23,6 +23,10 @@ from runbench.core.workspace import OPERATORS, UNARY_OPERATORS, Rule
 from runbench.tui.keymap import RULES_KEYS
 from runbench.tui.screens.dialogs import Field, FormDialog, confirm
 
+HINT = "a add · enter edit · d delete"
+NO_ROWS = "  (no rows: always met)"
+"""Said only while there are no rules: then the condition is always met."""
+
 
 def rule_value(text: str) -> Any:
     """The right side as typed: JSON when it parses, else the text; empty is None."""
@@ -62,9 +66,7 @@ class RulesTable(Vertical):
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns("Left", "Operator", "Right")
         yield table
-        yield Static(
-            "a add · enter edit · d delete  (no rows: always met)", classes="kv-hint", markup=False
-        )
+        yield Static(HINT + NO_ROWS, classes="kv-hint", markup=False)
 
     @property
     def table(self) -> DataTable[str]:
@@ -79,6 +81,7 @@ class RulesTable(Vertical):
             table.add_row(rule["left"], rule["op"], shown(rule["right"]))
         if self.rules:
             table.move_cursor(row=min(max(cursor, 0), len(self.rules) - 1), animate=False)
+        self.query_one(".kv-hint", Static).update(HINT + ("" if self.rules else NO_ROWS))
 
     def _open(self, index: int | None) -> None:
         rule = (

@@ -14,10 +14,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
+from runbench.core.engine import RunRow
 from runbench.core.workspace import Problem, Runbook, Step, Workspace
 from runbench.tui.state.flow_graph import (
     chart_marks,
@@ -29,9 +31,10 @@ from runbench.tui.state.flow_graph import (
 )
 from runbench.tui.state.run_view import RunView
 from runbench.tui.widgets.flowchart import FlowchartView
-from runbench.tui.widgets.history import HistoryView, when
+from runbench.tui.widgets.history import STATUS_MARKS, HistoryView, short_when, when
 from runbench.tui.widgets.rules_table import shown
 from runbench.tui.widgets.run_panes import RunLog, VariablesPane, to_ascii
+from runbench.tui.widgets.runbook_details import RunbookDetails
 from runbench.tui.widgets.step_editor import StepEditor
 
 
@@ -65,11 +68,24 @@ def step_summary(step: Step, dot: str = "·") -> str:
     return step.kind
 
 
-def run_status(view: RunView | None, runbook: str, schedule: str = "") -> tuple[str, str]:
+def run_status(
+    view: RunView | None, runbook: str, schedule: str = "", last: RunRow | None = None
+) -> tuple[str, str]:
     """(text, look) of the status line for the shown run (and the runbook's schedule,
-    when it has one and no run is in progress)."""
+    when it has one and no run is in progress). With no run of this session, ``last``
+    is the newest in the journal: runs made by `runbench run` and `serve` count too."""
     if view is None:
         cron = f" · cron {schedule} UTC" if schedule else ""
+        if last is not None:
+            outcome = last.message or last.error or ""
+            text = (
+                f"{STATUS_MARKS.get(last.status, ' ')} last run {last.status} "
+                f"{short_when(last.started or last.created)} via {last.trigger}"
+                + (f": {outcome}" if outcome else "")
+                + f" · f5 run{cron}"
+            )
+            look = {"success": "ok", "failure": "failed"}.get(last.status, "idle")
+            return text, look
         return f"{runbook}{cron} · no run yet · f5 run · f9 breakpoint", "idle"
     prefix = "" if view.live else f"history {when(view.started)} · "
     if view.status == "paused":
@@ -115,6 +131,8 @@ class RunbookPane(Vertical):
                 yield VariablesPane(id="run-vars")
             with TabPane("History", id="tab-history"):
                 yield HistoryView(id="history")
+            with TabPane("Details", id="tab-details"):
+                yield Vertical(id="details-slot")  # the RunbookDetails: on first use
 
     def _text(self, text: str) -> str:
         return to_ascii(text) if self.ascii_only else text
@@ -145,6 +163,12 @@ class RunbookPane(Vertical):
             else:
                 editor.refresh_derived(workspace, runbook, found, self.problems.get(step, []))
         editor.display = step is not None
+        details = self.details()
+        if details is not None:
+            if load or changed:
+                details.show(runbook)
+            else:
+                details.refresh_derived(runbook)
         self.draw_chart(scroll=True)
 
     def select_step(self, workspace: Workspace, step: str | None) -> None:
@@ -168,11 +192,14 @@ class RunbookPane(Vertical):
         breakpoints: Collection[str],
         values: Mapping[str, Any] | None,
         redact: Callable[[str, Any], Any],
+        last: RunRow | None = None,
     ) -> None:
-        """Draw ``view`` (live or history; None: no run yet) everywhere it shows."""
+        """Draw ``view`` (live or history; None: no run this session, then ``last`` is
+        the newest run in the journal) everywhere it shows."""
         self.view, self.breakpoints = view, breakpoints
         runbook = self.runbook.id if self.runbook else ""
-        text, look = run_status(view, runbook, self.runbook.schedule if self.runbook else "")
+        schedule = self.runbook.schedule if self.runbook else ""
+        text, look = run_status(view, runbook, schedule, last)
         status = self.query_one("#run-status", Static)
         status.update(self._text(text))
         status.set_classes(f"-{look}")
@@ -257,7 +284,29 @@ class RunbookPane(Vertical):
         return self.query_one("#runbook-tabs", TabbedContent)
 
     def open_tab(self, tab: str) -> None:
+        if tab == "tab-details":
+            self.ensure_details()
         self.tabs.active = tab
+
+    def details(self) -> RunbookDetails | None:
+        """The details editor, if it has been mounted."""
+        found = self.query(RunbookDetails)
+        return found.first() if found else None
+
+    def ensure_details(self) -> RunbookDetails:
+        """The details editor, mounted (hidden tabs cost start-up time) on first use."""
+        found = self.details()
+        if found is None:
+            found = RunbookDetails(id="runbook-details")
+            if self.runbook is not None:
+                found.pending = self.runbook
+            self.query_one("#details-slot").mount(found)
+        return found
+
+    @on(TabbedContent.TabActivated, "#runbook-tabs")
+    def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-details":
+            self.ensure_details()  # not stopped: the app reads History activations
 
 
 __all__ = ["RunbookPane", "run_status", "step_summary"]
