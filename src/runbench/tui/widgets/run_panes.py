@@ -71,10 +71,11 @@ def pretty(value: Any) -> str:
 
 
 class RunLog(RichLog):
-    """The events of the shown run, one line each."""
+    """The events of the shown run, one each; a long one wraps (an error keeps its end,
+    where the name of what went wrong usually is)."""
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=False, markup=False, highlight=False, auto_scroll=True)
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
         self.ascii_only = ascii_only
         self._shown: tuple[str, int] = ("?", 0)  # (run id shown, lines written)
 

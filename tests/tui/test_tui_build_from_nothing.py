@@ -1,0 +1,276 @@
+"""Done means: a workspace built from nothing by keyboard at 80x24, run, saved, checked.
+
+A new file (the workbench offers it; "Empty"), then, with keys only: the name and a
+variable; an integration with bearer auth reading ``secret:openai_key`` (set from the
+workbench, never shown); a POST method whose JSON body uses ``<<variables>>``, with an
+output; a runbook with an input, a method step, a condition and two ends, edges set in
+the step editor; a public endpoint with signature auth. It runs against the real
+sandbox (127.0.0.1, port 0) to success, is saved, ``runbench check`` passes without a
+warning, and the saved file is exactly ``tests/golden/built_from_nothing.toml``
+(``RUNBENCH_GOLDEN_UPDATE=1`` rewrites it after an intended change).
+(Widgets are focused by id rather than by counting tab presses; everything typed or
+chosen is keys.)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.command import CommandList
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Tabs
+from textual.widgets._select import SelectOverlay
+
+from runbench.cli.main import main
+from runbench.sandbox import RunningSandbox
+from runbench.tui.app import RunbenchApp
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
+
+SIZE = (80, 24)
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "built_from_nothing.toml"
+BODY = '{"model": "gpt-3.5-turbo-instruct", "prompt": "<<question!>>", "max_tokens": 50}'
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], check: Any, what: str) -> None:
+    for _ in range(1000):
+        if check():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what} (on screen {pilot.app.screen!r})")
+
+
+async def focus(pilot: Pilot[Any], selector: str) -> None:
+    await until(pilot, lambda: bool(pilot.app.screen.query(selector)), f"{selector} shown")
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.pause()
+
+
+async def write(pilot: Pilot[Any], selector: str, text: str) -> None:
+    """Type ``text`` into an input (focusing selects what was there: typing replaces it)."""
+    await focus(pilot, selector)
+    await pilot.press(*text)
+    await settle(pilot)
+    assert pilot.app.screen.query_one(selector, Input).value == text
+
+
+async def choose(pilot: Pilot[Any], selector: str, value: str) -> None:
+    """Open a dropdown with enter, move to ``value`` with up/down, take it with enter."""
+    await focus(pilot, selector)
+    select = pilot.app.screen.query_one(selector, Select)
+    if select.value == value:
+        return
+    await pilot.press("enter")
+    await pilot.pause()
+    values = [option_value for _, option_value in select._options]
+    current = select.query_one(SelectOverlay).highlighted or 0
+    steps = values.index(value) - current
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps), "enter")
+    await settle(pilot)
+    assert select.value == value
+
+
+async def form(pilot: Pilot[Any], screen: str, *fields: str) -> None:
+    """Fill a dialog's fields in order (tab between them) and press enter."""
+    await until(pilot, lambda: pilot.app.screen.id == screen, f"the {screen} dialog")
+    for index, text in enumerate(fields):
+        if index:
+            await pilot.press("tab")
+        focused = pilot.app.focused
+        if isinstance(focused, Select):
+            await choose(pilot, f"#{focused.id}", text)
+        else:
+            assert isinstance(focused, Input)
+            if text:  # "" keeps what the dialog offers
+                await pilot.press(*text)
+    if isinstance(pilot.app.focused, Select):
+        await pilot.press("tab")  # enter on a dropdown opens it: go to OK first
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def tree_to(pilot: Pilot[Any], target: Selection) -> None:
+    """Walk the tree with up/down until ``target`` is selected."""
+    app = pilot.app
+    assert isinstance(app, RunbenchApp)
+    tree = app.query_one(WorkspaceTree)
+    tree.focus()
+    lines = [tree.get_node_at_line(n) for n in range(tree.last_line + 1)]
+    wanted = next(n for n, node in enumerate(lines) if node is not None and node.data == target)
+    steps = wanted - tree.cursor_line
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps))
+    await settle(pilot)
+    assert app.selection == target
+
+
+async def palette(pilot: Pilot[Any], command: str) -> None:
+    """Run a palette command: ctrl+p, its name, enter once it is the first hit."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*command)
+
+    def first_hit() -> bool:
+        found = pilot.app.screen.query(CommandList)
+        if not found or found.first().option_count == 0:
+            return False
+        prompt = found.first().get_option_at_index(0).prompt
+        return command in str(getattr(prompt, "plain", prompt))
+
+    await until(pilot, first_hit, f"{command!r} listed in the palette")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def tab(pilot: Pilot[Any], tabs: str, title: str) -> None:
+    """Move a tab bar (by keys) to the tab called ``title``."""
+    await focus(pilot, f"{tabs} Tabs")
+    bar = pilot.app.screen.query_one(f"{tabs} Tabs", Tabs)
+    for _ in range(10):
+        if bar.active_tab is not None and str(bar.active_tab.label) == title:
+            await settle(pilot)
+            return
+        await pilot.press("right")
+        await pilot.pause()
+    raise AssertionError(f"no tab {title}")
+
+
+async def add_row(pilot: Pilot[Any], table: str, screen: str, *fields: str) -> None:
+    await focus(pilot, f"{table} DataTable")
+    await pilot.press("a")
+    await form(pilot, screen, *fields)
+
+
+async def step(pilot: Pilot[Any], name: str, kind: str) -> None:
+    """Add step ``name`` to the selected runbook (``a`` in the tree)."""
+    app = pilot.app
+    app.query_one(WorkspaceTree).focus()
+    await pilot.press("a")
+    await form(pilot, "add-step", name, kind)
+
+
+async def edges(pilot: Pilot[Any], runbook: str, name: str, **targets: str) -> None:
+    await tree_to(pilot, Selection("step", runbook=runbook, step=name))
+    await palette(pilot, "Show step editor")
+    for key, target in targets.items():
+        await choose(pilot, f"#s-edge-{key}", target)
+
+
+async def test_build_run_save_and_check_a_workspace_from_nothing(
+    tmp_path: Path, sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "helpdesk.toml"
+    app = RunbenchApp(
+        target,
+        new_file=True,
+        environ={},
+        overrides={"sandbox": sandbox.url},  # this session only: the file keeps :8781
+        cursor_blink=False,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.id == "new-file"
+        await pilot.press("right", "enter")  # Empty
+        await settle(pilot)
+
+        # the workspace: name and a variable
+        await write(pilot, "#w-name", "Help desk")
+        await add_row(pilot, "#w-variables", "kv-dialog", "sandbox", "http://127.0.0.1:8781")
+
+        # an integration with a bearer token read from the secrets file
+        await tree_to(pilot, Selection("integrations"))
+        await pilot.press("a")
+        await form(pilot, "add-integration", "openai", "<<sandbox>>/openai/v1")
+        assert app.selection == Selection("integration", "openai")
+        await choose(pilot, "#auth-type", "bearer")
+        await write(pilot, "#auth-token", "secret:openai_key")
+        await palette(pilot, "Set a secret")
+        await form(pilot, "set-secret", "", "sk-sandbox")  # the name is offered
+
+        # a POST method with a JSON body using <<variables>>, and an output
+        await tree_to(pilot, Selection("integration", "openai"))
+        await pilot.press("a")
+        await form(pilot, "add-method", "ask", "POST", "/completions")
+        assert app.selection == Selection("method", "openai", "ask")
+        await tab(pilot, "#method-tabs", "Body")
+        await choose(pilot, "#m-body_type", "json")
+        await focus(pilot, "#m-body")
+        await pilot.press(*BODY)
+        await settle(pilot)
+        await tab(pilot, "#method-tabs", "Outputs")
+        await add_row(pilot, "#m-outputs", "kv-dialog", "Answer", "response^choices[0]^text!")
+
+        # a runbook: an input, a method step, a condition and two ends
+        await tree_to(pilot, Selection("runbooks"))
+        await pilot.press("a")
+        await form(pilot, "add-runbook", "answer", "Answer a question")
+        await step(pilot, "ask", "method")
+        await palette(pilot, "Show step editor")
+        await choose(pilot, "#s-method", "openai.ask")
+        await add_row(pilot, "#s-args", "kv-dialog", "question", "<<question>>")
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
+        await step(pilot, "check", "condition")
+        await palette(pilot, "Show step editor")
+        await add_row(pilot, "#s-rules", "rule-dialog", "<<Answer>>", "has_value", "")
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
+        await step(pilot, "done", "end")
+        await palette(pilot, "Show step editor")
+        await write(pilot, "#s-message", "<<Answer>>")
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
+        await step(pilot, "failed", "end")
+        await palette(pilot, "Show step editor")
+        await choose(pilot, "#s-result", "failure")
+        await write(pilot, "#s-message", "The API did not answer")
+        await edges(pilot, "answer", "ask", on_success="check", on_failure="failed")
+        await edges(pilot, "answer", "check", on_true="done", on_false="failed")
+
+        # its details: the input and a public endpoint with signature auth
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
+        await palette(pilot, "Edit runbook details")
+        await add_row(
+            pilot, "#d-inputs", "kv-dialog", "question", "string", "How do I reset it?", "asked"
+        )
+        await choose(pilot, "#d-public", "on")
+        await choose(pilot, "#d-auth", "signature")
+        await write(pilot, "#d-secret", "secret:answer_signing")
+        await write(pilot, "#d-prefix", "sha256=")
+        await palette(pilot, "Set a secret")
+        await form(pilot, "set-secret", "", "a-signing-secret")
+        assert not app.problems, [str(p) for p in app.problems]
+
+        # run it against the sandbox, to success
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
+        await pilot.press("f5")
+        await until(pilot, lambda: app.screen.id == "trigger-dialog", "the trigger dialog")
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: (view := app.runs.current("answer")) is not None and not view.active,
+            "the run to end",
+        )
+        view = app.runs.current("answer")
+        assert view is not None and view.status == "success", view.error
+        assert "How do I reset it?" in (view.message or "")  # the sandbox echoes the prompt
+
+        # save (the first save creates the file)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not app.document.dirty
+
+    saved = target.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", str(target)]) == 0
+    assert f"{target}: 0 errors, 0 warnings" in capsys.readouterr().err
+    assert "sk-sandbox" not in saved and "a-signing-secret" not in saved
+    tomllib.loads(saved)
+    if os.environ.get("RUNBENCH_GOLDEN_UPDATE"):  # after an intended change; read the diff
+        GOLDEN.write_text(saved, encoding="utf-8")
+    assert saved == GOLDEN.read_text(encoding="utf-8")
