@@ -34,14 +34,16 @@ def _method(edits: RunbookEdits, ws: Workspace) -> object:
     edits.set(keys + ("body_type",), "json")
     edits.set_body(keys + ("body",), '{"note": "<<note!>>"}')
     edits.set_entry(keys + ("test_values",), "note", "hello")
-    return edits.set_entry(keys + ("test_values",), "ticket", 5)
+    edits.set_entry(keys + ("test_values",), "ticket", 5)
+    return name
 
 
 def _endpoint(edits: RunbookEdits, _ws: Workspace) -> object:
     edits.set(("runbooks", "answer", "public"), True)
     edits.set_endpoint("answer", "auth", "signature")
     edits.set_endpoint("answer", "secret", SecretRef("secret", "answer_signing"))
-    return edits.set_endpoint("answer", "prefix", "sha256=")
+    edits.set_endpoint("answer", "prefix", "sha256=")
+    return "answer"
 
 
 CASES: dict[str, Edit] = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from textual.pilot import Pilot
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.ascii_filter import ascii_char, to_ascii_text
+from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.tree import Selection
 
 SIZE = (80, 24)
@@ -70,7 +72,7 @@ async def test_no_character_outside_ascii_on_any_main_screen(make_app: MakeApp) 
         await settle(pilot)
         assert_ascii(app, "flowchart")
         for tab in ("tab-step", "tab-log", "tab-vars", "tab-history", "tab-details"):
-            app.with_runbook_pane(lambda pane, tab=tab: pane.open_tab(tab))
+            app.with_runbook_pane(partial(RunbookPane.open_tab, tab=tab))
             await settle(pilot)
             assert_ascii(app, tab)
         app.query_one("#tree").focus()

@@ -257,7 +257,8 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
             "the run to end",
         )
         view = app.runs.current("answer")
-        assert view is not None and view.status == "success", view.error
+        assert view is not None
+        assert view.status == "success", view.error
         assert "How do I reset it?" in (view.message or "")  # the sandbox echoes the prompt
 
         # save (the first save creates the file)
@@ -269,7 +270,8 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
     capsys.readouterr()
     assert main(["check", str(target)]) == 0
     assert f"{target}: 0 errors, 0 warnings" in capsys.readouterr().err
-    assert "sk-sandbox" not in saved and "a-signing-secret" not in saved
+    assert "sk-sandbox" not in saved
+    assert "a-signing-secret" not in saved
     tomllib.loads(saved)
     if os.environ.get("RUNBENCH_GOLDEN_UPDATE"):  # after an intended change; read the diff
         GOLDEN.write_text(saved, encoding="utf-8")

@@ -64,13 +64,5 @@ class EditHistory:
                 return step
         return None
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
 
 __all__ = ["EditHistory", "Step"]

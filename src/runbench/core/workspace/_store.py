@@ -191,9 +191,6 @@ class WorkspaceDocument:
             return workspace, list(problems)
         return parse_text(self.text(), str(self.path))
 
-    def changed_on_disk(self) -> bool:
-        return self.disk_state() != "same"
-
     def disk_state(self) -> str:
         """ "same" as loaded or last saved, "changed" since, or "missing" (moved, deleted)."""
         try:

@@ -137,7 +137,8 @@ class ExpressionChecker(ModalScreen[None]):
             if fixed is not None:  # a whole path typed over the prefill: keep one root
                 self._prefill_live = False
                 field = self.query_one("#checker-input", Input)
-                field.value, field.cursor_position = fixed, len(fixed)
+                field.value = fixed
+                field.action_end()
                 return
             if not event.value.startswith(self.initial):
                 self._prefill_live = False  # the user edited the prefill itself

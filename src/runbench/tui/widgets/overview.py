@@ -129,7 +129,7 @@ class OverviewForm(Vertical):
         button.label = f"Set missing secret: {self.missing[0]}" if self.missing else ""
 
     @on(Input.Changed, "#w-name")
-    def _name(self, event: Input.Changed) -> None:
+    def _name_typed(self, event: Input.Changed) -> None:
         event.stop()
         self.post_message(FieldEdited(("name",), event.value, "top"))
 
