@@ -301,7 +301,9 @@ class RunbenchApp(
         is_runbook = (
             selection.kind in ("runbook", "step") and selection.runbook in self.workspace.runbooks
         )
-        self.query_one("#work").set_class(is_runbook, "-runbook")
+        work = self.query_one("#work")
+        work.set_class(is_runbook, "-runbook")
+        work.set_class(selection.kind in ("workspace", "integrations", "runbooks"), "-overview")
         ws = self.workspace
         method = self.selected_method()
         if method is not None:

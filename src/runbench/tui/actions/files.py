@@ -59,7 +59,7 @@ class FileActions(WorkbenchBase):
         if self.document.disk_state() == "missing":
             dialog = ChoiceDialog(
                 "File moved or deleted",
-                f"{path} is no longer there. Recreate it with your edits, save them under "
+                f"{path.name} is no longer there. Recreate it with your edits, save them under "
                 "another name, or keep editing (nothing is written).",
                 [("recreate", "Recreate"), ("save_as", "Save as"), ("keep", "Keep editing")],
                 default="recreate",
@@ -68,7 +68,7 @@ class FileActions(WorkbenchBase):
         else:
             dialog = ChoiceDialog(
                 "File changed on disk",
-                f"{path} changed since it was loaded (another editor, git). Diff: what "
+                f"{path.name} changed since it was loaded (another editor, git). Diff: what "
                 "differs, disk against your edits. Overwrite: write your edits over it. "
                 "Save as: write them to another file. Reload: take the disk's version "
                 "(your edits are lost). Keep: go on editing, nothing is written.",
@@ -152,7 +152,7 @@ class FileActions(WorkbenchBase):
         path = self.document.path
         dialog = ChoiceDialog(
             "New workspace",
-            f"{path} does not exist yet. Start from the starter (an integration with a "
+            f"{path.name} does not exist yet. Start from the starter (an integration with a "
             "method and a runbook, with comments that explain them) or from an empty "
             "workspace. Nothing is written until ctrl+s.",
             [("starter", "Starter"), ("empty", "Empty"), ("quit", "Quit")],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -25,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
-from runbench.core.workspace import Problem, Workspace, summary
+from runbench.core.workspace import Problem, Workspace, counted, summary
 from runbench.tui.messages import EntryEdited, FieldEdited
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import shown_value, typed_value
@@ -45,11 +46,11 @@ class Shown:
 def overview_text(shown: Shown) -> Text:
     workspace, problems, overrides = shown.workspace, shown.problems, shown.overrides
     text = Text()
-    text.append(f"{workspace.path}\n", style="dim")
+    text.append(f"{Path(workspace.path).name}\n", style="dim")
+    methods = sum(len(i.methods) for i in workspace.integrations.values())
     text.append(
-        f"{len(workspace.integrations)} integrations, "
-        f"{sum(len(i.methods) for i in workspace.integrations.values())} methods, "
-        f"{len(workspace.runbooks)} runbooks\n"
+        f"{counted(len(workspace.integrations), 'integration')}, "
+        f"{counted(methods, 'method')}, {counted(len(workspace.runbooks), 'runbook')}\n"
     )
     if overrides:
         text.append("\nThis session only (--var, not saved)\n", style="bold")
@@ -95,7 +96,7 @@ class OverviewForm(Vertical):
             yield Label("Halo is", classes="field-label")
             yield Select([], id="w-halo", compact=True, prompt="(no Halo integration)")
         yield Label("Variables (<<name>> anywhere)", classes="section-label")
-        yield KeyValueTable("variable", id="w-variables", hint='typed: 5, true, [1]; "5" text')
+        yield KeyValueTable("variable", id="w-variables", hint="typed: 5, true, [1]")
         yield Button("Set missing secret", id="w-set-secret", compact=True)
 
     def on_mount(self) -> None:

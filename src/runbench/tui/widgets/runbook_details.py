@@ -106,7 +106,7 @@ class InputsTable(KeyValueTable):
     COLUMNS = ("Name", "Type", "Default", "Description")
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("input", id=id, hint='default typed: 5, true, [1]; "5" is text')
+        super().__init__("input", id=id, hint="default: 5, true, [1]")
 
     def columns(self) -> Sequence[str]:
         return self.COLUMNS
