@@ -45,7 +45,7 @@ class FileActions(WorkbenchBase):
         if then is not None:
             then()
 
-    def _write(self, force: bool, then: Then | None) -> None:
+    def _save_forced(self, force: bool, then: Then | None) -> None:
         try:
             self.document.save(force=force)
         except (OSError, WorkspaceError) as exc:
@@ -85,7 +85,7 @@ class FileActions(WorkbenchBase):
 
         def chosen(answer: str | None) -> None:
             if answer in ("overwrite", "recreate"):
-                self._write(True, then)
+                self._save_forced(True, then)
             elif answer == "save_as":
                 self.action_save_as(then)
             elif answer == "reload":
