@@ -35,6 +35,7 @@ from runbench.tui.messages import EntryEdited, FieldEdited
 from runbench.tui.screens.dialogs import Field
 from runbench.tui.widgets.kv_table import KeyValueTable, Row
 from runbench.tui.widgets.method_editor import shown_value, typed_value
+from runbench.tui.widgets.step_fields import number
 from runbench.tui.widgets.symbols import symbols_of
 
 ENDPOINT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -84,20 +85,6 @@ def _row(label: str, *widgets: Widget, name: str) -> Horizontal:
     return Horizontal(
         Label(label, classes="field-label"), *widgets, classes="field-row", id=f"row-d-{name}"
     )
-
-
-def _number(text: str, kind: type) -> tuple[Any, str | None]:
-    """(value, error) of a number field: "" is None (the key is removed)."""
-    text = text.strip()
-    if not text:
-        return None, None
-    try:
-        value = kind(text)
-    except ValueError:
-        return None, f"'{text}' is not a {'whole ' if kind is int else ''}number"
-    if value < 0:
-        return None, "must not be negative"
-    return value, None
 
 
 class InputsTable(KeyValueTable):
@@ -293,7 +280,7 @@ class RunbookDetails(VerticalScroll):
         event.stop()
         widget_id = event.input.id or ""
         field, kind = ("tolerance", float) if widget_id == "d-tolerance" else GUARDS[widget_id][:2]
-        value, error = _number(event.value, kind)
+        value, error = number(event.value, kind)
         status = self.query_one("#d-status", Static)
         status.update(Text(f"{field}: {error}", style="red") if error else "")
         if error is not None:
