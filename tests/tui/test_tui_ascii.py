@@ -77,7 +77,8 @@ async def test_no_character_outside_ascii_on_any_main_screen(make_app: MakeApp) 
             assert_ascii(app, tab)
         app.query_one("#tree").focus()
         await pilot.press("delete")
-        await settle(pilot)
+        while not app.screen.query("#choice-yes"):  # the dialog composes after the push
+            await pilot.pause()
         assert app.screen.id == "confirm"
         assert_ascii(app, "confirm")
         await pilot.press("escape", "f5")

@@ -249,7 +249,7 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         # run it against the sandbox, to success
         await tree_to(pilot, Selection("runbook", runbook="answer"))
         await pilot.press("f5")
-        await until(pilot, lambda: app.screen.id == "trigger-dialog", "the trigger dialog")
+        await until(pilot, lambda: bool(app.screen.query("#trigger-run")), "the trigger dialog")
         await pilot.press("enter")
         await until(
             pilot,

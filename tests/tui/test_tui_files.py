@@ -29,7 +29,19 @@ def edited(app: RunbenchApp) -> dict[str, Any]:
     return tomllib.loads(app.document.text())
 
 
+async def shown(pilot: Pilot[Any], screen: str, child: str) -> None:
+    """Until dialog ``screen`` is up with ``child`` composed (it composes after the push)."""
+    app = pilot.app
+    for _ in range(1000):
+        if app.screen.id == screen and app.screen.query(child):
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never shown: {screen} (on screen {app.screen.id})")
+
+
 async def type_path(pilot: Pilot[Any], path: Path) -> None:
+    await shown(pilot, "save-workspace-as", "#field-path")
     field = pilot.app.screen.query_one("#field-path", Input)
     field.value = str(path)
     await pilot.press("enter")
@@ -45,8 +57,6 @@ async def test_save_as_writes_the_new_file_and_edits_it_from_then_on(
         app.query_one("#m-path", Input).value = "/v2"
         await pilot.pause()
         await pilot.press("f12")
-        await pilot.pause()
-        assert app.screen.id == "save-as"
         target = tmp_path / "copy.toml"
         await type_path(pilot, target)
         assert app.document.path == target
@@ -65,18 +75,15 @@ async def test_conflict_offers_diff_then_overwrite(make_app: MakeApp, workspace_
         theirs = workspace_file.read_text(encoding="utf-8").replace("Demo service desk", "Theirs")
         workspace_file.write_text(theirs, encoding="utf-8")
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen.id == "conflict-dialog"
+        await shown(pilot, "conflict-dialog", "#choice-diff")
         await pilot.press("enter")  # Diff is the default
-        await pilot.pause()
-        assert app.screen.id == "diff-screen"
+        await shown(pilot, "diff-screen", "#diff-text")
         diff = str(app.screen.query_one("#diff-text", Static).render())
         assert '-name = "Theirs"' in diff
         assert "+path = " in diff
         assert "/mine" in diff
         await pilot.press("escape")  # back to the choice
-        await pilot.pause()
-        assert app.screen.id == "conflict-dialog"
+        await shown(pilot, "conflict-dialog", "#choice-overwrite")
         await pilot.click("#choice-overwrite")
         await settle(pilot)
         data = tomllib.loads(workspace_file.read_text(encoding="utf-8"))
@@ -95,9 +102,8 @@ async def test_conflict_save_as_keeps_both(
         await pilot.pause()
         workspace_file.write_text("# someone else's\n" + workspace_file.read_text(), "utf-8")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await shown(pilot, "conflict-dialog", "#choice-save_as")
         await pilot.click("#choice-save_as")
-        await pilot.pause()
         target = tmp_path / "mine.toml"
         await type_path(pilot, target)
         assert workspace_file.read_text(encoding="utf-8").startswith("# someone else's")
@@ -113,8 +119,7 @@ async def test_a_deleted_file_can_be_recreated(make_app: MakeApp, workspace_file
         await pilot.pause()
         workspace_file.unlink()
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert app.screen.id == "missing-dialog"
+        await shown(pilot, "missing-dialog", "#choice-recreate")
         await pilot.press("enter")  # Recreate is the default
         await settle(pilot)
         assert "/mine" in workspace_file.read_text(encoding="utf-8")
@@ -167,8 +172,7 @@ async def test_new_file_is_offered_from_the_starter(tmp_path: Path) -> None:
     target = tmp_path / "brand_new.toml"
     app = RunbenchApp(target, environ={}, new_file=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.screen.id == "new-file"
+        await shown(pilot, "new-file", "#choice-starter")
         await pilot.press("enter")  # the starter
         await settle(pilot)
         assert not target.exists()
@@ -188,7 +192,8 @@ async def test_quit_with_a_paused_run_asks_first(sandbox_app: MakeApp) -> None:
         app.go_to(Selection("step", runbook="create_customer", step="create"))
         await settle(pilot)
         await pilot.press("f9", "f5")  # breakpoint on the first step, run
-        await pilot.pause()
+        while not app.screen.query("#trigger-run"):
+            await pilot.pause()
         await pilot.press("enter")  # the trigger dialog's defaults
         while app.active_runs() == [] or app.runs.handle_of("create_customer") is None:
             await pilot.pause()
@@ -197,13 +202,12 @@ async def test_quit_with_a_paused_run_asks_first(sandbox_app: MakeApp) -> None:
         while handle.debugger.paused_at is None:
             await pilot.pause()
         await pilot.press("ctrl+q")
-        await pilot.pause()
-        assert app.screen.id == "quit-run-dialog"
+        await shown(pilot, "quit-run-dialog", "#choice-cancel")
         await pilot.press("enter")  # Cancel is the default
         await pilot.pause()
         assert app.is_running
         assert app.active_runs() == ["create_customer"]
         await pilot.press("ctrl+q")
-        await pilot.pause()
+        await shown(pilot, "quit-run-dialog", "#choice-stop")
         await pilot.click("#choice-stop")
         await pilot.pause()

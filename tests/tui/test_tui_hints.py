@@ -37,6 +37,14 @@ async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None
     raise AssertionError(f"never happened: {what}")
 
 
+async def form_open(pilot: Pilot[Any], screen: str) -> None:
+    """Until the dialog is the screen and its fields exist (it composes after the push)."""
+    app = pilot.app
+    await until(
+        pilot, lambda: app.screen.id == screen and bool(app.screen.query("#form-ok")), screen
+    )
+
+
 def test_counts_prefill_names_and_ids() -> None:
     one = Problem("w.toml", 1, "error", "x")
     assert summary([one]) == "1 error, 0 warnings"
@@ -58,7 +66,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         await settle(pilot)
         app.query_one("#tree").focus()
         await pilot.press("a")
-        await until(pilot, lambda: app.screen.id == "add-step", "the add-step form")
+        await form_open(pilot, "add-step")
         app.screen.query_one("#field-name", Input).value = "routed"
         app.screen.query_one("#field-kind").value = "condition"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
@@ -69,7 +77,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         assert any("set its edges" in m for m in notices)
         app.query_one("#s-rules DataTable").focus()
         await pilot.press("a")
-        await until(pilot, lambda: app.screen.id == "rule-dialog", "the rule form")
+        await form_open(pilot, "rule-dialog")
         app.screen.query_one("#field-left", Input).value = "<<ResponseText>>"
         app.screen.query_one("#field-op").value = "has_value"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
@@ -77,7 +85,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         assert "always met" not in str(rules.query_one(".kv-hint", Static).render())
         app.query_one("#tree").focus()
         await pilot.press("a")
-        await until(pilot, lambda: app.screen.id == "add-step", "the add-step form")
+        await form_open(pilot, "add-step")
         app.screen.query_one("#field-name", Input).value = "ended"
         app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
@@ -106,7 +114,7 @@ async def test_run_from_the_step_a_stopped_run_paused_before(sandbox_app: MakeAp
         app.go_to(Selection("step", runbook="create_customer", step="done"))
         await settle(pilot)
         await pilot.press("f9", "f5")
-        await until(pilot, lambda: app.screen.id == "trigger-dialog", "the trigger dialog")
+        await until(pilot, lambda: bool(app.screen.query("#trigger-run")), "the trigger dialog")
         await pilot.press("enter")
         await until(
             pilot,

@@ -135,7 +135,7 @@ class FileActions(WorkbenchBase):
         fields = [Field("path", "File", str(current), placeholder="workspaces/name.toml")]
         hint = "the workspace is written there and edited from then on"
         self.push_screen(
-            FormDialog("Save as", fields, validate=check, hint=hint, id="save-as"), done
+            FormDialog("Save as", fields, validate=check, hint=hint, id="save-workspace-as"), done
         )
 
     def _save_as(self, target: Path, then: Then | None) -> None:
