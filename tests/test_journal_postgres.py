@@ -325,3 +325,39 @@ async def test_deliveries_arriving_together_go_in_one_insert_and_dedupe(opener: 
     )
     assert await journal.admit("r", {}, delivery_id="new", full=True) == (None, False)
     assert journal.count_queued() == 1 + 11
+
+
+async def test_a_delivery_whose_row_cannot_be_written_fails_alone(opener: Opener) -> None:
+    """Deliveries of one turn of the loop share one INSERT; one that cannot be encoded
+    (a bug) fails on its own, and the others of its batch are committed."""
+    journal = opener()
+    looped: dict[str, Any] = {}
+    looped["self"] = looped  # JSON cannot encode a loop
+    found = await asyncio.gather(
+        journal.admit("r", {"i": 1}, delivery_id="a"),
+        journal.admit("r", {"bad": looped}, delivery_id="b"),
+        journal.admit("r", {"i": 3}, delivery_id="c"),
+        return_exceptions=True,
+    )
+    assert isinstance(found[1], ValueError)
+    good = [found[0], found[2]]
+    assert all(isinstance(item, tuple) and item[1] for item in good)
+    assert journal.find_delivery("r", "a") == found[0][0]  # type: ignore[index]
+    assert journal.find_delivery("r", "b") is None
+    assert journal.count_queued() == 2
+
+
+def test_run_ids_are_new_each_time_and_sort_by_creation(opener: Opener) -> None:
+    """Ids come from a pool of random bytes refilled in bulk: still unique across refills,
+    and their first 12 hex digits are the creation time in milliseconds."""
+    now = [1_700_000_000.0]
+    journal = opener(clock=lambda: now[0])
+    ids, stamps = [], []
+    for _ in range(1000):
+        stamps.append(f"{int(now[0] * 1000):012x}")
+        ids.append(str(journal.enqueue("r", {})[0]))
+        now[0] += 0.01
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert [run_id[:12] for run_id in ids] == stamps
+    assert {len(run_id) for run_id in ids} == {32}

@@ -132,7 +132,8 @@ class Backend(Protocol):
 
     def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Many new run rows (the same columns each) in one statement; the ids of those
-        inserted (a row whose delivery_key exists, or repeats an earlier row's, is not)."""
+        inserted (a row whose delivery_key exists, or repeats an earlier row's, is not).
+        If it raises (not a storage error), it wrote nothing and the transaction goes on."""
 
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()

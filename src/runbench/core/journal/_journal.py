@@ -25,12 +25,15 @@ from typing import Any, TypeVar
 
 from runbench.core.errors import JournalError, RunError
 from runbench.core.journal import _history as history
+from runbench.core.journal._admissions import Admissions
 from runbench.core.journal._backend import Backend
+from runbench.core.journal._ids import RunIds
 from runbench.core.journal._owner import Owner
 from runbench.core.journal._queue import QueueMixin
 from runbench.core.journal._retention import RetentionMixin
 from runbench.core.journal._rows import ExchangeRow, ResumePoint, RunRow, StepRow
 from runbench.core.journal._sqlite import SqliteBackend
+from runbench.core.journal._sqlite_schema import delivery_key
 from runbench.core.journal._thread import JournalThread
 from runbench.core.journal._values import (
     DEFAULT_CAP,
@@ -96,6 +99,8 @@ class Journal(QueueMixin, RetentionMixin):
             idle=None if readonly else self._renew,
             idle_every=max(0.05, lease / 3),
         )
+        self._ids = RunIds(clock)
+        self._admissions = Admissions(self._thread, self._admit_rows)
         if recover and not readonly:
             self.mark_interrupted()
 
@@ -192,7 +197,7 @@ class Journal(QueueMixin, RetentionMixin):
         status: str = "running",
         delivery_id: str | None = None,
     ) -> str:
-        run_id = run_id or new_run_id(self.clock)
+        run_id = run_id or self._ids.new()
         values = self._new_run(
             run_id, runbook, trigger, inputs, context, overrides, parent_id, status, delivery_id
         )
@@ -212,8 +217,6 @@ class Journal(QueueMixin, RetentionMixin):
         delivery_id: str | None,
     ) -> Callable[[], dict[str, Any]]:
         """The row's values, encoded later on the journal thread."""
-        from runbench.core.journal._sqlite_schema import delivery_key
-
         now = self.clock()
         held = status != "queued"
         inputs, context, overrides = dict(inputs or {}), dict(context or {}), dict(overrides or {})

@@ -156,13 +156,22 @@ class PostgresBackend:
         return inserted == 1
 
     def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Under a savepoint (pipelined: no wait), so a failed INSERT leaves the
+        transaction usable, as SQLite's does."""
         names = list(rows[0])
         one = f"({_marks(len(names))})"
-        found = self._all(
-            f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
-            " ON CONFLICT (delivery_key) DO NOTHING RETURNING id",
-            [row[name] for row in rows for name in names],
-        )
+        self.savepoint()
+        try:
+            found = self._all(
+                f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
+                " ON CONFLICT (delivery_key) DO NOTHING RETURNING id",
+                [row[name] for row in rows for name in names],
+            )
+        except Exception as exc:
+            if self.storage_error(exc) is None:
+                self.rollback_to()
+            raise
+        self.release()
         return [str(row[0]) for row in found]
 
     def update_run(

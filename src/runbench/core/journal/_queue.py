@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from runbench.core.errors import RunError
 from runbench.core.journal import _history as history
+from runbench.core.journal._admissions import Delivery
 from runbench.core.journal._backend import Backend, Row
 from runbench.core.journal._owner import Owner
 from runbench.core.journal._rows import ACTIVE, Claim, ResumePoint, RunRow
@@ -30,6 +31,8 @@ from runbench.core.journal._sqlite_schema import delivery_key
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from runbench.core.journal._admissions import Admissions
+    from runbench.core.journal._ids import RunIds
     from runbench.core.journal._thread import JournalThread
     from runbench.core.journal._values import Tracker
 
@@ -50,6 +53,8 @@ class QueueMixin:
     _owner_text: str
     _tracker: Tracker
     _thread: JournalThread
+    _ids: RunIds
+    _admissions: Admissions
     readonly: bool
 
     def _change(self, fn: Callable[[Backend], T], *, atomic: bool = True) -> T:
@@ -74,9 +79,7 @@ class QueueMixin:
     ) -> tuple[str | None, bool]:
         """A queued run, committed when this returns: (its id, True). A delivery id this
         runbook saw before: (that run's id, False). ``full`` and new: (None, False)."""
-        from runbench.core.journal._journal import new_run_id
-
-        run_id = new_run_id(self.clock)
+        run_id = self._ids.new()
         values = self._new_run(
             run_id, runbook, trigger, inputs, context, None, None, "queued", delivery_id
         )
@@ -100,19 +103,31 @@ class QueueMixin:
         *,
         full: bool = False,
     ) -> tuple[str | None, bool]:
-        """:meth:`enqueue` for `serve`: awaited on the event loop, and every delivery
-        that arrives meanwhile goes into the same INSERT (one statement per batch)."""
-        from runbench.core.journal._journal import new_run_id
+        """:meth:`enqueue` for `serve`: awaited on the event loop; the deliveries of one
+        turn of the loop go to the journal's thread together and into one INSERT (see
+        ``_admissions``)."""
+        delivery = Delivery(runbook, inputs, context or {}, trigger, delivery_id, full)
+        return await self._admissions.admit(delivery)
 
-        run_id = new_run_id(self.clock)
-        values = self._new_run(
-            run_id, runbook, trigger, inputs, context, None, None, "queued", delivery_id
-        )
-        key = delivery_key(runbook, delivery_id) if delivery_id else None
-        found: tuple[str | None, bool] = await self._thread.acall_grouped(
-            _admit_many, _Delivery(run_id, values, key, full)
-        )
-        return found
+    def _admit_rows(self, b: Backend, deliveries: list[Delivery]) -> list[tuple[str | None, bool]]:
+        """On the journal's thread: ids, rows and keys of ``deliveries``, written at once."""
+        rows = []
+        for item in deliveries:
+            run_id = self._ids.new()
+            values = self._new_run(
+                run_id,
+                item.runbook,
+                item.trigger,
+                item.inputs,
+                item.context,
+                None,
+                None,
+                "queued",
+                item.delivery_id,
+            )
+            key = delivery_key(item.runbook, item.delivery_id) if item.delivery_id else None
+            rows.append(_Delivery(run_id, values, key, item.full))
+        return _admit_many(b, rows)
 
     def find_delivery(self, runbook: str, delivery_id: str) -> str | None:
         """The id of the run a delivery id started on ``runbook``, if it was seen before."""

@@ -67,6 +67,10 @@ class SqliteBackend:
         db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        import os
+
+        for pragma in filter(None, os.environ.get("RB_PRAGMA", "").split(";")):
+            db.execute(f"PRAGMA {pragma}")
         return db
 
     def _connect_readonly(self, path: Path) -> sqlite3.Connection:
@@ -126,14 +130,22 @@ class SqliteBackend:
         return cursor.rowcount == 1
 
     def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Without RETURNING: stepping through returned rows hands the GIL over once per
+        row, and all of them are new but for a repeated delivery now and then. A failed
+        INSERT is undone whole by SQLite (the transaction goes on)."""
         names = list(rows[0])
         one = f"({','.join('?' * len(names))})"
         cursor = self.db.execute(
             f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
-            " ON CONFLICT(delivery_key) DO NOTHING RETURNING id",
+            " ON CONFLICT(delivery_key) DO NOTHING",
             [row[name] for row in rows for name in names],
         )
-        return [str(found[0]) for found in cursor.fetchall()]
+        ids = [str(row["id"]) for row in rows]
+        if cursor.rowcount == len(rows):
+            return ids
+        marks = ",".join("?" * len(ids))
+        found = self.db.execute(f"SELECT id FROM runs WHERE id IN ({marks})", ids)
+        return [str(row[0]) for row in found]
 
     def update_run(
         self, run_id: str, values: Mapping[str, Any], statuses: Sequence[str] = ()

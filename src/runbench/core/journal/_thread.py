@@ -7,8 +7,8 @@ before the next starts, a delivery before its 202), and then on an asyncio futur
 on the lock. Operations that queue up meanwhile are run as one batch in one
 transaction: fifty deliveries arriving together cost one commit, not fifty.
 
-Operations of one kind that end up next to each other in a batch can run as one
-statement (``acall_grouped``): every delivery of a batch goes into one INSERT.
+`serve`'s deliveries come as one operation per turn of the event loop (``_admissions``),
+written in one INSERT.
 
 A write submitted ``later`` does not wake the thread: it waits in a list until the next
 operation that does (or ``flush``, or ``close``) and goes before it. The engine submits a
@@ -48,13 +48,6 @@ class _Op:
     atomic: bool
     settle: Settle | None
     run_id: str | None
-    group: Group | None = None  # neighbours with the same group run as one call
-    arg: Any = None  # this operation's part of that call
-
-
-Group = Callable[[Backend, list[Any]], list[Any]]
-"""Runs many operations of one kind at once (one statement instead of one each); returns
-one result per argument, in order."""
 
 
 class _LoopSettle:
@@ -171,15 +164,6 @@ class JournalThread:
         backend.release()
         return result
 
-    async def acall_grouped(self, group: Group, arg: Any, *, writes: bool = True) -> Any:
-        """:meth:`acall` of ``group(backend, [arg])``, run together with the neighbouring
-        operations of the same group (e.g. every delivery of a batch in one INSERT)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        settle = _LoopSettle(loop, future)
-        self._hand_over(_Op(_alone(group, arg), writes, False, settle, None, group, arg))
-        return await future
-
     async def acall(
         self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False
     ) -> T:
@@ -251,17 +235,8 @@ class JournalThread:
         try:
             if writes:
                 backend.begin()
-            start = 0
-            while start < len(batch):
-                group = batch[start].group
-                end = start + 1
-                while group is not None and end < len(batch) and batch[end].group is group:
-                    end += 1
-                if end - start > 1:
-                    done.extend(self._many(backend, batch[start:end], writes))
-                else:
-                    done.append(self._one(backend, batch[start], writes))
-                start = end
+            for op in batch:
+                done.append(self._one(backend, op, writes))
             if writes:
                 backend.commit()
         except BaseException as exc:
@@ -276,27 +251,6 @@ class JournalThread:
             if writes:
                 self.problem = None
         self._settle(done)
-
-    def _many(
-        self, backend: Backend, ops: list[_Op], writes: bool
-    ) -> list[tuple[_Op, Any, BaseException | None]]:
-        """Neighbours of one group as one call; if it fails, each on its own (so one bad
-        operation fails alone)."""
-        group = ops[0].group
-        assert group is not None
-        if writes:
-            backend.savepoint()
-        try:
-            results = group(backend, [op.arg for op in ops])
-        except BaseException as exc:
-            if backend.storage_error(exc) is not None:
-                raise
-            if writes:
-                backend.rollback_to()
-            return [self._one(backend, op, writes) for op in ops]
-        if writes:
-            backend.release()
-        return [(op, result, None) for op, result in zip(ops, results, strict=True)]
 
     def _one(
         self, backend: Backend, op: _Op, writes: bool
@@ -346,10 +300,6 @@ class JournalThread:
 
 
 _IDLE = _Op(lambda _backend: None, False, False, None, None)
-
-
-def _alone(group: Group, arg: Any) -> Callable[[Backend], Any]:
-    return lambda backend: group(backend, [arg])[0]
 
 
 __all__ = ["JournalThread"]
