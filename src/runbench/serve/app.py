@@ -29,6 +29,7 @@ from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.serve.deliveries import BODY_TIMEOUT, LOG_KEY, RETRY_AFTER, Deliveries
+from runbench.serve.held import HeldInputs
 from runbench.serve.workers import RunExecutor, WorkerPool
 
 NOT_FOUND: Mapping[str, str] = MappingProxyType({"error": "not found"})
@@ -198,12 +199,29 @@ def create_app(
     """The app for ``workspace``'s public runbooks; workers start with the app (lifespan).
 
     ``app.state.pool`` is the worker pool, ``app.state.gates`` the gate of each runbook."""
+    secrets.preload(workspace)  # what the pool and the deliveries log or store is redacted
     gates = gates_of(workspace, secrets, clock)
     limits = {rb.id: rb.max_concurrent for rb in workspace.runbooks.values()}
     pool = WorkerPool(
-        journal, executor, workers=workers, log=log, grace=grace, limits=limits, poll=poll
+        journal,
+        executor,
+        workers=workers,
+        log=log,
+        grace=grace,
+        limits=limits,
+        poll=poll,
+        redact=secrets.redactor.text,
+        held=HeldInputs(queue_size),
     )
-    deliveries = Deliveries(gates, journal, pool, queue_size, log=log, body_timeout=body_timeout)
+    deliveries = Deliveries(
+        gates,
+        journal,
+        pool,
+        queue_size,
+        log=log,
+        body_timeout=body_timeout,
+        redactor=secrets.redactor,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

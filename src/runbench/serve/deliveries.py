@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from runbench.core.errors import JournalError
 from runbench.core.intake import Gate, Refusal, Submission
 from runbench.core.journal import Journal
+from runbench.core.secrets import Redactor
 from runbench.serve.workers import WorkerPool
 
 LOG_KEY = "runbench.log"
@@ -95,8 +96,11 @@ class Deliveries:
         *,
         log: Callable[[str], None] = print,
         body_timeout: float = BODY_TIMEOUT,
+        redactor: Redactor | None = None,
     ) -> None:
+        """``redactor``: blanks secrets in what is stored and logged (the workspace's)."""
         self.gates = gates
+        self.redactor = redactor or Redactor()
         self.journal = journal
         self.pool = pool
         self.queue_size = queue_size
@@ -114,7 +118,8 @@ class Deliveries:
         try:
             outcome = await self._admit(gate, headers, receive)
         except Exception as exc:  # a bug: say so in the log, never a traceback to the caller
-            self.log(f"error on POST /runbooks/{gate.runbook.id}: {type(exc).__name__}: {exc}")
+            why = self.redactor.text(f"{type(exc).__name__}: {exc}")
+            self.log(f"error on POST /runbooks/{gate.runbook.id}: {why}")
             notes["status"] = 500
             await send_json(send, 500, b'{"error":"error"}')
             return
@@ -156,18 +161,23 @@ class Deliveries:
         full = self.pool.backlog >= self.queue_size
         if full and delivery_id is None:  # overload: refuse without touching the journal
             return QUEUE_FULL
+        inputs = self.redactor.variables(submission.inputs)
+        context = self.redactor.variables(submission.context)
+        held = None  # a secret was blanked: its real value stays in this process (``held``)
+        if inputs != submission.inputs or context != submission.context:
+            held = self.journal.next_run_id()
+            self.pool.held.hold(held, submission.inputs, submission.context)
         try:
             run_id, created = await self.journal.admit(
-                gate.runbook.id,
-                submission.inputs,
-                submission.context,
-                "serve",
-                delivery_id,
-                full=full,
+                gate.runbook.id, inputs, context, "serve", delivery_id, full=full, run_id=held
             )
         except JournalError as exc:
+            if held is not None:
+                self.pool.held.forget(held)
             self.pool.failed("accepting a delivery", exc)
             return UNAVAILABLE
+        if held is not None and run_id != held:  # a repeat, or refused: not a new run
+            self.pool.held.forget(held)
         self.pool.recovered()
         if run_id is None:
             return QUEUE_FULL

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from runbench.core.engine import Engine
 from runbench.core.errors import JournalError, RunbenchError
 from runbench.core.journal import Claim, Journal
+from runbench.serve.held import HeldInputs
 
 STOPPED = "interrupted: the server stopped during the run; it resumes at the next start"
 RESUMED_TRIGGERS = ("serve", "schedule")
@@ -67,7 +68,11 @@ class WorkerPool:
         poll: float = 5.0,
         limits: Mapping[str, int] | None = None,
         max_crashes: int = 3,
+        redact: Callable[[str], str] = str,
+        held: HeldInputs | None = None,
     ) -> None:
+        """``redact`` blanks secrets in what the pool logs and journals (the workspace's
+        ``Redactor.text``); ``held``: secret inputs of accepted deliveries (see ``held``)."""
         self.journal = journal
         self.executor = executor
         self.workers = workers
@@ -77,6 +82,8 @@ class WorkerPool:
         self.limits = dict(limits or {})
         self.max_crashes = max_crashes
         self.problem: str | None = None
+        self.held = held if held is not None else HeldInputs()
+        self._redact = redact
         self._log = log
         self._wake = asyncio.Event()
         self._running: dict[asyncio.Task[None], str] = {}
@@ -125,7 +132,7 @@ class WorkerPool:
     # -- health -------------------------------------------------------------------------------
     def failed(self, what: str, exc: BaseException) -> None:
         """Note a journal failure (logged once per new reason)."""
-        text = f"{what}: {exc}"
+        text = self._redact(f"{what}: {exc}")
         if text != self.problem:
             self._log(f"journal problem, retrying: {text}")
         self.problem = text
@@ -206,18 +213,18 @@ class WorkerPool:
         run_id = claim.row.id
         started = time.monotonic()
         try:
-            result = await self.executor.execute(claim)
+            result = await self.executor.execute(self.held.restore(claim))
         except asyncio.CancelledError:
             await self._settle(run_id, lambda: self.journal.release(run_id, STOPPED), final=True)
             self._log(f"run {run_id} interrupted by shutdown; it resumes at the next start")
             raise
         except JournalError as exc:
             self.failed(f"run {run_id}", exc)
-            why = f"interrupted: the journal failed during the run ({exc})"
+            why = self._redact(f"interrupted: the journal failed during the run ({exc})")
             await self._settle(run_id, lambda: self.journal.release(run_id, why))
             self._log(f"run {run_id} stopped by a journal failure; it will be resumed")
         except Exception as exc:  # refused to start, or a bug: it must still end
-            why = f"could not run: {type(exc).__name__}: {exc}"
+            why = self._redact(f"could not run: {type(exc).__name__}: {exc}")
             if not isinstance(exc, RunbenchError):
                 why += " (a runbench bug; please report it)"
             await self._settle(run_id, lambda: self.journal.finish_run(run_id, "failure", why, ""))

@@ -29,6 +29,7 @@ from runbench.core.engine._events import (
 from runbench.core.engine._replay import replay
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._retry import backoff, retry_after, retry_reason
+from runbench.core.engine._shown import withheld
 from runbench.core.engine._sql import BoundQuery
 from runbench.core.engine._sql import bind as bind_sql
 from runbench.core.engine._variables import Renderer, coerce, parse_cli_value
@@ -71,4 +72,5 @@ __all__ = [
     "StepRow",
     "StepStarted",
     "VariableChanged",
+    "withheld",
 ]

@@ -38,6 +38,7 @@ class Delivery:
     trigger: str
     delivery_id: str | None
     full: bool
+    run_id: str | None = None  # made on the journal's thread when not given
 
 
 Write = Callable[[Backend, list[Delivery]], list[Admitted]]

@@ -102,18 +102,24 @@ class QueueMixin:
         delivery_id: str | None = None,
         *,
         full: bool = False,
+        run_id: str | None = None,
     ) -> tuple[str | None, bool]:
         """:meth:`enqueue` for `serve`: awaited on the event loop; the deliveries of one
         turn of the loop go to the journal's thread together and into one INSERT (see
-        ``_admissions``)."""
-        delivery = Delivery(runbook, inputs, context or {}, trigger, delivery_id, full)
+        ``_admissions``). ``run_id``: the id a new run gets (from :meth:`next_run_id`),
+        for a caller that must know it before the commit; else one is made."""
+        delivery = Delivery(runbook, inputs, context or {}, trigger, delivery_id, full, run_id)
         return await self._admissions.admit(delivery)
+
+    def next_run_id(self) -> str:
+        """A new run id (sortable by creation time)."""
+        return self._ids.new()
 
     def _admit_rows(self, b: Backend, deliveries: list[Delivery]) -> list[tuple[str | None, bool]]:
         """On the journal's thread: ids, rows and keys of ``deliveries``, written at once."""
         rows = []
         for item in deliveries:
-            run_id = self._ids.new()
+            run_id = item.run_id or self._ids.new()
             values = self._new_run(
                 run_id,
                 item.runbook,
