@@ -6,6 +6,10 @@ the previous step's end are committed, run it under its timeout, then write its 
 That order is what makes ``resume`` exact: a killed process leaves either a finished
 step with a target or an unfinished step to run again, never a half-known state. The
 journal writes on its own thread, so the wait is the only time a step spends on it.
+An ``end`` step does not wait: it touches nothing outside the run and the run's end is
+committed (and waited for) right after it, with its start and the previous step's end,
+in the same order; a crash before that commit leaves what a crash just before the
+``end`` step would have left. On a database server that is one round trip less per run.
 
 An unexpected exception (a bug) ends the run as failed with the reason instead of
 leaving it *running*; a JournalError (the journal cannot be written) goes up to the
@@ -230,8 +234,8 @@ class Run(DataSteps):
         if journal is not None:
             self._open_seq = self.seq
             row = (self.run_id, self.seq, step.id, step.kind, self.variables, self.loops)
-            if self._count > 1 or not self.recorded:  # the last step's end is durable now
-                await journal.begin_step(*row, redact=redactor)
+            if (self._count > 1 or not self.recorded) and step.kind != "end":
+                await journal.begin_step(*row, redact=redactor)  # the last step's end too
             else:  # the journal redacts what it stores: only the values that changed
                 journal.start_step(*row, redact=redactor)
         self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))

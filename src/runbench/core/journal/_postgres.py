@@ -61,6 +61,7 @@ class PostgresBackend:
         self._conn = connect(dsn, self.location, timeout)
         self._pipeline: Any = None  # the pipeline of the write batch in progress
         self._batch: Any = None  # its context manager
+        self._sender: Any = self._conn.cursor()  # for statements whose result nobody reads
         try:
             ensure_schema(self._conn, self.location, readonly)
         except BaseException:
@@ -73,15 +74,21 @@ class PostgresBackend:
         if self._conn.closed or self._conn.broken:
             self._conn.close()  # a broken one still holds its socket
             self._conn = connect(self.dsn, self.location, self.timeout)
+            self._sender = self._conn.cursor()
         return self._conn
 
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Send a statement; in a write batch, without waiting for its result."""
-        return self._db().execute(sql, params)
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Send a statement whose result nobody reads; in a write batch, without waiting.
+
+        Always on the same cursor: making a cursor per statement (``Connection.execute``)
+        cost more than the statement itself (30 us against 13 here), and most of a run's
+        statements are these (steps, savepoints, BEGIN and COMMIT)."""
+        self._db()
+        self._sender.execute(sql, params)
 
     def _result(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Send a statement and wait for its result (row count, rows)."""
-        cursor = self._execute(sql, params)
+        """Send a statement and wait for its result (row count, rows), on its own cursor."""
+        cursor = self._db().execute(sql, params)
         if self._pipeline is not None:
             self._pipeline.sync()
         return cursor
