@@ -131,8 +131,8 @@ class QueueMixin:
                 "queued",
                 item.delivery_id,
             )
-            key = delivery_key(item.runbook, item.delivery_id) if item.delivery_id else None
-            rows.append(_Delivery(run_id, values, key, item.full))
+            row = values()  # on this thread already: encoded now, its delivery key with it
+            rows.append(_Delivery(run_id, row, row["delivery_key"], item.full))
         return _admit_many(b, rows)
 
     def find_delivery(self, runbook: str, delivery_id: str) -> str | None:
@@ -306,7 +306,7 @@ class QueueMixin:
 @dataclass(frozen=True)
 class _Delivery:
     run_id: str
-    values: Callable[[], dict[str, Any]]
+    values: dict[str, Any]
     key: str | None
     full: bool
 
@@ -314,7 +314,7 @@ class _Delivery:
 def _admit_many(b: Backend, deliveries: list[_Delivery]) -> list[tuple[str | None, bool]]:
     """Deliveries in one INSERT; the repeated ones answered with their first run."""
     fresh = [item for item in deliveries if not item.full]
-    inserted = set(b.insert_runs([item.values() for item in fresh])) if fresh else set()
+    inserted = set(b.insert_runs([item.values for item in fresh])) if fresh else set()
     keys = [item.key for item in deliveries if item.key and item.run_id not in inserted]
     seen = b.deliveries(keys) if keys else {}
     found: list[tuple[str | None, bool]] = []

@@ -67,10 +67,6 @@ class SqliteBackend:
         db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        import os
-
-        for pragma in filter(None, os.environ.get("RB_PRAGMA", "").split(";")):
-            db.execute(f"PRAGMA {pragma}")
         return db
 
     def _connect_readonly(self, path: Path) -> sqlite3.Connection:
