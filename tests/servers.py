@@ -8,7 +8,8 @@ Routes: /echo (any verb: what was received, as JSON), /token (OAuth2, form POST)
 /protected (a token from /token), /bearer, /basic, /key (api key in header or query),
 /sleep?s=N, /big?n=N (streamed, no Content-Length), /declared?n=N, /loop (redirect loop),
 /text (HTML), /status/N, /login (a session token), /drip?every=S (one byte every S seconds, for ever), /endless
-(streams without end), /bomb?mb=N (N MiB of zeros, gzip-encoded), /redirect?to=URL&code=N.
+(streams without end), /bomb?mb=N (N MiB of zeros, gzip-encoded), /redirect?to=URL&code=N,
+/encoded?as=NAME (what /echo answers, as text through ``api.encoders[NAME]``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import gzip
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +52,7 @@ class FakeApi:
     issued: list[str] = field(default_factory=list)
     valid: set[str] = field(default_factory=set)
     seen: list[Seen] = field(default_factory=list)
+    encoders: dict[str, Callable[[str], str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def revoke_all(self) -> None:
@@ -116,6 +118,17 @@ class _Handler(BaseHTTPRequestHandler):
             },
             headers={"X-Trace": "abc"},
         )
+
+    def route_encoded(self, seen: Seen, api: FakeApi) -> None:
+        headers = {  # http.server reads headers as Latin-1; the client sent UTF-8
+            k: v.encode("latin-1", "replace").decode("utf-8", "replace")
+            for k, v in seen.headers.items()
+        }
+        echoed = json.dumps(
+            {"query": seen.query, "headers": headers, "body": seen.body}, ensure_ascii=False
+        )
+        encode = api.encoders[seen.query["as"][0]]
+        self.reply(200, encode(echoed).encode("utf-8"), content_type="text/plain; charset=utf-8")
 
     def route_token(self, seen: Seen, api: FakeApi) -> None:
         form = {k: v[0] for k, v in parse_qs(seen.body).items()}

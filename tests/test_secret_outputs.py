@@ -113,3 +113,26 @@ def test_check_reports_a_bad_secret_flag(
     out = capsys.readouterr().out
     assert f"{path}:4: error:" in out
     assert "secret: must be true or false" in out
+
+
+@pytest.mark.parametrize("before", [45, 50, 53])  # 14, 9 and 6 characters of it shown
+async def test_a_secret_cut_short_in_an_error_message_is_blanked(
+    tmp_path: Path, before: int
+) -> None:
+    """The foreach error quotes its items cut to 60 characters: a secret cut there leaves a
+    prefix no pattern of the whole value matches, unless the cut is marked."""
+    flow = (
+        FLOW.replace('on_success = "me"', 'on_success = "each"')
+        + f"""
+[runbooks.r.steps.each]
+kind = "foreach"
+items = "{"x" * before}<<token>> is not JSON"
+on_item = "done"
+"""
+    )
+    result = await engine(workspace(tmp_path, flow), api()).run("r")
+    assert result.status == "failure"
+    assert "not a JSON array" in (result.error or "")
+    shown = json.dumps(result.to_dict(), ensure_ascii=False)
+    assert TOKEN[: 59 - before] not in shown
+    assert REDACTED in (result.error or "")

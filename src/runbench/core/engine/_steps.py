@@ -209,9 +209,8 @@ class StepKinds:
             try:
                 items = json.loads(items)
             except json.JSONDecodeError:
-                return self.fail_run(
-                    step, f"items is a string that is not a JSON array: {items[:60]!r}"
-                )
+                shown = items if len(items) <= 60 else items[:59] + "…"  # the redactor sees …
+                return self.fail_run(step, f"items is a string that is not a JSON array: {shown!r}")
         if not isinstance(items, list):
             return self.fail_run(step, f"items must be an array, got {type(items).__name__}")
         if not items:

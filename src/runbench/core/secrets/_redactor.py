@@ -1,13 +1,14 @@
 """The Redactor: blanks every secret value, in every spelling it takes, and sensitive places.
 
 A secret does not stay in one spelling on its way through a request: a URL carries it
-percent-encoded (``%2F`` or ``%2f``, ``+`` or ``%20`` for a space), a JSON body escaped
-(``\\/``, ``\\u00e9``), a Basic header base64-encoded together with the user name, and a
-server may echo any of these back. So each known value becomes one regular expression in
-which every character that an encoder may rewrite matches all of its encodings, plus the
-base64 fragments that any base64 text containing the value must include (at each of the
-three byte alignments, standard and URL-safe alphabets). All values are joined into one
-compiled pattern, rebuilt lazily when a value is added.
+percent-encoded, a JSON body escaped, a Basic header base64-encoded together with the
+user name, a wrapped base64 block split across lines, and a server may echo any of these
+back. So each known value becomes one regular expression in which every character that
+an encoder may rewrite matches all of its encodings (``_spellings``), plus the base64
+fragments that any base64 text containing the value must include. All values are joined
+into one compiled pattern, rebuilt lazily when a value is added. A text with line breaks
+is searched with them taken out, a text that escapes letters too is searched decoded,
+and a secret quoted and cut short before an ellipsis is blanked too (``_views``).
 
 Redaction is also by *place*: credential headers (``Authorization``, ``X-Auth-Token``,
 ``Private-Token``, any header whose name says key/token/secret/session/signature) and
@@ -26,15 +27,22 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from runbench.core.secrets._spellings import base64_fragments, spelling_pattern, thorough_pattern
+from runbench.core.secrets._views import (
+    Unbroken,
+    decoded,
+    exotic,
+    has_breaks,
+    replace_spans,
+    truncated_spans,
+)
+
 REDACTED = "••••"
 """What a secret is replaced by, everywhere."""
 
 MIN_SECRET_LENGTH = 4
 """Shorter values are not searched for in free text (they would blank ordinary words); they
 are still hidden where their place is known (auth headers, api-key query parameters)."""
-
-MIN_BASE64_FRAGMENT = 6
-"""Base64 fragments shorter than this are not searched for (too likely to occur by chance)."""
 
 SENSITIVE_HEADERS = frozenset(
     {
@@ -88,9 +96,8 @@ SENSITIVE_QUERY = frozenset(
 """Query parameter names whose values are blanked in every URL shown (lower case)."""
 
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
-_LITERAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n"}
-_JSON_SHORT.update({"\r": "\\r", "\t": "\\t"})
+_PLAIN = re.compile(r"[\r\n…%]|\\[nru]|&#|\.\.\.")
+"""What a text needs for one of the slower views (``_views``) to be worth taking."""
 
 
 @lru_cache(maxsize=4096)
@@ -111,72 +118,6 @@ def is_sensitive_query(name: str) -> bool:
     return lowered in SENSITIVE_QUERY or (
         lowered not in _NOT_SENSITIVE and _SENSITIVE_WORDS.search(lowered) is not None
     )
-
-
-def _hex_either_case(byte: int) -> str:
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in f"{byte:02X}")
-
-
-def _json_escapes(char: str) -> list[str]:
-    code = ord(char)
-    forms = []
-    if char in _JSON_SHORT:
-        forms.append(_JSON_SHORT[char])
-    if code > 0xFFFF:
-        high = 0xD800 + ((code - 0x10000) >> 10)
-        low = 0xDC00 + ((code - 0x10000) & 0x3FF)
-        return [*forms, f"\\u{high:04x}\\u{low:04x}"]
-    if code < 0x20 or code > 0x7E or char in _JSON_SHORT:
-        forms.append(f"\\u{code:04x}")
-    return forms
-
-
-@lru_cache(maxsize=512)
-def _char_pattern(char: str) -> str:
-    """A regex matching ``char`` in every spelling: itself, percent-encoded (either hex
-    case; ``+`` for a space), JSON-escaped (``\\/``, ``\\u00e9`` in either case)."""
-    if char in _LITERAL:
-        return char
-    forms = [re.escape(char)]
-    forms.append("".join("%" + _hex_either_case(b) for b in char.encode("utf-8")))
-    if char == " ":
-        forms.append(r"\+")
-    for escaped in _json_escapes(char):
-        forms.append("".join(_either_case_hex_escape(escaped)))
-    return "(?:" + "|".join(dict.fromkeys(forms)) + ")"
-
-
-def _either_case_hex_escape(escaped: str) -> Iterable[str]:
-    """``\\u00e9`` as a regex accepting ``\\u00E9`` too; other escapes literally."""
-    for part in re.split(r"(\\u[0-9a-fA-F]{4})", escaped):
-        if part.startswith("\\u") and len(part) == 6:
-            yield r"\\u" + "".join(
-                f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in part[2:]
-            )
-        elif part:
-            yield re.escape(part)
-
-
-def spelling_pattern(value: str) -> str:
-    """A regex matching ``value`` in each of its spellings (character by character)."""
-    return "".join(_char_pattern(char) for char in value)
-
-
-def base64_fragments(value: str) -> set[str]:
-    """Parts of the base64 encoding of ``value`` that appear in the base64 of any text
-    containing it (whatever comes before it), in both alphabets."""
-    raw = value.encode("utf-8")
-    found: set[str] = set()
-    for offset in range(3):
-        stream = b"\0" * offset + raw + b"\0\0"
-        encoded = base64.b64encode(stream).decode("ascii")
-        first = -(-offset * 8 // 6)  # the first character made only of the value's bits
-        last = (offset * 8 + len(raw) * 8) // 6  # one past the last such character
-        fragment = encoded[first:last]
-        if len(fragment) >= MIN_BASE64_FRAGMENT:
-            found.add(fragment)
-            found.add(fragment.replace("+", "-").replace("/", "_"))
-    return found
 
 
 def _blank(value: str) -> str:
@@ -202,6 +143,9 @@ class Redactor:
         names: Iterable[str] = (),
     ) -> None:
         self._patterns: dict[str, str] = {}
+        self._values: tuple[str, ...] = ()
+        """The values themselves (not their base64 fragments): what a quote cut short by
+        an ellipsis is compared with."""
         self._pattern: re.Pattern[str] | None = None
         self._dirty = False
         self._lock = threading.Lock()  # the workbench reads history in worker threads
@@ -215,10 +159,14 @@ class Redactor:
 
     def add(self, *values: str) -> None:
         for value in values:
-            if len(value) < MIN_SECRET_LENGTH or value in self._patterns:
+            if len(value.strip()) < MIN_SECRET_LENGTH or value in self._patterns:
+                continue
+            pattern = spelling_pattern(value)
+            if re.fullmatch(pattern, ""):  # only line breaks and their escapes: never search
                 continue
             with self._lock:
-                self._patterns[value] = spelling_pattern(value)
+                self._patterns[value] = pattern
+                self._values += (value,)
                 for fragment in base64_fragments(value):
                     self._patterns.setdefault(fragment, spelling_pattern(fragment))
                 self._dirty = True
@@ -259,14 +207,61 @@ class Redactor:
         pattern = self._regex()
         if pattern is None or not text:
             return text
-        return pattern.sub(REDACTED, text)
+        if _PLAIN.search(text) is None:  # the common case: one scan, nothing else to look at
+            return pattern.sub(REDACTED, text)
+        if has_breaks(text):
+            spans = Unbroken(text).spans(pattern)
+            text = replace_spans(text, spans, REDACTED) if spans else text
+        else:
+            text = pattern.sub(REDACTED, text)
+        if exotic(text):
+            text = self._decoded(text)
+        if "…" in text or "..." in text:
+            spans = truncated_spans(text, self._values)
+            text = replace_spans(text, spans, REDACTED) if spans else text
+        return text
+
+    def _needles(self) -> list[str]:
+        """Every value and base64 fragment, as searched for in decoded views."""
+        with self._lock:
+            return list(self._patterns)
+
+    def _hidden_in(self, text: str, needles: Iterable[str]) -> set[str]:
+        """The needles that a decoded view of ``text`` holds (a space maybe as ``+``)."""
+        found = set()
+        for view in decoded(text):
+            for needle in needles:
+                if needle in view or (" " in needle and needle.replace(" ", "+") in view):
+                    found.add(needle)
+        return found
+
+    def _decoded(self, text: str) -> str:
+        """Blank values in a text that escapes letters too (``\\u0061``, ``%61``): the slow
+        thorough pattern of each value found decoded; what still shows decoded after that
+        takes its whole line with it, and if even that is not enough the whole text."""
+        needles = self._needles()
+        found = self._hidden_in(text, needles)
+        if not found:
+            return text
+        for needle in found:
+            text = thorough_pattern(needle).sub(REDACTED, text)
+        if not self._hidden_in(text, found):
+            return text
+        lines = text.splitlines(keepends=True)
+        text = "".join(
+            REDACTED + line[len(line.rstrip("\r\n")) :] if self._hidden_in(line, found) else line
+            for line in lines
+        )
+        return REDACTED if self._hidden_in(text, found) else text
 
     def reveals(self, text: str) -> bool:
         """Does ``text`` hold a known secret value (in any spelling)?"""
         pattern = self._regex()
         if pattern is None or not text:
             return False
-        return pattern.search(text) is not None
+        if pattern.search(Unbroken(text).text if has_breaks(text) else text) is not None:
+            return True
+        return exotic(text) and bool(self._hidden_in(text, self._needles()))
 
     def is_sensitive_header(self, name: str) -> bool:
         return name.lower() in self.header_names or is_sensitive_header(name)
@@ -277,14 +272,14 @@ class Redactor:
         return self.text(value)
 
     def headers(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        pattern = self._regex()
+        active = self._regex() is not None
         names = self.header_names
         result: list[tuple[str, str]] = []
         for name, value in pairs:
             if name.lower() in names or is_sensitive_header(name):
                 value = _blank(value)
-            elif pattern is not None and value:
-                value = pattern.sub(REDACTED, value)
+            elif active and value:
+                value = self.text(value)
             result.append((name, value))
         return result
 
@@ -349,8 +344,6 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "SENSITIVE_QUERY",
     "Redactor",
-    "base64_fragments",
     "is_sensitive_header",
     "is_sensitive_query",
-    "spelling_pattern",
 ]
