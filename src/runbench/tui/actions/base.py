@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.actions import SkipAction
 from textual.app import App
+from textual.screen import ModalScreen
 
 from runbench.core.workspace import Method, Problem, RunbookEdits, Workspace, WorkspaceDocument
 from runbench.tui.idle_gc import IdleCollector
@@ -71,3 +73,10 @@ class WorkbenchBase(App[int]):
     reference_problems: Callable[[Workspace], list[Problem]]
     missing_secrets: Callable[[], list[str]]
     offer_new_file: Callable[[], None]
+
+    def skip_under_a_dialog(self) -> None:
+        """For the keys that work in any field (ctrl+e, ctrl+z, ctrl+y): not while a dialog
+        is open (a second checker over the first, an undo under a pending form); the key
+        then goes to the dialog's field (an Input's own end-of-line, undo)."""
+        if isinstance(self.screen, ModalScreen):
+            raise SkipAction()

@@ -199,9 +199,11 @@ class FileActions(WorkbenchBase):
 
     # -- undo ----------------------------------------------------------------------------
     def action_undo(self) -> None:
+        self.skip_under_a_dialog()
         self._history("undo")
 
     def action_redo(self) -> None:
+        self.skip_under_a_dialog()
         self._history("redo")
 
     def _history(self, way: str) -> None:

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runbench.core.workspace import ID_HINT, id_problem, runbook_references, unique_name
+from runbench.core.workspace import (
+    ID_HINT,
+    counted,
+    id_problem,
+    runbook_references,
+    unique_name,
+)
 from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.screens.dialogs import Field, FormDialog, ask_text, confirm
 from runbench.tui.widgets.tree import Selection
@@ -71,7 +77,11 @@ class RunbookActions(WorkbenchBase):
                 return
             self.on_runbook_renamed(old, new)
             self.reread(select=Selection("runbook", runbook=new))
-            note = f"; {count} runbook step(s) follow" if count else ""
+            note = (
+                f"; {counted(count, 'runbook step')} follow{'s' if count == 1 else ''}"
+                if count
+                else ""
+            )
             self.notify(f"renamed runbook {old} to {new}{note}")
 
         dialog = ask_text(
@@ -111,7 +121,9 @@ class RunbookActions(WorkbenchBase):
         refs = [label for _, label in runbook_references(self.workspace, name)]
         used = f"\n\nStill started by: {', '.join(refs)}. They will fail `runbench check`."
         count = len(self.workspace.runbooks[name].steps)
-        message = f"Delete runbook '{name}' and its {count} step(s)?" + (used if refs else "")
+        message = f"Delete runbook '{name}' and its {counted(count, 'step')}?" + (
+            used if refs else ""
+        )
 
         def done(answer: str | None) -> None:
             if answer != "yes":

@@ -79,7 +79,16 @@ class SecretActions(WorkbenchBase):
 
         hint = f"kept in {secrets_file(self.document.path)} (mode 600), never shown"
         self.push_screen(
-            FormDialog("Set a secret", fields, validate=check, hint=hint, id="set-secret"), done
+            FormDialog(
+                "Set a secret",
+                fields,
+                validate=check,
+                hint=hint,
+                id="set-secret",
+                # the name is known: start in the value, never type a secret in clear
+                focus="value" if suggestion else None,
+            ),
+            done,
         )
 
     def secret_commands(self) -> list[tuple[str, str, Any]]:

@@ -104,6 +104,8 @@ class SendActions(WorkbenchBase):
     def action_check_expression(self) -> None:
         from runbench.tui.screens.checker import ExpressionChecker
 
+        self.skip_under_a_dialog()
+
         exchange = self.last_exchange()
         method = self.selected_method()
         subject = method.ref if method else "no method selected"

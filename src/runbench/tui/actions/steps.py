@@ -13,6 +13,7 @@ from typing import Any
 from runbench.core.workspace import (
     ID_HINT,
     STEP_KINDS,
+    counted,
     edge_references,
     id_problem,
     unique_name,
@@ -83,7 +84,7 @@ class StepActions(WorkbenchBase):
                 return
             self.on_step_renamed(runbook, old, new)
             self.reread(select=Selection("step", runbook=runbook, step=new))
-            note = f"; {count} edge(s) follow" if count else ""
+            note = f"; {counted(count, 'edge')} follow{'s' if count == 1 else ''}" if count else ""
             self.notify(f"renamed step {old} to {new}{note}")
 
         self.push_screen(

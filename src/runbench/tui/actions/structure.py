@@ -16,6 +16,7 @@ from runbench.core.errors import RunbenchError
 from runbench.core.workspace import (
     ID_HINT,
     VERBS,
+    counted,
     id_problem,
     method_references,
     starter_title,
@@ -162,7 +163,7 @@ class StructureActions(StepActions, RunbookActions):
             if count is None:
                 return
             self.reread(select=target)
-            note = f"; {count} reference(s) updated" if count else ""
+            note = f"; {counted(count, 'reference')} updated" if count else ""
             self.notify(f"renamed {current} to {new}{note}")
 
         self.push_screen(
@@ -248,7 +249,7 @@ class StructureActions(StepActions, RunbookActions):
             used = f"\n\nStill used by runbook step(s): {steps}. They will fail `runbench check`."
         if sel.kind == "integration":
             count = len(ws.integrations[sel.integration].methods)
-            message = f"Delete integration '{sel.integration}' and its {count} method(s)?"
+            message = f"Delete integration '{sel.integration}' and its {counted(count, 'method')}?"
         else:
             message = f"Delete method '{sel.label}'?"
 

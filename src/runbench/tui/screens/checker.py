@@ -132,17 +132,19 @@ class ExpressionChecker(ModalScreen[None]):
     @on(Input.Changed, "#checker-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        # the field as it is now: keys typed fast (or over SSH) are in the field before
+        # their Changed events arrive, and an old event's value would drop them
+        field = self.query_one("#checker-input", Input)
         if self._prefill_live:
-            fixed = without_prefill(event.value, self.initial)
+            fixed = without_prefill(field.value, self.initial)
             if fixed is not None:  # a whole path typed over the prefill: keep one root
                 self._prefill_live = False
-                field = self.query_one("#checker-input", Input)
                 field.value = fixed
                 field.action_end()
                 return
-            if not event.value.startswith(self.initial):
+            if not field.value.startswith(self.initial):
                 self._prefill_live = False  # the user edited the prefill itself
-        self.evaluate(event.value)
+        self.evaluate(field.value)
 
     @on(Input.Submitted, "#checker-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -101,12 +101,14 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
         validate: Callable[[dict[str, str]], str | None] | None = None,
         hint: str = "",
         id: str | None = None,
+        focus: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="dialog")
         self.title_text = title
         self.fields = list(fields)
         self.validate = validate
         self.hint = hint
+        self.focus_field = focus  # a field to start in other than the first
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -137,6 +139,10 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="form-ok", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if self.focus_field:
+            self.query_one(f"#field-{self.focus_field}").focus()
 
     def values(self) -> dict[str, str]:
         result: dict[str, str] = {}

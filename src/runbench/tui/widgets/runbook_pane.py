@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.widgets import Static, TabbedContent, TabPane
 
 from runbench.core.engine import RunRow
-from runbench.core.workspace import Problem, Runbook, Step, Workspace
+from runbench.core.workspace import Problem, Runbook, Step, Workspace, counted
 from runbench.tui.state.flow_graph import (
     chart_marks,
     edge_label,
@@ -272,7 +272,8 @@ class RunbookPane(Vertical):
             )
         elif self.problems.get(step):
             text.append(
-                f"\n! {len(self.problems[step])} problem(s): enter shows them", style="yellow"
+                f"\n! {counted(len(self.problems[step]), 'problem')}: enter shows them",
+                style="yellow",
             )
         if self.ascii_only:
             text = Text(to_ascii(text.plain))

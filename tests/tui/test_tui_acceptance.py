@@ -1,0 +1,113 @@
+"""Shortfalls found driving the real workbench in tmux (issue 15's acceptance): ctrl+e
+pressed inside the checker pushed a second one (a crash: duplicate ids); keys typed faster
+than the checker handled them were dropped when the prefill was fixed; "Set a secret"
+started in the prefilled name, so the secret was typed in clear; "1 problem(s)"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from runbench.tui.app import RunbenchApp
+from runbench.tui.screens.checker import ExpressionChecker
+from runbench.tui.widgets.tree import Selection
+
+SIZE = (80, 24)
+MakeApp = Callable[..., RunbenchApp]
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if check():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def open_checker(pilot: Pilot[Any]) -> Input:
+    app = pilot.app
+    await pilot.press("ctrl+e")
+    await until(pilot, lambda: bool(app.screen.query("#checker-input")), "the checker")
+    return app.screen.query_one("#checker-input", Input)
+
+
+async def test_ctrl_e_inside_the_checker_is_the_fields(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field = await open_checker(pilot)
+        checker = app.screen
+        await pilot.press("home", "ctrl+e", "x")
+        await settle(pilot)
+        assert app.screen is checker
+        assert sum(isinstance(s, ExpressionChecker) for s in app.screen_stack) == 1
+        assert field.value == "response^x"  # ctrl+e was the field's end of line
+
+
+async def test_ctrl_z_under_a_dialog_does_not_undo_the_workspace(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to(Selection("workspace"))
+        await settle(pilot)
+        app.query_one("#w-name", Input).focus()
+        await pilot.press("end", "x", "tab")
+        await settle(pilot)
+        assert app.workspace.name.endswith("x")
+        app.action_set_secret("a_name")
+        await until(pilot, lambda: bool(app.screen.query("#field-value")), "the dialog")
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert app.workspace.name.endswith("x")
+
+
+async def test_a_path_typed_faster_than_the_checker_keeps_every_key(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        field = await open_checker(pilot)
+        field.action_end()
+        # two bursts before the checker sees the first one's Changed (keys over SSH)
+        field.insert_text_at_cursor("response^")
+        field.insert_text_at_cursor("choices[0]")
+        await settle(pilot)
+        assert field.value == "response^choices[0]"
+
+
+async def test_set_a_secret_starts_in_the_value_when_the_name_is_known(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.action_set_secret("openai_key")
+        await until(pilot, lambda: bool(app.screen.query("#field-value")), "the dialog")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#field-value", Input)
+        assert app.screen.query_one("#field-value", Input).password
+
+
+async def test_one_problem_is_not_problems(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to(Selection("runbook", runbook="ask_chatgpt"))
+        await settle(pilot)
+        app.query_one("#tree").focus()
+        await pilot.press("a")
+        await until(pilot, lambda: bool(app.screen.query("#form-ok")), "add step")
+        app.screen.query_one("#field-name", Input).value = "stray"
+        app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
+        await pilot.click("#form-ok")
+        await settle(pilot)
+        text = str(app.query_one("#flow-step", Static).render())
+        assert "1 problem:" in text
