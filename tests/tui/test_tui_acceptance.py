@@ -111,3 +111,29 @@ async def test_one_problem_is_not_problems(make_app: MakeApp) -> None:
         await settle(pilot)
         text = str(app.query_one("#flow-step", Static).render())
         assert "1 problem:" in text
+
+
+async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
+    from textual.widgets import TabbedContent
+
+    from runbench.tui.widgets.run_panes import RunLog
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to(Selection("runbook", runbook="create_customer"))
+        await settle(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: bool(app.screen.query("#trigger-run")), "the trigger dialog")
+        await pilot.press("enter")
+        await until(pilot, lambda: not app.active_runs(), "the run's end")
+        app.query_one("#runbook-tabs", TabbedContent).active = "tab-log"
+        await settle(pilot)
+        log = app.query_one(RunLog)
+        width = log.scrollable_content_region.width
+        assert 0 < width < 78
+        assert log.lines
+        assert max(line.cell_length for line in log.lines) <= width
+        shown = " ".join(line.text.strip() for line in log.lines)
+        assert "/api/Client" in shown
+        assert "→ 404" in shown  # the status after the URL, not cut

@@ -75,7 +75,11 @@ class RunLog(RichLog):
     where the name of what went wrong usually is)."""
 
     def __init__(self, *, ascii_only: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+        # min_width: RichLog renders at least 78 columns wide by default, so at 80x24
+        # (a 58-column pane) a long line was wrapped at 78 and its end cut off
+        super().__init__(
+            id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=20
+        )
         self.ascii_only = ascii_only
         self._shown: tuple[str, int] = ("?", 0)  # (run id shown, lines written)
 
