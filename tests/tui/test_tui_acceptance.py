@@ -6,6 +6,7 @@ started in the prefilled name, so the secret was typed in clear; "1 problem(s)".
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -110,7 +111,7 @@ async def test_one_problem_is_not_problems(make_app: MakeApp) -> None:
         await pilot.click("#form-ok")
         await settle(pilot)
         text = str(app.query_one("#flow-step", Static).render())
-        assert "1 problem:" in text
+        assert "1 problem: enter shows it" in text
 
 
 async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
@@ -137,3 +138,23 @@ async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
         shown = " ".join(line.text.strip() for line in log.lines)
         assert "/api/Client" in shown
         assert "→ 404" in shown  # the status after the URL, not cut
+
+
+async def test_problems_under_the_chart_wrap(make_app: MakeApp, workspace_file: Path) -> None:
+    from runbench.tui.widgets.flowchart import FlowchartView
+
+    name = "a_really_long_unknown_variable_name_here"
+    text = workspace_file.read_text()
+    said = 'message = "Created customer <<customer_name>> with id <<CustomerId>>"'
+    workspace_file.write_text(text.replace(said, said[:-1] + f' for <<{name}>>"'))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to(Selection("runbook", runbook="create_customer"))
+        await settle(pilot)
+        chart = app.query_one(FlowchartView)
+        width = chart.scrollable_content_region.width
+        notes = [strip.text for strip in chart._strips if strip.text.startswith(("!", "  "))]
+        assert notes
+        assert max(len(line) for line in notes) <= width
+        assert f"<<{name}>> is never set" in " ".join(line.strip() for line in notes)

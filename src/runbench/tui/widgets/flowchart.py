@@ -14,6 +14,7 @@ posts ``StepSelected``; the app moves the tree and loads the step editor.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
@@ -117,13 +118,21 @@ class FlowchartView(ScrollView, can_focus=True):
         width = chart.width
         if self._notes:
             strips.append(Strip([]))
+            # notes wrap to the view (a problem's name is often at its end), never
+            # narrower than the chart
+            wrap = max(width, self.scrollable_content_region.width, 20)
             for severity, text in self._notes:
                 style = self._component(f"flowchart--note-{severity}")
-                strips.append(Strip([Segment(text, style)]))
-                width = max(width, len(text))
+                for line in textwrap.wrap(text, wrap, subsequent_indent="  ") or [""]:
+                    strips.append(Strip([Segment(line, style)]))
+                    width = max(width, len(line))
         self._strips = strips
         self.virtual_size = Size(width, len(strips))
         self.refresh()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self._notes:
+            self._redraw()  # the notes wrap to the new width
 
     def _component(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)

@@ -270,10 +270,10 @@ class RunbookPane(Vertical):
                 + (f" · {state.error}" if state.error else ""),
                 style="green" if state.status == "done" else "red",
             )
-        elif self.problems.get(step):
+        elif problems := self.problems.get(step):
+            them = "it" if len(problems) == 1 else "them"
             text.append(
-                f"\n! {counted(len(self.problems[step]), 'problem')}: enter shows them",
-                style="yellow",
+                f"\n! {counted(len(problems), 'problem')}: enter shows {them}", style="yellow"
             )
         if self.ascii_only:
             text = Text(to_ascii(text.plain))
