@@ -158,3 +158,20 @@ async def test_problems_under_the_chart_wrap(make_app: MakeApp, workspace_file: 
         assert notes
         assert max(len(line) for line in notes) <= width
         assert f"<<{name}>> is never set" in " ".join(line.strip() for line in notes)
+
+
+async def test_a_tree_key_acts_on_the_node_under_the_cursor(make_app: MakeApp) -> None:
+    from runbench.tui.widgets.tree import WorkspaceTree
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to(Selection("runbooks"))
+        await settle(pilot)
+        tree = app.query_one(WorkspaceTree)
+        tree.focus()
+        # the cursor is on openai before the app heard of it (a key right after "up")
+        assert tree.select_data(Selection("integration", integration="openai"), announce=False)
+        await pilot.press("a")
+        await until(pilot, lambda: bool(app.screen.query("#form-ok")), "a dialog")
+        assert app.screen.id == "add-method"

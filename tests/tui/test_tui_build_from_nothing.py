@@ -193,7 +193,7 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         await choose(pilot, "#auth-type", "bearer")
         await write(pilot, "#auth-token", "secret:openai_key")
         await palette(pilot, "Set a secret")
-        await form(pilot, "set-secret", "", "sk-sandbox")  # the name is offered
+        await form(pilot, "set-secret", "sk-sandbox")  # the name is offered: in the value
 
         # a POST method with a JSON body using <<variables>>, and an output
         await tree_to(pilot, Selection("integration", "openai"))
@@ -243,7 +243,7 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         await write(pilot, "#d-secret", "secret:answer_signing")
         await write(pilot, "#d-prefix", "sha256=")
         await palette(pilot, "Set a secret")
-        await form(pilot, "set-secret", "", "a-signing-secret")
+        await form(pilot, "set-secret", "a-signing-secret")
         assert not app.problems, [str(p) for p in app.problems]
 
         # run it against the sandbox, to success

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from runbench.core.workspace import Method, Problem, RunbookEdits, Workspace, WorkspaceDocument
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.widgets.symbols import Symbols
-from runbench.tui.widgets.tree import Selection
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
 
 if TYPE_CHECKING:  # loaded on first use (start-up time)
     import httpx
@@ -80,3 +80,12 @@ class WorkbenchBase(App[int]):
         then goes to the dialog's field (an Input's own end-of-line, undo)."""
         if isinstance(self.screen, ModalScreen):
             raise SkipAction()
+
+    def follow_the_tree_cursor(self) -> None:
+        """Before a tree key acts (a, r, c, delete): the node under the tree's cursor is
+        what it acts on. The cursor moves with the key before it, but the selection
+        follows by message; a key typed right after (or on a loaded machine) acted on
+        the node before."""
+        tree = self.focused
+        if isinstance(tree, WorkspaceTree) and tree.selection not in (None, self.selection):
+            self.show_selection(tree.selection)

@@ -46,6 +46,7 @@ class StructureActions(StepActions, RunbookActions):
     # -- add -------------------------------------------------------------------------
     def action_add(self) -> None:
         """Add a method to the selected integration, else an integration."""
+        self.follow_the_tree_cursor()
         sel = self.selection
         if sel is not None and sel.kind in ("integration", "method"):
             self.action_add_method()
@@ -135,6 +136,7 @@ class StructureActions(StepActions, RunbookActions):
         return sel is not None and sel.kind == "runbook" and sel.runbook in self.workspace.runbooks
 
     def action_rename(self) -> None:
+        self.follow_the_tree_cursor()
         if self._is_step():
             self.action_rename_step()
             return
@@ -179,6 +181,7 @@ class StructureActions(StepActions, RunbookActions):
         )
 
     def action_duplicate(self) -> None:
+        self.follow_the_tree_cursor()
         if self._is_step():
             self.action_duplicate_step()
             return
@@ -232,6 +235,7 @@ class StructureActions(StepActions, RunbookActions):
 
     # -- delete ----------------------------------------------------------------------
     def action_delete(self) -> None:
+        self.follow_the_tree_cursor()
         if self._is_step():
             self.action_delete_step()
             return
