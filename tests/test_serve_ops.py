@@ -85,3 +85,17 @@ def test_json_lines_carry_the_time(capsys: pytest.CaptureFixture[str]) -> None:
     record = json.loads(capsys.readouterr().out)
     assert record["message"] == "hello"
     assert record["time"].endswith("+00:00")
+
+
+def test_log_stamps_are_formatted_once_a_second_and_follow_the_clock() -> None:
+    from runbench.serve.logs import SecondStamp
+
+    now = [1_000_000.2]
+    stamp = SecondStamp(lambda: now[0])
+    first = stamp()
+    assert first == time.strftime("%H:%M:%S", time.localtime(1_000_000))
+    now[0] = 1_000_000.9
+    assert stamp() is first  # the same second: not formatted again
+    now[0] = 1_000_061.0
+    assert stamp() == time.strftime("%H:%M:%S", time.localtime(1_000_061))
+    assert stamp() != first
