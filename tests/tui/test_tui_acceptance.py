@@ -175,3 +175,21 @@ async def test_a_tree_key_acts_on_the_node_under_the_cursor(make_app: MakeApp) -
         await pilot.press("a")
         await until(pilot, lambda: bool(app.screen.query("#form-ok")), "a dialog")
         assert app.screen.id == "add-method"
+
+
+async def test_a_new_workspace_saved_from_the_workbench_gets_its_gitignore(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "brand_new.toml"
+    app = RunbenchApp(target, environ={}, new_file=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.screen.query("#choice-starter")), "the offer")
+        await pilot.press("enter")  # the starter, whose comments say .runbench/ is ignored
+        await settle(pilot)
+        assert not (tmp_path / ".runbench").exists()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert target.exists()
+        ignore = tmp_path / ".runbench" / ".gitignore"
+        assert ignore.read_text(encoding="utf-8").strip().endswith("*")
+        assert (tmp_path / ".runbench").stat().st_mode & 0o777 == 0o700

@@ -26,6 +26,8 @@ Then = Callable[[], None]
 class FileActions(WorkbenchBase):
     """``RunbenchApp`` provides these attributes."""
 
+    _new_workspace = False  # offered as new: its first save also writes .runbench/.gitignore
+
     # -- save ----------------------------------------------------------------------------
     def action_save(self, then: Then | None = None) -> None:
         """Save; on a conflict, ask what to do. ``then`` runs once the file is saved."""
@@ -41,7 +43,16 @@ class FileActions(WorkbenchBase):
 
     def _saved(self, then: Then | None) -> None:
         self._update_title()
-        self.notify(f"saved {self.document.path}")
+        also = ""
+        if self._new_workspace:  # as `runbench init` does: the starter says it is ignored
+            self._new_workspace = False
+            from runbench.core.secrets import state_dir
+
+            try:
+                also = f" and {state_dir(self.document.path) / '.gitignore'}"
+            except OSError as exc:
+                self.notify(f".runbench/.gitignore not written: {exc}", severity="warning")
+        self.notify(f"saved {self.document.path}{also}")
         if then is not None:
             then()
 
@@ -150,6 +161,7 @@ class FileActions(WorkbenchBase):
     def offer_new_file(self) -> None:
         """The workspace file does not exist yet: start it from the starter or empty."""
         path = self.document.path
+        self._new_workspace = True
         dialog = ChoiceDialog(
             "New workspace",
             f"{path.name} does not exist yet. Start from the starter (an integration with a "
