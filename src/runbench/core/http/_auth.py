@@ -31,7 +31,7 @@ from runbench.core.expressions import Context, Template, TemplateCache
 from runbench.core.http._clients import timeout_of
 from runbench.core.http._failures import classify
 from runbench.core.http._records import excerpt
-from runbench.core.http._transfer import read_capped
+from runbench.core.http._transfer import port_problem, read_capped
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Auth, Integration
 
@@ -43,6 +43,9 @@ TOKEN_MAX_BYTES = 1024 * 1024
 
 DEFAULT_API_KEY_HEADER = "X-Api-Key"
 DEFAULT_API_KEY_PARAM = "api_key"
+
+_FETCH_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, HttpError, ExceptionGroup)
+"""What fetching a token may raise (anyio wraps some socket errors in a group)."""
 
 
 @dataclass(frozen=True)
@@ -275,12 +278,14 @@ class Authenticator:
                 headers={"Accept": "application/json"},
                 timeout=timeout_of(integration.limits),
             )
+            if (problem := port_problem(request.url)) is not None:
+                raise httpx.InvalidURL(f"its {problem}")
             response = await client.send(request, stream=True)
             try:
                 content = await read_capped(response, limit)
             finally:
                 await response.aclose()
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, HttpError) as exc:
+        except _FETCH_ERRORS as exc:
             error = exc if isinstance(exc, HttpError) else classify(exc, shown, integration.limits)
             raise AuthError(
                 f"{where} failed ({error.kind}): {self.redactor.text(str(error))}"

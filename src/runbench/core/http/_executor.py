@@ -29,16 +29,22 @@ from runbench.core.halo import HaloAction
 from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials, TokenCache
 from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
-from runbench.core.http._failures import classify
+from runbench.core.http._failures import classify, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http._recorder import Recorder, decode_body, may_have_sent, one_line
 from runbench.core.http._records import Exchange, ResponseRecord, excerpt
 from runbench.core.http._request import BuiltRequest, RequestBuilder
-from runbench.core.http._transfer import ACCEPT_ENCODING, Guard, Received, exchange
+from runbench.core.http._transfer import (
+    ACCEPT_ENCODING,
+    Guard,
+    Received,
+    exchange,
+    port_problem,
+)
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Integration, Limits, Method, Output, Workspace
 
-_NETWORK_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError)
+_NETWORK_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError, ExceptionGroup)
 _BUILD_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError)
 
 
@@ -222,7 +228,7 @@ class Executor:
                 exc, self._record.sent(request), started, attempts, sent=True
             )
         except _NETWORK_ERRORS as exc:
-            shown = self._redactor.url(str(request.url))
+            shown = self._redactor.url(str(failed_url(exc, request)))
             error = classify(exc, shown, limits)
             return self._record.failed(
                 error, self._record.sent(request), started, attempts, sent=may_have_sent(exc)
@@ -271,6 +277,8 @@ class Executor:
             )
             if not request.url.host:
                 raise ValueError("the URL has no host")
+            if (problem := port_problem(request.url)) is not None:
+                raise ValueError(f"its {problem}")
         except _BUILD_ERRORS as exc:
             raise HttpError(
                 "render",

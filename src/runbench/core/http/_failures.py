@@ -50,8 +50,25 @@ def _host(url: str) -> str:
     return f"{parsed.host}{port}" or url
 
 
+def _leaf(exc: Exception) -> Exception:
+    """The first exception inside ``exc`` when anyio wrapped it in a task group's group."""
+    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def failed_url(exc: BaseException, sent: httpx.Request) -> httpx.URL:
+    """The URL a request failed at: a redirect's target when a later hop failed."""
+    try:
+        request = exc.request if isinstance(exc, httpx.RequestError) else sent
+    except RuntimeError:  # an error raised without its request
+        request = sent
+    return request.url
+
+
 def classify(exc: Exception, url: str, limits: Limits) -> HttpError:
     """The HttpError for ``exc``, raised while requesting ``url`` (already redacted)."""
+    exc = _leaf(exc)
     if isinstance(exc, HttpError):
         return exc
     host = _host(url)
@@ -116,4 +133,4 @@ def _connect(exc: BaseException, host: str, text: str) -> HttpError:
     return HttpError("connect", f"cannot connect to {host}: {text}")
 
 
-__all__ = ["classify"]
+__all__ = ["classify", "failed_url"]

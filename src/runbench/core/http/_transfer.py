@@ -71,6 +71,11 @@ async def exchange(
         hops += 1
         if hops > max_redirects:
             raise httpx.TooManyRedirects("too many redirects", request=following)
+        if (problem := port_problem(following.url)) is not None:
+            shown = guard.redactor.url(str(following.url)) if guard.redactor else "another URL"
+            raise HttpError(
+                "protocol", f"{origin.host} redirects to {shown}, whose {problem}; not followed"
+            )
         if not _keeps_credentials(origin, following.url):
             _strip(following, request.content, guard)
         response = await client.send(following, stream=True, follow_redirects=False)
@@ -79,6 +84,14 @@ async def exchange(
     finally:
         await response.aclose()
     return Received(response, content, (time.perf_counter() - started) * 1000)
+
+
+def port_problem(url: httpx.URL) -> str | None:
+    """What is wrong with ``url``'s port, if anything (httpx accepts any number; the
+    socket layer then fails deep inside a task group)."""
+    if url.port is not None and not 0 < url.port <= 65535:
+        return f"port {url.port} is not between 1 and 65535"
+    return None
 
 
 def _port(url: httpx.URL) -> int | None:
@@ -216,4 +229,12 @@ def too_large(response: httpx.Response, limit: int, why: str) -> HttpError:
     )
 
 
-__all__ = ["ACCEPT_ENCODING", "Guard", "Received", "exchange", "read_capped", "too_large"]
+__all__ = [
+    "port_problem",
+    "ACCEPT_ENCODING",
+    "Guard",
+    "Received",
+    "exchange",
+    "read_capped",
+    "too_large",
+]
