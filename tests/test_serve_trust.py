@@ -194,6 +194,16 @@ BAD_JSON = {
     "not UTF-8": b'{"n": "\xff\xfe"}',
     "truncated": b'{"n": ',
     "a bare string": b'"text"',
+    "NaN": b'{"n": NaN}',
+    "Infinity": b'{"n": Infinity}',
+    "-Infinity deeper in": b'{"x": [1, -Infinity]}',
+    "a float that overflows to infinity": b'{"n": 1e999999}',
+    "duplicate keys": b'{"n": 1, "n": 2}',
+    "duplicate keys deeper in": b'{"n": 1, "x": {"a": 1, "a": 2}}',
+    "a UTF-8 byte order mark": b'\xef\xbb\xbf{"n": 1}',
+    "UTF-16 with a BOM": '{"n": 1}'.encode("utf-16"),
+    "UTF-16 without a BOM": '{"n": 1}'.encode("utf-16-le"),
+    "a lone surrogate": b'{"n": 1, "x": "\\ud800"}',
 }
 
 

@@ -26,7 +26,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -42,6 +41,7 @@ from runbench.core.errors import (
     WorkspaceError,
 )
 from runbench.core.expressions import CompiledPath, compile_path, render
+from runbench.core.intake._json import NotStrictJson, load_strict
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Endpoint, InputSpec, Runbook
 
@@ -199,8 +199,10 @@ def _parse_json(body: bytes) -> Any:
     """JSON or a 400: any parser refusal (bad syntax, encoding, an integer over Python's
     4,300 digits, nesting deep enough to exhaust the stack) and nesting over MAX_DEPTH."""
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are too
+        data = load_strict(body)
+    except NotStrictJson as exc:
+        return Refusal(400, str(exc))
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError too
         return Refusal(400, "the body is not valid JSON")
     if not isinstance(data, dict):
         return Refusal(400, "the JSON body must be an object")
