@@ -118,3 +118,27 @@ def test_error_messages_do_not_echo_credentials(
     code, printed = run(capsys, *[a.format(s=SECRET) for a in args], "-w", str(path))
     assert code == 2
     assert SECRET not in printed
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://agent:{SECRET}@[::1/x",  # an IPv6 host without its closing bracket
+        f"https://agent:{SECRET}@api.example.com:99999999/x",  # a port out of range
+        f"https://agent:{SECRET}@api.example.com:abc/x",  # a port that is not a number
+        f"https://agent:{SECRET}@/x",  # no host
+        f"https://api.example.com:70000/x?api_key={SECRET}",
+    ],
+)
+@pytest.mark.parametrize("into_workspace", [False, True])
+def test_an_invalid_url_is_a_usage_error_that_hides_the_password(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, into_workspace: bool
+) -> None:
+    workspace = tmp_path / "ws.toml"
+    workspace.write_text('name = "w"\n', encoding="utf-8")
+    extra = ["--workspace", str(workspace), "--integration", "api"] if into_workspace else []
+    code, shown = run(capsys, f"curl '{url}'", *extra)
+    assert code == 2, shown
+    assert "URL" in shown
+    assert SECRET not in shown
+    assert SECRET not in workspace.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from runbench.core.errors import UsageError
 from runbench.core.secrets import Redactor
@@ -183,6 +183,24 @@ def _split_userinfo(url: str) -> tuple[str, str | None]:
     return f"{scheme}{sep}{host}{slash}{tail}", unquote(userinfo)
 
 
+def _check_url(url: str) -> None:
+    """A UsageError for a URL no request can be sent to (``url`` is without its user info
+    already; a key in its query is blanked in the message)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parses it: a port that is not a number or over 65535 raises
+    except ValueError as exc:
+        problem = str(exc)
+    else:
+        problem = "" if parts.hostname else "it has no host"
+        if port == 0:
+            problem = "port 0 cannot be connected to"
+    if problem:
+        raise UsageError(
+            f"the URL {Redactor().url(url)} is not valid: {problem}; fix it in the curl command"
+        )
+
+
 def _command(
     verb: str | None,
     urls: list[str],
@@ -197,6 +215,7 @@ def _command(
         raise UsageError(f"expected exactly one URL in the curl command, found {found}")
     url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
     url, in_url = _split_userinfo(url)
+    _check_url(url)
     user = user if user is not None else in_url
     body = "&".join(data) if data else None
     if "--get" in flags and body is not None:
