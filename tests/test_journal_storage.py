@@ -15,8 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runbench.cli.main import main
 from runbench.core.errors import JournalError, RunError
+from runbench.core.history import TestHistory
 from runbench.core.journal import SCHEMA_VERSION, Journal, is_truncated
+from runbench.core.secrets import Redactor
 from test_engine_support import engine, run_row, workspace
 
 LOOP = """
@@ -406,3 +409,38 @@ def test_runs_reads_a_journal_it_cannot_write() -> None:
         shutil.rmtree(folder)
     assert done.returncode == 0, done.stderr
     assert run_id in done.stdout
+
+
+@pytest.mark.parametrize("writer", ["test", "run"])
+def test_the_state_folder_made_by_any_command_is_private_and_ignored(
+    tmp_path: Path, writer: str
+) -> None:
+    """Under umask 000, whichever command makes ``.runbench`` first (``test`` writes the
+    request history, ``run`` the journal)."""
+    ws = tmp_path / "ws.toml"
+    ws.write_text(
+        'name = "w"\n[integrations.x]\nbase_url = "http://127.0.0.1:1"\n'
+        '[integrations.x.methods.m]\npath = "/"\n[runbooks.r]\nstart = "e"\n'
+        '[runbooks.r.steps.e]\nkind = "end"\n'
+    )
+    previous = os.umask(0)
+    try:
+        main(["test", str(ws), "x.m"] if writer == "test" else ["run", str(ws), "r"])
+    finally:
+        os.umask(previous)
+    folder = tmp_path / ".runbench"
+    assert mode(folder) == 0o700
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert {mode(p) for p in folder.glob("*.db*")} == {0o600}
+
+
+def test_an_open_state_folder_is_tightened_by_the_request_history(tmp_path: Path) -> None:
+    folder = tmp_path / ".runbench"
+    folder.mkdir()
+    folder.chmod(0o755)
+    (tmp_path / "ws.toml").write_text('name = "w"\n')
+    TestHistory.for_workspace(tmp_path / "ws.toml").record(
+        "x.m", {"request": None, "response": None}, Redactor(), "test"
+    )
+    assert mode(folder) == 0o700
+    assert (folder / ".gitignore").exists()

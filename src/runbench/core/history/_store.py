@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import HistoryError
-from runbench.core.secrets import Redactor
+from runbench.core.secrets import Redactor, private_folder
 
 DB_NAME = "history.db"
 BODY_CAP = 4 * 1024 * 1024
@@ -106,7 +106,7 @@ class TestHistory:
     def _connect(self, *, create: bool) -> Iterator[sqlite3.Connection]:
         try:
             if create and not self.path.exists():
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                private_folder(self.path.parent)
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             with closing(sqlite3.connect(self.path, timeout=5)) as db:
                 if create and not self._ready:
