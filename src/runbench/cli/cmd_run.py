@@ -22,7 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from runbench.core.engine import (
     Engine,
@@ -38,7 +38,6 @@ from runbench.core.engine import (
     parse_cli_value,
 )
 from runbench.core.errors import RunError, UsageError, WorkspaceError, suggest
-from runbench.core.reports import Case, Suite, write_junit
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import (
     Runbook,
@@ -47,6 +46,9 @@ from runbench.core.workspace import (
     counted,
     read_workspace,
 )
+
+if TYPE_CHECKING:  # JUnit (and ElementTree) is imported only when --junit asks for it
+    from runbench.core.reports import Suite
 
 HELP = "commands: s(tep), c(ontinue), p(rint) [NAME], set NAME=VALUE, q(uit)"
 
@@ -285,12 +287,16 @@ async def drive(
     await watcher
     report(result, terminal, as_json)
     if junit:
+        from runbench.core.reports import write_junit
+
         write_junit(junit, [run_suite(result, terminal.redact)])
     return 0 if result.ok else 1
 
 
 def run_suite(result: RunResult, redact: Callable[[Any], Any]) -> Suite:
     """A run as a JUnit suite: a case per step (failed when it errored), then the outcome."""
+    from runbench.core.reports import Case, Suite
+
     cases = [
         Case(
             step.step,

@@ -29,7 +29,7 @@ from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.expressions import TemplateCache
-from runbench.core.http import TlsContexts, TokenCache
+from runbench.core.http import OutputEvaluator, TlsContexts, TokenCache
 from runbench.core.journal import Claim, Journal, ResumePoint, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
@@ -100,6 +100,7 @@ class Engine:
         self.renderer = Renderer(self.templates)
         self.tokens = TokenCache()
         self.tls = TlsContexts()  # one CA bundle read for all runs, not one per run
+        self.output_paths = OutputEvaluator()  # compiled once for all runs, not per run
         self.bus = EventBus(clock)
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._handles: dict[str, RunHandle] = {}
@@ -300,6 +301,7 @@ class Engine:
             tokens=self.tokens,
             templates=self.templates,
             tls=self.tls,
+            outputs=self.output_paths,
         )
 
     def _create(

@@ -10,11 +10,21 @@ Building a TLS context reads the CA bundle (10-100 ms: more than a whole local r
 so the contexts live in ``TlsContexts``, which an owner of many executors (the engine:
 one client per run; the workbench: one per test) shares between them. A context is
 only ever read after it is built, which is what makes sharing it safe.
+
+A run that only speaks plain http needs no CA bundle at all (`runbench run` against a
+local service read it for nothing, a tenth of the process's time): a client's https
+traffic goes to a transport of its own, built with its context on the first https
+request (an https URL builds it before sending, so an unreadable bundle is still the
+"tls" error it was). Plain http goes to a transport whose context trusts nothing, so
+https can never slip through unverified. With a proxy in the environment the client is
+built as before (a mount of ours would take the place of the proxy's).
 """
 
 from __future__ import annotations
 
 import ssl
+import urllib.request
+from collections.abc import Callable
 
 import httpx
 
@@ -51,6 +61,14 @@ class TlsContexts:
 
     def __init__(self) -> None:
         self._contexts: dict[bool | str, ssl.SSLContext | bool] = {}
+        self._trusting_nothing: ssl.SSLContext | None = None
+
+    def trusting_nothing(self) -> ssl.SSLContext:
+        """A verifying context without a single CA (cheap: for transports that must never
+        carry https; any certificate fails)."""
+        if self._trusting_nothing is None:
+            self._trusting_nothing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return self._trusting_nothing
 
     def get(self, verify: bool | str) -> ssl.SSLContext | bool:
         """The context for ``verify``; OSError/SSLError when its CA bundle is unreadable."""
@@ -58,6 +76,57 @@ class TlsContexts:
         if context is None:
             context = self._contexts[verify] = ssl_context(verify)
         return context
+
+
+class _HttpsOnFirstUse(httpx.AsyncBaseTransport):
+    """A client's https transport, built (with its TLS context) on first use."""
+
+    def __init__(self, build: Callable[[], httpx.AsyncBaseTransport], limits: Limits) -> None:
+        self._build = build
+        self._limits = limits
+        self._built: httpx.AsyncBaseTransport | None = None
+
+    def build(self) -> httpx.AsyncBaseTransport:
+        """The transport (OSError/SSLError when the CA bundle cannot be read)."""
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            transport = self.build()
+        except (OSError, ssl.SSLError) as exc:  # a redirect to https: see ClientPool.get
+            raise _unreadable(self._limits, exc) from None
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._built is not None:
+            await self._built.aclose()
+
+
+def _client(
+    limits: Limits,
+    *,
+    verify: ssl.SSLContext | bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None,
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=verify,
+        transport=transport,
+        mounts=mounts,
+        max_redirects=limits.max_redirects,
+        timeout=timeout_of(limits),
+        headers=_HEADERS,
+    )
+
+
+def _unreadable(limits: Limits, exc: BaseException) -> HttpError:
+    return HttpError(
+        "tls",
+        f"cannot load the CA bundle verify = {limits.verify!r}: {exc}; "
+        "point verify at a readable PEM file",
+    )
 
 
 class ClientPool:
@@ -70,42 +139,40 @@ class ClientPool:
         self._transport = transport
         self._tls = tls if tls is not None else TlsContexts()
         self._clients: dict[ClientKey, httpx.AsyncClient] = {}
+        self._https: dict[ClientKey, _HttpsOnFirstUse] = {}
 
-    def get(self, limits: Limits) -> httpx.AsyncClient:
-        """The client for ``limits``; HttpError("tls") when its CA bundle cannot be read."""
+    def get(self, limits: Limits, url: str = "https:") -> httpx.AsyncClient:
+        """The client for ``limits`` to send to ``url``; HttpError("tls") when its CA
+        bundle cannot be read (checked when ``url`` is https: see the module docstring)."""
         key: ClientKey = (limits.verify, limits.max_redirects)
         client = self._clients.get(key)
-        if client is None:
-            try:
-                client = self._create(limits)
-            except (OSError, ssl.SSLError) as exc:
-                raise HttpError(
-                    "tls",
-                    f"cannot load the CA bundle verify = {limits.verify!r}: {exc}; "
-                    "point verify at a readable PEM file",
-                ) from None
-            self._clients[key] = client
+        https = self._https.get(key)
+        try:
+            if client is None:
+                client, https = self._create(limits)
+                self._clients[key] = client
+                if https is not None:
+                    self._https[key] = https
+            if https is not None and url[:6].lower() == "https:":
+                https.build()
+        except (OSError, ssl.SSLError) as exc:
+            raise _unreadable(limits, exc) from None
         return client
 
-    def _create(self, limits: Limits) -> httpx.AsyncClient:
+    def _create(self, limits: Limits) -> tuple[httpx.AsyncClient, _HttpsOnFirstUse | None]:
         if self._transport is not None:
-            return httpx.AsyncClient(
-                transport=self._transport,
-                max_redirects=limits.max_redirects,
-                timeout=timeout_of(limits),
-                headers=_HEADERS,
-            )
-        return httpx.AsyncClient(
-            verify=self._tls.get(limits.verify),
-            max_redirects=limits.max_redirects,
-            timeout=timeout_of(limits),
-            headers=_HEADERS,
-        )
+            return _client(limits, transport=self._transport), None
+        if limits.verify is False or urllib.request.getproxies():
+            return _client(limits, verify=self._tls.get(limits.verify)), None
+        tls, verify = self._tls, limits.verify
+        https = _HttpsOnFirstUse(lambda: httpx.AsyncHTTPTransport(verify=tls.get(verify)), limits)
+        plain = httpx.AsyncHTTPTransport(verify=tls.trusting_nothing())
+        return _client(limits, transport=plain, mounts={"https://": https}), https
 
     async def aclose(self) -> None:
         """Close the clients. An injected transport belongs to whoever injected it (tests
         share one across executors), so clients wrapping it are dropped, not closed."""
-        clients, self._clients = list(self._clients.values()), {}
+        clients, self._clients, self._https = list(self._clients.values()), {}, {}
         if self._transport is None:
             for client in clients:
                 await client.aclose()

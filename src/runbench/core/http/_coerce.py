@@ -135,9 +135,13 @@ def needs_json(path: CompiledPath) -> bool:
 
 
 class OutputEvaluator:
-    """Compiles output paths once (per Executor) and evaluates them over a response."""
+    """Compiles output paths once and evaluates them over a response. Compiling one
+    generates Python code (a few hundred microseconds), so an engine shares one evaluator
+    between all its runs' executors instead of compiling every path again per run. It is
+    bounded like ``TemplateCache``: past ``limit`` distinct paths it starts over."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
         self._paths: dict[str, CompiledPath | ExpressionError] = {}
 
     def path(self, text: str) -> CompiledPath:
@@ -147,6 +151,8 @@ class OutputEvaluator:
                 found = compile_path(text)
             except ExpressionError as exc:
                 found = exc
+            if len(self._paths) >= self.limit:
+                self._paths.clear()
             self._paths[text] = found
         if isinstance(found, ExpressionError):
             raise found

@@ -63,11 +63,13 @@ class Executor:
         offload: OffloadPolicy | None = None,
         templates: TemplateCache | None = None,
         tls: TlsContexts | None = None,
+        outputs: OutputEvaluator | None = None,
     ) -> None:
         """``offload``: when outputs over a big body are evaluated in a child process
         (see ``runbench.core.http._offload``); by default above 2 MiB. ``templates``: the
         parsed-template cache to share (an engine passes its own); ``tls``: the TLS
-        contexts to share (building one reads the CA bundle)."""
+        contexts to share (building one reads the CA bundle); ``outputs``: the compiled
+        output paths to share (an engine passes its own)."""
         self.workspace = workspace
         self.secrets = secrets
         secrets.preload(workspace)
@@ -78,7 +80,7 @@ class Executor:
         self._auth = Authenticator(secrets, self._redactor, self.tokens, clock, templates)
         self._clients = ClientPool(transport, tls)
         self._builder = RequestBuilder(templates)
-        self._outputs = OutputEvaluator()
+        self._outputs = outputs if outputs is not None else OutputEvaluator()
         self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}
 
@@ -206,7 +208,7 @@ class Executor:
         limits = integration.limits
         use_auth = method.auth != "none" and integration.auth.type != "none"
         try:
-            client = self._clients.get(limits)
+            client = self._clients.get(limits, built.url)
             creds = (
                 await self._creds(integration, scope, client, None) if use_auth else NO_CREDENTIALS
             )
