@@ -103,23 +103,31 @@ def _generate(text: str, root: str, steps: tuple[_Step, ...]) -> Callable[[Scope
 
 @dataclass(frozen=True)
 class CompiledPath:
-    """A parsed path; build with `compile_path`. Immutable, hashable, safe to share."""
+    """A parsed path; build with `compile_path`. Immutable, hashable, safe to share.
+
+    Its straight-line code is generated on the first `evaluate`, not when it is parsed:
+    checking a workspace parses every path and evaluates none, and generating one costs a
+    `compile` (a few hundred microseconds; most of `check` and of the workbench's start).
+    Two threads evaluating it first at once generate the same code twice: harmless."""
 
     text: str
     root: str
     raw: bool
     _steps: tuple[_Step, ...] = field(repr=False)
-    _fast: Callable[[Scope], Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_fast", _generate(self.text, self.root, self._steps))
+    _fast: Callable[[Scope], Any] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
 
     def evaluate(self, scope: Scope) -> Any:
         """The value the path points at. `scope` maps root names to values.
 
         Raises NoMatchError (where it stopped and what was there) or, when the root has no
         value in `scope`, UnknownVariableError."""
-        return self._fast(scope)
+        fast = self._fast
+        if fast is None:
+            fast = _generate(self.text, self.root, self._steps)
+            object.__setattr__(self, "_fast", fast)
+        return fast(scope)
 
 
 def render(value: Any, raw: bool) -> str:
