@@ -163,6 +163,15 @@ async def timed(action: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
+async def timed_cpu(action: Callable[[], Awaitable[object]], cpu: list[float]) -> float:
+    """Wall seconds of ``action``; its CPU seconds (this process: every thread, the
+    journal's included; not the server's) are appended to ``cpu``."""
+    used = time.process_time()
+    took = await timed(action)
+    cpu.append(time.process_time() - used)
+    return took
+
+
 async def twenty_steps(url: str, workspace_path: Path, state: Path, rounds: int) -> None:
     workspace = load_workspace(workspace_path)
     journal = Journal(state / "runs.db")
@@ -175,14 +184,15 @@ async def twenty_steps(url: str, workspace_path: Path, state: Path, rounds: int)
 
     tls = httpx.create_ssl_context()  # built once, as the engine builds its own once
     samples: dict[str, list[float]] = {"bare": [], "journal": [], "no journal": []}
+    cpu: dict[str, list[float]] = {name: [] for name in samples}
     for _ in range(3):  # warm up connections, caches, the JIT-less interpreter's caches
         await bare_twenty(url, tls)
         await run_on(with_journal)
         await run_on(without)
     for _ in range(rounds):  # interleaved, so drift hits all three alike
-        samples["bare"].append(await timed(lambda: bare_twenty(url, tls)))
-        samples["journal"].append(await timed(lambda: run_on(with_journal)))
-        samples["no journal"].append(await timed(lambda: run_on(without)))
+        samples["bare"].append(await timed_cpu(lambda: bare_twenty(url, tls), cpu["bare"]))
+        samples["journal"].append(await timed_cpu(lambda: run_on(with_journal), cpu["journal"]))
+        samples["no journal"].append(await timed_cpu(lambda: run_on(without), cpu["no journal"]))
     floor = statistics.median(samples["bare"])
     print(f"20-step runbook vs 20 bare httpx requests ({rounds} rounds, medians; spread per round)")
     print(f"  bare httpx            {floor * 1000:8.2f} ms   ratio 1.00 (floor)")
@@ -201,6 +211,18 @@ async def twenty_steps(url: str, workspace_path: Path, state: Path, rounds: int)
             1.08 if label == "journal" else None,
             spread=(low, high),
         )
+    cpu_ratios = [a / b for a, b in zip(cpu["journal"], cpu["bare"], strict=True)]
+    cpu_ratio = statistics.median(cpu["journal"]) / statistics.median(cpu["bare"])
+    print(
+        f"  client CPU (this process, journal thread included; the server's excluded): bare"
+        f" {statistics.median(cpu['bare']) * 1000:.1f} ms, engine with journal ratio"
+        f" {cpu_ratio:.2f} ({min(cpu_ratios):.2f}..{max(cpu_ratios):.2f})"
+    )
+    record(
+        "20-step runbook, journal on, client CPU vs bare httpx",
+        cpu_ratio,
+        spread=spread_of(cpu_ratios),
+    )
     journal.close()
 
 
