@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -392,3 +393,17 @@ def test_render_refuses_non_json() -> None:
 def test_evaluate_text() -> None:
     assert evaluate_text("response^a", {"response": {"a": 1}}) == 1
     assert evaluate_text("x^a", {"x": {"a": 2}}, roots=None) == 2
+
+
+@pytest.mark.parametrize("steps", [64, 65, 5000])
+def test_a_very_long_path_is_walked_not_compiled(steps: int) -> None:
+    """A generated function binds one argument per step (quadratic in CPython: 16,000 steps
+    took 13 s to compile), so long paths are walked; both give the same answers."""
+    document: Any = "leaf"
+    for _ in range(steps):
+        document = {"a": document}
+    path = compile_path("response" + "^a" * steps)
+    assert path.evaluate({"response": document}) == "leaf"
+    with pytest.raises(NoMatchError):
+        path.evaluate({"response": {"a": {"b": 1}}})
+    assert isinstance(path._fast, functools.partial) == (steps > 64)

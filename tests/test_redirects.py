@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -120,3 +121,21 @@ async def test_too_many_redirects(two_origins: tuple[str, str, FakeApi]) -> None
     api_base, _, _ = two_origins
     result = await call(api_base, AUTHS["bearer"], "/loop", max_redirects=3)
     assert result.error_kind == "redirects"
+
+
+@pytest.mark.parametrize("kind", sorted(AUTHS))
+@pytest.mark.parametrize("where", ["path", "user info"])
+async def test_a_redirect_carrying_the_credential_in_its_url_is_refused(
+    two_origins: tuple[str, str, FakeApi], kind: str, where: str
+) -> None:
+    """The first server put the credential into the Location (an echoing callback): it
+    would reach the other origin in the URL even with every header and parameter gone."""
+    api_base, other_base, other = two_origins
+    if where == "path":
+        target = f"{other_base}/echo/{quote(KEY, safe='')}"
+    else:
+        target = other_base.replace("http://", f"http://agent:{quote(KEY, safe='')}@") + "/echo"
+    result = await call(api_base, AUTHS[kind], f"/redirect?to={quote(target, safe='')}")
+    assert result.error_kind == "redirects", result.error
+    assert other.seen == []
+    assert KEY not in (result.error or "")

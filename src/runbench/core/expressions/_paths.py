@@ -72,6 +72,12 @@ def _reference(text: str, root: str, steps: tuple[_Step, ...], scope: Scope) -> 
     return value
 
 
+MAX_GENERATED_STEPS = 64
+"""Longer paths are walked step by step instead of compiled: the generated function takes
+one argument per step, and binding thousands of keyword arguments takes quadratic time
+(a path of 16,000 steps took 13 s to compile)."""
+
+
 def _generate(text: str, root: str, steps: tuple[_Step, ...]) -> Callable[[Scope], Any]:
     """Build `evaluate(scope)` as straight-line code; any surprise goes to `_reference`."""
     consts: dict[str, Any] = {
@@ -125,7 +131,12 @@ class CompiledPath:
         value in `scope`, UnknownVariableError."""
         fast = self._fast
         if fast is None:
-            fast = _generate(self.text, self.root, self._steps)
+            steps = self._steps
+            fast = (
+                _generate(self.text, self.root, steps)
+                if len(steps) <= MAX_GENERATED_STEPS
+                else partial(_reference, self.text, self.root, steps)
+            )
             object.__setattr__(self, "_fast", fast)
         return fast(scope)
 

@@ -109,7 +109,8 @@ def _keeps_credentials(origin: httpx.URL, target: httpx.URL) -> bool:
 
 def _strip(request: httpx.Request, body: bytes, guard: Guard) -> None:
     """Take from ``request`` (a hop to another origin) everything that carries a
-    credential; refuse to re-send a ``body`` that holds one."""
+    credential; refuse a hop whose path or user info holds one (the first server put it
+    there), and to re-send a ``body`` that holds one."""
     redactor = guard.redactor
     dropped = {name.lower() for name in guard.headers}
     for name, value in list(request.headers.multi_items()):
@@ -122,6 +123,15 @@ def _strip(request: httpx.Request, body: bytes, guard: Guard) -> None:
         if name in guard.query or (redactor is not None and redactor.reveals(value)):
             url = url.copy_remove_param(name)
     request.url = url
+    if redactor is not None and redactor.reveals(
+        f"{url.userinfo.decode()} {url.raw_path.decode()}"
+    ):
+        raise HttpError(
+            "redirects",
+            f"the server redirected to another origin ({url.host}) with a credential in the "
+            "URL's path or user info; refused. Call the final URL directly, or set "
+            "follow_redirects = false on the integration",
+        )
     resends_body = request.method not in ("GET", "HEAD") and body
     if resends_body and redactor is not None and redactor.reveals(body.decode("utf-8", "replace")):
         raise HttpError(
