@@ -28,7 +28,7 @@ MIN_PREFIX = 6
 _CUTS = (
     (("\r",), re.compile(r"\r")),
     (("\n",), re.compile(r"\n[ \t]*")),
-    (("\\n", "\\r"), re.compile(r"\\+[rn]")),  # a line break as a JSON escape
+    (("\\n", "\\r"), re.compile(r"(?<!\\)\\+[rn]")),  # a line break as a JSON escape
 )
 _ESCAPED_ALNUM = (
     ("\\u00", re.compile(r"\\u00(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])")),
@@ -50,7 +50,7 @@ class Unbroken:
         self._steps: list[tuple[str, re.Pattern[str]]] = []
         for markers, cut in _CUTS:
             if any(marker in text for marker in markers):
-                after = cut.sub("", text)
+                after = _remove(text, _spans(text, cut))
                 if len(after) != len(text):
                     self._steps.append((text, cut))
                     text = after
@@ -74,14 +74,37 @@ class _Way:
         self._joined_at = [0]  # where each kept piece starts in the joined text ...
         self._text_at = [0]  # ... and in the original
         removed = 0
-        for match in cut.finditer(text):
-            removed += match.end() - match.start()
-            self._joined_at.append(match.end() - removed)
-            self._text_at.append(match.end())
+        for start, end in _spans(text, cut):
+            removed += end - start
+            self._joined_at.append(end - removed)
+            self._text_at.append(end)
 
     def original(self, position: int) -> int:
         index = bisect.bisect_right(self._joined_at, position) - 1
         return self._text_at[index] + position - self._joined_at[index]
+
+
+def _spans(text: str, cut: re.Pattern[str]) -> list[tuple[int, int]]:
+    """What ``cut`` takes out of ``text``. Of a run of backslashes before ``r``/``n`` only
+    the escape itself goes: the last backslash (JSON) or two (JSON inside JSON), with the
+    letter; the ones before it are escaped backslashes, part of the text (of a secret)."""
+    spans = []
+    for match in cut.finditer(text):
+        start, end = match.span()
+        if text[start] == "\\":
+            slashes = end - 1 - start
+            start = end - (3 if slashes % 2 == 0 else 2)
+        spans.append((start, end))
+    return spans
+
+
+def _remove(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces, position = [], 0
+    for start, end in spans:
+        pieces.append(text[position:start])
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def has_breaks(text: str) -> bool:
