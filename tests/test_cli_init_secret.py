@@ -89,3 +89,30 @@ def test_check_warns_about_missing_references_with_their_lines(
     assert any("environment variable A_USER is not set" in p.message for p in missing_env)
     assert problems_of(str(workspace), None) == []  # --no-secrets: the file alone
     assert read_workspace(workspace)[1] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["secret", "set", "t", "--stdin"],
+        ["secret", "list"],
+        ["secret", "rm", "t"],
+        ["check"],
+        ["import-curl", "curl https://api.example.com/x"],
+    ],
+)
+def test_a_workspace_in_a_symlink_loop_is_one_line_and_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+) -> None:
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    monkeypatch.setattr("sys.stdin", io.StringIO("value-1234\n"))
+    where = str(tmp_path / "a.toml")
+    full = [*args, where] if args[0] == "check" else [*args, "--workspace", where]
+    assert main(full) == 2
+    err = capsys.readouterr().err
+    assert "symbolic links" in err or "symlink" in err
+    assert len(err.strip().splitlines()) == 1

@@ -22,14 +22,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from runbench.core.errors import SecretError
+from runbench.core.errors import SecretError, UsageError
 from runbench.core.secrets._redactor import Redactor
 from runbench.core.workspace import Output, Secretish, SecretRef, Workspace
 
 
 def secrets_file(workspace_path: str | Path) -> Path:
-    """Where the secrets of the workspace at ``workspace_path`` live."""
-    return Path(workspace_path).resolve().parent / ".runbench" / "secrets.toml"
+    """Where the secrets of the workspace at ``workspace_path`` live (beside the file a
+    symlink points at). A symlink loop is a UsageError (``resolve`` raises RuntimeError)."""
+    try:
+        folder = Path(workspace_path).resolve().parent
+    except (RuntimeError, OSError) as exc:
+        raise UsageError(f"{workspace_path}: cannot follow its symbolic links ({exc})") from None
+    return folder / ".runbench" / "secrets.toml"
 
 
 class Secrets:
