@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from runbench.core.halo import ACTIONS, find_action
@@ -202,10 +203,15 @@ class StepEditor(VerticalScroll):
         self.refresh_derived(workspace, runbook, step, problems)
 
     def _display(self, name: str, shown: bool) -> None:
-        for selector in (f"#row-s-{name}", f"#s-{name}", f"#label-s-{name}"):
-            for widget in self.query(selector):
-                if selector != f"#s-{name}" or isinstance(widget, (RulesTable, KeyValueTable)):
-                    widget.display = shown
+        # by id (query_one's fast path): a CSS query here matched every selector against
+        # every widget of the editor, for each of the rows, on every step shown
+        for widget_id in (f"row-s-{name}", f"s-{name}", f"label-s-{name}"):
+            try:
+                widget = self.query_one(f"#{widget_id}")
+            except NoMatches:
+                continue
+            if widget_id != f"s-{name}" or isinstance(widget, (RulesTable, KeyValueTable)):
+                widget.display = shown
 
     def _inputs(self, step: Step) -> None:
         retry = step.retry
