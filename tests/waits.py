@@ -7,10 +7,13 @@ holds; the deadline only turns a hang into a failure that says what never happen
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 DEADLINE = 30.0
@@ -34,3 +37,24 @@ async def until(
         if time.monotonic() > give_up:
             raise AssertionError(f"never happened within {deadline:g} s: {what}{last}")
         await pilot.pause(0.01)
+
+
+async def type_text(pilot: Pilot[Any], text: str, deadline: float = DEADLINE) -> None:
+    """Type ``text`` as key events, then wait until the focused widget has handled them all.
+
+    The keys take the keyboard's path (the app checks its bindings, then forwards each key to
+    the focused widget), exactly as ``pilot.press(*text)`` sends them; ``pilot.press`` also
+    waits for the whole process to look idle after every key (40 ms or more, up to a second
+    on a loaded machine), which for a long value is most of a test's time. Here the keys go
+    in at once and one marker behind them says when the last one has been handled."""
+    app = pilot.app
+    for character in text:
+        key = _character_to_key(character) if not character.isalnum() else character
+        app.post_message(events.Key(key, character))
+    handled = asyncio.Event()
+    # the app forwards the keys in order; a callback queued on the widget they went to, after
+    # the app has forwarded the last one, runs once that widget has handled them all
+    app.call_later(lambda: (app.focused or app.screen).call_later(handled.set))
+    async with asyncio.timeout(deadline):
+        await handled.wait()
+    await pilot.pause()

@@ -9,7 +9,8 @@ sandbox (127.0.0.1, port 0) to success, is saved, ``runbench check`` passes with
 warning, and the saved file is exactly ``tests/golden/built_from_nothing.toml``
 (``RUNBENCH_GOLDEN_UPDATE=1`` rewrites it after an intended change).
 (Widgets are focused by id rather than by counting tab presses; everything typed or
-chosen is keys.)
+chosen is keys. Text goes in with ``waits.type_text``: the same key events as
+``pilot.press``, without its idle wait after every character.)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from runbench.cli.main import main
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
+from waits import type_text, until
 
 SIZE = (80, 24)
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "built_from_nothing.toml"
@@ -41,14 +43,6 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-async def until(pilot: Pilot[Any], check: Any, what: str) -> None:
-    for _ in range(1000):
-        if check():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what} (on screen {pilot.app.screen!r})")
-
-
 async def focus(pilot: Pilot[Any], selector: str) -> None:
     await until(pilot, lambda: bool(pilot.app.screen.query(selector)), f"{selector} shown")
     pilot.app.screen.query_one(selector).focus()
@@ -58,7 +52,7 @@ async def focus(pilot: Pilot[Any], selector: str) -> None:
 async def write(pilot: Pilot[Any], selector: str, text: str) -> None:
     """Type ``text`` into an input (focusing selects what was there: typing replaces it)."""
     await focus(pilot, selector)
-    await pilot.press(*text)
+    await type_text(pilot, text)
     await settle(pilot)
     assert pilot.app.screen.query_one(selector, Input).value == text
 
@@ -91,7 +85,7 @@ async def form(pilot: Pilot[Any], screen: str, *fields: str) -> None:
         else:
             assert isinstance(focused, Input)
             if text:  # "" keeps what the dialog offers
-                await pilot.press(*text)
+                await type_text(pilot, text)
     if isinstance(pilot.app.focused, Select):
         await pilot.press("tab")  # enter on a dropdown opens it: go to OK first
     await pilot.press("enter")
@@ -116,7 +110,7 @@ async def palette(pilot: Pilot[Any], command: str) -> None:
     """Run a palette command: ctrl+p, its name, enter once it is the first hit."""
     await pilot.press("ctrl+p")
     await pilot.pause()
-    await pilot.press(*command)
+    await type_text(pilot, command)
 
     def first_hit() -> bool:
         found = pilot.app.screen.query(CommandList)
@@ -203,7 +197,7 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         await tab(pilot, "#method-tabs", "Body")
         await choose(pilot, "#m-body_type", "json")
         await focus(pilot, "#m-body")
-        await pilot.press(*BODY)
+        await type_text(pilot, BODY)
         await settle(pilot)
         await tab(pilot, "#method-tabs", "Outputs")
         await add_row(pilot, "#m-outputs", "kv-dialog", "Answer", "response^choices[0]^text!")
