@@ -7,7 +7,14 @@ output; a runbook with an input, a method step, a condition and two ends, edges 
 the step editor; a public endpoint with signature auth. It runs against the real
 sandbox (127.0.0.1, port 0) to success, is saved, ``runbench check`` passes without a
 warning, and the saved file is exactly ``tests/golden/built_from_nothing.toml``
-(``RUNBENCH_GOLDEN_UPDATE=1`` rewrites it after an intended change).
+(``RUNBENCH_GOLDEN_UPDATE=1`` rewrites the golden files after an intended change).
+
+The story is told in three stages, so that test workers share it (it was the longest
+test of the suite): the first builds the integration from nothing and saves it, which
+must give exactly ``built_from_nothing_integration.toml``; the second opens that file
+(with the secret the first set by keys), adds the runbook's steps and edges and saves
+``built_from_nothing_steps.toml``; the third opens that, adds the input and the endpoint,
+runs, saves and checks. Each stage starts where the one before is proven to end.
 (Widgets are focused by id rather than by counting tab presses; everything typed or
 chosen is keys. Text goes in with ``waits.type_text``: the same key events as
 ``pilot.press``, without its idle wait after every character.)
@@ -16,6 +23,7 @@ chosen is keys. Text goes in with ``waits.type_text``: the same key events as
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,7 @@ from textual.widgets import Input, Select, Tabs
 from textual.widgets._select import SelectOverlay
 
 from runbench.cli.main import main
+from runbench.core.secrets import secret_names, set_secret
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
@@ -34,6 +43,8 @@ from waits import type_text, until
 
 SIZE = (80, 24)
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "built_from_nothing.toml"
+INTEGRATION_GOLDEN = GOLDEN.with_name("built_from_nothing_integration.toml")
+STEPS_GOLDEN = GOLDEN.with_name("built_from_nothing_steps.toml")
 BODY = '{"model": "gpt-3.5-turbo-instruct", "prompt": "<<question!>>", "max_tokens": 50}'
 
 
@@ -158,17 +169,23 @@ async def edges(pilot: Pilot[Any], runbook: str, name: str, **targets: str) -> N
         await choose(pilot, f"#s-edge-{key}", target)
 
 
-async def test_build_run_save_and_check_a_workspace_from_nothing(
-    tmp_path: Path, sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]
-) -> None:
+def same_as_golden(saved: str, golden: Path) -> None:
+    tomllib.loads(saved)
+    if os.environ.get("RUNBENCH_GOLDEN_UPDATE"):  # after an intended change; read the diff
+        golden.write_text(saved, encoding="utf-8")
+    assert saved == golden.read_text(encoding="utf-8")
+
+
+async def save(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, RunbenchApp)
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: not app.document.dirty, "saved")
+
+
+async def test_build_an_integration_from_nothing(tmp_path: Path) -> None:
     target = tmp_path / "helpdesk.toml"
-    app = RunbenchApp(
-        target,
-        new_file=True,
-        environ={},
-        overrides={"sandbox": sandbox.url},  # this session only: the file keeps :8781
-        cursor_blink=False,
-    )
+    app = RunbenchApp(target, new_file=True, environ={}, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.screen.id == "new-file"
@@ -201,7 +218,23 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         await settle(pilot)
         await tab(pilot, "#method-tabs", "Outputs")
         await add_row(pilot, "#m-outputs", "kv-dialog", "Answer", "response^choices[0]^text!")
+        assert not app.problems, [str(p) for p in app.problems]
 
+        await save(pilot)  # the first save creates the file
+
+    saved = target.read_text(encoding="utf-8")
+    assert "sk-sandbox" not in saved
+    assert secret_names(target)[0] == {"openai_key"}
+    same_as_golden(saved, INTEGRATION_GOLDEN)
+
+
+async def test_add_a_runbook_with_steps_and_edges(tmp_path: Path) -> None:
+    target = tmp_path / "helpdesk.toml"
+    shutil.copyfile(INTEGRATION_GOLDEN, target)  # where the first stage ends
+    set_secret(target, "openai_key", "sk-sandbox")  # as the first stage set it, by keys
+    app = RunbenchApp(target, environ={}, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         # a runbook: an input, a method step, a condition and two ends
         await tree_to(pilot, Selection("runbooks"))
         await pilot.press("a")
@@ -225,6 +258,29 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         await write(pilot, "#s-message", "The API did not answer")
         await edges(pilot, "answer", "ask", on_success="check", on_failure="failed")
         await edges(pilot, "answer", "check", on_true="done", on_false="failed")
+        # only the input is missing (the third stage adds it)
+        assert [p.keys for p in app.problems] == [
+            ("runbooks", "answer", "steps", "ask", "args", "question")
+        ], [str(p) for p in app.problems]
+        await save(pilot)
+
+    same_as_golden(target.read_text(encoding="utf-8"), STEPS_GOLDEN)
+
+
+async def test_add_the_endpoint_run_save_and_check(
+    tmp_path: Path, sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "helpdesk.toml"
+    shutil.copyfile(STEPS_GOLDEN, target)  # where the second stage ends
+    set_secret(target, "openai_key", "sk-sandbox")  # as the first stage set it, by keys
+    app = RunbenchApp(
+        target,
+        environ={},
+        overrides={"sandbox": sandbox.url},  # this session only: the file keeps :8781
+        cursor_blink=False,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
 
         # its details: the input and a public endpoint with signature auth
         await tree_to(pilot, Selection("runbook", runbook="answer"))
@@ -255,10 +311,7 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
         assert view.status == "success", view.error
         assert "How do I reset it?" in (view.message or "")  # the sandbox echoes the prompt
 
-        # save (the first save creates the file)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert not app.document.dirty
+        await save(pilot)
 
     saved = target.read_text(encoding="utf-8")
     capsys.readouterr()
@@ -266,7 +319,5 @@ async def test_build_run_save_and_check_a_workspace_from_nothing(
     assert f"{target}: 0 errors, 0 warnings" in capsys.readouterr().err
     assert "sk-sandbox" not in saved
     assert "a-signing-secret" not in saved
-    tomllib.loads(saved)
-    if os.environ.get("RUNBENCH_GOLDEN_UPDATE"):  # after an intended change; read the diff
-        GOLDEN.write_text(saved, encoding="utf-8")
-    assert saved == GOLDEN.read_text(encoding="utf-8")
+    assert secret_names(target)[0] == {"openai_key", "answer_signing"}
+    same_as_golden(saved, GOLDEN)
