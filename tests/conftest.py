@@ -6,6 +6,9 @@ repository from ``__file__`` instead.
 
 A throwaway PostgreSQL server (one per xdist worker, started on first use) and a fresh
 database in it for each test that asks (``postgres_dsn``).
+
+Hypothesis runs without its per-example deadline: a deadline is a timed assertion, and on a
+shared 2-core machine an example that takes 300 ms under load is not a failure.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from postgres import Cluster, binaries, required, start_cluster
+
+settings.register_profile("runbench", deadline=None)
+settings.load_profile("runbench")
 
 
 @pytest.fixture(scope="session", autouse=True)
