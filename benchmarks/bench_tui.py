@@ -34,7 +34,8 @@ from pathlib import Path
 from results import record, skipped, spread_of
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSION = "runbench-bench-tui"
+# one per process: two benchmarks run at once never kill each other's session
+SESSION = f"runbench-bench-tui-{os.getpid()}"
 FLOOR_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static

@@ -30,7 +30,8 @@ from pathlib import Path
 from bench_tui_keys import BIG_BYTES, WORKSPACE, minified_json, server
 from results import record, skipped, spread_of
 
-SESSION = "runbench-bench-big-body"
+# one per process: two benchmarks run at once never kill each other's session
+SESSION = f"runbench-bench-big-body-{os.getpid()}"
 RSS_GOAL = 10.0
 SECONDS_GOAL = 4.0
 PEER = """

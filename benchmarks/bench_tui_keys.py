@@ -15,6 +15,7 @@ maxima. Needs tmux; prints why and exits 0 without it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -30,7 +31,8 @@ from pathlib import Path
 
 from results import record, skipped
 
-SESSION = "runbench-bench-tui-keys"
+# one per process: two benchmarks run at once never kill each other's session
+SESSION = f"runbench-bench-tui-keys-{os.getpid()}"
 BIG_BYTES = 50 * 1024 * 1024
 SMALL_BYTES = 1024
 ROUNDS_AFTER = 3
