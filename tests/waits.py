@@ -20,6 +20,13 @@ DEADLINE = 30.0
 """Seconds before a wait fails: far above any real wait, so only a hang reaches it."""
 
 
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let the app handle what is queued, finish its workers, then what they posted."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def until(
     pilot: Pilot[Any], predicate: Callable[[], bool], what: str, deadline: float = DEADLINE
 ) -> None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 from rich.text import Text
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from runbench.core.http import Exchange
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import ExpressionChecker
 from runbench.tui.state.response_scope import ResponseScope
+from waits import settle
 
 MakeApp = Callable[..., RunbenchApp]
 PADDING = [{"id": i, "name": f"row {i}", "tags": ["a", "b"]} for i in range(2500)]  # ~100 KB
@@ -73,12 +72,6 @@ async def checker_texts(app: RunbenchApp) -> tuple[list[str], ResponseScope]:
         assert isinstance(scope, ResponseScope)
         await pilot.press("escape")
     return shown, scope
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_big_body_checks_like_small(make_app: MakeApp) -> None:

@@ -15,23 +15,10 @@ from textual.widgets import Input, Static
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import ExpressionChecker
 from runbench.tui.widgets.tree import Selection
+from waits import settle, until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
-        if check():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def open_checker(pilot: Pilot[Any]) -> Input:

@@ -8,15 +8,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from rich.console import Console
-from textual.pilot import Pilot
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.ascii_filter import ascii_char, to_ascii_text
 from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.tree import Selection
+from waits import settle
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -30,12 +29,6 @@ def screen_text(app: RunbenchApp) -> str:
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     )
     return console.export_text(styles=False)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def assert_ascii(app: RunbenchApp, where: str) -> None:

@@ -39,19 +39,13 @@ from runbench.core.secrets import secret_names, set_secret
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
-from waits import type_text, until
+from waits import settle, type_text, until
 
 SIZE = (80, 24)
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "built_from_nothing.toml"
 INTEGRATION_GOLDEN = GOLDEN.with_name("built_from_nothing_integration.toml")
 STEPS_GOLDEN = GOLDEN.with_name("built_from_nothing_steps.toml")
 BODY = '{"model": "gpt-3.5-turbo-instruct", "prompt": "<<question!>>", "max_tokens": 50}'
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def focus(pilot: Pilot[Any], selector: str) -> None:

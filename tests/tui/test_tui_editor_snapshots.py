@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection
+from waits import settle
 
 SIZE = (80, 24)
 
@@ -26,12 +27,6 @@ class SnapshotApp(RunbenchApp):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, cursor_blink=False, **kwargs)
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def test_workspace_overview(

@@ -14,15 +14,10 @@ from textual.widgets import Input, Static
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection
+from waits import settle
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def edited(app: RunbenchApp) -> dict[str, Any]:

@@ -18,23 +18,10 @@ from runbench.tui.screens.checker import ExpressionChecker, _suggest_name, witho
 from runbench.tui.widgets.history import short_ids
 from runbench.tui.widgets.rules_table import RulesTable
 from runbench.tui.widgets.tree import Selection
+from waits import settle, until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
-        if check():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def form_open(pilot: Pilot[Any], screen: str) -> None:

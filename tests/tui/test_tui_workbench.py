@@ -9,22 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static, TabbedContent
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import ExpressionChecker
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
+from waits import settle
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def saved(path: Path) -> dict[str, Any]:
