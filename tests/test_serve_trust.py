@@ -320,7 +320,7 @@ def test_a_run_cut_off_by_the_journal_is_resumed_once_it_is_back(tmp_path: Path)
         wait_for(lambda: server.status(run_id) == "success")
         steps = server.journal.steps(run_id)
         assert [s.step for s in steps][-1] == "done"
-        assert server.http.get("/healthz").status_code == 200
+        wait_for(lambda: server.http.get("/healthz").status_code == 200)
     finally:
         server.close()
 

@@ -230,6 +230,7 @@ class WorkerPool:
             await self._settle(run_id, lambda: self.journal.finish_run(run_id, "failure", why, ""))
             self._log(f"run {run_id} {why}")
         else:
+            self.recovered()  # its steps and end were journaled: the journal works again
             took = (time.monotonic() - started) * 1000
             status = getattr(result, "status", "done")
             self._log(
