@@ -27,6 +27,18 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def dialog(pilot: Pilot[Any], child: str, screen: str | None = None) -> None:
+    """Until the top screen (the one with id ``screen``, if given) has ``child``: a pushed
+    dialog composes its widgets a moment after the push."""
+    app = pilot.app
+
+    def composed() -> bool:
+        return (screen is None or app.screen.id == screen) and bool(app.screen.query(child))
+
+    await until(pilot, composed, f"{child} on {screen or 'the top screen'}")
+    await pilot.pause()
+
+
 async def until(
     pilot: Pilot[Any], predicate: Callable[[], bool], what: str, deadline: float = DEADLINE
 ) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.tree import Selection
-from waits import settle
+from waits import dialog, settle
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -24,19 +24,8 @@ def edited(app: RunbenchApp) -> dict[str, Any]:
     return tomllib.loads(app.document.text())
 
 
-async def shown(pilot: Pilot[Any], screen: str, child: str) -> None:
-    """Until dialog ``screen`` is up with ``child`` composed (it composes after the push)."""
-    app = pilot.app
-    for _ in range(1000):
-        if app.screen.id == screen and app.screen.query(child):
-            await pilot.pause()
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never shown: {screen} (on screen {app.screen.id})")
-
-
 async def type_path(pilot: Pilot[Any], path: Path) -> None:
-    await shown(pilot, "save-workspace-as", "#field-path")
+    await dialog(pilot, "#field-path", screen="save-workspace-as")
     field = pilot.app.screen.query_one("#field-path", Input)
     field.value = str(path)
     await pilot.press("enter")
@@ -70,15 +59,15 @@ async def test_conflict_offers_diff_then_overwrite(make_app: MakeApp, workspace_
         theirs = workspace_file.read_text(encoding="utf-8").replace("Demo service desk", "Theirs")
         workspace_file.write_text(theirs, encoding="utf-8")
         await pilot.press("ctrl+s")
-        await shown(pilot, "conflict-dialog", "#choice-diff")
+        await dialog(pilot, "#choice-diff", screen="conflict-dialog")
         await pilot.press("enter")  # Diff is the default
-        await shown(pilot, "diff-screen", "#diff-text")
+        await dialog(pilot, "#diff-text", screen="diff-screen")
         diff = str(app.screen.query_one("#diff-text", Static).render())
         assert '-name = "Theirs"' in diff
         assert "+path = " in diff
         assert "/mine" in diff
         await pilot.press("escape")  # back to the choice
-        await shown(pilot, "conflict-dialog", "#choice-overwrite")
+        await dialog(pilot, "#choice-overwrite", screen="conflict-dialog")
         await pilot.click("#choice-overwrite")
         await settle(pilot)
         data = tomllib.loads(workspace_file.read_text(encoding="utf-8"))
@@ -97,7 +86,7 @@ async def test_conflict_save_as_keeps_both(
         await pilot.pause()
         workspace_file.write_text("# someone else's\n" + workspace_file.read_text(), "utf-8")
         await pilot.press("ctrl+s")
-        await shown(pilot, "conflict-dialog", "#choice-save_as")
+        await dialog(pilot, "#choice-save_as", screen="conflict-dialog")
         await pilot.click("#choice-save_as")
         target = tmp_path / "mine.toml"
         await type_path(pilot, target)
@@ -114,7 +103,7 @@ async def test_a_deleted_file_can_be_recreated(make_app: MakeApp, workspace_file
         await pilot.pause()
         workspace_file.unlink()
         await pilot.press("ctrl+s")
-        await shown(pilot, "missing-dialog", "#choice-recreate")
+        await dialog(pilot, "#choice-recreate", screen="missing-dialog")
         await pilot.press("enter")  # Recreate is the default
         await settle(pilot)
         assert "/mine" in workspace_file.read_text(encoding="utf-8")
@@ -167,7 +156,7 @@ async def test_new_file_is_offered_from_the_starter(tmp_path: Path) -> None:
     target = tmp_path / "brand_new.toml"
     app = RunbenchApp(target, environ={}, new_file=True)
     async with app.run_test(size=SIZE) as pilot:
-        await shown(pilot, "new-file", "#choice-starter")
+        await dialog(pilot, "#choice-starter", screen="new-file")
         await pilot.press("enter")  # the starter
         await settle(pilot)
         assert not target.exists()
@@ -197,12 +186,12 @@ async def test_quit_with_a_paused_run_asks_first(sandbox_app: MakeApp) -> None:
         while handle.debugger.paused_at is None:
             await pilot.pause()
         await pilot.press("ctrl+q")
-        await shown(pilot, "quit-run-dialog", "#choice-cancel")
+        await dialog(pilot, "#choice-cancel", screen="quit-run-dialog")
         await pilot.press("enter")  # Cancel is the default
         await pilot.pause()
         assert app.is_running
         assert app.active_runs() == ["create_customer"]
         await pilot.press("ctrl+q")
-        await shown(pilot, "quit-run-dialog", "#choice-stop")
+        await dialog(pilot, "#choice-stop", screen="quit-run-dialog")
         await pilot.click("#choice-stop")
         await pilot.pause()

@@ -7,9 +7,7 @@ problems and status lines are whole (they wrap) and counts read "1 error"."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from runbench.core.workspace import Problem, summary
@@ -18,18 +16,10 @@ from runbench.tui.screens.checker import ExpressionChecker, _suggest_name, witho
 from runbench.tui.widgets.history import short_ids
 from runbench.tui.widgets.rules_table import RulesTable
 from runbench.tui.widgets.tree import Selection
-from waits import settle, until
+from waits import dialog, settle, until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
-
-
-async def form_open(pilot: Pilot[Any], screen: str) -> None:
-    """Until the dialog is the screen and its fields exist (it composes after the push)."""
-    app = pilot.app
-    await until(
-        pilot, lambda: app.screen.id == screen and bool(app.screen.query("#form-ok")), screen
-    )
 
 
 def test_counts_prefill_names_and_ids() -> None:
@@ -53,7 +43,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         await settle(pilot)
         app.query_one("#tree").focus()
         await pilot.press("a")
-        await form_open(pilot, "add-step")
+        await dialog(pilot, "#form-ok", screen="add-step")
         app.screen.query_one("#field-name", Input).value = "routed"
         app.screen.query_one("#field-kind").value = "condition"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
@@ -64,7 +54,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         assert any("set its edges" in m for m in notices)
         app.query_one("#s-rules DataTable").focus()
         await pilot.press("a")
-        await form_open(pilot, "rule-dialog")
+        await dialog(pilot, "#form-ok", screen="rule-dialog")
         app.screen.query_one("#field-left", Input).value = "<<ResponseText>>"
         app.screen.query_one("#field-op").value = "has_value"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
@@ -72,7 +62,7 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         assert "always met" not in str(rules.query_one(".kv-hint", Static).render())
         app.query_one("#tree").focus()
         await pilot.press("a")
-        await form_open(pilot, "add-step")
+        await dialog(pilot, "#form-ok", screen="add-step")
         app.screen.query_one("#field-name", Input).value = "ended"
         app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.overview import OverviewForm
 from runbench.tui.widgets.tree import Selection
-from waits import settle
+from waits import dialog, settle
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -28,19 +28,9 @@ def edited(app: RunbenchApp) -> dict[str, Any]:
     return tomllib.loads(app.document.text())
 
 
-async def until_shown(pilot: Pilot[Any], child: str) -> None:
-    """Until the top screen has ``child`` (a pushed dialog composes a moment later)."""
-    for _ in range(1000):
-        if pilot.app.screen.query(child):
-            await pilot.pause()
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never shown: {child} (on screen {pilot.app.screen.id})")
-
-
 async def fill(pilot: Pilot[Any], **values: str) -> None:
     """Fill the open form's fields (``field-NAME``) and submit it."""
-    await until_shown(pilot, "#form-ok")
+    await dialog(pilot, "#form-ok")
     for name, value in values.items():
         widget = pilot.app.screen.query_one(f"#field-{name}")
         if isinstance(widget, Select):
@@ -60,7 +50,7 @@ async def test_runbook_add_rename_duplicate_delete_from_the_tree(make_app: MakeA
         app.go_to(Selection("runbooks"))
         app.query_one("#tree").focus()
         await pilot.press("a")
-        await until_shown(pilot, "#form-ok")
+        await dialog(pilot, "#form-ok")
         assert app.screen.id == "add-runbook"
         await fill(pilot, name="triage", title="Triage tickets")
         assert app.selection == Selection("runbook", runbook="triage")
@@ -91,7 +81,7 @@ async def test_runbook_add_rename_duplicate_delete_from_the_tree(make_app: MakeA
         app.go_to(Selection("runbook", runbook="new_customer"))
         app.query_one("#tree").focus()
         await pilot.press("delete")
-        await until_shown(pilot, ".dialog-message")
+        await dialog(pilot, ".dialog-message")
         message = str(app.screen.query_one(".dialog-message", Static).render())
         assert "Still started by: triage.route" in message
         await pilot.click("#choice-yes")
@@ -159,7 +149,7 @@ async def test_runbook_details_edit_everything_but_the_steps(make_app: MakeApp) 
         await fill(pilot, type="int", default="3", description="")
         assert book_inputs(app) == {"question": {"type": "int", "default": 3}}
         await pilot.press("d")
-        await until_shown(pilot, "#choice-yes")
+        await dialog(pilot, "#choice-yes")
         await pilot.click("#choice-yes")
         await settle(pilot)
         assert "inputs" not in edited(app)["runbooks"]["ask_chatgpt"]
@@ -222,7 +212,7 @@ async def test_a_missing_secret_is_marked_and_set_from_the_workbench(
         assert form.missing == ("openai_key",)
         app.query_one("#w-set-secret").focus()  # below the variables: scrolled to
         await pilot.press("enter")
-        await until_shown(pilot, "#field-value")
+        await dialog(pilot, "#field-value")
         assert app.screen.id == "set-secret"
         assert app.screen.query_one("#field-value", Input).password
         await fill(pilot, value="sk-sandbox")
