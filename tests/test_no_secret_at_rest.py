@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import sqlite3
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +15,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from at_rest import workspace_at_rest
 from runbench.cli.main import main
-from runbench.core.journal import Journal
-from runbench.core.secrets import REDACTED, secrets_file
+from runbench.core.secrets import REDACTED
 from servers import FakeApi, local_server
 
 TOKEN = "tok/Env+Secret=42"  # a bearer token from the environment
@@ -141,19 +139,10 @@ def test_no_spelling_of_any_secret_is_stored_or_printed(
     base, api = server
     workspace = tmp_path / "ws.toml"
     workspace.write_text(textwrap.dedent(WORKSPACE.format(base=base)), encoding="utf-8")
-    stored = secrets_file(workspace)
-    stored.parent.mkdir()
-    stored.write_text(
-        f"apikey = {json.dumps(API_KEY)}\nclient = {json.dumps(CLIENT_SECRET)}\n", encoding="utf-8"
-    )
-    os.chmod(stored, 0o600)
     monkeypatch.setenv("E2E_TOKEN", TOKEN)
     monkeypatch.setenv("E2E_PASSWORD", PASSWORD)
-    Journal.for_workspace(workspace).close()
-    holder = sqlite3.connect(stored.parent / "runs.db")  # keeps the WAL file alive
-    holder.execute("SELECT count(*) FROM runs").fetchall()
     outputs: list[str] = []
-    try:
+    with workspace_at_rest(workspace, {"apikey": API_KEY, "client": CLIENT_SECRET}) as stored:
         assert main(["run", str(workspace), "all", "--json"]) == 0
         out, err = capsys.readouterr()
         outputs += [out, err]
@@ -174,8 +163,6 @@ def test_no_spelling_of_any_secret_is_stored_or_printed(
             for path in stored.parent.iterdir()
             if path.is_file() and path != stored
         }
-    finally:
-        holder.close()
     assert "runs.db-wal" in files  # the WAL was there to search
     secrets = [TOKEN, API_KEY, PASSWORD, CLIENT_SECRET, SESSION, *api.issued]
     secrets.append(base64.b64encode(f"agent:{PASSWORD}".encode()).decode())

@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
-import sqlite3
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +22,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from at_rest import workspace_at_rest
 from runbench.cli.main import main
-from runbench.core.journal import Journal
-from runbench.core.secrets import REDACTED, Redactor, secrets_file
+from runbench.core.secrets import REDACTED, Redactor
 from secret_oracle import leaks
 from servers import FakeApi, local_server
 
@@ -185,15 +183,8 @@ def test_no_unusual_spelling_is_stored_or_printed(
     workspace = tmp_path / "ws.toml"
     text = textwrap.dedent(WORKSPACE.format(base=base)) + runbook_steps()
     workspace.write_text(text, encoding="utf-8")
-    stored = secrets_file(workspace)
-    stored.parent.mkdir()
-    stored.write_text(f"client = {json.dumps(api.client_secret)}\n", encoding="utf-8")
-    os.chmod(stored, 0o600)
     monkeypatch.setenv("ENC_TOKEN", SECRET)
-    Journal.for_workspace(workspace).close()
-    holder = sqlite3.connect(stored.parent / "runs.db")  # keeps the WAL file alive
-    holder.execute("SELECT count(*) FROM runs").fetchall()
-    try:
+    with workspace_at_rest(workspace, {"client": api.client_secret}) as stored:
         assert main(["run", str(workspace), "all", "--json"]) == 0
         outputs = list(capsys.readouterr())
         run_id = json.loads(outputs[0])["run_id"]
@@ -206,8 +197,6 @@ def test_no_unusual_spelling_is_stored_or_printed(
                 assert main(["test", str(workspace), method, "--var", f"as={name}"]) == 0
                 outputs += capsys.readouterr()
         files = [p.read_bytes().decode("utf-8", "replace") for p in stored.parent.glob("runs.db*")]
-    finally:
-        holder.close()
     assert len(files) == 3  # the db, its WAL and shared memory were there to search
     secrets = [SECRET, api.client_secret, *api.issued]
     assert [hit for blob in [*outputs, *files] for hit in leaks(blob, secrets)] == []
