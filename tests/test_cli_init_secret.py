@@ -60,6 +60,10 @@ def test_secret_set_list_rm_keeps_the_file_private(
     assert secret_names(workspace) == ({"other"}, None)
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert main(["secret", "set", "bad name", "--stdin", "-w", str(workspace)]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("x" * (64 * 1024 + 1)))
+    assert main(["secret", "set", "huge", "--stdin", "-w", str(workspace)]) == 2
+    assert "longer than 64 KiB" in capsys.readouterr().err
+    assert secret_names(workspace) == ({"other"}, None)
 
 
 def test_check_warns_about_missing_references_with_their_lines(

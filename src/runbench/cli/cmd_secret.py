@@ -37,9 +37,19 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
     remover.add_argument("name")
 
 
+MAX_VALUE_CHARS = 64 * 1024
+"""A secret read from stdin longer than this is refused: a token or a key is far shorter, and
+a stream piped by mistake (a whole file, an endless command) must not be read without end."""
+
+
 def read_value(name: str, from_stdin: bool) -> str:
     if from_stdin:
-        value = sys.stdin.read()
+        value = sys.stdin.read(MAX_VALUE_CHARS + 1)
+        if len(value) > MAX_VALUE_CHARS:
+            raise UsageError(
+                f"the value on stdin is longer than {MAX_VALUE_CHARS // 1024} KiB; nothing was"
+                " saved (pipe only the secret itself)"
+            )
         value = value[:-1] if value.endswith("\n") else value
         value = value[:-1] if value.endswith("\r") else value
     else:
