@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
 from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
+from runbench.core.files import MAX_INPUT_BYTES, FileTooLargeError, read_capped_text
 
 DESCRIPTION = (
     "Evaluate an output-variable path (Halo grammar: response^choices[0]^text!) against a "
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 def _load(source: str) -> Any:
     label = "<stdin>" if source == "-" else source
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = _read_stdin() if source == "-" else read_capped_text(source, MAX_INPUT_BYTES)
     except OSError as exc:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
@@ -79,3 +79,11 @@ _TOO_DEEP = (
     "the document is nested too deeply (arrays/objects inside each other some thousand "
     "levels deep) to be read; evaluate the path on a smaller part of it"
 )
+
+
+def _read_stdin() -> str:
+    """Standard input, capped like a file (a stream piped by mistake is not read without end)."""
+    text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+    if len(text) > MAX_INPUT_BYTES:
+        raise FileTooLargeError("<stdin>", MAX_INPUT_BYTES)
+    return text

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import WorkspaceReadError
+from runbench.core.files import MAX_INPUT_BYTES, read_capped_text
 from runbench.sandbox.seed import Record, seed_records
 
 if TYPE_CHECKING:
@@ -305,7 +306,7 @@ class HaloState:
 
     def _load(self, path: Path) -> None:
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            payload = json.loads(read_capped_text(path, MAX_INPUT_BYTES))
         except (OSError, ValueError) as exc:
             raise WorkspaceReadError(
                 f"cannot read sandbox data ({exc}); fix or delete the file to start from seed",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
+from runbench.core.files import read_capped_text
 
 HaloObject = dict[str, Any]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -27,9 +28,7 @@ def load_json(path: str | Path) -> Any:
     """The parsed file; HaloJsonError saying why not (missing, too big, not JSON)."""
     file = Path(path)
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise HaloJsonError(f"{file}: larger than {MAX_FILE_BYTES // 2**20} MiB; not read")
-        text = file.read_text(encoding="utf-8-sig")
+        text = read_capped_text(file, MAX_FILE_BYTES, encoding="utf-8-sig")
     except FileNotFoundError:
         raise HaloJsonError(f"{file}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

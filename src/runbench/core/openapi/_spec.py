@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
+from runbench.core.files import read_capped_text
 
 MAX_SPEC_BYTES = 20 * 1024 * 1024
 
@@ -22,9 +23,7 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     """The document at ``path`` as plain data; UsageError when it cannot be one."""
     file = Path(path)
     try:
-        if file.stat().st_size > MAX_SPEC_BYTES:
-            raise UsageError(f"{file}: larger than {MAX_SPEC_BYTES // 2**20} MiB; is it a spec?")
-        text = file.read_text(encoding="utf-8")
+        text = read_capped_text(file, MAX_SPEC_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read the spec {file}: {exc}") from None
     return parse_spec(text, str(file))

@@ -18,6 +18,7 @@ import tomllib
 from pathlib import Path
 
 from runbench.core.errors import SecretError, UsageError
+from runbench.core.files import MAX_SECRETS_BYTES, FileTooLargeError, read_capped_text
 from runbench.core.secrets._secrets import read_secrets_file, secrets_file
 
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -67,9 +68,11 @@ def secret_names(workspace_path: str | Path) -> tuple[set[str], str | None]:
 
 def _raw(path: Path) -> tuple[str, dict[str, object]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped_text(path, MAX_SECRETS_BYTES)
     except FileNotFoundError:
         return "", {}
+    except FileTooLargeError as exc:
+        raise SecretError(f"cannot read {path}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SecretError(f"cannot read {path}: {type(exc).__name__}") from None
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import SecretError, UsageError
+from runbench.core.files import MAX_SECRETS_BYTES, FileTooLargeError, read_capped_text
 from runbench.core.secrets._redactor import Redactor
 from runbench.core.workspace import Output, Secretish, SecretRef, Workspace
 
@@ -189,7 +190,9 @@ def read_secrets_file(path: Path) -> dict[str, str]:
             f"Run: chmod 600 {path}"
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_capped_text(path, MAX_SECRETS_BYTES))
+    except FileTooLargeError as exc:
+        raise SecretError(f"cannot read {path}: {exc}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         # The parser's message can quote the offending line, which may hold a secret.
         raise SecretError(f"cannot read {path}: {type(exc).__name__}; check its syntax") from None

@@ -27,6 +27,7 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
+from runbench.core.files import MAX_WORKSPACE_BYTES, read_capped_text
 from runbench.core.workspace._history import EditHistory
 from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
@@ -52,7 +53,7 @@ _POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 def read_text(path: str | Path) -> str:
     """The file's text, or a WorkspaceReadError saying why not."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_capped_text(path, MAX_WORKSPACE_BYTES)
     except FileNotFoundError:
         raise WorkspaceReadError("no such file (check the path)", file=str(path)) from None
     except IsADirectoryError:
@@ -194,7 +195,7 @@ class WorkspaceDocument:
     def disk_state(self) -> str:
         """ "same" as loaded or last saved, "changed" since, or "missing" (moved, deleted)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_capped_text(self.path, MAX_WORKSPACE_BYTES)
         except FileNotFoundError:
             return "missing"
         except (OSError, UnicodeDecodeError):
@@ -206,7 +207,7 @@ class WorkspaceDocument:
         import difflib
 
         try:
-            disk = self.path.read_text(encoding="utf-8")
+            disk = read_capped_text(self.path, MAX_WORKSPACE_BYTES)
         except (OSError, UnicodeDecodeError):
             disk = ""
         name = self.path.name

@@ -1,0 +1,24 @@
+"""Local files read with a size cap: every file runbench reads goes through here.
+
+A path given by mistake (``/dev/zero``, a disk image, a log) must end in a clear error, not in
+a process that reads until memory runs out. ``st_size`` cannot tell that for devices, pipes
+and files that grow while read, so the cap is enforced on the bytes actually read.
+"""
+
+from runbench.core.files._capped import (
+    MAX_INPUT_BYTES,
+    MAX_SECRETS_BYTES,
+    MAX_WORKSPACE_BYTES,
+    FileTooLargeError,
+    read_capped_bytes,
+    read_capped_text,
+)
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "MAX_SECRETS_BYTES",
+    "MAX_WORKSPACE_BYTES",
+    "FileTooLargeError",
+    "read_capped_bytes",
+    "read_capped_text",
+]

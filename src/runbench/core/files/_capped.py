@@ -1,0 +1,54 @@
+"""Read at most ``limit`` bytes of a file and refuse it when it holds more.
+
+``FileTooLargeError`` is an ``OSError`` (errno EFBIG) on purpose: every caller already turns
+"cannot read this file" into its own error of the tree (``WorkspaceReadError``,
+``SecretError``, ``UsageError``...), with the file named, and a file too large to read is one
+more way of not being readable. Its message says the cap and what to check.
+"""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+MAX_WORKSPACE_BYTES = 16 * 2**20
+"""A workspace is hand-written TOML; the largest real one is a few hundred KB."""
+
+MAX_SECRETS_BYTES = 2**20
+"""``.runbench/secrets.toml`` holds names and values: one MiB is thousands of them."""
+
+MAX_INPUT_BYTES = 64 * 2**20
+"""JSON given to a command (a Halo webhook body, a response to evaluate paths on)."""
+
+
+class FileTooLargeError(OSError):
+    """The file holds more than the cap for what it is meant to be."""
+
+    def __init__(self, path: str | Path, limit: int) -> None:
+        self.limit = limit
+        message = f"larger than {_size(limit)}; not read (is it the right file?)"
+        super().__init__(errno.EFBIG, message, str(path))
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _size(limit: int) -> str:
+    if limit >= 2**20:
+        return f"{limit / 2**20:g} MiB"
+    return f"{limit / 2**10:g} KiB"
+
+
+def read_capped_bytes(path: str | Path, limit: int) -> bytes:
+    """The file's bytes; FileTooLargeError when it has more than ``limit`` bytes."""
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLargeError(path, limit)
+    return data
+
+
+def read_capped_text(path: str | Path, limit: int, *, encoding: str = "utf-8") -> str:
+    """The file's text, like ``Path.read_text`` (universal newlines), but capped."""
+    raw = read_capped_bytes(path, limit)
+    return raw.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
