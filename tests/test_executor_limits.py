@@ -66,6 +66,19 @@ async def test_a_trickling_server_fails_at_total_timeout(server: tuple[str, Fake
     assert "total_timeout = 0.6 s" in one_line(result)
 
 
+async def test_a_stalled_token_endpoint_is_named_when_the_deadline_passes(
+    server: tuple[str, FakeApi],
+) -> None:
+    base, _ = server
+    auth = Auth(type="oauth2", token_url=f"{base}/drip", client_id="c", client_secret="s-1234")
+    ws = workspace(base, auth=auth, limits=Limits(read_timeout=5, total_timeout=0.6))
+    result = await call(ws, Method(id="m", integration="api", path="/echo"))
+    assert result.error_kind == "timeout"
+    said = one_line(result)
+    assert "before the token endpoint (token_url of integration 'api') answered" in said
+    assert "/echo" not in said
+
+
 # -- item 6: every read is capped -----------------------------------------------------------------
 async def test_an_endless_token_endpoint_is_cut_off(server: tuple[str, FakeApi]) -> None:
     base, _ = server
@@ -188,3 +201,14 @@ async def test_a_deeply_nested_body_is_not_json_not_a_crash() -> None:
     m = Method(id="m", integration="api", outputs=(Output("x", "response[0]"),))
     result = await call(ws, m, transport=transport)
     assert result.error_kind == "invalid_json"
+
+
+async def test_whitespace_around_a_header_value_is_trimmed_not_a_protocol_error(
+    server: tuple[str, FakeApi],
+) -> None:
+    """ "Bearer <<token>>" with an empty token ends in a space, which h11 refuses to send."""
+    base, api = server
+    m = Method(id="m", integration="api", path="/echo", headers={"X-Token": " Bearer <<t>>"})
+    result = await call(workspace(base), m, {"t": ""})
+    assert result.ok, one_line(result)
+    assert api.seen[-1].headers["X-Token"] == "Bearer"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -46,6 +47,13 @@ from runbench.core.workspace import Integration, Limits, Method, Output, Workspa
 
 _NETWORK_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError, ExceptionGroup)
 _BUILD_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError)
+
+
+@dataclass
+class _Stage:
+    """What one call is waiting on, so a deadline names the right server."""
+
+    getting_token: bool = False
 
 
 class Executor:
@@ -146,21 +154,26 @@ class Executor:
             return self._record.failed(error, None, started, sent=False)
         outputs = tuple(method.outputs) + tuple(extra_outputs)
         deadline = timeout if timeout is not None else integration.limits.total_timeout
+        stage = _Stage()
         try:
             async with asyncio.timeout(deadline):
-                return await self._run(integration, method, built, scope, outputs, started)
+                return await self._run(integration, method, built, scope, outputs, started, stage)
         except TimeoutError:
             what = (
                 f"the step's timeout of {deadline:g} s"
                 if timeout is not None
                 else f"total_timeout = {deadline:g} s of integration '{integration.id}'"
             )
+            waited_on = (
+                f"the token endpoint (token_url of integration '{integration.id}')"
+                if stage.getting_token
+                else self._redactor.url(built.url)
+            )
             error = HttpError(
                 "timeout",
-                f"method {method.ref}: {what} was reached before "
-                f"{self._redactor.url(built.url)} answered in full (connect, redirects and "
-                f"body count); raise {'the step timeout' if timeout is not None else 'it'} "
-                "if the server is just slow",
+                f"method {method.ref}: {what} was reached before {waited_on} answered in full "
+                f"(connect, redirects and body count); raise "
+                f"{'the step timeout' if timeout is not None else 'it'} if the server is just slow",
             )
             return self._record.failed(
                 error, self._record.built(built, NO_CREDENTIALS), started, sent=True
@@ -204,14 +217,17 @@ class Executor:
         scope: Mapping[str, Any],
         outputs: Sequence[Output],
         started: float,
+        stage: _Stage,
     ) -> Exchange:
         limits = integration.limits
         use_auth = method.auth != "none" and integration.auth.type != "none"
         try:
             client = self._clients.get(limits, built.url)
+            stage.getting_token = use_auth
             creds = (
                 await self._creds(integration, scope, client, None) if use_auth else NO_CREDENTIALS
             )
+            stage.getting_token = False
             request = self._request(client, limits, built, creds, method.ref)
         except HttpError as exc:
             return self._record.failed(
@@ -221,7 +237,9 @@ class Executor:
         try:
             received = await self._send(client, request, limits, creds)
             if received.response.status_code == 401 and creds.token_key is not None:
+                stage.getting_token = True
                 creds = await self._creds(integration, scope, client, creds.token)
+                stage.getting_token = False
                 request = self._request(client, limits, built, creds, method.ref)
                 attempts = 2
                 received = await self._send(client, request, limits, creds)

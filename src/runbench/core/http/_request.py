@@ -101,7 +101,9 @@ def _checked_header(name: str, value: str) -> tuple[str, str]:
             f"header {name} contains the control character "
             f"{found.group()!r} after rendering; headers cannot carry it, so nothing was sent"
         )
-    return name, value
+    # Whitespace around a field value is not part of it (RFC 9110 5.5), and h11 refuses to
+    # send it: "Bearer <<token>>" with an empty token must not fail as a protocol error.
+    return name, value.strip(" \t")
 
 
 def form_field(value: Any) -> str:
