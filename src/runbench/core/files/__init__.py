@@ -1,4 +1,5 @@
-"""Local files read with a size cap: every file runbench reads goes through here.
+"""Local files: read with a size cap (every file runbench reads goes through here), and
+the private folder runbench keeps its state in.
 
 A path given by mistake (``/dev/zero``, a disk image, a log) must end in a clear error, not in
 a process that reads until memory runs out. ``st_size`` cannot tell that for devices, pipes
@@ -13,12 +14,14 @@ from runbench.core.files._capped import (
     read_capped_bytes,
     read_capped_text,
 )
+from runbench.core.files._private import private_folder
 
 __all__ = [
     "MAX_INPUT_BYTES",
     "MAX_SECRETS_BYTES",
     "MAX_WORKSPACE_BYTES",
     "FileTooLargeError",
+    "private_folder",
     "read_capped_bytes",
     "read_capped_text",
 ]

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import HistoryError
-from runbench.core.secrets import Redactor, private_folder
+from runbench.core.files import private_folder
+from runbench.core.secrets import Redactor
 
 DB_NAME = "history.db"
 BODY_CAP = 4 * 1024 * 1024

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import JournalError
+from runbench.core.files import private_folder
 from runbench.core.journal._backend import RUN_UPDATABLE, SELECT_RUNS, SELECT_STEPS, Row
 from runbench.core.journal._sqlite_schema import (
     ensure_schema,
     explain,
     prepare_file,
-    prepare_folder,
 )
 
 _RUN = SELECT_RUNS
@@ -61,7 +61,7 @@ class SqliteBackend:
     def _connect(self, path: Path, durable: bool) -> sqlite3.Connection:
         if self.readonly:
             return self._connect_readonly(path)
-        prepare_folder(path.parent)
+        private_folder(path.parent)
         prepare_file(path)
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")

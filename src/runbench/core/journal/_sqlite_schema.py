@@ -60,17 +60,6 @@ def delivery_key(runbook: str, delivery_id: str) -> str:
 
 
 # -- files -----------------------------------------------------------------------------
-def prepare_folder(folder: Path) -> None:
-    """Create the journal's folder 0700 with a .gitignore; tighten a ``.runbench`` we own."""
-    created = not folder.exists()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if created or folder.name == ".runbench":
-        _tighten(folder, 0o700)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# runbench state: runs, secrets. Never commit it.\n*\n")
-
-
 def prepare_file(path: Path) -> None:
     """Create the database 0600 before SQLite does (its -wal/-shm copy that mode)."""
     if not path.exists():
@@ -205,5 +194,4 @@ __all__ = [
     "ensure_schema",
     "explain",
     "prepare_file",
-    "prepare_folder",
 ]

@@ -4,7 +4,6 @@ and the ``Redactor`` that keeps every value derived from one out of output and s
 
 from runbench.core.secrets._file import (
     check_name,
-    private_folder,
     remove_secret,
     secret_names,
     set_secret,
@@ -38,7 +37,6 @@ __all__ = [
     "remove_secret",
     "secret_names",
     "secret_output_names",
-    "private_folder",
     "secrets_file",
     "set_secret",
     "state_dir",

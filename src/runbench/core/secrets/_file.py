@@ -18,11 +18,15 @@ import tomllib
 from pathlib import Path
 
 from runbench.core.errors import SecretError, UsageError
-from runbench.core.files import MAX_SECRETS_BYTES, FileTooLargeError, read_capped_text
+from runbench.core.files import (
+    MAX_SECRETS_BYTES,
+    FileTooLargeError,
+    private_folder,
+    read_capped_text,
+)
 from runbench.core.secrets._secrets import read_secrets_file, secrets_file
 
 NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-GITIGNORE = "# runbench's state: run journal, secrets. Never commit it.\n*\n"
 
 
 def check_name(name: str) -> str:
@@ -36,23 +40,6 @@ def check_name(name: str) -> str:
 def state_dir(workspace_path: str | Path) -> Path:
     """``.runbench`` beside the workspace, made (0700, with its ``.gitignore``) if missing."""
     return private_folder(secrets_file(workspace_path).parent)
-
-
-def private_folder(folder: Path) -> Path:
-    """``folder`` made 0700 if missing; one we made, or any ``.runbench``, gets the
-    ``.gitignore`` that keeps it out of git, and a ``.runbench`` of ours open to others is
-    tightened to 0700. Every writer of runbench's state goes through here."""
-    created = not folder.exists()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not (created or folder.name == ".runbench"):
-        return folder
-    info = folder.stat()
-    if info.st_uid == os.getuid() and info.st_mode & 0o077:
-        folder.chmod(0o700)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text(GITIGNORE, encoding="utf-8")
-    return folder
 
 
 def secret_names(workspace_path: str | Path) -> tuple[set[str], str | None]:
