@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +61,16 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
         metavar="SECONDS",
         help="a run held this long without a heartbeat is resumed by another instance (default 30)",
     )
+    parser.add_argument(
+        "--worker-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="execute runs in a worker process this one starts and supervises, at a lower "
+        "CPU priority, so a flood of deliveries is accepted first (default); "
+        "--no-worker-process: in this process",
+    )
+    parser.add_argument("--worker-of", metavar="OWNER", help=argparse.SUPPRESS)
+    parser.add_argument("--report-fd", type=int, help=argparse.SUPPRESS)
 
 
 def describe_auth(endpoint: Endpoint) -> str:
@@ -125,29 +136,97 @@ def json_line(record: dict[str, Any]) -> None:
     print(json_text(record), flush=True)
 
 
+def worker_command(args: argparse.Namespace, owner: str) -> list[str]:
+    """The command of `serve`'s worker process (the journal comes the same way as here:
+    ``--journal`` was turned into the environment's, so a URL's password is not in ``ps``)."""
+    command = [sys.executable, "-m", "runbench", "serve", args.workspace, "--worker-of", owner]
+    command += ["--workers", str(args.workers), "--queue-size", str(args.queue_size)]
+    command += ["--lease", str(args.lease), "--log-format", args.log_format]
+    if args.state_dir:
+        command += ["--state-dir", args.state_dir]
+    if args.durable:
+        command.append("--durable")
+    return command
+
+
+def worker_parent(args: argparse.Namespace) -> int | None:
+    """For `serve`'s worker process (``--worker-of``): the server's pid, once this process
+    is tied to it (first thing: it must not outlive a server killed while it starts)."""
+    if args.worker_of is None:
+        return None
+    from runbench.core.journal import Owner
+    from runbench.serve.child import tie_to_parent
+
+    owner = Owner.parse(args.worker_of)
+    if owner is None or args.report_fd is None:
+        raise UsageError("--worker-of and --report-fd are set by serve for its worker process")
+    tie_to_parent(owner.pid)
+    return owner.pid
+
+
+def worker_main(
+    args: argparse.Namespace,
+    workspace: Workspace,
+    journal: Any,
+    log: Any,
+    poll: float,
+) -> int:
+    """`serve --worker-of OWNER`: the worker process (see ``runbench.serve.process``)."""
+    from runbench.serve.child import run_worker
+
+    return run_worker(
+        workspace,
+        journal,
+        report_fd=int(args.report_fd),
+        log=log,
+        workers=args.workers,
+        queue_size=args.queue_size,
+        poll=poll,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     if args.workers < 0 or args.queue_size < 1 or args.lease < 1:
         raise UsageError("--workers must be >= 0, --queue-size >= 1 and --lease >= 1")
-    from runbench.core.journal import journal_location, open_journal, redacted_location
+    from runbench.core.journal import (
+        JOURNAL_ENV,
+        journal_location,
+        open_journal,
+        redacted_location,
+    )
     from runbench.serve import BatchedLog, build_app, serve_forever
     from runbench.webserver import bind_socket, url_of
 
+    parent = worker_parent(args)
     workspace = load_checked(args.workspace)
     location = journal_location(args.journal)
     journal = open_journal(
-        location, workspace.path, args.state_dir, durable=args.durable, lease=args.lease
+        location,
+        workspace.path,
+        args.state_dir,
+        durable=args.durable,
+        lease=args.lease,
+        owner=args.worker_of,
     )
     out = BatchedLog(sys.stdout)  # lines leave in batches, not a write and flush each
     as_json = args.log_format == "json"
+    log = (lambda text: out.raw(json_text({"message": text}))) if as_json else out
+    poll = min(5.0, args.lease / 3)  # expired leases are looked for this often
     try:
+        if parent is not None:
+            return worker_main(args, workspace, journal, log, poll)
         app = build_app(
             workspace,
             journal=journal,
             workers=args.workers,
             queue_size=args.queue_size,
-            log=(lambda text: out.raw(json_text({"message": text}))) if as_json else out,
+            log=log,
             access_log=(lambda record: out.raw(json_text(record))) if as_json else None,
-            poll=min(5.0, args.lease / 3),  # expired leases are looked for this often
+            poll=poll,
+            environ={**os.environ, JOURNAL_ENV: location} if location else None,
+            worker_process=worker_command(args, journal.owner.text())
+            if args.worker_process and args.workers > 0
+            else None,
         )
         sock = bind_socket(args.host, args.port)
         shown = redacted_location(location) if location else str(journal.path)

@@ -2,7 +2,8 @@
 
 Not part of ``runbench.core``: a Starlette app on uvicorn. The rules of what a request
 must carry are in ``runbench.core.intake._intake``; the queue is the run journal; the runs are
-executed by the engine on worker tasks in the server process.
+executed by the engine on worker tasks, in the server process or (the CLI's default) in a
+worker process it supervises (``process``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from runbench.serve.app import create_app
 from runbench.serve.deliveries import BODY_TIMEOUT
 from runbench.serve.logs import BatchedLog
 from runbench.serve.metrics import CountRequests, ServeMetrics
+from runbench.serve.process import ProcessPool, WorkerProcess
 from runbench.serve.schedules import Scheduler
 from runbench.serve.server import RunningServer, serve_forever, start_in_thread
 from runbench.serve.workers import EngineExecutor, RunExecutor, WorkerPool
@@ -47,11 +49,14 @@ def build_app(
     poll: float = 5.0,
     access_log: Callable[[dict[str, Any]], None] | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    worker_process: Sequence[str] | None = None,
     **engine_kwargs: Any,
 ) -> Starlette:
     """The endpoint app with its own journal (beside the workspace) and engine.
 
     ``access_log`` takes each request as a record (JSON logs) instead of a ``log`` line;
+    ``worker_process``: the command of a worker process that executes the runs (see
+    ``process``; the CLI's default), instead of ``workers`` tasks in this one;
     ``engine_kwargs`` go to :class:`Engine` (e.g. ``transport=`` in tests)."""
     environ = os.environ if environ is None else environ
     if journal is None:
@@ -60,6 +65,19 @@ def build_app(
     engine = Engine(
         workspace, journal=journal, secrets=secrets, clock=clock, trigger="serve", **engine_kwargs
     )
+    pool = None
+    if worker_process is not None:
+        secrets.preload(workspace)
+        pool = ProcessPool(
+            journal,
+            worker_process,
+            env=environ,
+            log=log,
+            grace=grace,
+            poll=poll,
+            redact=secrets.redactor.text,
+            queue_size=queue_size,
+        )
     app = create_app(
         workspace,
         journal=journal,
@@ -73,6 +91,7 @@ def build_app(
         poll=poll,
         access_log=access_log,
         body_timeout=body_timeout,
+        pool=pool,
     )
     app.state.engine = engine
     add_metrics(app, workspace, engine)
@@ -117,6 +136,8 @@ def add_metrics(app: Starlette, workspace: Workspace, engine: Engine) -> ServeMe
     metrics = ServeMetrics(public)
     pool = app.state.pool
     metrics.watch_queue(lambda: float(pool.backlog))
+    if isinstance(pool, ProcessPool):
+        pool.metrics = metrics  # the worker process reports its runs and steps
     app.add_middleware(CountRequests, metrics=metrics)
     app.add_route("/metrics", metrics.endpoint, methods=["GET"])
     events = engine.subscribe  # subscribed when the app starts, not before
@@ -159,11 +180,13 @@ def run_alongside(app: Starlette, work: Callable[[], Coroutine[Any, Any, None]],
 __all__ = [
     "BatchedLog",
     "EngineExecutor",
+    "ProcessPool",
     "RunExecutor",
     "RunningServer",
     "Scheduler",
     "ServeMetrics",
     "WorkerPool",
+    "WorkerProcess",
     "build_app",
     "create_app",
     "serve_forever",

@@ -61,7 +61,7 @@ class Health:
 
     async def __call__(self, _request: Request) -> Response:
         if not self.pool.healthy:
-            problem = self.pool.problem or str(self.journal.problem)
+            problem = self.pool.unhealthy_because()
             body = {"status": "unavailable", "queued": self.pool.backlog, "problem": problem}
             return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
         return JSONResponse({"status": "ok", "queued": self.pool.backlog})
@@ -195,14 +195,16 @@ def create_app(
     body_timeout: float = BODY_TIMEOUT,
     poll: float = 5.0,
     access_log: Callable[[dict[str, Any]], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> Starlette:
     """The app for ``workspace``'s public runbooks; workers start with the app (lifespan).
 
+    ``pool``: where runs go (default: ``workers`` tasks of this process running ``executor``).
     ``app.state.pool`` is the worker pool, ``app.state.gates`` the gate of each runbook."""
     secrets.preload(workspace)  # what the pool and the deliveries log or store is redacted
     gates = gates_of(workspace, secrets, clock)
     limits = {rb.id: rb.max_concurrent for rb in workspace.runbooks.values()}
-    pool = WorkerPool(
+    pool = pool or WorkerPool(
         journal,
         executor,
         workers=workers,

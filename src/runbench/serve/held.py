@@ -15,6 +15,8 @@ runs (the queue size) are held, the oldest let go first.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -31,11 +33,31 @@ class HeldInputs:
     def __init__(self, limit: int = 1000) -> None:
         self.limit = max(1, limit)
         self._held: OrderedDict[str, tuple[Mapping[str, Any], Mapping[str, Any]]] = OrderedDict()
+        self._arrived = asyncio.Event()
 
     def hold(self, run_id: str, inputs: Mapping[str, Any], context: Mapping[str, Any]) -> None:
         self._held[run_id] = (inputs, context)
         while len(self._held) > self.limit:
             self._held.popitem(last=False)
+        self._arrived.set()
+
+    async def restore_arriving(self, claim: Claim, timeout: float) -> Claim:
+        """:meth:`restore`, first waiting up to ``timeout`` seconds for held inputs still on
+        their way (`serve`'s worker process gets them over a pipe, which may be read after
+        the journal handed it the run)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._missing(claim) and loop.time() < deadline:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(deadline - loop.time()):
+                    await self._arrived.wait()
+        return self.restore(claim)
+
+    def _missing(self, claim: Claim) -> bool:
+        if claim.resume is not None or claim.row.id in self._held:
+            return False
+        return bool(withheld({**claim.row.inputs, **claim.row.context}))
 
     def forget(self, run_id: str) -> None:
         self._held.pop(run_id, None)

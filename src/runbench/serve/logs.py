@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+ATOMIC = 4096
+"""PIPE_BUF on Linux: a write to a pipe this size or smaller is never split."""
+
 
 class SecondStamp:
     """``HH:MM:SS`` local time, formatted once a second (a line per request and per run
@@ -56,10 +59,24 @@ class BatchedLog:
         self._lines.append(line)
 
     def flush(self) -> None:
+        """Write what waits, in writes of whole lines of at most ATOMIC bytes where it can:
+        `serve` and its worker process share the output, and a pipe keeps a write that
+        small in one piece, so their lines never mix within a line."""
         lines, self._lines = self._lines, []
-        if lines:
-            self.stream.write("\n".join(lines) + "\n")
-            self.stream.flush()
+        chunk: list[str] = []
+        size = 0
+        for line in lines:
+            if chunk and size + len(line) + 1 > ATOMIC:
+                self._write(chunk)
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line) + 1
+        if chunk:
+            self._write(chunk)
+
+    def _write(self, lines: list[str]) -> None:
+        self.stream.write("\n".join(lines) + "\n")
+        self.stream.flush()
 
     def close(self) -> None:
         self._stop.set()

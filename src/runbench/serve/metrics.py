@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -27,6 +28,8 @@ from runbench.core.engine import EventStream, RunFinished, RunStarted, StepFinis
 
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RUNBOOK_PATH = "/runbooks/"
+Entry = tuple[str, str, str, float]
+"""("step", runbook, kind, seconds) or ("run", runbook, status, 1)."""
 
 
 class ServeMetrics:
@@ -77,14 +80,32 @@ class ServeMetrics:
                 self.accepted.labels(runbook).inc()
 
     def event(self, event: object) -> None:
+        entry = self.entry(event)
+        if entry is not None:
+            self.apply(entry)
+
+    def entry(self, event: object) -> Entry | None:
+        """What ``event`` adds to the numbers, as data (`serve`'s worker process sends
+        these to the server, which applies them)."""
         if isinstance(event, RunStarted):
             self._runbook_of[event.run_id] = event.runbook
         elif isinstance(event, StepFinished):
             runbook = self._runbook_of.get(event.run_id, "")
-            self.steps.labels(runbook, event.kind).observe(event.duration_ms / 1000)
+            return ("step", runbook, event.kind, event.duration_ms / 1000)
         elif isinstance(event, RunFinished):
             runbook = self._runbook_of.pop(event.run_id, "")
-            self.runs.labels(runbook, event.status or "unknown").inc()
+            return ("run", runbook, event.status or "unknown", 1)
+        return None
+
+    def apply(self, entry: Sequence[Any]) -> None:
+        """Count an :meth:`entry` (from this process or the worker's report)."""
+        if len(entry) != 4 or not all(isinstance(text, str) for text in entry[1:3]):
+            return
+        what, runbook, label, value = entry
+        if what == "step" and isinstance(value, int | float):
+            self.steps.labels(runbook, label).observe(value)
+        elif what == "run":
+            self.runs.labels(runbook, label).inc()
 
     async def follow(self, events: EventStream) -> None:
         """Count the engine's events until cancelled (a task of the app's lifespan)."""

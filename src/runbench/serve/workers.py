@@ -70,9 +70,11 @@ class WorkerPool:
         max_crashes: int = 3,
         redact: Callable[[str], str] = str,
         held: HeldInputs | None = None,
+        arrival: float = 0.0,
     ) -> None:
         """``redact`` blanks secrets in what the pool logs and journals (the workspace's
-        ``Redactor.text``); ``held``: secret inputs of accepted deliveries (see ``held``)."""
+        ``Redactor.text``); ``held``: secret inputs of accepted deliveries (see ``held``),
+        waited for up to ``arrival`` seconds when they come from another process."""
         self.journal = journal
         self.executor = executor
         self.workers = workers
@@ -83,6 +85,7 @@ class WorkerPool:
         self.max_crashes = max_crashes
         self.problem: str | None = None
         self.held = held if held is not None else HeldInputs()
+        self.arrival = arrival
         self._redact = redact
         self._log = log
         self._wake = asyncio.Event()
@@ -98,6 +101,9 @@ class WorkerPool:
     @property
     def healthy(self) -> bool:
         return self.problem is None and self.journal.problem is None
+
+    def unhealthy_because(self) -> str:
+        return self.problem or str(self.journal.problem)
 
     # -- life --------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -213,7 +219,8 @@ class WorkerPool:
         run_id = claim.row.id
         started = time.monotonic()
         try:
-            result = await self.executor.execute(self.held.restore(claim))
+            restored = await self.held.restore_arriving(claim, self.arrival)
+            result = await self.executor.execute(restored)
         except asyncio.CancelledError:
             await self._settle(run_id, lambda: self.journal.release(run_id, STOPPED), final=True)
             self._log(f"run {run_id} interrupted by shutdown; it resumes at the next start")

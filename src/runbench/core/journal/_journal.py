@@ -78,13 +78,15 @@ class Journal(QueueMixin, RetentionMixin):
         lease: float = 30.0,
         value_cap: int = DEFAULT_CAP,
         backend: Callable[[], Backend] | None = None,
+        owner: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.clock = clock
         self.readonly = readonly
         self.lease = lease
         self.value_cap = value_cap
-        self.owner = Owner.current(pid, host)
+        # ``owner``: hold runs as that process (`serve`'s worker process holds them as its server)
+        self.owner = Owner.parse(owner) or Owner.current(pid, host)
         self._owner_text = self.owner.text()
         self._tracker = Tracker()
 
