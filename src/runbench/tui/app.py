@@ -59,6 +59,7 @@ from runbench.tui.ascii_filter import AsciiFilter
 from runbench.tui.commands import WorkbenchCommands
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import WORKBENCH_KEYS
+from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.footer import KeyFooter
 from runbench.tui.widgets.method_editor import MethodEditor
 from runbench.tui.widgets.overview import Shown, WorkspaceOverview
@@ -145,6 +146,9 @@ class RunbenchApp(
         self.background = background
 
     # -- layout --------------------------------------------------------------------
+    def get_default_screen(self) -> WorkbenchScreen:
+        return WorkbenchScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         self._preset_breakpoint()
         yield Header(show_clock=False, icon="rb")

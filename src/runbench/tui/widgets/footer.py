@@ -1,4 +1,5 @@
-"""The key footer: Textual's ``Footer`` without its leak on every focus change.
+"""The key footer: Textual's ``Footer`` without its leak on every focus change, and
+without mounting a dozen keys when one comes or goes.
 
 Each time the focused widget's bindings change, ``Footer`` recomposes its keys, and each
 new ``FooterKey`` binds ``compact`` to the footer (``data_bind``). The watcher entry stays
@@ -12,14 +13,29 @@ tens of thousands of extra objects and took 80-100 ms, landing on some key press
 It also skips a recompose that would draw the same keys: moving between two inputs, or
 two rows of a table, changes the focused widget but not what the footer shows, and a
 recompose mounts and styles a dozen widgets (and leaves them as garbage) for nothing.
+
+And when the keys do change, most often one or two keys come or go, or move (focus into
+an input hides "? Keys" and puts the input's bindings first): only those keys are removed,
+mounted or moved, so the footer looks as a recompose would draw it. A recompose mounted ~10 keys, each styled twice
+(its ``compact`` watcher sets a class on mount, then the binding clears it): about half
+the CPU of a Tab press. Binding groups (none in the workbench) still recompose.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 WATCHERS = "__watchers"
 """Where Textual keeps watchers of a reactive on the watched object (textual/reactive.py)."""
+
+PALETTE = "-command-palette"
+
+KeySpec = tuple[str, str, str, str, bool, object, bool]
+"""What a mounted FooterKey draws: key, its display, description, action, disabled,
+tooltip, and whether it is the command palette's key (docked right)."""
 
 
 class KeyFooter(Footer):
@@ -31,7 +47,9 @@ class KeyFooter(Footer):
         shown = self.shown_keys()
         if shown == self._shown and self.children:
             return
-        self._shown = shown
+        previous, self._shown = self._shown, shown
+        if previous is not None and previous[-2:] == shown[-2:] and await self._reconcile():
+            return
         await super().recompose()
         self.forget_removed_keys()
 
@@ -43,6 +61,73 @@ class KeyFooter(Footer):
             if binding.show
         ) + (self.compact, self.show_command_palette)
 
+    def wanted_keys(self) -> list[KeySpec] | None:
+        """The keys ``Footer.compose`` would yield, in order; None when it would group some
+        (a ``KeyGroup`` and its label: left to a recompose)."""
+        active = self.screen.active_bindings
+        by_action: defaultdict[str, list[KeySpec]] = defaultdict(list)
+        for _, binding, enabled, tooltip in active.values():
+            if not binding.show:
+                continue
+            if binding.group is not None:
+                return None
+            spec = (binding.key, self.app.get_key_display(binding), binding.description)
+            by_action[binding.action].append(
+                (*spec, binding.action, not enabled, tooltip or None, False)
+            )
+        wanted = [specs[0] for specs in by_action.values()]
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if palette is not None:
+                _, binding, enabled, _ = palette
+                display = self.app.get_key_display(binding)
+                tip = binding.tooltip or binding.description or None
+                wanted.append(
+                    (binding.key, display, binding.description, binding.action, not enabled)
+                    + (tip, True)
+                )
+        return wanted
+
+    async def _reconcile(self) -> bool:
+        """Remove the keys no longer wanted, mount the new ones and put them all in
+        order (the focused widget's bindings come first, so keys also move); False (and
+        nothing changed) when a key is shown twice or a group is in the way."""
+        wanted = self.wanted_keys()
+        mounted = list(self.children)
+        if wanted is None or not all(isinstance(key, FooterKey) for key in mounted):
+            return False
+        by_spec = {spec_of(key): key for key in mounted if isinstance(key, FooterKey)}
+        if len(set(wanted)) != len(wanted) or len(by_spec) != len(mounted):
+            return False
+        gone = [key for spec, key in by_spec.items() if spec not in wanted]
+        if gone:
+            await self.remove_children(gone)
+            self.forget_removed_keys()
+        for spec in wanted:
+            if spec not in by_spec:
+                by_spec[spec] = await self._mount_key(spec)
+        for index, spec in enumerate(wanted):
+            if self.children[index] is not by_spec[spec]:
+                self.move_child(by_spec[spec], before=index)
+        return True
+
+    async def _mount_key(self, spec: KeySpec) -> FooterKey:
+        key, display, description, action, disabled, tooltip, palette = spec
+        widget = FooterKey(
+            key,
+            display,
+            description,
+            action,
+            disabled=disabled,
+            tooltip=tooltip or "",  # type: ignore[arg-type]
+            classes=PALETTE if palette else "",
+        )
+        # no data_bind: a change of ``compact`` changes shown_keys and so recomposes
+        widget.set_reactive(FooterKey.compact, self.compact)
+        widget.set_class(self.compact, "-compact", update=False)
+        await self.mount(widget)
+        return widget
+
     def forget_removed_keys(self) -> None:
         watchers = getattr(self, WATCHERS, {}).get("compact")
         if watchers:
@@ -51,3 +136,16 @@ class KeyFooter(Footer):
                 for node, callback in watchers
                 if not getattr(node, "_closing", False) and getattr(node, "is_attached", True)
             ]
+
+
+def spec_of(key: FooterKey) -> KeySpec:
+    """What a mounted key draws (see ``KeySpec``)."""
+    return (
+        key.key,
+        key.key_display,
+        key.description,
+        key.action,
+        key._disabled,
+        key.tooltip,
+        key.has_class(PALETTE),
+    )
