@@ -11,6 +11,10 @@ arrives) and after. The floor is the same keys in the same run with a ~1 KB resp
 the ratio shows what the big body costs, whatever this machine's tmux and terminal cost.
 Prints per key: median and max ms, the floor's, and the ratio of the medians and of the
 maxima. Needs tmux; prints why and exits 0 without it.
+
+Then the CPU the workbench spends per key (on the demo workspace) over a typical key mix,
+against a minimal Textual app pressed the same keys, in interleaved rounds (see
+``tui_cpu_keys.py``). ``--cpu`` runs only that part; ``--rounds N`` sets its rounds (5).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from results import record, skipped
+from tui_cpu_keys import measure as measure_cpu_per_key
 
 # one per process: two benchmarks run at once never kill each other's session
 SESSION = f"runbench-bench-tui-keys-{os.getpid()}"
@@ -39,6 +44,9 @@ ROUNDS_AFTER = 3
 ROUNDS_FLOOR = 3
 FORMATTING = "formatting"
 VERBOSE = "-v" in sys.argv[1:]
+CPU_ONLY = "--cpu" in sys.argv[1:]
+CPU_ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+DEMO = Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml"
 WORKSPACE = """\
 name = "key latency"
 
@@ -255,6 +263,12 @@ def main() -> int:
         skipped("tmux not found")
         return 0
     started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "demo.toml").write_bytes(DEMO.read_bytes())
+        command = f"cd {folder} && {sys.executable} -m runbench tui demo.toml"
+        measure_cpu_per_key(Path(folder), command, "palette", CPU_ROUNDS)
+    if CPU_ONLY:
+        return 0
     bodies = {"/big": minified_json(BIG_BYTES), "/small": minified_json(SMALL_BYTES)}
     with server(bodies) as url, tempfile.TemporaryDirectory() as folder:
         floor = measure(Path(folder), url, "/small", ROUNDS_FLOOR, during=False)["loaded"]
