@@ -266,3 +266,31 @@ async def test_help_lists_keys(make_app: MakeApp) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_typing_in_a_field_rebuilds_no_table_and_keeps_the_variables_line(
+    make_app: MakeApp,
+) -> None:
+    """Each key typed re-reads the method; tables and the variables line whose content
+    is the same are left alone (clearing and refilling them laid the screen out again)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.go_to(Selection("method", "halo", "get_ticket"))
+        await pilot.pause()
+        table = app.query_one("#m-query DataTable", DataTable)
+        variables = app.query_one("#m-variables", Static)
+        rows, line = list(table.rows), variables.content
+        title = app.query_one("#m-title", Input)
+        title.focus()
+        await pilot.press("end", *"!!")
+        await until(pilot, lambda: title.value.endswith("!!"), "typed into the title")
+        await pilot.pause()
+        assert edited(app)["integrations"]["halo"]["methods"]["get_ticket"]["title"].endswith("!!")
+        kept = [a is b for a, b in zip(table.rows, rows, strict=True)]
+        assert all(kept)  # the very same row keys: not cleared and refilled
+        assert variables.content is line
+        app.query_one("#m-path", Input).focus()
+        await pilot.press("end", *"/<<n>>")
+        await until(pilot, lambda: "n (no test value)" in text_of(variables), "a new variable")
+        assert str(table.get_row_at(0)[1]) == "true"

@@ -16,7 +16,8 @@ recompose mounts and styles a dozen widgets (and leaves them as garbage) for not
 
 And when the keys do change, most often one or two keys come or go, or move (focus into
 an input hides "? Keys" and puts the input's bindings first): only those keys are removed,
-mounted or moved, so the footer looks as a recompose would draw it. A recompose mounted ~10 keys, each styled twice
+mounted or moved, so the footer looks as a recompose would draw it. The first keys are
+mounted the same way, each styled once. A recompose mounted ~10 keys, each styled twice
 (its ``compact`` watcher sets a class on mount, then the binding clears it): about half
 the CPU of a Tab press. Binding groups (none in the workbench) still recompose.
 """
@@ -44,14 +45,22 @@ class KeyFooter(Footer):
     _shown: tuple[object, ...] | None = None
 
     async def recompose(self) -> None:
+        if not self.is_attached or self._pruning or not self._bindings_ready:
+            return
         shown = self.shown_keys()
         if shown == self._shown and self.children:
             return
         previous, self._shown = self._shown, shown
-        if previous is not None and previous[-2:] == shown[-2:] and await self._reconcile():
+        if previous is not None and previous[-2:] != shown[-2:]:
+            await self.remove_children()  # compact or the palette key changed: all anew
+        if await self._reconcile():
             return
         await super().recompose()
         self.forget_removed_keys()
+
+    def watch_compact(self) -> None:
+        """Keys mounted here are not bound to ``compact`` (see ``_new_key``)."""
+        self.call_after_refresh(self.recompose)
 
     def shown_keys(self) -> tuple[object, ...]:
         """What the footer would draw: each shown binding's key, label, action and state."""
@@ -100,18 +109,20 @@ class KeyFooter(Footer):
         if len(set(wanted)) != len(wanted) or len(by_spec) != len(mounted):
             return False
         gone = [key for spec, key in by_spec.items() if spec not in wanted]
-        if gone:
-            await self.remove_children(gone)
-            self.forget_removed_keys()
-        for spec in wanted:
-            if spec not in by_spec:
-                by_spec[spec] = await self._mount_key(spec)
-        for index, spec in enumerate(wanted):
-            if self.children[index] is not by_spec[spec]:
-                self.move_child(by_spec[spec], before=index)
+        new = {spec: self._new_key(spec) for spec in wanted if spec not in by_spec}
+        async with self.batch():  # one layout for all of it, as a recompose does
+            if gone:
+                await self.remove_children(gone)
+                self.forget_removed_keys()
+            if new:
+                await self.mount(*new.values())
+            by_spec.update(new)
+            for index, spec in enumerate(wanted):
+                if self.children[index] is not by_spec[spec]:
+                    self.move_child(by_spec[spec], before=index)
         return True
 
-    async def _mount_key(self, spec: KeySpec) -> FooterKey:
+    def _new_key(self, spec: KeySpec) -> FooterKey:
         key, display, description, action, disabled, tooltip, palette = spec
         widget = FooterKey(
             key,
@@ -122,10 +133,12 @@ class KeyFooter(Footer):
             tooltip=tooltip or "",  # type: ignore[arg-type]
             classes=PALETTE if palette else "",
         )
-        # no data_bind: a change of ``compact`` changes shown_keys and so recomposes
-        widget.set_reactive(FooterKey.compact, self.compact)
-        widget.set_class(self.compact, "-compact", update=False)
-        await self.mount(widget)
+        # no data_bind (on mount it set the class, then cleared it: two restyles per key),
+        # and no watcher left on the footer: a change of ``compact`` remounts every key
+        # (Footer.compose binds every key but the palette's, which stays compact)
+        compact = True if palette else self.compact
+        widget.set_reactive(FooterKey.compact, compact)
+        widget.set_class(compact, "-compact", update=False)
         return widget
 
     def forget_removed_keys(self) -> None:

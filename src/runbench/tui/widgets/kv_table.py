@@ -64,6 +64,7 @@ class KeyValueTable(Vertical):
         self.value_label = "Path" if outputs else value_label
         self.hint = hint
         self.rows: list[Row] = []
+        self._shown: tuple[list[Row], list[Text] | None] | None = None
 
     def columns(self) -> Sequence[str]:
         """The column titles (a subclass with other fields gives its own)."""
@@ -81,7 +82,15 @@ class KeyValueTable(Vertical):
         return self.query_one(DataTable)
 
     def show(self, rows: Sequence[Row], current: Sequence[Text] | None = None) -> None:
-        """Replace the rows; ``current`` is a rendered cell per row (outputs only)."""
+        """Replace the rows; ``current`` is a rendered cell per row (outputs only).
+
+        The same rows again change nothing: the method editor shows its tables after each
+        key typed in a field, and clearing a table and adding its rows back lays out and
+        draws it again for nothing."""
+        shown = (list(rows), list(current) if current is not None else None)
+        if shown == self._shown and self.table.row_count == len(self.rows):
+            return
+        self._shown = shown
         table = self.table
         cursor = table.cursor_row
         self.rows = list(rows)
