@@ -69,6 +69,8 @@ class Health:
 
 def printable(text: str, limit: int = 200) -> str:
     """``text`` safe for one log line (a crafted path cannot forge a second line)."""
+    if len(text) <= limit and text.isprintable():  # every delivery's path: no copy
+        return text
     return "".join(c if c.isprintable() else "?" for c in text[:limit])
 
 

@@ -67,17 +67,24 @@ class ServeMetrics:
             "runbench_queue_depth", "Runs queued and not yet claimed", registry=self.registry
         )
         self._runbook_of: dict[str, str] = {}
+        self._accepted_of: dict[str, Any] = {}  # path -> accepted counter of its runbook
 
     def watch_queue(self, depth: Callable[[], float]) -> None:
         self.queue.set_function(depth)
 
     def request(self, path: str, status: int) -> None:
+        """Count a request (each delivery: its labelled counter is looked up once, not per
+        request, where ``labels()`` cost as much as a fifth of the JSON parse)."""
         if status >= 400:
             self.rejected.labels(str(status)).inc()
         elif status == 202 and path.startswith(RUNBOOK_PATH):
-            runbook = path[len(RUNBOOK_PATH) :]
-            if runbook in self.runbooks:  # a label per public runbook, never per crafted path
-                self.accepted.labels(runbook).inc()
+            counter = self._accepted_of.get(path)
+            if counter is None:
+                runbook = path[len(RUNBOOK_PATH) :]
+                if runbook not in self.runbooks:  # a label per public runbook, never per path
+                    return
+                counter = self._accepted_of[path] = self.accepted.labels(runbook)
+            counter.inc()
 
     def event(self, event: object) -> None:
         entry = self.entry(event)
