@@ -33,7 +33,7 @@ from runbench.core.journal._rows import (
 )
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
-from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, is_truncated
+from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, dumps, is_truncated
 
 __all__ = [
     "ACTIVE",
@@ -57,6 +57,7 @@ __all__ = [
     "SqliteBackend",
     "StepRow",
     "delivery_key",
+    "dumps",
     "is_database_url",
     "is_truncated",
     "journal_location",

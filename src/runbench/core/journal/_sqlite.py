@@ -50,6 +50,7 @@ class SqliteBackend:
         self.location = str(path)
         self.readonly = readonly
         self.busy_timeout = busy_timeout
+        self._finish_statements: dict[tuple[str, ...], str] = {}
         try:
             self.db = self._connect(path, durable)
             ensure_schema(self.db, self.location, readonly)
@@ -275,10 +276,13 @@ class SqliteBackend:
         )
 
     def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
-        sets = ", ".join(f"{name}=?" for name in values)
-        self.db.execute(
-            f"UPDATE steps SET {sets} WHERE run_id=? AND seq=?", (*values.values(), run_id, seq)
-        )
+        names = tuple(values)
+        statement = self._finish_statements.get(names)
+        if statement is None:  # written once per set of columns (one, in practice)
+            sets = ", ".join(f"{name}=?" for name in names)
+            statement = f"UPDATE steps SET {sets} WHERE run_id=? AND seq=?"
+            self._finish_statements[names] = statement
+        self.db.execute(statement, (*values.values(), run_id, seq))
 
     def steps(self, run_id: str) -> list[Row]:
         return self.db.execute(f"{_STEP} WHERE run_id=? ORDER BY seq", (run_id,)).fetchall()
