@@ -52,8 +52,8 @@ def token_by_token(text: str) -> str:
     return "".join(out)
 
 
-def in_pieces(text: str, cuts: list[int]) -> str:
-    formatter = Reindenter()
+def in_pieces(text: str, cuts: list[int], bulk_min: int | None = None) -> str:
+    formatter = Reindenter() if bulk_min is None else Reindenter(bulk_min=bulk_min)
     out, start = [], 0
     for cut in sorted({c % (len(text) + 1) for c in cuts}):
         out.append(formatter.feed(text[start:cut]))
@@ -73,6 +73,50 @@ def test_any_cut_gives_the_output_of_the_token_scan(text: str, cuts: list[int]) 
 def test_valid_json_comes_out_as_json_dumps_indent_2(value: Any, cuts: list[int]) -> None:
     text = json.dumps(value, ensure_ascii=False)
     assert in_pieces(text, cuts) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+# the bulk way's own hazards: escapes, its marks, %, unicode whitespace, bad nesting
+BULK_ISH = st.text(alphabet='{}[],: "\\ab1\né%\x01\x05\x06\t\x1c\xa0\u3000', max_size=80)
+
+
+@settings(max_examples=1500)
+@given(BULK_ISH, st.lists(st.integers(min_value=0, max_value=80), max_size=8))
+def test_the_bulk_way_gives_the_output_of_the_token_scan(text: str, cuts: list[int]) -> None:
+    assert in_pieces(text, cuts, bulk_min=0) == token_by_token(text)
+
+
+@given(
+    JSON_VALUES,
+    st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    st.sampled_from([(",", ":"), (", ", ": "), (" ,\t", " :\n ")]),
+)
+def test_the_bulk_way_formats_valid_json_as_json_dumps(
+    value: Any, cuts: list[int], separators: tuple[str, str]
+) -> None:
+    text = json.dumps(value, ensure_ascii=False, separators=separators)
+    assert in_pieces(text, cuts, bulk_min=0) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_big_pieces_take_the_bulk_way_and_bad_json_the_token_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken: list[str] = []
+    bulk = Reindenter._bulk
+
+    def spy(self: Reindenter, text: str) -> tuple[str, str] | None:
+        result = bulk(self, text)
+        taken.append("bulk" if result is not None else "declined")
+        return result
+
+    monkeypatch.setattr(Reindenter, "_bulk", spy)
+    records = [{"id": i, "note": 'a "quote" \\ {x}: [y],', "tags": [], "x": {}} for i in range(400)]
+    text = json.dumps({"users": records}, separators=(",", ":"))
+    assert in_pieces(text, [5000, 9000, 17000]) == json.dumps({"users": records}, indent=2)
+    assert set(taken) == {"bulk"}
+    taken.clear()
+    bad = "]" * 5000 + text
+    assert in_pieces(bad, [3000]) == token_by_token(bad)
+    assert "declined" in taken
 
 
 def test_a_string_cut_after_its_backslash_stays_one_string() -> None:
