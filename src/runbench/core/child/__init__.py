@@ -3,7 +3,7 @@
 Parsing or re-indenting a 50 MiB JSON body holds the GIL for seconds, so the workbench and
 the executor hand it to ``python -m <module>``: output paths over a big body
 (``core.http``), the expression checker's parsed response (``tui.state.response_scope``)
-and the response viewer's formatting (``tui.state.body_lines``). They share what is
+and the response viewer's formatting (``tui.state.format_child``). They share what is
 easy to get wrong, here, once:
 
 * the command (this interpreter, ``-m module``), pipes, stderr dropped, and optionally a

@@ -13,33 +13,32 @@ mapped, not read: the text stays UTF-8 bytes and ``Lines.line`` decodes a line a
 Copying or decoding ~100 MB in this process would hold the GIL (and freeze the keyboard)
 for 100+ ms. For the same reason every scan over a big text here works in slices.
 
-The child streams: it reads the body a slice at a time, re-indents each slice
-(``reindent.Reindenter``), writes the output and notes its line starts as it goes, so
-it never holds the body and its output whole (it used to hold the body, its tokens,
-their join and its encoding at once: 18x the body for the workbench as a whole). The
-file is the text, then the line starts, then a trailer with their sizes.
+The child (``format_child``) reads the body whole, re-indents it a slice at a time
+(``reindent.Reindenter``) on two cores when it has them, and writes the output and its
+line starts as it goes, never holding its output whole (the formatter used to hold the
+body, its tokens, their join and its encoding at once: 18x the body for the workbench as
+a whole). The file is the text, then the line starts, then a trailer with their sizes.
+The preview is formatted here while the child works.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
 import mmap
 import re
 import struct
 import subprocess
-import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from itertools import accumulate, islice
 from operator import sub
-from typing import IO
+from typing import IO, TypeVar
 
-from runbench.core.child import ChildSpec, lower_priority, spawn, write_frame
-from runbench.tui.state.reindent import Reindenter, reindent
+from runbench.core.child import ChildSpec, end, spawn, write_frame
+from runbench.tui.state.format_child import SPLIT_MIN, TRAILER, aligned
+from runbench.tui.state.reindent import reindent
 
 EXACT_LIMIT = 2 * 1024 * 1024
 """Bodies up to this size are pretty-printed with the json module."""
@@ -48,7 +47,6 @@ PREVIEW_CHARS = 256 * 1024
 SLICE = 1024 * 1024
 """Scans over a big text go this many characters (or line starts) at a time, so that a
 thread holds the GIL only briefly between two chances for the UI thread to run."""
-CHILD_NICENESS = 10
 
 _NEWLINE = re.compile("\n")
 _NEWLINE_BYTES = re.compile(b"\n")
@@ -142,85 +140,61 @@ def format_body(
             return index_lines(body)
     if body.count("\n", 0, PREVIEW_CHARS) > PREVIEW_CHARS // 200:
         return index_lines(body, is_json=True)  # already laid out on lines
-    if preview is not None:
+    started = _try(lambda: _start_child(body)) if in_process else None
+    if preview is not None:  # while the child works
         preview(index_lines(reindent(body[:PREVIEW_CHARS]), is_json=True))
-    if in_process:
-        try:
-            return _in_child(body)
-        except (OSError, ValueError, struct.error, subprocess.SubprocessError):
-            pass  # no child process here: format in this thread instead
-    return index_lines(reindent(body), is_json=True)
+    if started is not None:
+        lines = _try(lambda: _child_result(*started))
+        if lines is not None:
+            return lines
+    return index_lines(reindent(body), is_json=True)  # no child here: in this thread
 
 
-_TRAILER = struct.Struct("<QQQ")  # text bytes, line starts, width: after text and starts
+_T = TypeVar("_T")
 
 
-def _in_child(body: str) -> Lines:
-    """Re-indent ``body`` in ``python -m runbench.tui.state.body_lines`` (stdin -> stdout).
+def _try(step: Callable[[], _T]) -> _T | None:
+    """``step()``, or None when the child process could not do it."""
+    try:
+        return step()
+    except (OSError, ValueError, struct.error, subprocess.SubprocessError):
+        return None
 
-    Its output goes to an unnamed temporary file which is then memory mapped: nothing of
-    it is copied or decoded here (see the module docstring)."""
-    with tempfile.TemporaryFile() as out:
-        child = spawn(ChildSpec("runbench.tui.state.body_lines"), stdout=out)
-        try:
-            assert child.stdin is not None  # a pipe: see spawn
-            write_frame(child.stdin, {}, body)
-        finally:
-            with suppress(OSError):
-                child.stdin.close()  # type: ignore[union-attr]
-            code = child.wait()
+
+def _start_child(body: str) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """Start ``python -m runbench.tui.state.format_child`` on ``body``; its output goes to
+    an unnamed temporary file (which ``_child_result`` maps). The child reads the body whole
+    before it starts, so this returns as soon as the body is written."""
+    out = tempfile.TemporaryFile()
+    try:
+        child = spawn(ChildSpec("runbench.tui.state.format_child"), stdout=out)
+    except BaseException:
+        out.close()
+        raise
+    try:
+        assert child.stdin is not None  # a pipe: see spawn
+        write_frame(child.stdin, {"split_min": SPLIT_MIN}, body)
+    except BaseException:
+        end(child)
+        out.close()
+        raise
+    finally:
+        with suppress(OSError):
+            child.stdin.close()  # type: ignore[union-attr]
+    return child, out
+
+
+def _child_result(child: subprocess.Popen[bytes], out: IO[bytes]) -> Lines:
+    """Wait for the child and map its file: nothing of it is copied or decoded here (see
+    the module docstring)."""
+    with out:
+        code = child.wait()
         if code:
             raise subprocess.CalledProcessError(code, child.args)
         view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
-    size, count, width = _TRAILER.unpack_from(view, len(view) - _TRAILER.size)
-    starts = _aligned(size)
+    size, count, width = TRAILER.unpack_from(view, len(view) - TRAILER.size)
+    starts = aligned(size)
     return Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True)
-
-
-def _aligned(size: int) -> int:
-    return (size + 7) // 8 * 8
-
-
-class _LineWriter:
-    """Writes UTF-8 text a piece at a time and notes where each line starts."""
-
-    def __init__(self, out: IO[bytes]) -> None:
-        self.out = out
-        self.size = 0
-        self.starts = array("q", [0])
-        self.width = 0
-
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
-        lines = data.split(b"\n")
-        if len(lines) > 1:  # C-level loops only: millions of lines per body
-            ongoing = self.size - self.starts[-1] + len(lines[0])
-            self.width = max(self.width, ongoing, max(map(len, lines[1:-1]), default=0))
-            ends = accumulate(map((1).__add__, map(len, lines[:-1])), initial=self.size)
-            self.starts.extend(islice(ends, 1, None))
-        self.out.write(data)
-        self.size += len(data)
-
-    def finish(self) -> None:
-        self.width = max(self.width, self.size - self.starts[-1])
-        self.out.write(bytes(_aligned(self.size) - self.size))
-        self.out.write(memoryview(self.starts).cast("B"))
-        self.out.write(_TRAILER.pack(self.size, len(self.starts), self.width))
-        self.out.flush()
-
-
-def _child_main() -> None:
-    """Read a frame (one header line, then the body up to EOF), write the formatted text."""
-    lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
-    stdin = sys.stdin.buffer
-    stdin.readline()  # the frame's header: nothing in it for this child
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    formatter = Reindenter()
-    writer = _LineWriter(sys.stdout.buffer)
-    while raw := stdin.read(SLICE):
-        writer.write(formatter.feed(decoder.decode(raw)))
-    writer.write(formatter.feed(decoder.decode(b"", final=True), final=True))
-    writer.finish()
 
 
 def human_size(size: int) -> str:
@@ -230,7 +204,3 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
-
-
-if __name__ == "__main__":
-    _child_main()

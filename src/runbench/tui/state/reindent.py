@@ -50,8 +50,8 @@ Put = Callable[[str], None]
 class Reindenter:
     """``feed(piece)`` the text in order, then ``feed("", final=True)``."""
 
-    def __init__(self, *, bulk_min: int = BULK_MIN) -> None:
-        self._depth = 0
+    def __init__(self, *, depth: int = 0, bulk_min: int = BULK_MIN) -> None:
+        self._depth = depth
         self._carry = ""
         self._opened = False  # an opener was the last token: its newline waits (for {} / [])
         self._lines: list[str] = ["\n"]  # "\n" and the indent of each depth
@@ -63,6 +63,11 @@ class Reindenter:
             "]": ["\n]"],
         }
         self._bulk_min = bulk_min
+
+    def continues_at(self, depth: int) -> bool:
+        """Whether a ``Reindenter(depth=depth)`` fed the rest of the text would go on
+        exactly as this one (at ``depth``, nothing carried, no opener waiting)."""
+        return self._depth == depth and not self._carry and not self._opened
 
     def feed(self, piece: str, *, final: bool = False) -> str:
         """The output for ``piece`` (and what was kept from the last one)."""
