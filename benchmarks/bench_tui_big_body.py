@@ -11,12 +11,19 @@ in seconds (goal <= 4 s). The peer, measured in the same rounds (interleaved): a
 Python that reads the same body and pretty-prints it with the json module (json.loads,
 json.dumps(indent=2)), timed and sampled the same way. Needs tmux and Linux's /proc.
 
+On a busy machine wall times say more about the neighbours than about the code (the
+formatter runs at a lower priority), so the CPU time each side spends is measured too
+(the workbench: its process and the children it waited for, the formatter and its
+helper, from /proc; the peer: its rusage) and their ratio printed beside; the load
+average is printed with every round.
+
     python benchmarks/bench_tui_big_body.py [ROUNDS]
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -89,6 +96,14 @@ class PeakSampler:
         return self.peak
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and the children it has waited for (utime, stime, cutime,
+    cstime in /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return sum(int(tick) for tick in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_screen(done: Callable[[str], bool], timeout: float) -> str:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -99,8 +114,13 @@ def wait_screen(done: Callable[[str], bool], timeout: float) -> str:
     raise SystemExit(f"gave up after {timeout} s:\n{shown}")
 
 
-def tui_round(folder: Path) -> tuple[float, int]:
-    """Seconds from ctrl+t to fully formatted, and the tree's peak RSS meanwhile."""
+Round = tuple[float, int, float]
+"""Wall seconds, peak RSS of the process tree, CPU seconds."""
+
+
+def tui_round(folder: Path) -> Round:
+    """Seconds from ctrl+t to fully formatted, the tree's peak RSS meanwhile, and the CPU
+    time the workbench spent."""
     tmux("kill-session", "-t", SESSION)
     command = f"cd {folder} && exec {sys.executable} -m runbench tui ws.toml"
     subprocess.run(
@@ -111,23 +131,28 @@ def tui_round(folder: Path) -> tuple[float, int]:
         time.sleep(1.0)  # let start-up and the warm-up finish, as a user would look first
         root = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip())
         sampler = PeakSampler(root)
+        cpu = tree_cpu(root)
         started = time.perf_counter()
         tmux("send-keys", "-t", SESSION, "C-t")
         wait_screen(lambda s: "200 OK" in s and "formatting" not in s, 120)
         took = time.perf_counter() - started
+        cpu = tree_cpu(root) - cpu
         time.sleep(0.5)  # what is left after the formatting counts too
-        return took, sampler.stop()
+        return took, sampler.stop(), cpu
     finally:
         tmux("kill-session", "-t", SESSION)
 
 
-def peer_round(body_file: Path) -> tuple[float, int]:
+def peer_round(body_file: Path) -> Round:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", PEER, str(body_file)])
     sampler = PeakSampler(child.pid)
     child.wait()
     took = time.perf_counter() - started
-    return took, sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return took, sampler.stop(), cpu
 
 
 def main() -> int:
@@ -138,7 +163,7 @@ def main() -> int:
     rounds = max(3, int(sys.argv[1]) if len(sys.argv) > 1 else 3)
     body = minified_json(BIG_BYTES)
     size = len(body)
-    samples: dict[str, list[tuple[float, int]]] = {"tui": [], "peer": []}
+    samples: dict[str, list[Round]] = {"tui": [], "peer": []}
     with server({"/big": body}) as url, tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path="/big", limit=2 * size))
@@ -152,28 +177,34 @@ def main() -> int:
                 samples[name].append(result)
                 print(
                     f"  round {round_ + 1} {name:4s} {result[0]:6.2f} s  {result[1] / size:5.1f}x"
+                    f"  cpu {result[2]:5.2f} s  load {os.getloadavg()[0]:5.2f}"
                 )
     report(samples, size, rounds)
     return 0
 
 
-def report(samples: dict[str, list[tuple[float, int]]], size: int, rounds: int) -> None:
+def report(samples: dict[str, list[Round]], size: int, rounds: int) -> None:
     mib = size / 2**20
     print(f"a {mib:.1f} MiB JSON response, ctrl+t to fully formatted, {rounds} rounds (medians)")
     for name, label in (("tui", "runbench tui"), ("peer", "json.loads + dumps(indent=2)")):
-        times = [t for t, _ in samples[name]]
-        peaks = [p / size for _, p in samples[name]]
+        times = [t for t, _, _ in samples[name]]
+        peaks = [p / size for _, p, _ in samples[name]]
+        cpus = [c for _, _, c in samples[name]]
         print(
             f"  {label:30s} {statistics.median(times):6.2f} s ({min(times):.2f}..{max(times):.2f})"
             f"   peak RSS of the process tree {statistics.median(peaks):5.1f}x the body"
-            f" ({min(peaks):.1f}..{max(peaks):.1f})"
+            f" ({min(peaks):.1f}..{max(peaks):.1f})   cpu {statistics.median(cpus):.2f} s"
         )
-    tui_times = [t for t, _ in samples["tui"]]
-    tui_peaks = [p / size for _, p in samples["tui"]]
+    tui_times = [t for t, _, _ in samples["tui"]]
+    tui_peaks = [p / size for _, p, _ in samples["tui"]]
     ratios = [a[0] / b[0] for a, b in zip(samples["tui"], samples["peer"], strict=True)]
+    cpu_ratios = [a[2] / b[2] for a, b in zip(samples["tui"], samples["peer"], strict=True)]
     print(
         f"  goals: peak RSS <= {RSS_GOAL:.0f}x the body, formatted within {SECONDS_GOAL:.0f} s;"
         f" time vs the json module {statistics.median(ratios):.2f}"
+        f" ({min(ratios):.2f}..{max(ratios):.2f}), cpu time vs the json module"
+        f" {statistics.median(cpu_ratios):.2f} ({min(cpu_ratios):.2f}..{max(cpu_ratios):.2f});"
+        f" load average {os.getloadavg()[0]:.2f}"
     )
     record(
         "50 MiB body: peak RSS of the process tree / body size",
@@ -188,7 +219,16 @@ def report(samples: dict[str, list[tuple[float, int]]], size: int, rounds: int) 
         spread=spread_of(tui_times),
         unit="s",
     )
-    record("50 MiB body: format time vs json.loads + dumps(indent=2)", statistics.median(ratios))
+    record(
+        "50 MiB body: format time vs json.loads + dumps(indent=2)",
+        statistics.median(ratios),
+        spread=spread_of(ratios),
+    )
+    record(
+        "50 MiB body: workbench CPU time vs json.loads + dumps(indent=2)",
+        statistics.median(cpu_ratios),
+        spread=spread_of(cpu_ratios),
+    )
 
 
 if __name__ == "__main__":
