@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # 2.4 times the CPU); __pycache__/ is ignored by git.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: test test-fast demo bench lint typecheck clean
+.PHONY: test test-fast test-cpu demo bench lint typecheck clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,11 +30,19 @@ typecheck: $(STAMP)
 # Three workers on two cores: many tests wait (servers, child processes, the sandbox), so a
 # third worker fills the idle time (pytest alone, quiet 2-core machine: -n 2 171 s, -n 3 118 s,
 # -n 4 117 s).
+# worksteal: an idle worker takes tests queued for a busy one, so a few long TUI stories
+# do not leave the other workers waiting at the end.
+PYTEST := $(BIN)/pytest -n 3 --dist worksteal
+
 test: lint typecheck
-	$(BIN)/pytest -n 3
+	$(PYTEST)
 
 test-fast: $(STAMP)  # the quick loop: no checks, no TUI tests
-	$(BIN)/pytest -n 3 --ignore=tests/tui
+	$(PYTEST) --ignore=tests/tui
+
+test-cpu: $(STAMP)  # the tests ranked by the CPU they cost (tests/cpu_report.py)
+	@out=$$(mktemp -d); RUNBENCH_TEST_CPU=$$out $(PYTEST) -p cpu_report; status=$$?; \
+	$(BIN)/python tests/cpu_report.py $$out; rm -rf $$out; exit $$status
 
 demo: $(STAMP)
 	@$(BIN)/python -m compileall -q src  # bytecode once, even where PYTHONDONTWRITEBYTECODE is set

@@ -7,12 +7,18 @@ repository from ``__file__`` instead.
 A throwaway PostgreSQL server (one per xdist worker, started on first use) and a fresh
 database in it for each test that asks (``postgres_dsn``).
 
+The garbage collector runs as the workbench runs it (``runbench.tui.idle_gc``): what
+collection built (modules, test items) is frozen and the thresholds are raised. With CPython's
+defaults a worker spent a fifth of its CPU in full collections, each walking a running app's
+widgets and styles again (tests/tui: 16 -> 13 s CPU for test_tui_workbench.py alone).
+
 Hypothesis runs without its per-example deadline: a deadline is a timed assertion, and on a
 shared 2-core machine an example that takes 300 ms under load is not a failure.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 
@@ -20,9 +26,16 @@ import pytest
 from hypothesis import settings
 
 from postgres import Cluster, binaries, required, start_cluster
+from runbench.tui.idle_gc import THRESHOLDS
 
 settings.register_profile("runbench", deadline=None)
 settings.load_profile("runbench")
+
+
+def pytest_collection_finish() -> None:
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*THRESHOLDS)
 
 
 @pytest.fixture(scope="session", autouse=True)
