@@ -61,6 +61,9 @@ async def test_tree_navigation_switches_editor(make_app: MakeApp) -> None:
         assert static_text(app.query_one("#flow-step", Static)).startswith("start: ask")
         assert "ask_chatgpt · no run yet" in str(app.query_one("#run-status", Static).render())
         assert not app.query_one("#response").display or not app.query_one("#response").region
+        await pilot.press("ctrl+q")  # browsing edited nothing: quit does not ask
+        await pilot.pause()
+    assert app.return_value == 0
 
 
 async def test_narrow_layout_and_tree_toggle(make_app: MakeApp) -> None:
@@ -79,20 +82,6 @@ async def test_narrow_layout_and_tree_toggle(make_app: MakeApp) -> None:
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert tree.display
-
-
-async def test_edit_method_path_marks_dirty(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert not app.title.endswith("*")
-        app.query_one("#m-path", Input).focus()
-        await pilot.press("end", *"/v2")
-        await pilot.pause()
-        method = edited(app)["integrations"]["openai"]["methods"]["completions"]
-        assert method["path"] == "/completions/v2"
-        assert app.workspace.method("openai.completions").path == "/completions/v2"  # type: ignore[union-attr]
-        assert app.title.endswith("*")
 
 
 async def test_verb_select_edits_document(make_app: MakeApp) -> None:
@@ -288,8 +277,14 @@ async def test_save_keeps_comments(make_app: MakeApp, workspace_file: Path) -> N
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert not app.title.endswith("*")
         app.query_one("#m-title", Input).focus()
         await pilot.press("end", *" (v2)")
+        await pilot.pause()
+        method = edited(app)["integrations"]["openai"]["methods"]["completions"]
+        assert method["title"] == "Post completions (v2)"
+        assert app.workspace.method("openai.completions").title == "Post completions (v2)"  # type: ignore[union-attr]
+        assert app.title.endswith("*")  # edited, not saved
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not app.title.endswith("*")
@@ -343,14 +338,5 @@ async def test_quit_asks_when_dirty(make_app: MakeApp) -> None:
         await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.click("#choice-discard")
-        await pilot.pause()
-    assert app.return_value == 0
-
-
-async def test_quit_without_edits_does_not_ask(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_value == 0

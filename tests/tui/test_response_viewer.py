@@ -1,0 +1,127 @@
+"""The response viewer alone, in a small host app: search (/ n N escape) in the body and
+the headers, and wrap (w). What crosses panes (zoom, filter, save, copy, pager, history) is
+in test_tui_responses.py, on the whole workbench."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+
+from runbench.core.http import Exchange, ResponseRecord
+from runbench.tui.app import RunbenchApp
+from runbench.tui.widgets.find_bar import FindBar
+from runbench.tui.widgets.line_view import LineView
+from runbench.tui.widgets.response_viewer import ResponseViewer
+from waits import type_text, until
+
+SIZE = (80, 24)
+ITEMS = {
+    "items": [
+        {"id": i, "status": "open" if i % 3 else "closed", "name": f"Item {i}"} for i in range(40)
+    ]
+}
+
+
+class Host(App[None]):
+    """One ResponseViewer with the workbench's styles, zoomed (ctrl+r) as the workbench
+    shows it full screen."""
+
+    CSS_PATH = RunbenchApp.CSS_PATH
+
+    def compose(self) -> ComposeResult:
+        viewer = ResponseViewer(id="response")
+        viewer.add_class("-zoomed")
+        yield viewer
+
+
+def exchange_of(body: str, content_type: str = "application/json") -> Exchange:
+    record = ResponseRecord(200, "OK", (("Content-Type", content_type),), body, len(body), 5.0)
+    return Exchange(None, record, {}, {}, None, None, 5.0)
+
+
+async def shown(pilot: Pilot[Any], exchange: Exchange) -> ResponseViewer:
+    viewer = pilot.app.query_one(ResponseViewer)
+    viewer.show(exchange)
+    await until(pilot, lambda: not viewer.formatting, "the body formatted")
+    pilot.app.query_one("#response-body", LineView).focus()
+    await pilot.pause()
+    return viewer
+
+
+def finding(viewer: ResponseViewer) -> bool:
+    """The find bar is open with its input focused: typed keys go there."""
+    return viewer.bar.display and viewer.app.focused is viewer.query_one("#find-input")
+
+
+def searched(viewer: ResponseViewer) -> bool:
+    return viewer.matches is not None and viewer.matches.done
+
+
+async def test_search_marks_counts_and_walks_matches() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
+        view = viewer.query_one("#response-body", LineView)
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "item 1")  # no capitals: any case; Item 1, 10..19
+        await until(pilot, lambda: searched(viewer), "the search done")
+        assert viewer.matches is not None
+        assert viewer.matches.count == 11
+        assert str(viewer.query_one("#find-status").render()) == "1 of 11"
+        first = view.current
+        assert first is not None
+        assert view.lines.line(first[0]).strip() == '"name": "Item 1"'
+        await pilot.press("enter")  # closes the bar, keeps the matches
+        assert not viewer.query_one(FindBar).display
+        assert view.has_focus
+        await pilot.press("n", "n")
+        assert viewer.match_index == 2
+        assert view.current is not None
+        assert view.current[0] > first[0]
+        assert view.cursor == view.current[0]
+        await pilot.press("N", "N", "N")
+        assert viewer.match_index == 10  # wraps around
+        await pilot.press("slash", "I")  # a capital: case matters now, "item 1I" matches nothing
+        await until(pilot, lambda: searched(viewer) and viewer.query_text.endswith("I"), "none")
+        assert viewer.matches is not None
+        assert viewer.matches.count == 0
+        await pilot.press("escape")  # closes the bar
+        await pilot.press("escape")  # clears the search
+        assert viewer.query_text == ""
+        assert view.marks is None
+        assert not viewer.check_action("clear", ())  # the next escape is the app's
+
+
+async def test_search_in_headers_tab() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
+        viewer.query_one("#response-tabs").active = "tab-response-headers"  # type: ignore[attr-defined]
+        viewer.query_one("#response-headers", LineView).focus()
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "json")
+        await until(pilot, lambda: searched(viewer), "the search done")
+        assert viewer.matches is not None
+        assert viewer.matches.count == 1
+        assert viewer.query_one("#response-headers", LineView).current == (0, 26, 4)
+
+
+async def test_wrap_shows_a_long_line_on_many_rows() -> None:
+    async with Host().run_test(size=SIZE) as pilot:
+        long_line = "".join(f"{i:05d}" for i in range(200))  # 1000 characters
+        viewer = await shown(pilot, exchange_of(long_line, "text/plain"))
+        view = viewer.query_one("#response-body", LineView)
+        await pilot.press("w")
+        await until(pilot, lambda: view.wrap, "wrapped")
+        await pilot.pause()
+        width = view.scrollable_content_region.width
+        rows = [view.render_line(y).text.rstrip() for y in range(3)]
+        assert rows == [long_line[i * width : (i + 1) * width] for i in range(3)]
+        assert view.virtual_size.height == -(-1000 // width)
+        await pilot.press("w")
+        await until(pilot, lambda: not view.wrap, "unwrapped")
+        await pilot.pause()
+        assert view.virtual_size.height == 1
