@@ -113,6 +113,11 @@ class Engine:
         if self.bus.subscribers:
             self.bus.publish(shown_event(event, self.secrets.redactor))
 
+    def has_listeners(self) -> bool:
+        """Does anyone read this engine's events? Runs build an event only then: a run of
+        `serve` or a benchmark has nobody to show it to (seven events per HTTP step)."""
+        return self.bus.subscribers > 0
+
     def subscribe(self) -> EventStream:
         """Every event of every run of this engine from now on (see events.py)."""
         return self.bus.subscribe()

@@ -61,6 +61,9 @@ class RunHost(Protocol):
     def publish(self, event: Event) -> None:
         """Send ``event`` to every subscriber of the engine."""
 
+    def has_listeners(self) -> bool:
+        """Is there any subscriber (else an event need not be built)?"""
+
     def new_executor(self, run: Run) -> AbstractAsyncContextManager[Executor]:
         """An executor (one HTTP client) for the whole of ``run``."""
 
@@ -101,6 +104,7 @@ class Run(DataSteps):
         self.sleep = engine.sleep
         self.random = engine.random
         self.publish = engine.publish
+        self.has_listeners = engine.has_listeners
         self.secrets = engine.secrets
         self.redactor = engine.secrets.redactor
         self.records: list[StepRecord] = []
@@ -238,7 +242,8 @@ class Run(DataSteps):
                 await journal.begin_step(*row, redact=redactor)  # the last step's end too
             else:  # the journal redacts what it stores: only the values that changed
                 journal.start_step(*row, redact=redactor)
-        self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
+        if self.has_listeners():
+            self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
         outcome = await self._timed(step)
         duration_ms = (self.engine.monotonic() - began) * 1000.0
@@ -262,19 +267,20 @@ class Run(DataSteps):
                 later=True,  # the next step's start, or the run's end, commits it
             )
             self._open_seq = None
-        self.publish(
-            StepFinished(
-                self.run_id,
-                self.clock(),
-                step.id,
-                step.kind,
-                outcome.edge,
-                outcome.target,
-                duration_ms,
-                outcome.outputs,
-                outcome.error,
+        if self.has_listeners():
+            self.publish(
+                StepFinished(
+                    self.run_id,
+                    self.clock(),
+                    step.id,
+                    step.kind,
+                    outcome.edge,
+                    outcome.target,
+                    duration_ms,
+                    outcome.outputs,
+                    outcome.error,
+                )
             )
-        )
         return outcome
 
     async def _timed(self, step: Step) -> Outcome:

@@ -74,6 +74,7 @@ class StepKinds:
     sleep: Callable[[float], Awaitable[None]]
     random: Callable[[], float]
     publish: Callable[[Event], None]
+    has_listeners: Callable[[], bool]
     secrets: Secrets
     redactor: Redactor
     record_exchange: Callable[[str, int, Exchange], None]
@@ -112,9 +113,12 @@ class StepKinds:
         for name, value in values.items():
             if name in secret:  # an output declared secret = true: learn its value
                 self.secrets.remember_value(value)
-        now = self.clock()
         for name, value in values.items():
             self.variables[name] = value
+        if not self.has_listeners():
+            return
+        now = self.clock()
+        for name, value in values.items():
             self.publish(VariableChanged(self.run_id, now, name, value, step.id))
         self.publish(OutputsSet(self.run_id, now, step.id, dict(values)))
 
@@ -183,6 +187,8 @@ class StepKinds:
             attempt += 1
 
     def publish_exchange(self, step: str, exchange: Exchange) -> None:
+        if not self.has_listeners():
+            return
         now = self.clock()
         if exchange.request is not None:
             self.publish(RequestSent(self.run_id, now, step, exchange.request))
