@@ -369,3 +369,14 @@ def test_any_halo_shaped_input_imports_and_exports_without_a_traceback(
     check_workspace(ws)
     export_runbooks(ws)
     export_integrations(ws)
+
+
+@pytest.mark.parametrize("number", ["²", "--5", "٣"])
+def test_an_id_of_digits_int_cannot_read_imports_without_a_traceback(
+    tmp_path: Path, number: str
+) -> None:
+    """Found by the property test above: "²" passes str.isdigit() but not int()."""
+    path = tmp_path / "ws.toml"
+    plan = import_halo([{"name": "", "steps": []}], [{"name": "", "id": number}])
+    write_plan(plan, path, "fuzz")
+    check_workspace(load_workspace(path))

@@ -83,7 +83,10 @@ def halo_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+        try:
+            return int(value.strip())
+        except ValueError:  # digits int() does not read: "²", "--5"
+            return None
     return None
 
 
