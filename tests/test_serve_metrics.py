@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -67,3 +68,47 @@ def test_queue_depth_is_the_backlog(tmp_path: Path) -> None:
         assert scrape(served)["runbench_queue_depth{}"] == 3
     finally:
         served.close()
+
+
+def counts(metrics: Any) -> dict[str, float]:
+    """Every sample but the instruments' creation times."""
+    return {k: v for k, v in metrics.exposition().items() if "_created" not in k}
+
+
+def test_a_batched_report_counts_what_its_entries_count_one_by_one() -> None:
+    from runbench.serve.metrics import ServeMetrics, batched
+
+    entries = [
+        ("step", "hook", "condition", 0.003),
+        ("step", "hook", "end", 0.2),
+        ("run", "hook", "success", 1),
+        ("step", "hook", "condition", 7.0),
+        ("run", "hook", "failure", 1),
+        ("run", "hook", "success", 1),
+        ("step", "other", "end", 0.02),
+        ("run", "other", "success", 1),
+    ]
+    one_by_one, grouped = ServeMetrics(frozenset()), ServeMetrics(frozenset())
+    for entry in entries:
+        one_by_one.apply(entry)
+    report = batched(entries)
+    assert len(report) == 6  # three step groups, three run counts
+    for entry in report:
+        grouped.apply(entry)
+    assert counts(grouped) == counts(one_by_one)
+    assert (
+        grouped.exposition()['runbench_runs_finished_total{runbook="hook",status="success"}'] == 2
+    )
+
+
+def test_a_malformed_report_entry_counts_nothing() -> None:
+    from runbench.serve.metrics import ServeMetrics
+
+    metrics, untouched = ServeMetrics(frozenset()), ServeMetrics(frozenset())
+    for entry in [
+        ("steps", "hook", "end", "x"),
+        ("run", "hook", "success", -3),
+        ("run", 1, "a", 1),
+    ]:
+        metrics.apply(entry)
+    assert counts(metrics) == counts(untouched)

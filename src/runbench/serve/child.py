@@ -24,7 +24,7 @@ from runbench.core.journal import Claim, Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.serve.held import HeldInputs
-from runbench.serve.metrics import Entry, ServeMetrics
+from runbench.serve.metrics import Entry, ServeMetrics, batched
 from runbench.serve.process import REPORT_EVERY, WORKER_NICE
 from runbench.serve.workers import EngineExecutor, WorkerPool
 
@@ -62,7 +62,7 @@ class Report:
             return
         report: dict[str, Any] = {"claimed": self.claimed, "problem": self.problem}
         if self.entries:
-            report["metrics"] = self.entries
+            report["metrics"] = batched(self.entries)
         self.claimed, self.entries, self._sent_problem = 0, [], self.problem
         self._out.write(json.dumps(report, separators=(",", ":")).encode() + b"\n")
 

@@ -28,8 +28,24 @@ from runbench.core.engine import EventStream, RunFinished, RunStarted, StepFinis
 
 STEP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 RUNBOOK_PATH = "/runbooks/"
-Entry = tuple[str, str, str, float]
-"""("step", runbook, kind, seconds) or ("run", runbook, status, 1)."""
+Entry = tuple[str, str, str, Any]
+"""("step", runbook, kind, seconds), ("run", runbook, status, count), or as
+:func:`batched` sends them: ("steps", runbook, kind, [seconds, ...])."""
+
+
+def batched(entries: Sequence[Entry]) -> list[Entry]:
+    """``entries`` grouped by what they count: a run count and one list of step durations
+    per label pair (the worker's 0.1 s report; the server looks each labelled instrument up
+    once per group, not once per step and run)."""
+    steps: dict[tuple[str, str], list[float]] = {}
+    runs: dict[tuple[str, str], int] = {}
+    for what, runbook, label, value in entries:
+        if what == "step":
+            steps.setdefault((runbook, label), []).append(value)
+        elif what == "run":
+            runs[runbook, label] = runs.get((runbook, label), 0) + int(value)
+    found: list[Entry] = [("steps", rb, kind, values) for (rb, kind), values in steps.items()]
+    return found + [("run", rb, status, count) for (rb, status), count in runs.items()]
 
 
 class ServeMetrics:
@@ -68,6 +84,7 @@ class ServeMetrics:
         )
         self._runbook_of: dict[str, str] = {}
         self._accepted_of: dict[str, Any] = {}  # path -> accepted counter of its runbook
+        self._labelled: dict[tuple[str, str, str], Any] = {}  # entry labels -> instrument
 
     def watch_queue(self, depth: Callable[[], float]) -> None:
         self.queue.set_function(depth)
@@ -105,14 +122,28 @@ class ServeMetrics:
         return None
 
     def apply(self, entry: Sequence[Any]) -> None:
-        """Count an :meth:`entry` (from this process or the worker's report)."""
-        if len(entry) != 4 or not all(isinstance(text, str) for text in entry[1:3]):
+        """Count an :meth:`entry` (from this process, or batched from the worker's report)."""
+        if len(entry) != 4 or not all(isinstance(text, str) for text in entry[:3]):
             return
         what, runbook, label, value = entry
-        if what == "step" and isinstance(value, int | float):
-            self.steps.labels(runbook, label).observe(value)
-        elif what == "run":
-            self.runs.labels(runbook, label).inc()
+        if what == "steps" and isinstance(value, list):
+            observe = self._instrument(what, runbook, label).observe
+            for seconds in value:
+                if isinstance(seconds, int | float):
+                    observe(seconds)
+        elif what == "step" and isinstance(value, int | float):
+            self._instrument(what, runbook, label).observe(value)
+        elif what == "run" and isinstance(value, int) and value > 0:
+            self._instrument(what, runbook, label).inc(value)
+
+    def _instrument(self, what: str, runbook: str, label: str) -> Any:
+        """The labelled child of ``steps`` or ``runs`` (``labels()`` once per label pair)."""
+        key = (what, runbook, label)
+        found = self._labelled.get(key)
+        if found is None:
+            family = self.runs if what == "run" else self.steps
+            found = self._labelled[key] = family.labels(runbook, label)
+        return found
 
     async def follow(self, events: EventStream) -> None:
         """Count the engine's events until cancelled (a task of the app's lifespan)."""
