@@ -10,6 +10,11 @@ exhaust whatever a server has. So:
   its headers is closed to make room (a connection in the middle of a request is never
   evicted); with none idle, the new connection is closed instead.
 
+The deadline is checked by one sweep of the server's connections every ``SWEEP_SHARE`` of
+the timeout (at most once a second), not by a timer per request: arming and cancelling a
+timer for every request of every keep-alive connection was a measurable part of a
+delivery's cost, and a deadline met a fraction later is still a deadline.
+
 The body has its own deadline, in the app (``app.BODY_TIMEOUT``), and auth headers are
 checked before the body is read, so a caller without credentials cannot make the server
 wait for a body at all.
@@ -24,6 +29,35 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
+SWEEP_SHARE = 0.25
+"""The sweep runs every this share of ``header_timeout`` (so a connection is closed
+between the deadline and a quarter of it later)."""
+SWEEP_KEY = "runbench_headers_sweep"
+"""Where the server's one sweep lives: on uvicorn's state shared by its connections."""
+
+
+class _Sweep:
+    """Closes the server's connections that are past their headers deadline, every
+    ``period`` seconds while there are connections (then it stops until the next one)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any], period: float):
+        self.loop = loop
+        self.connections = connections
+        self.period = period
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self.timer is None:
+            self.timer = self.loop.call_later(self.period, self._tick)
+
+    def _tick(self) -> None:
+        self.timer = None
+        now = self.loop.time()
+        for conn in list(self.connections):
+            if isinstance(conn, GuardedH11Protocol) and conn.overdue(now):
+                conn._too_slow()
+        if self.connections:
+            self.start()
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -34,45 +68,49 @@ class GuardedH11Protocol(H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._headers_timer: asyncio.TimerHandle | None = None
-        self._waiting_since = 0.0
+        self._waiting_since: float | None = None  # loop time its headers are awaited from
 
     @property
     def waiting_for_headers(self) -> bool:
-        return self._headers_timer is not None
+        return self._waiting_since is not None
+
+    def overdue(self, now: float) -> bool:
+        since = self._waiting_since
+        return since is not None and now - since >= self.header_timeout
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm()
+        self._waiting_since = self.loop.time()
+        self._sweep().start()
         if len(self.connections) > self.max_connections:
             self._make_room()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._waiting_since = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self.cycle is not None and not self.cycle.response_complete:
-            self._disarm()  # a request's headers are in: the app takes it from here
+            self._waiting_since = None  # a request's headers are in: the app takes it from here
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._arm()  # the next request's headers get the same deadline
+            self._waiting_since = self.loop.time()  # the next request's headers: same deadline
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._waiting_since = self.loop.time()
-        self._headers_timer = self.loop.call_later(self.header_timeout, self._too_slow)
-
-    def _disarm(self) -> None:
-        if self._headers_timer is not None:
-            self._headers_timer.cancel()
-            self._headers_timer = None
+    def _sweep(self) -> _Sweep:
+        """The server's one sweep (made by its first connection)."""
+        state = self.server_state
+        sweep: _Sweep | None = getattr(state, SWEEP_KEY, None)
+        if sweep is None or sweep.loop is not self.loop:
+            period = min(1.0, max(0.01, self.header_timeout * SWEEP_SHARE))
+            sweep = _Sweep(self.loop, self.connections, period)
+            setattr(state, SWEEP_KEY, sweep)
+        return sweep
 
     def _too_slow(self) -> None:
-        self._headers_timer = None
+        self._waiting_since = None
         if not self.transport.is_closing():
             self.transport.close()
 
@@ -85,10 +123,10 @@ class GuardedH11Protocol(H11Protocol):
             and conn is not self
         ]
         if not idle:
-            self._disarm()
+            self._waiting_since = None
             self.transport.close()
             return
-        oldest = min(idle, key=lambda conn: conn._waiting_since)
+        oldest = min(idle, key=lambda conn: conn._waiting_since or 0.0)
         oldest._too_slow()
 
 
