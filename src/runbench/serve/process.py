@@ -41,6 +41,11 @@ from runbench.serve.workers import Backoff, WorkerPool
 
 WORKER_NICE = 10
 REPORT_EVERY = 0.1
+WAKE_EVERY = 0.01
+"""Seconds between two wakes of the worker at most: under a flood, a wake per turn of the
+event loop was a write to its pipe (and a read and a claim there) hundreds of times a
+second; a run queued meanwhile waits at most this long for the next one."""
+_WAKE = b'{"wake":true}\n'
 REPORT_LIMIT = 16 * 1024 * 1024
 """The longest report line the server reads (a report holds 0.1 s of run numbers)."""
 STOP_MARGIN = 10.0
@@ -109,6 +114,12 @@ class WorkerProcess:
             return
         line = json.dumps(message, separators=(",", ":"), default=str) + "\n"
         process.stdin.write(line.encode())
+
+    def write(self, line: bytes) -> None:
+        """:meth:`send` of a line already encoded (the frequent ``wake``)."""
+        process = self._process
+        if process is not None and process.stdin is not None and not process.stdin.is_closing():
+            process.stdin.write(line)
 
     async def stop(self) -> None:
         """Ask the worker to stop (it gives its runs ``grace`` seconds), then kill it."""
@@ -223,6 +234,7 @@ class ProcessPool(WorkerPool):
         )
         self.metrics: ServeMetrics | None = None
         self._wake_due = False
+        self._woken_at = -WAKE_EVERY
 
     @property
     def healthy(self) -> bool:
@@ -240,16 +252,23 @@ class ProcessPool(WorkerPool):
         await super().stop()
 
     def notify(self) -> None:
-        """A run was queued: count it, and wake the worker once per turn of the loop."""
+        """A run was queued: count it, and wake the worker at the end of this turn of the
+        loop, or ``WAKE_EVERY`` after its last wake if that is later."""
         self.backlog += 1
         if self._wake_due:
             return
         self._wake_due = True
-        asyncio.get_running_loop().call_soon(self._wake_worker)
+        loop = asyncio.get_running_loop()
+        wait = self._woken_at + WAKE_EVERY - loop.time()
+        if wait > 0:
+            loop.call_later(wait, self._wake_worker, loop)
+        else:
+            loop.call_soon(self._wake_worker, loop)
 
-    def _wake_worker(self) -> None:
+    def _wake_worker(self, loop: asyncio.AbstractEventLoop) -> None:
         self._wake_due = False
-        self.worker.send({"wake": True})
+        self._woken_at = loop.time()
+        self.worker.write(_WAKE)
 
     def _report(self, report: dict[str, Any]) -> None:
         claimed = report.get("claimed")
