@@ -155,16 +155,24 @@ class Deliveries:
             return submission
         return await self._enqueue(gate, submission, gate.delivery_id(headers))
 
+    def _stored(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``values`` as the journal may store them: the same mapping when no secret is in
+        it (and without a look when the workspace has no secret that could be)."""
+        redactor = self.redactor
+        if not values or not (redactor.active or redactor.names):
+            return values
+        redacted = redactor.variables(values)
+        return values if redacted == values else redacted
+
     async def _enqueue(
         self, gate: Gate, submission: Submission, delivery_id: str | None
     ) -> str | Refusal:
         full = self.pool.backlog >= self.queue_size
         if full and delivery_id is None:  # overload: refuse without touching the journal
             return QUEUE_FULL
-        inputs = self.redactor.variables(submission.inputs)
-        context = self.redactor.variables(submission.context)
+        inputs, context = self._stored(submission.inputs), self._stored(submission.context)
         held = None  # a secret was blanked: its real value stays in this process (``held``)
-        if inputs != submission.inputs or context != submission.context:
+        if inputs is not submission.inputs or context is not submission.context:
             held = self.journal.next_run_id()
             self.pool.held.hold(held, submission.inputs, submission.context)
         try:
