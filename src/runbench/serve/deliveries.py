@@ -29,6 +29,7 @@ from runbench.core.errors import JournalError
 from runbench.core.intake import Gate, Refusal, Submission
 from runbench.core.journal import Journal
 from runbench.core.secrets import Redactor
+from runbench.serve.deadlines import Deadlines
 from runbench.serve.workers import WorkerPool
 
 LOG_KEY = "runbench.log"
@@ -106,6 +107,7 @@ class Deliveries:
         self.queue_size = queue_size
         self.log = log
         self.body_timeout = body_timeout
+        self.deadlines = Deadlines(body_timeout)  # one sweep, not a timer per body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         notes: dict[str, Any] = scope.setdefault(LOG_KEY, {})
@@ -138,13 +140,19 @@ class Deliveries:
         refusal = refusal or gate.precheck(headers)
         if refusal is not None:
             return refusal
+        task = asyncio.current_task()
+        assert task is not None  # an ASGI app runs in a task
+        self.deadlines.start(task, asyncio.get_running_loop())
         try:
-            async with asyncio.timeout(self.body_timeout):
-                body = await read_body(receive, gate.endpoint.max_body)
+            body = await read_body(receive, gate.endpoint.max_body)
         except ClientGone:
             return Refusal(400, "the client went away")
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if not self.deadlines.expired(task):
+                raise
             return Refusal(408, f"the body did not arrive within {self.body_timeout:g} s")
+        finally:
+            self.deadlines.stop(task)
         if body is None:
             return gate.oversize()
         refusal = gate.authenticate(headers, body)

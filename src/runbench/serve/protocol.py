@@ -10,7 +10,7 @@ exhaust whatever a server has. So:
   its headers is closed to make room (a connection in the middle of a request is never
   evicted); with none idle, the new connection is closed instead.
 
-The deadline is checked by one sweep of the server's connections every ``SWEEP_SHARE`` of
+The deadline is checked by one sweep of the server's connections every quarter of
 the timeout (at most once a second), not by a timer per request: arming and cancelling a
 timer for every request of every keep-alive connection was a measurable part of a
 delivery's cost, and a deadline met a fraction later is still a deadline.
@@ -27,11 +27,10 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from runbench.serve.deadlines import sweep_period
+
 HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
-SWEEP_SHARE = 0.25
-"""The sweep runs every this share of ``header_timeout`` (so a connection is closed
-between the deadline and a quarter of it later)."""
 SWEEP_KEY = "runbench_headers_sweep"
 """Where the server's one sweep lives: on uvicorn's state shared by its connections."""
 
@@ -104,8 +103,7 @@ class GuardedH11Protocol(H11Protocol):
         state = self.server_state
         sweep: _Sweep | None = getattr(state, SWEEP_KEY, None)
         if sweep is None or sweep.loop is not self.loop:
-            period = min(1.0, max(0.01, self.header_timeout * SWEEP_SHARE))
-            sweep = _Sweep(self.loop, self.connections, period)
+            sweep = _Sweep(self.loop, self.connections, sweep_period(self.header_timeout))
             setattr(state, SWEEP_KEY, sweep)
         return sweep
 
