@@ -22,6 +22,11 @@ and at COMMIT. A single-statement commit costs one round trip instead of three, 
 is most of the difference to SQLite on a busy machine, where each wait for the server
 process is a trip through the scheduler.
 
+Writes whose result nobody reads (steps, exchanges, a run's status and end: most of
+a run's) are held until the next statement or the commit, and sent merged
+(``_postgres_writes``); BEGIN waits for the first statement too, so a batch of held
+writes that merge into one statement is that statement alone, without BEGIN and COMMIT.
+
 The connection is re-opened when it breaks (a database restart): the batch that saw it
 break fails as a storage error (the journal reports itself unhealthy), the next one
 reconnects. The schema is versioned in ``runbench_schema`` (see ``_postgres_schema``).
@@ -41,6 +46,7 @@ from runbench.core.journal._postgres_schema import (
     explain,
     shown,
 )
+from runbench.core.journal._postgres_writes import HeldWrites, insert_rows
 
 _RUN = SELECT_RUNS
 _STEP = SELECT_STEPS
@@ -62,6 +68,9 @@ class PostgresBackend:
         self._pipeline: Any = None  # the pipeline of the write batch in progress
         self._batch: Any = None  # its context manager
         self._sender: Any = self._conn.cursor()  # for statements whose result nobody reads
+        self._held = HeldWrites()  # writes that answer nothing, until the next statement
+        self._in_batch = False  # between begin() and commit()/rollback()
+        self._open = False  # ... and BEGIN was sent (a statement needed the database)
         try:
             ensure_schema(self._conn, self.location, readonly)
         except BaseException:
@@ -81,17 +90,37 @@ class PostgresBackend:
         """Send a statement whose result nobody reads; in a write batch, without waiting.
 
         Always on the same cursor: making a cursor per statement (``Connection.execute``)
-        cost more than the statement itself (30 us against 13 here), and most of a run's
-        statements are these (steps, savepoints, BEGIN and COMMIT)."""
-        self._db()
+        cost more than the statement itself (30 us against 13 here)."""
+        self._before_statement()
         self._sender.execute(sql, params)
 
     def _result(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Send a statement and wait for its result (row count, rows), on its own cursor."""
+        self._before_statement()
         cursor = self._db().execute(sql, params)
         if self._pipeline is not None:
             self._pipeline.sync()
         return cursor
+
+    def _before_statement(self) -> None:
+        """In a write batch: BEGIN (once), then the held writes, so a statement sees
+        every write before it (see ``_postgres_writes``)."""
+        self._db()
+        if self._in_batch and not self._open:
+            self._open = True
+            self._batch = self._conn.pipeline()
+            self._pipeline = self._batch.__enter__()
+            self._sender.execute("BEGIN")
+        if self._held:
+            self._send_held()
+
+    def _send_held(self) -> None:
+        for sql, params in self._held.statements():
+            self._sender.execute(sql, params)
+
+    def _hold(self) -> HeldWrites | None:
+        """Where a write that answers nothing waits; None outside a batch (sent now)."""
+        return self._held if self._in_batch else None
 
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self._result(sql, params).rowcount)
@@ -105,19 +134,35 @@ class PostgresBackend:
 
     # -- transactions ---------------------------------------------------------------------
     def begin(self) -> None:
+        """A write batch; BEGIN waits for the first statement that needs it (a batch of
+        held writes only is one statement, atomic on its own)."""
         if self.readonly:
             raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
-        self._batch = self._db().pipeline()
-        self._pipeline = self._batch.__enter__()
-        self._execute("BEGIN")
+        self._in_batch = True
 
     def commit(self) -> None:
-        self._execute("COMMIT")
+        if not self._open:
+            held = self._held.statements()
+            if len(held) == 1:  # one statement, waited for: committed when it returns
+                self._in_batch = False
+                self._db()
+                self._sender.execute(*held[0])
+                return
+            for statement in held:
+                self._execute(*statement)  # BEGIN first
+        self._in_batch = False
+        if not self._open:
+            return  # nothing was written
+        self._open = False
+        self._send_held()
+        self._sender.execute("COMMIT")
         batch, self._batch, self._pipeline = self._batch, None, None
         if batch is not None:
             batch.__exit__(None, None, None)  # waits for every result; raises the first error
 
     def rollback(self) -> None:
+        self._held.clear()
+        self._in_batch = self._open = False
         batch, self._batch, self._pipeline = self._batch, None, None
         if batch is not None:
             try:
@@ -134,6 +179,7 @@ class PostgresBackend:
         self._execute("RELEASE SAVEPOINT op")
 
     def rollback_to(self) -> None:
+        self._held.clear()  # held since the savepoint (it sent those before it)
         self._execute("ROLLBACK TO SAVEPOINT op")
         self._execute("RELEASE SAVEPOINT op")
 
@@ -163,17 +209,15 @@ class PostgresBackend:
         return inserted == 1
 
     def insert_runs(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Under a savepoint (pipelined: no wait), so a failed INSERT leaves the
-        transaction usable, as SQLite's does."""
-        names = list(rows[0])
-        one = f"({_marks(len(names))})"
+        """One INSERT whose text does not depend on how many rows it carries (see
+        ``insert_rows``): psycopg converts it once and the server plans it once, where a
+        VALUES list per batch size cost more client CPU than the rest of the intake.
+        Under a savepoint (pipelined: no wait), so a failed INSERT leaves the transaction
+        usable, as SQLite's does."""
+        sql, params = insert_rows("runs", rows)
         self.savepoint()
         try:
-            found = self._all(
-                f"INSERT INTO runs ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
-                " ON CONFLICT (delivery_key) DO NOTHING RETURNING id",
-                [row[name] for row in rows for name in names],
-            )
+            found = self._all(sql + " ON CONFLICT (delivery_key) DO NOTHING RETURNING id", params)
         except Exception as exc:
             if self.storage_error(exc) is None:
                 self.rollback_to()
@@ -199,6 +243,10 @@ class PostgresBackend:
         unknown = set(values) - RUN_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
+        held = self._hold()
+        if held is not None:
+            held.set_run(run_id, values)
+            return
         sets = ", ".join(f"{name}=%s" for name in values)
         self._execute(f"UPDATE runs SET {sets} WHERE id=%s", (*values.values(), run_id))
 
@@ -278,7 +326,7 @@ class PostgresBackend:
         )
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
-        if self._conn.info.transaction_status != 0:  # in a claim: one counter at a time
+        if self._in_batch:  # in a claim: one counter at a time
             self._execute("SELECT pg_advisory_xact_lock(%s)", (CLAIM_LOCK,))
         rows = self._all(
             f"SELECT runbook, count(*) FROM runs WHERE status IN ({_marks(len(statuses))})"
@@ -307,6 +355,10 @@ class PostgresBackend:
 
     # -- steps and exchanges ---------------------------------------------------------
     def insert_step(self, values: Row) -> None:
+        held = self._hold()
+        if held is not None:
+            held.start_step(values)
+            return
         self._execute(
             "INSERT INTO steps (run_id, seq, step, kind, base, vars, unset, loops, started)"
             f" VALUES ({_marks(9)})",
@@ -314,6 +366,10 @@ class PostgresBackend:
         )
 
     def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
+        held = self._hold()
+        if held is not None:
+            held.finish_step(run_id, seq, values)
+            return
         sets = ", ".join(f"{name}=%s" for name in values)
         self._execute(
             f"UPDATE steps SET {sets} WHERE run_id=%s AND seq=%s", (*values.values(), run_id, seq)
@@ -326,6 +382,10 @@ class PostgresBackend:
         return self._one(f"{_STEP} WHERE run_id=%s ORDER BY seq DESC LIMIT 1", (run_id,))
 
     def insert_exchange(self, values: Row) -> None:
+        held = self._hold()
+        if held is not None:
+            held.add_exchange(values)
+            return
         self._execute(
             "INSERT INTO exchanges (run_id, step_seq, step, attempt, request, response, error,"
             f" elapsed_ms) VALUES ({_marks(8)})",

@@ -1,0 +1,141 @@
+"""The PostgreSQL journal's writes that answer nothing, held and sent merged.
+
+Most of a run's writes are fire-and-forget: a step's start and end, an exchange, the
+run's status and end. Sent one by one, each is a statement of its own, and a statement
+costs the journal's thread more than the server's work: psycopg converts and dumps it,
+and waits on the socket, and every wait hands the GIL to a busy event loop, which may
+keep it for the interpreter's switch interval (5 ms) before the thread goes on.
+
+So the backend holds these writes until something needs the database (a statement whose
+result is read, a savepoint, the commit) and sends fewer statements:
+
+* a step's start and its end in the same batch become one finished row (the end step of
+  a run always does: its start is not waited for), and every step row of the batch goes
+  in one multi-row INSERT (so do exchanges);
+* a run's status changes in one batch are merged into one UPDATE, the later value
+  winning, as the UPDATEs in order would leave it.
+
+UPDATEs stay one row each, by primary key: an UPDATE joined to a list of rows was planned
+once, while the table was small, as a scan of the whole table, and kept that plan. A batch
+whose held writes make one statement (a run's end and last step, say) sends it alone,
+atomic without BEGIN and COMMIT: one wait for the server.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runbench.core.journal._backend import EXCHANGE_FIELDS, Row
+
+_STARTED = ("run_id", "seq", "step", "kind", "base", "vars", "unset", "loops", "started")
+"""What ``insert_step`` carries, in its order."""
+_ENDED = ("edge", "target", "duration_ms", "outputs", "error", "loops_after", "finished")
+"""What ``finish_step`` sets."""
+_STEP_END = frozenset(_ENDED)
+_STEPS = _STARTED + _ENDED
+_TYPES: dict[str, dict[str, str]] = {
+    "runs": {"created": "float8", "started": "float8", "finished": "float8"}
+    | {"lease_until": "float8", "crashes": "int8"},
+    "steps": {"seq": "int8", "base": "int8", "started": "float8", "duration_ms": "float8"}
+    | {"finished": "int8"},
+    "exchanges": {"step_seq": "int8", "attempt": "int8", "elapsed_ms": "float8"},
+}
+"""Columns that are not text, by table (an array parameter needs its element type)."""
+
+
+def _column(table: str, name: str, values: list[Any]) -> list[Any]:
+    """One array's values, of one element type (psycopg dumps a list by its first item)."""
+    kind = _TYPES[table].get(name)
+    if kind == "float8":
+        return [None if v is None else float(v) for v in values]
+    if kind == "int8":
+        return [None if v is None else int(v) for v in values]
+    return values
+
+
+def _arrays(table: str, names: Sequence[str]) -> str:
+    return ", ".join(f"%s::{_TYPES[table].get(name, 'text')}[]" for name in names)
+
+
+@functools.cache
+def _insert(table: str, names: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({_arrays(table, names)})"
+
+
+def insert_rows(table: str, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+    """An INSERT of ``rows`` (the same columns each) whose text does not depend on how
+    many there are: one array per column, made into rows by ``unnest``."""
+    names = tuple(rows[0])
+    columns = [_column(table, name, [row[name] for row in rows]) for name in names]
+    return _insert(table, names), columns
+
+
+class HeldWrites:
+    """Writes held until the next statement (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._steps: dict[tuple[str, int], dict[str, Any]] = {}  # started here, maybe ended
+        self._step_ends: dict[tuple[str, int], dict[str, Any]] = {}  # started before
+        self._runs: dict[str, dict[str, Any]] = {}
+        self._exchanges: list[Row] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._steps or self._step_ends or self._runs or self._exchanges)
+
+    def clear(self) -> None:
+        self._steps.clear()
+        self._step_ends.clear()
+        self._runs.clear()
+        self._exchanges.clear()
+
+    def start_step(self, values: Row) -> None:
+        row = dict(zip(_STARTED, values, strict=True))
+        self._steps[(row["run_id"], row["seq"])] = row
+
+    def finish_step(self, run_id: str, seq: int, values: Mapping[str, Any]) -> None:
+        started = self._steps.get((run_id, seq))
+        if started is not None and _STEP_END.issuperset(values):
+            started.update(values)
+        else:
+            self._step_ends.setdefault((run_id, seq), {}).update(values)
+
+    def set_run(self, run_id: str, values: Mapping[str, Any]) -> None:
+        self._runs.setdefault(run_id, {}).update(values)
+
+    def add_exchange(self, values: Row) -> None:
+        self._exchanges.append(values)
+
+    def statements(self) -> list[tuple[str, Sequence[Any]]]:
+        """The held writes as few statements (in an order any order would do: each row
+        is written by one of them); then holds nothing."""
+        found: list[tuple[str, Sequence[Any]]] = []
+        if self._steps:
+            rows = [
+                tuple(row.get(name, 0 if name == "finished" else None) for name in _STEPS)
+                for row in self._steps.values()
+            ]
+            found.append(_values_insert("steps", _STEPS, rows))
+        for (run_id, seq), values in self._step_ends.items():
+            sets = ", ".join(f"{name}=%s" for name in values)
+            sql = f"UPDATE steps SET {sets} WHERE run_id=%s AND seq=%s"
+            found.append((sql, (*values.values(), run_id, seq)))
+        for run_id, values in self._runs.items():
+            sets = ", ".join(f"{name}=%s" for name in values)
+            found.append((f"UPDATE runs SET {sets} WHERE id=%s", (*values.values(), run_id)))
+        if self._exchanges:
+            found.append(_values_insert("exchanges", EXCHANGE_FIELDS, self._exchanges))
+        self.clear()
+        return found
+
+
+def _values_insert(table: str, names: Sequence[str], rows: Sequence[Row]) -> tuple[str, list[Any]]:
+    """A multi-row INSERT: its text depends on the number of rows, few in a batch, so
+    psycopg's cache of converted and prepared statements still serves it."""
+    one = "(" + ",".join(["%s"] * len(names)) + ")"
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES {','.join([one] * len(rows))}"
+    return sql, [value for row in rows for value in row]
+
+
+__all__ = ["HeldWrites", "insert_rows"]

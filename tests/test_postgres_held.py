@@ -1,0 +1,133 @@
+"""The PostgreSQL journal holds writes that answer nothing and sends them merged: what a
+batch writes must be what the statements one by one would have written, reads in a
+batch see the writes before them, and a rolled-back savepoint or batch drops them.
+Statements sent are counted in libpq's trace of the connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runbench.core.journal import PostgresBackend
+
+END = {
+    "edge": None,
+    "target": None,
+    "duration_ms": 1.5,
+    "outputs": '{"y": 2}',
+    "error": None,
+    "loops_after": None,
+    "finished": 1,
+}
+
+
+@pytest.fixture
+def backend(postgres_dsn: str) -> Iterator[PostgresBackend]:
+    opened = PostgresBackend(postgres_dsn)
+    yield opened
+    opened.close()
+
+
+def run_values(run_id: str) -> dict[str, Any]:
+    return {"id": run_id, "runbook": "r", "trigger": "serve", "status": "running", "created": 1.0}
+
+
+def step(run_id: str, seq: int) -> tuple[Any, ...]:
+    return (run_id, seq, f"s{seq}", "set", 0, "{}", None, "{}", 2.0)
+
+
+def statements_sent(backend: PostgresBackend, tmp_path: Path, *batches: Any) -> int:
+    """How many statements the batches send, from libpq's trace of the connection."""
+    trace = tmp_path / "trace.txt"
+    with trace.open("w") as out:
+        pgconn = backend._conn.pgconn  # white box: the one connection the batches use
+        pgconn.trace(out.fileno())
+        try:
+            for batch in batches:
+                in_batch(backend, *batch)
+        finally:
+            pgconn.untrace()
+    return sum(1 for line in trace.read_text().splitlines() if "\tBind\t" in line)
+
+
+def in_batch(backend: PostgresBackend, *writes: Any) -> None:
+    backend.begin()
+    for write in writes:
+        write()
+    backend.commit()
+
+
+def test_a_steps_start_and_end_in_one_batch_are_one_finished_row(
+    backend: PostgresBackend,
+) -> None:
+    in_batch(backend, lambda: backend.insert_run(run_values("a")))
+    in_batch(
+        backend,
+        lambda: backend.insert_step(step("a", 1)),
+        lambda: backend.finish_step("a", 1, {**END, "target": "s2", "edge": "next"}),
+        lambda: backend.insert_step(step("a", 2)),
+        lambda: backend.set_run("a", {"status": "paused", "current_step": "s2"}),
+        lambda: backend.set_run("a", {"status": "success", "finished": 3.0}),
+        lambda: backend.insert_exchange(("a", 1, "s1", 1, "{}", "{}", None, 4.0)),
+        lambda: backend.insert_exchange(("a", 1, "s1", 2, "{}", "{}", "boom", 5.0)),
+    )
+    first, second = backend.steps("a")
+    assert (first[1], first[8], first[10], first[11], first[15]) == (1, '{"y": 2}', "next", "s2", 1)
+    assert (second[1], second[8], second[15]) == (2, None, 0)  # started, not finished
+    run = backend.run("a")
+    assert run is not None
+    assert (run[6], run[14]) == ("success", 3.0)  # the later status won, finished kept
+    assert [(row[3], row[6]) for row in backend.exchanges("a")] == [(1, None), (2, "boom")]
+    # a step started in an earlier batch is finished by an UPDATE
+    in_batch(backend, lambda: backend.finish_step("a", 2, END))
+    assert backend.steps("a")[1][15] == 1
+
+
+def test_reads_in_a_batch_see_the_held_writes_before_them(backend: PostgresBackend) -> None:
+    in_batch(backend, lambda: backend.insert_run(run_values("b")))
+    backend.begin()
+    backend.set_run("b", {"status": "queued", "owner": None})
+    taken = backend.take("queued", 5, {"status": "running", "owner": "me"})
+    backend.commit()
+    assert [row[0] for row in taken] == ["b"]
+
+
+def test_a_rolled_back_savepoint_or_batch_drops_what_it_held(backend: PostgresBackend) -> None:
+    in_batch(backend, lambda: backend.insert_run(run_values("c")))
+    backend.begin()
+    backend.insert_step(step("c", 1))
+    backend.savepoint()
+    backend.insert_step(step("c", 2))
+    backend.set_run("c", {"status": "failure"})
+    backend.rollback_to()
+    backend.commit()
+    assert [row[1] for row in backend.steps("c")] == [1]
+    run = backend.run("c")
+    assert run is not None
+    assert run[6] == "running"
+    backend.begin()
+    backend.insert_step(step("c", 3))
+    backend.rollback()
+    assert [row[1] for row in backend.steps("c")] == [1]
+
+
+def test_a_batch_of_one_merged_statement_is_sent_alone(
+    backend: PostgresBackend, tmp_path: Path
+) -> None:
+    """No BEGIN/COMMIT around it (one trip to the server), and an empty batch sends
+    nothing at all; two statements do need the transaction."""
+    in_batch(backend, lambda: backend.insert_run(run_values("d")))
+    alone = (lambda: backend.set_run("d", {"status": "success"}),)
+    assert statements_sent(backend, tmp_path, alone, ()) == 1
+    two = (
+        lambda: backend.set_run("d", {"status": "failure"}),
+        lambda: backend.insert_step(step("d", 1)),
+    )
+    assert statements_sent(backend, tmp_path, two) == 4
+    run = backend.run("d")
+    assert run is not None
+    assert run[6] == "failure"
+    assert [row[1] for row in backend.steps("d")] == [1]
