@@ -141,6 +141,31 @@ def test_an_expired_lease_on_another_host_is_recovered(opener: Opener) -> None:
     assert other.recover() == [run_id]
 
 
+def test_a_claim_takes_interrupted_runs_before_queued_ones(opener: Opener) -> None:
+    """Most claims are one statement that takes queued runs; while an interrupted run of
+    a resumed trigger waits, it takes none, and the claim takes that run first. An
+    interrupted run of another trigger holds nothing up."""
+    now = [1_000_000.0]
+    clock: Callable[[], float] = lambda: now[0]  # noqa: E731
+    crashed = opener(host="host-a", clock=clock, lease=5.0)
+    served, _ = crashed.enqueue("r", {}, None, "serve", None)
+    typed, _ = crashed.enqueue("r", {}, None, "cli", None)
+    assert [row.id for row in crashed.claim_queued(2)] == [served, typed]
+    queued = []
+    for n in range(3):
+        now[0] += 0.01  # oldest first
+        queued.append(crashed.enqueue("r", {"n": n}, None, "serve", None)[0])
+    now[0] += 6.0  # host-a died
+    other = opener(host="host-b", clock=clock, lease=5.0)  # its opening recovers them
+    assert {run_row(other, run).status for run in (served, typed)} == {"interrupted"}
+    claims = other.claim(2, resume=("serve",))
+    assert [claim.row.id for claim in claims] == [served, queued[0]]
+    assert claims[0].resume is not None
+    assert claims[1].resume is None
+    assert [claim.row.id for claim in other.claim(5, resume=("serve",))] == queued[1:]
+    assert run_row(other, typed).status == "interrupted"
+
+
 async def test_resume_after_a_crash_on_another_instance(opener: Opener, tmp_path: Path) -> None:
     ws = workspace(tmp_path, FLOW)
     gate_api = Api(gate=asyncio.Event())

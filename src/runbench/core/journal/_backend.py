@@ -175,9 +175,13 @@ class Backend(Protocol):
         holds, oldest first, of one runbook if given, of these triggers if given (an
         index serves this)."""
 
-    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+    def take(
+        self, status: str, limit: int, values: Mapping[str, Any], unless: Sequence[str] = ()
+    ) -> list[Row]:
         """Set ``values`` on the ``limit`` oldest top-level runs in ``status`` that nobody
-        holds, and return them (RUN_FIELDS, any order): a claim in one statement."""
+        holds, and return them (RUN_FIELDS, any order): a claim in one statement.
+        ``unless``: take none while an interrupted run of one of these triggers waits
+        (it goes first; the caller then claims it the long way)."""
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
         """Top-level runs per runbook in ``statuses``."""

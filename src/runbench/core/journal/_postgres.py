@@ -311,18 +311,31 @@ class PostgresBackend:
             (*params, min(limit, 2**31 - 1)),
         )
 
-    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+    def take(
+        self, status: str, limit: int, values: Mapping[str, Any], unless: Sequence[str] = ()
+    ) -> list[Row]:
+        """One statement, ``unless`` included: a claim is one trip to the server (and
+        its commit), where the look for interrupted runs first was another."""
         unknown = set(values) - RUN_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         sets = ", ".join(f"{name}=%s" for name in values)
+        count: Any = "%s"
+        params: list[Any] = [*values.values(), status]
+        if unless:
+            count = (
+                "CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status='interrupted'"
+                " AND parent_id IS NULL AND owner IS NULL"
+                f" AND trigger IN ({_marks(len(unless))})) THEN 0 ELSE %s END"
+            )
+            params.extend(unless)
         return self._all(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE status=%s"
-            " AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT %s"
+            f" AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT {count}"
             " FOR UPDATE SKIP LOCKED) RETURNING id, runbook, trigger, inputs, context,"
             " overrides, status, error, message, current_step, parent_id, delivery_id,"
             " created, started, finished, crashes",
-            (*values.values(), status, limit),
+            (*params, limit),
         )
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:

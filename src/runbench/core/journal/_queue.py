@@ -161,6 +161,10 @@ class QueueMixin:
         def claim(b: Backend) -> list[Claim]:
             room = _Room(b, limits)
             found: list[Claim] = []
+            if resume and not room.limits:  # most claims: queued runs, in one statement
+                found = self._take(b, limit, resume)
+                if found:  # none were interrupted, or the queued would have waited
+                    return found
             if resume:
                 found += self._claim_interrupted(b, limit, room, resume, max_crashes)
             if len(found) < limit:
@@ -180,11 +184,7 @@ class QueueMixin:
 
     def _claim_queued(self, b: Backend, limit: int, room: _Room) -> list[Claim]:
         if not room.limits:  # nothing to count: one statement takes them all
-            now = self.clock()
-            values = {"status": "running", "owner": self._owner_text, "started": now}
-            rows = b.take("queued", limit, {**values, "lease_until": now + self.lease})
-            rows.sort(key=lambda row: (row[12], row[0]))
-            return [Claim(history.run_row(row)) for row in rows]
+            return self._take(b, limit)
         found: list[Claim] = []
         for run_id, _, runbook, _ in room.candidates("queued", limit):
             if len(found) >= limit:
@@ -196,6 +196,15 @@ class QueueMixin:
             if row is not None:
                 found.append(Claim(history.run_row(row)))
         return found
+
+    def _take(self, b: Backend, limit: int, unless: Sequence[str] = ()) -> list[Claim]:
+        """The oldest queued runs, held; none while an interrupted run of the triggers
+        ``unless`` waits (see ``Backend.take``)."""
+        now = self.clock()
+        values = {"status": "running", "owner": self._owner_text, "started": now}
+        rows = b.take("queued", limit, {**values, "lease_until": now + self.lease}, unless)
+        rows.sort(key=lambda row: (row[12], row[0]))
+        return [Claim(history.run_row(row)) for row in rows]
 
     def _claim_interrupted(
         self, b: Backend, limit: int, room: _Room, triggers: Sequence[str], max_crashes: int

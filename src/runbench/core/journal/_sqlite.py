@@ -228,10 +228,14 @@ class SqliteBackend:
             (*params, limit),
         ).fetchall()
 
-    def take(self, status: str, limit: int, values: Mapping[str, Any]) -> list[Row]:
+    def take(
+        self, status: str, limit: int, values: Mapping[str, Any], unless: Sequence[str] = ()
+    ) -> list[Row]:
         unknown = set(values) - RUN_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
+        if unless and self.oldest("interrupted", 1, None, unless):
+            return []
         sets = ", ".join(f"{name}=?" for name in values)
         return self.db.execute(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs INDEXED BY runs_queue"
