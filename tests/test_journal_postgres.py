@@ -149,11 +149,12 @@ def test_a_claim_takes_interrupted_runs_before_queued_ones(opener: Opener) -> No
     clock: Callable[[], float] = lambda: now[0]  # noqa: E731
     crashed = opener(host="host-a", clock=clock, lease=5.0)
     served, _ = crashed.enqueue("r", {}, None, "serve", None)
+    now[0] += 0.01  # oldest first (the ids of one millisecond are in no order)
     typed, _ = crashed.enqueue("r", {}, None, "cli", None)
     assert [row.id for row in crashed.claim_queued(2)] == [served, typed]
     queued = []
     for n in range(3):
-        now[0] += 0.01  # oldest first
+        now[0] += 0.01
         queued.append(crashed.enqueue("r", {"n": n}, None, "serve", None)[0])
     now[0] += 6.0  # host-a died
     other = opener(host="host-b", clock=clock, lease=5.0)  # its opening recovers them
