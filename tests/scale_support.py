@@ -14,7 +14,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from postgres import Cluster
 
 SECRET = "scale-signing-secret"
 WORKSPACE = """
@@ -151,3 +154,33 @@ def _drain(out: IO[str]) -> None:
                 pass
 
     threading.Thread(target=drain, daemon=True).start()
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a live process used so far; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(cluster: Cluster) -> float:
+    """CPU of the cluster's server processes (the postmaster's children) alive now."""
+    try:
+        postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == postmaster:
+            total += process_cpu(int(entry))
+    return total
