@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from runbench.core.journal import PostgresBackend
@@ -131,3 +132,23 @@ def test_a_batch_of_one_merged_statement_is_sent_alone(
     assert run is not None
     assert run[6] == "failure"
     assert [row[1] for row in backend.steps("d")] == [1]
+
+
+def test_a_savepoint_at_the_start_costs_nothing_and_still_undoes(
+    backend: PostgresBackend, tmp_path: Path
+) -> None:
+    """An intake alone in its batch is BEGIN, INSERT, COMMIT (no SAVEPOINT/RELEASE); one
+    that fails there is rolled back to the start, and the batch goes on."""
+    sent = statements_sent(backend, tmp_path, (lambda: backend.insert_runs([run_values("e")]),))
+    assert sent == 3
+    backend.begin()
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        backend.insert_runs([run_values("e")])  # the same id again
+    backend.set_run("e", {"status": "success"})
+    assert backend.insert_runs([run_values("f")]) == ["f"]
+    backend.commit()
+    runs = {run_id: backend.run(run_id) for run_id in ("e", "f")}
+    assert {run_id: row[6] if row else None for run_id, row in runs.items()} == {
+        "e": "success",
+        "f": "running",
+    }

@@ -70,7 +70,9 @@ class PostgresBackend:
         self._sender: Any = self._conn.cursor()  # for statements whose result nobody reads
         self._held = HeldWrites()  # writes that answer nothing, until the next statement
         self._in_batch = False  # between begin() and commit()/rollback()
-        self._open = False  # ... and BEGIN was sent (a statement needed the database)
+        self._open = False  # ... and its pipeline entered (a statement needed the database)
+        self._begun = False  # ... and BEGIN sent (again after a ROLLBACK to the start)
+        self._marks: list[bool] = []  # savepoints: True for one at the start (none sent)
         try:
             ensure_schema(self._conn, self.location, readonly)
         except BaseException:
@@ -110,6 +112,8 @@ class PostgresBackend:
             self._open = True
             self._batch = self._conn.pipeline()
             self._pipeline = self._batch.__enter__()
+        if self._in_batch and not self._begun:
+            self._begun = True
             self._sender.execute("BEGIN")
         if self._held:
             self._send_held()
@@ -141,6 +145,7 @@ class PostgresBackend:
         self._in_batch = True
 
     def commit(self) -> None:
+        self._marks.clear()
         if not self._open:
             held = self._held.statements()
             if len(held) == 1:  # one statement, waited for: committed when it returns
@@ -153,16 +158,19 @@ class PostgresBackend:
         self._in_batch = False
         if not self._open:
             return  # nothing was written
-        self._open = False
-        self._send_held()
-        self._sender.execute("COMMIT")
+        if self._held:
+            self._before_statement()
+        if self._begun:
+            self._sender.execute("COMMIT")
+        self._open = self._begun = False
         batch, self._batch, self._pipeline = self._batch, None, None
         if batch is not None:
             batch.__exit__(None, None, None)  # waits for every result; raises the first error
 
     def rollback(self) -> None:
         self._held.clear()
-        self._in_batch = self._open = False
+        self._marks.clear()
+        self._in_batch = self._open = self._begun = False
         batch, self._batch, self._pipeline = self._batch, None, None
         if batch is not None:
             try:
@@ -173,15 +181,25 @@ class PostgresBackend:
             self._conn.execute("ROLLBACK")
 
     def savepoint(self) -> None:
-        self._execute("SAVEPOINT op")
+        """Nothing is sent for a savepoint at the start of the transaction (most claims
+        and intakes: alone in their batch): going back to it is a ROLLBACK."""
+        at_start = not self._begun and not self._held
+        self._marks.append(at_start)
+        if not at_start:
+            self._execute("SAVEPOINT op")
 
     def release(self) -> None:
-        self._execute("RELEASE SAVEPOINT op")
+        if not self._marks.pop():
+            self._execute("RELEASE SAVEPOINT op")
 
     def rollback_to(self) -> None:
         self._held.clear()  # held since the savepoint (it sent those before it)
-        self._execute("ROLLBACK TO SAVEPOINT op")
-        self._execute("RELEASE SAVEPOINT op")
+        if not self._marks.pop():
+            self._execute("ROLLBACK TO SAVEPOINT op")
+            self._execute("RELEASE SAVEPOINT op")
+        elif self._begun:  # everything since BEGIN goes; the next statement begins again
+            self._sender.execute("ROLLBACK")
+            self._begun = False
 
     def storage_error(self, exc: BaseException) -> JournalError | None:
         import psycopg
