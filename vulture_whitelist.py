@@ -35,7 +35,7 @@ _.handle_async_request  # httpx.AsyncBaseTransport
 tb  # traceback argument
 
 # benchmarks/bench_scale.py reads Outcome's fields by name (getattr) in its report
-_.accepted_per_s, _.completed_per_s, _.wrk_cpu_share
+_.accepted_per_s, _.completed_per_s, _.wrk_cpu_share, _.serve_cpu_per_run, _.server_cpu_per_run
 
 # Landed by issue 14 before its reader (the TUI's metrics view): remove from here once read
 _.exposition  # Metrics: every sample by name, for tests and the TUI
