@@ -10,7 +10,8 @@ round by round. wrk's CPU is printed too: the load generator must not be the lim
 Completed runs/s is counted from the journal's own finish times (runs / (last finish -
 flood start)), so the look for the end can be rare (every 0.2 s: a count over every run
 every 20 ms cost the server more than a second of CPU per case, on the one PostgreSQL
-the instances need). CPU per completed run is printed beside it (the instances' own, and
+the instances need). CPU per completed run is printed beside it (the instances' own with their worker
+processes, and
 with the PostgreSQL server's: its postmaster's children), as ratios to SQLite x1: on a
 busy machine those hold where runs/s does not.
 
@@ -46,10 +47,10 @@ from results import record, skipped  # noqa: E402
 from postgres import Cluster, binaries, start_cluster  # noqa: E402
 from scale_support import (  # noqa: E402
     Instance,
-    process_cpu,
     server_cpu,
     signed,
     start_instance,
+    tree_cpu,
     write_workspace,
 )
 
@@ -214,14 +215,14 @@ def one_case(cluster: Cluster, kind: str, count: int, folder: Path, seconds: flo
     location = cluster.create_database() if kind == "postgresql" else str(case_dir / "runs.db")
     instances = [start_instance(workspace, location, workers=WORKERS) for _ in range(count)]
     try:
-        cpu_before = sum(process_cpu(i.pid) for i in instances)
+        cpu_before = sum(tree_cpu(i.pid) for i in instances)
         server_before = server_cpu(cluster) if kind == "postgresql" else 0.0
         started_at = time.time()
         start = time.monotonic()
         result = flood([i.url for i in instances], seconds, wrk_script(case_dir))
         flood_end = time.monotonic()
         done = last_finish(location, result.accepted)
-        serve_cpu = sum(process_cpu(i.pid) for i in instances) - cpu_before
+        serve_cpu = sum(tree_cpu(i.pid) for i in instances) - cpu_before
         server = server_cpu(cluster) - server_before if kind == "postgresql" else 0.0
     finally:
         for instance in instances:

@@ -166,12 +166,22 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU of a process and its live children (`serve` and its worker process)."""
+    return process_cpu(pid) + children_cpu(pid)
+
+
 def server_cpu(cluster: Cluster) -> float:
     """CPU of the cluster's server processes (the postmaster's children) alive now."""
     try:
         postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return 0.0
+    return children_cpu(postmaster)
+
+
+def children_cpu(parent: int) -> float:
+    """CPU of the live children of ``parent``."""
     total = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -181,6 +191,6 @@ def server_cpu(cluster: Cluster) -> float:
                 ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == postmaster:
+        if ppid == parent:
             total += process_cpu(int(entry))
     return total
