@@ -25,11 +25,12 @@ def minified(value: Any) -> str:
 
 
 def guess_holds(text: str) -> bool:
-    guess = guess_cut(text)
+    body = text.encode()
+    guess = guess_cut(body)
     assert guess is not None
     cut, depth = guess
     formatter = Reindenter()
-    formatter.feed(text[:cut])
+    formatter.feed(body[:cut].decode())
     return formatter.continues_at(depth)
 
 
@@ -37,6 +38,7 @@ GOOD = minified(records(3000, 'usér {braces} [1] "q" \\ x'))
 WRONG_DEPTH = minified(records(3000, "an opener in a string: {"))
 INSIDE_A_STRING = '["' + "a," * 30_000 + '"]'
 BAD_JSON = "]]" + GOOD[: len(GOOD) // 3] + "}}}}" + GOOD
+BAD_UTF8 = GOOD[:70_000] + "\udcff\ud800" + GOOD[70_000:]  # sent as bytes that are not UTF-8
 
 
 def test_the_guess_holds_for_balanced_strings_and_not_otherwise() -> None:
@@ -47,15 +49,16 @@ def test_the_guess_holds_for_balanced_strings_and_not_otherwise() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [GOOD, WRONG_DEPTH, INSIDE_A_STRING, BAD_JSON],
-    ids=["good-guess", "wrong-depth", "cut-in-a-string", "bad-json"],
+    [GOOD, WRONG_DEPTH, INSIDE_A_STRING, BAD_JSON, BAD_UTF8],
+    ids=["good-guess", "wrong-depth", "cut-in-a-string", "bad-json", "bad-utf8"],
 )
 def test_two_parts_give_the_lines_of_one_pass(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setattr(body_lines, "EXACT_LIMIT", 1000)  # the child's path
     monkeypatch.setattr(body_lines, "SPLIT_MIN", 1000)  # in two parts
     lines = format_body(text, "application/json", in_process=True)
     assert isinstance(lines.data, memoryview)
-    formatted = reindent(text).encode()
+    sent = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")  # as the child reads it
+    formatted = reindent(sent).encode()
     expected = index_lines(formatted)
     assert bytes(lines.data) == formatted
     assert list(lines.starts) == list(expected.starts)

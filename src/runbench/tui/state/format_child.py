@@ -19,6 +19,7 @@ trailer with their sizes and the longest line (``TRAILER``); ``body_lines`` maps
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -99,17 +100,21 @@ class LineWriter:
 
 
 def format_into(
-    writer: LineWriter, formatter: Reindenter, text: str, begin: int, end: int, *, final: bool
+    writer: LineWriter, formatter: Reindenter, body: bytes, begin: int, end: int, *, final: bool
 ) -> None:
+    """Decode ``body[begin:end]`` (UTF-8, bad bytes replaced), re-indent and write it, a
+    slice at a time. Both ends lie after an ASCII byte, so the two parts decode as the
+    whole would."""
+    decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+    view = memoryview(body)
     for start in range(begin, end, SLICE):
-        writer.write(formatter.feed(text[start : min(start + SLICE, end)]))
-    if final:
-        writer.write(formatter.feed("", final=True))
+        writer.write(formatter.feed(decode(view[start : min(start + SLICE, end)])))
+    writer.write(formatter.feed(decode(b"", True), final=final))
 
 
 @dataclass(frozen=True)
 class Helper:
-    """The forked process formatting ``text[cut:]`` from ``depth`` into ``out``."""
+    """The forked process formatting ``body[cut:]`` from ``depth`` into ``out``."""
 
     pid: int
     cut: int
@@ -117,19 +122,19 @@ class Helper:
     out: IO[bytes]
 
 
-def guess_cut(text: str, share: float = SHARE) -> tuple[int, int] | None:
-    """A comma near ``share`` of the text and the depth there, counting every bracket
+def guess_cut(body: bytes, share: float = SHARE) -> tuple[int, int] | None:
+    """A comma near ``share`` of the body and the depth there, counting every bracket
     (see the module docstring: checked later); None when there is no such comma."""
-    cut = text.find(",", int(len(text) * share)) + 1
+    cut = body.find(b",", int(len(body) * share)) + 1
     if cut <= 0:
         return None
-    opened = text.count("{", 0, cut) + text.count("[", 0, cut)
-    depth = opened - text.count("}", 0, cut) - text.count("]", 0, cut)
+    opened = body.count(b"{", 0, cut) + body.count(b"[", 0, cut)
+    depth = opened - body.count(b"}", 0, cut) - body.count(b"]", 0, cut)
     return (cut, depth) if depth >= 0 else None
 
 
-def start_helper(text: str, cut: int, depth: int) -> Helper | None:
-    """Fork a process that formats ``text[cut:]`` as if the text before ended at ``depth``."""
+def start_helper(body: bytes, cut: int, depth: int) -> Helper | None:
+    """Fork a process that formats ``body[cut:]`` as if the text before ended at ``depth``."""
     out = tempfile.TemporaryFile()
     sys.stdout.flush()  # the fork copies buffers: nothing of this process's may be in them
     try:
@@ -138,15 +143,15 @@ def start_helper(text: str, cut: int, depth: int) -> Helper | None:
         out.close()
         return None
     if pid == 0:  # pragma: no cover  (the forked process: measured by the parent's tests)
-        _helper_main(text, cut, depth, out)
+        _helper_main(body, cut, depth, out)
     return Helper(pid, cut, depth, out)
 
 
-def _helper_main(text: str, cut: int, depth: int, out: IO[bytes]) -> NoReturn:
+def _helper_main(body: bytes, cut: int, depth: int, out: IO[bytes]) -> NoReturn:
     code = 1
     try:
         writer = LineWriter(out)
-        format_into(writer, Reindenter(depth=depth), text, cut, len(text), final=True)
+        format_into(writer, Reindenter(depth=depth), body, cut, len(body), final=True)
         writer.finish()
         code = 0
     finally:
@@ -168,19 +173,20 @@ def take_helper(helper: Helper, formatter: Reindenter, writer: LineWriter) -> bo
         return True
 
 
-def format_stream(text: str, out: IO[bytes], *, split_min: int = SPLIT_MIN) -> None:
-    """Re-indent ``text`` into ``out`` (text, line starts, trailer), in two parts at once
-    when it is big and this machine can."""
+def format_stream(body: bytes, out: IO[bytes], *, split_min: int = SPLIT_MIN) -> None:
+    """Re-indent ``body`` (UTF-8) into ``out`` (text, line starts, trailer), in two parts
+    at once when it is big and this machine can. The body stays bytes, decoded a slice at
+    a time: a decoded copy would be one more body in memory (in both processes' counts)."""
     writer = LineWriter(out)
     formatter = Reindenter()
-    guess = guess_cut(text) if _can_split(len(text), split_min) else None
-    helper = start_helper(text, *guess) if guess is not None else None
+    guess = guess_cut(body) if _can_split(len(body), split_min) else None
+    helper = start_helper(body, *guess) if guess is not None else None
     if helper is None:
-        format_into(writer, formatter, text, 0, len(text), final=True)
+        format_into(writer, formatter, body, 0, len(body), final=True)
     else:
-        format_into(writer, formatter, text, 0, helper.cut, final=False)
+        format_into(writer, formatter, body, 0, helper.cut, final=False)
         if not take_helper(helper, formatter, writer):
-            format_into(writer, formatter, text, helper.cut, len(text), final=True)
+            format_into(writer, formatter, body, helper.cut, len(body), final=True)
     writer.finish()
 
 
@@ -194,8 +200,8 @@ def main() -> None:
     lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
     stdin = sys.stdin.buffer
     header = json.loads(stdin.readline())
-    text = stdin.read().decode("utf-8", "replace")
-    format_stream(text, sys.stdout.buffer, split_min=int(header.get("split_min", SPLIT_MIN)))
+    body = stdin.read()
+    format_stream(body, sys.stdout.buffer, split_min=int(header.get("split_min", SPLIT_MIN)))
 
 
 if __name__ == "__main__":
