@@ -22,6 +22,7 @@ _.LINES, _.ICON_NODE, _.ICON_NODE_EXPANDED  # Tree: guide characters and icons
 _.discover  # command palette Provider: the commands shown before typing
 _.get_default_screen  # App: the first screen (the workbench's WorkbenchScreen)
 _.watch_compact  # KeyFooter: watcher of Footer.compact
+_.refresh_styles  # ScreenResume: whether the resumed screen restyles its widgets
 
 # uvicorn.Server and the standard library's servers read these
 _.should_exit  # uvicorn.Server: stop serving

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from typing import Any
 
-import pytest
-from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from runbench.tui.app import RunbenchApp
-from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.footer import KeyFooter, KeySpec, spec_of
 from waits import until
 
@@ -86,37 +81,3 @@ async def test_footer_changes_only_the_keys_that_change(
             new = [key for key in now if id(key) not in before]
             assert len(new) <= 4, f"{target}: {len(new)} keys mounted again"
         assert "Rename" in {spec[2] for spec in drawn(app)}
-
-
-async def test_focus_moves_repaint_only_what_changes(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The workbench's screen does not repaint all of itself on a focus move
-    (WorkbenchScreen); the widgets that gain and lose focus repaint themselves."""
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkbenchScreen)
-        whole: list[bool] = []
-        repainted: list[Widget] = []
-        screen_refresh, widget_refresh = Screen.refresh, Widget.refresh
-
-        def spy_screen(self: Screen[Any], *regions: Any, **kwargs: Any) -> Any:
-            whole.append(not regions)
-            return screen_refresh(self, *regions, **kwargs)
-
-        def spy_widget(self: Widget, *regions: Any, **kwargs: Any) -> Any:
-            repainted.append(self)
-            return widget_refresh(self, *regions, **kwargs)
-
-        monkeypatch.setattr(Screen, "refresh", spy_screen)
-        monkeypatch.setattr(Widget, "refresh", spy_widget)
-        title, tree = app.query_one("#m-title"), app.query_one("#tree")
-        title.focus()
-        await pilot.pause()
-        assert screen.focused is title
-        assert title.has_pseudo_class("focus")
-        assert title in repainted
-        assert tree in repainted
-        assert not any(whole)

@@ -1,0 +1,73 @@
+"""The workbench's screen (screens/workbench.py): no full repaint per focus move, and no
+second styling pass over every widget before the first frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widget import Widget
+
+from runbench.tui.app import RunbenchApp
+from runbench.tui.screens.workbench import WorkbenchScreen
+
+
+async def test_start_up_styles_no_widget_twice_for_nothing(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[int] = []
+    update_nodes = Stylesheet.update_nodes
+
+    def spy(self: Stylesheet, nodes: Iterable[DOMNode], animate: bool = False) -> None:
+        nodes = list(nodes)
+        passes.append(len(nodes))
+        update_nodes(self, nodes, animate)
+
+    monkeypatch.setattr(Stylesheet, "update_nodes", spy)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        widgets = len(list(app.screen.walk_children(with_self=True)))
+        assert widgets > 50
+        assert passes, "no style update at all: the spy is not in the way"
+        assert max(passes) < widgets // 3, f"a pass over {max(passes)} of {widgets} widgets"
+        app.screen.add_class("-probe")  # a class change still restyles the whole screen
+        assert max(passes) >= widgets
+
+
+async def test_focus_moves_repaint_only_what_changes(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbench's screen does not repaint all of itself on a focus move
+    (WorkbenchScreen); the widgets that gain and lose focus repaint themselves."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WorkbenchScreen)
+        whole: list[bool] = []
+        repainted: list[Widget] = []
+        screen_refresh, widget_refresh = Screen.refresh, Widget.refresh
+
+        def spy_screen(self: Screen[Any], *regions: Any, **kwargs: Any) -> Any:
+            whole.append(not regions)
+            return screen_refresh(self, *regions, **kwargs)
+
+        def spy_widget(self: Widget, *regions: Any, **kwargs: Any) -> Any:
+            repainted.append(self)
+            return widget_refresh(self, *regions, **kwargs)
+
+        monkeypatch.setattr(Screen, "refresh", spy_screen)
+        monkeypatch.setattr(Widget, "refresh", spy_widget)
+        title, tree = app.query_one("#m-title"), app.query_one("#tree")
+        title.focus()
+        await pilot.pause()
+        assert screen.focused is title
+        assert title.has_pseudo_class("focus")
+        assert title in repainted
+        assert tree in repainted
+        assert not any(whole)
