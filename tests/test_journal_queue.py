@@ -264,25 +264,3 @@ def test_the_claim_query_walks_an_index_without_sorting(
     assert "runs_queue" in plan
     assert "TEMP B-TREE" not in plan.upper()
     db.close()
-
-
-async def test_deliveries_arriving_while_a_batch_is_written_all_get_their_runs(
-    tmp_path: Path,
-) -> None:
-    import asyncio
-
-    journal = Journal(tmp_path / "runs.db")
-    try:
-        first = await journal.admit("hook", {"n": 0}, {}, "serve", "d-0")
-        count = 1007  # more than one INSERT holds (500), with a batch in flight meanwhile
-        admitted = await asyncio.gather(
-            *(journal.admit("hook", {"n": i}, {}, "serve", f"d-{i}") for i in range(1, count)),
-            journal.admit("hook", {"n": 0}, {}, "serve", "d-0"),  # a repeat: the first run
-        )
-        assert admitted[-1] == (first[0], False)
-        runs = [run_id for run_id, created in admitted[:-1] if created]
-        assert len(set(runs)) == count - 1
-        stored = sqlite3.connect(tmp_path / "runs.db").execute("SELECT count(*) FROM runs")
-        assert stored.fetchone()[0] == count
-    finally:
-        journal.close()

@@ -5,9 +5,7 @@ of deliveries per turn, and the loop is what limits how many a second `serve` ac
 handing each delivery to the journal's thread on its own cost the loop an operation, a
 queue put (waking the thread), a run id (a system call), its row and its delivery key,
 more than all of the intake's own checks. So a delivery only joins a list here; when the
-loop's turn ends (``call_soon``) the list goes to the journal's thread as one operation
-(or, while the previous one is still being written, as soon as it is committed: under a
-flood the batches grow instead of queueing up behind each other as many small ones),
+loop's turn ends (``call_soon``) the list goes to the journal's thread as one operation,
 which makes the ids, rows and keys, writes them all in one INSERT, and answers every
 delivery after the commit. A delivery whose row cannot be written (a bug: storage
 failures fail the whole batch, as any write) fails alone: the batch is then retried one
@@ -25,8 +23,6 @@ from typing import Any
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._thread import JournalThread
 
-MAX_ROWS = 500
-"""Deliveries in one INSERT at most (about 15 variables each)."""
 Admitted = tuple[str | None, bool]
 """(the run's id, True) for a new run; (the first run's id, False) for a repeated delivery
 id; (None, False) for a new delivery refused because the queue is full."""
@@ -50,21 +46,19 @@ Write = Callable[[Backend, list[Delivery]], list[Admitted]]
 
 
 class Admissions:
-    """Collects the deliveries of each event loop turn and writes them together; while a
-    batch is being written, the next one gathers and goes when it is committed."""
+    """Collects the deliveries of each event loop turn and writes them together."""
 
     def __init__(self, thread: JournalThread, write: Write) -> None:
         self._thread = thread
         self._write = write
         self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Delivery, Any]]] = {}
-        self._writing: set[asyncio.AbstractEventLoop] = set()  # a batch of theirs is out
 
     async def admit(self, delivery: Delivery) -> Admitted:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Admitted] = loop.create_future()
         pending = self._pending.setdefault(loop, [])
         pending.append((delivery, future))
-        if len(pending) == 1 and loop not in self._writing:
+        if len(pending) == 1:
             loop.call_soon(self._send, loop)
         return await future
 
@@ -72,29 +66,11 @@ class Admissions:
         items = self._pending.pop(loop, [])
         if not items:
             return
-        if len(items) > MAX_ROWS:  # one INSERT's variables stay well under SQLite's limit
-            items, self._pending[loop] = items[:MAX_ROWS], items[MAX_ROWS:]
-        self._writing.add(loop)
         deliveries = [delivery for delivery, _ in items]
-        futures = [future for _, future in items]
         written = asyncio.ensure_future(
             self._thread.acall(functools.partial(self._write_all, deliveries), writes=True)
         )
-        written.add_done_callback(functools.partial(self._written, loop, futures))
-
-    def _written(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        futures: list[asyncio.Future[Admitted]],
-        written: asyncio.Future[Any],
-    ) -> None:
-        self._writing.discard(loop)
-        _answer(futures, written)
-        if not written.cancelled():
-            self._send(loop)  # what gathered while this batch was written
-            return
-        for _, future in self._pending.pop(loop, []):  # the loop is going away: so are these
-            future.cancel()
+        written.add_done_callback(functools.partial(_answer, [future for _, future in items]))
 
     def _write_all(self, deliveries: list[Delivery], b: Backend) -> list[Admitted | Exception]:
         """All in one statement; if that fails (not the storage: nothing of it is then
