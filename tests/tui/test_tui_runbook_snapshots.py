@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Tabs
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.widgets.flowchart import FlowchartView
@@ -31,10 +31,30 @@ class SnapshotApp(RunbenchApp):
         self.animation_level = "none"  # a tab's underline is drawn where it ends, not mid-slide
 
 
+def _underlines_under_their_tabs(app: RunbenchApp) -> bool:
+    """Each shown tab strip's underline spans its active tab (Textual places it after a
+    refresh, and again on resize; under load the picture could be taken in between)."""
+    for tabs in app.screen.query(Tabs):
+        active = tabs.active_tab
+        if active is None or not tabs.region.area:
+            continue
+        span = active.virtual_region.shrink(active.styles.gutter).column_span
+        underline = tabs.query_one("Underline")  # Textual's own, not exported
+        if (
+            getattr(underline, "highlight_start", None),
+            getattr(underline, "highlight_end", None),
+        ) != span:
+            return False
+    return True
+
+
 async def _settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.wait_for_scheduled_animations()  # the tabs' underline slides to the tab
+    app = pilot.app
+    assert isinstance(app, RunbenchApp)
+    await until(pilot, lambda: _underlines_under_their_tabs(app), "tab underlines placed")
     await pilot.pause()
 
 
