@@ -32,8 +32,9 @@ class SnapshotApp(RunbenchApp):
 
 
 def _underlines_under_their_tabs(app: RunbenchApp) -> bool:
-    """Each shown tab strip's underline spans its active tab (Textual places it after a
-    refresh, and again on resize; under load the picture could be taken in between)."""
+    """Each shown tab strip's underline spans its active tab: Textual places it after a
+    refresh, and ``place_underlines`` again once the tabs have their width; the picture
+    must not be taken in between."""
     for tabs in app.screen.query(Tabs):
         active = tabs.active_tab
         if active is None or not tabs.region.area:

@@ -36,6 +36,7 @@ from runbench.tui.widgets.rules_table import shown
 from runbench.tui.widgets.run_panes import RunLog, VariablesPane, to_ascii
 from runbench.tui.widgets.runbook_details import RunbookDetails
 from runbench.tui.widgets.step_editor import StepEditor
+from runbench.tui.widgets.tab_underline import place_underlines
 
 
 def step_summary(step: Step, dot: str = "·") -> str:
@@ -303,6 +304,12 @@ class RunbookPane(Vertical):
                 found.pending = self.runbook
             self.query_one("#details-slot").mount(found)
         return found
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(place_underlines, self)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(place_underlines, self)
 
     @on(TabbedContent.TabActivated, "#runbook-tabs")
     def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
