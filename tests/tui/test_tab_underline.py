@@ -41,4 +41,3 @@ async def test_a_misplaced_underline_is_moved_under_the_active_tab() -> None:
         place_underlines(app.query_one("#pane"))
         assert _spans(app) == (wanted, wanted)
         assert wanted[1] - wanted[0] == len("Second tab")
-
