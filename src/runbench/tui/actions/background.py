@@ -31,8 +31,11 @@ WARM_MODULES = (
     "runbench.core.history",
     "runbench.core.engine",
     "runbench.tui.state.run_controller",
+    "pygments.lexers",
+    "pygments.lexers.data",
 )
-"""What the first test or run would import (the HTTP stack, the test history, the engine)."""
+"""What the first test or run would import (the HTTP stack, the test history, the engine,
+the lexers that colour its response)."""
 TRANSPORT_MODULES = (
     "httpcore",
     "h11",

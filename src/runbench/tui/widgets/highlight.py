@@ -13,16 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_for_mimetype
-from pygments.lexers.data import JsonLexer
 from pygments.token import Token, _TokenType, is_token_subtype
-from pygments.util import ClassNotFound
 from rich.style import Style
 
 from runbench.core.errors import ExpressionError
 from runbench.core.expressions import parse_template
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 Span = tuple[int, int, str]
 """(start, end, style name) in characters of the whole text."""
@@ -69,6 +69,11 @@ def token_name(token: _TokenType) -> str | None:
 
 def lexer_for(content_type: str, sample: str) -> Lexer | None:
     """A lexer for a body: by content type, else JSON when it looks like JSON."""
+    # pygments' lexers are imported on first use: not on the way to the first frame
+    from pygments.lexers import get_lexer_for_mimetype
+    from pygments.lexers.data import JsonLexer
+    from pygments.util import ClassNotFound
+
     mime = content_type.split(";")[0].strip().lower()
     if mime.endswith("json") or mime.endswith("+json"):
         return JsonLexer()

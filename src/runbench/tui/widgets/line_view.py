@@ -19,10 +19,8 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_right
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from pygments.lexer import Lexer
-from pygments.lexers import JsonLexer
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -35,6 +33,9 @@ from textual.strip import Strip
 from runbench.tui.state.body_lines import EMPTY, Lines
 from runbench.tui.state.body_search import LONG_LINE
 from runbench.tui.widgets.highlight import SYNTAX_STYLES, lexer_spans
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 MAX_HIGHLIGHT_LINE = LONG_LINE
 """Longer lines are shown plain (lexing them would cost more than it shows)."""
@@ -73,7 +74,11 @@ class LineView(ScrollView, can_focus=True):
 
     def show(self, lines: Lines, lexer: Lexer | None = None, *, keep_scroll: bool = False) -> None:
         self.lines = lines
-        self.lexer = lexer if lexer is not None else (JsonLexer() if lines.json else None)
+        if lexer is None and lines.json:
+            from pygments.lexers import JsonLexer  # on first use, not at start-up
+
+            lexer = JsonLexer()
+        self.lexer = lexer
         self._cache.clear()
         self._rows = None
         if not keep_scroll:
