@@ -36,6 +36,12 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
+    except OverflowError:
+        sock.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port}: a port is 0-65535; choose another --port "
+            "(0 picks a free one)"
+        ) from None
     except OSError as exc:
         sock.close()
         raise UsageError(
