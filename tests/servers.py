@@ -17,9 +17,10 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -337,3 +338,13 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def serve_url(lines: Iterable[str], runbook: str) -> str:
+    """The base URL in a `runbench serve` banner read from ``lines`` (a child's stdout), up
+    to the line that names ``runbook``'s endpoint; the rest of ``lines`` is left unread."""
+    for line in lines:
+        found = re.search(rf"POST (http://\S+)/runbooks/{re.escape(runbook)}\b", line)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no URL for runbook {runbook!r} in the banner")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ import httpx
 from runbench.core.engine import Journal
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
+from servers import serve_url
 
 WORKSPACE = """
 [variables]
@@ -171,13 +171,7 @@ def test_kill_9_with_queued_and_running_runs(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        url = ""
-        for line in proc.stdout:
-            match = re.search(r"POST (http://\S+)/runbooks/job", line)
-            if match:
-                url = match.group(1)
-                break
-        assert url, "no URL in the banner"
+        url = serve_url(proc.stdout, "job")
         with httpx.Client(base_url=url) as http:
             wait_for(lambda: _up(http))
             ids = [http.post("/runbooks/job", json={"n": n}).json()["run_id"] for n in range(4)]

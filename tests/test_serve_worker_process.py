@@ -28,6 +28,7 @@ from runbench.core.journal import Claim, Journal, RunRow
 from runbench.core.secrets import REDACTED
 from runbench.serve.held import HeldInputs
 from runbench.serve.logs import ATOMIC, BatchedLog
+from servers import serve_url
 
 SECRET = "tok-9f8e7d6c5b4a"
 WORKSPACE = """
@@ -106,13 +107,7 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
     command += ["--state-dir", str(tmp_path / "state"), "--workers", "2"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
-    url = ""
-    for line in process.stdout:
-        found = re.search(r"POST (http://\S+)/runbooks/hook", line)
-        if found:
-            url = found.group(1)
-            break
-    assert url, "no URL in the banner"
+    url = serve_url(process.stdout, "hook")
     served = Serve(process, url, tmp_path / "state")
     reader = threading.Thread(target=lambda: served.lines.extend(process.stdout or ()))
     reader.start()
