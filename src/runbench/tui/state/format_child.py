@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import json
 import os
 import signal
 import struct
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import IO, NoReturn
 
-from runbench.core.child import lower_priority
+from runbench.core.child import lower_priority, read_frame
 from runbench.tui.state.reindent import Reindenter
 
 SLICE = 1024 * 1024
@@ -198,9 +197,7 @@ def main() -> None:
     """Read a frame (a header line, then the body up to EOF), write the formatted text.
     The body is read whole before any work: the parent's writing ends at once."""
     lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
-    stdin = sys.stdin.buffer
-    header = json.loads(stdin.readline())
-    body = stdin.read()
+    header, body = read_frame(sys.stdin.buffer)
     format_stream(body, sys.stdout.buffer, split_min=int(header.get("split_min", SPLIT_MIN)))
 
 
