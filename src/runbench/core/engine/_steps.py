@@ -113,8 +113,7 @@ class StepKinds:
         for name, value in values.items():
             if name in secret:  # an output declared secret = true: learn its value
                 self.secrets.remember_value(value)
-        for name, value in values.items():
-            self.variables[name] = value
+        self.variables.update(values)
         if not self.has_listeners():
             return
         now = self.clock()
