@@ -142,7 +142,13 @@ def format_body(
         return index_lines(body, is_json=True)  # already laid out on lines
     started = _try(lambda: _start_child(body)) if in_process else None
     if preview is not None:  # while the child works
-        preview(index_lines(reindent(body[:PREVIEW_CHARS]), is_json=True))
+        try:
+            preview(index_lines(reindent(body[:PREVIEW_CHARS]), is_json=True))
+        except BaseException:  # e.g. the app has closed: the child is not left running
+            if started is not None:
+                end(started[0])
+                started[1].close()
+            raise
     if started is not None:
         lines = _try(lambda: _child_result(*started))
         if lines is not None:
