@@ -99,6 +99,10 @@ def read_object(path: str | Path, what: str) -> dict[str, Any]:
         raise UsageError(f"--{what}-json {path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"--{what}-json {path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"--{what}-json {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     except RecursionError:
         raise UsageError(f"--{what}-json {path}: nested too deeply to be read") from None
     if isinstance(data, dict) and isinstance(data.get(what), dict) and len(data) <= 2:
