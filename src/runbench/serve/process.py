@@ -109,11 +109,7 @@ class WorkerProcess:
     def send(self, message: dict[str, Any]) -> None:
         """One line to the worker; dropped while there is none (what it was about waits
         in the journal, except held inputs: that run then fails, naming them)."""
-        process = self._process
-        if process is None or process.stdin is None or process.stdin.is_closing():
-            return
-        line = json.dumps(message, separators=(",", ":"), default=str) + "\n"
-        process.stdin.write(line.encode())
+        self.write((json.dumps(message, separators=(",", ":"), default=str) + "\n").encode())
 
     def write(self, line: bytes) -> None:
         """:meth:`send` of a line already encoded (the frequent ``wake``)."""
