@@ -47,7 +47,7 @@ class HeldInputs:
         the journal handed it the run)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._missing(claim) and loop.time() < deadline:
+        while loop.time() < deadline and self._missing(claim):  # no look without a wait
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(deadline - loop.time()):
