@@ -136,7 +136,11 @@ def test_usage_and_workspace_errors_exit_2(
     demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli("run", str(demo), "nope") == 2
-    assert "no runbook 'nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"no runbook 'nope' in {demo} (its runbooks: " in err
+    assert "create_customer" in err  # the runbooks there are, so the user can pick one
+    assert cli("run", str(demo), "create_custmer") == 2
+    assert "(did you mean 'create_customer'?)" in capsys.readouterr().err
     assert cli("run", str(demo), "onboard_users", "--input", "site=3") == 2
     assert "has no input 'site'" in capsys.readouterr().err
     assert cli("run", str(demo), "onboard_users", "--var", "broken") == 2
@@ -265,3 +269,15 @@ def test_missing_ticket_is_a_clear_failure(
     )
     assert code == 1
     assert "could not load ticket 987654" in capsys.readouterr().err
+
+
+def test_a_workspace_without_runbooks_says_so() -> None:
+    from runbench.core.workspace import Runbook, Workspace
+
+    assert Workspace(path="w.toml").unknown_runbook("x") == (
+        "no runbook 'x' in w.toml (it has no runbook yet)"
+    )
+    many = Workspace(
+        path="w.toml", runbooks={f"r{n:02}": Runbook(f"r{n:02}", "s", {}) for n in range(10)}
+    )
+    assert many.unknown_runbook("zzz").endswith("r06, r07 and 2 more)")

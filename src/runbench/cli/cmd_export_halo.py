@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.cli.cmd_run import load_checked
-from runbench.core.errors import UsageError, suggest
+from runbench.core.errors import UsageError
 from runbench.core.halojson import Note, export_integrations, export_runbooks, to_json_text
 from runbench.core.workspace import Problem, Workspace, atomic_write
 
@@ -33,9 +33,7 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
 def chosen_runbooks(workspace: Workspace, names: Sequence[str]) -> list[str]:
     for name in names:
         if name not in workspace.runbooks:
-            close = suggest(name, workspace.runbooks)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise UsageError(f"no runbook '{name}' in {workspace.path}{hint}")
+            raise UsageError(workspace.unknown_runbook(name))
     return list(names) or list(workspace.runbooks)
 
 

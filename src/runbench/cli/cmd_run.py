@@ -370,9 +370,7 @@ def run(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
     runbook = workspace.runbooks.get(args.runbook)
     if runbook is None:
-        close = suggest(args.runbook, workspace.runbooks)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise UsageError(f"no runbook '{args.runbook}' in {args.workspace}{hint}")
+        raise UsageError(workspace.unknown_runbook(args.runbook))
     variables = pairs(args.var, "--var")
     inputs = pairs(args.input, "--input")
     split_vars(runbook, variables, inputs)

@@ -258,9 +258,7 @@ class Engine:
     def runbook(self, runbook_id: str) -> Runbook:
         found = self.workspace.runbooks.get(runbook_id)
         if found is None:
-            close = suggest(runbook_id, self.workspace.runbooks)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise RunError(f"no runbook '{runbook_id}' in {self.workspace.path}{hint}")
+            raise RunError(self.workspace.unknown_runbook(runbook_id))
         return found
 
     def initial_variables(

@@ -258,7 +258,7 @@ class StepKinds:
 
     async def do_runbook(self, step: Step) -> Outcome:
         if step.runbook not in self.workspace.runbooks:
-            return self.fail_run(step, f"no runbook '{step.runbook}' in the workspace")
+            return self.fail_run(step, self.workspace.unknown_runbook(step.runbook))
         try:
             inputs = self.renderer.args(step.args, self.variables)
         except ExpressionError as exc:

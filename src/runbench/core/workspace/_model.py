@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from runbench.core.errors import suggest
+
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 BODY_TYPES = ("json", "form", "text", "none")
 AUTH_TYPES = ("none", "api_key", "bearer", "basic", "oauth2")
@@ -312,6 +314,20 @@ class Workspace:
             if line is not None:
                 return line
         return None
+
+    def unknown_runbook(self, name: str) -> str:
+        """What to say when ``name`` names no runbook here: the closest name, else the runbooks
+        there are (every caller, CLI or engine, says it the same way)."""
+        close = suggest(name, self.runbooks)
+        names = sorted(self.runbooks)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif names:
+            more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+            hint = "its runbooks: " + ", ".join(names[:8]) + more
+        else:
+            hint = "it has no runbook yet"
+        return f"no runbook '{name}' in {self.path} ({hint})"
 
     def method(self, ref: str) -> Method | None:
         integration, _, method = ref.partition(".")
