@@ -253,3 +253,14 @@ def test_the_log_leaves_in_whole_lines_small_enough_not_to_mix_with_the_workers(
     assert len(stream.writes) > 1
     assert all(len(write) <= ATOMIC and write.endswith("\n") for write in stream.writes)
     assert "".join(stream.writes).splitlines() == [f"12:00:00 {line}" for line in lines]
+
+
+def test_the_log_counts_bytes_not_characters_against_the_atomic_size() -> None:
+    stream = Writes()
+    log = BatchedLog(stream, interval=3600, stamp=lambda: "12:00:00")  # type: ignore[arg-type]
+    lines = [f"run {n:04d} " + "\u00e9" * 90 for n in range(200)]  # 2 bytes a character in UTF-8
+    for line in lines:
+        log(line)
+    log.close()
+    assert all(len(write.encode()) <= ATOMIC for write in stream.writes)
+    assert "".join(stream.writes).splitlines() == [f"12:00:00 {line}" for line in lines]

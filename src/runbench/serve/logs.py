@@ -66,11 +66,12 @@ class BatchedLog:
         chunk: list[str] = []
         size = 0
         for line in lines:
-            if chunk and size + len(line) + 1 > ATOMIC:
+            length = (len(line) if line.isascii() else len(line.encode())) + 1  # bytes, not chars
+            if chunk and size + length > ATOMIC:
                 self._write(chunk)
                 chunk, size = [], 0
             chunk.append(line)
-            size += len(line) + 1
+            size += length
         if chunk:
             self._write(chunk)
 
