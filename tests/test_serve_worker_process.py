@@ -28,6 +28,7 @@ from runbench.core.journal import Claim, Journal, RunRow
 from runbench.core.secrets import REDACTED
 from runbench.serve.held import HeldInputs
 from runbench.serve.logs import ATOMIC, BatchedLog
+from runbench.serve.process import WorkerProcess
 from servers import serve_url
 
 SECRET = "tok-9f8e7d6c5b4a"
@@ -264,3 +265,17 @@ def test_the_log_counts_bytes_not_characters_against_the_atomic_size() -> None:
     log.close()
     assert all(len(write.encode()) <= ATOMIC for write in stream.writes)
     assert "".join(stream.writes).splitlines() == [f"12:00:00 {line}" for line in lines]
+
+
+async def test_a_report_over_the_limit_is_skipped_with_a_log_line_and_reading_goes_on() -> None:
+    reports: list[dict[str, object]] = []
+    logs: list[str] = []
+    worker = WorkerProcess([], on_report=reports.append, log=logs.append)
+    worker.report_limit = 64
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b'{"claimed":' + b"1" * 200 + b'}\n{"claimed":2}\n')
+    os.close(write_fd)
+    await asyncio.wait_for(worker._read_reports(read_fd), 10)
+    assert reports == [{"claimed": 2}]
+    assert len(logs) == 1
+    assert "longer than 64 bytes; skipped it" in logs[0]

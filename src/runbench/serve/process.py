@@ -97,6 +97,7 @@ class WorkerProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
+        self.report_limit = REPORT_LIMIT
 
     @property
     def pid(self) -> int | None:
@@ -183,12 +184,12 @@ class WorkerProcess:
 
     async def _read_reports(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=REPORT_LIMIT)
+        reader = asyncio.StreamReader(limit=self.report_limit)
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
         )
         try:
-            while line := await reader.readline():
+            while line := await self._next_report_line(reader):
                 try:
                     report = json.loads(line)
                 except ValueError:
@@ -198,6 +199,18 @@ class WorkerProcess:
                     self._on_report(report)
         finally:
             transport.close()
+
+    async def _next_report_line(self, reader: asyncio.StreamReader) -> bytes:
+        """The next line, skipping one over the limit (the reader drops it) with a log line:
+        reading on is what keeps the counts and the health true, not ending silently."""
+        while True:
+            try:
+                return await reader.readline()
+            except ValueError:
+                self._log(
+                    f"a report from the worker process was longer than {self.report_limit} "
+                    "bytes; skipped it (its runs are in the journal; its metrics are lost)"
+                )
 
 
 class ProcessPool(WorkerPool):
