@@ -104,6 +104,39 @@ def test_commands_refuse_an_endless_file_with_exit_2(
     assert not (tmp_path / "out.toml").exists()
 
 
+NOT_TEXT = "not UTF-8 text (invalid continuation byte at offset 1); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["check", "{bad}"], f"{{bad}}: error: {NOT_TEXT}"),
+        (["eval", "response^x", "--data", "{bad}"], f"{{bad}}: {NOT_TEXT}"),
+        (["import-halo", "{bad}", "--out", "{tmp}/out.toml"], f"{{bad}}: {NOT_TEXT}"),
+        (
+            ["import-openapi", "{bad}", "--workspace", "{tmp}/demo.toml", "--integration", "x"],
+            f"the spec {{bad}}: {NOT_TEXT}",
+        ),
+        (
+            ["run", "{tmp}/demo.toml", "create_customer", "--ticket-json", "{bad}"],
+            f"--ticket-json {{bad}}: {NOT_TEXT}",
+        ),
+    ],
+)
+def test_commands_say_a_file_is_not_utf8_and_how_to_fix_it(
+    argv: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(DEMO, tmp_path / "demo.toml")
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes(b"{\xe9}")  # Latin-1, as a Windows editor may save it
+    code = main([a.replace("{tmp}", str(tmp_path)).replace("{bad}", str(bad)) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert said.replace("{bad}", str(bad)) in out + err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "out.toml").exists()
+
+
 def test_eval_refuses_endless_stdin(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

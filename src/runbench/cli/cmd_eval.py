@@ -14,7 +14,7 @@ from typing import Any
 
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
 from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
-from runbench.core.files import MAX_INPUT_BYTES, FileTooLargeError, read_capped_text
+from runbench.core.files import MAX_INPUT_BYTES, FileTooLargeError, not_text, read_capped_text
 
 DESCRIPTION = (
     "Evaluate an output-variable path (Halo grammar: response^choices[0]^text!) against a "
@@ -66,7 +66,7 @@ def _load(source: str) -> Any:
     except OSError as exc:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{label}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise UsageError(f"{label}: {not_text(exc)}") from None
     try:
         return json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from runbench.core.errors import HttpError, RunError, UsageError
-from runbench.core.files import MAX_INPUT_BYTES, read_capped_text
+from runbench.core.files import MAX_INPUT_BYTES, not_text, read_capped_text
 from runbench.core.http import Executor
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Method, Workspace
@@ -100,9 +100,7 @@ def read_object(path: str | Path, what: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise UsageError(f"--{what}-json {path}:{exc.lineno}: not JSON: {exc.msg}") from None
     except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"--{what}-json {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
+        raise UsageError(f"--{what}-json {path}: {not_text(exc)}") from None
     except RecursionError:
         raise UsageError(f"--{what}-json {path}: nested too deeply to be read") from None
     if isinstance(data, dict) and isinstance(data.get(what), dict) and len(data) <= 2:

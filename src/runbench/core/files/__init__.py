@@ -11,6 +11,7 @@ from runbench.core.files._capped import (
     MAX_SECRETS_BYTES,
     MAX_WORKSPACE_BYTES,
     FileTooLargeError,
+    not_text,
     read_capped_bytes,
     read_capped_text,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_SECRETS_BYTES",
     "MAX_WORKSPACE_BYTES",
     "FileTooLargeError",
+    "not_text",
     "private_folder",
     "read_capped_bytes",
     "read_capped_text",

@@ -48,6 +48,13 @@ def read_capped_bytes(path: str | Path, limit: int) -> bytes:
     return data
 
 
+def not_text(exc: UnicodeDecodeError) -> str:
+    """What to say about a file that is not text in its encoding: what and where, and the fix
+    (Python's own message names the codec and the byte, not the remedy)."""
+    encoding = "UTF-8" if exc.encoding.replace("_", "-").startswith("utf-8") else exc.encoding
+    return f"not {encoding} text ({exc.reason} at offset {exc.start}); save it as {encoding}"
+
+
 def read_capped_text(path: str | Path, limit: int, *, encoding: str = "utf-8") -> str:
     """The file's text, like ``Path.read_text`` (universal newlines), but capped."""
     raw = read_capped_bytes(path, limit)

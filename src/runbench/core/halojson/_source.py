@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import read_capped_text
+from runbench.core.files import not_text, read_capped_text
 
 HaloObject = dict[str, Any]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -31,7 +31,9 @@ def load_json(path: str | Path) -> Any:
         text = read_capped_text(file, MAX_FILE_BYTES, encoding="utf-8-sig")
     except FileNotFoundError:
         raise HaloJsonError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise HaloJsonError(f"{file}: {not_text(exc)}") from None
+    except OSError as exc:
         raise HaloJsonError(f"{file}: cannot read: {exc}") from None
     try:
         return json.loads(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import read_capped_text
+from runbench.core.files import not_text, read_capped_text
 
 MAX_SPEC_BYTES = 20 * 1024 * 1024
 
@@ -24,7 +24,9 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     file = Path(path)
     try:
         text = read_capped_text(file, MAX_SPEC_BYTES)
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"the spec {file}: {not_text(exc)}") from None
+    except OSError as exc:
         raise UsageError(f"cannot read the spec {file}: {exc}") from None
     return parse_spec(text, str(file))
 

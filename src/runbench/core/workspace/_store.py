@@ -27,7 +27,7 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
-from runbench.core.files import MAX_WORKSPACE_BYTES, read_capped_text
+from runbench.core.files import MAX_WORKSPACE_BYTES, not_text, read_capped_text
 from runbench.core.workspace._history import EditHistory
 from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
@@ -58,7 +58,9 @@ def read_text(path: str | Path) -> str:
         raise WorkspaceReadError("no such file (check the path)", file=str(path)) from None
     except IsADirectoryError:
         raise WorkspaceReadError("is a folder, not a workspace file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise WorkspaceReadError(not_text(exc), file=str(path)) from None
+    except OSError as exc:
         raise WorkspaceReadError(f"cannot read: {exc}", file=str(path)) from None
 
 
