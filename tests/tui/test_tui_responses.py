@@ -181,8 +181,10 @@ async def test_copy_refused_when_tmux_drops_it(
         await pilot.press("ctrl+r")
         await shown(pilot, app, ITEMS)
         await pilot.press("Y")
+        await until(
+            pilot, lambda: any("set-clipboard on" in str(n.message) for n in app._notifications)
+        )
         assert not any(w.startswith("\x1b]52") for w in written)
-        assert any("set-clipboard on" in str(n.message) for n in app._notifications)
 
 
 async def test_pager_suspends_and_comes_back_to_the_same_place(

@@ -15,6 +15,7 @@ limits is refused with a pointer to ``s`` (save) instead.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shlex
@@ -32,6 +33,32 @@ from runbench.tui.widgets.response_viewer import ResponseViewer
 
 if TYPE_CHECKING:
     from runbench.core.http import Exchange
+
+
+async def tmux_keeps_clipboard() -> bool:
+    """False when tmux's ``set-clipboard`` is off (it would swallow OSC 52); True when it
+    is on, or when tmux cannot tell within 2 s (then the copy is tried)."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "tmux",
+            "show-options",
+            "-gv",
+            "set-clipboard",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError:
+        return True
+    try:
+        async with asyncio.timeout(2):
+            out, _ = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return True
+    return out.decode(errors="replace").strip() != "off"
+
 
 OSC52_LIMIT = 512 * 1024
 """Characters copied at most: terminals cap OSC 52 (xterm ~100 KB by default, tmux
@@ -141,7 +168,20 @@ class ResponseActions(WorkbenchBase):
                 severity="warning",
             )
             return
-        if not self._tmux_allows_copy():
+        if "TMUX" in self.environ and self._tmux_clipboard is None:
+            self._ask_tmux_then_copy(text, what)
+            return
+        self._copy_if_tmux_allows(text, what)
+
+    @work(group="clipboard")
+    async def _ask_tmux_then_copy(self, text: str, what: str) -> None:
+        """Ask tmux once, off the message pump (a slow tmux must not freeze the keys)."""
+        if self._tmux_clipboard is None:
+            self._tmux_clipboard = await tmux_keeps_clipboard()
+        self._copy_if_tmux_allows(text, what)
+
+    def _copy_if_tmux_allows(self, text: str, what: str) -> None:
+        if "TMUX" in self.environ and self._tmux_clipboard is False:
             self.notify(
                 "tmux has set-clipboard off, so it would drop the copy: run "
                 "`tmux set -g set-clipboard on` (or s saves to a file)",
@@ -151,22 +191,6 @@ class ResponseActions(WorkbenchBase):
             return
         self.copy_to_clipboard(text)
         self.notify(f"copied {what} ({len(text)} characters, OSC 52)", timeout=2)
-
-    def _tmux_allows_copy(self) -> bool:
-        if "TMUX" not in self.environ:
-            return True
-        if self._tmux_clipboard is None:
-            try:
-                done = subprocess.run(
-                    ["tmux", "show-options", "-gv", "set-clipboard"],
-                    capture_output=True,
-                    text=True,
-                    timeout=2,
-                )
-                self._tmux_clipboard = done.stdout.strip() != "off"
-            except (OSError, subprocess.SubprocessError):
-                self._tmux_clipboard = True  # cannot tell: try
-        return self._tmux_clipboard
 
     # -- save ----------------------------------------------------------------------------
     def action_save_body(self) -> None:
