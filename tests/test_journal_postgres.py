@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from runbench.core.errors import JournalError
+from runbench.core.journal import POSTGRES_SCHEMA_VERSION as POSTGRES_SCHEMA
 from runbench.core.journal import Journal, open_journal
 from test_engine_support import Api, engine, run_row, workspace
 from test_journal import FLOW, SECRET_HEADER, dead_pid
@@ -207,10 +208,59 @@ def test_schema_versions_are_rows_and_a_newer_database_is_refused(postgres_dsn: 
     open_journal(postgres_dsn, "ws.toml").close()  # a second open migrates nothing
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         rows = conn.execute("SELECT version FROM runbench_schema").fetchall()
-        assert rows == [(2,)]
+        assert rows == [(POSTGRES_SCHEMA,)]  # a new database is made current at once
         conn.execute("INSERT INTO runbench_schema VALUES (99, now())")
     with pytest.raises(JournalError, match="newer runbench"):
         open_journal(postgres_dsn, "ws.toml")
+
+
+FORMAT_2 = (
+    "DROP INDEX runs_queue, runs_queue_by_runbook, runs_delivery",
+    "ALTER TABLE runs ADD CONSTRAINT runs_delivery_key_key UNIQUE (delivery_key)",
+    "CREATE INDEX runs_queue ON runs(status, created, id) WHERE parent_id IS NULL"
+    " AND owner IS NULL",
+    "CREATE INDEX runs_queue_by_runbook ON runs(status, runbook, created, id)"
+    " WHERE parent_id IS NULL AND owner IS NULL",
+    "DELETE FROM runbench_schema",
+    "INSERT INTO runbench_schema VALUES (2, now())",
+)
+"""Format 2's indexes, as runbench before format 3 made them."""
+
+
+def _indexes(dsn: str) -> dict[str, str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'runs'"
+        ).fetchall()
+    return {str(name): str(definition) for name, definition in rows}
+
+
+def test_a_format_2_journal_is_migrated_and_keeps_its_runs(postgres_dsn: str) -> None:
+    """Format 3 keeps finished runs out of the queue's indexes and runs without a
+    delivery id out of the delivery keys' index; a format 2 journal is migrated on open,
+    its queue and delivery ids as they were."""
+    journal = open_journal(postgres_dsn, "ws.toml")
+    journal.enqueue("r", {}, None, "serve", "d-1")
+    journal.close()
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        for statement in FORMAT_2:
+            conn.execute(statement)
+    assert "runs_delivery_key_key" in _indexes(postgres_dsn)
+    journal = open_journal(postgres_dsn, "ws.toml")
+    try:
+        indexes = _indexes(postgres_dsn)
+        assert "runs_delivery_key_key" not in indexes
+        assert "WHERE (delivery_key IS NOT NULL)" in indexes["runs_delivery"]
+        for name in ("runs_queue", "runs_queue_by_runbook"):
+            assert "ARRAY['queued'::text, 'interrupted'::text]" in indexes[name]
+        assert journal.enqueue("r", {}, None, "serve", "d-1")[1] is False  # seen before
+        assert journal.enqueue("r", {}, None, "serve", "d-2")[1] is True
+        assert len(journal.claim(5)) == 2
+    finally:
+        journal.close()
+    with psycopg.connect(postgres_dsn) as conn:
+        rows = conn.execute("SELECT version FROM runbench_schema ORDER BY version").fetchall()
+    assert rows == [(2,), (POSTGRES_SCHEMA,)]
 
 
 def test_instances_starting_together_create_the_schema_once(postgres_dsn: str) -> None:

@@ -19,6 +19,7 @@ from runbench.core.journal._open import (
 )
 from runbench.core.journal._owner import Owner, pid_alive
 from runbench.core.journal._postgres import PostgresBackend
+from runbench.core.journal._postgres_schema import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
 from runbench.core.journal._queue import DIED, INTERRUPTED_STEP
 from runbench.core.journal._retention import parse_age
 from runbench.core.journal._rows import (
@@ -43,6 +44,7 @@ __all__ = [
     "FINAL",
     "INTERRUPTED_STEP",
     "JOURNAL_ENV",
+    "POSTGRES_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "TRUNCATED",
     "Backend",

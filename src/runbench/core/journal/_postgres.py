@@ -41,6 +41,7 @@ from runbench.core.errors import JournalError
 from runbench.core.journal._backend import RUN_UPDATABLE, SELECT_RUNS, SELECT_STEPS, Row
 from runbench.core.journal._postgres_schema import (
     CLAIM_LOCK,
+    QUEUE_STATUSES,
     connect,
     ensure_schema,
     explain,
@@ -49,11 +50,21 @@ from runbench.core.journal._postgres_schema import (
 from runbench.core.journal._postgres_writes import HeldWrites, insert_rows
 
 _RUN = SELECT_RUNS
+_ON_KEY = "ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL"
+"""The unique index of delivery keys holds only rows that have one (format 3)."""
 _STEP = SELECT_STEPS
 
 
 def _marks(n: int) -> str:
     return ",".join(["%s"] * n)
+
+
+def _queue_status(status: str) -> str:
+    """A queue status as a literal: only then can the planner use the queue's partial
+    indexes (they hold queued and interrupted runs only) in a prepared statement."""
+    if status not in QUEUE_STATUSES:
+        raise ValueError(f"not a queue status: {status!r}")
+    return f"'{status}'"
 
 
 class PostgresBackend:
@@ -220,8 +231,7 @@ class PostgresBackend:
     def insert_run(self, values: Mapping[str, Any]) -> bool:
         names = ", ".join(values)
         inserted = self._count(
-            f"INSERT INTO runs ({names}) VALUES ({_marks(len(values))})"
-            " ON CONFLICT (delivery_key) DO NOTHING",
+            f"INSERT INTO runs ({names}) VALUES ({_marks(len(values))}) {_ON_KEY} DO NOTHING",
             tuple(values.values()),
         )
         return inserted == 1
@@ -235,7 +245,7 @@ class PostgresBackend:
         sql, params = insert_rows("runs", rows)
         self.savepoint()
         try:
-            found = self._all(sql + " ON CONFLICT (delivery_key) DO NOTHING RETURNING id", params)
+            found = self._all(f"{sql} {_ON_KEY} DO NOTHING RETURNING id", params)
         except Exception as exc:
             if self.storage_error(exc) is None:
                 self.rollback_to()
@@ -315,8 +325,8 @@ class PostgresBackend:
     ) -> list[Row]:
         """Candidates for a claim: rows another instance is claiming are skipped, and
         the ones returned stay locked until this transaction ends."""
-        where = "status=%s AND parent_id IS NULL AND owner IS NULL"
-        params: list[Any] = [status]
+        where = f"status={_queue_status(status)} AND parent_id IS NULL AND owner IS NULL"
+        params: list[Any] = []
         if runbook is not None:
             where += " AND runbook=%s"
             params.append(runbook)
@@ -339,7 +349,7 @@ class PostgresBackend:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         sets = ", ".join(f"{name}=%s" for name in values)
         count: Any = "%s"
-        params: list[Any] = [*values.values(), status]
+        params: list[Any] = list(values.values())
         if unless:
             count = (
                 "CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status='interrupted'"
@@ -348,7 +358,8 @@ class PostgresBackend:
             )
             params.extend(unless)
         return self._all(
-            f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs WHERE status=%s"
+            f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs"
+            f" WHERE status={_queue_status(status)}"
             f" AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT {count}"
             " FOR UPDATE SKIP LOCKED) RETURNING id, runbook, trigger, inputs, context,"
             " overrides, status, error, message, current_step, parent_id, delivery_id,"

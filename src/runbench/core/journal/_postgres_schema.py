@@ -18,24 +18,37 @@ from typing import Any
 
 from runbench.core.errors import JournalError
 
-SCHEMA_VERSION = 2
-"""The first PostgreSQL format is the SQLite journal's format 2 (leases, delivery keys,
-per-step changes); both backends share the numbering."""
+SCHEMA_VERSION = 3
+"""The first PostgreSQL format was the SQLite journal's format 2 (leases, delivery keys,
+per-step changes); 3 is 2 with fewer index entries per run (``_lean_indexes``), a change
+of PostgreSQL's alone (SQLite stays at 2)."""
 SCHEMA_LOCK = 0x72756E62  # "runb": held while the schema is checked or migrated
 CLAIM_LOCK = 0x72756E63  # held by a claim while it counts active runs (max_concurrent)
 
+QUEUE_STATUSES = ("queued", "interrupted")
+"""The statuses a claim looks for; only runs in them (top-level, nobody's) are in the
+queue's indexes (a literal in the claim's SQL, so the planner can use them)."""
+_QUEUE = (
+    f"status IN ({', '.join(repr(s) for s in QUEUE_STATUSES)})"
+    " AND parent_id IS NULL AND owner IS NULL"
+)
+_LEAN = (
+    f"CREATE INDEX IF NOT EXISTS runs_queue ON runs(status, created, id) WHERE {_QUEUE}",
+    "CREATE INDEX IF NOT EXISTS runs_queue_by_runbook ON runs(status, runbook, created, id)"
+    f" WHERE {_QUEUE}",
+    "CREATE UNIQUE INDEX IF NOT EXISTS runs_delivery ON runs(delivery_key)"
+    " WHERE delivery_key IS NOT NULL",
+)
+"""The indexes of format 3 that format 2 had wider."""
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, runbook TEXT NOT NULL, trigger TEXT NOT NULL DEFAULT 'cli',
     inputs TEXT NOT NULL DEFAULT '{}', context TEXT NOT NULL DEFAULT '{}',
     overrides TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL, error TEXT, message TEXT,
-    current_step TEXT, parent_id TEXT, delivery_id TEXT, delivery_key TEXT UNIQUE,
+    current_step TEXT, parent_id TEXT, delivery_id TEXT, delivery_key TEXT,
     created DOUBLE PRECISION NOT NULL, started DOUBLE PRECISION, finished DOUBLE PRECISION,
     owner TEXT, lease_until DOUBLE PRECISION, crashes INTEGER NOT NULL DEFAULT 0)""",
-    "CREATE INDEX IF NOT EXISTS runs_queue ON runs(status, created, id)"
-    " WHERE parent_id IS NULL AND owner IS NULL",
-    "CREATE INDEX IF NOT EXISTS runs_queue_by_runbook ON runs(status, runbook, created, id)"
-    " WHERE parent_id IS NULL AND owner IS NULL",
+    *_LEAN,
     "CREATE INDEX IF NOT EXISTS runs_created ON runs(created)",
     "CREATE INDEX IF NOT EXISTS runs_runbook ON runs(runbook, created)",
     "CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent_id) WHERE parent_id IS NOT NULL",
@@ -137,16 +150,30 @@ def _create(conn: Any) -> int:
     """An empty database: the current tables."""
     for statement in _TABLES:
         conn.execute(statement)
-    return 2
+    return SCHEMA_VERSION
 
 
-MIGRATIONS: dict[int, Callable[[Any], int]] = {0: _create}
+def _lean_indexes(conn: Any) -> int:
+    """2 -> 3: fewer index entries per run. Every claim and every end of a run changes
+    its status and owner, so PostgreSQL writes a new entry in each index of ``runs``
+    (no HOT update can apply); the queue's two indexes now hold only the runs a claim
+    can take (not every finished run), and delivery keys only the rows that have one."""
+    conn.execute("DROP INDEX IF EXISTS runs_queue")
+    conn.execute("DROP INDEX IF EXISTS runs_queue_by_runbook")
+    conn.execute("ALTER TABLE runs DROP CONSTRAINT IF EXISTS runs_delivery_key_key")
+    for statement in _LEAN:
+        conn.execute(statement)
+    return 3
+
+
+MIGRATIONS: dict[int, Callable[[Any], int]] = {0: _create, 2: _lean_indexes}
 """From a version to the next one it reaches (each returns it). A new format adds a
 function here, e.g. ``2: _add_column`` returning 3, and raises SCHEMA_VERSION."""
 
 __all__ = [
     "CLAIM_LOCK",
     "MIGRATIONS",
+    "QUEUE_STATUSES",
     "SCHEMA_VERSION",
     "connect",
     "ensure_schema",
