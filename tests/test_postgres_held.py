@@ -119,19 +119,28 @@ def test_a_batch_of_one_merged_statement_is_sent_alone(
     backend: PostgresBackend, tmp_path: Path
 ) -> None:
     """No BEGIN/COMMIT around it (one trip to the server), and an empty batch sends
-    nothing at all; two statements do need the transaction."""
+    nothing at all. Writes to different rows are one statement too (WITH queries); only
+    an update of a row the same batch inserts needs two, and the transaction."""
     in_batch(backend, lambda: backend.insert_run(run_values("d")))
     alone = (lambda: backend.set_run("d", {"status": "success"}),)
     assert statements_sent(backend, tmp_path, alone, ()) == 1
     two = (
         lambda: backend.set_run("d", {"status": "failure"}),
         lambda: backend.insert_step(step("d", 1)),
+        lambda: backend.finish_step("d", 1, END),
+        lambda: backend.insert_step(step("d", 2)),
     )
-    assert statements_sent(backend, tmp_path, two) == 4
+    assert statements_sent(backend, tmp_path, two) == 1
     run = backend.run("d")
     assert run is not None
     assert run[6] == "failure"
-    assert [row[1] for row in backend.steps("d")] == [1]
+    assert [(row[1], row[15]) for row in backend.steps("d")] == [(1, 1), (2, 0)]
+    same_row = (
+        lambda: backend.insert_step(step("d", 3)),
+        lambda: backend.finish_step("d", 3, {"unset": '["x"]'}),  # not a step's end
+    )
+    assert statements_sent(backend, tmp_path, same_row) == 4  # BEGIN, INSERT, UPDATE, COMMIT
+    assert backend.steps("d")[2][6] == '["x"]'
 
 
 def test_a_savepoint_at_the_start_costs_nothing_and_still_undoes(
@@ -152,3 +161,38 @@ def test_a_savepoint_at_the_start_costs_nothing_and_still_undoes(
         "e": "success",
         "f": "running",
     }
+
+
+def test_a_claim_or_intake_alone_in_its_batch_is_one_trip_committed_at_once(
+    backend: PostgresBackend, tmp_path: Path, postgres_dsn: str
+) -> None:
+    """A batch of one operation: its take (or insert_runs) is sent without BEGIN and is
+    committed when it returns (another connection sees the run held before the batch's
+    commit); in a batch of several operations it waits for the batch's COMMIT."""
+    in_batch(backend, lambda: backend.insert_runs([run_values("g"), run_values("h")]))
+    backend.set_run("g", {"status": "queued"})
+    backend.set_run("h", {"status": "queued"})
+    trace = tmp_path / "trace.txt"
+    with trace.open("w") as out, psycopg.connect(postgres_dsn, autocommit=True) as other:
+        backend._conn.pgconn.trace(out.fileno())  # white box, as statements_sent
+        try:
+            backend.begin(alone=True)
+            taken = backend.take("queued", 1, {"status": "running", "owner": "me"})
+            seen = other.execute("SELECT owner FROM runs WHERE id = %s", (taken[0][0],))
+            assert seen.fetchone() == ("me",)  # committed already
+            backend.commit()
+            assert backend.insert_runs([run_values("i")]) == ["i"]  # not in a batch
+            backend.begin(alone=True)
+            assert backend.insert_runs([run_values("j")]) == ["j"]
+            backend.commit()
+        finally:
+            backend._conn.pgconn.untrace()
+        bound = sum(1 for line in trace.read_text().splitlines() if "\tBind\t" in line)
+        assert bound == 3  # the take, and each INSERT: no BEGIN, no COMMIT
+        backend.begin(alone=False)
+        taken = backend.take("queued", 1, {"status": "running", "owner": "you"})
+        seen = other.execute("SELECT owner FROM runs WHERE id = %s", (taken[0][0],))
+        assert seen.fetchone() == (None,)  # waits for the batch
+        backend.commit()
+        seen = other.execute("SELECT owner FROM runs WHERE id = %s", (taken[0][0],))
+        assert seen.fetchone() == ("you",)

@@ -116,10 +116,10 @@ class Flaky:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def begin(self) -> None:
+    def begin(self, alone: bool = False) -> None:
         if self.broken:
             raise sqlite3.OperationalError(self.broken)
-        self.inner.begin()
+        self.inner.begin(alone)
 
 
 class Server:

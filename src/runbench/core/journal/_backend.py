@@ -106,8 +106,10 @@ class Backend(Protocol):
     readonly: bool
 
     # -- transactions -------------------------------------------------------------------
-    def begin(self) -> None:
-        """Start a write transaction (holding the write lock until commit)."""
+    def begin(self, alone: bool = False) -> None:
+        """Start a write transaction (holding the write lock until commit). ``alone``:
+        the batch is one operation, so a write after which that operation writes
+        nothing (a claim's ``take``, ``insert_runs``) may be committed as it is made."""
 
     def commit(self) -> None: ...
 

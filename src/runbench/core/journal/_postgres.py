@@ -82,6 +82,7 @@ class PostgresBackend:
         self._held = HeldWrites()  # writes that answer nothing, until the next statement
         self._in_batch = False  # between begin() and commit()/rollback()
         self._open = False  # ... and its pipeline entered (a statement needed the database)
+        self._alone = False  # ... and it is one operation (see ``_last_write``)
         self._begun = False  # ... and BEGIN sent (again after a ROLLBACK to the start)
         self._marks: list[bool] = []  # savepoints: True for one at the start (none sent)
         try:
@@ -137,6 +138,17 @@ class PostgresBackend:
         """Where a write that answers nothing waits; None outside a batch (sent now)."""
         return self._held if self._in_batch else None
 
+    def _last_write(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        """A write whose rows are read, after which its operation writes nothing (a
+        claim, an intake). First in a batch of that operation alone, it is sent on its
+        own and committed by the server as it returns (the connection autocommits): one
+        trip, where BEGIN, the statement and COMMIT in a pipeline are a wait for the
+        result and another for the commit. Otherwise it is a statement of the batch."""
+        if not (self._alone and not self._open and not self._begun and not self._held):
+            return self._all(sql, params)
+        self._alone = False
+        return [tuple(row) for row in self._db().execute(sql, params).fetchall()]
+
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self._result(sql, params).rowcount)
 
@@ -148,15 +160,17 @@ class PostgresBackend:
         return None if row is None else tuple(row)
 
     # -- transactions ---------------------------------------------------------------------
-    def begin(self) -> None:
+    def begin(self, alone: bool = False) -> None:
         """A write batch; BEGIN waits for the first statement that needs it (a batch of
         held writes only is one statement, atomic on its own)."""
         if self.readonly:
             raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
         self._in_batch = True
+        self._alone = alone
 
     def commit(self) -> None:
         self._marks.clear()
+        self._alone = False
         if not self._open:
             held = self._held.statements()
             if len(held) == 1:  # one statement, waited for: committed when it returns
@@ -181,6 +195,7 @@ class PostgresBackend:
     def rollback(self) -> None:
         self._held.clear()
         self._marks.clear()
+        self._alone = False
         self._in_batch = self._open = self._begun = False
         batch, self._batch, self._pipeline = self._batch, None, None
         if batch is not None:
@@ -245,7 +260,7 @@ class PostgresBackend:
         sql, params = insert_rows("runs", rows)
         self.savepoint()
         try:
-            found = self._all(f"{sql} {_ON_KEY} DO NOTHING RETURNING id", params)
+            found = self._last_write(f"{sql} {_ON_KEY} DO NOTHING RETURNING id", params)
         except Exception as exc:
             if self.storage_error(exc) is None:
                 self.rollback_to()
@@ -357,7 +372,7 @@ class PostgresBackend:
                 f" AND trigger IN ({_marks(len(unless))})) THEN 0 ELSE %s END"
             )
             params.extend(unless)
-        return self._all(
+        return self._last_write(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs"
             f" WHERE status={_queue_status(status)}"
             f" AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT {count}"

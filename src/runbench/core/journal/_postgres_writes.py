@@ -108,6 +108,13 @@ class HeldWrites:
         self._exchanges.append(values)
 
     def statements(self) -> list[tuple[str, Sequence[Any]]]:
+        """The held writes as one statement where they can be (see ``_one_statement``),
+        else as few; then holds nothing."""
+        apart = bool(self._step_ends.keys() & self._steps.keys())
+        found = self._apart()
+        return found if apart or len(found) < 2 else [_one_statement(found)]
+
+    def _apart(self) -> list[tuple[str, Sequence[Any]]]:
         """The held writes as few statements (in an order any order would do: each row
         is written by one of them); then holds nothing."""
         found: list[tuple[str, Sequence[Any]]] = []
@@ -128,6 +135,20 @@ class HeldWrites:
             found.append(_values_insert("exchanges", EXCHANGE_FIELDS, self._exchanges))
         self.clear()
         return found
+
+
+def _one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
+    """Statements as one: all but the last as data-modifying WITH queries. PostgreSQL runs
+    each of them to completion, on one snapshot, atomically with the last: the same rows
+    written as by the statements in a transaction, since none of them writes a row
+    another one writes or needs to see (``statements`` sends them apart when a step's
+    end would update the row its start inserts). One statement is one Parse/Bind/Execute
+    and, alone in a batch, needs no BEGIN, COMMIT or pipeline: a run's end (its last step,
+    its status) is one trip that psycopg prepares once per shape."""
+    *first, (last, last_params) = statements
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(first))
+    params = [value for _, values in first for value in values]
+    return f"WITH {ctes} {last}", [*params, *last_params]
 
 
 def _values_insert(table: str, names: Sequence[str], rows: Sequence[Row]) -> tuple[str, list[Any]]:

@@ -84,7 +84,7 @@ class SqliteBackend:
         return db
 
     # -- transactions ---------------------------------------------------------------------
-    def begin(self) -> None:
+    def begin(self, alone: bool = False) -> None:  # noqa: ARG002 (one transaction here)
         if self.readonly:
             raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
         self.db.execute("BEGIN IMMEDIATE")

@@ -234,7 +234,7 @@ class JournalThread:
         done: list[tuple[_Op, Any, BaseException | None]] = []
         try:
             if writes:
-                backend.begin()
+                backend.begin(alone=len(batch) == 1)
             for op in batch:
                 done.append(self._one(backend, op, writes))
             if writes:
