@@ -24,8 +24,10 @@ process is a trip through the scheduler.
 
 Writes whose result nobody reads (steps, exchanges, a run's status and end: most of
 a run's) are held until the next statement or the commit, and sent merged
-(``_postgres_writes``); BEGIN waits for the first statement too, so a batch of held
-writes that merge into one statement is that statement alone, without BEGIN and COMMIT.
+(``_postgres_writes``) as one statement where they can be; BEGIN waits for the first
+statement too, so a batch of held writes only is that statement alone, without BEGIN
+and COMMIT. A claim or an intake alone in its batch is one statement too, committed as
+it returns (``_last_write``): most of a run's batches are one trip to the server.
 
 The connection is re-opened when it breaks (a database restart): the batch that saw it
 break fails as a storage error (the journal reports itself unhealthy), the next one

@@ -16,9 +16,11 @@ result is read, a savepoint, the commit) and sends fewer statements:
   winning, as the UPDATEs in order would leave it.
 
 UPDATEs stay one row each, by primary key: an UPDATE joined to a list of rows was planned
-once, while the table was small, as a scan of the whole table, and kept that plan. A batch
-whose held writes make one statement (a run's end and last step, say) sends it alone,
-atomic without BEGIN and COMMIT: one wait for the server.
+once, while the table was small, as a scan of the whole table, and kept that plan. The
+statements of a batch are then one statement (data-modifying WITH queries), sent alone,
+atomic without BEGIN and COMMIT: one wait for the server, one statement for psycopg to
+convert. Its text depends on how many rows of each kind it writes: a few dozen shapes in
+bench_scale, each prepared once by psycopg.
 """
 
 from __future__ import annotations
