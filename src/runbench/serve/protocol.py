@@ -18,12 +18,18 @@ delivery's cost, and a deadline met a fraction later is still a deadline.
 The body has its own deadline, in the app (``app.BODY_TIMEOUT``), and auth headers are
 checked before the body is read, so a caller without credentials cannot make the server
 wait for a body at all.
+
+A response's status line and headers are held until its body is written and go out with
+it in one ``send()`` (``_OneWrite``): uvicorn writes them separately, so every small
+answer (each 202) cost two system calls and two TCP segments where one does. Whatever
+is held is written at the latest at the end of the event loop's turn, so a response
+whose body comes later is not delayed by more.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -59,6 +65,55 @@ class _Sweep:
             self.start()
 
 
+class _OneWrite:
+    """The connection's transport, as uvicorn sees it: the first write of a response (its
+    status line and headers) waits for the next (its body), and both go in one send().
+    Everything else passes straight through: a ``100 Continue``, a 400 before any cycle,
+    closing (what is held goes first)."""
+
+    __slots__ = ("_held", "_held_for", "_protocol", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._held = b""
+        self._held_for: object = None  # the cycle whose headers were held (once per cycle)
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        cycle = self._protocol.cycle
+        if self._held:
+            data = self._held + bytes(data)
+            self._held = b""
+        elif (
+            cycle is not None
+            and cycle is not self._held_for
+            and cycle.response_started
+            and not cycle.response_complete
+        ):
+            self._held, self._held_for = bytes(data), cycle
+            self._protocol.loop.call_soon(self.flush)  # at the latest when this turn ends
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._held:
+            held, self._held = self._held, b""
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def __getattr__(self, name: str) -> Any:  # pause_reading, set_protocol, abort, ...
+        return getattr(self._transport, name)
+
+
 class GuardedH11Protocol(H11Protocol):
     """H11Protocol with a headers deadline and idle-first eviction (see the module)."""
 
@@ -78,7 +133,7 @@ class GuardedH11Protocol(H11Protocol):
         return since is not None and now - since >= self.header_timeout
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(cast(asyncio.Transport, _OneWrite(transport, self)))
         self._waiting_since = self.loop.time()
         self._sweep().start()
         if len(self.connections) > self.max_connections:
