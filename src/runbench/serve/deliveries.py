@@ -41,6 +41,9 @@ NOT_FOUND_BODY = b'{"error":"not found"}'
 UNAVAILABLE = Refusal(503, "the journal is unavailable; retry later")
 QUEUE_FULL = Refusal(503, "the queue is full; retry later")
 _JSON = (b"content-type", b"application/json")
+_PLAIN = frozenset({int, float, bool, type(None)})
+"""Value types the redactor leaves as they are: only strings (and what holds them) can
+carry a secret's text."""
 
 
 class ClientGone(Exception):
@@ -169,6 +172,8 @@ class Deliveries:
         redactor = self.redactor
         if not values or not (redactor.active or redactor.names):
             return values
+        if all(type(v) in _PLAIN for v in values.values()) and redactor.names.isdisjoint(values):
+            return values  # numbers, booleans, nulls: nothing a redactor blanks (the common case)
         redacted = redactor.variables(values)
         return values if redacted == values else redacted
 

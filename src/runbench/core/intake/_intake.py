@@ -112,9 +112,20 @@ def check_basic(authorization: str | None, username: bytes, password: bytes) -> 
     return bool(sep) and user_ok and word_ok
 
 
-def sign(secret: bytes, message: bytes, algorithm: str) -> bytes:
-    """The HMAC digest of ``message`` (what a sender computes)."""
-    return hmac.new(secret, message, ALGORITHMS[algorithm]).digest()
+def keyed(secrets: tuple[bytes, ...], algorithm: str) -> tuple[hmac.HMAC, ...]:
+    """An HMAC per secret with its key already set up, to sign with by :func:`sign`.
+
+    A copy of one signs a body for half or less of what a new HMAC costs (OpenSSL 3 looks
+    the digest up and sets the key up again for each new one), on every delivery."""
+    return tuple(hmac.new(secret, digestmod=ALGORITHMS[algorithm]) for secret in secrets)
+
+
+def sign(key: hmac.HMAC, message: bytes) -> bytes:
+    """The HMAC digest of ``message`` under ``key`` (from :func:`keyed`): what a sender
+    computes."""
+    mac = key.copy()
+    mac.update(message)
+    return mac.digest()
 
 
 def decode_digest(text: str, encoding: str) -> bytes | None:
@@ -136,11 +147,12 @@ def check_signature(
     given: str | None,
     body: bytes,
     endpoint: Endpoint,
-    secrets: tuple[bytes, ...],
+    secrets: tuple[hmac.HMAC, ...],
     *,
     timestamp: str | None = None,
 ) -> bool:
-    """The signature header value ``given`` is the HMAC of the body under one of ``secrets``.
+    """The signature header value ``given`` is the HMAC of the body under one of ``secrets``
+    (:func:`keyed`).
 
     Every secret is tried (no early exit), so timing does not tell which one matched."""
     if not given or not secrets:
@@ -156,7 +168,7 @@ def check_signature(
     message = signed_message(body, timestamp)
     matched = False
     for secret in secrets:
-        matched |= hmac.compare_digest(digest, sign(secret, message, endpoint.algorithm))
+        matched |= hmac.compare_digest(digest, sign(secret, message))
     return matched
 
 
@@ -341,6 +353,8 @@ class Gate:
             if end.auth == "signature"
             else ()
         )
+        self._keyed = keyed(self._secrets, end.algorithm)
+        self._digest_size = ALGORITHMS[end.algorithm]().digest_size
         if end.auth == "signature" and not self._secrets:
             raise WorkspaceError(
                 f'runbooks.{runbook.id}.endpoint: auth = "signature" needs secret = "..." '
@@ -365,7 +379,7 @@ class Gate:
             if not fresh(timestamp, self._clock(), end.tolerance):
                 return UNAUTHORIZED
         given = header(headers, end.header)
-        ok = check_signature(given, body, end, self._secrets, timestamp=timestamp)
+        ok = check_signature(given, body, end, self._keyed, timestamp=timestamp)
         return None if ok else UNAUTHORIZED
 
     def delivery_id(self, headers: Mapping[str, str]) -> str | None:
@@ -395,8 +409,7 @@ class Gate:
                 return UNAUTHORIZED
             given = given[len(end.prefix) :]
         digest = decode_digest(given.strip(), end.encoding) if given else None
-        expected = ALGORITHMS[end.algorithm]().digest_size
-        return None if digest is not None and len(digest) == expected else UNAUTHORIZED
+        return None if digest is not None and len(digest) == self._digest_size else UNAUTHORIZED
 
     def too_large(self, content_length: str | None) -> Refusal | None:
         """413 when the declared Content-Length is over the limit (checked before reading)."""
