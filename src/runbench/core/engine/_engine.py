@@ -326,6 +326,7 @@ class Engine:
             context=redactor.variables(context or {}),
             overrides=redactor.variables(overrides or {}),
             parent_id=parent_id,
+            later=True,  # with the run's first step (or its first status change)
         )
 
     def _launch(

@@ -172,7 +172,7 @@ class Run(DataSteps):
             why = f"internal error at step '{self.current}': {type(exc).__name__}: {exc}"
             end = End("failure", "", f"{why} (a runbench bug; please report it)")
             self._close_open_step(why)
-        result = self.finish(end)
+        result = self.finish(end, later=True)  # committed right below
         if self.engine.journal is not None:
             await self.engine.journal.committed(self.run_id)
         return result
@@ -241,7 +241,8 @@ class Run(DataSteps):
             if (self._count > 1 or not self.recorded) and step.kind != "end":
                 await journal.begin_step(*row, redact=redactor)  # the last step's end too
             else:  # the journal redacts what it stores: only the values that changed
-                journal.start_step(*row, redact=redactor)
+                # an end step's start goes with the run's end (committed and waited for)
+                journal.start_step(*row, redact=redactor, later=step.kind == "end")
         if self.has_listeners():
             self.publish(StepStarted(self.run_id, self.clock(), step.id, step.kind))
         began = self.engine.monotonic()
@@ -302,9 +303,10 @@ class Run(DataSteps):
                 return self.follow(step, "on_failure", error=why)
             return self.fail_run(step, why)
 
-    def finish(self, end: End) -> RunResult:
+    def finish(self, end: End, *, later: bool = False) -> RunResult:
         """The result (its message, error and step records redacted; its variables real,
-        for the caller, and redacted by ``to_dict``), journaled."""
+        for the caller, and redacted by ``to_dict``), journaled (``later``: the caller
+        waits for the journal's commit next)."""
         redactor = self.redactor
         error = None if end.error is None else redactor.text(end.error)
         message = redactor.text(end.message)
@@ -319,7 +321,7 @@ class Run(DataSteps):
             redactor=redactor,
         )
         if self.engine.journal is not None:
-            self.engine.journal.finish_run(self.run_id, end.status, error, message)
+            self.engine.journal.finish_run(self.run_id, end.status, error, message, later=later)
         self.publish(RunFinished(self.run_id, self.clock(), end.status, end.error, end.message))
         return result
 

@@ -14,7 +14,7 @@ journal so that every backend hands out the same values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from runbench.core.errors import JournalError
 
@@ -210,6 +210,24 @@ class Backend(Protocol):
     def exchanges(self, run_id: str) -> list[Row]: ...
 
 
+@runtime_checkable
+class NoWaitBackend(Protocol):
+    """A backend whose commits may run on a thread that must not block (SQLite's, in
+    process and without an fsync): the journal's thread uses these when it has them."""
+
+    def begin_now(self) -> bool:
+        """Begin a write transaction if that needs no wait; False (nothing begun) if not.
+        The connection then waits for nothing until :meth:`waits`."""
+
+    def waits(self) -> None:
+        """Wait for locks and checkpoint again (the journal's thread's own batches)."""
+
+    def checkpoint_due(self) -> bool:
+        """Commits without waiting have grown the log enough for :meth:`checkpoint`."""
+
+    def checkpoint(self) -> None: ...
+
+
 __all__ = [
     "EXCHANGE_FIELDS",
     "RUN_FIELDS",
@@ -218,5 +236,6 @@ __all__ = [
     "SELECT_STEPS",
     "STEP_FIELDS",
     "Backend",
+    "NoWaitBackend",
     "Row",
 ]

@@ -137,8 +137,9 @@ class Journal(QueueMixin, RetentionMixin):
     # -- waiting -----------------------------------------------------------------------------
     async def committed(self, run_id: str | None = None) -> None:
         """Wait until everything submitted so far is committed; raise the failure of any
-        earlier write of ``run_id`` (a JournalError)."""
-        await self._thread.acall(_nothing)
+        earlier write of ``run_id`` (a JournalError). With no other run being written, the
+        commit may happen right here (see ``_thread``)."""
+        await self._thread.acall(_nothing, now=self._tracker.runs <= 1)
         self._raise_failure(run_id)
 
     def sync(self, run_id: str | None = None) -> None:
@@ -198,12 +199,15 @@ class Journal(QueueMixin, RetentionMixin):
         parent_id: str | None = None,
         status: str = "running",
         delivery_id: str | None = None,
+        later: bool = False,
     ) -> str:
+        """A new run; ``later`` as for :meth:`finish_step` (the engine's run commits it
+        with its first step's start)."""
         run_id = run_id or self._ids.new()
         values = self._new_run(
             run_id, runbook, trigger, inputs, context, overrides, parent_id, status, delivery_id
         )
-        self._write(lambda b: b.insert_run(values()), run_id)
+        self._write(lambda b: b.insert_run(values()), run_id, later=later)
         return run_id
 
     def _new_run(
@@ -255,7 +259,10 @@ class Journal(QueueMixin, RetentionMixin):
             values.update(owner=None, lease_until=None)
         self._write(lambda b: b.set_run(run_id, values), run_id)
 
-    def finish_run(self, run_id: str, status: str, error: str | None, message: str) -> None:
+    def finish_run(
+        self, run_id: str, status: str, error: str | None, message: str, *, later: bool = False
+    ) -> None:
+        """How a run ended; ``later`` as for :meth:`finish_step`."""
         self._tracker.forget(run_id)
         values = {
             "status": status,
@@ -265,7 +272,7 @@ class Journal(QueueMixin, RetentionMixin):
             "owner": None,
             "lease_until": None,
         }
-        self._write(lambda b: b.set_run(run_id, values), run_id)
+        self._write(lambda b: b.set_run(run_id, values), run_id, later=later)
 
     def run(self, run_id: str) -> RunRow | None:
         row = self._read(lambda b: b.run(run_id))
@@ -304,13 +311,16 @@ class Journal(QueueMixin, RetentionMixin):
         loops: Mapping[str, Any],
         *,
         redact: Redacts | None = None,
+        later: bool = False,
     ) -> None:
         """Record that ``step`` starts, with the variables it starts from (as changes).
 
         ``redact`` blanks secrets in what is stored; pass the run's *real* variables and
         loops: changes are found by identity, and only the changed values are redacted
-        (redacting the whole map first would copy every value at every step)."""
-        self._write(self._step_row(run_id, seq, step, kind, variables, loops, redact), run_id)
+        (redacting the whole map first would copy every value at every step). ``later``
+        as for :meth:`finish_step`."""
+        row = self._step_row(run_id, seq, step, kind, variables, loops, redact)
+        self._write(row, run_id, later=later)
 
     async def begin_step(
         self,
@@ -324,9 +334,11 @@ class Journal(QueueMixin, RetentionMixin):
         redact: Redacts | None = None,
     ) -> None:
         """:meth:`start_step`, then wait until it (and all before it) is committed: one
-        trip to the journal's thread instead of two (the engine's step barrier)."""
+        trip to the journal's thread instead of two (the engine's step barrier), or none
+        when no other run is being written (see ``_thread``: a lone run's commit is
+        quicker here than a hand-over)."""
         insert = self._step_row(run_id, seq, step, kind, variables, loops, redact)
-        await self._thread.acall(insert, writes=True)
+        await self._thread.acall(insert, writes=True, now=self._tracker.runs <= 1)
         self._raise_failure(run_id)
 
     def _step_row(

@@ -32,6 +32,11 @@ _RETURNED = (
     "id, runbook, trigger, inputs, context, overrides, status, error, message, current_step,"
     " parent_id, delivery_id, created, started, finished, crashes"
 )
+AUTOCHECKPOINT = 1000
+"""WAL pages after which a commit checkpoints (SQLite's default), while waiting is on."""
+CHECKPOINT_AFTER = 64
+"""Commits made without waiting (about a lone run's step apiece, a few pages each) after
+which the journal's thread checkpoints the WAL, so it does not grow without end."""
 _STORAGE = (sqlite3.OperationalError, sqlite3.DatabaseError)
 _OP_LEVEL = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
@@ -51,6 +56,9 @@ class SqliteBackend:
         self.readonly = readonly
         self.busy_timeout = busy_timeout
         self._finish_statements: dict[tuple[str, ...], str] = {}
+        self.durable = durable
+        self._waits = True  # busy_timeout and autocheckpoint on (see begin_now)
+        self._unchecked = 0  # commits since the WAL was last checkpointed (no-wait mode)
         try:
             self.db = self._connect(path, durable)
             ensure_schema(self.db, self.location, readonly)
@@ -89,8 +97,44 @@ class SqliteBackend:
             raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
         self.db.execute("BEGIN IMMEDIATE")
 
+    def begin_now(self) -> bool:
+        """BEGIN IMMEDIATE if the write lock is free this instant; False (nothing begun)
+        if another connection holds it, or if a commit would fsync (durable). For a
+        caller that must not block: from here on the connection waits for no lock and
+        leaves WAL checkpoints (an fsync) to :meth:`checkpoint`, until :meth:`waits`."""
+        if self.readonly or self.durable:
+            return False
+        if self._waits:
+            self.db.execute("PRAGMA busy_timeout=0")
+            self.db.execute("PRAGMA wal_autocheckpoint=0")
+            self._waits = False
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def waits(self) -> None:
+        """Back to waiting for another process's lock (up to busy_timeout) and to
+        checkpointing the WAL at commits (the journal's thread, before each batch)."""
+        if not self._waits:
+            self.db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            self.db.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT}")
+            self._waits = True
+
+    def checkpoint_due(self) -> bool:
+        """Enough commits without a checkpoint that the WAL should be copied back."""
+        return self._unchecked >= CHECKPOINT_AFTER
+
+    def checkpoint(self) -> None:
+        self.waits()
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._unchecked = 0
+
     def commit(self) -> None:
         self.db.execute("COMMIT")
+        if not self._waits:
+            self._unchecked += 1
 
     def rollback(self) -> None:
         if self.db.in_transaction:

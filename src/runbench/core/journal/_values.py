@@ -211,6 +211,11 @@ class Tracker:
     def forget(self, run_id: str) -> None:
         self._runs.pop(run_id, None)
 
+    @property
+    def runs(self) -> int:
+        """How many runs this journal is writing (started a step, not ended)."""
+        return len(self._runs)
+
 
 __all__ = [
     "DEFAULT_CAP",
