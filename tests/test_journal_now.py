@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 
 from runbench.core.journal import Journal, SqliteBackend
-from runbench.core.journal._backend import Row
 from test_engine_support import Api, engine, workspace
 
 THREE_STEPS = """
@@ -49,7 +48,7 @@ class Watched(SqliteBackend):
         self.step_threads: list[str] = []
         self.checkpoints: list[str] = []
 
-    def insert_step(self, values: Row) -> None:
+    def insert_step(self, values: tuple[Any, ...]) -> None:
         self.step_threads.append(threading.current_thread().name)
         super().insert_step(values)
 
