@@ -73,6 +73,9 @@ class Template:
         """The text with every reference replaced, escaped for `context`.
 
         Raises UnknownVariableError, NoMatchError (path inside a variable) or RenderError."""
+        if self.is_single_ref:  # "<<id>>": a path segment, a query value, a header
+            ref = self.refs[0]
+            return self._insert(ref, self._value(ref, variables), context, self._in_string[0])
         out: list[str] = []
         for part, in_string in zip(self.parts, self._in_string, strict=True):
             if isinstance(part, str):

@@ -147,7 +147,8 @@ def output_scope(
             parsed, is_json = json.loads(body), True
         except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
-    scope = {"response": parsed, "status": status, "headers": httpx.Headers(headers)}
+    shown = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)
+    scope = {"response": parsed, "status": status, "headers": shown}
     return scope, is_json
 
 

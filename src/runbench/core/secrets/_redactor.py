@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -95,6 +95,8 @@ SENSITIVE_QUERY = frozenset(
 )
 """Query parameter names whose values are blanked in every URL shown (lower case)."""
 
+_PLAIN_HEADERS_KEPT = 512
+"""How many header pairs known to show as they are a Redactor keeps (then starts over)."""
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 _PLAIN = re.compile(r"[\r\n…%]|\\[nru]|&#|\.\.\.")
 """What a text needs for one of the slower views (``_views``) to be worth taking."""
@@ -155,6 +157,9 @@ class Redactor:
         """Variables whose values are blanked whatever they hold (``secret = true``)."""
         self.version = 0
         """Bumped whenever what is blanked grows (a cache of redacted values must drop)."""
+        self._plain_headers: set[tuple[str, str]] = set()
+        """Header pairs seen to show as they are at ``_plain_version`` (see ``headers``)."""
+        self._plain_version = 0
         self.add(*values)
 
     def add(self, *values: str) -> None:
@@ -177,10 +182,14 @@ class Redactor:
         self.add(base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
 
     def sensitive_header(self, name: str) -> None:
-        self.header_names.add(name.lower())
+        if name.lower() not in self.header_names:
+            self.header_names.add(name.lower())
+            self.version += 1
 
     def sensitive_query(self, name: str) -> None:
-        self.query_names.add(name.lower())
+        if name.lower() not in self.query_names:
+            self.query_names.add(name.lower())
+            self.version += 1
 
     def secret_name(self, *names: str) -> None:
         """Blank variables called ``names`` wherever variables are shown or stored."""
@@ -272,20 +281,73 @@ class Redactor:
         return self.text(value)
 
     def headers(self, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        active = self._regex() is not None
+        """Credential headers blanked by name, every other value by what it holds (all of
+        them searched in one scan: see ``texts``). Most headers repeat from call to call
+        (Host, User-Agent, Content-Type, Server), so a pair that showed as it is stays
+        known until what is blanked grows (``version``), and is not searched again."""
+        plain = self._plain_headers
+        version = self.version
+        if self._plain_version != version:
+            with self._lock:
+                plain.clear()
+                self._plain_version = version
         names = self.header_names
         result: list[tuple[str, str]] = []
-        for name, value in pairs:
+        searched: list[int] = []
+        for pair in pairs:
+            if pair in plain:
+                result.append(pair)
+                continue
+            name, value = pair
             if name.lower() in names or is_sensitive_header(name):
-                value = _blank(value)
-            elif active and value:
-                value = self.text(value)
-            result.append((name, value))
+                pair = (name, _blank(value))
+            elif value:
+                searched.append(len(result))
+            result.append(pair)
+        if searched:
+            self._search_header_values(result, searched, version)
         return result
+
+    def _search_header_values(
+        self, result: list[tuple[str, str]], searched: list[int], version: int
+    ) -> None:
+        """Redact ``result``'s values at ``searched`` in place; remember those unchanged."""
+        values = [result[index][1] for index in searched]
+        shown = self.texts(values) if self._regex() is not None else values
+        unchanged = []
+        for index, before, after in zip(searched, values, shown, strict=True):
+            if after is before or after == before:
+                unchanged.append(result[index])
+            else:
+                result[index] = (result[index][0], after)
+        with self._lock:  # remembered only if no secret or name arrived meanwhile
+            if self.version == version == self._plain_version:
+                if len(self._plain_headers) > _PLAIN_HEADERS_KEPT:
+                    self._plain_headers.clear()
+                self._plain_headers.update(unchanged)
+
+    def texts(self, texts: Sequence[str]) -> list[str]:
+        """``text`` of each of ``texts``. They are searched joined, once: when that finds
+        no secret and nothing that needs a slower view, none of them changes (a pattern
+        has no anchors or lookarounds, so a match inside one text is a match in the
+        joined text; a match across two only costs the text-by-text path)."""
+        pattern = self._regex()
+        if pattern is None:
+            return list(texts)
+        joined = "\x00".join(texts)
+        if _PLAIN.search(joined) is None and pattern.search(joined) is None:
+            return list(texts)
+        return [self.text(text) for text in texts]
 
     def url(self, url: str) -> str:
         """``url`` with sensitive query values and any userinfo password blanked."""
-        if "@" not in url and "?" not in url:
+        if "@" not in url:  # no user info: only the query can change (no urlsplit needed)
+            rest, hash_mark, fragment = url.partition("#")
+            head, question_mark, query = rest.partition("?")
+            if query:
+                shown = "&".join(self._query_pair(p) for p in query.split("&"))
+                if shown != query:
+                    url = f"{head}{question_mark}{shown}{hash_mark}{fragment}"
             return self.text(url)
         try:
             parts = urlsplit(url)
