@@ -8,7 +8,9 @@ run has, on a TLS context built once, as the engine's are) is measured in the sa
 process, interleaved with the engine rounds (see ``twenty_steps`` for how a round is made
 fair: rotating order, a collection before each case, the journal reopened per round as
 each `runbench run` does). The engine runs with its journal on (SQLite in a temp dir, each
-step committed before the next starts) and off. Ratios are medians of per-round ratios.
+step committed before the next starts; a lone run commits on its own thread, see
+``core/journal/_thread``) and off; journal on / off in the same round is printed too
+(the journal's own cost). Ratios are medians of per-round ratios.
 Goal: 20-step ratio <= 1.08 with the journal on.
 
 Process to process: `runbench run WS twenty` (journal on, the installed script) against
@@ -278,10 +280,31 @@ async def twenty_steps(
             statistics.median(cpu_ratios),
             spread=spread_of(cpu_ratios),
         )
+    journal_cost(samples, cpu)
     per_request = {name: used / (20 * rounds) * 1000 for name, used in served.items()}
     print(
         "  server CPU per request (same server for all; it must not differ):"
         + ", ".join(f" {name} {used:.2f} ms" for name, used in per_request.items())
+    )
+
+
+def journal_cost(samples: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
+    """The journal's own share: journal on against off, per round (both engines run the
+    same steps, so what differs is the journal: its encoding, statements and commits)."""
+    wall = per_round(samples["journal"], samples["no journal"])
+    used = per_round(cpu["journal"], cpu["no journal"])
+    print(
+        f"  journal on / off, same round: wall {statistics.median(wall):.2f}"
+        f" ({min(wall):.2f}..{max(wall):.2f}; {quartiles(wall)}), client CPU"
+        f" {statistics.median(used):.2f} ({min(used):.2f}..{max(used):.2f}; {quartiles(used)})"
+    )
+    record(
+        "20-step runbook, journal on / off, wall", statistics.median(wall), spread=spread_of(wall)
+    )
+    record(
+        "20-step runbook, journal on / off, client CPU",
+        statistics.median(used),
+        spread=spread_of(used),
     )
 
 

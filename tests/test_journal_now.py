@@ -214,3 +214,11 @@ async def test_commits_made_now_leave_wal_checkpoints_to_the_journals_thread(
         assert set(backend[0].step_threads) == {threading.current_thread().name}
     finally:
         journal.close()
+
+
+def test_begin_now_on_a_closed_connection_leaves_it_to_the_thread(tmp_path: Path) -> None:
+    """Any failure to begin is a "not now": the journal's thread then meets it and
+    reports it as it reports every storage failure."""
+    backend = SqliteBackend(tmp_path / "runs.db")
+    backend.close()
+    assert backend.begin_now() is False

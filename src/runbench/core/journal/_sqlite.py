@@ -104,13 +104,13 @@ class SqliteBackend:
         leaves WAL checkpoints (an fsync) to :meth:`checkpoint`, until :meth:`waits`."""
         if self.readonly or self.durable:
             return False
-        if self._waits:
-            self.db.execute("PRAGMA busy_timeout=0")
-            self.db.execute("PRAGMA wal_autocheckpoint=0")
-            self._waits = False
         try:
+            if self._waits:
+                self._waits = False  # before: a half-done switch is undone by waits()
+                self.db.execute("PRAGMA busy_timeout=0")
+                self.db.execute("PRAGMA wal_autocheckpoint=0")
             self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:
+        except sqlite3.Error:  # locked, or worse: the journal's thread finds out which
             return False
         return True
 
