@@ -32,21 +32,15 @@ from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._failures import classify, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
+from runbench.core.http._outgoing import outgoing
 from runbench.core.http._recorder import Recorder, decode_body, may_have_sent, one_line
 from runbench.core.http._records import Exchange, ResponseRecord, excerpt
 from runbench.core.http._request import BuiltRequest, RequestBuilder
-from runbench.core.http._transfer import (
-    ACCEPT_ENCODING,
-    Guard,
-    Received,
-    exchange,
-    port_problem,
-)
+from runbench.core.http._transfer import Guard, Received, exchange
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Integration, Limits, Method, Output, Workspace
 
 _NETWORK_ERRORS = (httpx.HTTPError, httpx.InvalidURL, OSError, ExceptionGroup)
-_BUILD_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError)
 
 
 @dataclass
@@ -91,6 +85,7 @@ class Executor:
         self._outputs = outputs if outputs is not None else OutputEvaluator()
         self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}
+        self._timeouts: dict[tuple[float, float], httpx.Timeout] = {}
 
     @property
     def redactor(self) -> Redactor:
@@ -277,35 +272,15 @@ class Executor:
         creds: Credentials,
         ref: str,
     ) -> httpx.Request:
-        """The httpx request for ``built`` with ``creds``; HttpError("render") when httpx
-        cannot build it (an invalid URL made from a variable, say)."""
-        url = built.url
-        if creds.query:
-            url += ("&" if "?" in url else "?") + "&".join(
-                f"{httpx.QueryParams({n: v})}" for n, v in creds.query
-            )
-        headers = built.headers
-        if creds.headers:
-            replaced = {name.lower() for name, _ in creds.headers}
-            headers = tuple(h for h in headers if h[0].lower() not in replaced) + creds.headers
-        encoded = [(name.encode("utf-8"), _header_bytes(value)) for name, value in headers]
-        if not any(name.lower() == "accept-encoding" for name, _ in headers):
-            encoded.append((b"Accept-Encoding", ACCEPT_ENCODING.encode()))
-        try:
-            request = client.build_request(
-                built.verb, url, headers=encoded, content=built.body, timeout=timeout_of(limits)
-            )
-            if not request.url.host:
-                raise ValueError("the URL has no host")
-            if (problem := port_problem(request.url)) is not None:
-                raise ValueError(f"its {problem}")
-        except _BUILD_ERRORS as exc:
-            raise HttpError(
-                "render",
-                f"method {ref}: cannot send to {self._redactor.url(url)}: {one_line(str(exc))}; "
-                "check base_url, path and the variables they use",
-            ) from None
-        return request
+        return outgoing(client, built, creds, self._timeout(limits), self._redactor, ref)
+
+    def _timeout(self, limits: Limits) -> httpx.Timeout:
+        """httpx's timeouts for ``limits``, built once per pair of values."""
+        key = (limits.connect_timeout, limits.read_timeout)
+        found = self._timeouts.get(key)
+        if found is None:
+            found = self._timeouts[key] = timeout_of(limits)
+        return found
 
     async def _send(
         self, client: httpx.AsyncClient, request: httpx.Request, limits: Limits, creds: Credentials
@@ -407,14 +382,6 @@ class Executor:
                     ),
                 )
         return values, errors, None
-
-
-def _header_bytes(value: str) -> bytes:
-    """A header value as bytes: ASCII as is, anything else as UTF-8 (httpx would refuse)."""
-    try:
-        return value.encode("ascii")
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
 
 
 __all__ = ["Executor"]
