@@ -70,6 +70,8 @@ def build_parser(only: str | None = None, *, full: bool = False) -> argparse.Arg
     parser.add_argument("--version", action="version", version=f"runbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
+        if only is not None and name != only and not full:
+            continue  # argparse needs only the named command (``runbench --help`` lists all)
         module = _module(name) if full or name == only else None
         if module is not None:
             module.add_parser(sub, name, help_text)

@@ -25,7 +25,6 @@ maps ``UsageError``/``WorkspaceError`` to exit 2.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -158,6 +157,8 @@ class HistoryError(RunbenchError):
 
 def suggest(name: str, known: Iterable[str], limit: int = 3) -> list[str]:
     """The known names closest to ``name`` (for 'did you mean' hints)."""
+    import difflib  # only when a hint is wanted: a clean run never needs it
+
     pool = list(dict.fromkeys(known))
     close = difflib.get_close_matches(name, pool, n=limit, cutoff=0.6)
     if not close:

@@ -33,7 +33,7 @@ from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
 from runbench.core.workspace._problems import Problem
 from runbench.core.workspace._reader import parse_workspace
-from runbench.core.workspace._tomllines import key_lines, rename_in_headers
+from runbench.core.workspace._tomllines import LazyKeyLines, rename_in_headers
 from runbench.core.workspace._tomltree import (
     append_key,
     as_item,
@@ -85,7 +85,7 @@ def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
     deepest = too_deep_at(data, MAX_NESTING)
     if deepest is not None:
         raise _too_deep(file, deepest)
-    return parse_workspace(data, file=file, lines=key_lines(text))
+    return parse_workspace(data, file=file, lines=LazyKeyLines(text))
 
 
 def too_deep_at(data: Any, limit: int) -> str | None:

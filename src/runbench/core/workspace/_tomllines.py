@@ -9,6 +9,7 @@ inline tables, indexed by position). It assumes the text already parsed as TOML.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 
 KeyPath = tuple[str, ...]
 
@@ -184,6 +185,36 @@ class _Scanner:
 def key_lines(text: str) -> dict[KeyPath, int]:
     """Map each key path in ``text`` to the 1-based line where it is written."""
     return _Scanner(text).scan()
+
+
+class LazyKeyLines(Mapping[KeyPath, int]):
+    """``key_lines(text)``, scanned on first use. Lines are looked up only to place a
+    problem, so loading a clean workspace (every ``runbench run``) never scans: the scan
+    cost more than parsing the TOML."""
+
+    __slots__ = ("_lines", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[KeyPath, int] | None = None
+
+    def _scanned(self) -> dict[KeyPath, int]:
+        if self._lines is None:
+            self._lines = key_lines(self._text)
+            self._text = ""
+        return self._lines
+
+    def __getitem__(self, keys: KeyPath) -> int:
+        return self._scanned()[keys]
+
+    def __contains__(self, keys: object) -> bool:
+        return keys in self._scanned()
+
+    def __iter__(self) -> Iterator[KeyPath]:
+        return iter(self._scanned())
+
+    def __len__(self) -> int:
+        return len(self._scanned())
 
 
 def header_lines(text: str) -> list[tuple[KeyPath, int]]:
