@@ -6,8 +6,10 @@ exchange, and evaluates two typed outputs; the bare side sends the same request 
 parses the JSON. Calls are interleaved one by one (alternating which side goes first) and
 each is timed, so drift and load from other processes hit both sides alike; the ratio is
 the median of the per-pair ratios (each executor call against the bare call beside it),
-with the middle half of those ratios as its spread; median(executor) / median(bare) is
-printed too. Goal: <= 1.10.
+with its spread over 5 consecutive rounds (the lowest and highest round's median); the
+middle half of all ratios, median(executor) / median(bare) and the ratio of the client
+process's CPU time per round (steadier than the wall clock on a loaded machine) are printed
+too. Goal: <= 1.10.
 
 Run: python benchmarks/bench_executor.py [N]
 """
@@ -36,6 +38,7 @@ from runbench.core.secrets import Secrets
 from runbench.core.workspace import Auth, Integration, Method, Output, Workspace
 
 WARMUP = 200
+ROUNDS = 5
 GOAL = 1.10
 
 
@@ -78,9 +81,11 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the benchmark server did not start")
 
 
-async def timed(one: Callable[[int], Awaitable[None]], index: int) -> float:
-    started = time.perf_counter()
+async def timed(one: Callable[[int], Awaitable[None]], index: int, cpu: list[float]) -> float:
+    """Wall seconds of one call; its process CPU seconds go to ``cpu``."""
+    started, used = time.perf_counter(), time.process_time()
     await one(index)
+    cpu.append(time.process_time() - used)
     return time.perf_counter() - started
 
 
@@ -106,6 +111,8 @@ async def measure(base: str, total: int) -> None:
     )
     executor_times: list[float] = []
     bare_times: list[float] = []
+    executor_cpu: list[float] = []
+    bare_cpu: list[float] = []
     async with (
         Executor(workspace, secrets=Secrets(workspace.path, {})) as executor,
         httpx.AsyncClient() as client,
@@ -132,18 +139,47 @@ async def measure(base: str, total: int) -> None:
             # Interleave call by call, alternating who goes first: load bursts from other
             # processes hit both sides alike instead of one side's whole batch.
             if index % 2:
-                bare_times.append(await timed(bare, index))
-                executor_times.append(await timed(via_executor, index))
+                bare_times.append(await timed(bare, index, bare_cpu))
+                executor_times.append(await timed(via_executor, index, executor_cpu))
             else:
-                executor_times.append(await timed(via_executor, index))
-                bare_times.append(await timed(bare, index))
+                executor_times.append(await timed(via_executor, index, executor_cpu))
+                bare_times.append(await timed(bare, index, bare_cpu))
+    report(total, executor_times, bare_times, executor_cpu, bare_cpu)
+
+
+def rounds_of(values: list[float]) -> list[list[float]]:
+    """``values`` cut into ROUNDS consecutive rounds (each interleaved like the whole)."""
+    size = max(1, len(values) // ROUNDS)
+    return [values[start : start + size] for start in range(0, size * ROUNDS, size)]
+
+
+def report(
+    total: int,
+    executor_times: list[float],
+    bare_times: list[float],
+    executor_cpu: list[float],
+    bare_cpu: list[float],
+) -> None:
     e_med, b_med = statistics.median(executor_times), statistics.median(bare_times)
     e_trim, b_trim = trimmed_mean(executor_times), trimmed_mean(bare_times)
     pairs = [e / b for e, b in zip(executor_times, bare_times, strict=True)]
     ratio = statistics.median(pairs)
     low, _, high = statistics.quantiles(pairs, n=4)
+    per_round = [statistics.median(chunk) for chunk in rounds_of(pairs)]
+    cpu_rounds = [
+        sum(e) / sum(b) for e, b in zip(rounds_of(executor_cpu), rounds_of(bare_cpu), strict=True)
+    ]
+    cpu_ratio = statistics.median(cpu_rounds)
     record(
-        "executor call vs bare httpx (median of per-pair ratios)", ratio, GOAL, spread=(low, high)
+        "executor call vs bare httpx (median of per-pair ratios)",
+        ratio,
+        GOAL,
+        spread=(min(per_round), max(per_round)),
+    )
+    record(
+        "executor call vs bare httpx, client CPU time",
+        cpu_ratio,
+        spread=(min(cpu_rounds), max(cpu_rounds)),
     )
     one, five, _ = os.getloadavg()
     print(
@@ -157,6 +193,13 @@ async def measure(base: str, total: int) -> None:
         f"ratio      : {ratio:.3f} (median of per-pair ratios, middle half {low:.3f}..{high:.3f};"
         f" ratio of medians {e_med / b_med:.3f}; trimmed means {e_trim / b_trim:.3f}); "
         f"goal <= {GOAL:.2f}: {'met' if ratio <= GOAL else 'NOT met'}"
+    )
+    print(f"  per round ({ROUNDS} interleaved): " + " ".join(f"{r:.3f}" for r in per_round))
+    e_cpu, b_cpu = statistics.median(executor_cpu), statistics.median(bare_cpu)
+    print(
+        f"client CPU : executor {e_cpu * 1e6:.1f} µs/call, bare {b_cpu * 1e6:.1f} (medians);"
+        f" ratio {cpu_ratio:.3f} (median of {ROUNDS} rounds, {min(cpu_rounds):.3f}.."
+        f"{max(cpu_rounds):.3f}; the client's whole process, event loop included)"
     )
 
 
