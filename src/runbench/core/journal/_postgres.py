@@ -47,6 +47,7 @@ from runbench.core.journal._postgres_schema import (
     connect,
     ensure_schema,
     explain,
+    raw_cursor,
     shown,
 )
 from runbench.core.journal._postgres_writes import HeldWrites, insert_rows
@@ -81,6 +82,7 @@ class PostgresBackend:
         self._pipeline: Any = None  # the pipeline of the write batch in progress
         self._batch: Any = None  # its context manager
         self._sender: Any = self._conn.cursor()  # for statements whose result nobody reads
+        self._raw: Any = raw_cursor(self._conn)  # ... and for the held writes ($1 markers)
         self._held = HeldWrites()  # writes that answer nothing, until the next statement
         self._in_batch = False  # between begin() and commit()/rollback()
         self._open = False  # ... and its pipeline entered (a statement needed the database)
@@ -100,6 +102,7 @@ class PostgresBackend:
             self._conn.close()  # a broken one still holds its socket
             self._conn = connect(self.dsn, self.location, self.timeout)
             self._sender = self._conn.cursor()
+            self._raw = raw_cursor(self._conn)
         return self._conn
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -134,7 +137,7 @@ class PostgresBackend:
 
     def _send_held(self) -> None:
         for sql, params in self._held.statements():
-            self._sender.execute(sql, params)
+            self._raw.execute(sql, params)
 
     def _hold(self) -> HeldWrites | None:
         """Where a write that answers nothing waits; None outside a batch (sent now)."""
@@ -178,10 +181,11 @@ class PostgresBackend:
             if len(held) == 1:  # one statement, waited for: committed when it returns
                 self._in_batch = False
                 self._db()
-                self._sender.execute(*held[0])
+                self._raw.execute(*held[0])
                 return
             for statement in held:
-                self._execute(*statement)  # BEGIN first
+                self._before_statement()  # BEGIN first
+                self._raw.execute(*statement)
         self._in_batch = False
         if not self._open:
             return  # nothing was written

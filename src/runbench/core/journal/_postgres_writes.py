@@ -111,10 +111,13 @@ class HeldWrites:
 
     def statements(self) -> list[tuple[str, Sequence[Any]]]:
         """The held writes as one statement where they can be (see ``_one_statement``),
-        else as few; then holds nothing."""
+        else as few, with PostgreSQL's ``$1`` markers (for a raw cursor: psycopg need not
+        parse them); then holds nothing."""
         apart = bool(self._step_ends.keys() & self._steps.keys())
         found = self._apart()
-        return found if apart or len(found) < 2 else [_one_statement(found)]
+        if apart or len(found) < 2:
+            return [(_numbered(sql, 1), params) for sql, params in found]
+        return [_one_statement(found)]
 
     def _apart(self) -> list[tuple[str, Sequence[Any]]]:
         """The held writes as few statements (in an order any order would do: each row
@@ -147,10 +150,25 @@ def _one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str
     end would update the row its start inserts). One statement is one Parse/Bind/Execute
     and, alone in a batch, needs no BEGIN, COMMIT or pipeline: a run's end (its last step,
     its status) is one trip that psycopg prepares once per shape."""
-    *first, (last, last_params) = statements
-    ctes = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(first))
-    params = [value for _, values in first for value in values]
-    return f"WITH {ctes} {last}", [*params, *last_params]
+    parts: list[str] = []
+    params: list[Any] = []
+    for sql, values in statements:
+        parts.append(_numbered(sql, len(params) + 1))
+        params.extend(values)
+    *first, last = parts
+    ctes = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
+    return f"WITH {ctes} {last}", params
+
+
+@functools.lru_cache(maxsize=4096)
+def _numbered(sql: str, first: int) -> str:
+    """``sql``'s ``%s`` markers as ``$first``, ``$first+1``, ... (none of the texts made
+    here has another ``%``)."""
+    pieces = sql.split("%s")
+    numbered = [pieces[0]]
+    for n, piece in enumerate(pieces[1:], first):
+        numbered.append(f"${n}{piece}")
+    return "".join(numbered)
 
 
 def _values_insert(table: str, names: Sequence[str], rows: Sequence[Row]) -> tuple[str, list[Any]]:
