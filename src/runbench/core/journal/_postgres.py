@@ -83,6 +83,7 @@ class PostgresBackend:
         self._batch: Any = None  # its context manager
         self._sender: Any = self._conn.cursor()  # for statements whose result nobody reads
         self._raw: Any = raw_cursor(self._conn)  # ... and for the held writes ($1 markers)
+        self._reader: Any = self._conn.cursor()  # for statements whose result is read
         self._held = HeldWrites()  # writes that answer nothing, until the next statement
         self._in_batch = False  # between begin() and commit()/rollback()
         self._open = False  # ... and its pipeline entered (a statement needed the database)
@@ -103,6 +104,7 @@ class PostgresBackend:
             self._conn = connect(self.dsn, self.location, self.timeout)
             self._sender = self._conn.cursor()
             self._raw = raw_cursor(self._conn)
+            self._reader = self._conn.cursor()
         return self._conn
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -114,9 +116,11 @@ class PostgresBackend:
         self._sender.execute(sql, params)
 
     def _result(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """Send a statement and wait for its result (row count, rows), on its own cursor."""
+        """Send a statement and wait for its result (row count, rows). Always on the same
+        cursor, as ``_execute``: every caller reads the result before the next statement."""
         self._before_statement()
-        cursor = self._db().execute(sql, params)
+        cursor = self._reader
+        cursor.execute(sql, params)
         if self._pipeline is not None:
             self._pipeline.sync()
         return cursor
@@ -152,7 +156,8 @@ class PostgresBackend:
         if not (self._alone and not self._open and not self._begun and not self._held):
             return self._all(sql, params)
         self._alone = False
-        return [tuple(row) for row in self._db().execute(sql, params).fetchall()]
+        self._db()
+        return [tuple(row) for row in self._reader.execute(sql, params).fetchall()]
 
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self._result(sql, params).rowcount)
