@@ -71,3 +71,35 @@ async def test_focus_moves_repaint_only_what_changes(
         assert title in repainted
         assert tree in repainted
         assert not any(whole)
+
+
+async def test_hiding_the_tree_lays_the_screen_out_once(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+b: one layout and one drawing of the screen, not a second one asked for by the
+    sizes the first one set; a widget that asks for a layout afterwards still gets one."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one("#response-body").focus()  # the tree keeps no focus to hand on
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[bool] = []
+        refresh_layout = WorkbenchScreen._refresh_layout
+
+        def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
+            layouts.append(True)
+            refresh_layout(self, *args, **kwargs)
+
+        monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        await pilot.pause()
+        tree, editor = app.query_one("#tree"), app.query_one("#editor")
+        assert not tree.display
+        assert editor.region.x == 0  # the editor has the whole width
+        assert len(layouts) == 1
+        editor.styles.width = 40  # a later request for a layout is not dropped
+        await pilot.pause()
+        assert len(layouts) == 2
+        assert editor.region.width == 40
+        assert screen is app.screen

@@ -1,5 +1,5 @@
-"""The workbench's main screen: Textual's ``Screen`` without a full repaint per focus move
-and without styling every widget twice at start-up.
+"""The workbench's main screen: Textual's ``Screen`` without a full repaint per focus move,
+without styling every widget twice at start-up and without laying out twice per change.
 
 ``Screen.focused`` is a reactive that repaints the whole screen when it changes, so each
 Tab press composited every widget of the 80x24 screen again (a third of the drawing CPU of
@@ -12,11 +12,16 @@ The first ``ScreenResume`` (the app starting) asks the screen to restyle all of 
 widgets, each of which was styled as it mounted a moment before: a second pass over ~70
 widgets before the first frame. Every class or CSS change since restyles what it touches
 anyway, so that first pass is skipped; later resumes (a dialog closing) are Textual's.
+
+Each layout sets every placed widget's ``virtual_size``, a reactive that asks for another
+layout: ctrl+b (the tree shown or hidden) reflowed and redrew the whole screen twice, the
+second time to the same places (``_refresh_layout``).
 """
 
 from __future__ import annotations
 
 from textual import events
+from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -33,3 +38,30 @@ class WorkbenchScreen(Screen[None]):
             self._resumed = True
             event.refresh_styles = False  # just styled, widget by widget, as they mounted
         super()._on_screen_resume(event)
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        """Textual's layout, without the second one it asks for at once: placing each
+        widget sets its ``virtual_size``, a reactive that requests a layout, so every
+        relayout (ctrl+b showing or hiding the tree) reflowed and redrew the whole screen
+        twice. Those sizes come from the layout just done; laying out again from the same
+        tree gives the same places. Kept: the request of a widget placed for the first
+        time, of one whose scroll bars came or went (the layout just done did not leave
+        room for them), and any made before or after this one."""
+        before = {widget: _bars(widget) for widget in self._placed()}
+        waiting = {widget for widget in before if widget._layout_required}
+        super()._refresh_layout(size, scroll)
+        for widget in self._placed():
+            if (
+                widget._layout_required
+                and widget not in waiting
+                and before.get(widget) == _bars(widget)
+            ):
+                widget._layout_required = False
+
+    def _placed(self) -> list[Widget]:
+        """The widgets of the last layout, scroll bars included."""
+        return [widget for widget, _geometry in self._compositor.layers]
+
+
+def _bars(widget: Widget) -> tuple[bool, bool]:
+    return widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar
