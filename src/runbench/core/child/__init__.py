@@ -1,9 +1,11 @@
-"""Child processes for work that must not hold this process's GIL: one helper, three uses.
+"""Child processes for work that must not hold this process's GIL: one helper, four uses.
 
 Parsing or re-indenting a 50 MiB JSON body holds the GIL for seconds, so the workbench and
 the executor hand it to ``python -m <module>``: output paths over a big body
 (``core.http``), the expression checker's parsed response (``tui.state.response_scope``)
-and the response viewer's formatting (``tui.state.format_child``). They share what is
+the response viewer's formatting (``tui.state.format_child``) and its search of a big
+body (``tui.state.search_child``, handed the formatted file's descriptor: ``pass_fds``).
+They share what is
 easy to get wrong, here, once:
 
 * the command (this interpreter, ``-m module``), pipes, stderr dropped, and optionally a

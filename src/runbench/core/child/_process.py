@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -29,10 +29,17 @@ class ChildSpec:
         return [self.python, "-m", self.module]
 
 
-def spawn(spec: ChildSpec, *, stdout: Any = subprocess.PIPE) -> subprocess.Popen[bytes]:
-    """Start the child with a stdin pipe, ``stdout`` (a pipe unless given) and no stderr."""
+def spawn(
+    spec: ChildSpec, *, stdout: Any = subprocess.PIPE, pass_fds: Sequence[int] = ()
+) -> subprocess.Popen[bytes]:
+    """Start the child with a stdin pipe, ``stdout`` (a pipe unless given) and no stderr;
+    ``pass_fds`` stay open in the child under the same numbers."""
     return subprocess.Popen(
-        spec.argv, stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL
+        spec.argv,
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=subprocess.DEVNULL,
+        pass_fds=tuple(pass_fds),
     )
 
 

@@ -11,7 +11,9 @@ The result keeps one text plus an array of line starts (not millions of line obj
 From the child process it comes back through an unnamed temporary file that is memory
 mapped, not read: the text stays UTF-8 bytes and ``Lines.line`` decodes a line at a time.
 Copying or decoding ~100 MB in this process would hold the GIL (and freeze the keyboard)
-for 100+ ms. For the same reason every scan over a big text here works in slices.
+for 100+ ms. For the same reason every scan over a big text here works in slices. The
+lines keep a descriptor of that file (``Lines.fd``, closed with them) so that a search
+child can map the same pages (``search_child``).
 
 The child (``format_child``) reads the body whole, re-indents it a slice at a time
 (``reindent.Reindenter``) on two cores when it has them, and writes the output and its
@@ -25,14 +27,16 @@ from __future__ import annotations
 
 import json
 import mmap
+import os
 import re
 import struct
 import subprocess
 import tempfile
+import weakref
 from array import array
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import sub
 from typing import IO, TypeVar
 
@@ -65,6 +69,8 @@ class Lines:
     starts: Sequence[int]
     width: int
     json: bool = False
+    fd: int | None = field(default=None, compare=False)
+    """A descriptor of the file ``data`` maps, when it does (a child searches it there)."""
 
     @property
     def count(self) -> int:
@@ -198,9 +204,12 @@ def _child_result(child: subprocess.Popen[bytes], out: IO[bytes]) -> Lines:
         if code:
             raise subprocess.CalledProcessError(code, child.args)
         view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
+        fd = os.dup(out.fileno())
     size, count, width = TRAILER.unpack_from(view, len(view) - TRAILER.size)
     starts = aligned(size)
-    return Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True)
+    lines = Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True, fd)
+    weakref.finalize(lines, os.close, fd)  # the search child's way to the same pages
+    return lines
 
 
 def human_size(size: int) -> str:

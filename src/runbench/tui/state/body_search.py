@@ -11,6 +11,12 @@ bisecting the line starts.
 
 Case: smart, as in less and vim: a query without capitals ignores case. On UTF-8 bytes
 that is ASCII case only (``É`` still matches only ``É``).
+
+A big body's text is a memory-mapped file (``Lines.fd``): that one is searched by a child
+process that maps the same file (``search_child``), at a lower priority, and sends the
+matches back. A thread scanning it held the GIL a slice at a time, and every key press
+waited for it at each switch (n/N and down took 100+ ms while a count ran); the child
+holds nothing of this process. Smaller texts (a str) are searched in the thread.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from runbench.tui.state.body_lines import Lines
+if TYPE_CHECKING:  # the search child imports this module: nothing heavy at run time
+    from runbench.tui.state.body_lines import Lines, Text
 
 LONG_LINE = 4000
 """Lines longer than this are shown plain and sliced by units (see ``LineView``)."""
@@ -84,6 +92,38 @@ class Matches:
         return index if index < len(self.offsets) else 0
 
 
+Report = Callable[[int, "array[int]", bool], None]
+"""``report(count, offsets kept since the last report, done)``."""
+
+
+def scan(data: Text, query: str, *, cancelled: Callable[[], bool], report: Report) -> None:
+    """Count the matches of ``query`` in ``data`` a slice at a time, keeping the first
+    ``MAX_KEPT`` offsets. ``report`` is called after the first match, every
+    ``REPORT_EVERY`` slices after it and once at the end (``done``); never once
+    ``cancelled()`` turns True (checked before each slice)."""
+    for_bytes = not isinstance(data, str)
+    pattern = compile_query(query, for_bytes=for_bytes)
+    overlap = max(len(query.encode("utf-8") if for_bytes else query) - 1, 0)
+    size = len(data)
+    count, kept, room, reported = 0, array("q"), MAX_KEPT, False
+    for number, begin in enumerate(range(0, size, SLICE)):
+        if cancelled():
+            return
+        end = min(begin + SLICE, size)
+        found = [m.start() for m in pattern.finditer(data, begin, min(end + overlap, size))]  # type: ignore[arg-type]
+        while found and found[-1] >= end:  # starts in the next slice: counted there
+            found.pop()
+        count += len(found)
+        kept.extend(found[:room])
+        room = max(room - len(found), 0)
+        if count and (not reported or number % REPORT_EVERY == 0):
+            reported = True
+            report(count, kept, False)
+            kept = array("q")
+    if not cancelled():
+        report(count, kept, True)
+
+
 def search(
     lines: Lines,
     query: str,
@@ -93,32 +133,37 @@ def search(
 ) -> Matches:
     """Every match of ``query`` in ``lines``; ``progress`` is called after the first match
     and every ``REPORT_EVERY`` slices after it; returns early (``done`` False) when
-    ``cancelled()`` turns True. Runs in a worker thread."""
-    data = lines.data
-    for_bytes = not isinstance(data, str)
-    pattern = compile_query(query, for_bytes=for_bytes)
+    ``cancelled()`` turns True. Runs in a worker thread; a memory-mapped text is searched
+    by a child process (see the module docstring), in this thread when none starts."""
+    for_bytes = not isinstance(lines.data, str)
     matches = Matches(query, lines, length=len(query.encode("utf-8") if for_bytes else query))
     if not query:
         matches.done = True
         return matches
-    overlap = max(matches.length - 1, 0)
-    size = len(data)
-    reported = False
-    for number, begin in enumerate(range(0, size, SLICE)):
-        if cancelled():
-            return matches
-        end = min(begin + SLICE, size)
-        for found in pattern.finditer(data, begin, min(end + overlap, size)):  # type: ignore[arg-type]
-            if found.start() >= end:
-                break
-            matches.count += 1
-            if len(matches.offsets) < MAX_KEPT:
-                matches.offsets.append(found.start())
-        if matches.count and (not reported or number % REPORT_EVERY == 0):
-            reported = True
+
+    def report(count: int, kept: array[int], done: bool) -> None:
+        matches.count = count
+        matches.offsets.extend(kept[: MAX_KEPT - len(matches.offsets)])
+        matches.done = done
+        if not done:
             progress(matches)
-    matches.done = True
+
+    if lines.fd is not None:
+        from runbench.tui.state.search_child import search_in_child
+
+        if search_in_child(lines.fd, len(lines.data), query, cancelled=cancelled, report=report):
+            return matches
+    scan(lines.data, query, cancelled=cancelled, report=report)
     return matches
 
 
-__all__ = ["MAX_KEPT", "SLICE", "Matches", "compile_query", "line_pattern", "search", "smart_case"]
+__all__ = [
+    "MAX_KEPT",
+    "SLICE",
+    "Matches",
+    "compile_query",
+    "line_pattern",
+    "scan",
+    "search",
+    "smart_case",
+]
