@@ -204,8 +204,8 @@ def _child_result(child: subprocess.Popen[bytes], out: IO[bytes]) -> Lines:
         if code:
             raise subprocess.CalledProcessError(code, child.args)
         view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
-        fd = os.dup(out.fileno())
-    size, count, width = TRAILER.unpack_from(view, len(view) - TRAILER.size)
+        size, count, width = TRAILER.unpack_from(view, len(view) - TRAILER.size)
+        fd = os.dup(out.fileno())  # after the last step that may fail: never left open
     starts = aligned(size)
     lines = Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True, fd)
     weakref.finalize(lines, os.close, fd)  # the search child's way to the same pages
