@@ -47,7 +47,7 @@ class ViewActions(WorkbenchBase):
         widget, 80+ ms per press."""
         response = self.query_one(ResponseViewer)
         zoom = not response.has_class("-zoomed")
-        if zoom and self.query_one("#work").has_class("-runbook"):
+        if zoom and response.has_class("-runbook"):
             self.notify("ctrl+r zooms a method's response: select a method", severity="warning")
             return
         response.set_class(zoom, "-zoomed")
