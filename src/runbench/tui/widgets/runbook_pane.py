@@ -117,6 +117,7 @@ class RunbookPane(Vertical):
         self.problems: dict[str, list[Problem]] = {}
         self.view: RunView | None = None
         self.breakpoints: Collection[str] = ()
+        self._details: RunbookDetails | None = None  # mounted on first use
 
     def compose(self) -> ComposeResult:
         yield Static("", id="run-status")
@@ -291,9 +292,9 @@ class RunbookPane(Vertical):
         self.tabs.active = tab
 
     def details(self) -> RunbookDetails | None:
-        """The details editor, if it has been mounted."""
-        found = self.query(RunbookDetails)
-        return found.first() if found else None
+        """The details editor, if it has been mounted (kept, not queried: a query walked
+        the pane's ~200 widgets on every show of a runbook)."""
+        return self._details
 
     def ensure_details(self) -> RunbookDetails:
         """The details editor, mounted (hidden tabs cost start-up time) on first use."""
@@ -303,6 +304,7 @@ class RunbookPane(Vertical):
             if self.runbook is not None:
                 found.pending = self.runbook
             self.query_one("#details-slot").mount(found)
+            self._details = found
         return found
 
     def on_mount(self) -> None:
