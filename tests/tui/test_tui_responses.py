@@ -98,6 +98,12 @@ async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., Runb
         assert "not supported" in str(app.query_one("#find-error").render())
 
 
+def saving(app: RunbenchApp) -> bool:
+    """A save's worker is still writing (it is there before the file changes: a file that
+    exists, or is no longer what it was, may still be half written)."""
+    return any(worker.group == "save" for worker in app.workers)
+
+
 async def test_save_body_and_exchange_refusing_to_overwrite(
     make_app: Callable[..., RunbenchApp], tmp_path: Path
 ) -> None:
@@ -115,7 +121,7 @@ async def test_save_body_and_exchange_refusing_to_overwrite(
         target = tmp_path / "body.json"
         field.value = str(target)
         await pilot.press("enter")
-        await until(pilot, target.exists)
+        await until(pilot, lambda: target.exists() and not saving(app))
         assert json.loads(target.read_text())["choices"][0]["text"].startswith("Answer to:")
         target.write_text("keep me")
         await pilot.press("S")
@@ -132,7 +138,7 @@ async def test_save_body_and_exchange_refusing_to_overwrite(
         await pilot.press("enter")
         await until(pilot, lambda: app.screen.id == "confirm")
         await pilot.click("#choice-yes")
-        await until(pilot, lambda: target.read_text() != "keep me")
+        await until(pilot, lambda: target.read_text() != "keep me" and not saving(app))
         saved = json.loads(target.read_text())
         assert saved["request"]["headers"]["Authorization"] == "Bearer ••••"
         assert "sk-sandbox" not in target.read_text()
