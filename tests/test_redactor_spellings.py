@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runbench.core.secrets import REDACTED, Redactor, is_sensitive_header
+from runbench.core.secrets import MIN_SECRET_LENGTH, REDACTED, Redactor, is_sensitive_header
 
 SECRET = 'p@ss w/rd+"é\\ü'
 
@@ -58,7 +58,9 @@ SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 
 @settings(max_examples=200, deadline=None)
 @given(
-    secret=st.text(st.characters(exclude_categories=SURROGATES), min_size=6, max_size=30),
+    secret=st.text(st.characters(exclude_categories=SURROGATES), min_size=6, max_size=30).filter(
+        lambda s: len(s.strip()) >= MIN_SECRET_LENGTH  # shorter ones are refused as secrets
+    ),
     before=st.text(max_size=5),
     after=st.text(max_size=5),
 )
@@ -114,3 +116,9 @@ def test_version_moves_when_more_is_blanked() -> None:
     redactor.secret_name("token")
     redactor.secret_name("token")  # nothing new: a cache may stay
     assert redactor.version == seen + 1
+
+
+def test_a_value_shorter_than_the_minimum_once_trimmed_is_not_a_secret_to_blank() -> None:
+    redactor = Redactor(["000  \r"])  # 3 characters once trimmed: blanking "000" would blank counts
+    assert redactor.text("id 000  \r") == "id 000  \r"
+    assert "0000" not in Redactor(["0000  \r"]).text("id 0000  \r")
