@@ -136,13 +136,19 @@ def lua_script(path: Path, count: int, offset: int) -> None:
     path.write_text("\n".join(lines))
 
 
-def cpu_of(pid: int) -> float:
-    """User + system seconds of a process (Linux /proc)."""
+def cpu_of(pid: int, stat: str = "") -> float:
+    """User + system seconds of a process (Linux /proc), or of what ``stat`` names."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        fields = Path(stat or f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loop_cpu(pid: int) -> float:
+    """CPU seconds of a server's main thread, its event loop (the rest of the process is
+    the journal's thread and the log's)."""
+    return cpu_of(pid, f"/proc/{pid}/task/{pid}/stat")
 
 
 def children_of(pid: int) -> list[int]:
@@ -274,6 +280,7 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
     rate: dict[str, list[float]] = {name: [] for name in servers}
     completed: dict[str, list[float]] = {name: [] for name in SERVERS}
     intake_us: dict[str, list[float]] = {name: [] for name in servers}  # server, under load
+    loop_us: dict[str, list[float]] = {name: [] for name in servers}  # its event loop thread
     total_us: dict[str, list[float]] = {name: [] for name in SERVERS}  # with the runs
     share: dict[str, list[float]] = {name: [] for name in [*servers, "wrk"]}
     try:
@@ -281,13 +288,15 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             script = folder / f"round{n}.lua"
             lua_script(script, per_round, n * per_round * 10)
             seen: dict[str, tuple[dict[str, float], float, float]] = {}
+            looped: dict[str, float] = {}
             for name, (process, url) in servers.items():
                 since, before = time.time(), tree_cpu(process.pid)
-                own = cpu_of(process.pid)
+                own, loop = cpu_of(process.pid), loop_cpu(process.pid)
                 got = load(url, script, args.seconds, args.concurrency)
                 if got["bad"]:
                     raise SystemExit(f"{name} answered {got['bad']:.0f} requests with non-2xx")
                 intake = cpu_of(process.pid) - own
+                looped[name] = (loop_cpu(process.pid) - loop) / got["requests"] * 1e6
                 done = 0.0
                 if name != "bare":
                     db = folder / name.replace(" ", "-") / "runs.db"
@@ -300,6 +309,7 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             for name, (got, intake, total) in seen.items():
                 rate[name].append(got["rate"])
                 intake_us[name].append(intake / got["requests"] * 1e6)
+                loop_us[name].append(looped[name])
                 share[name].append(intake / args.seconds)
                 share["wrk"].append(got["client_cpu"])
                 if name != "bare":
@@ -315,8 +325,19 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             process.terminate()
             process.wait(30)
     report(rate, completed, intake_us, total_us, share, args)
+    print_threads(intake_us, loop_us)
     print(f"after: {uptime()}")
     return 0  # a goal not met is reported (summary table), not an error
+
+
+def print_threads(intake_us: dict[str, list[float]], loop_us: dict[str, list[float]]) -> None:
+    """Where a server's CPU per delivery goes: its event loop, and its other threads (for
+    runbench the journal's, which writes and commits every delivery, and the log's)."""
+    print("  server CPU per delivery by thread, medians:")
+    for name in intake_us:
+        loop = statistics.median(loop_us[name])
+        rest = statistics.median(a - b for a, b in zip(intake_us[name], loop_us[name], strict=True))
+        print(f"    {name:<12} event loop {loop:5.0f} us, other threads {rest:5.0f} us")
 
 
 def ratios(values: list[float], floor: list[float]) -> list[float]:
