@@ -32,10 +32,12 @@ class Deadlines:
         self._due: dict[asyncio.Task[object], float] = {}
         self._cancelled: set[asyncio.Task[object]] = set()
         self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop) -> None:
         self._due[task] = loop.time() + self.timeout
-        if self._timer is None:
+        if self._timer is None or self._loop is not loop:  # a loop that ended took its timer
+            self._loop = loop
             self._timer = loop.call_later(self.period, self._sweep, loop)
 
     def stop(self, task: asyncio.Task[object]) -> None:

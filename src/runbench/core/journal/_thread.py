@@ -181,15 +181,13 @@ class JournalThread:
         if not self._connection.acquire(blocking=False):
             return False  # the thread is at work
         try:
-            with self._lock:
-                if self._queued:
+            with self._lock:  # held while beginning (never waits): nothing is handed over
+                if self._queued:  # between taking the held writes and running them
                     return False  # what went before must be done first
-                batch, self._held = [*self._held, op], []
-            writes = any(one.writes for one in batch)
-            if writes and not no_wait.begin_now():
-                with self._lock:  # another process writes: the thread waits for it
-                    self._held[:0] = batch[:-1]
-                return False
+                batch = [*self._held, op]
+                if any(one.writes for one in batch) and not no_wait.begin_now():
+                    return False  # another process writes: the thread waits for it
+                self._held = []
             self._settle(self._run(backend, batch, begun=True))
             if no_wait.checkpoint_due():  # the thread checkpoints (an fsync) after a batch
                 self._put([Op(_no_op, False, False, None, None)])

@@ -182,14 +182,16 @@ class Redactor:
         self.add(base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
 
     def sensitive_header(self, name: str) -> None:
-        if name.lower() not in self.header_names:
-            self.header_names.add(name.lower())
-            self.version += 1
+        with self._lock:  # as add(): a lost bump would keep a cached header in clear
+            if name.lower() not in self.header_names:
+                self.header_names.add(name.lower())
+                self.version += 1
 
     def sensitive_query(self, name: str) -> None:
-        if name.lower() not in self.query_names:
-            self.query_names.add(name.lower())
-            self.version += 1
+        with self._lock:
+            if name.lower() not in self.query_names:
+                self.query_names.add(name.lower())
+                self.version += 1
 
     def secret_name(self, *names: str) -> None:
         """Blank variables called ``names`` wherever variables are shown or stored."""

@@ -199,10 +199,11 @@ class LazyKeyLines(Mapping[KeyPath, int]):
         self._lines: dict[KeyPath, int] | None = None
 
     def _scanned(self) -> dict[KeyPath, int]:
-        if self._lines is None:
-            self._lines = key_lines(self._text)
-            self._text = ""
-        return self._lines
+        # The text stays: a thread that saw no lines yet scans it too, never an empty one.
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = key_lines(self._text)
+        return lines
 
     def __getitem__(self, keys: KeyPath) -> int:
         return self._scanned()[keys]
