@@ -42,6 +42,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
             f"cannot listen on {host}:{port}: a port is 0-65535; choose another --port "
             "(0 picks a free one)"
         ) from None
+    except (TypeError, ValueError) as exc:  # a host with NUL, or one IDNA cannot encode
+        sock.close()
+        raise UsageError(f"cannot listen on {host!r}: {exc}; check --host") from None
     except OSError as exc:
         sock.close()
         raise UsageError(

@@ -176,9 +176,9 @@ def stored_value(value: Any, raw: bool) -> Any:
 
 def to_json(value: Any) -> str:
     """`json.dumps` with non-ASCII kept; values JSON cannot hold raise RenderError."""
-    if type(value) is int:  # the common id: json.dumps writes int.__repr__, ~10x slower
-        return repr(value)
     try:
+        if type(value) is int:  # the common id: json.dumps writes int.__repr__, ~10x slower
+            return repr(value)  # (over 4300 digits: ValueError, as from json.dumps)
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise RenderError(

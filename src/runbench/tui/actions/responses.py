@@ -16,6 +16,7 @@ limits is refused with a pointer to ``s`` (save) instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shlex
@@ -54,7 +55,8 @@ async def tmux_keeps_clipboard() -> bool:
         async with asyncio.timeout(2):
             out, _ = await process.communicate()
     except TimeoutError:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):  # it ended just now
+            process.kill()
         await process.wait()
         return True
     return out.decode(errors="replace").strip() != "off"
