@@ -99,14 +99,24 @@ class LineWriter:
 
 
 def format_into(
-    writer: LineWriter, formatter: Reindenter, body: bytes, begin: int, end: int, *, final: bool
+    writer: LineWriter,
+    formatter: Reindenter,
+    body: bytes,
+    begin: int,
+    end: int,
+    *,
+    final: bool,
+    parent: int | None = None,
 ) -> None:
     """Decode ``body[begin:end]`` (UTF-8, bad bytes replaced), re-indent and write it, a
     slice at a time. Both ends lie after an ASCII byte, so the two parts decode as the
-    whole would."""
+    whole would. ``parent``: stop (SystemExit) once that process is gone (the helper's
+    formatting child was ended: nobody reads what it would write)."""
     decode = codecs.getincrementaldecoder("utf-8")("replace").decode
     view = memoryview(body)
     for start in range(begin, end, SLICE):
+        if parent is not None and os.getppid() != parent:
+            raise SystemExit(1)
         writer.write(formatter.feed(decode(view[start : min(start + SLICE, end)])))
     writer.write(formatter.feed(decode(b"", True), final=final))
 
@@ -136,21 +146,23 @@ def start_helper(body: bytes, cut: int, depth: int) -> Helper | None:
     """Fork a process that formats ``body[cut:]`` as if the text before ended at ``depth``."""
     out = tempfile.TemporaryFile()
     sys.stdout.flush()  # the fork copies buffers: nothing of this process's may be in them
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
         out.close()
         return None
     if pid == 0:  # pragma: no cover  (the forked process: measured by the parent's tests)
-        _helper_main(body, cut, depth, out)
+        _helper_main(body, cut, depth, out, parent)
     return Helper(pid, cut, depth, out)
 
 
-def _helper_main(body: bytes, cut: int, depth: int, out: IO[bytes]) -> NoReturn:
+def _helper_main(body: bytes, cut: int, depth: int, out: IO[bytes], parent: int) -> NoReturn:
     code = 1
     try:
         writer = LineWriter(out)
-        format_into(writer, Reindenter(depth=depth), body, cut, len(body), final=True)
+        formatter = Reindenter(depth=depth)
+        format_into(writer, formatter, body, cut, len(body), final=True, parent=parent)
         writer.finish()
         code = 0
     finally:
