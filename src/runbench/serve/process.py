@@ -209,7 +209,8 @@ class WorkerProcess:
             except ValueError:
                 self._log(
                     f"a report from the worker process was longer than {self.report_limit} "
-                    "bytes; skipped it (its runs are in the journal; its metrics are lost)"
+                    "bytes; skipped it (its runs are in the journal; its metrics and claimed count are lost, "
+                    "so the queue depth may read high until a restart)"
                 )
 
 

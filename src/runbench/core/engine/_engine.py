@@ -110,7 +110,7 @@ class Engine:
         """Send ``event`` to every subscriber (runs call this for their events), with every
         secret blanked: no subscriber ever sees one (see ``_shown``). Without subscribers
         (serve, a bare engine) nothing is redacted: nobody would see it."""
-        if self.bus.subscribers:
+        if self.has_listeners():
             self.bus.publish(shown_event(event, self.secrets.redactor))
 
     def has_listeners(self) -> bool:

@@ -160,7 +160,7 @@ def _one_statement(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str
     return f"WITH {ctes} {last}", params
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)  # keys are whole statements, up to ~50 KB each
 def _numbered(sql: str, first: int) -> str:
     """``sql``'s ``%s`` markers as ``$first``, ``$first+1``, ... (none of the texts made
     here has another ``%``)."""

@@ -46,7 +46,10 @@ class WorkbenchScreen(Screen[None]):
         twice. Those sizes come from the layout just done; laying out again from the same
         tree gives the same places. Kept: the request of a widget placed for the first
         time, of one whose scroll bars came or went (the layout just done did not leave
-        room for them), and any made before or after this one."""
+        room for them), and any made before or after this one. A scroll lays nothing out."""
+        if scroll:
+            super()._refresh_layout(size, scroll)
+            return
         before = {widget: _bars(widget) for widget in self._placed()}
         waiting = {widget for widget in before if widget._layout_required}
         super()._refresh_layout(size, scroll)
