@@ -1,20 +1,25 @@
 """The response viewer alone, in a small host app: search (/ n N escape) in the body and
-the headers, and wrap (w). What crosses panes (zoom, filter, save, copy, pager, history) is
+the headers, a search that stopped short, and wrap (w). What crosses panes (zoom, filter, save, copy, pager, history) is
 in test_tui_responses.py, on the whole workbench."""
 
 from __future__ import annotations
 
 import json
+from array import array
 from typing import Any
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.app import RunbenchApp
+from runbench.tui.state.body_lines import Lines, index_lines
+from runbench.tui.state.body_search import Matches
+from runbench.tui.widgets import response_viewer
 from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.line_view import LineView
-from runbench.tui.widgets.response_viewer import ResponseViewer
+from runbench.tui.widgets.response_viewer import ResponseViewer, count_status
 from waits import type_text, until
 
 SIZE = (80, 24)
@@ -125,3 +130,30 @@ async def test_wrap_shows_a_long_line_on_many_rows() -> None:
         await until(pilot, lambda: not view.wrap, "unwrapped")
         await pilot.pause()
         assert view.virtual_size.height == 1
+
+
+async def test_a_search_that_stopped_short_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A count whose child died shows that it stopped (the matches so far still walk),
+    not "searching…" or "k of n+" forever."""
+
+    def stopped_search(lines: Lines, query: str, **_kwargs: Any) -> Matches:
+        matches = Matches(query, lines, array("q", [lines.starts[3]]), count=4, length=4)
+        matches.stopped = True
+        return matches
+
+    monkeypatch.setattr(response_viewer, "search", stopped_search)
+    async with Host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "item")
+        await until(pilot, lambda: viewer.matches is not None, "the stopped search shown")
+        assert str(viewer.query_one("#find-status").render()) == "1 of 4+, count stopped"
+        assert viewer.query_one("#response-body", LineView).current == (3, 0, 4)
+
+
+def test_count_status_of_a_stopped_search_without_matches() -> None:
+    matches = Matches("x", index_lines("abc"), stopped=True)
+    assert count_status(matches, -1).plain == "search stopped: no match so far"
+    matches.stopped, matches.done = False, True
+    assert count_status(matches, -1).plain == "no match"

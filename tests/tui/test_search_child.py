@@ -1,16 +1,20 @@
 """Search of a memory-mapped body in a child process: the same matches as the thread's scan,
-progress before the end, a cancelled search stops its child, and a child that cannot start
-leaves the search to the thread."""
+progress before the end, a cancelled search stops its child, a child that cannot start
+leaves the search to the thread, and one that dies mid-count leaves a count marked stopped."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from array import array
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import runbench.core.child
+from runbench.core.child import ChildSpec
 from runbench.tui.state import body_lines, search_child
 from runbench.tui.state.body_lines import Lines, format_body
 from runbench.tui.state.body_search import Matches, scan, search
@@ -85,5 +89,36 @@ def test_a_child_that_answers_nothing_leaves_it_to_the_thread() -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
-    assert not answered
+    assert answered == "unanswered"
     assert records == []
+
+
+def test_a_child_that_dies_mid_count_leaves_a_stopped_count(
+    mapped: Lines, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The child sends one record that is not its last (3 matches so far, offset 5 kept),
+    then ends: the matches say the count stopped short, instead of counting forever."""
+    dying = tmp_path / "dying_python"
+    dying.write_text(
+        f"#!{sys.executable}\n"
+        "import struct, sys\n"
+        "sys.stdin.buffer.read()\n"
+        "sys.stdout.buffer.write(struct.pack('<qqq', 3, 0, 1) + struct.pack('<q', 5))\n"
+    )
+    dying.chmod(0o755)
+    spawn = runbench.core.child.spawn
+
+    def spawn_dying(spec: ChildSpec, **kwargs: Any) -> object:
+        return spawn(ChildSpec(spec.module, python=str(dying)), **kwargs)
+
+    monkeypatch.setattr(runbench.core.child, "spawn", spawn_dying)
+    progress: list[int] = []
+    found = search(mapped, "beta", progress=lambda m: progress.append(m.count))
+    assert (found.stopped, found.done) == (True, False)
+    assert (found.count, list(found.offsets)) == (3, [5])
+    assert progress == [3]
+
+
+def test_a_finished_or_cancelled_search_is_not_stopped(mapped: Lines) -> None:
+    assert not search(mapped, "beta").stopped
+    assert not search(mapped, "beta", cancelled=lambda: True).stopped

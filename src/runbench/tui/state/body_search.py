@@ -68,6 +68,8 @@ class Matches:
     count: int = 0
     done: bool = False
     length: int = 0  # of one match, in the data's units
+    stopped: bool = False
+    """The search ended before its count did (its child died): ``count`` is short."""
 
     def position(self, index: int) -> tuple[int, int]:
         """(line, column) of match ``index``: the column in characters, or in the data's
@@ -133,8 +135,9 @@ def search(
 ) -> Matches:
     """Every match of ``query`` in ``lines``; ``progress`` is called after the first match
     and every ``REPORT_EVERY`` slices after it; returns early (``done`` False) when
-    ``cancelled()`` turns True. Runs in a worker thread; a memory-mapped text is searched
-    by a child process (see the module docstring), in this thread when none starts."""
+    ``cancelled()`` turns True, or with ``stopped`` when the child searching it ended
+    early. Runs in a worker thread; a memory-mapped text is searched by a child process
+    (see the module docstring), in this thread when none starts."""
     for_bytes = not isinstance(lines.data, str)
     matches = Matches(query, lines, length=len(query.encode("utf-8") if for_bytes else query))
     if not query:
@@ -151,7 +154,11 @@ def search(
     if lines.fd is not None:
         from runbench.tui.state.search_child import search_in_child
 
-        if search_in_child(lines.fd, len(lines.data), query, cancelled=cancelled, report=report):
+        outcome = search_in_child(
+            lines.fd, len(lines.data), query, cancelled=cancelled, report=report
+        )
+        if outcome != "unanswered":
+            matches.stopped = outcome == "stopped"
             return matches
     scan(lines.data, query, cancelled=cancelled, report=report)
     return matches

@@ -7,10 +7,13 @@ and runs at a lower priority, so the keys come first on a busy machine too.
 
 The text is already in a file: the formatter child's output, which the viewer maps
 (``Lines.fd``). The child inherits that descriptor and maps the same pages, so nothing is
-copied or sent to it but one header line, ``{"fd", "size", "query"}``. It answers with
-records: ``RECORD`` (the count so far, whether it is final, how many offsets follow), then
-those offsets (8-byte integers), as ``body_search.scan`` reports them. The parent kills it
-when the query changes; this module is the whole protocol, both ends.
+copied or sent to it but a frame with no body (``core.child.write_frame``): the header
+``{"fd", "length", "query"}``. It answers with records: ``RECORD`` (the count so far,
+whether it is final, how many offsets follow), then those offsets (8-byte integers), as
+``body_search.scan`` reports them. The parent kills it when the query changes; a child that
+ends before its final record leaves a count that says it stopped short (``Outcome``). This
+module is the whole protocol, both ends; starting, framing and priority are
+``core.child``'s, as for every child.
 
 Only what the scan needs is imported here, so the child starts fast (the first match is
 what the user waits for).
@@ -18,7 +21,6 @@ what the user waits for).
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
 import select
@@ -27,7 +29,9 @@ import sys
 from array import array
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Literal
 
+from runbench.core.child import lower_priority, read_frame
 from runbench.tui.state.body_search import Report, scan
 
 RECORD = struct.Struct("<qqq")  # count, done (0/1), offsets that follow
@@ -35,47 +39,56 @@ NICENESS = 10
 POLL = 0.05
 """Seconds between two checks for cancellation while the child has nothing to say."""
 
+Outcome = Literal["done", "cancelled", "stopped", "unanswered"]
+"""How a search in a child ended: its last record came (``done``); ``cancelled()`` turned
+True; the child ended after some records but before its last (``stopped``: killed, out of
+memory; the count is short and says so); or it answered nothing (``unanswered``: search
+here instead)."""
+
 
 def search_in_child(
-    fd: int, size: int, query: str, *, cancelled: Callable[[], bool], report: Report
-) -> bool:
-    """Search the first ``size`` bytes of the file ``fd`` maps for ``query`` in a child;
-    ``report`` as ``scan`` calls it. False when no child answered (search here instead)."""
-    from runbench.core.child import ChildSpec, end, spawn
+    fd: int, length: int, query: str, *, cancelled: Callable[[], bool], report: Report
+) -> Outcome:
+    """Search the first ``length`` bytes of the file ``fd`` maps for ``query`` in a child;
+    ``report`` as ``scan`` calls it."""
+    from runbench.core.child import ChildSpec, end, spawn, write_frame
 
     try:
         child = spawn(ChildSpec("runbench.tui.state.search_child"), pass_fds=(fd,))
     except OSError:
-        return False
+        return "unanswered"
     try:
         assert child.stdin is not None  # pipes: see spawn
         assert child.stdout is not None
         with child.stdin:
-            child.stdin.write(json.dumps({"fd": fd, "size": size, "query": query}).encode())
+            write_frame(child.stdin, {"fd": fd, "length": length, "query": query}, b"")
         return _read_records(child.stdout.fileno(), cancelled, report)
     except OSError:
-        return False
+        return "unanswered"
     finally:
         end(child)
 
 
-def _read_records(pipe: int, cancelled: Callable[[], bool], report: Report) -> bool:
+def _read_records(pipe: int, cancelled: Callable[[], bool], report: Report) -> Outcome:
     answered = False
     while True:
         head = _read_exactly(pipe, RECORD.size, cancelled)
         if head is None:
-            return answered or cancelled()
+            break
         count, done, following = RECORD.unpack(head)
         offsets = array("q")
         if following:
             body = _read_exactly(pipe, following * offsets.itemsize, cancelled)
             if body is None:
-                return True
+                break
             offsets.frombytes(body)
         answered = True
         report(count, offsets, bool(done))
         if done:
-            return True
+            return "done"
+    if cancelled():
+        return "cancelled"
+    return "stopped" if answered else "unanswered"
 
 
 def _read_exactly(pipe: int, size: int, cancelled: Callable[[], bool]) -> bytes | None:
@@ -98,12 +111,11 @@ def _read_exactly(pipe: int, size: int, cancelled: Callable[[], bool]) -> bytes 
 
 def main() -> None:
     """The child: map the text, scan it, write the records."""
-    with suppress(OSError):
-        os.nice(NICENESS)
-    header = json.loads(sys.stdin.buffer.read())
+    lower_priority(NICENESS)  # the workbench's key presses come first
+    header, _body = read_frame(sys.stdin.buffer)
     out = sys.stdout.buffer
     with mmap.mmap(header["fd"], 0, access=mmap.ACCESS_READ) as mapped:
-        data = memoryview(mapped)[: header["size"]]
+        data = memoryview(mapped)[: header["length"]]
 
         def send(count: int, offsets: array[int], done: bool) -> None:
             out.write(RECORD.pack(count, int(done), len(offsets)))

@@ -84,6 +84,18 @@ def headers_text(exchange: Exchange) -> str:
 SEARCHED = ("response-body", "response-headers", "response-request")
 
 
+def count_status(matches: Matches, index: int) -> Text:
+    """The find bar's count: "3 of 120" when done, "3 of 120+" while counting, and a
+    warning when the search stopped short (its child died) rather than "+" forever."""
+    if matches.stopped:  # within the find bar's 38 columns
+        if not matches.count:
+            return Text("search stopped: no match so far", style="yellow")
+        return Text(f"{index + 1} of {matches.count}+, count stopped", style="yellow")
+    if not matches.count:
+        return Text("no match" if matches.done else "searching…", style="yellow")
+    return Text(f"{index + 1} of {matches.count}{'' if matches.done else '+'}")
+
+
 class ResponseViewer(Vertical):
     """Shows one Exchange; call :meth:`show` (the app decides which exchange)."""
 
@@ -272,7 +284,7 @@ class ResponseViewer(Vertical):
                 self.app.call_from_thread(self._found, view, matches)
 
         found = search(lines, text, cancelled=lambda: worker.is_cancelled, progress=progress)
-        if found.done and not worker.is_cancelled:
+        if (found.done or found.stopped) and not worker.is_cancelled:
             self.app.call_from_thread(self._found, view, found)
 
     def _found(self, view: LineView, matches: Matches) -> None:
@@ -306,14 +318,10 @@ class ResponseViewer(Vertical):
         matches = self.matches
         if matches is None:
             return
-        more = "" if matches.done else "+"
-        if not matches.count:
-            text = Text("no match" if matches.done else "searching…", style="yellow")
-        else:
-            text = Text(f"{self.match_index + 1} of {matches.count}{more}")
+        text = count_status(matches, self.match_index)
         self.bar.status(text)
         if not self.bar.display and matches.count:
-            self.notify(f"{self.match_index + 1} of {matches.count}{more}", timeout=1.5)
+            self.notify(text.plain, timeout=1.5)
 
     @on(FindBar.Changed)
     def _typed(self, event: FindBar.Changed) -> None:
