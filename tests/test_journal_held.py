@@ -5,12 +5,14 @@ does not wait with an attempt unrecorded, and a run's rows are all there at its 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from runbench.core.journal import Journal
+from runbench.core.journal import Journal, SqliteBackend
 from test_engine_guards import retry_ws
 from test_engine_support import Api, FakeTime, engine, workspace
 
@@ -140,5 +142,86 @@ async def test_an_end_step_does_not_wait_for_a_commit_but_the_run_ends_committed
             assert [(s.step, s.finished) for s in steps] == [("a", True), ("done", True)]
         finally:
             reopened.close()
+    finally:
+        journal.close()
+
+
+LEFT_TO_RERUN = """
+SELECT runs.id, steps.step FROM runs JOIN steps ON steps.run_id = runs.id
+WHERE runs.status IN ('running', 'paused') AND steps.finished = 1 AND steps.target IS NULL
+  AND steps.seq = (SELECT max(seq) FROM steps AS later WHERE later.run_id = runs.id)
+"""
+"""Runs a crash right now would leave for resume to re-run their finished last step."""
+
+
+class EveryCommitChecked(SqliteBackend):
+    """SQLite that looks, after every commit, for what a kill -9 there would leave."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.commits = 0
+        self.left_to_rerun: list[tuple[str, str]] = []
+
+    def commit(self) -> None:
+        super().commit()
+        self.commits += 1
+        self.left_to_rerun += self.db.execute(LEFT_TO_RERUN).fetchall()
+
+
+async def test_the_step_that_ends_a_run_commits_with_the_runs_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Committed apart, a kill -9 between the two would leave a running run whose last
+    step is finished with nowhere to go, and resume would run that step again: an end
+    step twice, or a failed call's side effect. Here every write is its own commit (the
+    journal's thread may split a batch anywhere) and several runs share the thread."""
+    monkeypatch.setattr("runbench.core.journal._thread.MAX_BATCH", 1)
+    ws = workspace(
+        tmp_path,
+        """
+        [runbooks.ends]
+        start = "wait"
+        [runbooks.ends.steps.wait]
+        kind = "method"
+        method = "api.slow"
+        on_success = "done"
+        [runbooks.ends.steps.done]
+        kind = "end"
+        [runbooks.fails]
+        start = "wait"
+        [runbooks.fails.steps.wait]
+        kind = "method"
+        method = "api.slow"
+        on_success = "call"
+        [runbooks.fails.steps.call]
+        kind = "method"
+        method = "api.status"
+        args = { code = 500 }
+        on_success = "done"
+        [runbooks.fails.steps.done]
+        kind = "end"
+        """,
+    )
+    opened: list[EveryCommitChecked] = []
+
+    def open_checked() -> EveryCommitChecked:
+        opened.append(EveryCommitChecked(tmp_path / "runs.db"))
+        return opened[0]
+
+    journal = Journal(tmp_path / "runs.db", backend=open_checked)
+    api = Api(gate=asyncio.Event())
+    eng = engine(ws, api, journal=journal)
+    try:
+        handles = [eng.start(name) for name in ("ends", "fails") * 3]
+        while api.paths().count("/slow") < len(handles):  # all of them at once from here
+            await asyncio.sleep(0)
+        api.release()
+        results = [await handle.result() for handle in handles]
+        assert [r.status for r in results] == ["success", "failure"] * 3
+        assert opened[0].commits > 6  # the writes really were committed one by one
+        assert opened[0].left_to_rerun == []
+        for result in results:
+            last = journal.steps(result.run_id)[-1]
+            assert (last.finished, last.target) == (True, None)
     finally:
         journal.close()

@@ -10,6 +10,10 @@ An ``end`` step does not wait: it touches nothing outside the run and the run's 
 committed (and waited for) right after it, with its start and the previous step's end,
 in the same order; a crash before that commit leaves what a crash just before the
 ``end`` step would have left. On a database server that is one round trip less per run.
+The end of the step that ends a run (an end step, a failure with no edge to follow, a
+step stopped by the user) is written with the run's end, in one operation: committed
+apart, a crash between the two would leave a running run whose last step is finished
+with nowhere to go, and resume would run that step again.
 
 An unexpected exception (a bug) ends the run as failed with the reason instead of
 leaving it *running*; a JournalError (the journal cannot be written) goes up to the
@@ -34,7 +38,7 @@ from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._steps import End, Outcome
 from runbench.core.engine._variables import Renderer
 from runbench.core.errors import JournalError
-from runbench.core.journal import Journal
+from runbench.core.journal import Journal, StepEnd
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Step, Workspace
 
@@ -116,6 +120,7 @@ class Run(DataSteps):
         self.overrides: dict[str, Any] = {}
         self.recorded = False  # the journal has this run committed already (claimed, resumed)
         self._open_seq: int | None = None
+        self._last_step_end: StepEnd | None = None  # written with the run's end
 
     # -- wiring used by StepKinds ---------------------------------------------------
     def record_exchange(self, step: str, attempt: int, exchange: Exchange) -> None:
@@ -180,8 +185,8 @@ class Run(DataSteps):
     def _close_open_step(self, why: str) -> None:
         """A step interrupted by stop(): record its end so the journal has no loose row."""
         journal = self.engine.journal
-        if journal is not None and self._open_seq is not None:
-            journal.finish_step(
+        if journal is not None and self._open_seq is not None:  # written with the run's end
+            self._last_step_end = journal.step_end(
                 self.run_id,
                 self._open_seq,
                 edge=None,
@@ -255,19 +260,7 @@ class Run(DataSteps):
         )
         self.records.append(record)
         if journal is not None:
-            journal.finish_step(
-                self.run_id,
-                self.seq,
-                edge=outcome.edge,
-                target=outcome.target,
-                duration_ms=duration_ms,
-                outputs=outcome.outputs,
-                error=error,
-                loops=self.loops if outcome.loops_changed else None,
-                redact=redactor,
-                later=True,  # the next step's start, or the run's end, commits it
-            )
-            self._open_seq = None
+            self._journal_step_end(journal, outcome, duration_ms, error)
         if self.has_listeners():
             self.publish(
                 StepFinished(
@@ -283,6 +276,30 @@ class Run(DataSteps):
                 )
             )
         return outcome
+
+    def _journal_step_end(
+        self, journal: Journal, outcome: Outcome, duration_ms: float, error: str | None
+    ) -> None:
+        """The step's end: committed with the next step's start, or, for the step that
+        ends the run, kept to be written with the run's end in one operation (see
+        ``Journal.finish_run``): apart, a crash between their commits would have resume
+        run this step again."""
+        end = journal.step_end(
+            self.run_id,
+            self.seq,
+            edge=outcome.edge,
+            target=outcome.target,
+            duration_ms=duration_ms,
+            outputs=outcome.outputs,
+            error=error,
+            loops=self.loops if outcome.loops_changed else None,
+            redact=self.redactor,
+        )
+        if outcome.end is not None:
+            self._last_step_end = end
+        else:
+            journal.write_step_end(self.run_id, end, later=True)  # the next start commits it
+        self._open_seq = None
 
     async def _timed(self, step: Step) -> Outcome:
         limit = step.timeout if step.timeout else math.inf
@@ -321,7 +338,10 @@ class Run(DataSteps):
             redactor=redactor,
         )
         if self.engine.journal is not None:
-            self.engine.journal.finish_run(self.run_id, end.status, error, message, later=later)
+            self.engine.journal.finish_run(
+                self.run_id, end.status, error, message, later=later, last_step=self._last_step_end
+            )
+            self._last_step_end = None
         self.publish(RunFinished(self.run_id, self.clock(), end.status, end.error, end.message))
         return result
 

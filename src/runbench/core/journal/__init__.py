@@ -7,7 +7,13 @@ modules.
 """
 
 from runbench.core.journal._backend import Backend
-from runbench.core.journal._journal import DB_NAME, Journal, journal_path, new_run_id
+from runbench.core.journal._journal import (
+    DB_NAME,
+    Journal,
+    StepEnd,
+    journal_path,
+    new_run_id,
+)
 from runbench.core.journal._open import (
     ENV as JOURNAL_ENV,
 )
@@ -57,6 +63,7 @@ __all__ = [
     "ResumePoint",
     "RunRow",
     "SqliteBackend",
+    "StepEnd",
     "StepRow",
     "delivery_key",
     "dumps",

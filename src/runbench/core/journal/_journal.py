@@ -50,6 +50,8 @@ BUSY_TIMEOUT = 5.0
 """Seconds to wait for another process's write lock before a write fails (the
 environment variable RUNBENCH_BUSY_TIMEOUT overrides it)."""
 T = TypeVar("T")
+StepEnd = Callable[[Backend], None]
+"""A step's end, built and not yet written (see :meth:`Journal.step_end`)."""
 
 
 def new_run_id(clock: Callable[[], float] = time.time) -> str:
@@ -260,9 +262,20 @@ class Journal(QueueMixin, RetentionMixin):
         self._write(lambda b: b.set_run(run_id, values), run_id)
 
     def finish_run(
-        self, run_id: str, status: str, error: str | None, message: str, *, later: bool = False
+        self,
+        run_id: str,
+        status: str,
+        error: str | None,
+        message: str,
+        *,
+        later: bool = False,
+        last_step: StepEnd | None = None,
     ) -> None:
-        """How a run ended; ``later`` as for :meth:`finish_step`."""
+        """How a run ended; ``later`` as for :meth:`finish_step`. ``last_step``: the end
+        of the step that ended the run (from :meth:`step_end`), written in the same
+        operation, so one commit holds both. Committed apart, a crash between them would
+        leave a running run whose last step is finished with nowhere to go, and resume
+        would run that step again (an end step twice, or a failed call's side effect)."""
         self._tracker.forget(run_id)
         values = {
             "status": status,
@@ -272,7 +285,13 @@ class Journal(QueueMixin, RetentionMixin):
             "owner": None,
             "lease_until": None,
         }
-        self._write(lambda b: b.set_run(run_id, values), run_id, later=later)
+
+        def write(b: Backend) -> None:
+            if last_step is not None:
+                last_step(b)
+            b.set_run(run_id, values)
+
+        self._write(write, run_id, later=later)
 
     def run(self, run_id: str) -> RunRow | None:
         row = self._read(lambda b: b.run(run_id))
@@ -394,6 +413,38 @@ class Journal(QueueMixin, RetentionMixin):
         :meth:`start_step`). A run's current step is derived from its last step row, so
         this is the only write a step end needs. ``later``: hand it over with the next
         journal operation (a wait for a commit follows: see ``_thread``)."""
+        end = self.step_end(
+            run_id,
+            seq,
+            edge=edge,
+            target=target,
+            duration_ms=duration_ms,
+            outputs=outputs,
+            error=error,
+            loops=loops,
+            redact=redact,
+        )
+        self.write_step_end(run_id, end, later=later)
+
+    def write_step_end(self, run_id: str, end: StepEnd, *, later: bool = False) -> None:
+        """Write a step's end built by :meth:`step_end` (``later`` as for finish_step)."""
+        self._write(end, run_id, later=later)
+
+    def step_end(
+        self,
+        run_id: str,
+        seq: int,
+        *,
+        edge: str | None,
+        target: str | None,
+        duration_ms: float,
+        outputs: Mapping[str, Any],
+        error: str | None,
+        loops: Mapping[str, Any] | None = None,
+        redact: Redacts | None = None,
+    ) -> StepEnd:
+        """:meth:`finish_step`'s write, not submitted: for the step that ends a run, to
+        go with the run's end (see :meth:`finish_run`)."""
         outputs = dict(outputs)
         loops_delta = self._tracker.step_finished(run_id, outputs, loops)
         cap = self.value_cap
@@ -417,7 +468,7 @@ class Journal(QueueMixin, RetentionMixin):
                 },
             )
 
-        self._write(update, run_id, later=later)
+        return update
 
     def steps(self, run_id: str) -> list[StepRow]:
         return history.step_rows(self._read(lambda b: b.steps(run_id)))
