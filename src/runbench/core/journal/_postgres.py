@@ -27,7 +27,9 @@ a run's) are held until the next statement or the commit, and sent merged
 (``_postgres_writes``) as one statement where they can be; BEGIN waits for the first
 statement too, so a batch of held writes only is that statement alone, without BEGIN
 and COMMIT. A claim or an intake alone in its batch is one statement too, committed as
-it returns (``_last_write``): most of a run's batches are one trip to the server.
+it returns (``_last_write``): most of a run's batches are one trip to the server. A
+claim committed so gives its runs back at once if its operation then fails (``_undo``),
+as a rolled-back transaction would have: they need not wait for a lease to expire.
 
 The connection is re-opened when it breaks (a database restart): the batch that saw it
 break fails as a storage error (the journal reports itself unhealthy), the next one
@@ -50,7 +52,7 @@ from runbench.core.journal._postgres_schema import (
     raw_cursor,
     shown,
 )
-from runbench.core.journal._postgres_writes import HeldWrites, insert_rows
+from runbench.core.journal._postgres_writes import TAKEN, HeldWrites, give_back, insert_rows
 
 _RUN = SELECT_RUNS
 _ON_KEY = "ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL"
@@ -90,6 +92,8 @@ class PostgresBackend:
         self._alone = False  # ... and it is one operation (see ``_last_write``)
         self._begun = False  # ... and BEGIN sent (again after a ROLLBACK to the start)
         self._marks: list[bool] = []  # savepoints: True for one at the start (none sent)
+        self._early = False  # the last ``_last_write`` committed before its operation ended
+        self._undo: tuple[str, list[Any]] | None = None  # gives such a claim's runs back
         try:
             ensure_schema(self._conn, self.location, readonly)
         except BaseException:
@@ -117,7 +121,15 @@ class PostgresBackend:
 
     def _result(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Send a statement and wait for its result (row count, rows). Always on the same
-        cursor, as ``_execute``: every caller reads the result before the next statement."""
+        cursor, as ``_execute``: every caller reads the result before the next statement.
+
+        A read right after a write committed early, with nothing begun or held since, is
+        sent on its own too (an idle claim's look for interrupted runs): inside a
+        transaction it would see the same, one trip and a COMMIT later."""
+        if self._early and not self._open and not self._held:
+            self._early = False
+            self._db()
+            return self._reader.execute(sql, params)
         self._before_statement()
         cursor = self._reader
         cursor.execute(sql, params)
@@ -128,6 +140,7 @@ class PostgresBackend:
     def _before_statement(self) -> None:
         """In a write batch: BEGIN (once), then the held writes, so a statement sees
         every write before it (see ``_postgres_writes``)."""
+        self._early = False
         self._db()
         if self._in_batch and not self._open:
             self._open = True
@@ -147,17 +160,21 @@ class PostgresBackend:
         """Where a write that answers nothing waits; None outside a batch (sent now)."""
         return self._held if self._in_batch else None
 
-    def _last_write(self, sql: str, params: Sequence[Any]) -> list[Row]:
+    def _last_write(self, sql: str, params: Sequence[Any], early: bool = True) -> list[Row]:
         """A write whose rows are read, after which its operation writes nothing (a
-        claim, an intake). First in a batch of that operation alone, it is sent on its
-        own and committed by the server as it returns (the connection autocommits): one
-        trip, where BEGIN, the statement and COMMIT in a pipeline are a wait for the
-        result and another for the commit. Otherwise it is a statement of the batch."""
-        if not (self._alone and not self._open and not self._begun and not self._held):
+        claim, an intake). First in a batch of that operation alone (and ``early``), it
+        is sent on its own and committed by the server as it returns (the connection
+        autocommits): one trip, where BEGIN, the statement and COMMIT in a pipeline are a
+        wait for the result and another for the commit (``_early`` says it was). Otherwise
+        it is a statement of the batch."""
+        self._early = False
+        if not (early and self._alone and not self._open and not self._begun and not self._held):
             return self._all(sql, params)
         self._alone = False
         self._db()
-        return [tuple(row) for row in self._reader.execute(sql, params).fetchall()]
+        rows = [tuple(row) for row in self._reader.execute(sql, params).fetchall()]
+        self._early = True
+        return rows
 
     def _count(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self._result(sql, params).rowcount)
@@ -175,12 +192,19 @@ class PostgresBackend:
         held writes only is one statement, atomic on its own)."""
         if self.readonly:
             raise JournalError(f"journal {self.location}: opened read-only; nothing can change")
+        if self._undo is not None:  # a failed claim's give-back that could not be sent
+            self._give_back()
+        self._early = False
         self._in_batch = True
         self._alone = alone
 
     def commit(self) -> None:
         self._marks.clear()
         self._alone = False
+        self._commit()
+        self._undo = None  # the operation that took runs early ended, or gave them back
+
+    def _commit(self) -> None:
         if not self._open:
             held = self._held.statements()
             if len(held) == 1:  # one statement, waited for: committed when it returns
@@ -204,6 +228,7 @@ class PostgresBackend:
             batch.__exit__(None, None, None)  # waits for every result; raises the first error
 
     def rollback(self) -> None:
+        self._early = False
         self._held.clear()
         self._marks.clear()
         self._alone = False
@@ -216,6 +241,16 @@ class PostgresBackend:
                 pass
         if not self._conn.closed and not self._conn.broken and self._conn.info.transaction_status:
             self._conn.execute("ROLLBACK")
+        if self._undo is not None:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        """Send ``_undo`` on its own (committed as it returns); kept for the next batch
+        if the connection fails meanwhile (a JournalError for this one)."""
+        assert self._undo is not None
+        self._db()
+        self._reader.execute(*self._undo)
+        self._undo = None
 
     def savepoint(self) -> None:
         """Nothing is sent for a savepoint at the start of the transaction (most claims
@@ -228,15 +263,20 @@ class PostgresBackend:
     def release(self) -> None:
         if not self._marks.pop():
             self._execute("RELEASE SAVEPOINT op")
+        elif not self._marks:
+            self._undo = None  # the operation ended well: what it took early stays taken
 
     def rollback_to(self) -> None:
         self._held.clear()  # held since the savepoint (it sent those before it)
-        if not self._marks.pop():
+        at_start = self._marks.pop()
+        if not at_start:
             self._execute("ROLLBACK TO SAVEPOINT op")
             self._execute("RELEASE SAVEPOINT op")
         elif self._begun:  # everything since BEGIN goes; the next statement begins again
             self._sender.execute("ROLLBACK")
             self._begun = False
+        if at_start and not self._marks and self._undo is not None:
+            self._execute(*self._undo)  # what was committed early goes back with the batch
 
     def storage_error(self, exc: BaseException) -> JournalError | None:
         import psycopg
@@ -383,7 +423,7 @@ class PostgresBackend:
                 f" AND trigger IN ({_marks(len(unless))})) THEN 0 ELSE %s END"
             )
             params.extend(unless)
-        return self._last_write(
+        rows = self._last_write(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs"
             f" WHERE status={_queue_status(status)}"
             f" AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT {count}"
@@ -391,7 +431,11 @@ class PostgresBackend:
             " overrides, status, error, message, current_step, parent_id, delivery_id,"
             " created, started, finished, crashes",
             (*params, limit),
+            early=status == "queued" and set(values) <= TAKEN,
         )
+        if self._early and rows:
+            self._undo = give_back(values, [row[0] for row in rows])
+        return rows
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
         if self._in_batch:  # in a claim: one counter at a time

@@ -179,4 +179,19 @@ def _values_insert(table: str, names: Sequence[str], rows: Sequence[Row]) -> tup
     return sql, [value for row in rows for value in row]
 
 
-__all__ = ["HeldWrites", "insert_rows"]
+TAKEN = frozenset({"status", "owner", "lease_until", "started"})
+"""What a claim sets on a queued run, where the queue's runs hold none but the status."""
+
+
+def give_back(values: Mapping[str, Any], ids: list[str]) -> tuple[str, list[Any]]:
+    """The statement that puts runs a take of queued runs held back in the queue, unless
+    they changed since (it matches the status and owner the take set)."""
+    sets = ", ".join(f"{name}=NULL" for name in values if name != "status")
+    return (
+        f"UPDATE runs SET status='queued'{', ' if sets else ''}{sets} WHERE id = ANY(%s)"
+        " AND status IS NOT DISTINCT FROM %s AND owner IS NOT DISTINCT FROM %s",
+        [ids, values.get("status", "queued"), values.get("owner")],
+    )
+
+
+__all__ = ["TAKEN", "HeldWrites", "give_back", "insert_rows"]

@@ -163,8 +163,8 @@ class QueueMixin:
             found: list[Claim] = []
             if resume and not room.limits:  # most claims: queued runs, in one statement
                 found = self._take(b, limit, resume)
-                if found:  # none were interrupted, or the queued would have waited
-                    return found
+                if found or not b.oldest("interrupted", 1, None, resume):
+                    return found  # taken, or nothing queued: an idle claim is one look more
             if resume:
                 found += self._claim_interrupted(b, limit, room, resume, max_crashes)
             if len(found) < limit:

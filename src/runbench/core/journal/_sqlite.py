@@ -278,14 +278,19 @@ class SqliteBackend:
         unknown = set(values) - RUN_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        if unless and self.oldest("interrupted", 1, None, unless):
-            return []
         sets = ", ".join(f"{name}=?" for name in values)
+        waiting = ""  # one statement either way: an idle claim is this and one look
+        if unless:
+            waiting = (
+                " AND NOT EXISTS (SELECT 1 FROM runs INDEXED BY runs_queue WHERE"
+                " status='interrupted' AND parent_id IS NULL AND owner IS NULL"
+                f" AND trigger IN ({','.join('?' * len(unless))}))"
+            )
         return self.db.execute(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs INDEXED BY runs_queue"
-            " WHERE status=? AND parent_id IS NULL AND owner IS NULL ORDER BY created, id"
-            f" LIMIT ?) RETURNING {_RETURNED}",
-            (*values.values(), status, limit),
+            f" WHERE status=? AND parent_id IS NULL AND owner IS NULL{waiting}"
+            f" ORDER BY created, id LIMIT ?) RETURNING {_RETURNED}",
+            (*values.values(), status, *unless, limit),
         ).fetchall()
 
     def active_counts(self, statuses: Sequence[str]) -> dict[str, int]:
