@@ -13,13 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from textual import on
-from textual.app import App, ComposeResult
 from textual.command import CommandList
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
+from host_app import Host
 from runbench.core.workspace import Method, Workspace, load_workspace
 from runbench.tui.app import RunbenchApp
 from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
@@ -38,25 +36,9 @@ KNOWN = frozenset({"sandbox"})
 """What the workbench knows besides test values: the demo's override of ``sandbox``."""
 
 
-class Host(App[None]):
-    """One editor with the workbench's styles; keeps every edit message it posts."""
-
-    CSS_PATH = RunbenchApp.CSS_PATH
-
-    def __init__(self, widget: Widget) -> None:
-        super().__init__()
-        self.widget = widget
-        self.posted: list[Message] = []
-
-    def compose(self) -> ComposeResult:
-        yield self.widget
-
-    @on(FieldEdited)
-    @on(EntryEdited)
-    @on(AuthEdited)
-    @on(OutputEdited)
-    def _keep(self, message: Message) -> None:
-        self.posted.append(message)
+def host_of(widget: Widget) -> Host:
+    """``widget`` alone, keeping the edit messages it posts."""
+    return Host(widget, FieldEdited, EntryEdited, AuthEdited, OutputEdited)
 
 
 def demo() -> Workspace:
@@ -93,7 +75,7 @@ def fields(host: Host) -> list[tuple[tuple[str, ...], Any, str]]:
 
 async def test_auth_secret_field_masked_and_reference() -> None:
     editor = IntegrationEditor(id="integration-editor")
-    host = Host(editor)
+    host = host_of(editor)
     async with host.run_test(size=SIZE) as pilot:
         editor.show(demo().integrations["openai"])
         await settle(pilot)
@@ -118,7 +100,7 @@ async def test_auth_secret_field_masked_and_reference() -> None:
 
 async def test_auth_type_switch_shows_that_types_fields() -> None:
     editor = IntegrationEditor(id="integration-editor")
-    host = Host(editor)
+    host = host_of(editor)
     async with host.run_test(size=SIZE) as pilot:
         editor.show(demo().integrations["openai"])
         await settle(pilot)
@@ -142,7 +124,7 @@ async def test_auth_type_switch_shows_that_types_fields() -> None:
 
 async def test_oauth_params_table_and_base_url() -> None:
     editor = IntegrationEditor(id="integration-editor")
-    host = Host(editor)
+    host = host_of(editor)
     async with host.run_test(size=SIZE) as pilot:
         editor.show(demo().integrations["halo"])
         await settle(pilot)
@@ -169,7 +151,7 @@ async def test_oauth_params_table_and_base_url() -> None:
 
 async def test_query_table_add_edit_delete() -> None:
     editor = MethodEditor(id="method-editor")
-    host = Host(editor)
+    host = host_of(editor)
     keys = ("integrations", "halo", "methods", "get_ticket", "query")
     async with host.run_test(size=SIZE) as pilot:
         editor.show(method("halo.get_ticket"), KNOWN, None)
@@ -203,7 +185,7 @@ async def test_tabs_built_on_first_open_show_the_method_and_edit_nothing() -> No
     """Closed tabs are built when opened; what they show is the shown method's, and
     building them (a Select announces its value on mount) posts nothing."""
     editor = MethodEditor(id="method-editor")
-    host = Host(editor)
+    host = host_of(editor)
     async with host.run_test(size=SIZE) as pilot:
         editor.show(method("halo.post_action"), KNOWN, None)
         await settle(pilot)
@@ -225,7 +207,7 @@ async def test_tabs_built_on_first_open_show_the_method_and_edit_nothing() -> No
 
 async def test_test_values_are_typed() -> None:
     editor = MethodEditor(id="method-editor")
-    host = Host(editor)
+    host = host_of(editor)
     keys = ("integrations", "openai", "methods", "completions", "test_values")
     async with host.run_test(size=SIZE) as pilot:
         editor.show(method("openai.completions"), KNOWN, None)
@@ -245,7 +227,7 @@ async def test_test_values_are_typed() -> None:
 
 async def test_body_highlights_variables_and_errors() -> None:
     editor = MethodEditor(id="method-editor")
-    host = Host(editor)
+    host = host_of(editor)
     keys = ("integrations", "openai", "methods", "completions", "body")
     async with host.run_test(size=SIZE) as pilot:
         completions = method("openai.completions")
@@ -282,7 +264,7 @@ async def test_derived_labels_follow_the_method_and_rebuild_nothing_unchanged() 
     without a test value; the same method again clears and refills no table and no line
     (each would lay the screen out again on every key typed)."""
     editor = MethodEditor(id="method-editor")
-    host = Host(editor)
+    host = host_of(editor)
     async with host.run_test(size=SIZE) as pilot:
         ticket = method("halo.get_ticket")
         editor.show(ticket, KNOWN, None)

@@ -1,7 +1,9 @@
 """What used to need the file edited by hand, by keyboard at 80x24: runbooks added,
 renamed (runbook steps follow), duplicated and deleted; a runbook's details (title,
 start, inputs, guards, public endpoint with signature auth); the workspace's name, Halo
-integration and variables; a missing secret marked and set from the workbench."""
+integration and variables; a missing secret marked and set from the workbench. The
+details tab is tested alone in a host app (the messages it posts), and those messages
+applied by the whole workbench."""
 
 from __future__ import annotations
 
@@ -15,12 +17,17 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
+from host_app import Host
+from runbench.core.workspace import SecretRef, load_workspace
 from runbench.tui.app import RunbenchApp
+from runbench.tui.messages import EntryEdited, FieldEdited
 from runbench.tui.widgets.overview import OverviewForm
+from runbench.tui.widgets.runbook_details import RunbookDetails
 from runbench.tui.widgets.tree import Selection
-from waits import dialog, settle
+from waits import dialog, settle, until
 
 SIZE = (80, 24)
+DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 MakeApp = Callable[..., RunbenchApp]
 
 
@@ -90,44 +97,108 @@ async def test_runbook_add_rename_duplicate_delete_from_the_tree(make_app: MakeA
         assert app.selection == Selection("runbooks")
 
 
-async def test_runbook_details_edit_everything_but_the_steps(make_app: MakeApp) -> None:
+async def test_runbook_details_post_every_field_but_the_steps() -> None:
+    """The details tab alone in a host app: loading posts nothing; each field typed or
+    chosen posts its ``FieldEdited`` (typed numbers, an endpoint secret as a reference); the
+    signature auth shows its fields; the inputs table posts typed specs."""
+    details = RunbookDetails(id="runbook-details")
+    host = Host(details, FieldEdited, EntryEdited)
+    async with host.run_test(size=SIZE) as pilot:
+        details.show(load_workspace(DEMO).runbooks["ask_chatgpt"])
+        await settle(pilot)
+        assert details.query_one("#d-title", Input).value == "Ask ChatGPT a question"
+        assert details.query_one("#d-start", Select).value == "ask"
+        assert not details.query_one("#row-d-auth").display  # not public: no endpoint fields
+        assert host.posted == []  # loading posts nothing
+        details.query_one("#d-title", Input).value = "Ask the bot"
+        details.query_one("#d-start", Select).value = "check"
+        details.query_one("#d-max_steps", Input).value = "50"
+        await settle(pilot)
+        details.query_one("#d-public", Select).value = "on"
+        await settle(pilot)
+        details.query_one("#d-auth", Select).value = "signature"
+        await settle(pilot)
+        assert details.query_one("#row-d-secret").display
+        assert not details.query_one("#row-d-password").display
+        details.query_one("#d-secret", Input).value = "secret:ask_signing"
+        details.query_one("#d-prefix", Input).value = "sha256="
+        details.query_one("#d-timestamp_header", Input).value = "X-Timestamp"
+        details.query_one("#d-tolerance", Input).value = "60"
+        await settle(pilot)
+        details.query_one("#d-algorithm", Select).value = "sha512"
+        details.query_one("#d-encoding", Select).value = "base64"
+        await until(pilot, lambda: len(host.posted) == len(DETAILS), "every field posted")
+        posted = {(m.keys[2:], m.value, m.kind) for m in host.posted if isinstance(m, FieldEdited)}
+        assert posted == set(DETAILS)
+        assert all(m.keys[:2] == ("runbooks", "ask_chatgpt") for m in fields_of(host))
+
+    inputs = RunbookDetails(id="runbook-details")
+    host = Host(inputs, FieldEdited, EntryEdited)
+    keys = ("runbooks", "create_customer", "inputs")
+    async with host.run_test(size=SIZE) as pilot:
+        inputs.show(load_workspace(DEMO).runbooks["create_customer"])
+        await settle(pilot)
+        table = inputs.query_one("#d-inputs DataTable", DataTable)
+        table.focus()
+        await pilot.press("a")
+        await fill(pilot, name="question", type="string", default="hi", description="asked")
+        table.move_cursor(row=0)
+        await pilot.press("enter")  # edit the row
+        await fill(pilot, type="int", default="3", description="")
+        await pilot.press("d")
+        await dialog(pilot, "#choice-yes")
+        await pilot.click("#choice-yes")
+        await until(pilot, lambda: len(host.posted) == 3, "added, edited, deleted")
+        assert [(m.keys, m.name, m.value, m.old_name) for m in entries_of(host)] == [
+            (keys, "question", {"type": "string", "default": "hi", "description": "asked"}, None),
+            (
+                keys,
+                "customer_name",
+                {"type": "int", "default": 3, "description": None},
+                "customer_name",
+            ),
+            (keys, "customer_name", None, "customer_name"),
+        ]
+
+
+DETAILS = (
+    (("title",), "Ask the bot", "text"),
+    (("start",), "check", "value"),
+    (("max_steps",), 50, "value"),
+    (("public",), True, "value"),
+    (("endpoint", "auth"), "signature", "endpoint"),
+    (("endpoint", "secret"), SecretRef("secret", "ask_signing"), "endpoint"),
+    (("endpoint", "prefix"), "sha256=", "endpoint"),
+    (("endpoint", "timestamp_header"), "X-Timestamp", "endpoint"),
+    (("endpoint", "tolerance"), 60.0, "endpoint"),
+    (("endpoint", "algorithm"), "sha512", "endpoint"),
+    (("endpoint", "encoding"), "base64", "endpoint"),
+)
+"""What the details test sets: (keys under the runbook, value posted, kind)."""
+
+
+def fields_of(host: Host) -> list[FieldEdited]:
+    return [m for m in host.posted if isinstance(m, FieldEdited)]
+
+
+def entries_of(host: Host) -> list[EntryEdited]:
+    return [m for m in host.posted if isinstance(m, EntryEdited)]
+
+
+async def test_runbook_details_edits_reach_the_document(make_app: MakeApp) -> None:
+    """The messages the details tab posts, applied by the app: the guards, the public
+    endpoint's fields (a secret as a reference), an input added, edited and deleted."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.go_to(Selection("runbook", runbook="ask_chatgpt"))
-        await settle(pilot)
-        app.with_runbook_pane(lambda pane: pane.open_tab("tab-details"))
-        await settle(pilot)
-        assert app.query_one("#d-title", Input).value == "Ask ChatGPT a question"
-        assert app.query_one("#d-start", Select).value == "ask"
-        assert not app.query_one("#row-d-auth").display  # not public: no endpoint fields
-        assert (
-            edited(app)["runbooks"]["ask_chatgpt"].get("endpoint") is None
-        )  # loading wrote nothing
-        app.query_one("#d-title", Input).value = "Ask the bot"
-        app.query_one("#d-start", Select).value = "check"
-        app.query_one("#d-max_steps", Input).value = "50"
-        await settle(pilot)
-        app.query_one("#d-public", Select).value = "on"
-        await settle(pilot)
-        app.query_one("#d-auth", Select).value = "signature"
-        await settle(pilot)
-        assert app.query_one("#row-d-secret").display
-        assert not app.query_one("#row-d-password").display
-        app.query_one("#d-secret", Input).value = "secret:ask_signing"
-        app.query_one("#d-prefix", Input).value = "sha256="
-        app.query_one("#d-timestamp_header", Input).value = "X-Timestamp"
-        app.query_one("#d-tolerance", Input).value = "60"
-        await settle(pilot)
-        app.query_one("#d-algorithm", Select).value = "sha512"
-        app.query_one("#d-encoding", Select).value = "base64"
-        await settle(pilot)
-        book = edited(app)["runbooks"]["ask_chatgpt"]
-        assert book["title"] == "Ask the bot"
-        assert book["start"] == "check"
-        assert book["max_steps"] == 50
-        assert book["public"] is True
-        assert book["endpoint"] == {
+        for keys, value, kind in DETAILS:
+            app.post_message(FieldEdited(("runbooks", "ask_chatgpt", *keys), value, kind))
+        await until(pilot, lambda: book(app).get("endpoint", {}).get("encoding"), "the edits")
+        assert book(app)["title"] == "Ask the bot"
+        assert book(app)["start"] == "check"
+        assert book(app)["max_steps"] == 50
+        assert book(app)["public"] is True
+        assert book(app)["endpoint"] == {
             "auth": "signature",
             "secret": {"secret": "ask_signing"},
             "prefix": "sha256=",
@@ -136,27 +207,26 @@ async def test_runbook_details_edit_everything_but_the_steps(make_app: MakeApp) 
             "algorithm": "sha512",
             "encoding": "base64",
         }
-        table = app.query_one("#d-inputs DataTable", DataTable)
-        table.focus()
-        await pilot.press("a")
-        await pilot.pause()
-        await fill(pilot, name="question", type="string", default="hi", description="asked")
-        assert book_inputs(app) == {
-            "question": {"type": "string", "default": "hi", "description": "asked"}
-        }
-        await pilot.press("enter")  # edit the row
-        await pilot.pause()
-        await fill(pilot, type="int", default="3", description="")
+        inputs = ("runbooks", "ask_chatgpt", "inputs")
+        spec: dict[str, Any] = {"type": "string", "default": "hi", "description": "asked"}
+        app.post_message(EntryEdited(inputs, "question", spec))
+        await until(pilot, lambda: "inputs" in book(app), "the input added")
+        assert book_inputs(app) == {"question": spec}
+        spec = {"type": "int", "default": 3, "description": None}
+        app.post_message(EntryEdited(inputs, "question", spec, "question"))
+        await until(pilot, lambda: book_inputs(app)["question"]["type"] == "int", "edited")
         assert book_inputs(app) == {"question": {"type": "int", "default": 3}}
-        await pilot.press("d")
-        await dialog(pilot, "#choice-yes")
-        await pilot.click("#choice-yes")
-        await settle(pilot)
-        assert "inputs" not in edited(app)["runbooks"]["ask_chatgpt"]
+        app.post_message(EntryEdited(inputs, "question", None, "question"))
+        await until(pilot, lambda: "inputs" not in book(app), "the input deleted")
+
+
+def book(app: RunbenchApp) -> dict[str, Any]:
+    found: dict[str, Any] = edited(app)["runbooks"]["ask_chatgpt"]
+    return found
 
 
 def book_inputs(app: RunbenchApp) -> dict[str, Any]:
-    inputs: dict[str, Any] = edited(app)["runbooks"]["ask_chatgpt"]["inputs"]
+    inputs: dict[str, Any] = book(app)["inputs"]
     return inputs
 
 

@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import on
-from textual.app import App, ComposeResult
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Select, Static
 
+from host_app import Host
 from runbench.core.workspace import Rule, load_workspace
-from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.trigger import TriggerDialog
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.rules_table import RulesTable
@@ -23,24 +20,9 @@ SIZE = (80, 24)
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 
 
-class Host(App[None]):
-    """One widget with the workbench's styles; keeps every ``KeyValueTable.Changed``."""
-
-    CSS_PATH = RunbenchApp.CSS_PATH
-
-    def __init__(self, widget: Widget | None = None) -> None:
-        super().__init__()
-        self.widget = widget
-        self.posted: list[Message] = []
-
-    def compose(self) -> ComposeResult:
-        if self.widget is not None:
-            yield self.widget
-
-    @on(KeyValueTable.Changed)
-    @on(RulesTable.Changed)
-    def _keep(self, message: Message) -> None:
-        self.posted.append(message)
+def host_of(widget: Widget | None = None) -> Host:
+    """``widget`` alone, keeping every ``KeyValueTable.Changed`` and ``RulesTable.Changed``."""
+    return Host(widget, KeyValueTable.Changed, RulesTable.Changed)
 
 
 def changes(host: Host) -> list[tuple[str | None, dict[str, str] | None]]:
@@ -53,7 +35,7 @@ def form_error(host: Host) -> str:
 
 async def test_kv_table_adds_edits_and_deletes_by_messages() -> None:
     table = KeyValueTable("query parameter", id="kv")
-    host = Host(table)
+    host = host_of(table)
     async with host.run_test(size=SIZE) as pilot:
         table.show([("includedetails", "true"), ("limit", "10")])
         table.table.focus()
@@ -79,7 +61,7 @@ async def test_kv_table_adds_edits_and_deletes_by_messages() -> None:
 
 async def test_kv_table_refuses_a_duplicate_or_empty_name() -> None:
     table = KeyValueTable("header", id="kv")
-    host = Host(table)
+    host = host_of(table)
     async with host.run_test(size=SIZE) as pilot:
         table.show([("Accept", "application/json")])
         table.table.focus()
@@ -96,7 +78,7 @@ async def test_kv_table_refuses_a_duplicate_or_empty_name() -> None:
 
 async def test_trigger_dialog_checks_json_and_builds_the_action() -> None:
     workspace = load_workspace(DEMO)
-    host = Host()
+    host = host_of()
     async with host.run_test(size=SIZE) as pilot:
         results: list[Any] = []
         dialog = TriggerDialog(workspace, workspace.runbooks["ask_chatgpt"])
@@ -139,7 +121,7 @@ def rule_lists(host: Host) -> list[list[dict[str, Any]]]:
 
 async def test_rules_table_posts_the_whole_new_list_typed() -> None:
     rules = RulesTable(id="rules")
-    host = Host(rules)
+    host = host_of(rules)
     async with host.run_test(size=SIZE) as pilot:
         rules.show([Rule("<<Status>>", "equals", "open")])
         rules.table.focus()
