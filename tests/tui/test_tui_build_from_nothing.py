@@ -149,7 +149,8 @@ async def add_row(pilot: Pilot[Any], table: str, screen: str, *fields: str) -> N
 
 
 async def step(pilot: Pilot[Any], name: str, kind: str) -> None:
-    """Add step ``name`` to the selected runbook (``a`` in the tree)."""
+    """Add step ``name`` to the selected runbook (``a`` in the tree, on the runbook or on
+    one of its steps: the step added last is selected, no need to walk back up)."""
     app = pilot.app
     app.query_one(WorkspaceTree).focus()
     await pilot.press("a")
@@ -237,15 +238,12 @@ async def test_add_a_runbook_with_steps_and_edges(tmp_path: Path) -> None:
         await palette(pilot, "Show step editor")
         await choose(pilot, "#s-method", "openai.ask")
         await add_row(pilot, "#s-args", "kv-dialog", "question", "<<question>>")
-        await tree_to(pilot, Selection("runbook", runbook="answer"))
         await step(pilot, "check", "condition")
         await palette(pilot, "Show step editor")
         await add_row(pilot, "#s-rules", "rule-dialog", "<<Answer>>", "has_value", "")
-        await tree_to(pilot, Selection("runbook", runbook="answer"))
         await step(pilot, "done", "end")
         await palette(pilot, "Show step editor")
         await write(pilot, "#s-message", "<<Answer>>")
-        await tree_to(pilot, Selection("runbook", runbook="answer"))
         await step(pilot, "failed", "end")
         await palette(pilot, "Show step editor")
         await choose(pilot, "#s-result", "failure")

@@ -66,7 +66,9 @@ async def test_tree_navigation_switches_editor(make_app: MakeApp) -> None:
     assert app.return_value == 0
 
 
-async def test_narrow_layout_and_tree_toggle(make_app: MakeApp) -> None:
+async def test_narrow_layout_tree_toggle_and_verb_select(make_app: MakeApp) -> None:
+    """One app for two things seen from the start: the narrow layout with the tree hidden
+    and shown, and a verb chosen reaching the document and the tree's label."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -83,15 +85,9 @@ async def test_narrow_layout_and_tree_toggle(make_app: MakeApp) -> None:
         await pilot.pause()
         assert tree.display
 
-
-async def test_verb_select_edits_document(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
         app.query_one("#m-verb", Select).value = "PUT"
         await pilot.pause()
         assert edited(app)["integrations"]["openai"]["methods"]["completions"]["verb"] == "PUT"
-        tree = app.query_one(WorkspaceTree)
         labels = [str(n.label) for n in tree.root.children[0].children[0].children]
         assert labels == ["PUT completions"]
 
