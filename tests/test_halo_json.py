@@ -24,25 +24,41 @@ from runbench.core.workspace import Workspace, check_workspace, load_workspace
 DEMO = Path(__file__).resolve().parents[1] / "workspaces" / "demo.toml"
 
 
-def imported(tmp_path: Path, name: str = "ws.toml") -> tuple[Workspace, list[str]]:
+Imported = tuple[Workspace, list[str]]
+
+
+def import_samples(tmp_path: Path, name: str = "ws.toml") -> Imported:
     plan = import_halo([triage_runbook(), follow_up_runbook()], integrations())
     path = tmp_path / name
     warnings = [str(w) for w in write_plan(plan, path, "imported")]
     return load_workspace(path), warnings
 
 
+@pytest.fixture(scope="module")
+def imported_once(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """The samples imported once for the tests that only read the result (half a second
+    of CPU each time); the workspace is frozen, the warnings are copied for each test."""
+    return import_samples(tmp_path_factory.mktemp("halo"))
+
+
+@pytest.fixture
+def imported(imported_once: Imported) -> Imported:
+    ws, warnings = imported_once
+    return ws, list(warnings)
+
+
 def comparable(ws: Workspace) -> Workspace:
     return dataclasses.replace(ws, path="", lines={}, name="")
 
 
-def test_import_passes_check_with_no_error(tmp_path: Path) -> None:
-    ws, _ = imported(tmp_path)
+def test_import_passes_check_with_no_error(imported: Imported) -> None:
+    ws, _ = imported
     errors = [p for p in check_workspace(ws) if p.is_error]
     assert errors == []
 
 
-def test_every_step_kind_and_edge_is_converted(tmp_path: Path) -> None:
-    ws, _ = imported(tmp_path)
+def test_every_step_kind_and_edge_is_converted(imported: Imported) -> None:
+    ws, _ = imported
     book = ws.runbooks["triage_tickets"]
     kinds = {s.id: s.kind for s in book.steps.values()}
     assert kinds == {
@@ -83,8 +99,8 @@ def test_every_step_kind_and_edge_is_converted(tmp_path: Path) -> None:
     assert steps["nothing_to_do"].message == "<<report_data>>"
 
 
-def test_condition_operators_by_halo_id(tmp_path: Path) -> None:
-    ws, _ = imported(tmp_path)
+def test_condition_operators_by_halo_id(imported: Imported) -> None:
+    ws, _ = imported
     rules = ws.runbooks["triage_tickets"].steps["is_incident"].rules
     ops = [r.op for r in rules[: len(ALL_OPERATORS)]]
     assert ops == [
@@ -112,9 +128,9 @@ def test_condition_operators_by_halo_id(tmp_path: Path) -> None:
     )
 
 
-def test_approximations_are_warned_with_their_lines(tmp_path: Path) -> None:
-    ws, warnings = imported(tmp_path)
-    text = (tmp_path / "ws.toml").read_text().splitlines()
+def test_approximations_are_warned_with_their_lines(imported: Imported) -> None:
+    ws, warnings = imported
+    text = Path(ws.path).read_text().splitlines()
 
     def line_of(warning: str) -> str:
         return text[int(warning.split(":")[1]) - 1]
@@ -133,8 +149,8 @@ def test_approximations_are_warned_with_their_lines(tmp_path: Path) -> None:
     assert follow.inputs["note_text"].default == "hi"
 
 
-def test_round_trip_gives_the_same_workspace(tmp_path: Path) -> None:
-    first, _ = imported(tmp_path)
+def test_round_trip_gives_the_same_workspace(imported: Imported, tmp_path: Path) -> None:
+    first, _ = imported
     books = export_runbooks(first)
     custom = export_integrations(first)
     plan = import_halo(
@@ -155,8 +171,8 @@ def _edges(step: dict[str, Any]) -> list[tuple[int, int, int, int]]:
     )
 
 
-def test_export_gives_back_halo_numbers(tmp_path: Path) -> None:
-    ws, _ = imported(tmp_path)
+def test_export_gives_back_halo_numbers(imported: Imported) -> None:
+    ws, _ = imported
     exported = {b["name"]: b for b in export_runbooks(ws).objects}
     for original in (triage_runbook(), follow_up_runbook()):
         steps = _by_id(exported[original["name"]]["steps"])
