@@ -159,6 +159,7 @@ class WorkerPool:
                 await self._look_again()
             free = self.workers - len(self._running)
             claims: list[Claim] = []
+            self._wake.clear()  # before the claim: a wake while it is out is kept
             if free > 0:
                 claims = await self._claim(free)
             for claim in claims:
@@ -166,7 +167,6 @@ class WorkerPool:
                 self._running[task] = claim.row.id
             if claims and len(claims) == free:
                 continue  # maybe more waiting: claim again once a slot frees
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, self.poll - (time.monotonic() - last_poll))):
                     await self._wake.wait()
