@@ -15,6 +15,12 @@ processes, and
 with the PostgreSQL server's: its postmaster's children), as ratios to SQLite x1: on a
 busy machine those hold where runs/s does not.
 
+Every case starts from the same server: a checkpoint first, and a PostgreSQL case's
+database is dropped once it is counted (left, autovacuum would work through it during a
+later case). Each round's cases are printed too, with the tail of their finish times
+(99th percentile to the last run): one case far below its round's others, with a long
+tail, is a stall of a few runs; with a short one, a slow case.
+
 Then the crash check: two instances under the flood, one killed with SIGKILL half way.
 Every run the journal accepted must finish exactly once (one `done` step each), none
 may be lost: counted from the journal and from wrk's 202s.
@@ -74,6 +80,9 @@ class Outcome:
     wrk_cpu_share: float
     serve_cpu_per_run: float  # seconds of the serve processes' CPU
     server_cpu_per_run: float  # seconds of the PostgreSQL server's CPU (0 for SQLite)
+    runs: int = 0
+    tail: float = 0.0  # seconds from the 99th percentile's finish to the last one
+    vacuums: int = 0  # autovacuums and autoanalyzes of the case's runs table (PostgreSQL)
 
 
 def wrk_script(folder: Path) -> Path:
@@ -209,10 +218,54 @@ def _counts(location: str) -> tuple[int, int]:
     return int(pending), int(total)
 
 
+def quiet_server(cluster: Cluster) -> None:
+    """Before every case (SQLite's too: the server shares the cores): a checkpoint now,
+    so no case pays for the dirty pages of the cases before it."""
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
+def drop_case(cluster: Cluster, location: str) -> None:
+    """A PostgreSQL case's database goes when the case is counted: left, its tables are
+    vacuumed and analyzed by the server's autovacuum during the cases after it (a minute
+    later), work that no SQLite case has and that would count as the next case's."""
+    name = location.rsplit("/", 1)[1]
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def tail_and_vacuums(location: str) -> tuple[float, int]:
+    """Seconds from the 99th percentile's finish to the last (a stall of a few runs shows
+    here), and how often autovacuum visited the runs table during the case."""
+    finishes = [row[0] for row in _rows(location, "SELECT finished FROM runs ORDER BY finished")]
+    tail = finishes[-1] - finishes[int(len(finishes) * 0.99)] if finishes else 0.0
+    vacuums = 0
+    if location.startswith("postgresql://"):
+        vacuums = int(
+            _query(
+                location,
+                "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)"
+                " FROM pg_stat_user_tables WHERE relname = 'runs'",
+            )[0]
+        )
+    return float(tail), vacuums
+
+
+def _rows(location: str, sql: str) -> list[tuple[Any, ...]]:
+    if location.startswith("postgresql://"):
+        with psycopg.connect(location) as conn:
+            return [tuple(row) for row in conn.execute(sql).fetchall()]
+    import sqlite3
+
+    with sqlite3.connect(location) as db:
+        return [tuple(row) for row in db.execute(sql).fetchall()]
+
+
 def one_case(cluster: Cluster, kind: str, count: int, folder: Path, seconds: float) -> Outcome:
     workspace = write_workspace(folder, sleep=0)
     case_dir = Path(tempfile.mkdtemp(dir=folder))
     location = cluster.create_database() if kind == "postgresql" else str(case_dir / "runs.db")
+    quiet_server(cluster)
     instances = [start_instance(workspace, location, workers=WORKERS) for _ in range(count)]
     try:
         cpu_before = sum(tree_cpu(i.pid) for i in instances)
@@ -228,12 +281,18 @@ def one_case(cluster: Cluster, kind: str, count: int, folder: Path, seconds: flo
         for instance in instances:
             instance.stop()
     runs = _counts(location)[1]
+    tail, vacuums = tail_and_vacuums(location)
+    if kind == "postgresql":
+        drop_case(cluster, location)
     return Outcome(
         result.accepted / (flood_end - start),
         runs / (done - started_at),
         result.cpu / (flood_end - start),
         serve_cpu / runs,
         server / runs,
+        runs,
+        tail,
+        vacuums,
     )
 
 
@@ -362,6 +421,7 @@ def report(results: dict[tuple[str, int], list[Outcome]], rounds: int, seconds: 
             f"{comp / med(sqlite, 'completed_per_s'):10.2f}   "
             f"{med(case, 'wrk_cpu_share') * 100:4.0f}% of a core"
         )
+    print_rounds(results, rounds)
     print(f"  CPU per completed run, as a ratio to SQLite x1's serve CPU per run ({_uptime()}):")
     base = med(sqlite, "serve_cpu_per_run")
     for case in CASES:
@@ -401,6 +461,23 @@ def report(results: dict[tuple[str, int], list[Outcome]], rounds: int, seconds: 
         f"({'met' if two >= 0.95 else 'NOT met'}); runs per serve CPU second, pg x1 vs "
         f"sqlite x1: {cpu:.2f}"
     )
+
+
+def print_rounds(results: dict[tuple[str, int], list[Outcome]], rounds: int) -> None:
+    """Each round's cases, to tell a slow case from a slow round: completed/s as a ratio
+    to SQLite x1 of the same round, runs, the finish tail (99th percentile to the last:
+    a few runs stalled) and the autovacuum visits of the case's own runs table."""
+    print("  per round: completed/s vs sqlite x1 of the round (runs, tail s, autovacuums)")
+    for round_ in range(rounds):
+        base = results[("sqlite", 1)][round_].completed_per_s
+        cells = []
+        for case in CASES:
+            outcome = results[case][round_]
+            cells.append(
+                f"{case[0][:2]}x{case[1]} {outcome.completed_per_s / base:4.2f}"
+                f" ({outcome.runs}, {outcome.tail:.1f}, {outcome.vacuums})"
+            )
+        print(f"    round {round_ + 1}: " + "  ".join(cells))
 
 
 def _uptime() -> str:
