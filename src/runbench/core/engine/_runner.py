@@ -260,7 +260,7 @@ class Run(DataSteps):
         )
         self.records.append(record)
         if journal is not None:
-            self._journal_step_end(journal, outcome, duration_ms, error)
+            self._journal_step_end(journal, outcome, duration_ms, error, outputs)
         if self.has_listeners():
             self.publish(
                 StepFinished(
@@ -278,12 +278,17 @@ class Run(DataSteps):
         return outcome
 
     def _journal_step_end(
-        self, journal: Journal, outcome: Outcome, duration_ms: float, error: str | None
+        self,
+        journal: Journal,
+        outcome: Outcome,
+        duration_ms: float,
+        error: str | None,
+        redacted: Mapping[str, Any],
     ) -> None:
         """The step's end: committed with the next step's start, or, for the step that
         ends the run, kept to be written with the run's end in one operation (see
         ``Journal.finish_run``): apart, a crash between their commits would have resume
-        run this step again."""
+        run this step again. ``redacted``: the outputs as the step's record shows them."""
         end = journal.step_end(
             self.run_id,
             self.seq,
@@ -294,6 +299,7 @@ class Run(DataSteps):
             error=error,
             loops=self.loops if outcome.loops_changed else None,
             redact=self.redactor,
+            redacted=redacted,
         )
         if outcome.end is not None:
             self._last_step_end = end

@@ -375,9 +375,10 @@ class Journal(QueueMixin, RetentionMixin):
         cap = self.value_cap
 
         def insert(b: Backend) -> None:  # redacted here, off the event loop
+            variables, loops = change.variables, change.loops
             if redact is not None:
-                change.variables.update(redacted_map(change.variables, redact))
-                change.loops.update(redacted_loops(change.loops, redact))
+                variables = redacted_map(variables, redact) if variables else variables
+                loops = redacted_loops(loops, redact) if loops else loops
             unset = dumps(change.unset) if change.unset else None
             b.insert_step(
                 (
@@ -386,9 +387,9 @@ class Journal(QueueMixin, RetentionMixin):
                     step,
                     kind,
                     int(change.base),
-                    capped_map(change.variables, cap),
+                    capped_map(variables, cap),
                     unset,
-                    _capped_loops(change.loops, cap),
+                    _capped_loops(loops, cap) if loops else "{}",
                     now,
                 )
             )
@@ -407,12 +408,14 @@ class Journal(QueueMixin, RetentionMixin):
         error: str | None,
         loops: Mapping[str, Any] | None = None,
         redact: Redacts | None = None,
+        redacted: Mapping[str, Any] | None = None,
         later: bool = False,
     ) -> None:
         """Record how step ``seq`` ended (real ``outputs`` and ``loops``, as for
-        :meth:`start_step`). A run's current step is derived from its last step row, so
-        this is the only write a step end needs. ``later``: hand it over with the next
-        journal operation (a wait for a commit follows: see ``_thread``)."""
+        :meth:`start_step`; ``redacted``: the outputs as ``redact`` blanks them, if the
+        caller made that already). A run's current step is derived from its last step
+        row, so this is the only write a step end needs. ``later``: hand it over with the
+        next journal operation (a wait for a commit follows: see ``_thread``)."""
         end = self.step_end(
             run_id,
             seq,
@@ -423,6 +426,7 @@ class Journal(QueueMixin, RetentionMixin):
             error=error,
             loops=loops,
             redact=redact,
+            redacted=redacted,
         )
         self.write_step_end(run_id, end, later=later)
 
@@ -442,14 +446,16 @@ class Journal(QueueMixin, RetentionMixin):
         error: str | None,
         loops: Mapping[str, Any] | None = None,
         redact: Redacts | None = None,
+        redacted: Mapping[str, Any] | None = None,
     ) -> StepEnd:
         """:meth:`finish_step`'s write, not submitted: for the step that ends a run, to
         go with the run's end (see :meth:`finish_run`)."""
         outputs = dict(outputs)
         loops_delta = self._tracker.step_finished(run_id, outputs, loops)
         cap = self.value_cap
-        if redact is not None:  # outputs are few: redacted now; loop changes too
-            outputs = redacted_map(outputs, redact)
+        stored: Mapping[str, Any] = outputs
+        if redact is not None:  # outputs are few: redacted now (unless they were already)
+            stored = redacted if redacted is not None else redacted_map(outputs, redact)
             if loops_delta is not None:
                 loops_delta = redacted_loops(loops_delta, redact)
 
@@ -461,7 +467,7 @@ class Journal(QueueMixin, RetentionMixin):
                     "edge": edge,
                     "target": target,
                     "duration_ms": duration_ms,
-                    "outputs": capped_map(outputs, cap),
+                    "outputs": capped_map(stored, cap),
                     "error": error,
                     "loops_after": None if loops_delta is None else _capped_loops(loops_delta, cap),
                     "finished": 1,
@@ -545,7 +551,7 @@ def _capped_loops(loops: Mapping[str, Any], cap: int) -> str:
 
 def _capped_body(part: Any, cap: int) -> Any:
     """A request/response record with its body cut at ``cap`` (and the original size)."""
-    if not isinstance(part, Mapping):
+    if not isinstance(part, dict) and not isinstance(part, Mapping):  # dict: no ABC check
         return part
     body = part.get("body")
     if not isinstance(body, str) or len(body) <= cap:

@@ -184,11 +184,13 @@ class JournalThread:
             with self._lock:  # held while beginning (never waits): nothing is handed over
                 if self._queued:  # between taking the held writes and running them
                     return False  # what went before must be done first
-                batch = [*self._held, op]
-                if any(one.writes for one in batch) and not no_wait.begin_now():
+                held = self._held
+                writes = op.writes or any(one.writes for one in held)
+                if writes and not no_wait.begin_now():
                     return False  # another process writes: the thread waits for it
                 self._held = []
-            self._settle(self._run(backend, batch, begun=True))
+            held.append(op)
+            self._settle(self._run(backend, held, begun=True, writes=writes))
             if no_wait.checkpoint_due():  # the thread checkpoints (an fsync) after a batch
                 self._put([Op(_no_op, False, False, None, None)])
             return True
@@ -197,6 +199,8 @@ class JournalThread:
 
     def failure(self, run_id: str) -> BaseException | None:
         """The first failure of a fire-and-forget write of ``run_id`` (and forget it)."""
+        if not self._failures:  # the usual case, asked at every step: no lock taken
+            return None
         with self._lock:
             return self._failures.pop(run_id, None)
 
@@ -243,7 +247,7 @@ class JournalThread:
                         with self._lock:  # before its waiters wake: they may go ``now``
                             self._queued -= len(batch)
                         self._settle(done)
-                        self._checkpoint_if_due()
+                    self._checkpoint_if_due()  # not holding the connection: see checkpoint
                 if time.monotonic() - last_idle >= self._idle_every:
                     last_idle = time.monotonic()
                     self._run_idle(backend)
@@ -256,7 +260,8 @@ class JournalThread:
 
     def _checkpoint_if_due(self) -> None:
         """The WAL checkpoint that commits made ``now`` leave to this thread (outside a
-        transaction). One that fails is tried again after the next batch."""
+        transaction, on a connection of its own: a caller may go ``now`` meanwhile). One
+        that fails is tried again after the next batch."""
         no_wait = self._no_wait
         if no_wait is None or not no_wait.checkpoint_due():
             return
@@ -272,9 +277,13 @@ class JournalThread:
         with self._connection:
             self._settle(self._run(backend, [Op(self._idle, True, False, None, None)]))
 
-    def _run(self, backend: Backend, batch: list[Op], *, begun: bool = False) -> list[Done]:
-        """``batch`` in one transaction (``begun``: already begun): how each op went."""
-        writes = any(op.writes for op in batch)
+    def _run(
+        self, backend: Backend, batch: list[Op], *, begun: bool = False, writes: bool | None = None
+    ) -> list[Done]:
+        """``batch`` in one transaction (``begun``: already begun; ``writes``: whether any op
+        writes, if the caller knows): how each op went."""
+        if writes is None:
+            writes = any(op.writes for op in batch)
         done: list[Done] = []
         try:
             if not begun and self._no_wait is not None:
@@ -318,6 +327,8 @@ class JournalThread:
         by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
         for op, result, error in done:
             settle = op.settle
+            if settle is None and error is None:  # a held write that went well
+                continue
             if isinstance(settle, LoopSettle):
                 by_loop.setdefault(settle.loop, []).append((settle.future, result, error))
             elif settle is not None:

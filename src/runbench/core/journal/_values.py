@@ -36,10 +36,12 @@ _C_ENCODER: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
 )
 
 
-def _dumps(value: Any) -> str:
-    """What ``_encode`` gives, without its Python layers (``encode`` and ``iterencode`` build
+def dumps(value: Any) -> str:
+    """Compact JSON; anything JSON cannot hold becomes its ``str()``.
+
+    What ``_encode`` gives, without its Python layers (``encode`` and ``iterencode`` build
     the same C encoder on every call, through two Python frames and a closure: about half
-    the cost of a small value; the journal encodes five per step). Circular references
+    the cost of a small value; the journal encodes a few per step). Circular references
     are still found: a fresh ``markers`` dict per call, as ``check_circular`` makes."""
     if _C_ENCODER is None:  # an interpreter without the C accelerator
         return _encode(value)
@@ -49,9 +51,7 @@ def _dumps(value: Any) -> str:
     return "".join(encoder(value, 0))
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON; anything JSON cannot hold becomes its ``str()``."""
-    return _dumps(value)
+_dumps = dumps
 
 
 def loads(text: str | None, empty: Any = None) -> Any:
@@ -110,9 +110,11 @@ def redacted_loops(loops: Mapping[str, Any], redact: Redacts) -> dict[str, Any]:
 
 
 # -- changes -------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Change:
-    """What a step row stores: a full snapshot (``base``) or what changed since."""
+    """What a step row stores: a full snapshot (``base``) or what changed since (a
+    step's outputs are folded into what the journal knows at its end, so they are not
+    stored again at the next start)."""
 
     base: bool
     variables: dict[str, Any]
