@@ -298,6 +298,22 @@ def journal_cost(samples: dict[str, list[float]], cpu: dict[str, list[float]]) -
         f" ({min(wall):.2f}..{max(wall):.2f}; {quartiles(wall)}), client CPU"
         f" {statistics.median(used):.2f} ({min(used):.2f}..{max(used):.2f}; {quartiles(used)})"
     )
+    journal_us = [
+        (a - b) / 20 * 1e6 for a, b in zip(cpu["journal"], cpu["no journal"], strict=True)
+    ]
+    engine_us = [(a - b) / 20 * 1e6 for a, b in zip(cpu["no journal"], cpu["bare"], strict=True)]
+    print(
+        "  client CPU per step, medians of per-round differences: the journal"
+        f" {statistics.median(journal_us):.0f} us (on - off), the engine without it"
+        f" {statistics.median(engine_us):.0f} us (off - bare httpx)"
+    )
+    for label, values in (("the journal", journal_us), ("the engine without it", engine_us)):
+        record(
+            f"20-step runbook, client CPU per step of {label}",
+            statistics.median(values),
+            spread=spread_of(values),
+            unit="us",
+        )
     record(
         "20-step runbook, journal on / off, wall", statistics.median(wall), spread=spread_of(wall)
     )
