@@ -31,6 +31,7 @@ Needs PostgreSQL's server binaries and wrk (both on CI's machine); prints why an
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import shutil
@@ -83,6 +84,7 @@ class Outcome:
     runs: int = 0
     tail: float = 0.0  # seconds from the 99th percentile's finish to the last one
     vacuums: int = 0  # autovacuums and autoanalyzes of the case's runs table (PostgreSQL)
+    load: float = 0.0  # the 1-minute load average as the case ended
 
 
 def wrk_script(folder: Path) -> Path:
@@ -293,6 +295,7 @@ def one_case(cluster: Cluster, kind: str, count: int, folder: Path, seconds: flo
         runs,
         tail,
         vacuums,
+        os.getloadavg()[0],
     )
 
 
@@ -466,8 +469,10 @@ def report(results: dict[tuple[str, int], list[Outcome]], rounds: int, seconds: 
 def print_rounds(results: dict[tuple[str, int], list[Outcome]], rounds: int) -> None:
     """Each round's cases, to tell a slow case from a slow round: completed/s as a ratio
     to SQLite x1 of the same round, runs, the finish tail (99th percentile to the last:
-    a few runs stalled) and the autovacuum visits of the case's own runs table."""
-    print("  per round: completed/s vs sqlite x1 of the round (runs, tail s, autovacuums)")
+    a few runs stalled), the autovacuum visits of the case's own runs table, and the load
+    as it ended: serve's worker runs at nice 10, so other work on the cores (load a few
+    above ours) takes most of its CPU and slows that case alone, tail or no tail."""
+    print("  per round: completed/s vs sqlite x1 of the round (runs, tail s, autovacuums, load)")
     for round_ in range(rounds):
         base = results[("sqlite", 1)][round_].completed_per_s
         cells = []
@@ -475,7 +480,7 @@ def print_rounds(results: dict[tuple[str, int], list[Outcome]], rounds: int) -> 
             outcome = results[case][round_]
             cells.append(
                 f"{case[0][:2]}x{case[1]} {outcome.completed_per_s / base:4.2f}"
-                f" ({outcome.runs}, {outcome.tail:.1f}, {outcome.vacuums})"
+                f" ({outcome.runs}, {outcome.tail:.1f}, {outcome.vacuums}, {outcome.load:.0f})"
             )
         print(f"    round {round_ + 1}: " + "  ".join(cells))
 
