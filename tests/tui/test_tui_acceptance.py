@@ -52,7 +52,11 @@ async def test_ctrl_e_inside_the_checker_and_keys_faster_than_it(make_app: MakeA
         assert field.value == "response^choices[0]"
 
 
-async def test_ctrl_z_under_a_dialog_does_not_undo_the_workspace(make_app: MakeApp) -> None:
+async def test_ctrl_z_under_a_dialog_and_set_a_secret_starting_in_the_value(
+    make_app: MakeApp,
+) -> None:
+    """ctrl+z under a dialog does not undo the workspace; a secret whose name is known
+    starts in the value (one app: both are the set-a-secret dialog over the workbench)."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -68,35 +72,13 @@ async def test_ctrl_z_under_a_dialog_does_not_undo_the_workspace(make_app: MakeA
         await settle(pilot)
         assert app.workspace.name.endswith("x")
 
-
-async def test_set_a_secret_starts_in_the_value_when_the_name_is_known(
-    make_app: MakeApp,
-) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.screen.query("#field-value"), "the dialog closed")
         app.action_set_secret("openai_key")
-        await until(pilot, lambda: bool(app.screen.query("#field-value")), "the dialog")
+        await until(pilot, lambda: bool(app.screen.query("#field-value")), "the second dialog")
         await settle(pilot)
         assert app.focused is app.screen.query_one("#field-value", Input)
         assert app.screen.query_one("#field-value", Input).password
-
-
-async def test_one_problem_is_not_problems(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        app.go_to(Selection("runbook", runbook="ask_chatgpt"))
-        await settle(pilot)
-        app.query_one("#tree").focus()
-        await pilot.press("a")
-        await until(pilot, lambda: bool(app.screen.query("#form-ok")), "add step")
-        app.screen.query_one("#field-name", Input).value = "stray"
-        app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
-        await pilot.click("#form-ok")
-        await settle(pilot)
-        text = str(app.query_one("#flow-step", Static).render())
-        assert "1 problem: enter shows it" in text
 
 
 async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
@@ -145,7 +127,11 @@ async def test_problems_under_the_chart_wrap(make_app: MakeApp, workspace_file: 
         assert f"<<{name}>> is never set" in " ".join(line.strip() for line in notes)
 
 
-async def test_a_tree_key_acts_on_the_node_under_the_cursor(make_app: MakeApp) -> None:
+async def test_a_tree_key_acts_on_the_node_under_the_cursor_and_one_problem_is_not_problems(
+    make_app: MakeApp,
+) -> None:
+    """Two keys in the tree, one app: ``a`` acts on the node under the cursor even before
+    the app heard of the move; a step added with one problem says "1 problem"."""
     from runbench.tui.widgets.tree import WorkspaceTree
 
     app = make_app()
@@ -160,6 +146,20 @@ async def test_a_tree_key_acts_on_the_node_under_the_cursor(make_app: MakeApp) -
         await pilot.press("a")
         await until(pilot, lambda: bool(app.screen.query("#form-ok")), "a dialog")
         assert app.screen.id == "add-method"
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.screen.query("#form-ok"), "the dialog closed")
+
+        app.go_to(Selection("runbook", runbook="ask_chatgpt"))
+        await settle(pilot)
+        tree.focus()
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.id == "add-step", "add step")
+        app.screen.query_one("#field-name", Input).value = "stray"
+        app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
+        await pilot.click("#form-ok")
+        await settle(pilot)
+        text = str(app.query_one("#flow-step", Static).render())
+        assert "1 problem: enter shows it" in text
 
 
 async def test_a_new_workspace_saved_from_the_workbench_gets_its_gitignore(

@@ -24,6 +24,7 @@ from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.test_history import TestHistoryScreen
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.response_viewer import ResponseViewer
+from waits import type_text
 
 ITEMS = {
     "items": [
@@ -61,10 +62,6 @@ async def shown(pilot: Pilot[Any], app: RunbenchApp, data: Any) -> ResponseViewe
 def body_has(viewer: ResponseViewer, text: str) -> bool:
     exchange = viewer.exchange
     return exchange is not None and exchange.response is not None and text in exchange.response.body
-
-
-async def type_text(pilot: Pilot[Any], text: str) -> None:
-    await pilot.press(*["space" if c == " " else c for c in text])
 
 
 async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., RunbenchApp]) -> None:

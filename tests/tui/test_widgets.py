@@ -123,7 +123,10 @@ async def test_rules_table_posts_the_whole_new_list_typed() -> None:
     rules = RulesTable(id="rules")
     host = host_of(rules)
     async with host.run_test(size=SIZE) as pilot:
-        rules.show([Rule("<<Status>>", "equals", "open")])
+        rules.show([])
+        assert "always met" in str(rules.query_one(".kv-hint", Static).render())
+        rules.show([Rule("<<Status>>", "equals", "open")])  # a rule: no longer always met
+        assert "always met" not in str(rules.query_one(".kv-hint", Static).render())
         rules.table.focus()
         await pilot.press("a")
         await until(pilot, lambda: host.screen.id == "rule-dialog", "the add form")
