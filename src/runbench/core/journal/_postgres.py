@@ -409,28 +409,35 @@ class PostgresBackend:
         self, status: str, limit: int, values: Mapping[str, Any], unless: Sequence[str] = ()
     ) -> list[Row]:
         """One statement, ``unless`` included: a claim is one trip to the server (and
-        its commit), where the look for interrupted runs first was another."""
+        its commit), where the look for interrupted runs first was another.
+
+        The LIMIT is a literal (one text per count, 1 to the worker count): with a
+        parameter there (or an expression), a generic plan guesses a tenth of the queue
+        for it, and once statistics say the queue is long (an autoanalyze during a
+        flood) that plan joins the runs it takes to a scan of the whole table, every
+        claim: 22 ms at 38k runs against 0.1. ``unless`` is a one-time filter."""
         unknown = set(values) - RUN_UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
         sets = ", ".join(f"{name}=%s" for name in values)
-        count: Any = "%s"
         params: list[Any] = list(values.values())
+        waiting = ""
         if unless:
-            count = (
-                "CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status='interrupted'"
+            waiting = (
+                " AND NOT EXISTS (SELECT 1 FROM runs WHERE status='interrupted'"
                 " AND parent_id IS NULL AND owner IS NULL"
-                f" AND trigger IN ({_marks(len(unless))})) THEN 0 ELSE %s END"
+                f" AND trigger IN ({_marks(len(unless))}))"
             )
             params.extend(unless)
+        count = max(0, min(int(limit), 2**31 - 1))
         rows = self._last_write(
             f"UPDATE runs SET {sets} WHERE id IN (SELECT id FROM runs"
             f" WHERE status={_queue_status(status)}"
-            f" AND parent_id IS NULL AND owner IS NULL ORDER BY created, id LIMIT {count}"
-            " FOR UPDATE SKIP LOCKED) RETURNING id, runbook, trigger, inputs, context,"
-            " overrides, status, error, message, current_step, parent_id, delivery_id,"
-            " created, started, finished, crashes",
-            (*params, limit),
+            f" AND parent_id IS NULL AND owner IS NULL{waiting} ORDER BY created, id"
+            f" LIMIT {count} FOR UPDATE SKIP LOCKED) RETURNING id, runbook, trigger, inputs,"
+            " context, overrides, status, error, message, current_step, parent_id,"
+            " delivery_id, created, started, finished, crashes",
+            params,
             early=status == "queued" and set(values) <= TAKEN,
         )
         if self._early and rows:
