@@ -9,6 +9,7 @@ are never skipped in CI (RUNBENCH_REQUIRE_POSTGRES).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -260,7 +261,29 @@ def test_a_format_2_journal_is_migrated_and_keeps_its_runs(postgres_dsn: str) ->
         journal.close()
     with psycopg.connect(postgres_dsn) as conn:
         rows = conn.execute("SELECT version FROM runbench_schema ORDER BY version").fetchall()
-    assert rows == [(2,), (POSTGRES_SCHEMA,)]
+    assert rows == [(2,), (3,), (POSTGRES_SCHEMA,)]  # 2 -> 3 -> 4, a row each
+
+
+def test_a_format_3_journal_gets_ordered_delivery_keys(postgres_dsn: str) -> None:
+    """Format 4 keys a delivery by its id where short (SQLite's format 3): a format 3
+    journal's SHA-256 keys are recomputed on open, and its deliveries still repeat."""
+    journal = open_journal(postgres_dsn, "ws.toml")
+    first, _ = journal.enqueue("r", {}, None, "serve", "d-1")
+    journal.close()
+    old = hashlib.sha256(b"r\0d-1").hexdigest()
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute("UPDATE runs SET delivery_key=%s WHERE delivery_id='d-1'", (old,))
+        conn.execute("DELETE FROM runbench_schema WHERE version > 3")
+        conn.execute("INSERT INTO runbench_schema VALUES (3, now()) ON CONFLICT DO NOTHING")
+    journal = open_journal(postgres_dsn, "ws.toml")
+    try:
+        assert journal.enqueue("r", {}, None, "serve", "d-1") == (first, False)
+        assert journal.enqueue("r", {}, None, "serve", "d-2")[1] is True
+    finally:
+        journal.close()
+    with psycopg.connect(postgres_dsn) as conn:
+        keys = {row[0] for row in conn.execute("SELECT delivery_key FROM runs")}
+    assert keys == {"1:r=d-1", "1:r=d-2"}
 
 
 def test_instances_starting_together_create_the_schema_once(postgres_dsn: str) -> None:

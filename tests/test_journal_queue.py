@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from runbench.core.engine import Engine
-from runbench.core.journal import Journal, Owner
+from runbench.core.journal import Journal, Owner, delivery_key
 from test_engine_support import engine, run_row, workspace
 
 
@@ -243,6 +245,26 @@ def test_delivery_ids_are_per_runbook_and_compared_whole(tmp_path: Path) -> None
     assert journal.find_delivery("open", long_a) is None
     assert run_row(journal, first).delivery_id == long_a
     journal.close()
+
+
+@given(
+    st.tuples(st.text(max_size=8), st.text(max_size=80)),
+    st.tuples(st.text(max_size=8), st.text(max_size=80)),
+)
+def test_delivery_keys_differ_whenever_runbook_or_id_differ(
+    one: tuple[str, str], other: tuple[str, str]
+) -> None:
+    """The key keeps a short id as it is (so ids made in order stay in order in the
+    index) and hashes the rest; either way, two deliveries share a key only if equal."""
+    assert (delivery_key(*one) == delivery_key(*other)) == (one == other)
+
+
+def test_delivery_keys_keep_short_ids_in_order() -> None:
+    ids = [f"d-{n}" for n in range(100_000, 100_050)]
+    keys = [delivery_key("hook", i) for i in ids]
+    assert keys == sorted(keys)
+    assert delivery_key("hook", "x" * 65).startswith("4:hook#")  # long ids: hashed
+    assert delivery_key("hook", "a\nb").startswith("4:hook#")  # unprintable: hashed
 
 
 # -- 19.2: the claim uses an index -----------------------------------------------------------

@@ -258,6 +258,41 @@ def test_a_first_format_journal_is_upgraded_in_place(tmp_path: Path) -> None:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_format_2_journal_gets_ordered_delivery_keys_and_keeps_deduplicating(
+    tmp_path: Path,
+) -> None:
+    """Format 2 keyed a delivery by SHA-256 of runbook and id; format 3 by the id itself
+    where short. A format 2 journal is re-keyed on open: its deliveries still repeat."""
+    import hashlib
+
+    path = tmp_path / "runs.db"
+    journal = Journal(path)
+    short, _ = journal.enqueue("r", {}, delivery_id="d-1")
+    long_id = "L" * 200
+    long, _ = journal.enqueue("r", {}, delivery_id=long_id)
+    journal.enqueue("r", {})  # no delivery id: no key
+    journal.close()
+    with sqlite3.connect(path) as db:
+        for delivery_id in ("d-1", long_id):
+            old = hashlib.sha256(f"r\0{delivery_id}".encode()).hexdigest()
+            db.execute("UPDATE runs SET delivery_key=? WHERE delivery_id=?", (old, delivery_id))
+        db.execute("PRAGMA user_version=2")
+    journal = Journal(path)
+    assert journal.enqueue("r", {}, delivery_id="d-1") == (short, False)
+    assert journal.enqueue("r", {}, delivery_id=long_id) == (long, False)
+    assert journal.enqueue("r", {}, delivery_id="d-2")[1] is True
+    journal.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        keys = {row[0] for row in db.execute("SELECT delivery_key FROM runs")}
+    assert keys == {
+        "1:r=d-1",
+        "1:r=d-2",
+        f"1:r#{hashlib.sha256(long_id.encode()).hexdigest()}",
+        None,
+    }
+
+
 def test_a_journal_from_a_newer_runbench_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     Journal(path).close()

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from runbench.core.errors import JournalError
+from runbench.core.journal._sqlite_schema import delivery_key
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The first PostgreSQL format was the SQLite journal's format 2 (leases, delivery keys,
 per-step changes); 3 is 2 with fewer index entries per run (``_lean_indexes``), a change
-of PostgreSQL's alone (SQLite stays at 2)."""
+of PostgreSQL's alone; 4 has SQLite's format 3 delivery keys (``_ordered_delivery_keys``)."""
 SCHEMA_LOCK = 0x72756E62  # "runb": held while the schema is checked or migrated
 CLAIM_LOCK = 0x72756E63  # held by a claim while it counts active runs (max_concurrent)
 
@@ -176,7 +177,34 @@ def _lean_indexes(conn: Any) -> int:
     return 3
 
 
-MIGRATIONS: dict[int, Callable[[Any], int]] = {0: _create, 2: _lean_indexes}
+def _ordered_delivery_keys(conn: Any) -> int:
+    """3 -> 4: delivery keys as ``delivery_key`` makes them now (the id itself where short,
+    so ids made in order append to the unique index), recomputed in Python, by pages."""
+    after = ""
+    while True:
+        rows = conn.execute(
+            "SELECT id, runbook, delivery_id FROM runs WHERE delivery_key IS NOT NULL"
+            " AND id > %s ORDER BY id LIMIT 5000",
+            (after,),
+        ).fetchall()
+        if not rows:
+            return 4
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE runs SET delivery_key=%s WHERE id=%s",
+                [
+                    (delivery_key(runbook, delivery_id), run_id)
+                    for run_id, runbook, delivery_id in rows
+                ],
+            )
+        after = rows[-1][0]
+
+
+MIGRATIONS: dict[int, Callable[[Any], int]] = {
+    0: _create,
+    2: _lean_indexes,
+    3: _ordered_delivery_keys,
+}
 """From a version to the next one it reaches (each returns it). A new format adds a
 function here, e.g. ``2: _add_column`` returning 3, and raises SCHEMA_VERSION."""
 
