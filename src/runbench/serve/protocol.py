@@ -29,40 +29,17 @@ whose body comes later is not delayed by more.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from runbench.serve.deadlines import sweep_period
+from runbench.serve.deadlines import Sweep, sweep_period
 
 HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
 SWEEP_KEY = "runbench_headers_sweep"
 """Where the server's one sweep lives: on uvicorn's state shared by its connections."""
-
-
-class _Sweep:
-    """Closes the server's connections that are past their headers deadline, every
-    ``period`` seconds while there are connections (then it stops until the next one)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any], period: float):
-        self.loop = loop
-        self.connections = connections
-        self.period = period
-        self.timer: asyncio.TimerHandle | None = None
-
-    def start(self) -> None:
-        if self.timer is None:
-            self.timer = self.loop.call_later(self.period, self._tick)
-
-    def _tick(self) -> None:
-        self.timer = None
-        now = self.loop.time()
-        for conn in list(self.connections):
-            if isinstance(conn, GuardedH11Protocol) and conn.overdue(now):
-                conn._too_slow()
-        if self.connections:
-            self.start()
 
 
 class _OneWrite:
@@ -135,7 +112,7 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(cast(asyncio.Transport, _OneWrite(transport, self)))
         self._waiting_since = self.loop.time()
-        self._sweep().start()
+        self._sweep().start(self.loop)
         if len(self.connections) > self.max_connections:
             self._make_room()
 
@@ -153,12 +130,12 @@ class GuardedH11Protocol(H11Protocol):
         if not self.transport.is_closing():
             self._waiting_since = self.loop.time()  # the next request's headers: same deadline
 
-    def _sweep(self) -> _Sweep:
+    def _sweep(self) -> Sweep:
         """The server's one sweep (made by its first connection)."""
         state = self.server_state
-        sweep: _Sweep | None = getattr(state, SWEEP_KEY, None)
-        if sweep is None or sweep.loop is not self.loop:
-            sweep = _Sweep(self.loop, self.connections, sweep_period(self.header_timeout))
+        sweep: Sweep | None = getattr(state, SWEEP_KEY, None)
+        if sweep is None:
+            sweep = Sweep(sweep_period(self.header_timeout), _closing_overdue(self.connections))
             setattr(state, SWEEP_KEY, sweep)
         return sweep
 
@@ -181,6 +158,19 @@ class GuardedH11Protocol(H11Protocol):
             return
         oldest = min(idle, key=lambda conn: conn._waiting_since or 0.0)
         oldest._too_slow()
+
+
+def _closing_overdue(connections: set[Any]) -> Callable[[float], bool]:
+    """The headers sweep's check: close the connections past their deadline; True while
+    the server has any (the sweep stops when it has none, until the next connection)."""
+
+    def check(now: float) -> bool:
+        for conn in list(connections):
+            if isinstance(conn, GuardedH11Protocol) and conn.overdue(now):
+                conn._too_slow()
+        return bool(connections)
+
+    return check
 
 
 def guarded(
