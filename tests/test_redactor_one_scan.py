@@ -93,3 +93,22 @@ def test_url_query_and_fragment_without_user_info() -> None:
     assert redactor.url(url) == (
         f"https://h.example/p?page=2&token={REDACTED}&q={REDACTED}#frag?key=kept-in-fragment"
     )
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | A_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(A_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(["n", "token", "x"]), JSON_VALUES, max_size=3))
+def test_stored_is_variables_and_kept_as_is_when_nothing_changes(values: dict[str, object]) -> None:
+    """``stored`` (what serve writes for every delivery) skips the walk where it can: it
+    must still equal ``variables``, and be the very mapping it was given when equal."""
+    for redactor in (Redactor(), Redactor([SECRET]), Redactor(names=["token"])):
+        stored = redactor.stored(values)
+        assert stored == redactor.variables(values)
+        if stored == values:
+            assert stored is values

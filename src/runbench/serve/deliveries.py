@@ -41,9 +41,6 @@ NOT_FOUND_BODY = b'{"error":"not found"}'
 UNAVAILABLE = Refusal(503, "the journal is unavailable; retry later")
 QUEUE_FULL = Refusal(503, "the queue is full; retry later")
 _JSON = (b"content-type", b"application/json")
-_PLAIN = frozenset({int, float, bool, type(None)})
-"""Value types the redactor leaves as they are: only strings (and what holds them) can
-carry a secret's text."""
 
 
 class ClientGone(Exception):
@@ -166,24 +163,14 @@ class Deliveries:
             return submission
         return await self._enqueue(gate, submission, gate.delivery_id(headers))
 
-    def _stored(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
-        """``values`` as the journal may store them: the same mapping when no secret is in
-        it (and without a look when the workspace has no secret that could be)."""
-        redactor = self.redactor
-        if not values or not (redactor.active or redactor.names):
-            return values
-        if all(type(v) in _PLAIN for v in values.values()) and redactor.names.isdisjoint(values):
-            return values  # numbers, booleans, nulls: nothing a redactor blanks (the common case)
-        redacted = redactor.variables(values)
-        return values if redacted == values else redacted
-
     async def _enqueue(
         self, gate: Gate, submission: Submission, delivery_id: str | None
     ) -> str | Refusal:
         full = self.pool.backlog >= self.queue_size
         if full and delivery_id is None:  # overload: refuse without touching the journal
             return QUEUE_FULL
-        inputs, context = self._stored(submission.inputs), self._stored(submission.context)
+        inputs = self.redactor.stored(submission.inputs)
+        context = self.redactor.stored(submission.context)
         held = None  # a secret was blanked: its real value stays in this process (``held``)
         if inputs is not submission.inputs or context is not submission.context:
             held = self.journal.next_run_id()

@@ -122,6 +122,10 @@ def is_sensitive_query(name: str) -> bool:
     )
 
 
+_UNREDACTABLE = frozenset({int, float, bool, type(None)})
+"""Value types text redaction leaves as they are (only strings carry a secret's text)."""
+
+
 def _blank(value: str) -> str:
     """A credential header's value: the scheme stays visible (``Bearer ••••``)."""
     scheme, space, _ = value.partition(" ")
@@ -386,6 +390,17 @@ class Redactor:
     def variables(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Variables as they may be stored or shown: secret names blanked, values redacted."""
         return {name: self.variable(name, value) for name, value in values.items()}
+
+    def stored(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """:meth:`variables` for what is stored on every delivery: ``values`` itself (no
+        copy) when nothing in it is blanked, without a walk when nothing could be (no
+        secret known, or only numbers, booleans and nulls under names not secret)."""
+        if not values or not (self._patterns or self.names):
+            return values
+        if all(type(v) in _UNREDACTABLE for v in values.values()) and self.names.isdisjoint(values):
+            return values
+        redacted = self.variables(values)
+        return values if redacted == values else redacted
 
     def variable(self, name: str, value: Any) -> Any:
         if name in self.names:
