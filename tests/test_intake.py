@@ -182,6 +182,20 @@ def test_payload_refusals(body: bytes, ctype: str | None, status: int) -> None:
     assert found.status == status
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'\xef\xbb\xbf{"a": 1}', ["byte order mark", "offset 0", "without those 3 bytes"]),
+        (b'{"a": "\xe9"}', ["not UTF-8", "offset 7", "send it encoded as UTF-8"]),
+    ],
+)
+def test_encoding_refusals_say_what_where_and_what_to_do(body: bytes, says: list[str]) -> None:
+    found = parse_payload(body, "application/json")
+    assert isinstance(found, Refusal)
+    assert found.status == 400
+    assert [part for part in says if part not in found.message] == []
+
+
 def test_flatten_form_collection_skips_junk() -> None:
     assert flatten_form_collection(
         [{"Key": "a", "Value": 1}, "x", {"Value": 2}, {"key": "b", "value": 3}]

@@ -57,11 +57,17 @@ def load_strict(body: bytes) -> Any:
     RecursionError from the parser itself (bad syntax, an integer over 4,300 digits,
     nesting deep enough to exhaust the stack)."""
     if body.startswith(b"\xef\xbb\xbf"):
-        raise NotStrictJson("the body starts with a byte order mark; send UTF-8 without one")
+        raise NotStrictJson(
+            "the JSON body starts with a UTF-8 byte order mark (bytes EF BB BF at offset 0),"
+            " which JSON may not begin with; send the same UTF-8 text without those 3 bytes"
+        )
     try:
         text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NotStrictJson("the body is not UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise NotStrictJson(
+            f"the JSON body is not UTF-8 ({exc.reason} at byte offset {exc.start}; UTF-16"
+            " or Latin-1 perhaps); send it encoded as UTF-8"
+        ) from None
     data = _STRICT.decode(text)
     if _LONE_SURROGATE_ESCAPE.search(text):
         try:
