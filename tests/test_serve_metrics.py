@@ -112,3 +112,19 @@ def test_a_malformed_report_entry_counts_nothing() -> None:
     ]:
         metrics.apply(entry)
     assert counts(metrics) == counts(untouched)
+
+
+def test_a_step_alone_and_steps_in_a_list_share_one_labelled_child() -> None:
+    """The labelled instruments are cached by metric family: a step's duration sent alone
+    (``step``) and in a batch (``steps``) land in the same histogram child."""
+    from runbench.serve.metrics import ServeMetrics
+
+    metrics = ServeMetrics(frozenset())
+    metrics.apply(("step", "hook", "end", 0.5))
+    metrics.apply(("steps", "hook", "end", [0.25, 0.25]))
+    metrics.apply(("run", "hook", "end", 1))  # a run status that happens to equal a step kind
+    found = metrics.exposition()
+    assert found['runbench_step_duration_seconds_count{kind="end",runbook="hook"}'] == 3
+    assert found['runbench_step_duration_seconds_sum{kind="end",runbook="hook"}'] == 1.0
+    assert found['runbench_runs_finished_total{runbook="hook",status="end"}'] == 1
+    assert len(metrics._labelled) == 2  # one child per family and labels

@@ -84,7 +84,7 @@ class ServeMetrics:
         )
         self._runbook_of: dict[str, str] = {}
         self._accepted_of: dict[str, Any] = {}  # path -> accepted counter of its runbook
-        self._labelled: dict[tuple[str, str, str], Any] = {}  # entry labels -> instrument
+        self._labelled: dict[tuple[Any, str, str], Any] = {}  # family, labels -> child
 
     def watch_queue(self, depth: Callable[[], float]) -> None:
         self.queue.set_function(depth)
@@ -127,21 +127,21 @@ class ServeMetrics:
             return
         what, runbook, label, value = entry
         if what == "steps" and isinstance(value, list):
-            observe = self._instrument(what, runbook, label).observe
+            observe = self._instrument(self.steps, runbook, label).observe
             for seconds in value:
                 if isinstance(seconds, int | float):
                     observe(seconds)
         elif what == "step" and isinstance(value, int | float):
-            self._instrument(what, runbook, label).observe(value)
+            self._instrument(self.steps, runbook, label).observe(value)
         elif what == "run" and isinstance(value, int) and value > 0:
-            self._instrument(what, runbook, label).inc(value)
+            self._instrument(self.runs, runbook, label).inc(value)
 
-    def _instrument(self, what: str, runbook: str, label: str) -> Any:
-        """The labelled child of ``steps`` or ``runs`` (``labels()`` once per label pair)."""
-        key = (what, runbook, label)
+    def _instrument(self, family: Any, runbook: str, label: str) -> Any:
+        """The labelled child of ``family`` (``labels()`` once per family and label pair;
+        a step's duration, sent alone or in a list, is one child of ``steps``)."""
+        key = (family, runbook, label)
         found = self._labelled.get(key)
         if found is None:
-            family = self.runs if what == "run" else self.steps
             found = self._labelled[key] = family.labels(runbook, label)
         return found
 

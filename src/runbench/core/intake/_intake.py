@@ -348,14 +348,14 @@ class Gate:
         end = self.endpoint
         self._username = secrets.resolve(end.username).encode() if end.auth == "basic" else b""
         self._password = secrets.resolve(end.password).encode() if end.auth == "basic" else b""
-        self._secrets = (
+        signing = (
             tuple(secrets.resolve(s).encode() for s in end.secrets)
             if end.auth == "signature"
             else ()
         )
-        self._keyed = keyed(self._secrets, end.algorithm)
+        self._keyed = keyed(signing, end.algorithm)  # the secrets are kept only in these
         self._digest_size = ALGORITHMS[end.algorithm]().digest_size
-        if end.auth == "signature" and not self._secrets:
+        if end.auth == "signature" and not signing:
             raise WorkspaceError(
                 f'runbooks.{runbook.id}.endpoint: auth = "signature" needs secret = "..." '
                 "or secrets = [...]"
