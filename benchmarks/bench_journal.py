@@ -12,6 +12,11 @@ runs (a trip to the journal's thread included) as a ratio to the claim with 1k q
 on (status, created, id) serves it, so the goal is flat (~1.0); without it SQLite sorted
 the queue in a temporary B-tree at every claim (0.11 ms at 1k, 5.3 ms at 40k).
 
+Last, `serve`'s intake into the journal (``Journal.admit``, 50 deliveries a turn) with
+delivery ids made in order (``d-N``), random ones (UUID v4) and none: the process CPU
+per delivery (the journal's thread included), as ratios to no id. The delivery key's
+unique index is written on every delivery; keys in the sender's order append to it.
+
     python benchmarks/bench_journal.py [--sizes 1000 2000 4000 8000] [--rounds 3]
 """
 
@@ -24,6 +29,8 @@ import sqlite3
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,6 +138,55 @@ def claims_report(folder: Path, rounds: int) -> None:
     record(f"claim at {sizes[-1]:,} queued vs at {sizes[0]:,}", ratio, 1.5)  # flat
 
 
+KEYS: dict[str, Callable[[int], str | None]] = {
+    "no delivery id": lambda _n: None,
+    "ids in order (d-N)": lambda n: f"d-{n}",
+    "random ids (UUID v4)": lambda _n: str(uuid.uuid4()),
+}
+
+
+async def intake_cost(folder: Path, name: str, total: int = 20_000, batch: int = 50) -> float:
+    """Process CPU seconds per delivery over the second half of ``total`` admitted."""
+    journal = Journal(folder / f"intake-{len(list(folder.iterdir()))}.db")
+    make_id = KEYS[name]
+    used = 0.0
+    for start in range(0, total, batch):
+        began = time.process_time()
+        await asyncio.gather(
+            *(
+                journal.admit("hook", {"n": n}, {}, "serve", make_id(n))
+                for n in range(start, start + batch)
+            )
+        )
+        if start >= total // 2:
+            used += time.process_time() - began
+    journal.close()
+    return used / (total - total // 2)
+
+
+async def intake_report(folder: Path, rounds: int) -> None:
+    samples: dict[str, list[float]] = {name: [] for name in KEYS}
+    for _ in range(rounds):
+        for name in KEYS:
+            samples[name].append(await intake_cost(folder, name))
+    floor = samples["no delivery id"]
+    print(f"serve's intake into the journal, 20k deliveries; CPU per delivery, {rounds} rounds")
+    for name, values in samples.items():
+        found = [a / b for a, b in zip(values, floor, strict=True)]
+        print(
+            f"  {name:<22} {statistics.median(values) * 1e6:6.1f} us   ratio"
+            f" {statistics.median(found):.2f} (min {min(found):.2f}, max {max(found):.2f})"
+        )
+        if name != "no delivery id":
+            record(
+                f"intake CPU, {name} vs no id",
+                statistics.median(found),
+                1.5 if "order" in name else None,
+                spread=(min(found), max(found)),
+            )
+    print("  goal: ids in order <= 1.5x no id (the key appends); random ids: as a hash did")
+
+
 async def main(sizes: list[int], rounds: int) -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
@@ -163,6 +219,8 @@ async def main(sizes: list[int], rounds: int) -> None:
     print("  goal: growth ~2.0 per doubling (linear); quadratic would be ~4.0")
     with tempfile.TemporaryDirectory() as temp:
         claims_report(Path(temp), rounds)
+    with tempfile.TemporaryDirectory() as temp:
+        await intake_report(Path(temp), rounds)
 
 
 if __name__ == "__main__":
