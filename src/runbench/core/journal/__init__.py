@@ -3,8 +3,11 @@
 Its own room because three layers lean on it (the engine records into it, `serve` uses
 it as its queue, the CLI and the TUI read it) and because its storage is swappable:
 ``Backend`` is the seam (SQLite today). Import from here, never from the private
-modules.
+modules. The PostgreSQL backend is imported on first use of its names (module
+``__getattr__``): a run on the SQLite file never loads it.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._journal import (
@@ -24,8 +27,6 @@ from runbench.core.journal._open import (
     redacted_location,
 )
 from runbench.core.journal._owner import Owner, pid_alive
-from runbench.core.journal._postgres import PostgresBackend
-from runbench.core.journal._postgres_schema import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
 from runbench.core.journal._queue import DIED, INTERRUPTED_STEP
 from runbench.core.journal._retention import parse_age
 from runbench.core.journal._rows import (
@@ -41,6 +42,24 @@ from runbench.core.journal._rows import (
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
 from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, dumps, is_truncated
+
+if TYPE_CHECKING:
+    from runbench.core.journal._postgres import PostgresBackend
+    from runbench.core.journal._postgres_schema import SCHEMA_VERSION as POSTGRES_SCHEMA_VERSION
+
+
+def __getattr__(name: str) -> Any:
+    """``PostgresBackend`` and ``POSTGRES_SCHEMA_VERSION``, imported when first asked for."""
+    if name == "PostgresBackend":
+        from runbench.core.journal._postgres import PostgresBackend
+
+        return PostgresBackend
+    if name == "POSTGRES_SCHEMA_VERSION":
+        from runbench.core.journal._postgres_schema import SCHEMA_VERSION
+
+        return SCHEMA_VERSION
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ACTIVE",

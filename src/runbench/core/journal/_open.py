@@ -16,8 +16,6 @@ from typing import Any
 
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._journal import Journal
-from runbench.core.journal._postgres import PostgresBackend
-from runbench.core.journal._postgres_schema import shown
 
 ENV = "RUNBENCH_JOURNAL"
 SCHEMES = ("postgresql://", "postgres://")
@@ -35,7 +33,11 @@ def journal_location(given: str | None, environ: Mapping[str, str] | None = None
 
 def redacted_location(location: str) -> str:
     """``location`` fit to print (a database URL without its password)."""
-    return shown(location) if is_database_url(location) else location
+    if not is_database_url(location):
+        return location
+    from runbench.core.journal._postgres_schema import shown
+
+    return shown(location)
 
 
 def open_journal(
@@ -55,7 +57,11 @@ def open_journal(
 
 def postgres_journal(dsn: str, **kwargs: Any) -> Journal:
     """A journal in the PostgreSQL database at ``dsn`` (``durable`` is the server's
-    business there: every commit is synchronous unless it says otherwise)."""
+    business there: every commit is synchronous unless it says otherwise). The PostgreSQL
+    modules are imported here: a run on the SQLite file never needs them."""
+    from runbench.core.journal._postgres import PostgresBackend
+    from runbench.core.journal._postgres_schema import shown
+
     kwargs.pop("durable", None)
     kwargs.pop("busy_timeout", None)
     readonly = bool(kwargs.get("readonly", False))
