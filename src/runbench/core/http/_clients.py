@@ -18,6 +18,11 @@ request (an https URL builds it before sending, so an unreadable bundle is still
 "tls" error it was). Plain http goes to a transport whose context trusts nothing, so
 https can never slip through unverified. With a proxy in the environment the client is
 built as before (a mount of ours would take the place of the proxy's).
+
+A run's client keeps the cookies its answers set (a login then the calls it allows), as
+httpx does; but httpx wraps every answer in a urllib request and response to look for
+them (about a sixth of a local call), so the jar is consulted only when an answer has a
+``Set-Cookie`` or ``Set-Cookie2`` header: without one the stdlib jar adds nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import ssl
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -104,6 +110,31 @@ class _HttpsOnFirstUse(httpx.AsyncBaseTransport):
             await self._built.aclose()
 
 
+class _CookieJar(httpx.Cookies):
+    """httpx's cookies, searched only in answers that set one (see the module docstring)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+class _RunClient(httpx.AsyncClient):
+    """An AsyncClient whose jar is a :class:`_CookieJar` (the property httpx reads it by)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._jar = _CookieJar()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, cookies: httpx._types.CookieTypes) -> None:
+        self._jar = _CookieJar(cookies)
+
+
 def _client(
     limits: Limits,
     *,
@@ -111,7 +142,7 @@ def _client(
     transport: httpx.AsyncBaseTransport | None = None,
     mounts: dict[str, httpx.AsyncBaseTransport | None] | None = None,
 ) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    return _RunClient(
         verify=verify,
         transport=transport,
         mounts=mounts,
