@@ -32,6 +32,9 @@ _.log_message  # BaseHTTPRequestHandler: silenced request log
 # httpx calls the transport's method
 _.handle_async_request  # httpx.AsyncBaseTransport
 
+# Python calls a module's __getattr__ for a name it lacks (PEP 562: names imported lazily)
+__getattr__  # runbench.core.journal: the PostgreSQL backend
+
 # the protocol of __aexit__
 tb  # traceback argument
 
