@@ -112,3 +112,13 @@ def test_stored_is_variables_and_kept_as_is_when_nothing_changes(values: dict[st
         assert stored == redactor.variables(values)
         if stored == values:
             assert stored is values
+
+
+def test_url_with_user_info_blanks_its_query_and_keeps_the_fragment() -> None:
+    redactor = Redactor()
+    url = "https://me@h.example/p?email=a@b.example&token=t1#key=kept"
+    assert (
+        redactor.url(url) == f"https://me@h.example/p?email=a@b.example&token={REDACTED}#key=kept"
+    )
+    # not a URL urlsplit accepts (an unclosed IPv6 bracket): its query is still blanked
+    assert redactor.url("http://[::1@h/?token=t2") == f"http://[::1@h/?token={REDACTED}"

@@ -9,15 +9,13 @@ from runbench.core.secrets._file import (
     set_secret,
     state_dir,
 )
-from runbench.core.secrets._redactor import (
-    MIN_SECRET_LENGTH,
-    REDACTED,
+from runbench.core.secrets._places import (
     SENSITIVE_HEADERS,
     SENSITIVE_QUERY,
-    Redactor,
     is_sensitive_header,
     is_sensitive_query,
 )
+from runbench.core.secrets._redactor import MIN_SECRET_LENGTH, REDACTED, Redactor
 from runbench.core.secrets._secrets import (
     Secrets,
     secret_output_names,

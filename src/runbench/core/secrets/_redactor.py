@@ -14,7 +14,7 @@ Redaction is also by *place*: credential headers (``Authorization``, ``X-Auth-To
 ``Private-Token``, any header whose name says key/token/secret/session/signature) and
 credential query parameters are blanked whatever they hold, and variables declared secret
 (``secret = true`` outputs) are blanked by name, so a value too short to search for safely
-is still hidden where its place is known.
+is still hidden where its place is known (the names: ``_places``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import base64
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from runbench.core.secrets._places import is_sensitive_header, is_sensitive_query
 from runbench.core.secrets._spellings import base64_fragments, spelling_pattern, thorough_pattern
 from runbench.core.secrets._views import (
     Unbroken,
@@ -44,82 +44,12 @@ MIN_SECRET_LENGTH = 4
 """Shorter values are not searched for in free text (they would blank ordinary words); they
 are still hidden where their place is known (auth headers, api-key query parameters)."""
 
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "private-token",
-        "x-access-token",
-        "x-csrf-token",
-        "x-xsrf-token",
-        "x-amz-security-token",
-        "x-goog-api-key",
-        "ocp-apim-subscription-key",
-        "x-vault-token",
-        "x-session-token",
-        "x-hub-signature",
-        "x-hub-signature-256",
-    }
-)
-"""Header names that always carry a credential (lower case); see ``is_sensitive_header``."""
-
-_SENSITIVE_WORDS = re.compile(
-    r"(?:^|[-_.])(?:auth|authorization|token|secret|password|passwd|pwd|apikey|api-?key|"
-    r"key|session|cookie|signature|credentials?|bearer)(?:$|[-_.])"
-)
-_NOT_SENSITIVE = frozenset(
-    {"idempotency-key", "x-idempotency-key", "sec-websocket-key", "x-request-id"}
-)
-SENSITIVE_QUERY = frozenset(
-    {
-        "api_key",
-        "apikey",
-        "api-key",
-        "key",
-        "access_token",
-        "token",
-        "client_secret",
-        "password",
-        "secret",
-        "signature",
-        "sig",
-        "auth",
-        "session",
-    }
-)
-"""Query parameter names whose values are blanked in every URL shown (lower case)."""
 
 _PLAIN_HEADERS_KEPT = 512
 """How many header pairs known to show as they are a Redactor keeps (then starts over)."""
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 _PLAIN = re.compile(r"[\r\n…%]|\\[nru]|&#|\.\.\.")
 """What a text needs for one of the slower views (``_views``) to be worth taking."""
-
-
-@lru_cache(maxsize=4096)
-def is_sensitive_header(name: str) -> bool:
-    """Does a header called ``name`` carry a credential? (The known names, plus any name
-    made of words such as key, token, secret, auth, session, signature.)"""
-    lowered = name.strip().lower()
-    if lowered in SENSITIVE_HEADERS:
-        return True
-    if lowered in _NOT_SENSITIVE:
-        return False
-    return _SENSITIVE_WORDS.search(lowered) is not None
-
-
-def is_sensitive_query(name: str) -> bool:
-    """Does a query parameter called ``name`` carry a credential?"""
-    lowered = name.strip().lower()
-    return lowered in SENSITIVE_QUERY or (
-        lowered not in _NOT_SENSITIVE and _SENSITIVE_WORDS.search(lowered) is not None
-    )
 
 
 _UNREDACTABLE = frozenset({int, float, bool, type(None)})
@@ -132,6 +62,19 @@ def _blank(value: str) -> str:
     if space and scheme.lower() in _SCHEMES:
         return f"{scheme} {REDACTED}"
     return REDACTED
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password in its user info blanked (``user:••••@host``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: free text
+        return url
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    netloc = f"{userinfo.partition(':')[0]}:{REDACTED}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class Redactor:
@@ -346,29 +289,17 @@ class Redactor:
         return [self.text(text) for text in texts]
 
     def url(self, url: str) -> str:
-        """``url`` with sensitive query values and any userinfo password blanked."""
-        if "@" not in url:  # no user info: only the query can change (no urlsplit needed)
-            rest, hash_mark, fragment = url.partition("#")
-            head, question_mark, query = rest.partition("?")
-            if query:
-                shown = "&".join(self._query_pair(p) for p in query.split("&"))
-                if shown != query:
-                    url = f"{head}{question_mark}{shown}{hash_mark}{fragment}"
-            return self.text(url)
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # not a URL at all: free text
-            return self.text(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, host = netloc.rpartition("@")
-            user = userinfo.partition(":")[0]
-            netloc = f"{user}:{REDACTED}@{host}" if ":" in userinfo else netloc
-        query = parts.query
+        """``url`` with sensitive query values and any userinfo password blanked. The query
+        is found as ``urlsplit`` finds it (after the first ``?``, before the first ``#``),
+        without splitting the rest: only a URL with user info needs that."""
+        if "@" in url:
+            url = _without_password(url)
+        rest, hash_mark, fragment = url.partition("#")
+        head, question_mark, query = rest.partition("?")
         if query:
-            query = "&".join(self._query_pair(p) for p in query.split("&"))
-        if netloc != parts.netloc or query != parts.query:
-            url = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+            shown = "&".join(self._query_pair(pair) for pair in query.split("&"))
+            if shown != query:
+                url = f"{head}{question_mark}{shown}{hash_mark}{fragment}"
         return self.text(url)
 
     def _query_pair(self, pair: str) -> str:
@@ -420,9 +351,5 @@ class Redactor:
 __all__ = [
     "MIN_SECRET_LENGTH",
     "REDACTED",
-    "SENSITIVE_HEADERS",
-    "SENSITIVE_QUERY",
     "Redactor",
-    "is_sensitive_header",
-    "is_sensitive_query",
 ]
