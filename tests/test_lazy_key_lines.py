@@ -36,3 +36,17 @@ def test_a_problem_still_names_its_line(tmp_path: Path) -> None:
     workspace, problems = read_workspace(path)
     found = problems + check_workspace(workspace)
     assert [problem.line for problem in found if "FETCH" in problem.message] == [10]
+
+
+def test_errors_only_reports_no_warning_and_scans_nothing_for_one(tmp_path: Path) -> None:
+    """What runs a workspace asks only for errors: a warning elsewhere (a step without an
+    on_failure edge) neither shows nor costs the scan its line would."""
+    path = tmp_path / "ws.toml"
+    runbook = '[runbooks.r]\nstart = "a"\n[runbooks.r.steps.a]\nkind = "method"\n'
+    runbook += 'method = "api.get"\non_success = "done"\n[runbooks.r.steps.done]\nkind = "end"\n'
+    path.write_text(TEXT + runbook)
+    workspace = read_workspace(path)[0]
+    assert check_workspace(workspace, errors_only=True) == []
+    assert workspace.lines._lines is None  # type: ignore[attr-defined]  # never scanned
+    warnings = check_workspace(workspace)
+    assert [(p.severity, p.line) for p in warnings] == [("warning", 12)]

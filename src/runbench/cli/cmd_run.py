@@ -110,7 +110,7 @@ def add_journal_option(parser: argparse.ArgumentParser) -> None:
 def load_checked(path: str) -> Workspace:
     """The workspace, or exit 2 after printing every error as FILE:LINE: error: ..."""
     workspace, problems = read_workspace(path)
-    errors = [p for p in problems + check_workspace(workspace) if p.is_error]
+    errors = [p for p in problems + check_workspace(workspace, errors_only=True) if p.is_error]
     if errors:
         for problem in sorted(errors, key=lambda p: p.line or 0):
             print(problem, file=sys.stderr)

@@ -114,7 +114,7 @@ def load_checked(path: str) -> Workspace:
     from runbench.core.workspace import check_workspace, read_workspace
 
     workspace, problems = read_workspace(path)
-    errors = [p for p in problems + check_workspace(workspace) if p.is_error]
+    errors = [p for p in problems + check_workspace(workspace, errors_only=True) if p.is_error]
     for problem in errors:
         print(problem, file=sys.stderr)
     if errors:

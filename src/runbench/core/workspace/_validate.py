@@ -364,9 +364,10 @@ def step_ancestors(runbook: Runbook) -> dict[str, set[str]]:
     return result
 
 
-def check_workspace(workspace: Workspace) -> list[Problem]:
-    """Every cross-reference problem of ``workspace``, in file order."""
-    checker = Checker(workspace)
+def check_workspace(workspace: Workspace, *, errors_only: bool = False) -> list[Problem]:
+    """Every cross-reference problem of ``workspace``, in file order; ``errors_only``: no
+    warnings (what runs a workspace stops only at errors, and prints nothing else)."""
+    checker = Checker(workspace, errors_only)
     checker.check_ids()
     if workspace.halo and workspace.halo not in workspace.integrations:
         checker.unknown(("halo",), "integration", workspace.halo, workspace.integrations)

@@ -22,11 +22,14 @@ DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 class CheckerBase:
     """Where problems go; ``Checker`` adds the rest."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, errors_only: bool = False) -> None:
         self.ws = workspace
         self.problems: list[Problem] = []
+        self.errors_only = errors_only
 
     def report(self, keys: KeyPath, message: str, severity: str = "error") -> None:
+        if self.errors_only and severity != "error":
+            return  # nor its line: finding one scans the whole file (LazyKeyLines)
         text = f"{dotted(keys)}: {message}" if keys else message
         self.problems.append(Problem(self.ws.path, self.ws.line_of(keys), severity, text, keys))
 
