@@ -1,10 +1,11 @@
-"""IdleCollector: collects only when the user is idle and there is garbage."""
+"""IdleCollector: none before the first frame, then collects only when the user is idle and
+there is garbage."""
 
 from __future__ import annotations
 
 import gc
 
-from runbench.tui.idle_gc import MIN_PENDING, QUIET, THRESHOLDS, IdleCollector
+from runbench.tui.idle_gc import MIN_PENDING, QUIET, THRESHOLDS, IdleCollector, hold
 
 
 class Clock:
@@ -40,5 +41,25 @@ def test_start_and_stop_restore_the_collector() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         collector.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_held_until_drawn_then_raised_thresholds_until_stopped() -> None:
+    before = gc.get_threshold()
+    collector = IdleCollector(collect=lambda: None)
+    hold()
+    try:
+        assert not gc.isenabled()
+        collector.drawn()
+        assert gc.isenabled()
+        assert gc.get_threshold() == THRESHOLDS
+        assert not collector.started
+        assert gc.get_freeze_count() == 0  # frozen only by the first idle collection
+        collector.start()
+        assert collector.started
+    finally:
+        collector.stop()
+        gc.enable()
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0

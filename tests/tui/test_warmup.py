@@ -10,11 +10,14 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from runbench.tui.actions.background import WARM_MODULES
 from runbench.tui.app import RunbenchApp
+from runbench.tui.idle_gc import hold
 
 PROBE = """
 import json, sys
@@ -66,19 +69,28 @@ async def test_idle_workbench_warms_up_then_ctrl_t_uses_what_it_built(
 ) -> None:
     threshold = gc.get_threshold()
     app = make_app(background=True)
-    async with app.run_test(size=(80, 24)) as pilot:
-        assert app.tls is None
-        await wait_for(lambda: app.tls is not None)
-        warmed = app.tls
-        collector = app.collector
-        assert collector is not None
-        await wait_for(lambda: collector.saved is not None)  # the idle collector started
-        await pilot.press("ctrl+t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.tls is warmed
-        assert app.exchanges  # the test was sent (through the mock transport)
+    hold()  # as `runbench tui` does before it imports the app
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert app.tls is None
+            await wait_for(gc.isenabled)  # on again once the first frame is drawn
+            await ctrl_t_after_warm_up(app, pilot)
+    finally:
+        gc.enable()
     assert gc.get_threshold() == threshold  # stopped with the app
+
+
+async def ctrl_t_after_warm_up(app: RunbenchApp, pilot: Pilot[Any]) -> None:
+    await wait_for(lambda: app.tls is not None)
+    warmed = app.tls
+    collector = app.collector
+    assert collector is not None
+    await wait_for(lambda: collector.started)  # the idle collector started
+    await pilot.press("ctrl+t")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.tls is warmed
+    assert app.exchanges  # the test was sent (through the mock transport)
 
 
 async def test_no_background_work_in_a_headless_app_by_default(

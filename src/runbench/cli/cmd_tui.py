@@ -103,6 +103,9 @@ def workspace_path(given: str | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from runbench.tui.idle_gc import hold
+
+    hold()  # no garbage collection on the way to the first frame (see idle_gc)
     from runbench.tui.app import RunbenchApp
 
     path = workspace_path(args.workspace)

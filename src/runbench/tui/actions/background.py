@@ -70,7 +70,12 @@ class BackgroundWork(WorkbenchBase):
     def start_background(self) -> None:
         """From ``on_mount``: wait for the first frame, then for a quiet moment."""
         self.collector = IdleCollector()
-        self.call_after_refresh(self._when_idle)
+        self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        if self.collector is not None:
+            self.collector.drawn()  # on again after start-up (see idle_gc.hold)
+        self._when_idle()
 
     def _when_idle(self) -> None:
         collector = self.collector
@@ -88,6 +93,6 @@ class BackgroundWork(WorkbenchBase):
         if self.tls is None:
             self.tls = tls
         collector = self.collector
-        if collector is not None and collector.saved is None:
+        if collector is not None and not collector.started:
             collector.start()
             self.set_interval(0.2, collector.tick, name="idle gc")
