@@ -99,8 +99,24 @@ def read_frame(stdin: IO[bytes]) -> tuple[dict[str, Any], bytes]:
     return header, body
 
 
-def lower_priority(niceness: int) -> None:
-    """In the child: run at a lower priority where the platform allows."""
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def lower_priority(niceness: int, *, autogroup: str = AUTOGROUP) -> None:
+    """In the child: run at a lower priority where the platform allows.
+
+    Linux with autogroup (most desktops, and this project's machines) shares the CPU
+    between sessions first and by niceness only within a session: two niced formatter
+    children in the workbench's session still took that session's whole share from the
+    terminal's (tmux, sshd), which must draw each key too. So on Linux the child also
+    leaves for a session of its own and gives that session's group the same niceness
+    (writing one's own autogroup a higher niceness needs no privilege). Its stdin and
+    stdout stay the parent's pipes; it has no terminal to lose."""
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(niceness)
+    if hasattr(os, "setsid") and os.path.exists(autogroup):
+        with contextlib.suppress(OSError):
+            os.setsid()
+            with open(autogroup, "w", encoding="ascii") as group:
+                group.write(str(niceness))

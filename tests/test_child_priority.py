@@ -1,0 +1,51 @@
+"""core.child.lower_priority: a child niced, and on Linux with autogroup in a session of its
+own whose group is niced too (else the workbench's whole session share went to formatter
+children, ahead of the terminal that draws each key). Run in a real child process: the
+call changes the session of the process that makes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = """
+import json, os, sys
+from runbench.core.child import lower_priority
+lower_priority(7, autogroup=sys.argv[1])
+group = open(sys.argv[1]).read() if os.path.exists(sys.argv[1]) else ""
+print(json.dumps({"sid": os.getsid(0), "pid": os.getpid(), "nice": os.nice(0), "group": group}))
+"""
+
+
+def probe(autogroup: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, autogroup], capture_output=True, text=True, check=True
+    )
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
+
+
+def expected_nice() -> int:
+    return min(os.nice(0) + 7, 19)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="no autogroup here")
+def test_child_leaves_for_its_own_niced_autogroup() -> None:
+    found = probe("/proc/self/autogroup")
+    assert found["sid"] == found["pid"]  # a session of its own
+    assert found["sid"] != os.getsid(0)
+    assert found["nice"] == expected_nice()
+    assert str(found["group"]).strip().endswith(" nice 7")
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice here")
+def test_without_autogroup_the_child_is_niced_and_stays_in_the_session(tmp_path: Path) -> None:
+    found = probe(str(tmp_path / "no-autogroup"))
+    assert found["sid"] == os.getsid(0)
+    assert found["nice"] == expected_nice()
+    assert found["group"] == ""
