@@ -1,5 +1,5 @@
 """core.child.lower_priority: a child niced, and on Linux with autogroup in a session of its
-own whose group is niced too (else the workbench's whole session share went to formatter
+own whose group is niced too (less: a busy machine must not starve it) (else the workbench's whole session share went to formatter
 children, ahead of the terminal that draws each key). Run in a real child process: the
 call changes the session of the process that makes it."""
 
@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from runbench.core.child import GROUP_NICENESS
 
 PROBE = """
 import json, os, sys
@@ -40,7 +42,7 @@ def test_child_leaves_for_its_own_niced_autogroup() -> None:
     assert found["sid"] == found["pid"]  # a session of its own
     assert found["sid"] != os.getsid(0)
     assert found["nice"] == expected_nice()
-    assert str(found["group"]).strip().endswith(" nice 7")
+    assert str(found["group"]).strip().endswith(f" nice {GROUP_NICENESS}")  # at most
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice here")

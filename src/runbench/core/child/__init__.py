@@ -9,7 +9,8 @@ They share what is
 easy to get wrong, here, once:
 
 * the command (this interpreter, ``-m module``), pipes, stderr dropped, and optionally a
-  lower priority in the child so key presses come first (``ChildSpec``);
+  lower priority in the child so key presses come first (``ChildSpec``,
+  ``lower_priority``: niced, and on Linux in a session of its own whose group is niced);
 * the frame on stdin: one JSON header line, then the body, ``size`` bytes when the header
   says so, else up to EOF (``write_frame`` / ``read_frame``), written in slices so the
   parent never encodes or copies a 50 MiB body at once;
@@ -20,6 +21,7 @@ index): those protocols differ because the callers need different things.
 """
 
 from runbench.core.child._process import (
+    GROUP_NICENESS,
     SLICE,
     ChildSpec,
     end,
@@ -32,6 +34,7 @@ from runbench.core.child._process import (
 )
 
 __all__ = [
+    "GROUP_NICENESS",
     "SLICE",
     "ChildSpec",
     "end",
