@@ -10,7 +10,7 @@ from typing import Literal
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from runbench.core.secrets import MIN_SECRET_LENGTH, REDACTED, Redactor, is_sensitive_header
@@ -64,6 +64,8 @@ SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
     before=st.text(max_size=5),
     after=st.text(max_size=5),
 )
+@example(secret="00000\\", before="", after="n")  # "\\n" read as a line break's escape
+@example(secret="nabcdef", before="\\", after="")
 def test_any_secret_in_any_common_spelling(secret: str, before: str, after: str) -> None:
     redactor = Redactor([secret])
     for form in spelled(secret):

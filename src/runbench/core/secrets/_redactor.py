@@ -217,7 +217,7 @@ class Redactor:
         pattern = self._regex()
         if pattern is None or not text:
             return False
-        if pattern.search(Unbroken(text).text if has_breaks(text) else text) is not None:
+        if Unbroken(text).search(pattern) if has_breaks(text) else pattern.search(text):
             return True
         return exotic(text) and bool(self._hidden_in(text, self._needles()))
 

@@ -57,14 +57,27 @@ class Unbroken:
         self.text = text
 
     def spans(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-        """The matches of ``pattern`` in the joined text, as spans of the original."""
+        """The matches of ``pattern`` in the joined text, as spans of the original, and in
+        the original itself (sorted): ``\\n`` may be a line break's escape or a secret's
+        own backslash before an ``n`` (``C:\\new...``), and taken out as an escape it
+        would hide a secret that ends in a backslash or starts with ``n``."""
         spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
-        if not spans:
-            return spans
         for before, cut in reversed(self._steps):
+            if not spans:
+                break
             back = _Way(before, cut)
             spans = [(back.original(start), back.original(end - 1) + 1) for start, end in spans]
+        if self._steps:
+            original = self._steps[0][0]
+            spans += [m.span() for m in pattern.finditer(original) if m.end() > m.start()]
+            spans.sort()
         return spans
+
+    def search(self, pattern: re.Pattern[str]) -> bool:
+        """Does ``pattern`` match the joined text or the original (see :meth:`spans`)?"""
+        if pattern.search(self.text) is not None:
+            return True
+        return bool(self._steps) and pattern.search(self._steps[0][0]) is not None
 
 
 class _Way:
