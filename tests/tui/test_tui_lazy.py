@@ -43,7 +43,11 @@ async def test_runbook_selected_before_the_pane_mounts(make_app: MakeApp) -> Non
         # show_selection, not go_to: two go_to in one tick would also move the tree twice
         app.show_selection(Selection("step", runbook="ask_chatgpt", step="check"))  # no pause
         app.show_selection(Selection("runbook", runbook="create_customer"))  # this one counts
-        await pilot.pause()
+        await until(  # the pane mounts, then shows the runbook (a few turns under load)
+            pilot,
+            lambda: bool(app.query("#run-status")) and "no run yet" in status(app),
+            "the runbook pane mounted and showing a runbook",
+        )
         pane = app.query_one(RunbookPane)
         assert app.runbook_pane() is pane
         assert len(app.query(RunbookPane)) == 1
@@ -59,6 +63,7 @@ async def test_integration_editor_mounts_hidden_unless_current(make_app: MakeApp
     async with app.run_test(size=SIZE) as pilot:
         app.show_selection(Selection("integration", "openai"))
         app.show_selection(Selection("method", "halo", "get_ticket"))  # before it mounted
+        await until(pilot, lambda: app.integration_editor() is not None, "editor mounted")
         await pilot.pause()
         editor = app.query_one(IntegrationEditor)
         assert app.integration_editor() is editor
