@@ -66,6 +66,7 @@ SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 )
 @example(secret="00000\\", before="", after="n")  # "\\n" read as a line break's escape
 @example(secret="nabcdef", before="\\", after="")
+@example(secret="00000\\", before="\r\n", after="n")  # a real break before: positions kept
 def test_any_secret_in_any_common_spelling(secret: str, before: str, after: str) -> None:
     redactor = Redactor([secret])
     for form in spelled(secret):

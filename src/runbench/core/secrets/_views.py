@@ -25,10 +25,12 @@ from urllib.parse import unquote
 MIN_PREFIX = 6
 """The shortest cut-off prefix of a secret that is blanked before an ellipsis."""
 
+_ESCAPED_BREAK = re.compile(r"(?<!\\)\\+[rn]")
+"""A line break as a JSON escape."""
 _CUTS = (
     (("\r",), re.compile(r"\r")),
     (("\n",), re.compile(r"\n[ \t]*")),
-    (("\\n", "\\r"), re.compile(r"(?<!\\)\\+[rn]")),  # a line break as a JSON escape
+    (("\\n", "\\r"), _ESCAPED_BREAK),
 )
 _ESCAPED_ALNUM = (
     ("\\u00", re.compile(r"\\u00(?:3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])")),
@@ -55,29 +57,47 @@ class Unbroken:
                     self._steps.append((text, cut))
                     text = after
         self.text = text
+        self._escaped = next(
+            (i for i, (_text, cut) in enumerate(self._steps) if cut is _ESCAPED_BREAK), None
+        )
+        """The step that took out escaped breaks, if any did (see :meth:`spans`)."""
 
     def spans(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
         """The matches of ``pattern`` in the joined text, as spans of the original, and in
-        the original itself (sorted): ``\\n`` may be a line break's escape or a secret's
-        own backslash before an ``n`` (``C:\\new...``), and taken out as an escape it
-        would hide a secret that ends in a backslash or starts with ``n``."""
-        spans = [m.span() for m in pattern.finditer(self.text) if m.end() > m.start()]
-        for before, cut in reversed(self._steps):
+        the text before its escaped breaks were taken out (sorted): ``\\n`` may be a line
+        break's escape or a secret's own backslash before an ``n`` (``C:\\new...``), and
+        taken out as an escape it would hide a secret that ends in a backslash or starts
+        with ``n``. Real line breaks take nothing of a secret with them."""
+        spans = self._back(_found(pattern, self.text), self._steps)
+        if self._escaped is not None:
+            before = self._steps[self._escaped][0]
+            spans += self._back(_found(pattern, before), self._steps[: self._escaped])
+            spans.sort()
+        return spans
+
+    @staticmethod
+    def _back(
+        spans: list[tuple[int, int]], steps: list[tuple[str, re.Pattern[str]]]
+    ) -> list[tuple[int, int]]:
+        """``spans`` in the text after ``steps``, as spans of the text before them."""
+        for before, cut in reversed(steps):
             if not spans:
                 break
             back = _Way(before, cut)
             spans = [(back.original(start), back.original(end - 1) + 1) for start, end in spans]
-        if self._steps:
-            original = self._steps[0][0]
-            spans += [m.span() for m in pattern.finditer(original) if m.end() > m.start()]
-            spans.sort()
         return spans
 
     def search(self, pattern: re.Pattern[str]) -> bool:
-        """Does ``pattern`` match the joined text or the original (see :meth:`spans`)?"""
+        """Does ``pattern`` match the joined text, or the text with its escaped breaks
+        (see :meth:`spans`)?"""
         if pattern.search(self.text) is not None:
             return True
-        return bool(self._steps) and pattern.search(self._steps[0][0]) is not None
+        escaped = self._escaped
+        return escaped is not None and pattern.search(self._steps[escaped][0]) is not None
+
+
+def _found(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
 class _Way:
