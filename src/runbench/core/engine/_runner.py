@@ -183,7 +183,8 @@ class Run(DataSteps):
         return result
 
     def _close_open_step(self, why: str) -> None:
-        """A step interrupted by stop(): record its end so the journal has no loose row."""
+        """A step interrupted by stop(): its end, written with the run's end (see
+        ``finish``), so the journal has no loose row."""
         journal = self.engine.journal
         if journal is not None and self._open_seq is not None:  # written with the run's end
             self._last_step_end = journal.step_end(

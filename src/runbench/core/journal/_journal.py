@@ -449,7 +449,9 @@ class Journal(QueueMixin, RetentionMixin):
         redacted: Mapping[str, Any] | None = None,
     ) -> StepEnd:
         """:meth:`finish_step`'s write, not submitted: for the step that ends a run, to
-        go with the run's end (see :meth:`finish_run`)."""
+        go with the run's end (see :meth:`finish_run`). The run's change tracker takes
+        the step in now, as the write is built; a run whose end then fails to be written
+        is abandoned (``finish_run`` forgets its tracker), so that loses nothing."""
         outputs = dict(outputs)
         loops_delta = self._tracker.step_finished(run_id, outputs, loops)
         cap = self.value_cap

@@ -138,8 +138,12 @@ class SqliteBackend:
             self._checkpointer = sqlite3.connect(
                 self.location, isolation_level=None, check_same_thread=False
             )
-        self._unchecked = 0  # before: commits made meanwhile count for the next one
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        done, self._unchecked = self._unchecked, 0  # commits made meanwhile: the next one
+        try:
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except BaseException:
+            self._unchecked += done  # still due: tried again after the next batch
+            raise
 
     def commit(self) -> None:
         self.db.execute("COMMIT")

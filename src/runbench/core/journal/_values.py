@@ -51,9 +51,6 @@ def dumps(value: Any) -> str:
     return "".join(encoder(value, 0))
 
 
-_dumps = dumps
-
-
 def loads(text: str | None, empty: Any = None) -> Any:
     return empty if text is None else json.loads(text)
 
@@ -61,20 +58,20 @@ def loads(text: str | None, empty: Any = None) -> Any:
 def capped(value: Any, cap: int) -> str:
     """``value`` as JSON, or the truncation marker when that is over ``cap`` characters
     (ASCII-only JSON, so characters are bytes)."""
-    text = _dumps(value)
+    text = dumps(value)
     if len(text) <= cap:
         return text
-    return _dumps({TRUNCATED: {"bytes": len(text), "head": text[:HEAD]}})
+    return dumps({TRUNCATED: {"bytes": len(text), "head": text[:HEAD]}})
 
 
 def capped_map(values: Mapping[str, Any], cap: int) -> str:
     """A JSON object whose every value is capped on its own."""
     if not values:
         return "{}"
-    text = _dumps(values)
+    text = dumps(values)
     if len(text) <= cap:
         return text  # no single value can be over the cap
-    parts = [f"{_dumps(str(name))}:{capped(value, cap)}" for name, value in values.items()]
+    parts = [f"{dumps(str(name))}:{capped(value, cap)}" for name, value in values.items()]
     return "{" + ",".join(parts) + "}"
 
 
