@@ -124,7 +124,7 @@ class _RunClient(httpx.AsyncClient):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._jar = _CookieJar()
+        self._jar = _CookieJar(super().cookies)  # with any cookies= given (httpx's own)
 
     @property
     def cookies(self) -> httpx.Cookies:
