@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -122,7 +124,31 @@ def lower_priority(niceness: int, *, autogroup: str = AUTOGROUP) -> None:
         with contextlib.suppress(OSError):
             os.nice(niceness)
     if hasattr(os, "setsid") and os.path.exists(autogroup):
-        with contextlib.suppress(OSError):
+        try:
             os.setsid()
-            with open(autogroup, "w", encoding="ascii") as group:
-                group.write(str(min(niceness, GROUP_NICENESS)))
+        except OSError:
+            return  # still in the parent's session: never nice the parent's group
+        level = min(niceness, GROUP_NICENESS)
+        if not _nice_group(autogroup, level):  # see _nice_group: from a thread, not waited
+            threading.Thread(target=_nice_group_soon, args=(autogroup, level), daemon=True).start()
+
+
+def _nice_group(autogroup: str, niceness: int) -> bool:
+    """Give this session's group ``niceness``; False if the kernel said "not now": an
+    unprivileged write is refused for about 100 ms after any other (machine-wide), as
+    when two children start together. Other failures are ignored (the nice above holds)."""
+    try:
+        with open(autogroup, "w", encoding="ascii") as group:
+            group.write(str(niceness))
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def _nice_group_soon(autogroup: str, niceness: int, tries: int = 10) -> None:
+    for _ in range(tries):
+        time.sleep(0.12)
+        if _nice_group(autogroup, niceness):
+            return
