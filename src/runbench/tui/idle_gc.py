@@ -85,7 +85,8 @@ class IdleCollector:
     def stop(self) -> None:
         if self.saved is not None:
             gc.set_threshold(*self.saved)
-            gc.unfreeze()
+            if self.started:  # only a freeze this made (an app closed before idling made none)
+                gc.unfreeze()
             self.saved = None
         self.started = False
         gc.enable()

@@ -15,8 +15,8 @@ ends before its final record leaves a count that says it stopped short (``Outcom
 module is the whole protocol, both ends; starting, framing and priority are
 ``core.child``'s, as for every child.
 
-Only what the scan needs is imported here, so the child starts fast (the first match is
-what the user waits for).
+Little is imported here, so the child starts fast (the first match is what the user
+waits for): the scan, and ``core.child`` (which brings ``subprocess`` along: a few ms).
 """
 
 from __future__ import annotations
@@ -71,21 +71,22 @@ def search_in_child(
 
 def _read_records(pipe: int, cancelled: Callable[[], bool], report: Report) -> Outcome:
     answered = False
-    while True:
-        head = _read_exactly(pipe, RECORD.size, cancelled)
-        if head is None:
-            break
-        count, done, following = RECORD.unpack(head)
-        offsets = array("q")
-        if following:
-            body = _read_exactly(pipe, following * offsets.itemsize, cancelled)
-            if body is None:
+    with suppress(OSError):  # a read that fails ends the answer as the pipe's end does
+        while True:
+            head = _read_exactly(pipe, RECORD.size, cancelled)
+            if head is None:
                 break
-            offsets.frombytes(body)
-        answered = True
-        report(count, offsets, bool(done))
-        if done:
-            return "done"
+            count, done, following = RECORD.unpack(head)
+            offsets = array("q")
+            if following:
+                body = _read_exactly(pipe, following * offsets.itemsize, cancelled)
+                if body is None:
+                    break
+                offsets.frombytes(body)
+            answered = True
+            report(count, offsets, bool(done))
+            if done:
+                return "done"
     if cancelled():
         return "cancelled"
     return "stopped" if answered else "unanswered"
