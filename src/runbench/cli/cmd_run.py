@@ -42,9 +42,8 @@ from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import (
     Runbook,
     Workspace,
-    check_workspace,
     counted,
-    read_workspace,
+    workspace_errors,
 )
 
 if TYPE_CHECKING:  # JUnit (and ElementTree) is imported only when --junit asks for it
@@ -109,10 +108,9 @@ def add_journal_option(parser: argparse.ArgumentParser) -> None:
 # -- workspace and arguments --------------------------------------------------------
 def load_checked(path: str) -> Workspace:
     """The workspace, or exit 2 after printing every error as FILE:LINE: error: ..."""
-    workspace, problems = read_workspace(path)
-    errors = [p for p in problems + check_workspace(workspace, errors_only=True) if p.is_error]
+    workspace, errors = workspace_errors(path)
     if errors:
-        for problem in sorted(errors, key=lambda p: p.line or 0):
+        for problem in errors:
             print(problem, file=sys.stderr)
         first = errors[0]
         raise WorkspaceError(

@@ -111,10 +111,9 @@ def banner(url: str, workspace: Workspace, args: argparse.Namespace, journal: st
 
 def load_checked(path: str) -> Workspace:
     """The workspace, refusing one with errors (they are printed) or without public runbooks."""
-    from runbench.core.workspace import check_workspace, read_workspace
+    from runbench.core.workspace import workspace_errors
 
-    workspace, problems = read_workspace(path)
-    errors = [p for p in problems + check_workspace(workspace, errors_only=True) if p.is_error]
+    workspace, errors = workspace_errors(path)
     for problem in errors:
         print(problem, file=sys.stderr)
     if errors:

@@ -85,6 +85,7 @@ from runbench.core.workspace._validate import (
     Checker,
     check_workspace,
     successors,
+    workspace_errors,
 )
 
 __all__ = [
@@ -145,6 +146,7 @@ __all__ = [
     "starter_title",
     "step_keys",
     "successors",
+    "workspace_errors",
     "summary",
     "to_id",
     "text_block",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from runbench.core.errors import ExpressionError, suggest
@@ -29,6 +30,7 @@ from runbench.core.workspace._model import (
     Workspace,
 )
 from runbench.core.workspace._problems import Problem
+from runbench.core.workspace._store import read_workspace
 from runbench.core.workspace._validate_steps import StepChecks
 
 CONTEXT_VARIABLES = ("ticket", "action", "halo_url")
@@ -376,6 +378,14 @@ def check_workspace(workspace: Workspace, *, errors_only: bool = False) -> list[
     for runbook in workspace.runbooks.values():
         checker.check_runbook(runbook)
     return checker.problems
+
+
+def workspace_errors(path: str | Path) -> tuple[Workspace, list[Problem]]:
+    """The workspace at ``path`` and its errors (reading and cross-references; no
+    warnings), in file order: what a command that runs a workspace must refuse."""
+    workspace, problems = read_workspace(path)
+    errors = [p for p in problems if p.is_error] + check_workspace(workspace, errors_only=True)
+    return workspace, sorted(errors, key=lambda p: p.line or 0)
 
 
 def _one_line(exc: Exception) -> str:
