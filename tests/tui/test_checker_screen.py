@@ -9,11 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
-from textual.app import App
 from textual.widgets import Input, Static
 
-from runbench.tui.app import RunbenchApp
+from host_app import Host
 from runbench.tui.screens.checker import ExpressionChecker
 from waits import dialog, settle, type_text, until
 
@@ -25,18 +23,13 @@ SCOPE: dict[str, Any] = {
 }
 
 
-class Host(App[None]):
+def checker_host() -> Host:
     """Nothing but the workbench's styles; keeps every ``AddOutput`` the checker posts."""
+    return Host(None, ExpressionChecker.AddOutput)
 
-    CSS_PATH = RunbenchApp.CSS_PATH
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.added: list[tuple[str, str]] = []
-
-    @on(ExpressionChecker.AddOutput)
-    def _keep(self, message: ExpressionChecker.AddOutput) -> None:
-        self.added.append((message.name, message.path))
+def added(host: Host) -> list[tuple[str, str]]:
+    return [(m.name, m.path) for m in host.posted if isinstance(m, ExpressionChecker.AddOutput)]
 
 
 def result_text(checker: ExpressionChecker) -> str:
@@ -45,7 +38,7 @@ def result_text(checker: ExpressionChecker) -> str:
 
 
 async def test_typed_paths_show_a_value_a_caret_or_a_miss() -> None:
-    host = Host()
+    host = checker_host()
     async with host.run_test(size=SIZE) as pilot:
         checker = ExpressionChecker(lambda: SCOPE, "openai.completions", taken=("ResponseText",))
         await host.push_screen(checker)
@@ -74,8 +67,8 @@ async def test_typed_paths_show_a_value_a_caret_or_a_miss() -> None:
         assert host.screen.query_one("#field-value", Input).has_focus  # the name offered
         await type_text(pilot, "FirstIndex")  # selected: typing replaces it
         await pilot.press("enter")
-        await until(pilot, lambda: host.added != [], "the output posted")
-        assert host.added == [("FirstIndex", "response^choices[0]^index")]
+        await until(pilot, lambda: added(host) != [], "the output posted")
+        assert added(host) == [("FirstIndex", "response^choices[0]^index")]
         assert host.screen is checker  # still open for more
         assert checker.taken == ("ResponseText", "FirstIndex")
 

@@ -9,11 +9,10 @@ from array import array
 from typing import Any
 
 import pytest
-from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
+from host_app import Host
 from runbench.core.http import Exchange, ResponseRecord
-from runbench.tui.app import RunbenchApp
 from runbench.tui.state.body_lines import Lines, index_lines
 from runbench.tui.state.body_search import Matches
 from runbench.tui.widgets import response_viewer
@@ -30,16 +29,12 @@ ITEMS = {
 }
 
 
-class Host(App[None]):
+def viewer_host() -> Host:
     """One ResponseViewer with the workbench's styles, zoomed (ctrl+r) as the workbench
     shows it full screen."""
-
-    CSS_PATH = RunbenchApp.CSS_PATH
-
-    def compose(self) -> ComposeResult:
-        viewer = ResponseViewer(id="response")
-        viewer.add_class("-zoomed")
-        yield viewer
+    viewer = ResponseViewer(id="response")
+    viewer.add_class("-zoomed")
+    return Host(viewer)
 
 
 def exchange_of(body: str, content_type: str = "application/json") -> Exchange:
@@ -66,7 +61,7 @@ def searched(viewer: ResponseViewer) -> bool:
 
 
 async def test_search_marks_counts_and_walks_matches() -> None:
-    async with Host().run_test(size=SIZE) as pilot:
+    async with viewer_host().run_test(size=SIZE) as pilot:
         viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
         view = viewer.query_one("#response-body", LineView)
         await pilot.press("slash")
@@ -101,7 +96,7 @@ async def test_search_marks_counts_and_walks_matches() -> None:
 
 
 async def test_search_in_headers_tab() -> None:
-    async with Host().run_test(size=SIZE) as pilot:
+    async with viewer_host().run_test(size=SIZE) as pilot:
         viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
         viewer.query_one("#response-tabs").active = "tab-response-headers"  # type: ignore[attr-defined]
         viewer.query_one("#response-headers", LineView).focus()
@@ -115,7 +110,7 @@ async def test_search_in_headers_tab() -> None:
 
 
 async def test_wrap_shows_a_long_line_on_many_rows() -> None:
-    async with Host().run_test(size=SIZE) as pilot:
+    async with viewer_host().run_test(size=SIZE) as pilot:
         long_line = "".join(f"{i:05d}" for i in range(200))  # 1000 characters
         viewer = await shown(pilot, exchange_of(long_line, "text/plain"))
         view = viewer.query_one("#response-body", LineView)
@@ -142,7 +137,7 @@ async def test_a_search_that_stopped_short_says_so(monkeypatch: pytest.MonkeyPat
         return matches
 
     monkeypatch.setattr(response_viewer, "search", stopped_search)
-    async with Host().run_test(size=SIZE) as pilot:
+    async with viewer_host().run_test(size=SIZE) as pilot:
         viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
         await pilot.press("slash")
         await until(pilot, lambda: finding(viewer), "the find bar")
