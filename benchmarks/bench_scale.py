@@ -31,6 +31,7 @@ Needs PostgreSQL's server binaries and wrk (both on CI's machine); prints why an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
@@ -184,16 +185,8 @@ def last_finish(location: str, expected: int, timeout: float = 300) -> float:
 
 
 def _query(location: str, sql: str) -> tuple[Any, ...]:
-    if location.startswith("postgresql://"):
-        with psycopg.connect(location) as conn:
-            row = conn.execute(sql).fetchone()
-    else:
-        import sqlite3
-
-        with sqlite3.connect(location) as db:
-            row = db.execute(sql).fetchone()
-    assert row is not None  # an aggregate always answers one row
-    return tuple(row)
+    """The one row of an aggregate."""
+    return _rows(location, sql)[0]
 
 
 def _all_final(dsn: str, ids: list[str]) -> bool:
@@ -239,7 +232,12 @@ def drop_case(cluster: Cluster, location: str) -> None:
 def tail_and_vacuums(location: str) -> tuple[float, int]:
     """Seconds from the 99th percentile's finish to the last (a stall of a few runs shows
     here), and how often autovacuum visited the runs table during the case."""
-    finishes = [row[0] for row in _rows(location, "SELECT finished FROM runs ORDER BY finished")]
+    finishes = [
+        row[0]
+        for row in _rows(
+            location, "SELECT finished FROM runs WHERE finished IS NOT NULL ORDER BY finished"
+        )
+    ]
     tail = finishes[-1] - finishes[int(len(finishes) * 0.99)] if finishes else 0.0
     vacuums = 0
     if location.startswith("postgresql://"):
@@ -259,7 +257,7 @@ def _rows(location: str, sql: str) -> list[tuple[Any, ...]]:
             return [tuple(row) for row in conn.execute(sql).fetchall()]
     import sqlite3
 
-    with sqlite3.connect(location) as db:
+    with contextlib.closing(sqlite3.connect(location)) as db:  # closed, not only committed
         return [tuple(row) for row in db.execute(sql).fetchall()]
 
 

@@ -308,7 +308,10 @@ def main() -> int:
     report(f"while the {mib:.1f} MiB body is formatting", big["formatting"], floor)
     report(f"after the {mib:.1f} MiB body is formatted", big["loaded"], floor)
     ratios = [b / f for b, f in zip(worst_big, worst_floor, strict=True) if f]
-    median, ratio = statistics.median(worst_big), statistics.median(ratios)
+    median, ratio = (
+        statistics.median(worst_big),
+        (statistics.median(ratios) if ratios else float("nan")),
+    )
     print(
         f"slowest key per round with the big body: median {median:.0f} ms"
         f" ({min(worst_big):.0f}..{max(worst_big):.0f}; goal < 100 ms), with the floor"

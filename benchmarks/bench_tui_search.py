@@ -172,7 +172,10 @@ def main() -> int:
         )
     big_worst, floor_worst = worst["/big"], worst["/small"]
     ratios = [b / f for b, f in zip(big_worst, floor_worst, strict=True) if f]
-    median, ratio = statistics.median(big_worst), statistics.median(ratios)
+    median, ratio = (
+        statistics.median(big_worst),
+        (statistics.median(ratios) if ratios else float("nan")),
+    )
     print(
         f"slowest key per round while searching the big body: median {median:.0f} ms"
         f" ({min(big_worst):.0f}..{max(big_worst):.0f}; goal < 100 ms), floor"
