@@ -33,8 +33,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench_tui_keys import BIG_BYTES, SESSION, minified_json, press, screen, server, tmux, wait_for
-from results import record, skipped, spread_of
+from bench_tui_keys import (
+    BIG_BYTES,
+    SESSION,
+    minified_json,
+    press,
+    record_slowest,
+    screen,
+    server,
+    tmux,
+    wait_for,
+)
+from results import skipped
 
 SMALL_BYTES = 1024
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -171,25 +181,16 @@ def main() -> int:
             f"  {b_med / f_med:9.2f}   (n={len(heavy[label])})"
         )
     big_worst, floor_worst = worst["/big"], worst["/small"]
-    ratios = [b / f for b, f in zip(big_worst, floor_worst, strict=True) if f]
-    median, ratio = (
-        statistics.median(big_worst),
-        (statistics.median(ratios) if ratios else float("nan")),
+    record_slowest(
+        "slowest key per round while searching the big body",
+        (
+            "slowest key while searching 50 MiB (per round)",
+            "slowest key while searching 50 MiB vs 1 KB",
+        ),
+        big_worst,
+        floor_worst,
+        started,
     )
-    print(
-        f"slowest key per round while searching the big body: median {median:.0f} ms"
-        f" ({min(big_worst):.0f}..{max(big_worst):.0f}; goal < 100 ms), floor"
-        f" {statistics.median(floor_worst):.0f} ms; ratio {ratio:.2f}"
-        f" ({min(ratios):.2f}..{max(ratios):.2f}); took {time.perf_counter() - started:.0f} s"
-    )
-    record(
-        "slowest key while searching 50 MiB (per round)",
-        median,
-        100,
-        unit="ms",
-        spread=spread_of(big_worst),
-    )
-    record("slowest key while searching 50 MiB vs 1 KB", ratio, spread=spread_of(ratios))
     return 0
 
 
