@@ -15,6 +15,7 @@ import pytest
 from runbench.core.journal import Journal, SqliteBackend
 from test_engine_guards import retry_ws
 from test_engine_support import Api, FakeTime, engine, workspace
+from test_journal_now import journal_over
 
 EXCHANGE = {"request": {"method": "GET"}, "response": {"status": 200}, "elapsed_ms": 1.0}
 
@@ -202,13 +203,8 @@ async def test_the_step_that_ends_a_run_commits_with_the_runs_end(
         kind = "end"
         """,
     )
-    opened: list[EveryCommitChecked] = []
-
-    def open_checked() -> EveryCommitChecked:
-        opened.append(EveryCommitChecked(tmp_path / "runs.db"))
-        return opened[0]
-
-    journal = Journal(tmp_path / "runs.db", backend=open_checked)
+    path = tmp_path / "runs.db"
+    journal, opened = journal_over(path, lambda: EveryCommitChecked(path))
     api = Api(gate=asyncio.Event())
     eng = engine(ws, api, journal=journal)
     try:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -57,14 +58,24 @@ class Watched(SqliteBackend):
         super().checkpoint()
 
 
-def watched_journal(path: Path, **kwargs: Any) -> tuple[Journal, list[Watched]]:
-    opened: list[Watched] = []
+B = TypeVar("B", bound=SqliteBackend)
 
-    def open_watched() -> Watched:
-        opened.append(Watched(path, durable=kwargs.get("durable", False)))
+
+def journal_over(path: Path, make: Callable[[], B], **kwargs: Any) -> tuple[Journal, list[B]]:
+    """A journal on the backend ``make()`` opens (on the journal's thread), and a list
+    that holds that backend once it is open, for the test to look at."""
+    opened: list[B] = []
+
+    def open_backend() -> B:
+        opened.append(make())
         return opened[0]
 
-    return Journal(path, backend=open_watched, **kwargs), opened
+    return Journal(path, backend=open_backend, **kwargs), opened
+
+
+def watched_journal(path: Path, **kwargs: Any) -> tuple[Journal, list[Watched]]:
+    durable = kwargs.get("durable", False)
+    return journal_over(path, lambda: Watched(path, durable=durable), **kwargs)
 
 
 def committed_steps(path: Path) -> list[tuple[str, int]]:

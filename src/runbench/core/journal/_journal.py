@@ -396,39 +396,12 @@ class Journal(QueueMixin, RetentionMixin):
 
         return insert
 
-    def finish_step(
-        self,
-        run_id: str,
-        seq: int,
-        *,
-        edge: str | None,
-        target: str | None,
-        duration_ms: float,
-        outputs: Mapping[str, Any],
-        error: str | None,
-        loops: Mapping[str, Any] | None = None,
-        redact: Redacts | None = None,
-        redacted: Mapping[str, Any] | None = None,
-        later: bool = False,
-    ) -> None:
-        """Record how step ``seq`` ended (real ``outputs`` and ``loops``, as for
-        :meth:`start_step`; ``redacted``: the outputs as ``redact`` blanks them, if the
-        caller made that already). A run's current step is derived from its last step
-        row, so this is the only write a step end needs. ``later``: hand it over with the
-        next journal operation (a wait for a commit follows: see ``_thread``)."""
-        end = self.step_end(
-            run_id,
-            seq,
-            edge=edge,
-            target=target,
-            duration_ms=duration_ms,
-            outputs=outputs,
-            error=error,
-            loops=loops,
-            redact=redact,
-            redacted=redacted,
-        )
-        self.write_step_end(run_id, end, later=later)
+    def finish_step(self, run_id: str, seq: int, *, later: bool = False, **end: Any) -> None:
+        """Record how step ``seq`` ended: :meth:`step_end`'s arguments (``end``), written
+        now. A run's current step is derived from its last step row, so this is the only
+        write a step end needs. ``later``: hand it over with the next journal operation (a
+        wait for a commit follows: see ``_thread``)."""
+        self.write_step_end(run_id, self.step_end(run_id, seq, **end), later=later)
 
     def write_step_end(self, run_id: str, end: StepEnd, *, later: bool = False) -> None:
         """Write a step's end built by :meth:`step_end` (``later`` as for finish_step)."""
@@ -448,8 +421,10 @@ class Journal(QueueMixin, RetentionMixin):
         redact: Redacts | None = None,
         redacted: Mapping[str, Any] | None = None,
     ) -> StepEnd:
-        """:meth:`finish_step`'s write, not submitted: for the step that ends a run, to
-        go with the run's end (see :meth:`finish_run`). The run's change tracker takes
+        """A step's end, not written yet (real ``outputs`` and ``loops``, as for
+        :meth:`start_step`; ``redacted``: the outputs as ``redact`` blanks them, if the
+        caller made that already): :meth:`finish_step` writes it; for the step that ends a
+        run it goes with the run's end (see :meth:`finish_run`). The run's change tracker takes
         the step in now, as the write is built; a run whose end then fails to be written
         is abandoned (``finish_run`` forgets its tracker), so that loses nothing."""
         outputs = dict(outputs)
