@@ -281,3 +281,37 @@ def test_a_workspace_without_runbooks_says_so() -> None:
         path="w.toml", runbooks={f"r{n:02}": Runbook(f"r{n:02}", "s", {}) for n in range(10)}
     )
     assert many.unknown_runbook("zzz").endswith("r06, r07 and 2 more)")
+
+
+def test_reading_runs_where_no_journal_exists_creates_nothing(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "nowhere" / "runs.db"
+    assert cli("runs", str(demo), "--journal", str(typo)) == 0
+    assert f"no runs yet (no journal at {typo})" in capsys.readouterr().out
+    assert cli("runs", str(demo), "--journal", str(typo), "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert cli("runs", str(demo), "abc123", "--journal", str(typo)) == 2
+    assert "no journal at" in capsys.readouterr().err
+    assert cli("runs", "prune", str(demo), "--older-than", "1d", "--journal", str(typo)) == 0
+    assert "nothing to prune" in capsys.readouterr().out
+    assert not typo.parent.exists()  # neither the file nor its folder was made
+    assert not (demo.parent / ".runbench").exists()
+
+
+def test_a_journal_url_runbench_does_not_speak_is_refused_not_taken_as_a_path(
+    demo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(demo.parent)
+    for command in ("runs", "run"):
+        args = [command, str(demo)] + (["create_customer"] if command == "run" else [])
+        assert cli(*args, "--journal", "sqlite://user:hunter2@/runs.db") == 2
+        err = capsys.readouterr().err
+        assert "sqlite:// URLs are not understood" in err
+        assert "postgresql://" in err
+        assert "hunter2" not in err
+    monkeypatch.setenv("RUNBENCH_JOURNAL", "mysql://db/runs")
+    assert cli("runs", str(demo)) == 2
+    assert "(RUNBENCH_JOURNAL)" in capsys.readouterr().err
+    assert not (demo.parent / "sqlite:").exists()
+    assert not (demo.parent / "mysql:").exists()

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from runbench.cli.cmd_run import add_journal_option, load_checked, open_journal, redacting
@@ -161,6 +162,10 @@ def prune(args: argparse.Namespace) -> int:
         raise UsageError("usage: runbench runs prune WORKSPACE --older-than 30d")
     age = parse_age(args.older_than)
     workspace = load_checked(args.run_id)
+    missing = missing_journal(workspace, args)
+    if missing is not None:
+        print(f"nothing to prune: no journal at {missing}")
+        return 0
     journal = open_journal(workspace, args.state_dir, args.journal)
     try:
         deleted = journal.prune(age)
@@ -168,6 +173,19 @@ def prune(args: argparse.Namespace) -> int:
         journal.close()
     print(f"deleted {deleted} run(s) that finished more than {args.older_than} ago")
     return 0
+
+
+def missing_journal(workspace: Workspace, args: argparse.Namespace) -> Path | None:
+    """The SQLite journal's path when no file is there yet (nothing has run with it):
+    reading commands say so and create nothing (a mistyped --journal made a new, empty
+    journal and its folders before)."""
+    from runbench.core.journal import is_database_url, journal_location
+
+    location = journal_location(args.journal)
+    if location and is_database_url(location):
+        return None
+    path = Path(location) if location else journal_path(workspace.path, args.state_dir)
+    return None if path.exists() else path
 
 
 def open_for_reading(workspace: Workspace, args: argparse.Namespace) -> Journal:
@@ -179,6 +197,14 @@ def open_for_reading(workspace: Workspace, args: argparse.Namespace) -> Journal:
     return Journal.for_reading(location or journal_path(workspace.path, args.state_dir))
 
 
+def no_journal(path: Path, args: argparse.Namespace) -> int:
+    """What `runs` says where no journal exists yet."""
+    if args.run_id is not None:
+        raise UsageError(f"no run {args.run_id!r}: no journal at {path} yet (nothing has run)")
+    print("[]" if args.json else f"no runs yet (no journal at {path})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.workspace == "prune" and not os.path.exists("prune"):
         return prune(args)
@@ -187,6 +213,9 @@ def run(args: argparse.Namespace) -> int:
             "--older-than goes with prune: runbench runs prune WORKSPACE --older-than 30d"
         )
     workspace = load_checked(args.workspace)
+    missing = missing_journal(workspace, args)
+    if missing is not None:
+        return no_journal(missing, args)
     redactor = redacting(Secrets(workspace.path, os.environ), workspace)
     journal = open_for_reading(workspace, args)
     try:

@@ -10,15 +10,20 @@ moves that folder).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from runbench.core.errors import JournalError
 from runbench.core.journal._backend import Backend
 from runbench.core.journal._journal import Journal
 
 ENV = "RUNBENCH_JOURNAL"
 SCHEMES = ("postgresql://", "postgres://")
+# Any "scheme://": a URL, not a file name (a SQLite path never needs "://").
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_USER = re.compile(r"://[^/@]*@")  # user:password@ in a URL we do not understand
 
 
 def is_database_url(location: str) -> bool:
@@ -28,7 +33,16 @@ def is_database_url(location: str) -> bool:
 def journal_location(given: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """``--journal`` if given, else ``RUNBENCH_JOURNAL``, else None (the default file)."""
     env = os.environ if environ is None else environ
-    return given or env.get(ENV) or None
+    location = given or env.get(ENV) or None
+    if location and _URL.match(location) and not is_database_url(location):
+        origin = "--journal" if given else ENV
+        scheme = location.split("://", 1)[0]
+        raise JournalError(
+            f"journal {_URL_USER.sub('://***@', location)!r} ({origin}): {scheme}:// URLs are not "
+            "understood; give a postgresql:// URL, or the path of a SQLite file "
+            "(e.g. /var/lib/runbench/runs.db)"
+        )
+    return location
 
 
 def redacted_location(location: str) -> str:
