@@ -3,6 +3,11 @@
 It only collects text and says how things stand ("3 of 41", an error with a caret); the
 viewer decides what typing means and posts the work. Messages up: ``Changed`` on every
 key, ``Submitted`` on enter, ``Closed`` on escape.
+
+Each of its lines may ask Textual to lay out the whole screen (the prompt and the status
+are as wide as their text), so it changes only what differs: opening it again in the same
+mode touches neither prompt, status nor error line, and a status as wide as the one
+before ("3 of 41" after "2 of 41") is repainted without a layout.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class FindBar(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = "find"
+        self._status = Text()  # as shown
+        self._error: Text | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="find-row"):
@@ -53,9 +60,10 @@ class FindBar(Vertical):
         yield Static("", id="find-error")
 
     def open(self, mode: str, text: str = "") -> None:
+        if mode != self.mode:
+            self.query_one("#find-prompt", Label).update(PROMPTS[mode])
         self.mode = mode
         self.display = True
-        self.query_one("#find-prompt", Label).update(PROMPTS[mode])
         field = self.query_one("#find-input", Input)
         field.value = text
         field.cursor_position = len(text)
@@ -68,9 +76,17 @@ class FindBar(Vertical):
         return self.query_one("#find-input", Input).value
 
     def status(self, text: str | Text) -> None:
-        self.query_one("#find-status", Static).update(text)
+        shown = Text(text) if isinstance(text, str) else text
+        if _same(shown, self._status):
+            return
+        same_width = shown.cell_len == self._status.cell_len
+        self._status = shown
+        self.query_one("#find-status", Static).update(shown, layout=not same_width)
 
     def error(self, text: Text | None) -> None:
+        if text is None and self._error is None:
+            return
+        self._error = text
         shown = self.query_one("#find-error", Static)
         shown.display = text is not None
         shown.update(text or "")
@@ -88,3 +104,8 @@ class FindBar(Vertical):
     def action_close(self) -> None:
         self.display = False
         self.post_message(self.Closed(self.mode))
+
+
+def _same(one: Text, other: Text) -> bool:
+    """Same text and looks (``Text.__eq__`` ignores the style of the whole text)."""
+    return (one.plain, one.style, one.spans) == (other.plain, other.style, other.spans)

@@ -32,6 +32,7 @@ from runbench.tui.keymap import RESPONSE_KEYS
 from runbench.tui.state.body_lines import Lines, format_body, human_size, index_lines
 from runbench.tui.state.body_search import Matches, line_pattern, search
 from runbench.tui.widgets.find_bar import FindBar
+from runbench.tui.widgets.focus_within import FocusWithinClass
 from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
@@ -96,7 +97,7 @@ def count_status(matches: Matches, index: int) -> Text:
     return Text(f"{index + 1} of {matches.count}{'' if matches.done else '+'}")
 
 
-class ResponseViewer(Vertical):
+class ResponseViewer(FocusWithinClass, Vertical):
     """Shows one Exchange; call :meth:`show` (the app decides which exchange)."""
 
     BINDINGS: ClassVar[list[BindingType]] = RESPONSE_KEYS
@@ -119,6 +120,7 @@ class ResponseViewer(Vertical):
         self.match_index = -1
         self.filtered: str | None = None  # the filter shown in the body, if any
         self._body: tuple[Lines, object] | None = None  # the full body while filtered
+        self._bar: FindBar | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(NO_RESPONSE, id="response-status")
@@ -152,6 +154,7 @@ class ResponseViewer(Vertical):
         if exchange.response is None:
             body.show(index_lines(exchange.error or ""))
             return
+        self._mount_bar()  # now, hidden, so that / only shows it
         content_type = exchange.response.header("content-type") or ""
         body.show(index_lines(f"formatting{marks.ellipsis}"))
         self.formatting = True
@@ -193,14 +196,16 @@ class ResponseViewer(Vertical):
     # -- find (/, n, N) ------------------------------------------------------------------
     @property
     def bar(self) -> FindBar:
-        """The find/filter bar; mounted (hidden) on first use, not at start."""
-        found = self.query(FindBar)
-        if found:
-            return found.first()
-        bar = FindBar(id="find-bar")
-        bar.display = False
-        self.mount(bar)
-        return bar
+        """The find/filter bar: mounted (hidden) with the first response or on first use,
+        not at start."""
+        return self._mount_bar()
+
+    def _mount_bar(self) -> FindBar:
+        if self._bar is None:
+            self._bar = FindBar(id="find-bar")
+            self._bar.display = False
+            self.mount(self._bar)
+        return self._bar
 
     def _open_bar(self, mode: str, text: str) -> None:
         bar = self.bar
@@ -319,8 +324,9 @@ class ResponseViewer(Vertical):
         if matches is None:
             return
         text = count_status(matches, self.match_index)
-        self.bar.status(text)
-        if not self.bar.display and matches.count:
+        if self.bar.display:  # open() clears the status: a hidden bar's would not show
+            self.bar.status(text)
+        elif matches.count:
             self.notify(text.plain, timeout=1.5)
 
     @on(FindBar.Changed)
