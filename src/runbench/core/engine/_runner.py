@@ -127,7 +127,7 @@ class Run(DataSteps):
         self.publish_exchange(step, exchange)
         journal = self.engine.journal
         if journal is not None:  # with the next step's start (its wait commits both)
-            record = exchange.to_dict()
+            record = exchange.stored()
             journal.add_exchange(self.run_id, self.seq, step, attempt, record, later=True)
 
     def flush_journal(self) -> None:

@@ -127,6 +127,16 @@ class Exchange:
             "sent": self.sent,
         }
 
+    def stored(self) -> dict[str, Any]:
+        """What the journal keeps of it (redacted): request, response, error, elapsed_ms;
+        :meth:`to_dict` less the outputs, built for nothing at every step."""
+        return {
+            "request": self.request.to_dict() if self.request else None,
+            "response": self.response.to_dict() if self.response else None,
+            "error": self.error,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+        }
+
     def shown(self) -> Exchange:
         """This exchange with the redacted outputs in ``outputs`` (for events and views,
         which must never hold a secret)."""

@@ -375,7 +375,8 @@ class Journal(QueueMixin, RetentionMixin):
         cap = self.value_cap
 
         def insert(b: Backend) -> None:  # redacted here, off the event loop
-            variables, loops = change.variables, change.loops
+            variables: Mapping[str, Any] = change.variables
+            loops: Mapping[str, Any] = change.loops
             if redact is not None:
                 variables = redacted_map(variables, redact) if variables else variables
                 loops = redacted_loops(loops, redact) if loops else loops
@@ -428,7 +429,7 @@ class Journal(QueueMixin, RetentionMixin):
         the step in now, as the write is built; a run whose end then fails to be written
         is abandoned (``finish_run`` forgets its tracker), so that loses nothing."""
         outputs = dict(outputs)
-        loops_delta = self._tracker.step_finished(run_id, outputs, loops)
+        loops_delta: Mapping[str, Any] | None = self._tracker.step_finished(run_id, outputs, loops)
         cap = self.value_cap
         stored: Mapping[str, Any] = outputs
         if redact is not None:  # outputs are few: redacted now (unless they were already)

@@ -91,18 +91,33 @@ def same(old: Any, new: Any) -> bool:
 class Redacts(Protocol):
     """What blanks secrets in stored values (``runbench.core.secrets.Redactor``)."""
 
+    names: set[str]
+
+    @property
+    def active(self) -> bool: ...
+
     def variable(self, name: str, value: Any) -> Any: ...
 
     def value(self, obj: Any) -> Any: ...
 
 
-def redacted_map(values: Mapping[str, Any], redact: Redacts) -> dict[str, Any]:
-    """Variables as they may be stored: secret names blanked, secrets in values blanked."""
+def blanks_nothing(redact: Redacts) -> bool:
+    """No secret value and no secret name known: redacting would copy and change nothing."""
+    return not redact.active and not redact.names
+
+
+def redacted_map(values: Mapping[str, Any], redact: Redacts) -> Mapping[str, Any]:
+    """Variables as they may be stored: secret names blanked, secrets in values blanked
+    (``values`` itself when nothing could be)."""
+    if blanks_nothing(redact):
+        return values
     return {name: redact.variable(name, value) for name, value in values.items()}
 
 
-def redacted_loops(loops: Mapping[str, Any], redact: Redacts) -> dict[str, Any]:
+def redacted_loops(loops: Mapping[str, Any], redact: Redacts) -> Mapping[str, Any]:
     """Loop states or their changes, redacted (None, a loop that ended, stays None)."""
+    if blanks_nothing(redact):
+        return loops
     return {name: None if state is None else redact.value(state) for name, state in loops.items()}
 
 
@@ -184,12 +199,21 @@ class Tracker:
         self, run_id: str, variables: Mapping[str, Any], loops: Mapping[str, Any]
     ) -> Change:
         known = self._runs.get(run_id)
-        now = Baseline(dict(variables), copy_loops(loops))
-        self._runs[run_id] = now
         if known is None:  # a copy: the baseline moves on before the row is encoded
-            return Change(True, dict(now.variables), [], copy_loops(now.loops))
-        changed, unset = diff_map(known.variables, now.variables)
-        return Change(False, changed, unset, diff_loops(known.loops, now.loops))
+            self._runs[run_id] = Baseline(dict(variables), copy_loops(loops))
+            return Change(True, dict(variables), [], copy_loops(loops))
+        # the baseline moves by the changes alone (no copy of every variable per step)
+        changed, unset = diff_map(known.variables, variables)
+        baseline = known.variables
+        baseline.update(changed)
+        for name in unset:
+            del baseline[name]
+        if not loops and not known.loops:  # the usual step: no loop anywhere
+            return Change(False, changed, unset, {})
+        after = copy_loops(loops)
+        delta = diff_loops(known.loops, after)
+        known.loops = after
+        return Change(False, changed, unset, delta)
 
     def step_finished(
         self, run_id: str, outputs: Mapping[str, Any], loops: Mapping[str, Any] | None
