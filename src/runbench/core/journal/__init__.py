@@ -13,7 +13,6 @@ from runbench.core.journal._backend import Backend
 from runbench.core.journal._journal import (
     DB_NAME,
     Journal,
-    StepEnd,
     journal_path,
     new_run_id,
 )
@@ -41,6 +40,7 @@ from runbench.core.journal._rows import (
 )
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
+from runbench.core.journal._steps import StepEnd
 from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, dumps, is_truncated
 
 if TYPE_CHECKING:

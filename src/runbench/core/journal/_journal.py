@@ -11,7 +11,8 @@ commits whatever has queued up as one transaction. A caller that needs a write t
 durable awaits :meth:`Journal.committed` (the engine does before each step), which also
 raises the failure of any earlier write of that run. Reads wait for the thread, so they
 see every write submitted before them. Storage sits behind the ``Backend`` seam; the
-queue of `serve` (claims, leases, recovery) is in ``_queue``.
+queue of `serve` (claims, leases, recovery) is in ``_queue``, the writes every step
+makes (its start, its end, its exchanges) in ``_steps``.
 """
 
 from __future__ import annotations
@@ -31,18 +32,15 @@ from runbench.core.journal._ids import RunIds
 from runbench.core.journal._owner import Owner
 from runbench.core.journal._queue import QueueMixin
 from runbench.core.journal._retention import RetentionMixin
-from runbench.core.journal._rows import ExchangeRow, ResumePoint, RunRow, StepRow
+from runbench.core.journal._rows import ResumePoint, RunRow
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import delivery_key
+from runbench.core.journal._steps import StepEnd, StepsMixin
 from runbench.core.journal._thread import JournalThread
 from runbench.core.journal._values import (
     DEFAULT_CAP,
-    Redacts,
     Tracker,
     capped_map,
-    dumps,
-    redacted_loops,
-    redacted_map,
 )
 
 DB_NAME = "runs.db"
@@ -50,8 +48,6 @@ BUSY_TIMEOUT = 5.0
 """Seconds to wait for another process's write lock before a write fails (the
 environment variable RUNBENCH_BUSY_TIMEOUT overrides it)."""
 T = TypeVar("T")
-StepEnd = Callable[[Backend], None]
-"""A step's end, built and not yet written (see :meth:`Journal.step_end`)."""
 
 
 def new_run_id(clock: Callable[[], float] = time.time) -> str:
@@ -59,7 +55,7 @@ def new_run_id(clock: Callable[[], float] = time.time) -> str:
     return f"{int(clock() * 1000):012x}{uuid.uuid4().hex[:20]}"
 
 
-class Journal(QueueMixin, RetentionMixin):
+class Journal(QueueMixin, RetentionMixin, StepsMixin):
     """Runs, steps and exchanges in ``path`` (use :meth:`for_workspace` for the default).
 
     ``readonly`` opens without writing anything (``runs`` on read-only media); ``lease``
@@ -319,179 +315,6 @@ class Journal(QueueMixin, RetentionMixin):
     def children(self, run_id: str) -> list[RunRow]:
         return [history.run_row(row) for row in self._read(lambda b: b.children(run_id))]
 
-    # -- steps -------------------------------------------------------------------------------
-    def start_step(
-        self,
-        run_id: str,
-        seq: int,
-        step: str,
-        kind: str,
-        variables: Mapping[str, Any],
-        loops: Mapping[str, Any],
-        *,
-        redact: Redacts | None = None,
-        later: bool = False,
-    ) -> None:
-        """Record that ``step`` starts, with the variables it starts from (as changes).
-
-        ``redact`` blanks secrets in what is stored; pass the run's *real* variables and
-        loops: changes are found by identity, and only the changed values are redacted
-        (redacting the whole map first would copy every value at every step). ``later``
-        as for :meth:`finish_step`."""
-        row = self._step_row(run_id, seq, step, kind, variables, loops, redact)
-        self._write(row, run_id, later=later)
-
-    async def begin_step(
-        self,
-        run_id: str,
-        seq: int,
-        step: str,
-        kind: str,
-        variables: Mapping[str, Any],
-        loops: Mapping[str, Any],
-        *,
-        redact: Redacts | None = None,
-    ) -> None:
-        """:meth:`start_step`, then wait until it (and all before it) is committed: one
-        trip to the journal's thread instead of two (the engine's step barrier), or none
-        when no other run is being written (see ``_thread``: a lone run's commit is
-        quicker here than a hand-over)."""
-        insert = self._step_row(run_id, seq, step, kind, variables, loops, redact)
-        await self._thread.acall(insert, writes=True, now=self._tracker.runs <= 1)
-        self._raise_failure(run_id)
-
-    def _step_row(
-        self,
-        run_id: str,
-        seq: int,
-        step: str,
-        kind: str,
-        variables: Mapping[str, Any],
-        loops: Mapping[str, Any],
-        redact: Redacts | None,
-    ) -> Callable[[Backend], None]:
-        change = self._tracker.step_started(run_id, variables, loops)
-        now = self.clock()
-        cap = self.value_cap
-
-        def insert(b: Backend) -> None:  # redacted here, off the event loop
-            variables: Mapping[str, Any] = change.variables
-            loops: Mapping[str, Any] = change.loops
-            if redact is not None:
-                variables = redacted_map(variables, redact) if variables else variables
-                loops = redacted_loops(loops, redact) if loops else loops
-            unset = dumps(change.unset) if change.unset else None
-            b.insert_step(
-                (
-                    run_id,
-                    seq,
-                    step,
-                    kind,
-                    int(change.base),
-                    capped_map(variables, cap),
-                    unset,
-                    _capped_loops(loops, cap) if loops else "{}",
-                    now,
-                )
-            )
-
-        return insert
-
-    def finish_step(self, run_id: str, seq: int, *, later: bool = False, **end: Any) -> None:
-        """Record how step ``seq`` ended: :meth:`step_end`'s arguments (``end``), written
-        now. A run's current step is derived from its last step row, so this is the only
-        write a step end needs. ``later``: hand it over with the next journal operation (a
-        wait for a commit follows: see ``_thread``)."""
-        self.write_step_end(run_id, self.step_end(run_id, seq, **end), later=later)
-
-    def write_step_end(self, run_id: str, end: StepEnd, *, later: bool = False) -> None:
-        """Write a step's end built by :meth:`step_end` (``later`` as for finish_step)."""
-        self._write(end, run_id, later=later)
-
-    def step_end(
-        self,
-        run_id: str,
-        seq: int,
-        *,
-        edge: str | None,
-        target: str | None,
-        duration_ms: float,
-        outputs: Mapping[str, Any],
-        error: str | None,
-        loops: Mapping[str, Any] | None = None,
-        redact: Redacts | None = None,
-        redacted: Mapping[str, Any] | None = None,
-    ) -> StepEnd:
-        """A step's end, not written yet (real ``outputs`` and ``loops``, as for
-        :meth:`start_step`; ``redacted``: the outputs as ``redact`` blanks them, if the
-        caller made that already): :meth:`finish_step` writes it; for the step that ends a
-        run it goes with the run's end (see :meth:`finish_run`). The run's change tracker takes
-        the step in now, as the write is built; a run whose end then fails to be written
-        is abandoned (``finish_run`` forgets its tracker), so that loses nothing."""
-        outputs = dict(outputs)
-        loops_delta: Mapping[str, Any] | None = self._tracker.step_finished(run_id, outputs, loops)
-        cap = self.value_cap
-        stored: Mapping[str, Any] = outputs
-        if redact is not None:  # outputs are few: redacted now (unless they were already)
-            stored = redacted if redacted is not None else redacted_map(outputs, redact)
-            if loops_delta is not None:
-                loops_delta = redacted_loops(loops_delta, redact)
-
-        def update(b: Backend) -> None:
-            b.finish_step(
-                run_id,
-                seq,
-                {
-                    "edge": edge,
-                    "target": target,
-                    "duration_ms": duration_ms,
-                    "outputs": capped_map(stored, cap),
-                    "error": error,
-                    "loops_after": None if loops_delta is None else _capped_loops(loops_delta, cap),
-                    "finished": 1,
-                },
-            )
-
-        return update
-
-    def steps(self, run_id: str) -> list[StepRow]:
-        return history.step_rows(self._read(lambda b: b.steps(run_id)))
-
-    def add_exchange(
-        self,
-        run_id: str,
-        step_seq: int,
-        step: str,
-        attempt: int,
-        record: Mapping[str, Any],
-        *,
-        later: bool = False,
-    ) -> None:
-        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted);
-        ``later`` as for :meth:`finish_step`."""
-        request, response = record.get("request"), record.get("response")
-        error, elapsed = record.get("error"), record.get("elapsed_ms")
-        cap = self.value_cap
-
-        def insert(b: Backend) -> None:
-            b.insert_exchange(
-                (
-                    run_id,
-                    step_seq,
-                    step,
-                    attempt,
-                    dumps(_capped_body(request, cap)),
-                    dumps(_capped_body(response, cap)),
-                    error,
-                    elapsed,
-                )
-            )
-
-        self._write(insert, run_id, later=later)
-
-    def exchanges(self, run_id: str) -> list[ExchangeRow]:
-        return [history.exchange_row(row) for row in self._read(lambda b: b.exchanges(run_id))]
-
     # -- resume ------------------------------------------------------------------------------
     def resume_point(self, run_id: str) -> ResumePoint:
         """Where an interrupted run goes on (step None: from the runbook's start)."""
@@ -516,25 +339,6 @@ def journal_path(workspace_path: str | Path, state_dir: str | Path | None = None
 
 def _nothing(_backend: Backend) -> None:
     return None
-
-
-def _capped_loops(loops: Mapping[str, Any], cap: int) -> str:
-    """Loop states (or their changes) with each value capped; None: the loop ended."""
-    parts = [
-        f"{dumps(str(name))}:{'null' if state is None else capped_map(state, cap)}"
-        for name, state in loops.items()
-    ]
-    return "{" + ",".join(parts) + "}"
-
-
-def _capped_body(part: Any, cap: int) -> Any:
-    """A request/response record with its body cut at ``cap`` (and the original size)."""
-    if not isinstance(part, dict) and not isinstance(part, Mapping):  # dict: no ABC check
-        return part
-    body = part.get("body")
-    if not isinstance(body, str) or len(body) <= cap:
-        return part
-    return {**part, "body": body[:cap], "body_truncated": len(body)}
 
 
 __all__ = ["DB_NAME", "Journal", "journal_path", "new_run_id"]
