@@ -9,7 +9,7 @@ so each stays small enough to read in one sitting.
 from runbench.core.engine._conditions import evaluate as evaluate_rules
 from runbench.core.engine._context import build_context, load_ticket
 from runbench.core.engine._debugger import Debugger
-from runbench.core.engine._engine import Engine, RunHandle
+from runbench.core.engine._engine import Engine
 from runbench.core.engine._events import (
     Event,
     EventStream,
@@ -26,6 +26,7 @@ from runbench.core.engine._events import (
     StepStarted,
     VariableChanged,
 )
+from runbench.core.engine._handle import RunHandle
 from runbench.core.engine._replay import replay
 from runbench.core.engine._results import RunResult, StepRecord
 from runbench.core.engine._retry import backoff, retry_after, retry_reason

@@ -3,7 +3,8 @@
 Each run is an asyncio task with its own variables, its own Executor (its own HTTP
 client and tokens) and its own debugger. The engine holds what runs share: the
 workspace, the journal, the event bus, injected time/sleep/random, and one semaphore per
-runbook that has ``max_concurrent`` (extra runs wait and say so with RunQueued).
+runbook that has ``max_concurrent`` (extra runs wait and say so with RunQueued). Runs
+that go on from what the journal recorded (rerun, resume, claimed) are in ``_restarts``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import asyncio
 import os
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,15 +22,17 @@ import httpx
 from runbench.core.engine._context import custom_field_variables
 from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import Event, EventBus, EventStream, RunQueued
+from runbench.core.engine._handle import RunHandle
+from runbench.core.engine._restarts import RestartsMixin
 from runbench.core.engine._results import RunResult
 from runbench.core.engine._runner import STOPPED, Run
-from runbench.core.engine._shown import shown_event, withheld
+from runbench.core.engine._shown import shown_event
 from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.expressions import TemplateCache
 from runbench.core.http import OutputEvaluator, TlsContexts, TokenCache
-from runbench.core.journal import Claim, Journal, ResumePoint, RunRow, new_run_id
+from runbench.core.journal import Journal, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
 
@@ -40,32 +42,7 @@ CONTEXT_KEYS = ("ticket", "action", "halo_url")
 TransportFactory = Callable[[Run], httpx.AsyncBaseTransport]
 
 
-@dataclass
-class RunHandle:
-    """A started run: its id, its debugger, and its result once it ends."""
-
-    run_id: str
-    debugger: Debugger
-    task: asyncio.Task[RunResult]
-    withheld: tuple[str, ...] = ()
-    """Variables a resumed (or rerun) run could not get back: they held secrets, which
-    the journal never keeps. A step that uses one fails naming it."""
-
-    async def result(self) -> RunResult:
-        """The result; cancelling the waiter does not cancel the run."""
-        return await asyncio.shield(self.task)
-
-    def __await__(self) -> Generator[Any, None, RunResult]:
-        """``await handle``: the result; cancelling the waiter cancels the run too (the
-        journal keeps it running until a later start marks it interrupted)."""
-        return self.task.__await__()
-
-    @property
-    def done(self) -> bool:
-        return self.task.done()
-
-
-class Engine:
+class Engine(RestartsMixin):
     def __init__(
         self,
         workspace: Workspace,
@@ -158,86 +135,6 @@ class Engine:
     async def run(self, runbook_id: str, **kwargs: Any) -> RunResult:
         """Start a run and wait for its result."""
         return await self.start(runbook_id, **kwargs).result()
-
-    def rerun_from(self, run_id: str, step: str, **kwargs: Any) -> RunHandle:
-        """A new run of the same runbook from ``step``, with the variables it had there."""
-        row = self._journal_row(run_id)
-        point = self._need_journal().before_step(row.id, step)
-        lost = withheld(point.variables)
-        base = {k: v for k, v in point.variables.items() if k not in lost}
-        handle = self.start(
-            row.runbook,
-            from_step=step,
-            base_variables=base,
-            inputs=row.inputs,
-            context=row.context,
-            **kwargs,
-        )
-        handle.withheld = tuple(lost)
-        return handle
-
-    def resume(
-        self, run_id: str, *, breakpoints: Iterable[str] = (), step_mode: bool = False
-    ) -> RunHandle:
-        """Go on with an interrupted run from the step it died in (same run id)."""
-        journal = self._need_journal()
-        journal.mark_interrupted()
-        row = self._journal_row(run_id)
-        self.runbook(row.runbook)  # a runbook removed since cannot resume: say so first
-        row, point = journal.begin_resume(row.id)
-        return self._resume(row, point, breakpoints=breakpoints, step_mode=step_mode)
-
-    def _resume(
-        self,
-        row: RunRow,
-        point: ResumePoint,
-        *,
-        breakpoints: Iterable[str] = (),
-        step_mode: bool = False,
-    ) -> RunHandle:
-        runbook = self.runbook(row.runbook)
-        lost = withheld(point.variables)
-        if point.step is None:
-            initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
-        else:
-            kept = {k: v for k, v in point.variables.items() if k not in lost}
-            initial = {**self.workspace.variables, **kept}
-        handle = self._launch(
-            row.runbook,
-            row.id,
-            initial,
-            from_step=point.step,
-            loops=point.loops,
-            seq=point.next_seq - 1,
-            breakpoints=breakpoints,
-            step_mode=step_mode,
-            overrides=row.overrides,
-            recorded=True,
-        )
-        handle.withheld = tuple(lost)
-        return handle
-
-    def run_queued(self, run_id: str) -> RunHandle:
-        """Execute a run that :meth:`Journal.enqueue` queued (claimed or not)."""
-        journal = self._need_journal()
-        row = self._journal_row(run_id)
-        if row.status not in ("queued", "running"):
-            raise RunError(f"run {row.id} is {row.status}; only queued runs can be started")
-        journal.set_status(row.id, "running")
-        return self.start_claimed(Claim(row))
-
-    def start_claimed(self, claim: Claim) -> RunHandle:
-        """Execute a run this engine's journal holds (``Journal.claim``): a queued one
-        from its start, an interrupted one from where it stopped. The claim already
-        respected ``max_concurrent``, so the run does not wait for a slot here."""
-        row = claim.row
-        if claim.resume is not None:
-            return self._resume(row, claim.resume)
-        runbook = self.runbook(row.runbook)
-        initial = self.initial_variables(runbook, row.inputs, row.context, row.overrides)
-        return self._launch(
-            row.runbook, row.id, initial, overrides=row.overrides, gated=False, recorded=True
-        )
 
     def handle(self, run_id: str) -> RunHandle | None:
         return self._handles.get(run_id)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from runbench.core.engine._engine import Engine, RunHandle
+from runbench.core.engine._engine import Engine
+from runbench.core.engine._handle import RunHandle
 from runbench.core.engine._results import RunResult
 from runbench.core.errors import SecretError
 from runbench.core.journal import ExchangeRow, Journal, RunRow
