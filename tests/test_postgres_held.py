@@ -196,3 +196,28 @@ def test_a_claim_or_intake_alone_in_its_batch_is_one_trip_committed_at_once(
         backend.commit()
         seen = other.execute("SELECT owner FROM runs WHERE id = %s", (taken[0][0],))
         assert seen.fetchone() == ("you",)
+
+
+def test_runs_without_a_delivery_key_are_a_plain_insert_and_keys_still_dedupe(
+    backend: PostgresBackend, tmp_path: Path
+) -> None:
+    """ON CONFLICT inserts every row speculatively (a confirming WAL record each), so a
+    batch in which no run has a delivery key goes without it; one key in the batch and
+    the whole INSERT has it, and a repeated key makes no second run."""
+
+    def run(run_id: str, key: str | None = None) -> dict[str, Any]:
+        return {**run_values(run_id), "delivery_key": key}  # the same columns in every row
+
+    keyed = run("k1", "hit:d-1")
+    trace = tmp_path / "trace.txt"
+    with trace.open("w") as out:
+        backend._conn.pgconn.trace(out.fileno())  # white box, as statements_sent
+        try:
+            assert backend.insert_runs([run("n1"), run("n2")]) == ["n1", "n2"]
+            assert backend.insert_runs([run("n3"), keyed]) == ["n3", "k1"]
+        finally:
+            backend._conn.pgconn.untrace()
+    parsed = [line for line in trace.read_text().splitlines() if "\tParse\t" in line]
+    assert ["ON CONFLICT" in line for line in parsed] == [False, True]
+    assert backend.insert_runs([run("n4"), run("k2", "hit:d-1")]) == ["n4"]
+    assert backend.delivery("hit:d-1") == "k1"

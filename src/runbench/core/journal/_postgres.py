@@ -26,8 +26,19 @@ from runbench.core.journal._postgres_schema import CLAIM_LOCK, QUEUE_STATUSES
 from runbench.core.journal._postgres_writes import TAKEN, give_back, insert_rows
 
 _RUN = SELECT_RUNS
-_ON_KEY = "ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL"
+_ON_KEY = "ON CONFLICT (delivery_key) WHERE delivery_key IS NOT NULL DO NOTHING"
 """The unique index of delivery keys holds only rows that have one (format 3)."""
+
+
+def _on_key(rows: Sequence[Mapping[str, Any]]) -> str:
+    """``_ON_KEY`` for rows of which one has a delivery key, else nothing: with ON
+    CONFLICT, PostgreSQL inserts every row speculatively (a check of the index first,
+    then a confirming WAL record per row), a row without a key too, though none can
+    conflict. Runs without a delivery id (a flood of plain webhooks, ``run``, most
+    schedules) are then a plain INSERT: a WAL record per run less."""
+    return _ON_KEY if any(row.get("delivery_key") is not None for row in rows) else ""
+
+
 _STEP = SELECT_STEPS
 
 
@@ -50,7 +61,7 @@ class PostgresBackend(PostgresBatch):
     def insert_run(self, values: Mapping[str, Any]) -> bool:
         names = ", ".join(values)
         inserted = self._count(
-            f"INSERT INTO runs ({names}) VALUES ({_marks(len(values))}) {_ON_KEY} DO NOTHING",
+            f"INSERT INTO runs ({names}) VALUES ({_marks(len(values))}) {_on_key([values])}",
             tuple(values.values()),
         )
         return inserted == 1
@@ -64,7 +75,7 @@ class PostgresBackend(PostgresBatch):
         sql, params = insert_rows("runs", rows)
         self.savepoint()
         try:
-            found = self._last_write(f"{sql} {_ON_KEY} DO NOTHING RETURNING id", params)
+            found = self._last_write(f"{sql} {_on_key(rows)} RETURNING id", params)
         except Exception as exc:
             if self.storage_error(exc) is None:
                 self.rollback_to()
