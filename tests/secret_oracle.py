@@ -5,6 +5,9 @@ spelling is, or both would miss the same one. So this oracle undoes encodings in
 JSON escapes (any depth), percent-encoding (``+`` as space or not), HTML entities, line
 breaks with their indentation, in every order up to three deep; then looks for the secret
 in each view and in the base64 decoding of every base64-looking run, at every offset.
+
+A stored file (a journal's database and WAL) is mostly pages repeated frame after frame,
+separated by NUL padding; it is searched with each NUL-separated piece once (below).
 """
 
 from __future__ import annotations
@@ -75,9 +78,30 @@ def _base64_decodings(runs: Iterable[str], shortest: int) -> list[bytes]:
     return found
 
 
+def distinct_pieces(text: str, secrets: list[str]) -> str:
+    """``text`` with each NUL-separated piece kept once (in first-seen order).
+
+    Finds the same secrets as ``text`` itself: no decoder reads, makes or removes a NUL
+    character across a piece's edge (an escape, a %XX run, an entity or a line break never
+    holds one), and neither does a base64 run; so each view of the whole text is the views
+    of its pieces joined by NULs, and a secret without a NUL is in a view only if it is in
+    one piece's part of it. A WAL of 600 kB is 50 kB of distinct pieces: 9 times less to
+    decode (test_secret_encodings). A secret holding a NUL keeps the text whole."""
+    if "\0" not in text or any("\0" in secret for secret in secrets):
+        return text
+    return "\0".join(dict.fromkeys(piece for piece in text.split("\0") if piece))
+
+
 def leaks(text: str, secrets: Iterable[str]) -> list[str]:
     """Each secret ``text`` still holds, with the decoding that shows it."""
     secrets = list(secrets)
+    if not secrets:
+        return []
+    return leaks_in_whole(distinct_pieces(text, secrets), secrets)
+
+
+def leaks_in_whole(text: str, secrets: list[str]) -> list[str]:
+    """``leaks`` without taking repeated pieces out first (tests/test_secret_oracle.py)."""
     if not secrets:
         return []
     shown = views(text)
