@@ -202,16 +202,21 @@ def test_demo_lookup_prefers_the_checkout_then_the_packaged_copy(tmp_path: Path)
 
 def test_wheel_ships_the_demo_and_runs_it_from_any_folder(tmp_path: Path) -> None:
     """Build the wheel offline, install it alone into a folder, run `demo --headless`
-    from an empty folder: the demo runbooks all succeed against the in-process sandbox."""
+    from an empty folder: the demo runbooks all succeed against the in-process sandbox.
+
+    The wheel is built by calling the build backend's PEP 517 hook, as `pip wheel
+    --no-build-isolation` does, without pip around it (a third of the CPU)."""
     wheels, target, cwd = tmp_path / "wheels", tmp_path / "site", tmp_path / "cwd"
     cwd.mkdir()
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(wheels)]
-    subprocess.run([*build, str(ROOT)], check=True, capture_output=True)
+    build = "import sys\nfrom setuptools.build_meta import build_wheel\nbuild_wheel(sys.argv[1])"
+    subprocess.run(
+        [sys.executable, "-c", build, str(wheels)], cwd=ROOT, check=True, capture_output=True
+    )
     (wheel,) = wheels.glob("runbench-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("runbench/demo/demo.toml") == DEMO.read_bytes()
         assert "runbench/tui/app.tcss" in archive.namelist()
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     install = [*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)]
     subprocess.run(install, check=True, capture_output=True)
     env = {**os.environ, "PYTHONPATH": str(target), "HOME": str(tmp_path / "home")}
