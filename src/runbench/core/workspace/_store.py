@@ -143,6 +143,7 @@ class WorkspaceDocument:
         self._doc: tomlkit.TOMLDocument | None = None
         self._loaded: tuple[Workspace, list[Problem]] | None = None
         self._current: str | None = None  # text() of the tomlkit tree, until the next edit
+        self._unparsed: str | None = None  # an edit's text, parsed when the tree is needed
         self.dirty = False
         self.history = EditHistory()
         if new_text is None:
@@ -162,6 +163,7 @@ class WorkspaceDocument:
         self._digest = _digest(text)
         self._doc = None
         self._current = None
+        self._unparsed = None
         self.dirty = False
         self.new_file = False
         self.history.clear()
@@ -173,14 +175,16 @@ class WorkspaceDocument:
         if self._doc is None:
             import tomlkit
 
-            self._doc = tomlkit.parse(self._text)
-            self._current = self._text  # tomlkit gives back the text it parsed
+            text = self.text()
+            self._doc = tomlkit.parse(text)
+            self._current = text  # tomlkit gives back the text it parsed
+            self._unparsed = None
             self._loaded = None
         return self._doc
 
     def text(self) -> str:
         if self._doc is None:
-            return self._text
+            return self._text if self._unparsed is None else self._unparsed
         if self._current is None:
             import tomlkit
 
@@ -321,12 +325,12 @@ class WorkspaceDocument:
         return True
 
     def replace_text(self, text: str) -> None:
-        """Edit: the document becomes ``text`` (which must be valid TOML)."""
-        import tomlkit
-
-        self._doc = tomlkit.parse(text)
+        """Edit: the document becomes ``text`` (which must be valid TOML). tomlkit parses
+        it when an edit next needs the tree: edits made on the text one after another (an
+        import adding hundreds of tables) would otherwise parse the whole file each time."""
+        self._doc = None
         self._edited()
-        self._current = text
+        self._unparsed = text
 
     # -- undo ------------------------------------------------------------------------
     def checkpoint(self, label: str, group: object = None) -> None:
