@@ -4,7 +4,8 @@ Without a run id: the history, newest first (id, runbook, status, started, durat
 trigger), so "running" and "failed" never look alike. With one (a unique prefix is
 enough): its steps with edges and errors, the variables it ended with, and every HTTP
 exchange (already redacted when it was recorded). A journal that cannot be written
-(read-only media, another user's) is read as it is.
+(read-only media, another user's) is read as it is. A run whose stored row was damaged
+(changed outside runbench) is listed and shown with what is damaged, never a traceback.
 
 ``runbench runs prune WORKSPACE --older-than 30d`` deletes runs that finished before
 then, with their steps and exchanges (never a queued, running or interrupted run).
@@ -16,15 +17,18 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from runbench.cli.cmd_run import add_journal_option, load_checked, open_journal, redacting
-from runbench.core.errors import RunError, UsageError
+from runbench.core.errors import DamagedRowError, RunError, UsageError
 from runbench.core.journal import Journal, RunRow, journal_path
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
+
+T = TypeVar("T")
 
 
 def add_parser(subparsers: Any, name: str, help_text: str) -> None:
@@ -66,16 +70,20 @@ def summary(row: RunRow) -> dict[str, Any]:
         "error": row.error,
         "message": row.message,
         "parent_id": row.parent_id,
+        "damaged": row.damaged,
     }
 
 
 def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
-    steps = journal.steps(row.id)
+    damaged = [row.damaged] if row.damaged else []
+    steps = _readable(lambda: journal.steps(row.id), [], damaged)
+    exchanges = _readable(lambda: journal.exchanges(row.id), [], damaged)
     variables: dict[str, Any] = {}
     if steps:
         variables = {**steps[-1].variables_before, **steps[-1].outputs}
     return {
         "run": {**summary(row), "inputs": row.inputs, "context": row.context},
+        "damaged": damaged,
         "steps": [
             {
                 "seq": s.seq,
@@ -101,10 +109,19 @@ def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
                 "error": x.error,
                 "elapsed_ms": x.elapsed_ms,
             }
-            for x in journal.exchanges(row.id)
+            for x in exchanges
         ],
         "children": [child.id for child in journal.children(row.id)],
     }
+
+
+def _readable(read: Callable[[], list[T]], empty: list[T], damaged: list[str]) -> list[T]:
+    """What ``read`` gives, or ``empty`` with the damage noted (the rest is still shown)."""
+    try:
+        return read()
+    except DamagedRowError as exc:
+        damaged.append(str(exc))
+        return empty
 
 
 def print_list(rows: list[RunRow]) -> None:
@@ -117,6 +134,9 @@ def print_list(rows: list[RunRow]) -> None:
             f"{row.id:<32}  {row.runbook:<20} {row.status:<11} {when(row.started):<25} "
             f"{took(row):>9}  {row.trigger}"
         )
+    for row in rows:
+        if row.damaged:
+            print(row.damaged, file=sys.stderr)
 
 
 def print_detail(data: dict[str, Any]) -> None:
@@ -128,6 +148,8 @@ def print_detail(data: dict[str, Any]) -> None:
     for key in ("message", "error"):
         if run[key]:
             print(f"  {key}: {run[key]}")
+    for why in data["damaged"]:
+        print(f"  damaged: {why}")
     print("steps:")
     for step in data["steps"]:
         edge = step["edge"] or ("end" if step["finished"] else "(did not finish)")

@@ -21,6 +21,7 @@ maps ``UsageError``/``WorkspaceError`` to exit 2.
     │   └── AuthError              the token endpoint refused or answered badly
     ├── RunError                   a run cannot start or continue (guards, journal)
     └── JournalError               the run journal cannot be opened, read or written
+        └── DamagedRowError        one stored row does not decode (its run cannot go on)
 """
 
 from __future__ import annotations
@@ -149,6 +150,12 @@ class JournalError(RunbenchError):
     """The run journal cannot be used: corrupt, locked by another process for too long,
     read-only, or on a full disk. The message names the file and what to do; the CLI
     exits 2, `serve` answers 503 and retries."""
+
+
+class DamagedRowError(JournalError):
+    """A row of the journal does not decode (changed outside runbench, or a damaged disk):
+    its run cannot go on, but the journal and every other run can. The message names the
+    run, the step if any, the column, the journal, and what to do."""
 
 
 class HistoryError(RunbenchError):

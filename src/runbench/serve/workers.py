@@ -9,7 +9,9 @@ slot stays *queued* in the journal: it holds no worker and no memory here.
 The journal is the queue, not memory, so a crash loses nothing and no run starts twice.
 It can fail (locked for long, disk full, read-only): then the pool logs it once, backs
 off and retries, reports itself unhealthy (``problem``; /healthz answers 503) and keeps
-every run it holds on course to a final state; a worker never dies of it.
+every run it holds on course to a final state; a worker never dies of it. Nor does
+the dispatcher die of anything else: a failure that is not the journal's (a bug) is
+logged as one clear line and the dispatcher goes on after a pause.
 
 ``backlog`` (queued runs, for the queue-full 503) is counted here, not queried per
 request: read from the journal at start and at every poll, raised by each delivery,
@@ -152,6 +154,22 @@ class WorkerPool:
     # -- dispatching --------------------------------------------------------------------------
     async def _dispatch(self) -> None:
         await self._recover_at_start()
+        while not self._stopping:
+            try:
+                await self._dispatch_until_stopped()
+            except Exception as exc:  # a bug: one run, one claim, must not stop them all
+                self._unexpected("dispatching runs", exc)
+                await asyncio.sleep(self._backoff.next())
+
+    def _unexpected(self, what: str, exc: BaseException) -> None:
+        self._log(
+            self._redact(
+                f"{what} failed unexpectedly ({type(exc).__name__}: {exc}); a runbench bug, "
+                "please report it; the server goes on"
+            )
+        )
+
+    async def _dispatch_until_stopped(self) -> None:
         last_poll = time.monotonic()
         while not self._stopping:
             if time.monotonic() - last_poll >= self.poll:
@@ -180,6 +198,9 @@ class WorkerPool:
                 self.failed("recovery at start", exc)
                 await asyncio.sleep(self._backoff.next())
                 continue
+            except Exception as exc:  # dispatch anyway: the periodic look tries it again
+                self._unexpected("recovery at start", exc)
+                return
             self.recovered()
             if self.backlog or expired:
                 self._log(
@@ -195,6 +216,8 @@ class WorkerPool:
             self.backlog = await self.journal.call(self.journal.count_queued)
         except JournalError as exc:
             self.failed("checking leases", exc)
+        except Exception as exc:
+            self._unexpected("checking leases", exc)
 
     async def _claim(self, free: int) -> list[Claim]:
         try:
@@ -208,6 +231,11 @@ class WorkerPool:
         except JournalError as exc:
             self.failed("claiming runs", exc)
             await asyncio.sleep(self._backoff.next())
+            return []
+        except Exception as exc:  # not the journal's failure: logged, claimed again after
+            self._unexpected("claiming runs", exc)  # a pause that grows while it fails
+            await asyncio.sleep(self._backoff.next())
+            self._wake.set()
             return []
         self.recovered()
         queued = sum(1 for claim in claims if claim.resume is None)

@@ -347,7 +347,11 @@ class Engine(RestartsMixin):
         return self.journal
 
     def _journal_row(self, run_id: str) -> RunRow:
-        return self._need_journal().find_run(run_id)
+        """The run to start again from; RunError if its stored row is damaged."""
+        row = self._need_journal().find_run(run_id)
+        if row.damaged is not None:
+            raise RunError(row.damaged)
+        return row
 
 
 __all__ = ["CONTEXT_KEYS", "Engine", "RunHandle"]

@@ -20,7 +20,7 @@ import httpx
 from runbench.core.engine._engine import Engine
 from runbench.core.engine._handle import RunHandle
 from runbench.core.engine._results import RunResult
-from runbench.core.errors import SecretError
+from runbench.core.errors import RunError, SecretError
 from runbench.core.journal import ExchangeRow, Journal, RunRow
 from runbench.core.secrets import REDACTED, Secrets
 from runbench.core.workspace import Secretish, Workspace
@@ -132,6 +132,8 @@ def start_replay(
 ) -> tuple[Engine, RunHandle]:
     """An engine replaying ``run_id`` and the handle of the replayed run (for debugging)."""
     row = journal.find_run(run_id)
+    if row.damaged is not None:
+        raise RunError(row.damaged)
     recording = _Recording(journal, row)
     options: dict[str, Any] = {"sleep": _instant, **(engine_options or {})}
     engine = Engine(

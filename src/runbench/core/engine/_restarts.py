@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from runbench.core.engine._ended import close_ended
 from runbench.core.engine._handle import RunHandle
 from runbench.core.engine._shown import withheld
 from runbench.core.errors import RunError
 from runbench.core.journal import Claim, Journal, ResumePoint, RunRow
+from runbench.core.secrets import Redactor
 from runbench.core.workspace import Runbook, Workspace
 
 
@@ -37,6 +39,8 @@ class _Host(Protocol):
     def runbook(self, runbook_id: str) -> Runbook: ...
 
     def _need_journal(self) -> Journal: ...
+
+    def redactor(self) -> Redactor: ...
 
     def _journal_row(self, run_id: str) -> RunRow: ...
 
@@ -76,7 +80,7 @@ class RestartsMixin:
         """Go on with an interrupted run from the step it died in (same run id)."""
         journal = self._need_journal()
         journal.mark_interrupted()
-        row = self._journal_row(run_id)
+        row = journal.find_run(run_id)  # a damaged one too: begin_resume ends it as failed
         self.runbook(row.runbook)  # a runbook removed since cannot resume: say so first
         row, point = journal.begin_resume(row.id)
         return self._resume(row, point, breakpoints=breakpoints, step_mode=step_mode)
@@ -89,6 +93,9 @@ class RestartsMixin:
         breakpoints: Iterable[str] = (),
         step_mode: bool = False,
     ) -> RunHandle:
+        if point.ended is not None:  # its last step ended it: closed, nothing runs again
+            runbook = self.workspace.runbooks.get(row.runbook)
+            return close_ended(row, point, runbook, self._need_journal(), self.redactor())
         runbook = self.runbook(row.runbook)
         lost = withheld(point.variables)
         if point.step is None:
@@ -125,6 +132,8 @@ class RestartsMixin:
         from its start, an interrupted one from where it stopped. The claim already
         respected ``max_concurrent``, so the run does not wait for a slot here."""
         row = claim.row
+        if row.damaged is not None:  # claims end such runs: not one a claim handed out
+            raise RunError(row.damaged)
         if claim.resume is not None:
             return self._resume(row, claim.resume)
         runbook = self.runbook(row.runbook)

@@ -79,6 +79,7 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
         owner: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self._where = str(path)  # a database URL as given (a Path folds its "//")
         self.clock = clock
         self.readonly = readonly
         self.lease = lease
@@ -126,6 +127,11 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
     def close(self) -> None:
         """Commit what is pending and stop the thread."""
         self._thread.close()
+
+    @property
+    def where(self) -> str:
+        """The journal's location, for messages (a database URL without its password)."""
+        return self._where
 
     @property
     def problem(self) -> JournalError | None:
@@ -291,7 +297,7 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
 
     def run(self, run_id: str) -> RunRow | None:
         row = self._read(lambda b: b.run(run_id))
-        return None if row is None else history.run_row(row)
+        return None if row is None else history.run_row(row, self._where)
 
     def find_run(self, prefix: str) -> RunRow:
         """The run whose id is (or starts with) ``prefix``; RunError otherwise."""
@@ -300,7 +306,7 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
             return found
         rows = self._read(lambda b: b.runs_like(prefix, 2))
         if len(rows) == 1:
-            return history.run_row(rows[0])
+            return history.run_row(rows[0], self._where)
         why = "is ambiguous" if rows else "is not in the journal"
         raise RunError(f"run '{prefix}' {why} ({self.path}); list runs with `runbench runs`")
 
@@ -310,10 +316,11 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
         """Newest first; only runs of ``runbook`` if given; ``top_level`` leaves out the
         child runs that `runbook` steps started."""
         rows = self._read(lambda b: b.runs(limit, runbook, top_level))
-        return [history.run_row(row) for row in rows]
+        return [history.run_row(row, self._where) for row in rows]
 
     def children(self, run_id: str) -> list[RunRow]:
-        return [history.run_row(row) for row in self._read(lambda b: b.children(run_id))]
+        rows = self._read(lambda b: b.children(run_id))
+        return [history.run_row(row, self._where) for row in rows]
 
     # -- resume ------------------------------------------------------------------------------
     def resume_point(self, run_id: str) -> ResumePoint:

@@ -12,6 +12,9 @@
   process lives. A run whose lease expired, or whose owner is certainly dead (see
   ``_owner``), becomes *interrupted* with one more crash counted; after ``max_crashes``
   crashes a claim ends it as failed instead of resuming it again (no poison runs).
+* A run whose stored row does not decode (changed outside runbench) is ended as failed
+  by the claim that takes it, with a message naming the column, the run and the journal;
+  the claim goes on with the others (it never raises for one run, so the queue moves).
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from runbench.core.errors import RunError
+from runbench.core.errors import DamagedRowError, RunError
 from runbench.core.journal import _history as history
 from runbench.core.journal._admissions import Delivery
 from runbench.core.journal._backend import Backend, Row
 from runbench.core.journal._owner import Owner
-from runbench.core.journal._rows import ACTIVE, Claim, ResumePoint, RunRow
+from runbench.core.journal._rows import ACTIVE, INTERRUPTED_STEP, Claim, ResumePoint, RunRow
 from runbench.core.journal._sqlite_schema import delivery_key
 
 if TYPE_CHECKING:
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
     from runbench.core.journal._values import Tracker
 
 T = TypeVar("T")
-INTERRUPTED_STEP = "interrupted: the process died during this step"
 DIED = "interrupted: the process running it died (or stopped renewing its lease)"
 FREE: Mapping[str, Any] = {"owner": None, "lease_until": None}
 """Nobody holds the run (finished, interrupted, or queued for anyone)."""
@@ -47,6 +49,7 @@ class QueueMixin:
     """Queue operations of :class:`runbench.core.journal.Journal`."""
 
     path: Path
+    _where: str
     clock: Callable[[], float]
     lease: float
     owner: Owner
@@ -191,10 +194,11 @@ class QueueMixin:
                 break
             if room.full(runbook) or not self._hold(b, run_id, ("queued",), started=self.clock()):
                 continue
-            room.take(runbook)
             row = b.run(run_id)
-            if row is not None:
-                found.append(Claim(history.run_row(row)))
+            taken = self._usable(b, [row] if row is not None else [])
+            if taken:
+                room.take(runbook)
+                found += taken
         return found
 
     def _take(self, b: Backend, limit: int, unless: Sequence[str] = ()) -> list[Claim]:
@@ -202,9 +206,27 @@ class QueueMixin:
         ``unless`` waits (see ``Backend.take``)."""
         now = self.clock()
         values = {"status": "running", "owner": self._owner_text, "started": now}
-        rows = b.take("queued", limit, {**values, "lease_until": now + self.lease}, unless)
-        rows.sort(key=lambda row: (row[12], row[0]))
-        return [Claim(history.run_row(row)) for row in rows]
+        values["lease_until"] = now + self.lease
+        found: list[Claim] = []
+        while len(found) < limit:
+            rows = b.take("queued", limit - len(found), values, unless)
+            rows.sort(key=lambda row: (row[12], row[0]))
+            usable = self._usable(b, rows)
+            found += usable
+            if len(usable) == len(rows):  # none damaged: the take found all there was
+                break
+        return found
+
+    def _usable(self, b: Backend, rows: list[Row]) -> list[Claim]:
+        """Claims of the runs just held in ``rows``; a damaged one is ended as failed."""
+        found: list[Claim] = []
+        for stored in rows:
+            row = history.run_row(stored, self._where)
+            if row.damaged is None:
+                found.append(Claim(row))
+            else:
+                self._end_failed(b, row.id, row.damaged, ("running",))
+        return found
 
     def _claim_interrupted(
         self, b: Backend, limit: int, room: _Room, triggers: Sequence[str], max_crashes: int
@@ -224,7 +246,7 @@ class QueueMixin:
                 continue
             try:
                 row, point = self._begin_resume(b, run_id)
-            except RunError as exc:  # e.g. a value over the cap: it cannot go on
+            except (RunError, DamagedRowError) as exc:  # a value over the cap, a damaged row
                 self._give_up(b, run_id, str(exc))
                 continue
             room.take(runbook)
@@ -232,26 +254,43 @@ class QueueMixin:
         return found
 
     def _give_up(self, b: Backend, run_id: str, why: str) -> None:
+        self._end_failed(b, run_id, why, ("interrupted",))
+
+    def _end_failed(self, b: Backend, run_id: str, why: str, statuses: Sequence[str]) -> None:
         values = {"status": "failure", "error": why, "finished": self.clock(), **FREE}
-        b.update_run(run_id, values, ("interrupted",))
+        b.update_run(run_id, values, statuses)
 
     # -- resume -------------------------------------------------------------------------------
     def begin_resume(self, run_id: str) -> tuple[RunRow, ResumePoint]:
         """Take an interrupted run back: close its unfinished step, hold it (running),
-        and return it with where it goes on. RunError if it is not interrupted."""
-        return self._change(lambda b: self._begin_resume(b, run_id))
+        and return it with where it goes on. RunError if it is not interrupted;
+        DamagedRowError if its rows do not decode (it is ended as failed)."""
+
+        def begin(b: Backend) -> tuple[RunRow, ResumePoint] | DamagedRowError:
+            try:
+                return self._begin_resume(b, run_id)
+            except DamagedRowError as exc:  # returned: a raise would undo the give-up
+                self._give_up(b, run_id, str(exc))
+                return exc
+
+        found = self._change(begin)
+        if isinstance(found, DamagedRowError):
+            raise found
+        return found
 
     def _begin_resume(self, b: Backend, run_id: str) -> tuple[RunRow, ResumePoint]:
         found = b.run(run_id)
         if found is None:
             raise RunError(f"run '{run_id}' is not in the journal ({self.path})")
-        row = history.run_row(found)
+        row = history.run_row(found, self._where)
         if row.status != "interrupted":
             raise RunError(
                 f"run {row.id} is {row.status}, not interrupted; only interrupted "
                 "runs can be resumed (use rerun from a step for finished ones)"
             )
-        steps = history.step_rows(b.steps(run_id))
+        if row.damaged is not None:
+            raise DamagedRowError(row.damaged)
+        steps = history.step_rows(b.steps(run_id), self._where)
         point = history.resume_point(run_id, steps)
         if steps and not steps[-1].finished:
             closing = {

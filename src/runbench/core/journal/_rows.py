@@ -12,6 +12,9 @@ from typing import Any
 ACTIVE = ("running", "paused")
 FINAL = ("success", "failure")
 STATUSES = ("queued", "running", "paused", "success", "failure", "interrupted")
+INTERRUPTED_STEP = "interrupted: the process died during this step"
+"""The error of a step that resume closed because its process died in it: the one kind
+of finished step with no next step that a resume runs again (see ``ResumePoint.ended``)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class RunRow:
     started: float | None
     finished: float | None
     crashes: int = 0
+    damaged: str | None = None
+    """Why this run cannot go on: a stored column does not decode (the row was changed
+    outside runbench); it is listed and shown, and claims and resume end it as failed."""
 
     @property
     def duration(self) -> float | None:
@@ -84,6 +90,12 @@ class ResumePoint:
     variables: dict[str, Any]
     loops: dict[str, Any]
     next_seq: int
+    ended: StepRow | None = None
+    """The step that ended the run, when its end is recorded but the run's is not: a
+    journal of a runbench that wrote them in two commits (before one operation held both),
+    killed between them. Such a run is closed, never run again from that step (an end
+    step twice, a failed call's side effect twice); ``step`` is that step, the variables
+    are those after it."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ class Claim:
 __all__ = [
     "ACTIVE",
     "FINAL",
+    "INTERRUPTED_STEP",
     "STATUSES",
     "Claim",
     "ExchangeRow",

@@ -24,6 +24,7 @@ from runbench.core.errors import JournalError
 from runbench.core.journal import _values as values
 
 SCHEMA_VERSION = 3
+SQLITE_HEADER = b"SQLite format 3\x00"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, runbook TEXT NOT NULL, trigger TEXT NOT NULL DEFAULT 'cli',
@@ -77,12 +78,30 @@ def delivery_key(runbook: str, delivery_id: str) -> str:
 
 # -- files -----------------------------------------------------------------------------
 def prepare_file(path: Path) -> None:
-    """Create the database 0600 before SQLite does (its -wal/-shm copy that mode)."""
+    """Create the database 0600 before SQLite does (its -wal/-shm copy that mode).
+
+    An existing file is tightened only if it is a SQLite database (or empty): ``--journal``
+    pointed at any other file (``/etc/passwd``, run as root) must get an error that it is
+    not a journal, not a new mode."""
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if not _is_database(path):
+        return
     for found in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if found.exists():
             _tighten(found, 0o600)
+
+
+def _is_database(path: Path) -> bool:
+    """An empty regular file or one that starts with SQLite's header."""
+    try:
+        if not path.is_file():
+            return False
+        with path.open("rb") as stream:
+            head = stream.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head in (b"", SQLITE_HEADER)
 
 
 def _tighten(path: Path, mode: int) -> None:

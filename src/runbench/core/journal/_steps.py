@@ -38,6 +38,7 @@ class StepsMixin:
 
     clock: Callable[[], float]
     value_cap: int
+    _where: str
     _tracker: Tracker
     _thread: JournalThread
 
@@ -187,7 +188,7 @@ class StepsMixin:
         return update
 
     def steps(self, run_id: str) -> list[StepRow]:
-        return history.step_rows(self._read(lambda b: b.steps(run_id)))
+        return history.step_rows(self._read(lambda b: b.steps(run_id)), self._where)
 
     def add_exchange(
         self,
@@ -222,7 +223,8 @@ class StepsMixin:
         self._write(insert, run_id, later=later)
 
     def exchanges(self, run_id: str) -> list[ExchangeRow]:
-        return [history.exchange_row(row) for row in self._read(lambda b: b.exchanges(run_id))]
+        rows = self._read(lambda b: b.exchanges(run_id))
+        return [history.exchange_row(row, self._where) for row in rows]
 
 
 def _capped_loops(loops: Mapping[str, Any], cap: int) -> str:

@@ -290,14 +290,19 @@ class RunActions(LazyPanes):
     @work(thread=True, exclusive=True, group="history", description="read one run")
     def load_run(self, run_id: str) -> None:
         journal = self.runs.journal
-        row = journal.run(run_id)
-        if row is None:
-            return
         from runbench.tui.state.run_view import RunView
 
-        view = RunView.from_journal(
-            row, journal.steps(run_id), journal.exchanges(run_id), self.workspace.variables
-        )
+        try:  # a row changed outside runbench says so (DamagedRowError), never a traceback
+            row = journal.run(run_id)
+            if row is None:
+                return
+            steps, exchanges = journal.steps(run_id), journal.exchanges(run_id)
+        except (RunbenchError, OSError) as exc:
+            self.call_from_thread(self.notify, str(exc), title="History", severity="error")
+            return
+        if row.damaged is not None:
+            self.call_from_thread(self.notify, row.damaged, title="History", severity="warning")
+        view = RunView.from_journal(row, steps, exchanges, self.workspace.variables)
         self.call_from_thread(self._show_run, view)
 
     def _show_run(self, view: RunView) -> None:

@@ -28,7 +28,7 @@ from runbench.core.engine import (
     RunStarted,
     load_ticket,
 )
-from runbench.core.errors import RunbenchError, RunError
+from runbench.core.errors import DamagedRowError, RunbenchError, RunError
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 from runbench.tui.bridge import EventBridge
@@ -294,9 +294,12 @@ class RunController:
         candidates += [row.id for row in self.journal.runs(200, runbook=runbook, top_level=True)]
         for run_id in dict.fromkeys(candidates):
             run = self.journal.run(run_id)
-            if run is None:
+            if run is None or run.damaged is not None:
+                continue  # a damaged run's inputs are lost: not one to start from
+            try:
+                rows = self.journal.steps(run_id)
+            except DamagedRowError:
                 continue
-            rows = self.journal.steps(run_id)
             for row in rows:
                 if row.step == step:
                     return run, dict(row.variables_before)
