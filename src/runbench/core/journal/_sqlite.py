@@ -24,6 +24,7 @@ from runbench.core.journal._sqlite_schema import (
     ensure_schema,
     explain,
     prepare_file,
+    refuse_odd_file,
 )
 
 _RUN = SELECT_RUNS
@@ -72,6 +73,7 @@ class SqliteBackend:
             raise explain(exc, self.location, busy_timeout) from None
 
     def _connect(self, path: Path, durable: bool) -> sqlite3.Connection:
+        refuse_odd_file(path)
         if self.readonly:
             return self._connect_readonly(path)
         private_folder(path.parent)

@@ -92,6 +92,17 @@ def prepare_file(path: Path) -> None:
             _tighten(found, 0o600)
 
 
+def refuse_odd_file(path: Path) -> None:
+    """JournalError if ``path`` is there but not a regular file (a folder, a device, a
+    pipe): SQLite's own words for those ("unable to open", "cannot rollback") mislead."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a device or a pipe)"
+        raise JournalError(
+            f"journal {path}: is {kind}, not a journal file; move it away, or give "
+            "--journal the path of a file"
+        )
+
+
 def _is_database(path: Path) -> bool:
     """An empty regular file or one that starts with SQLite's header."""
     try:
@@ -244,4 +255,5 @@ __all__ = [
     "ensure_schema",
     "explain",
     "prepare_file",
+    "refuse_odd_file",
 ]
