@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 
 # Three workers on two cores: many tests wait (servers, child processes, the sandbox), so a
 # third worker fills the idle time (pytest alone, quiet 2-core machine: -n 2 171 s, -n 3 118 s,
-# -n 4 117 s).
+# -n 4 117 s; `python benchmarks/bench_test_suite.py --all` measures it again, interleaved).
 # worksteal: an idle worker takes tests queued for a busy one, so a few long TUI stories
 # do not leave the other workers waiting at the end.
 PYTEST := $(BIN)/pytest -n 3 --dist worksteal
