@@ -295,6 +295,8 @@ def test_reading_runs_where_no_journal_exists_creates_nothing(
     assert "no journal at" in capsys.readouterr().err
     assert cli("runs", "prune", str(demo), "--older-than", "1d", "--journal", str(typo)) == 0
     assert "nothing to prune" in capsys.readouterr().out
+    assert cli("resume", str(demo), "abc123", "--journal", str(typo)) == 2
+    assert "no journal at" in capsys.readouterr().err
     assert not typo.parent.exists()  # neither the file nor its folder was made
     assert not (demo.parent / ".runbench").exists()
 

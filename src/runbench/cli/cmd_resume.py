@@ -19,6 +19,7 @@ from runbench.cli.cmd_run import (
     add_debug_options,
     drive,
     load_checked,
+    missing_journal,
     open_journal,
     redacting,
 )
@@ -36,6 +37,9 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
 
 async def _resume(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
+    missing = missing_journal(workspace, args)
+    if missing is not None:
+        raise UsageError(f"no run {args.run_id!r}: no journal at {missing} yet (nothing has run)")
     secrets = Secrets(workspace.path, os.environ)
     journal = open_journal(workspace, args.state_dir, args.journal)
     try:

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from runbench.core.engine import (
@@ -152,6 +153,19 @@ def open_journal(
     from runbench.core.journal import open_journal as open_at
 
     return open_at(journal_location(journal), workspace.path, state_dir, **kwargs)
+
+
+def missing_journal(workspace: Workspace, args: argparse.Namespace) -> Path | None:
+    """The SQLite journal's path when no file is there yet (nothing has run with it):
+    reading commands say so and create nothing (a mistyped --journal made a new, empty
+    journal and its folders before)."""
+    from runbench.core.journal import is_database_url, journal_location, journal_path
+
+    location = journal_location(args.journal)
+    if location and is_database_url(location):
+        return None
+    path = Path(location) if location else journal_path(workspace.path, args.state_dir)
+    return None if path.exists() else path
 
 
 def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:

@@ -22,7 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from runbench.cli.cmd_run import add_journal_option, load_checked, open_journal, redacting
+from runbench.cli.cmd_run import (
+    add_journal_option,
+    load_checked,
+    missing_journal,
+    open_journal,
+    redacting,
+)
 from runbench.core.errors import DamagedRowError, RunError, UsageError
 from runbench.core.journal import Journal, RunRow, journal_path
 from runbench.core.secrets import Secrets
@@ -195,19 +201,6 @@ def prune(args: argparse.Namespace) -> int:
         journal.close()
     print(f"deleted {deleted} run(s) that finished more than {args.older_than} ago")
     return 0
-
-
-def missing_journal(workspace: Workspace, args: argparse.Namespace) -> Path | None:
-    """The SQLite journal's path when no file is there yet (nothing has run with it):
-    reading commands say so and create nothing (a mistyped --journal made a new, empty
-    journal and its folders before)."""
-    from runbench.core.journal import is_database_url, journal_location
-
-    location = journal_location(args.journal)
-    if location and is_database_url(location):
-        return None
-    path = Path(location) if location else journal_path(workspace.path, args.state_dir)
-    return None if path.exists() else path
 
 
 def open_for_reading(workspace: Workspace, args: argparse.Namespace) -> Journal:
