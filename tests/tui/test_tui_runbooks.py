@@ -134,6 +134,8 @@ async def test_run_breakpoint_edit_variable_step_and_continue(
             lambda: view_of(app).variables["ResponseText"].source == "you",
             "variable changed",
         )
+        # keys reach the workbench only once the dialog is gone (the edit lands first)
+        await until(pilot, lambda: app.screen.id != "value-dialog", "value dialog closed")
         await pilot.press("f10")  # post_back runs, then it pauses before done
         await until(pilot, lambda: view_of(app).paused_at == "done", "stepped to done")
         assert view_of(app).steps["post_back"].status == "done"
