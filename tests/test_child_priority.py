@@ -51,3 +51,25 @@ def test_without_autogroup_the_child_is_niced_and_stays_in_the_session(tmp_path:
     assert found["sid"] == os.getsid(0)
     assert found["nice"] == expected_nice()
     assert found["group"] == ""
+
+
+SERVE_WORKER = """
+import json, os
+from runbench.serve.child import tie_to_parent
+tie_to_parent(os.getppid())
+print(json.dumps({"sid": os.getsid(0), "pid": os.getpid(), "nice": os.nice(0)}))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="no autogroup here")
+def test_serve_worker_process_lowers_its_priority_through_the_shared_helper() -> None:
+    """`serve`'s worker process is niced as every other child (it had its own os.nice,
+    which left it in the server's session, sharing that session's CPU share)."""
+    from runbench.serve.process import WORKER_NICE
+
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_WORKER], capture_output=True, text=True, check=True
+    )
+    found = json.loads(done.stdout)
+    assert found["sid"] == found["pid"]
+    assert found["nice"] == min(os.nice(0) + WORKER_NICE, 19)

@@ -99,3 +99,36 @@ def test_ask_chatgpt_without_a_ticket_fails_naming_the_variable(
     assert code == 1
     assert record["status"] == "failure"
     assert "action" in (record["steps"][0]["error"] or "")
+
+
+def test_the_demo_holds_garbage_collection_before_the_first_frame_as_tui_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`runbench demo` opens the same workbench as `runbench tui`, so it takes the same
+    start-up hold (see tui.idle_gc) before the app is built; --headless draws nothing."""
+    import gc
+
+    from runbench.cli import cmd_demo
+    from runbench.cli.main import build_parser
+    from runbench.tui.app import RunbenchApp
+
+    seen: list[bool] = []
+
+    def run(_app: RunbenchApp) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    def headless(_path: Path, _overrides: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(RunbenchApp, "run", run)
+    monkeypatch.setattr(cmd_demo, "headless", headless)
+    args = build_parser("demo").parse_args(["demo", "--state-dir", str(tmp_path)])
+    try:
+        assert cmd_demo.run(args) == 0
+    finally:
+        gc.enable()
+    args = build_parser("demo").parse_args(["demo", "--headless"])
+    assert cmd_demo.run(args) == 0
+    assert seen == [False, True]

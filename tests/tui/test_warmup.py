@@ -4,7 +4,6 @@ first ctrl+t then only sends), with the idle collector started after it."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import subprocess
@@ -18,6 +17,7 @@ from textual.pilot import Pilot
 from runbench.tui.actions.background import WARM_MODULES
 from runbench.tui.app import RunbenchApp
 from runbench.tui.idle_gc import hold
+from waits import until
 
 PROBE = """
 import json, sys
@@ -58,12 +58,6 @@ async def test_the_width_class_is_there_before_the_widgets(
         assert ({"-narrow", "-wide"} - {expected}).isdisjoint(app.seen)
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
 async def test_idle_workbench_warms_up_then_ctrl_t_uses_what_it_built(
     make_app: Callable[..., RunbenchApp],
 ) -> None:
@@ -73,7 +67,7 @@ async def test_idle_workbench_warms_up_then_ctrl_t_uses_what_it_built(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             assert app.tls is None
-            await wait_for(gc.isenabled)  # on again once the first frame is drawn
+            await until(pilot, gc.isenabled, "the collector on again after the first frame")
             await ctrl_t_after_warm_up(app, pilot)
     finally:
         gc.enable()
@@ -81,11 +75,11 @@ async def test_idle_workbench_warms_up_then_ctrl_t_uses_what_it_built(
 
 
 async def ctrl_t_after_warm_up(app: RunbenchApp, pilot: Pilot[Any]) -> None:
-    await wait_for(lambda: app.tls is not None)
+    await until(pilot, lambda: app.tls is not None, "the HTTP stack warmed up")
     warmed = app.tls
     collector = app.collector
     assert collector is not None
-    await wait_for(lambda: collector.started)  # the idle collector started
+    await until(pilot, lambda: collector.started, "the idle collector started")
     await pilot.press("ctrl+t")
     await app.workers.wait_for_complete()
     await pilot.pause()

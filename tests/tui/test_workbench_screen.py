@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.workbench import WorkbenchScreen
+from waits import settle, until
 
 
 async def test_start_up_styles_no_widget_twice_for_nothing(
@@ -91,15 +92,15 @@ async def test_hiding_the_tree_lays_the_screen_out_once(
             refresh_layout(self, *args, **kwargs)
 
         monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
-        await pilot.press("ctrl+b")
-        await pilot.pause()
-        await pilot.pause()
         tree, editor = app.query_one("#tree"), app.query_one("#editor")
-        assert not tree.display
+        await pilot.press("ctrl+b")
+        # waited for, however long a loaded machine takes; then what else was queued
+        await until(pilot, lambda: not tree.display and editor.region.x == 0, "tree hidden")
+        await settle(pilot)
         assert editor.region.x == 0  # the editor has the whole width
         assert len(layouts) == 1
         editor.styles.width = 40  # a later request for a layout is not dropped
-        await pilot.pause()
+        await until(pilot, lambda: editor.region.width == 40, "the editor 40 wide")
+        await settle(pilot)
         assert len(layouts) == 2
-        assert editor.region.width == 40
         assert screen is app.screen

@@ -90,6 +90,10 @@ def demo_workspace(
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.headless:
+        from runbench.tui.idle_gc import hold
+
+        hold()  # as `runbench tui`: no garbage collection on the way to the first frame
     from runbench.sandbox import start_in_thread
 
     path = demo_workspace(args.workspace)

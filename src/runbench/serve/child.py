@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from runbench.core.child import lower_priority
 from runbench.core.engine import Engine
 from runbench.core.journal import Claim, Journal
 from runbench.core.secrets import Secrets
@@ -41,8 +42,7 @@ def tie_to_parent(parent: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the server died before the line above
         os._exit(1)
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICE)
+    lower_priority(WORKER_NICE)  # as every child of runbench: niced, and its own session
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
 
