@@ -316,13 +316,15 @@ def journal_cost(samples: dict[str, list[float]], cpu: dict[str, list[float]]) -
     ]
     engine_us = [(a - b) / 20 * 1e6 for a, b in zip(cpu["no journal"], cpu["bare"], strict=True)]
     floor_us = [(a - b) / 20 * 1e6 for a, b in zip(cpu["sqlite floor"], cpu["bare"], strict=True)]
-    over_floor = [j / f for j, f in zip(journal_us, floor_us, strict=True) if f > 0]
+    floor_median = statistics.median(floor_us)  # medians: a quotient per round of two
+    # differences, each a few percent of a round, swings wildly on a loaded machine
+    over_floor = statistics.median(journal_us) / floor_median if floor_median > 0 else float("nan")
     print(
         "  client CPU per step, medians of per-round differences: the journal"
         f" {statistics.median(journal_us):.0f} us (on - off), the engine without it"
         f" {statistics.median(engine_us):.0f} us (off - bare httpx), the journal's raw SQLite"
         f" statements {statistics.median(floor_us):.0f} us (floor - bare httpx; the journal is"
-        f" {statistics.median(over_floor) if over_floor else float('nan'):.1f}x that)"
+        f" {over_floor:.1f}x that)"
     )
     for label, values in (
         ("the journal", journal_us),
