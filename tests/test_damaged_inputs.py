@@ -64,3 +64,26 @@ def test_a_journal_that_is_a_folder_or_a_device_says_so(
     err = capsys.readouterr().err
     assert "not a journal file" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'{"n": ' + b"9" * 5000 + b"}", "a number of more than 4,300 digits; send it as a string"),
+        (
+            b'{"a": 1,}',
+            "not valid JSON (Expecting property name enclosed in double quotes at line 1",
+        ),
+        (b'{"a": [1, 2}', "not valid JSON (Expecting ',' delimiter at line 1 column 12)"),
+        (b"[" * 200_000, "nested deeper than 64 levels"),
+    ],
+)
+def test_a_webhook_body_the_parser_refuses_says_why_and_where(body: bytes, said: str) -> None:
+    """A 400 said "not valid JSON" for a valid body with a 5,000-digit number too; now
+    the sender learns what to change (where in the body, never its content)."""
+    from runbench.core.intake import Refusal, parse_payload
+
+    refused = parse_payload(body, "application/json")
+    assert isinstance(refused, Refusal)
+    assert refused.status == 400
+    assert said in refused.message

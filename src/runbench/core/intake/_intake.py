@@ -26,7 +26,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,6 +53,8 @@ INPUT_ROOTS: tuple[str, ...] = ("payload", "ticket", "action")
 JSON_TYPES: tuple[str, ...] = ("application/json", "text/json")
 MAX_DEPTH = 64
 """Deepest nesting of arrays/objects a JSON body may have (deeper ones get 400)."""
+_DIGITS = sys.get_int_max_str_digits()
+"""Python's limit on an integer's digits in text (4,300 unless set otherwise)."""
 FORM_TYPE = "application/x-www-form-urlencoded"
 ALGORITHMS: Mapping[str, Callable[..., Any]] = {
     "sha1": hashlib.sha1,
@@ -214,8 +218,17 @@ def _parse_json(body: bytes) -> Any:
         data = load_strict(body)
     except NotStrictJson as exc:
         return Refusal(400, str(exc))
-    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError too
-        return Refusal(400, "the body is not valid JSON")
+    except RecursionError:
+        return Refusal(400, f"the JSON body is nested deeper than {MAX_DEPTH} levels")
+    except json.JSONDecodeError as exc:  # where, never what: the body is not echoed
+        return Refusal(
+            400, f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        )
+    except ValueError:  # the parser's one other refusal: Python's integer digit limit
+        return Refusal(
+            400,
+            f"the JSON body holds a number of more than {_DIGITS:,} digits; send it as a string",
+        )
     if not isinstance(data, dict):
         return Refusal(400, "the JSON body must be an object")
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and depth(data) > MAX_DEPTH:
