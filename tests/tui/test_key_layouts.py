@@ -1,13 +1,15 @@
 """Keys that change one pane do not restyle or lay out the rest: the response viewer's
-``-focus-within`` class (widgets/focus_within.py) and the find bar that changes only what
+``-focus-within`` class (widgets/own_classes.py) and the find bar that changes only what
 differs (widgets/find_bar.py). ``benchmarks/bench_tui_layouts.py`` counts them per key on
 the whole workbench."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +22,12 @@ from textual.widgets import Input
 
 from host_app import Host
 from runbench.core.http import Exchange, ResponseRecord
+from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.workbench import WorkbenchScreen
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.find_bar import FindBar
-from runbench.tui.widgets.focus_within import FOCUS_WITHIN
 from runbench.tui.widgets.line_view import LineView
+from runbench.tui.widgets.own_classes import FOCUS_WITHIN, OWN_CLASSES
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from waits import until
 
@@ -164,3 +168,51 @@ async def test_a_status_as_wide_as_before_is_repainted_without_a_layout(
         plain = colours()
         bar.status(Text("10 of 12", style="yellow"))  # same text, another look: shown
         await until(pilot, lambda: colours() != plain, "the new look")
+
+
+async def test_a_field_draws_what_textuals_input_draws_without_a_layout_per_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FieldInput (widgets/field_input.py) against Textual's Input: the same keys, the same
+    text, cursor and scrolling on screen; typing asks the screen for no layout."""
+    stock, field = Input(id="stock", compact=True), FieldInput(id="field", compact=True)
+    for each in (stock, field):
+        each.styles.width = 16
+    keys = [*"a/long/path/<<id>>/items", "home", "right", "right", "end", "left", "left"]
+    keys += ["backspace", "backspace", "ctrl+left", "x", "end", *"?q=1", "home", "delete"]
+    async with WorkbenchHost(Vertical(stock, field)).run_test(size=SIZE) as pilot:
+
+        def drawn(widget: Input) -> tuple[str, float, int]:
+            line = "".join(segment.text for segment in widget.render_line(0))
+            return line, widget.scroll_x, widget.cursor_position
+
+        shown: dict[str, list[tuple[str, float, int]]] = {}
+        for each in (stock, field):
+            each.focus()
+            await pilot.pause()
+            with layout_requests(monkeypatch) as asked:
+                shown[each.id or ""] = []
+                for key in keys:
+                    await pilot.press(key)
+                    shown[each.id or ""].append(drawn(each))
+            if each is field:
+                assert asked == []
+        assert stock.value == field.value != ""
+        assert shown["field"] == shown["stock"]
+        assert any(scroll for _, scroll, _ in shown["field"])  # the text did scroll
+
+
+def test_own_classes_style_only_the_widget_that_carries_them() -> None:
+    """set_own_classes restyles one widget: app.tcss may use those classes on the widget
+    itself (the last part of a selector), never to style something inside it."""
+    css = re.sub(r"/\*.*?\*/", "", Path(str(RunbenchApp.CSS_PATH)).read_text(), flags=re.S)
+    found = 0
+    for selectors in re.findall(r"([^{}]+)\{", css):
+        for selector in selectors.split(","):
+            parts = selector.split()
+            for index, part in enumerate(parts):
+                used = [name for name in OWN_CLASSES if re.search(rf"\.{name}(?![\w-])", part)]
+                if used:
+                    found += 1
+                    assert index == len(parts) - 1, f"{selector.strip()!r} styles inside {used}"
+    assert found >= len(OWN_CLASSES)  # each is used, so the check looks at something

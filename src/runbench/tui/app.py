@@ -63,6 +63,7 @@ from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.footer import KeyFooter
 from runbench.tui.widgets.method_editor import MethodEditor
 from runbench.tui.widgets.overview import Shown, WorkspaceOverview
+from runbench.tui.widgets.own_classes import set_own_classes
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from runbench.tui.widgets.symbols import ASCII, UNICODE
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
@@ -308,8 +309,8 @@ class RunbenchApp(
         # the classes hide the response viewer beside a runbook or the overview; on the
         # viewer, not on #work: a class on #work restyled its ~300 widgets (200 ms a change)
         overview = selection.kind in ("workspace", "integrations", "runbooks")
-        self.query_one(ResponseViewer).update_classes(
-            {"-runbook": is_runbook, "-overview": overview}
+        set_own_classes(  # restyles the viewer alone, not its 30-60 widgets
+            self.query_one(ResponseViewer), {"-runbook": is_runbook, "-overview": overview}
         )
         ws = self.workspace
         method = self.selected_method()

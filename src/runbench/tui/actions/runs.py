@@ -68,8 +68,8 @@ class RunActions(LazyPanes):
         values = self.runs.live_variables(view) if view is not None and view.live else None
         run_id = view.run_id if view is not None else ""
         pane = self.runbook_pane()  # not mounted yet: drawn from self.runs when it is
-        if pane is None or not pane.is_attached or not pane.query("#run-status"):
-            return  # the app is closing: its children go first (a refresh queued before)
+        if pane is None or not pane.is_attached or pane._pruning:
+            return  # the pane is going (the app closing): Textual marks it before a child goes
         pane.show_run(
             view,
             self.runs.breakpoints_of(runbook.id),

@@ -30,6 +30,7 @@ from runbench.core.workspace import ID_PATTERN, unique_name
 from runbench.tui.keymap import CHECKER_KEYS
 from runbench.tui.screens.dialogs import ask_text
 from runbench.tui.state.response_scope import Checked, ResponseScope, check_path
+from runbench.tui.widgets.field_input import FieldInput
 
 ScopeProvider = Callable[[], ResponseScope | dict[str, Any] | None]
 PARSING = "parsing the response…"
@@ -108,7 +109,7 @@ class ExpressionChecker(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="checker-box"):
             yield Label(f"Check a path · {self.subject}", classes="dialog-title")
-            yield Input(
+            yield FieldInput(
                 self.initial,
                 id="checker-input",
                 compact=True,

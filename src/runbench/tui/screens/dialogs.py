@@ -19,6 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from runbench.tui.widgets.field_input import FieldInput
+
 
 class ChoiceDialog(ModalScreen[str | None]):
     """A message and a row of buttons; dismisses with the chosen id (None on escape)."""
@@ -126,7 +128,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                             id=f"field-{field.name}",
                         )
                     else:
-                        yield Input(
+                        yield FieldInput(
                             field.value,
                             placeholder=field.placeholder,
                             compact=True,

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from runbench.core.engine import parse_cli_value
 from runbench.core.workspace import Checker, Runbook, Workspace
+from runbench.tui.widgets.field_input import FieldInput
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class TriggerDialog(ModalScreen[Trigger | None]):
                 for field_id, label, value, placeholder in rows:
                     with Horizontal(classes="form-row trigger-row"):
                         yield Label(label, classes="trigger-label")
-                        yield Input(
+                        yield FieldInput(
                             value,
                             placeholder=placeholder,
                             compact=True,

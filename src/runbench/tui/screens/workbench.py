@@ -57,13 +57,17 @@ class WorkbenchScreen(Screen[None]):
             if (
                 widget._layout_required
                 and widget not in waiting
-                and before.get(widget) == _bars(widget)
+                and before.get(widget, NO_BARS) == _bars(widget)
             ):
                 widget._layout_required = False
 
     def _placed(self) -> list[Widget]:
         """The widgets of the last layout, scroll bars included."""
         return [widget for widget, _geometry in self._compositor.layers]
+
+
+NO_BARS = (False, False)
+"""A widget placed for the first time was placed without scroll bars."""
 
 
 def _bars(widget: Widget) -> tuple[bool, bool]:

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from runbench.tui.keymap import FIND_BAR_KEYS
+from runbench.tui.widgets.field_input import FieldInput
 
 PROMPTS = {"find": "/", "filter": "filter:"}
 
@@ -55,7 +56,7 @@ class FindBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="find-row"):
             yield Label(PROMPTS["find"], id="find-prompt")
-            yield Input(id="find-input", compact=True, select_on_focus=False)
+            yield FieldInput(id="find-input", compact=True, select_on_focus=False)
             yield Static("", id="find-status")
         yield Static("", id="find-error")
 

@@ -28,6 +28,7 @@ from runbench.core.workspace import (
     secret_text,
 )
 from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
 
 AUTH_FIELDS: dict[str, tuple[str, ...]] = {
@@ -72,10 +73,10 @@ class IntegrationEditor(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="integration-heading", classes="editor-title")
-        yield _row("Title", Input(id="int-title", compact=True), "title")
+        yield _row("Title", FieldInput(id="int-title", compact=True), "title")
         yield _row(
             "Base URL",
-            Input(id="int-base_url", compact=True, placeholder="https://api.example.com"),
+            FieldInput(id="int-base_url", compact=True, placeholder="https://api.example.com"),
             "base_url",
         )
         auth = Select(
@@ -98,7 +99,7 @@ class IntegrationEditor(VerticalScroll):
                 )
             else:
                 hint = SECRET_HINT if field in SECRETISH_FIELDS else ""
-                widget = Input(id=f"auth-{field}", compact=True, placeholder=hint)
+                widget = FieldInput(id=f"auth-{field}", compact=True, placeholder=hint)
             yield _row(label, widget, field)
         yield KeyValueTable(
             "OAuth2 token parameter",

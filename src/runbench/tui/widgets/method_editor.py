@@ -25,6 +25,7 @@ from runbench.core.expressions import parse_template
 from runbench.core.workspace import BODY_TYPES, VERBS, KeyPath, Method
 from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.widgets.body_editor import TemplateArea
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.symbols import symbols_of
 
@@ -89,12 +90,12 @@ class MethodEditor(Vertical):
         yield Label("", id="method-heading", classes="editor-title")
         with Horizontal(classes="field-row", id="row-m-title"):
             yield Label("Title", classes="field-label")
-            yield Input(id="m-title", compact=True)
+            yield FieldInput(id="m-title", compact=True)
         with Horizontal(classes="field-row", id="row-m-request"):
             yield Select(
                 [(v, v) for v in VERBS], allow_blank=False, value="GET", id="m-verb", compact=True
             )
-            yield Input(id="m-path", compact=True, placeholder="/path/<<id>>")
+            yield FieldInput(id="m-path", compact=True, placeholder="/path/<<id>>")
         yield Static("", id="m-variables")
         first = TABS[0][0]
         with TabbedContent(id="method-tabs", initial=first):

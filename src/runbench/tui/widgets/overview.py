@@ -28,6 +28,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from runbench.core.workspace import Problem, Workspace, counted, summary
 from runbench.tui.messages import EntryEdited, FieldEdited
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import shown_value, typed_value
 
@@ -91,7 +92,7 @@ class OverviewForm(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row", id="row-w-name"):
             yield Label("Name", classes="field-label")
-            yield Input(id="w-name", compact=True, placeholder="the workspace's name")
+            yield FieldInput(id="w-name", compact=True, placeholder="the workspace's name")
         with Horizontal(classes="field-row", id="row-w-halo"):
             yield Label("Halo is", classes="field-label")
             yield Select([], id="w-halo", compact=True, prompt="(no Halo integration)")

@@ -32,10 +32,10 @@ from runbench.tui.keymap import RESPONSE_KEYS
 from runbench.tui.state.body_lines import Lines, format_body, human_size, index_lines
 from runbench.tui.state.body_search import Matches, line_pattern, search
 from runbench.tui.widgets.find_bar import FindBar
-from runbench.tui.widgets.focus_within import FocusWithinClass
 from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
+from runbench.tui.widgets.own_classes import FocusWithinClass
 from runbench.tui.widgets.symbols import symbols_of
 
 if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start

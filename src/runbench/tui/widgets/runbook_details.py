@@ -33,6 +33,7 @@ from runbench.core.workspace import (
 )
 from runbench.tui.messages import EntryEdited, FieldEdited
 from runbench.tui.screens.dialogs import Field
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable, Row
 from runbench.tui.widgets.method_editor import shown_value, typed_value
 from runbench.tui.widgets.step_fields import number
@@ -120,7 +121,7 @@ class RunbookDetails(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="details-heading", classes="editor-title")
-        yield _row("Title", Input(id="d-title", compact=True), name="title")
+        yield _row("Title", FieldInput(id="d-title", compact=True), name="title")
         yield _row(
             "Start step", Select([], id="d-start", compact=True, prompt="(choose)"), name="start"
         )
@@ -129,7 +130,7 @@ class RunbookDetails(VerticalScroll):
                 widget_id, "Max at once"
             )
             name = widget_id[2:]
-            yield _row(label, Input(id=widget_id, compact=True, placeholder=hint), name=name)
+            yield _row(label, FieldInput(id=widget_id, compact=True, placeholder=hint), name=name)
         yield Static("", id="d-status")
         yield Label("Inputs", classes="section-label")
         yield InputsTable(id="d-inputs")
@@ -143,7 +144,7 @@ class RunbookDetails(VerticalScroll):
             if field in CHOICES:
                 widget = self._choice(f"d-{field}", CHOICES[field], CHOICES[field][0])
             else:
-                widget = Input(id=f"d-{field}", compact=True, placeholder=PLACEHOLDERS[field])
+                widget = FieldInput(id=f"d-{field}", compact=True, placeholder=PLACEHOLDERS[field])
             yield _row(label, widget, name=field)
         yield Static("", id="d-warning")
 

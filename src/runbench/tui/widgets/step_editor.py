@@ -33,6 +33,7 @@ from runbench.core.workspace import (
 )
 from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.widgets.body_editor import TemplateArea
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import shown_value, typed_value
 from runbench.tui.widgets.rules_table import RulesTable
@@ -64,7 +65,7 @@ class StepEditor(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Label("", id="step-heading", classes="editor-title")
         yield Static("", id="s-problems")
-        yield row("Title", Input(id="s-title", compact=True), name="title")
+        yield row("Title", FieldInput(id="s-title", compact=True), name="title")
         yield row(
             "Method", Select([], id="s-method", compact=True, prompt="(choose)"), name="method"
         )
@@ -86,9 +87,11 @@ class StepEditor(VerticalScroll):
             name="match",
         )
         yield RulesTable(id="s-rules")
-        yield row("Seconds", Input(id="s-seconds", compact=True), name="seconds")
+        yield row("Seconds", FieldInput(id="s-seconds", compact=True), name="seconds")
         yield row(
-            "Items", Input(id="s-items", compact=True, placeholder="<<ListVariable>>"), name="items"
+            "Items",
+            FieldInput(id="s-items", compact=True, placeholder="<<ListVariable>>"),
+            name="items",
         )
         yield row(
             "Runbook", Select([], id="s-runbook", compact=True, prompt="(choose)"), name="runbook"
@@ -104,20 +107,22 @@ class StepEditor(VerticalScroll):
             ),
             name="result",
         )
-        yield row("Message", Input(id="s-message", compact=True), name="message")
+        yield row("Message", FieldInput(id="s-message", compact=True), name="message")
         yield row(
             "Database",
-            Input(id="s-database", compact=True, placeholder="env:DB_URL · none: Halo's"),
+            FieldInput(id="s-database", compact=True, placeholder="env:DB_URL · none: Halo's"),
             name="database",
         )
-        yield row("Max rows", Input(id="s-max_rows", compact=True), name="max_rows")
+        yield row("Max rows", FieldInput(id="s-max_rows", compact=True), name="max_rows")
         yield row(
             "AI via",
             Select([], id="s-integration", compact=True, prompt="(integration)"),
             name="integration",
         )
         yield row(
-            "Model", Input(id="s-model", compact=True, placeholder=DEFAULT_AI_MODEL), name="model"
+            "Model",
+            FieldInput(id="s-model", compact=True, placeholder=DEFAULT_AI_MODEL),
+            name="model",
         )
         yield row(
             "Halo type",
@@ -144,11 +149,13 @@ class StepEditor(VerticalScroll):
                 name=f"edge-{key}",
             )
         yield row(
-            "Timeout s", Input(id="s-timeout", compact=True, placeholder="none"), name="timeout"
+            "Timeout s",
+            FieldInput(id="s-timeout", compact=True, placeholder="none"),
+            name="timeout",
         )
         yield row(
             "Retry",
-            Input(id="s-retry-attempts", compact=True, placeholder="attempts"),
+            FieldInput(id="s-retry-attempts", compact=True, placeholder="attempts"),
             Select(
                 [("exponential", "exponential"), ("fixed", "fixed")],
                 allow_blank=False,
@@ -156,7 +163,7 @@ class StepEditor(VerticalScroll):
                 id="s-retry-backoff",
                 compact=True,
             ),
-            Input(id="s-retry-delay", compact=True, placeholder="delay s"),
+            FieldInput(id="s-retry-delay", compact=True, placeholder="delay s"),
             name="retry",
         )
         yield Static("", id="s-status")
