@@ -18,6 +18,16 @@ a fresh workbench, so the ratios show what the 50 MiB body costs whatever this m
 tmux costs. The goal is about each round's slowest key: its median over the rounds, with
 the spread (the top of which is the slowest key of the whole run). Needs tmux; says so
 and exits 0 without it.
+
+Escape is reported twice: as seen, and without Textual's escape wait. A lone ESC byte
+is also how an alt+key or an arrow starts, so the terminal's reader waits ``ESCDELAY``
+(100 ms, Textual's default; set here for the workbench so the number is known) for more
+bytes before it reports escape; a terminal with the kitty keyboard protocol needs no wait,
+tmux has none to offer. The goal uses escape without the wait: what the workbench does with
+the key once it can know which key it is; the wait is the terminal protocol's, the same for
+every Textual app (and vim's ``ttimeoutlen``), and lowering it globally would split alt+keys
+that arrive over a slow SSH link. The slowest key "as seen" (the wait included) is printed
+beside it.
 """
 
 from __future__ import annotations
@@ -44,10 +54,13 @@ from bench_tui_keys import (
     tmux,
     wait_for,
 )
-from results import skipped
+from results import record, skipped, spread_of
 
 SMALL_BYTES = 1024
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+ESC_WAIT_MS = 100
+"""Textual's escape wait (ESCDELAY, ms), set for the workbench under test."""
+ESCAPE = "escape (clear)"
 WORKSPACE = """\
 name = "search latency"
 
@@ -71,7 +84,7 @@ ROUND: list[tuple[str, str]] = [
     ("n / N", "n"),
     ("n / N", "N"),
     ("down while counting", "Down"),
-    ("escape (clear)", "Escape"),
+    (ESCAPE, "Escape"),
 ]
 
 
@@ -79,7 +92,7 @@ ROUND: list[tuple[str, str]] = [
 def tui(folder: Path, url: str, path: str) -> Iterator[None]:
     (folder / "ws.toml").write_text(WORKSPACE.format(url=url, path=path, limit=2 * BIG_BYTES))
     tmux("kill-session", "-t", SESSION)
-    command = f"cd {folder} && {sys.executable} -m runbench tui ws.toml"
+    command = f"cd {folder} && ESCDELAY={ESC_WAIT_MS} {sys.executable} -m runbench tui ws.toml"
     tmux("new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command)
     try:
         wait_for("GET search", 30)
@@ -124,19 +137,27 @@ def query_times(samples: dict[str, list[float]], query: str, label: str) -> None
     time.sleep(0.2)
 
 
-def measure(folder: Path, url: str, path: str, deep: str, samples: dict[str, list[float]]) -> float:
-    """One round in a fresh workbench; its slowest key (ms)."""
-    slowest = 0.0
+def measure(
+    folder: Path, url: str, path: str, deep: str, samples: dict[str, list[float]]
+) -> tuple[float, float]:
+    """One round in a fresh workbench; its slowest key (ms) without the escape wait, and as
+    seen."""
+    slowest = seen = 0.0
     with tui(folder, url, path):
         for label, key in ROUND:
             result = press(key, styled=True)
             if result is not None:
-                samples[label].append(result[0] * 1000)
-                slowest = max(slowest, result[0] * 1000)
+                ms = result[0] * 1000
+                samples[label].append(ms)
+                seen = max(seen, ms)
+                if label == ESCAPE:
+                    ms -= ESC_WAIT_MS
+                    samples[f"{ESCAPE} minus the wait"].append(ms)
+                slowest = max(slowest, ms)
         time.sleep(0.2)
         query_times(samples, '"user 1"', "near the top")
         query_times(samples, deep, "deep in the body")
-    return slowest
+    return slowest, seen
 
 
 def main() -> int:
@@ -152,37 +173,40 @@ def main() -> int:
     floor: dict[str, list[float]] = defaultdict(list)
     heavy: dict[str, list[float]] = defaultdict(list)
     worst: dict[str, list[float]] = {"/small": [], "/big": []}
+    seen: dict[str, list[float]] = {"/small": [], "/big": []}  # escape's wait included
     with server(bodies) as url, tempfile.TemporaryDirectory() as folder:
         for round_ in range(ROUNDS):  # interleaved, alternating which goes first
             for case in ("/small", "/big") if round_ % 2 == 0 else ("/big", "/small"):
                 if case == "/small":
-                    slowest = measure(Path(folder), url, case, f'"user {small_count - 1}"', floor)
+                    deep, samples = f'"user {small_count - 1}"', floor
                 else:
-                    slowest = measure(Path(folder), url, case, f'"user {count * 4 // 5}"', heavy)
+                    deep, samples = f'"user {count * 4 // 5}"', heavy
+                slowest, as_seen = measure(Path(folder), url, case, deep, samples)
                 worst[case].append(slowest)
+                seen[case].append(as_seen)
             print(
                 f"  round {round_ + 1}: slowest key {worst['/big'][-1]:.0f} ms with the big"
-                f" body, {worst['/small'][-1]:.0f} ms with the floor;"
-                f" {os.getloadavg()[0]:.1f} load"
+                f" body ({seen['/big'][-1]:.0f} ms with escape's wait),"
+                f" {worst['/small'][-1]:.0f} ms with the floor; {os.getloadavg()[0]:.1f} load"
             )
     print(
         f"search in tmux at 80x24, {len(big) / 2**20:.1f} MiB body against a floor of the same "
         f"keys and queries with a {len(bodies['/small'])} B body (same run, interleaved)"
     )
-    print(f"  {'what':28s} {'50 MiB med/max ms':>18s} {'floor med/max ms':>17s} {'ratio med':>9s}")
+    print(f"  {'what':30s} {'50 MiB med/max ms':>18s} {'floor med/max ms':>17s} {'ratio med':>9s}")
     for label in dict.fromkeys([*(label for label, _ in ROUND), *heavy]):
         if not heavy.get(label) or not floor.get(label):
-            print(f"  {label:28s} (no samples)")
+            print(f"  {label:30s} (no samples)")
             continue
         b_med, b_max = statistics.median(heavy[label]), max(heavy[label])
         f_med, f_max = statistics.median(floor[label]), max(floor[label])
         print(
-            f"  {label:28s} {b_med:8.0f} /{b_max:6.0f}   {f_med:7.0f} /{f_max:6.0f}"
+            f"  {label:30s} {b_med:8.0f} /{b_max:6.0f}   {f_med:7.0f} /{f_max:6.0f}"
             f"  {b_med / f_med:9.2f}   (n={len(heavy[label])})"
         )
     big_worst, floor_worst = worst["/big"], worst["/small"]
     record_slowest(
-        "slowest key per round while searching the big body",
+        "slowest key per round while searching the big body (escape without its wait)",
         (
             "slowest key while searching 50 MiB (per round)",
             "slowest key while searching 50 MiB vs 1 KB",
@@ -190,6 +214,18 @@ def main() -> int:
         big_worst,
         floor_worst,
         started,
+    )
+    print(
+        f"  as seen, escape's {ESC_WAIT_MS} ms wait included: median"
+        f" {statistics.median(seen['/big']):.0f} ms ({min(seen['/big']):.0f}.."
+        f"{max(seen['/big']):.0f}), floor {statistics.median(seen['/small']):.0f} ms"
+    )
+    record(
+        "slowest key while searching 50 MiB, escape's wait included",
+        statistics.median(seen["/big"]),
+        unit="ms",
+        spread=spread_of(seen["/big"]),
+        note=f"escape includes Textual's {ESC_WAIT_MS} ms ESCDELAY; the goal's line does not",
     )
     return 0
 

@@ -216,3 +216,16 @@ def test_own_classes_style_only_the_widget_that_carries_them() -> None:
                     found += 1
                     assert index == len(parts) - 1, f"{selector.strip()!r} styles inside {used}"
     assert found >= len(OWN_CLASSES)  # each is used, so the check looks at something
+
+
+def test_the_workbench_jumps_unless_textual_animations_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrolls and tab underlines do not animate (frames of CPU after the key) unless
+    TEXTUAL_ANIMATIONS asks for Textual's animations."""
+    path = tmp_path / "w.toml"
+    path.write_text('name = "w"\n')
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    assert RunbenchApp(path, environ={}).animation_level == "none"
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "full")
+    assert RunbenchApp(path, environ={}).animation_level == "full"

@@ -118,6 +118,11 @@ class RunbenchApp(
         yet; the workbench offers to start it (from the starter or empty) and the first
         save creates it."""
         super().__init__()
+        # No animations unless TEXTUAL_ANIMATIONS asks: a scroll to the end animated at 60
+        # frames a second (each repainting the body: 3x the key's CPU), a tab's underline
+        # for 0.3 s; CPU the next key waits for on two cores, and bytes over SSH.
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
         if new_file and not Path(path).exists():
             title = starter_title(Path(path).stem)
             self.document = WorkspaceDocument(path, new_text=starter_text(title))
