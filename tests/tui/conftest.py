@@ -1,6 +1,9 @@
 """Fixtures for the workbench tests: a private copy of the demo workspace, a mock HTTP
 transport that answers the demo's methods, an app factory, and the real sandbox for
-runbook runs (``sandbox_app``)."""
+runbook runs (``sandbox_app``).
+
+Two costs of the test harness, not of the workbench, are cut for every test here
+(``pilot_costs``): each app's stylesheet parse, and the pilot's wait that woke every widget."""
 
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+import pilot_costs
 from runbench.sandbox import RunningSandbox, start_in_thread
 from runbench.tui.app import RunbenchApp
+
+pilot_costs.install()  # the stylesheet parsed once per worker; the pilot waits for busy widgets
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 

@@ -1,0 +1,86 @@
+"""The harness cuts of ``pilot_costs`` (installed by this folder's conftest) keep Textual's
+guarantees: a press or pause still waits for a widget busy handling a message, an idle
+widget is not woken, and a stylesheet's rules are parsed once per worker yet still raise
+on an error."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.css.stylesheet import Stylesheet, StylesheetParseError
+from textual.message import Message
+from textual.widgets import Static
+
+import pilot_costs
+
+
+class Slow(Static):
+    """Handles ``Work`` over many turns of the event loop."""
+
+    class Work(Message):
+        pass
+
+    def __init__(self) -> None:
+        super().__init__(id="slow")
+        self.done = 0
+        self.woken = 0
+
+    async def on_slow_work(self, _message: Work) -> None:
+        for _turn in range(50):
+            await asyncio.sleep(0)
+        self.done += 1
+
+    def on_idle(self) -> None:
+        self.woken += 1
+
+
+class Idle(Static):
+    def __init__(self) -> None:
+        super().__init__(id="idle")
+        self.woken = 0
+
+    def on_idle(self) -> None:
+        self.woken += 1
+
+
+class Pair(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Slow()
+        yield Idle()
+
+
+def test_the_cuts_are_installed() -> None:
+    assert Stylesheet._parse_rules is pilot_costs._shared_parse_rules
+
+
+async def test_a_pause_waits_for_a_busy_widget_and_wakes_no_idle_one() -> None:
+    app = Pair()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        slow, idle = app.query_one(Slow), app.query_one(Idle)
+        woken = idle.woken
+        slow.post_message(Slow.Work())
+        assert await pilot._wait_for_screen()  # what press and pause wait with first
+        assert slow.done == 1  # its handler ran to the end before the wait returned
+        slow.post_message(Slow.Work())
+        await pilot.press("x")
+        assert slow.done == 2
+        assert idle.woken == woken  # nothing was queued for it: not woken by the waits
+
+
+async def test_a_second_app_reuses_the_rules_and_a_bad_stylesheet_still_raises() -> None:
+    first, second = Pair(), Pair()
+    async with first.run_test() as pilot:
+        await pilot.pause()
+    async with second.run_test() as pilot:
+        await pilot.pause()
+    shared = set(map(id, first.stylesheet.rules)) & set(map(id, second.stylesheet.rules))
+    assert len(shared) == len(second.stylesheet.rules) > 0
+
+    for _ in range(2):  # parsed, then from the cache: both raise
+        bad = Stylesheet()
+        bad.add_source("Static { colour: red; }", ("bad.tcss", ""))
+        with pytest.raises(StylesheetParseError):
+            bad.parse()
