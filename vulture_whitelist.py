@@ -18,6 +18,7 @@ _.theme  # TextArea: the highlight theme
 _.virtual_size  # ScrollView: the scrollable size
 _.cursor_position  # Input: where the caret is
 _.show_root, _.guide_depth  # Tree: looks
+_.NOTIFICATION_TIMEOUT  # App: seconds a notice stays (a TUI test keeps them)
 _.LINES, _.ICON_NODE, _.ICON_NODE_EXPANDED  # Tree: guide characters and icons
 _.discover  # command palette Provider: the commands shown before typing
 _.get_default_screen  # App: the first screen (the workbench's WorkbenchScreen)

@@ -35,8 +35,15 @@ def test_counts_prefill_names_and_ids() -> None:
     assert all(len(v) == 16 for v in shown.values())
 
 
+class NoticesStay(RunbenchApp):
+    """Notices stay until the test reads them: at load ~28 both of the test below had gone
+    (after Textual's 5 s) before it looked."""
+
+    NOTIFICATION_TIMEOUT = 3600
+
+
 async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
-    app = make_app()
+    app = make_app(NoticesStay)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         app.go_to(Selection("runbook", runbook="ask_chatgpt"))
@@ -60,6 +67,8 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         app.screen.query_one("#field-name", Input).value = "ended"
         app.screen.query_one("#field-kind").value = "end"  # type: ignore[attr-defined]
         await pilot.click("#form-ok")
+        runbook = "ask_chatgpt"
+        await until(pilot, lambda: "ended" in app.workspace.runbooks[runbook].steps, "end added")
         await settle(pilot)
         last = [n.message for n in app._notifications][-1]
         assert last == "added end step ended"
