@@ -61,15 +61,17 @@ print(json.dumps({"sid": os.getsid(0), "pid": os.getpid(), "nice": os.nice(0)}))
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"), reason="no autogroup here")
-def test_serve_worker_process_lowers_its_priority_through_the_shared_helper() -> None:
-    """`serve`'s worker process is niced as every other child (it had its own os.nice,
-    which left it in the server's session, sharing that session's CPU share)."""
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice here")
+def test_serve_worker_process_is_niced_inside_the_servers_session() -> None:
+    """`serve`'s worker process is niced in the server's own session: there the niceness
+    weighs against the intake (CFS weights 110 against 1024), so accepting comes first. In
+    a session of its own (as the workbench's children) its group took a share of its own
+    and serve accepted fewer deliveries under a flood (bench_serve 0.63 -> 0.57)."""
     from runbench.serve.process import WORKER_NICE
 
     done = subprocess.run(
         [sys.executable, "-c", SERVE_WORKER], capture_output=True, text=True, check=True
     )
     found = json.loads(done.stdout)
-    assert found["sid"] == found["pid"]
+    assert found["sid"] == os.getsid(0)  # the session of the process that started it
     assert found["nice"] == min(os.nice(0) + WORKER_NICE, 19)

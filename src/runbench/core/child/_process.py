@@ -109,7 +109,7 @@ not formatted in 120 s at load ~30); at 5 it did as much as in the workbench's s
 and the workbench still woke sooner than with the children beside it."""
 
 
-def lower_priority(niceness: int, *, autogroup: str = AUTOGROUP) -> None:
+def lower_priority(niceness: int, *, autogroup: str = AUTOGROUP, own_session: bool = True) -> None:
     """In the child: run at a lower priority where the platform allows.
 
     Linux with autogroup (most desktops, and this project's machines) shares the CPU
@@ -119,11 +119,15 @@ def lower_priority(niceness: int, *, autogroup: str = AUTOGROUP) -> None:
     leaves for a session of its own and gives that session's group a niceness
     (writing one's own autogroup a higher niceness needs no privilege). Its stdin and
     stdout stay the parent's pipes; it has no terminal to lose. The group is niced at
-    most ``GROUP_NICENESS``, so that a busy machine does not starve the child."""
+    most ``GROUP_NICENESS``, so that a busy machine does not starve the child.
+
+    ``own_session=False``: niced only, inside the parent's session, where the niceness
+    weighs against the parent itself (serve's worker must yield to serve's intake: in a
+    session of its own it took a group's share from it)."""
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(niceness)
-    if hasattr(os, "setsid") and os.path.exists(autogroup):
+    if own_session and hasattr(os, "setsid") and os.path.exists(autogroup):
         try:
             os.setsid()
         except OSError:
