@@ -460,3 +460,27 @@ def test_run_ids_are_new_each_time_and_sort_by_creation(opener: Opener) -> None:
     assert ids == sorted(ids)
     assert [run_id[:12] for run_id in ids] == stamps
     assert {len(run_id) for run_id in ids} == {32}
+
+
+def test_counting_the_queue_reads_its_index_not_every_run(opener: Opener) -> None:
+    """serve counts queued runs every few seconds: on PostgreSQL the count must be answered
+    by the queue's partial index (a status parameter kept the planner off it, so it read
+    every run ever journaled), and on both backends count exactly the queued runs."""
+    from runbench.core.journal import PostgresBackend
+
+    journal = opener()
+    for n in range(3):
+        asyncio.run(journal.admit("r", {"n": n}))
+    assert journal.count_queued() == 3
+    [claim] = journal.claim(1)
+    assert claim.row.status == "running"
+    assert journal.count_queued() == 2
+    location: str = opener.location  # type: ignore[attr-defined]
+    if not location.startswith("postgres"):
+        return
+    with psycopg.connect(location, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")  # the plan it can use, whatever the size
+        plan = "\n".join(
+            str(row[0]) for row in conn.execute(f"EXPLAIN {PostgresBackend.COUNT_QUEUED}")
+        )
+    assert "runs_queue" in plan, plan
