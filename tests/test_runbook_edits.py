@@ -108,3 +108,20 @@ def test_input_description_is_read(tmp_path: Path) -> None:
     workspace, problems = read_workspace(path)
     assert workspace.runbooks["r"].inputs["q"].description == "how many"
     assert not problems
+
+
+def test_a_text_edit_that_breaks_the_toml_is_a_syntax_error_at_the_next_edit(
+    tmp_path: Path,
+) -> None:
+    """replace_text leaves the parse to the next edit that needs the tree: a text that
+    does not parse then says so as a workspace error, never a tomlkit traceback."""
+    from runbench.core.errors import TomlSyntaxError
+    from runbench.core.workspace import WorkspaceDocument
+
+    path = tmp_path / "w.toml"
+    path.write_text("a = 1\n", encoding="utf-8")
+    document = WorkspaceDocument(path)
+    document.replace_text("a = [\n")
+    with pytest.raises(TomlSyntaxError) as caught:
+        _ = document.doc
+    assert str(path) in str(caught.value)

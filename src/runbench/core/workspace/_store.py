@@ -175,8 +175,15 @@ class WorkspaceDocument:
         if self._doc is None:
             import tomlkit
 
+            from tomlkit.exceptions import ParseError
+
             text = self.text()
-            self._doc = tomlkit.parse(text)
+            try:
+                self._doc = tomlkit.parse(text)
+            except ParseError as exc:  # a text edit (replace_text) that broke the TOML
+                raise TomlSyntaxError(
+                    str(exc), file=str(self.path), line=exc.line, column=exc.col
+                ) from None
             self._current = text  # tomlkit gives back the text it parsed
             self._unparsed = None
             self._loaded = None
