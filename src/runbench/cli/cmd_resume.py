@@ -20,6 +20,7 @@ from runbench.cli.cmd_run import (
     drive,
     load_checked,
     missing_journal,
+    no_run_without_journal,
     open_journal,
     redacting,
 )
@@ -39,7 +40,7 @@ async def _resume(args: argparse.Namespace) -> int:
     workspace = load_checked(args.workspace)
     missing = missing_journal(workspace, args)
     if missing is not None:
-        raise UsageError(f"no run {args.run_id!r}: no journal at {missing} yet (nothing has run)")
+        raise no_run_without_journal(args.run_id, missing)
     secrets = Secrets(workspace.path, os.environ)
     journal = open_journal(workspace, args.state_dir, args.journal)
     try:

@@ -155,17 +155,28 @@ def open_journal(
     return open_at(journal_location(journal), workspace.path, state_dir, **kwargs)
 
 
-def missing_journal(workspace: Workspace, args: argparse.Namespace) -> Path | None:
-    """The SQLite journal's path when no file is there yet (nothing has run with it):
-    reading commands say so and create nothing (a mistyped --journal made a new, empty
-    journal and its folders before)."""
+def journal_file(workspace: Workspace, args: argparse.Namespace) -> Path | None:
+    """The SQLite journal a command's ``--journal``/``--state-dir`` name (None: a
+    database URL)."""
     from runbench.core.journal import is_database_url, journal_location, journal_path
 
     location = journal_location(args.journal)
     if location and is_database_url(location):
         return None
-    path = Path(location) if location else journal_path(workspace.path, args.state_dir)
-    return None if path.exists() else path
+    return Path(location) if location else journal_path(workspace.path, args.state_dir)
+
+
+def missing_journal(workspace: Workspace, args: argparse.Namespace) -> Path | None:
+    """The SQLite journal's path when no file is there yet (nothing has run with it):
+    reading commands say so and create nothing (a mistyped --journal made a new, empty
+    journal and its folders before)."""
+    path = journal_file(workspace, args)
+    return None if path is None or path.exists() else path
+
+
+def no_run_without_journal(run_id: str, path: Path) -> UsageError:
+    """The error for a run asked of a journal that does not exist yet."""
+    return UsageError(f"no run {run_id!r}: no journal at {path} yet (nothing has run)")
 
 
 def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:

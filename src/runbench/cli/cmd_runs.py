@@ -24,13 +24,15 @@ from typing import Any, TypeVar
 
 from runbench.cli.cmd_run import (
     add_journal_option,
+    journal_file,
     load_checked,
     missing_journal,
+    no_run_without_journal,
     open_journal,
     redacting,
 )
 from runbench.core.errors import DamagedRowError, RunError, UsageError
-from runbench.core.journal import Journal, RunRow, journal_path
+from runbench.core.journal import Journal, RunRow
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
 
@@ -204,18 +206,16 @@ def prune(args: argparse.Namespace) -> int:
 
 
 def open_for_reading(workspace: Workspace, args: argparse.Namespace) -> Journal:
-    from runbench.core.journal import is_database_url, journal_location
-
-    location = journal_location(args.journal)
-    if location and is_database_url(location):
-        return open_journal(workspace, args.state_dir, location)
-    return Journal.for_reading(location or journal_path(workspace.path, args.state_dir))
+    path = journal_file(workspace, args)
+    if path is None:  # a database URL
+        return open_journal(workspace, args.state_dir, args.journal)
+    return Journal.for_reading(path)
 
 
 def no_journal(path: Path, args: argparse.Namespace) -> int:
     """What `runs` says where no journal exists yet."""
     if args.run_id is not None:
-        raise UsageError(f"no run {args.run_id!r}: no journal at {path} yet (nothing has run)")
+        raise no_run_without_journal(args.run_id, path)
     print("[]" if args.json else f"no runs yet (no journal at {path})")
     return 0
 

@@ -174,7 +174,6 @@ class WorkspaceDocument:
         to parse, and opening a workspace to read or run it needs neither."""
         if self._doc is None:
             import tomlkit
-
             from tomlkit.exceptions import ParseError
 
             text = self.text()
