@@ -60,49 +60,53 @@ def search_in_child(
     try:
         assert child.stdin is not None  # pipes: see spawn
         assert child.stdout is not None
-        with child.stdin:
-            write_frame(child.stdin, {"fd": fd, "length": length, "query": query}, b"")
+        try:
+            with child.stdin:
+                write_frame(child.stdin, {"fd": fd, "length": length, "query": query}, b"")
+        except OSError:  # the child died before it read the question
+            return "unanswered"
         return _read_records(child.stdout.fileno(), cancelled, report)
-    except OSError:
-        return "unanswered"
     finally:
         end(child)
 
 
 def _read_records(pipe: int, cancelled: Callable[[], bool], report: Report) -> Outcome:
     answered = False
-    with suppress(OSError):  # a read that fails ends the answer as the pipe's end does
-        while True:
-            head = _read_exactly(pipe, RECORD.size, cancelled)
-            if head is None:
+    while True:
+        head = _read_exactly(pipe, RECORD.size, cancelled)
+        if head is None:
+            break
+        count, done, following = RECORD.unpack(head)
+        offsets = array("q")
+        if following:
+            body = _read_exactly(pipe, following * offsets.itemsize, cancelled)
+            if body is None:
                 break
-            count, done, following = RECORD.unpack(head)
-            offsets = array("q")
-            if following:
-                body = _read_exactly(pipe, following * offsets.itemsize, cancelled)
-                if body is None:
-                    break
-                offsets.frombytes(body)
-            answered = True
-            report(count, offsets, bool(done))
-            if done:
-                return "done"
+            offsets.frombytes(body)
+        answered = True
+        report(count, offsets, bool(done))  # its errors are its own, not the pipe's end
+        if done:
+            return "done"
     if cancelled():
         return "cancelled"
     return "stopped" if answered else "unanswered"
 
 
 def _read_exactly(pipe: int, size: int, cancelled: Callable[[], bool]) -> bytes | None:
-    """``size`` bytes from ``pipe``; None at its end or once ``cancelled()``."""
+    """``size`` bytes from ``pipe``; None at its end, once ``cancelled()``, or when a
+    read fails (which ends the answer as the pipe's end does)."""
     parts: list[bytes] = []
     missing = size
     while missing:
         if cancelled():
             return None
-        ready, _, _ = select.select([pipe], [], [], POLL)
-        if not ready:
-            continue
-        part = os.read(pipe, missing)
+        try:
+            ready, _, _ = select.select([pipe], [], [], POLL)
+            if not ready:
+                continue
+            part = os.read(pipe, missing)
+        except OSError:
+            return None
         if not part:
             return None
         parts.append(part)
