@@ -88,7 +88,7 @@ def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
     exchanges = _readable(lambda: journal.exchanges(row.id), [], damaged)
     variables: dict[str, Any] = {}
     if steps:
-        variables = {**steps[-1].variables_before, **steps[-1].outputs}
+        variables = steps[-1].variables_after
     return {
         "run": {**summary(row), "inputs": row.inputs, "context": row.context},
         "damaged": damaged,

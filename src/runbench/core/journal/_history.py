@@ -126,9 +126,7 @@ def step_rows(rows: list[Row], where: str = "") -> list[StepRow]:
             raise DamagedRowError(
                 f"{what} are not what runbench writes ({_short(exc)}){_place(where)}. {_TODO}"
             ) from None
-        step = found[-1]
-        variables = {**step.variables_before, **step.outputs}
-        loops = step.loops_after if step.loops_after is not None else step.loops_before
+        variables, loops = found[-1].variables_after, found[-1].loops_after_step
     return found
 
 
@@ -172,8 +170,7 @@ def resume_point(run_id: str, steps: list[StepRow]) -> ResumePoint:
     if not steps:
         return ResumePoint(None, {}, {}, 1)
     last = steps[-1]
-    after = {**last.variables_before, **last.outputs}
-    loops = last.loops_after if last.loops_after is not None else last.loops_before
+    after, loops = last.variables_after, last.loops_after_step
     if last.finished and not last.target and last.error != INTERRUPTED_STEP:
         return ResumePoint(last.step, after, loops, last.seq + 1, ended=last)
     if not last.finished or not last.target:

@@ -69,6 +69,16 @@ class StepRow:
     error: str | None
     finished: bool
 
+    @property
+    def variables_after(self) -> dict[str, Any]:
+        """The run's variables once this step ended: those before it, with its outputs."""
+        return {**self.variables_before, **self.outputs}
+
+    @property
+    def loops_after_step(self) -> dict[str, Any]:
+        """The loops once this step ended (a step that moves no loop leaves them as they were)."""
+        return self.loops_after if self.loops_after is not None else self.loops_before
+
 
 @dataclass(frozen=True)
 class ExchangeRow:

@@ -304,7 +304,7 @@ class RunController:
                 if row.step == step:
                     return run, dict(row.variables_before)
                 if row.finished and row.target == step:
-                    return run, {**row.variables_before, **row.outputs}
+                    return run, row.variables_after
             if not rows and run.current_step == step:
                 return run, None
         raise RunError(
