@@ -141,6 +141,7 @@ def test_an_interrupted_damaged_run_is_given_up_by_claims_and_resume(
         assert said in error
     with pytest.raises(DamagedRowError, match="step 1 .done.: its stored variables"):
         journal.steps(runs[1])
+    assert journal.problem is None  # one damaged row: the journal itself is well (health)
 
 
 def test_resume_of_a_damaged_run_says_so_and_ends_it(journal: Journal, location: str) -> None:
@@ -151,6 +152,7 @@ def test_resume_of_a_damaged_run_says_so_and_ends_it(journal: Journal, location:
     with pytest.raises(DamagedRowError, match="context do not decode"):
         journal.begin_resume(run_id)
     assert status(location, run_id)[0] == "failure"
+    assert journal.problem is None
 
 
 def test_runs_runs_show_and_resume_on_the_command_line(

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from runbench.core.errors import JournalError
+from runbench.core.errors import DamagedRowError, JournalError
 from runbench.core.journal._backend import Row
 from runbench.core.journal._postgres_schema import (
     connect,
@@ -252,6 +252,8 @@ class PostgresBatch:
     def storage_error(self, exc: BaseException) -> JournalError | None:
         import psycopg
 
+        if isinstance(exc, DamagedRowError):  # one row, not the storage: that op fails alone
+            return None
         if isinstance(exc, JournalError):
             return exc
         if isinstance(exc, (psycopg.errors.IntegrityError, psycopg.ProgrammingError)):

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from runbench.core.errors import JournalError
+from runbench.core.errors import DamagedRowError, JournalError
 from runbench.core.files import private_folder
 from runbench.core.journal._backend import RUN_UPDATABLE, SELECT_RUNS, SELECT_STEPS, Row
 from runbench.core.journal._sqlite_schema import (
@@ -167,6 +167,8 @@ class SqliteBackend:
         self.db.execute("RELEASE op")
 
     def storage_error(self, exc: BaseException) -> JournalError | None:
+        if isinstance(exc, DamagedRowError):  # one row, not the storage: that op fails alone
+            return None
         if isinstance(exc, JournalError):
             return exc
         if isinstance(exc, _OP_LEVEL) or not isinstance(exc, _STORAGE):
