@@ -7,13 +7,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from textual import events
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.workbench import WorkbenchScreen
+from runbench.tui.widgets.footer import KeyFooter
 from waits import settle, until
 
 
@@ -82,7 +86,7 @@ async def test_hiding_the_tree_lays_the_screen_out_once(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one("#response-body").focus()  # the tree keeps no focus to hand on
-        await pilot.pause()
+        await settle(pilot)  # the footer's keys for the new focus included
         screen = app.screen
         layouts: list[bool] = []
         refresh_layout = WorkbenchScreen._refresh_layout
@@ -104,3 +108,55 @@ async def test_hiding_the_tree_lays_the_screen_out_once(
         await settle(pilot)
         assert len(layouts) == 2
         assert screen is app.screen
+
+
+async def test_first_layout_has_the_footer_keys(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first frame is whole: the footer's keys are mounted before the first layout,
+    not after a refresh (which came five layouts later, after start-up's resizes). Run
+    as ``runbench tui`` runs it (``run_test`` lays out once before the app's mount)."""
+    keys_at_layout: list[int] = []
+    refresh_layout = WorkbenchScreen._refresh_layout
+
+    def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
+        keys_at_layout.append(len(self.query_one(KeyFooter).children))
+        refresh_layout(self, *args, **kwargs)
+
+    async def look(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        assert keys_at_layout, "no layout at all: the spy is not in the way"
+        assert keys_at_layout[0] > 5
+        assert keys_at_layout[0] == len(pilot.app.query_one(KeyFooter).children)
+        pilot.app.exit()
+
+    monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+    app = make_app()
+    await app.run_async(headless=True, size=(80, 24), auto_pilot=look)
+    assert app.return_code == 0
+
+
+async def test_a_resize_to_the_same_size_lays_nothing_out(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resize event that keeps the size redraws nothing; a real resize lays out."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        layouts: list[bool] = []
+        refresh_layout = WorkbenchScreen._refresh_layout
+
+        def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
+            layouts.append(True)
+            refresh_layout(self, *args, **kwargs)
+
+        monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+        screen = app.screen
+        screen.post_message(events.Resize(Size(80, 24), Size(80, 24)))
+        await settle(pilot)
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        response = app.query_one("#response")
+        await until(pilot, lambda: response.region.right == 100, "the response 100 wide")
+        assert layouts
+        assert screen.has_class("-narrow")  # under 110 columns still

@@ -1,5 +1,6 @@
 """The workbench's main screen: Textual's ``Screen`` without a full repaint per focus move,
-without styling every widget twice at start-up and without laying out twice per change.
+without styling every widget twice at start-up and without laying out twice per change
+or once per resize that changes no size.
 
 ``Screen.focused`` is a reactive that repaints the whole screen when it changes, so each
 Tab press composited every widget of the 80x24 screen again (a third of the drawing CPU of
@@ -38,6 +39,15 @@ class WorkbenchScreen(Screen[None]):
             self._resumed = True
             event.refresh_styles = False  # just styled, widget by widget, as they mounted
         super()._on_screen_resume(event)
+
+    def _screen_resized(self, size: Size) -> None:
+        """A resize to the size the screen was last laid out at changes no place: start-up
+        brings three of them (the driver's first size, the app's, the screen's own), each
+        a full layout and redraw of the same frame before the first keys were drawn. A
+        layout asked for meanwhile still comes from the update timer, as it would anyway."""
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)
 
     def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
         """Textual's layout, without the second one it asks for at once: placing each

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -57,6 +58,18 @@ class KeyFooter(Footer):
             return
         await super().recompose()
         self.forget_removed_keys()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """The first keys are mounted at once, not after the next refresh as ``Footer``
+        does: at start-up that refresh waited for the screen's first layouts (the resume,
+        then one per resize event), so the first frames had no keys and the keys came
+        five layouts later; mounted now, they are in the first layout."""
+        if self.children or not (screen.app.app_focus and self.is_attached):
+            super().bindings_changed(screen)
+            return
+        self._bindings_ready = True
+        if screen is self.screen:
+            self.call_next(self.recompose)
 
     def watch_compact(self) -> None:
         """Keys mounted here are not bound to ``compact`` (see ``_new_key``)."""
