@@ -14,7 +14,9 @@ easy to get wrong, here, once:
 * the frame on stdin: one JSON header line, then the body, ``size`` bytes when the header
   says so, else up to EOF (``write_frame`` / ``read_frame``), written in slices so the
   parent never encodes or copies a 50 MiB body at once;
-* ending a child: kill, reap and close its pipes, safe to repeat (``end``).
+* ending a child: kill, reap and close its pipes, safe to repeat (``end``); and the child
+  ending itself when its parent is gone, however it went (``die_with_parent``, first thing
+  in every child's main: a lifeline pipe from ``spawn``).
 
 What each child answers stays with its caller (a JSON document, JSON lines, a binary
 index): those protocols differ because the callers need different things.
@@ -22,8 +24,11 @@ index): those protocols differ because the callers need different things.
 
 from runbench.core.child._process import (
     GROUP_NICENESS,
+    LIFELINE,
+    PARENT_GONE,
     SLICE,
     ChildSpec,
+    die_with_parent,
     end,
     frame_header,
     lower_priority,
@@ -35,8 +40,11 @@ from runbench.core.child._process import (
 
 __all__ = [
     "GROUP_NICENESS",
+    "LIFELINE",
+    "PARENT_GONE",
     "SLICE",
     "ChildSpec",
+    "die_with_parent",
     "end",
     "frame_header",
     "lower_priority",

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -41,27 +42,108 @@ class ChildSpec:
 def spawn(
     spec: ChildSpec, *, stdout: Any = subprocess.PIPE, pass_fds: Sequence[int] = ()
 ) -> subprocess.Popen[bytes]:
-    """Start the child with a stdin pipe, ``stdout`` (a pipe unless given) and no stderr;
-    ``pass_fds`` stay open in the child under the same numbers."""
-    return subprocess.Popen(
-        spec.argv,
-        stdin=subprocess.PIPE,
-        stdout=stdout,
-        stderr=subprocess.DEVNULL,
-        pass_fds=tuple(pass_fds),
-    )
+    """Start the child with a stdin pipe, ``stdout`` (a pipe unless given), no stderr and
+    a lifeline (see ``die_with_parent``); ``pass_fds`` stay open in the child under the
+    same numbers."""
+    with _Lifeline() as lifeline:
+        child = subprocess.Popen(
+            spec.argv,
+            stdin=subprocess.PIPE,
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(*pass_fds, *lifeline.passed),
+            env=lifeline.environment(),
+        )
+        lifeline.held_by(child)
+    return child
 
 
 async def spawn_async(spec: ChildSpec) -> asyncio.subprocess.Process:
-    """``spawn`` for an event loop: pipes for stdin and stdout."""
+    """``spawn`` for an event loop: pipes for stdin and stdout, and a lifeline."""
     import asyncio
 
-    return await asyncio.create_subprocess_exec(
-        *spec.argv,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    with _Lifeline() as lifeline:
+        child = await asyncio.create_subprocess_exec(
+            *spec.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            pass_fds=lifeline.passed,
+            env=lifeline.environment(),
+        )
+        lifeline.held_by(child)
+    return child
+
+
+LIFELINE = "RUNBENCH_CHILD_LIFELINE"
+"""The environment variable naming the lifeline's descriptor in the child."""
+
+
+class _Lifeline:
+    """A pipe nobody writes to: the child gets the read end, this process keeps the write
+    end until the child's ``Popen`` is collected (or this process ends, however it ends:
+    SIGKILL, SIGHUP when SSH drops, a normal exit). The child's ``die_with_parent`` reads
+    it and exits at its end of file. A child in a session of its own (``lower_priority``)
+    gets no SIGHUP from the terminal, and a formatter writing to a file would otherwise
+    work on for seconds after the workbench was gone.
+
+    Not ``prctl(PR_SET_PDEATHSIG)``: Linux sends that when the *thread* that started the
+    child ends, and the workbench starts children from worker threads that come and go.
+    On a platform without ``pass_fds`` (Windows) the child gets no lifeline."""
+
+    def __init__(self) -> None:
+        self._ends = os.pipe() if os.name == "posix" else None
+
+    @property
+    def passed(self) -> tuple[int, ...]:
+        return () if self._ends is None else (self._ends[0],)
+
+    def environment(self) -> dict[str, str] | None:
+        if self._ends is None:
+            return None
+        return {**os.environ, LIFELINE: str(self._ends[0])}
+
+    def held_by(self, child: object) -> None:
+        """Keep the write end open as long as ``child`` (a Popen or asyncio Process) lives."""
+        if self._ends is not None:
+            weakref.finalize(child, os.close, self._ends[1])
+            self._ends = (self._ends[0], -1)
+
+    def __enter__(self) -> _Lifeline:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """The read end is the child's alone; the write end too if no child took it."""
+        if self._ends is not None:
+            for end_fd in self._ends:
+                if end_fd >= 0:
+                    os.close(end_fd)
+
+
+def die_with_parent(environ: MutableMapping[str, str] = os.environ) -> None:
+    """In the child, first thing: exit as soon as the process that spawned it is gone (its
+    lifeline reaches end of file). A thread waits on the pipe: nothing to poll, no delay.
+    Without a lifeline (the module run by hand) nothing happens."""
+    number = environ.pop(LIFELINE, "")  # not for a process this one starts
+    if not number.isdigit():
+        return
+    fd = int(number)
+    try:
+        os.fstat(fd)
+    except OSError:
+        return  # named but not passed: nothing to watch
+    threading.Thread(target=_exit_at_end_of, args=(fd,), daemon=True, name="lifeline").start()
+
+
+def _exit_at_end_of(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        while os.read(fd, 1):  # nobody writes: only the end of file (or an error) returns
+            pass
+    os._exit(PARENT_GONE)
+
+
+PARENT_GONE = 70
+"""The exit status of a child whose parent went away (nobody reads it but tests)."""
 
 
 def end(child: subprocess.Popen[bytes] | None) -> None:

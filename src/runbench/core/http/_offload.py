@@ -34,7 +34,13 @@ from typing import Any
 
 import httpx
 
-from runbench.core.child import ChildSpec, frame_header, read_frame, spawn_async
+from runbench.core.child import (
+    ChildSpec,
+    die_with_parent,
+    frame_header,
+    read_frame,
+    spawn_async,
+)
 from runbench.core.errors import ExpressionError
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._records import output_scope
@@ -165,6 +171,7 @@ async def _run_child(
 
 def _child_main() -> None:
     """``python -m runbench.core.http._offload``: see the module docstring."""
+    die_with_parent()
     header, body = read_frame(sys.stdin.buffer)
     outputs = [Output(name=n, path=p, type=t) for n, p, t in header["outputs"]]
     evaluator = OutputEvaluator()

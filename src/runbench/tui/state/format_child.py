@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from itertools import accumulate, islice
 from typing import IO, NoReturn
 
-from runbench.core.child import lower_priority, read_frame
+from runbench.core.child import die_with_parent, lower_priority, read_frame
 from runbench.tui.state.reindent import Reindenter
 
 SLICE = 1024 * 1024
@@ -208,6 +208,7 @@ def _can_split(size: int, split_min: int) -> bool:
 def main() -> None:
     """Read a frame (a header line, then the body up to EOF), write the formatted text.
     The body is read whole before any work: the parent's writing ends at once."""
+    die_with_parent()
     lower_priority(CHILD_NICENESS)  # the workbench's key presses come first
     header, body = read_frame(sys.stdin.buffer)
     format_stream(body, sys.stdout.buffer, split_min=int(header.get("split_min", SPLIT_MIN)))

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from runbench.core.child import ChildSpec, end, read_frame, spawn, write_frame
+from runbench.core.child import ChildSpec, die_with_parent, end, read_frame, spawn, write_frame
 from runbench.core.errors import ExpressionError, NoMatchError, PathSyntaxError
 from runbench.core.expressions import compile_path
 from runbench.core.http import OFFLOAD_THRESHOLD, Headers, ResponseRecord, output_scope
@@ -228,6 +228,7 @@ def _expect_ready(stdout: IO[bytes]) -> None:
 
 
 def _child_main() -> None:
+    die_with_parent()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     header, raw = read_frame(stdin)
     body = raw.decode("utf-8", "surrogatepass")

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Literal
 
-from runbench.core.child import lower_priority, read_frame
+from runbench.core.child import die_with_parent, lower_priority, read_frame
 from runbench.tui.state.body_search import Report, scan
 
 RECORD = struct.Struct("<qqq")  # count, done (0/1), offsets that follow
@@ -116,6 +116,7 @@ def _read_exactly(pipe: int, size: int, cancelled: Callable[[], bool]) -> bytes 
 
 def main() -> None:
     """The child: map the text, scan it, write the records."""
+    die_with_parent()
     lower_priority(NICENESS)  # the workbench's key presses come first
     header, _body = read_frame(sys.stdin.buffer)
     out = sys.stdout.buffer
