@@ -131,10 +131,14 @@ def format_body(
     preview: Callable[[Lines], None] | None = None,
     *,
     in_process: bool = False,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> Lines:
     """The body as viewer lines; calls ``preview`` first when the body is large.
 
-    ``in_process``: re-indent a large body in a child process (see the module docstring)."""
+    ``in_process``: re-indent a large body in a child process (see the module docstring).
+    ``cancelled``: asked while the child works; once true the child is ended and
+    ``FormatCancelled`` raised (a newer response, or the viewer gone: the workbench's exit
+    waits for its worker threads, and a 50 MiB body would hold it for seconds)."""
     if not looks_like_json(body, content_type):
         return index_lines(body)
     if len(body) <= EXACT_LIMIT:
@@ -156,7 +160,7 @@ def format_body(
                 started[1].close()
             raise
     if started is not None:
-        lines = _try(lambda: _child_result(*started))
+        lines = _try(lambda: _child_result(*started, cancelled))
         if lines is not None:
             return lines
     return index_lines(reindent(body), is_json=True)  # no child here: in this thread
@@ -196,11 +200,21 @@ def _start_child(body: str) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     return child, out
 
 
-def _child_result(child: subprocess.Popen[bytes], out: IO[bytes]) -> Lines:
+class FormatCancelled(Exception):
+    """``format_body``'s caller cancelled it while the child worked (the child is ended)."""
+
+
+WAIT_STEP = 0.1
+"""Seconds between two looks at ``cancelled`` while the child formats."""
+
+
+def _child_result(
+    child: subprocess.Popen[bytes], out: IO[bytes], cancelled: Callable[[], bool]
+) -> Lines:
     """Wait for the child and map its file: nothing of it is copied or decoded here (see
     the module docstring)."""
     with out:
-        code = child.wait()
+        code = _wait(child, cancelled)
         if code:
             raise subprocess.CalledProcessError(code, child.args)
         view = memoryview(mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ))
@@ -210,6 +224,16 @@ def _child_result(child: subprocess.Popen[bytes], out: IO[bytes]) -> Lines:
     lines = Lines(view[:size], view[starts : starts + count * 8].cast("q"), width, True, fd)
     weakref.finalize(lines, os.close, fd)  # the search child's way to the same pages
     return lines
+
+
+def _wait(child: subprocess.Popen[bytes], cancelled: Callable[[], bool]) -> int:
+    while True:
+        try:
+            return child.wait(WAIT_STEP)
+        except subprocess.TimeoutExpired:
+            if cancelled():
+                end(child)
+                raise FormatCancelled from None
 
 
 def human_size(size: int) -> str:

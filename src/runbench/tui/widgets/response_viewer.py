@@ -29,7 +29,13 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from runbench.tui.keymap import RESPONSE_KEYS
-from runbench.tui.state.body_lines import Lines, format_body, human_size, index_lines
+from runbench.tui.state.body_lines import (
+    FormatCancelled,
+    Lines,
+    format_body,
+    human_size,
+    index_lines,
+)
 from runbench.tui.state.body_search import Matches, line_pattern, search
 from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.highlight import lexer_for
@@ -190,7 +196,13 @@ class ResponseViewer(FocusWithinClass, Vertical):
         def preview(lines: Lines) -> None:
             self.app.call_from_thread(deliver, lines, False)
 
-        lines = format_body(body, content_type, preview, in_process=True)
+        worker = get_current_worker()
+        try:
+            lines = format_body(
+                body, content_type, preview, in_process=True, cancelled=lambda: worker.is_cancelled
+            )
+        except FormatCancelled:
+            return  # a newer response, or the viewer is gone: its child is ended
         self.app.call_from_thread(deliver, lines, True)
 
     # -- find (/, n, N) ------------------------------------------------------------------
