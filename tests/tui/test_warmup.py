@@ -74,6 +74,21 @@ async def test_idle_workbench_warms_up_then_ctrl_t_uses_what_it_built(
     assert gc.get_threshold() == threshold  # stopped with the app
 
 
+async def test_held_collection_is_released_at_the_first_frame_without_background(
+    make_app: Callable[..., RunbenchApp],
+) -> None:
+    """Released where the first frame is drawn, not where background work starts: an app
+    with ``background=False`` kept the collector off until it exited."""
+    app = make_app(background=False)
+    hold()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, gc.isenabled, "the collector on again after the first frame")
+            assert app.collector is None
+    finally:
+        gc.enable()
+
+
 async def ctrl_t_after_warm_up(app: RunbenchApp, pilot: Pilot[Any]) -> None:
     await until(pilot, lambda: app.tls is not None, "the HTTP stack warmed up")
     warmed = app.tls

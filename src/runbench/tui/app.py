@@ -192,6 +192,7 @@ class RunbenchApp(
                 widget.cursor_blink = False  # type: ignore[attr-defined]
         if self.background if self.background is not None else not self.is_headless:
             self.start_background()
+        self.call_after_refresh(self.first_frame)
         if self.document.new_file:
             self.offer_new_file()
 

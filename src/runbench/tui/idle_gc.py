@@ -10,7 +10,8 @@ automatic collector stays on as a backstop, so memory stays bounded even if the 
 never pauses.
 
 Before the first frame there is no collection at all (``hold``, from ``runbench tui``
-before it imports the app; ``drawn`` turns the collector back on): start-up allocates
+before it imports the app; the app's first frame turns the collector back on, whatever
+starts after it: ``drawn``, or ``release`` without an idle collector): start-up allocates
 hundreds of thousands of objects and frees almost none, so the 150-odd collections
 CPython's thresholds asked for on the way to the first frame (one of them full) found
 nothing and cost about a tenth of its CPU.
@@ -31,8 +32,15 @@ MIN_PENDING = 2_000
 
 
 def hold() -> None:
-    """No automatic collection until an ``IdleCollector``'s ``drawn()`` (start-up)."""
+    """No automatic collection until the first frame: ``release`` (or an
+    ``IdleCollector``'s ``drawn()``, which also raises the thresholds)."""
     gc.disable()
+
+
+def release() -> None:
+    """Automatic collection on again, at the thresholds it had (a workbench drawn with no
+    idle collector: ``background=False``)."""
+    gc.enable()
 
 
 class IdleCollector:

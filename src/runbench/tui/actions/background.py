@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from runbench.tui.actions.base import WorkbenchBase
-from runbench.tui.idle_gc import QUIET, IdleCollector
+from runbench.tui.idle_gc import QUIET, IdleCollector, release
 
 if TYPE_CHECKING:
     from runbench.core.http import TlsContexts
@@ -68,13 +68,17 @@ class BackgroundWork(WorkbenchBase):
     """Warm-up, then garbage collection while idle (see the module docstring)."""
 
     def start_background(self) -> None:
-        """From ``on_mount``: wait for the first frame, then for a quiet moment."""
+        """From ``on_mount``: the idle collector; after the first frame (``first_frame``),
+        wait for a quiet moment."""
         self.collector = IdleCollector()
-        self.call_after_refresh(self._drawn)
 
-    def _drawn(self) -> None:
-        if self.collector is not None:
-            self.collector.drawn()  # on again after start-up (see idle_gc.hold)
+    def first_frame(self) -> None:
+        """From ``on_mount`` after a refresh, background or not: the collector on again after
+        start-up (see ``idle_gc.hold``: held until here, whatever starts after)."""
+        if self.collector is None:
+            release()
+            return
+        self.collector.drawn()
         self._when_idle()
 
     def _when_idle(self) -> None:
