@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from runbench.core.engine import _restarts
 from runbench.core.engine._context import custom_field_variables
 from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import Event, EventBus, EventStream, RunQueued
 from runbench.core.engine._handle import RunHandle
-from runbench.core.engine._restarts import RestartsMixin
 from runbench.core.engine._results import RunResult
 from runbench.core.engine._runner import STOPPED, Run
 from runbench.core.engine._shown import shown_event
@@ -32,7 +32,7 @@ from runbench.core.engine._variables import Renderer, resolve_inputs
 from runbench.core.errors import ExpressionError, RunError, suggest
 from runbench.core.expressions import TemplateCache
 from runbench.core.http import OutputEvaluator, TlsContexts, TokenCache
-from runbench.core.journal import Journal, RunRow, new_run_id
+from runbench.core.journal import Claim, Journal, RunRow, new_run_id
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Runbook, Workspace
 
@@ -42,7 +42,7 @@ CONTEXT_KEYS = ("ticket", "action", "halo_url")
 TransportFactory = Callable[[Run], httpx.AsyncBaseTransport]
 
 
-class Engine(RestartsMixin):
+class Engine:
     def __init__(
         self,
         workspace: Workspace,
@@ -334,6 +334,25 @@ class Engine(RestartsMixin):
         except asyncio.CancelledError:
             child.finish(End("failure", "", f"{STOPPED} (parent run {parent.run_id})"))
             raise
+
+    # -- runs that go on from the journal (see _restarts) --------------------------------
+    def rerun_from(self, run_id: str, step: str, **kwargs: Any) -> RunHandle:
+        """A new run of the same runbook from ``step``, with the variables it had there."""
+        return _restarts.rerun_from(self, run_id, step, **kwargs)
+
+    def resume(
+        self, run_id: str, *, breakpoints: Iterable[str] = (), step_mode: bool = False
+    ) -> RunHandle:
+        """Go on with an interrupted run from the step it died in (same run id)."""
+        return _restarts.resume(self, run_id, breakpoints=breakpoints, step_mode=step_mode)
+
+    def run_queued(self, run_id: str) -> RunHandle:
+        """Execute a run that :meth:`Journal.enqueue` queued (claimed or not)."""
+        return _restarts.run_queued(self, run_id)
+
+    def start_claimed(self, claim: Claim) -> RunHandle:
+        """Execute a run this engine's journal holds (``Journal.claim``)."""
+        return _restarts.start_claimed(self, claim)
 
     def _check_step(self, runbook: Runbook, step: str | None) -> None:
         if step is not None and step not in runbook.steps:
