@@ -84,8 +84,8 @@ def summary(row: RunRow) -> dict[str, Any]:
 
 def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
     damaged = [row.damaged] if row.damaged else []
-    steps = _readable(lambda: journal.steps(row.id), [], damaged)
-    exchanges = _readable(lambda: journal.exchanges(row.id), [], damaged)
+    steps = _readable(lambda: journal.steps(row.id), damaged)
+    exchanges = _readable(lambda: journal.exchanges(row.id), damaged)
     variables: dict[str, Any] = {}
     if steps:
         variables = steps[-1].variables_after
@@ -123,13 +123,13 @@ def detail(journal: Journal, row: RunRow) -> dict[str, Any]:
     }
 
 
-def _readable(read: Callable[[], list[T]], empty: list[T], damaged: list[str]) -> list[T]:
-    """What ``read`` gives, or ``empty`` with the damage noted (the rest is still shown)."""
+def _readable(read: Callable[[], list[T]], damaged: list[str]) -> list[T]:
+    """What ``read`` gives, or nothing with the damage noted (the rest is still shown)."""
     try:
         return read()
     except DamagedRowError as exc:
         damaged.append(str(exc))
-        return empty
+        return []
 
 
 def print_list(rows: list[RunRow]) -> None:
