@@ -27,6 +27,7 @@ _.refresh_styles  # ScreenResume: whether the resumed screen restyles its widget
 
 # uvicorn.Server and the standard library's servers read these
 _.should_exit  # uvicorn.Server: stop serving
+_.main_loop  # uvicorn.Server: serve() awaits it (webserver.PromptServer overrides it)
 _.close_connection, _.daemon_threads, _.block_on_close  # http.server / socketserver
 _.log_message  # BaseHTTPRequestHandler: silenced request log
 
