@@ -30,19 +30,29 @@ typecheck: $(STAMP)
 # Three workers on two cores: many tests wait (servers, child processes, the sandbox), so a
 # third worker fills the idle time (pytest alone, quiet 2-core machine: -n 2 171 s, -n 3 118 s,
 # -n 4 117 s; `python benchmarks/bench_test_suite.py --all` measures it again, interleaved).
-# worksteal: an idle worker takes tests queued for a busy one, so a few long TUI stories
-# do not leave the other workers waiting at the end.
-PYTEST := $(BIN)/pytest -n 3 --dist worksteal
+# --dist load --maxschedchunk 1 with the longest tests first (tests/ordering.py): a worker
+# takes the next test when it finishes one, so the long TUI stories run side by side at the
+# start and short tests fill the end, instead of one long test ending the run alone.
+PYTEST := $(BIN)/pytest -n 3 --dist load --maxschedchunk 1
 
-test: lint typecheck
-	$(PYTEST)
+# lint and typecheck run beside pytest (niced: they fill the time workers wait) instead of
+# before it; every check runs (-k), all output is printed and make test fails if any fails.
+test: $(STAMP)
+	@checks=$$(mktemp); \
+	nice -n 5 $(MAKE) -k --no-print-directory lint typecheck >$$checks 2>&1 & pid=$$!; \
+	$(PYTEST); tests=$$?; wait $$pid; checked=$$?; \
+	echo "== lint and typecheck"; cat $$checks; rm -f $$checks; \
+	if [ $$checked -ne 0 ]; then echo "make test: lint or typecheck FAILED (above)"; fi; \
+	if [ $$tests -ne 0 ]; then echo "make test: pytest FAILED (exit $$tests)"; fi; \
+	[ $$checked -eq 0 ] && [ $$tests -eq 0 ]
 
 test-fast: $(STAMP)  # the quick loop: no checks, no TUI tests
 	$(PYTEST) --ignore=tests/tui
 
+# RECORD=1 also writes the long tests' wall times to tests/test_costs.tsv (the run order).
 test-cpu: $(STAMP)  # the tests ranked by the CPU they cost (tests/cpu_report.py)
 	@out=$$(mktemp -d); RUNBENCH_TEST_CPU=$$out $(PYTEST) -p cpu_report; status=$$?; \
-	$(BIN)/python tests/cpu_report.py $$out; rm -rf $$out; exit $$status
+	$(BIN)/python tests/cpu_report.py $$out $(if $(RECORD),--record); rm -rf $$out; exit $$status
 
 demo: $(STAMP)
 	@$(BIN)/python -m compileall -q src  # bytecode once, even where PYTHONDONTWRITEBYTECODE is set

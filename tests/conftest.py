@@ -12,6 +12,9 @@ collection built (modules, test items) is frozen and the thresholds are raised. 
 defaults a worker spent a fifth of its CPU in full collections, each walking a running app's
 widgets and styles again (tests/tui: 16 -> 13 s CPU for test_tui_workbench.py alone).
 
+The longest tests run first (``ordering.py``: recorded costs, ``--dist load``), so the suite
+does not end with one long test running while the other workers wait.
+
 Hypothesis runs without its per-example deadline: a deadline is a timed assertion, and on a
 shared 2-core machine an example that takes 300 ms under load is not a failure.
 """
@@ -25,6 +28,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+from ordering import order_items
 from postgres import Cluster, binaries, required, start_cluster
 from runbench.tui.idle_gc import THRESHOLDS
 
@@ -36,6 +40,11 @@ def pytest_collection_finish() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items[:] = order_items(items)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,8 @@ CPU a test costs its worker (every thread of the process: the app, the sandbox, 
 threads) is what decides how long the suite takes. Each worker writes one line per test to
 ``$RUNBENCH_TEST_CPU/<worker>.tsv`` (CPU seconds, wall seconds, test id) and a last line with
 the whole process's CPU, collection and start-up included; ``python tests/cpu_report.py DIR``
-ranks them by file and by test.
+ranks them by file and by test; with ``--record`` it also writes the long tests' wall times
+to tests/test_costs.tsv, the order the suite runs them in (``ordering.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ordering import COSTS, write_costs
 
 _rows: list[tuple[float, float, str]] = []
 
@@ -47,7 +50,7 @@ def pytest_sessionfinish() -> None:
     Path(folder, f"{worker}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _report(folder: Path, top: int = 40) -> None:
+def _report(folder: Path, top: int = 40, record: bool = False) -> None:
     per_test: list[tuple[float, float, str]] = []
     process_total = 0.0
     for tsv in sorted(folder.glob("*.tsv")):
@@ -71,7 +74,11 @@ def _report(folder: Path, top: int = 40) -> None:
     print(f"\n{'cpu s':>8} {'wall s':>8}  test")
     for cpu, wall, nodeid in sorted(per_test, reverse=True)[:top]:
         print(f"{cpu:8.2f} {wall:8.2f}  {nodeid}")
+    if record:
+        kept = write_costs((wall, nodeid) for _, wall, nodeid in per_test)
+        print(f"\n{kept} tests' wall times recorded in {COSTS} (the longest run first)")
 
 
 if __name__ == "__main__":
-    _report(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 40)
+    _args = [arg for arg in sys.argv[1:] if arg != "--record"]
+    _report(Path(_args[0]), int(_args[1]) if len(_args) > 1 else 40, "--record" in sys.argv)
