@@ -3,11 +3,12 @@ second styling pass over every widget before the first frame."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from textual import events
+from textual import events, messages
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.geometry import Size
@@ -15,9 +16,11 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 
+from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.workbench import WorkbenchScreen
-from runbench.tui.widgets.footer import KeyFooter
+from runbench.tui.widgets.footer import KeyFooter, spec_of
+from runbench.tui.widgets.response_viewer import ResponseViewer
 from waits import settle, until
 
 
@@ -160,3 +163,64 @@ async def test_a_resize_to_the_same_size_lays_nothing_out(
         await until(pilot, lambda: response.region.right == 100, "the response 100 wide")
         assert layouts
         assert screen.has_class("-narrow")  # under 110 columns still
+
+
+async def test_slash_lays_the_workbench_out_once(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/`` on a response: the find bar shown and the footer's keys for its input in one
+    layout (the keys used to come after a refresh, in a second one)."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        viewer = app.query_one(ResponseViewer)
+        viewer.show(exchange())
+        await until(pilot, lambda: not viewer.formatting, "the body formatted")
+        viewer.query_one("#response-body").focus()
+        await settle(pilot)
+        footer = app.query_one(KeyFooter)
+        keys_before = [spec_of(key) for key in footer.children]  # type: ignore[arg-type]
+        layouts = count_layouts(monkeypatch)
+        await pilot.press("slash")
+        await until(pilot, lambda: viewer.bar.display, "the bar shown")
+        await settle(pilot)
+        assert [spec_of(key) for key in footer.children] != keys_before  # type: ignore[arg-type]
+        assert len(layouts) == 1
+
+
+async def test_a_layout_request_older_than_the_last_layout_is_met(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen, tree = app.screen, app.query_one("#tree")
+        assert isinstance(screen, WorkbenchScreen)
+        stale = messages.Layout(tree)
+        screen._refresh_layout()  # began after the request was made
+        layouts = count_layouts(monkeypatch)
+        screen.post_message(stale)
+        await settle(pilot)
+        assert layouts == []
+        tree.styles.width = 30  # a request made after it is laid out
+        await until(pilot, lambda: tree.region.width == 30, "the tree 30 wide")
+        assert layouts
+
+
+def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Full layouts of the workbench's screen from now on (a scroll is not one)."""
+    layouts: list[bool] = []
+    refresh_layout = WorkbenchScreen._refresh_layout
+
+    def spy(self: WorkbenchScreen, size: Size | None = None, scroll: bool = False) -> None:
+        if not scroll:
+            layouts.append(True)
+        refresh_layout(self, size, scroll)
+
+    monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+    return layouts
+
+
+def exchange() -> Exchange:
+    body = json.dumps({"items": [{"id": i, "name": f"Item {i}"} for i in range(40)]})
+    record = ResponseRecord(200, "OK", (("Content-Type", "application/json"),), body, 9, 5.0)
+    return Exchange(None, record, {}, {}, None, None, 5.0)

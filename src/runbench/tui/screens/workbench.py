@@ -16,12 +16,15 @@ anyway, so that first pass is skipped; later resumes (a dialog closing) are Text
 
 Each layout sets every placed widget's ``virtual_size``, a reactive that asks for another
 layout: ctrl+b (the tree shown or hidden) reflowed and redrew the whole screen twice, the
-second time to the same places (``_refresh_layout``).
+second time to the same places (``_refresh_layout``); a request a widget posted before the
+last layout began is met by it (``_on_layout``), and a resize that keeps the size moves
+nothing (``_screen_resized``).
 """
 
 from __future__ import annotations
 
-from textual import events
+from textual import events, messages
+from textual._time import get_time
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -33,6 +36,8 @@ class WorkbenchScreen(Screen[None]):
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     _resumed = False
+    _laid_out_at = 0.0
+    """When the last full layout began (Textual's message clock)."""
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         if not self._resumed:
@@ -60,6 +65,7 @@ class WorkbenchScreen(Screen[None]):
         if scroll:
             super()._refresh_layout(size, scroll)
             return
+        self._laid_out_at = get_time()
         before = {widget: _bars(widget) for widget in self._placed()}
         waiting = {widget for widget in before if widget._layout_required}
         super()._refresh_layout(size, scroll)
@@ -71,14 +77,28 @@ class WorkbenchScreen(Screen[None]):
             ):
                 widget._layout_required = False
 
+    async def _on_layout(self, message: messages.Layout) -> None:
+        """A widget's request for a layout that was posted before the last full layout
+        began is already met: that layout placed the whole tree as it was then, and the
+        widget cleared its ancestors' arrangements before posting. Textual's timer lays
+        out while such requests can still wait in the screen's queue (a footer whose keys
+        changed posts one per removal, mount and move), and each then cost one more
+        layout of the whole screen (``/``: two). Any later request is Textual's."""
+        if message.time < self._laid_out_at:
+            message.stop()
+            message.prevent_default()  # Screen._on_layout is not called
+
     def _placed(self) -> list[Widget]:
         """The widgets of the last layout, scroll bars included."""
         return [widget for widget, _geometry in self._compositor.layers]
 
 
-NO_BARS = (False, False)
+NO_BARS = (0, 0)
 """A widget placed for the first time was placed without scroll bars."""
 
 
-def _bars(widget: Widget) -> tuple[bool, bool]:
-    return widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar
+def _bars(widget: Widget) -> tuple[int, int]:
+    """The room its scroll bars take (columns, rows): a bar of size 0 (the footer's, which
+    scrolls sideways when its keys overflow) takes none, so it coming or going moves
+    nothing (each ``/`` laid the screen out again for it)."""
+    return widget.scrollbar_size_vertical, widget.scrollbar_size_horizontal

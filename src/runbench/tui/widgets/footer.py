@@ -44,6 +44,7 @@ class KeyFooter(Footer):
     """See the module docstring."""
 
     _shown: tuple[object, ...] | None = None
+    _holding = False
 
     async def recompose(self) -> None:
         if not self.is_attached or self._pruning or not self._bindings_ready:
@@ -60,16 +61,39 @@ class KeyFooter(Footer):
         self.forget_removed_keys()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        """The first keys are mounted at once, not after the next refresh as ``Footer``
-        does: at start-up that refresh waited for the screen's first layouts (the resume,
-        then one per resize event), so the first frames had no keys and the keys came
-        five layouts later; mounted now, they are in the first layout."""
-        if self.children or not (screen.app.app_focus and self.is_attached):
+        """The keys are put right at once (next in the footer's queue) and the screen
+        lays nothing out meanwhile, so they change in the same layout as what moved the
+        focus. ``Footer`` waits for the next refresh: ``/`` laid the screen out twice
+        (the find bar shown, then the keys of its input), and at start-up that refresh
+        waited for the screen's first layouts, so the first frames had no keys. Several
+        changes in a row cost one reconcile: the first sees the last state."""
+        if not (screen.app.app_focus and self.is_attached):
             super().bindings_changed(screen)
             return
         self._bindings_ready = True
-        if screen is self.screen:
-            self.call_next(self.recompose)
+        if screen is self.screen and not self._holding:
+            self._holding = True
+            self.app._begin_batch()  # no layout or repaint until the keys are right
+            self.call_next(self._put_keys_right)
+
+    async def _put_keys_right(self) -> None:
+        try:
+            await self.recompose()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """End the hold of ``bindings_changed`` (once), and let the screen do what was
+        asked of it meanwhile."""
+        if self._holding:
+            self._holding = False
+            self._check_refresh()  # the keys' layout asked now, with the change that moved them
+            self.app._end_batch()
+            self.screen.check_idle()
+
+    def on_unmount(self) -> None:
+        self._release()  # a queued reconcile that never runs holds nothing
+        super().on_unmount()
 
     def watch_compact(self) -> None:
         """Keys mounted here are not bound to ``compact`` (see ``_new_key``)."""
