@@ -7,7 +7,7 @@ effect twice. Such journals are built by hand here: a run done today, then its e
 in the database as the kill left it. Resume (a claim of serve, `runbench resume`) closes
 the run as its last step ended it and runs nothing. A step that resume closed as
 interrupted (its process died in it) is still run again: that is the one finished step
-without a next step that is written apart from the run's end.
+without a next step that is written apart from the run's end. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from runbench.cli.main import main
 from runbench.core.engine import Journal
-from runbench.core.journal import INTERRUPTED_STEP, StepRow
+from runbench.core.journal import INTERRUPTED_STEP, StepRow, open_journal
 from runbench.core.journal import _history as history
 from test_engine_support import Api, engine, workspace
 
@@ -55,24 +56,38 @@ message = "refused"
 """
 
 
-def as_killed(db_path: Path, run_id: str) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "runs.db")
+    return str(request.getfixturevalue("postgres_dsn"))
+
+
+KILLED = (
+    "UPDATE runs SET status='interrupted', error='interrupted: the process running it died', "
+    "message=NULL, finished=NULL, owner=NULL, lease_until=NULL, crashes=1 WHERE id=?"
+)
+
+
+def as_killed(location: str, run_id: str) -> None:
     """The run's end undone, its last step's end kept: what a kill between the two
-    commits left, once a later start marked the run interrupted."""
-    with sqlite3.connect(db_path) as db:
-        db.execute(
-            "UPDATE runs SET status='interrupted', error='interrupted: the process running it "
-            "died', message=NULL, finished=NULL, owner=NULL, lease_until=NULL, crashes=1 "
-            "WHERE id=?",
-            (run_id,),
-        )
+    commits left, once a later start marked the run interrupted (another connection)."""
+    if location.startswith("postgresql://"):
+        with psycopg.connect(location, autocommit=True) as conn:
+            conn.execute(KILLED.replace("?", "%s"), (run_id,))
+        return
+    with sqlite3.connect(location) as db:
+        db.execute(KILLED, (run_id,))
 
 
-async def finished_then_killed(tmp_path: Path, runbook: str, api: Api) -> tuple[Journal, str]:
+async def finished_then_killed(
+    tmp_path: Path, location: str, runbook: str, api: Api
+) -> tuple[Journal, str]:
     ws = workspace(tmp_path, RUNBOOKS)
-    journal = Journal(tmp_path / "runs.db")
+    journal = open_journal(location, ws.path)
     result = await engine(ws, api, journal=journal, trigger="serve").run(runbook)
     journal.sync()
-    as_killed(tmp_path / "runs.db", result.run_id)
+    as_killed(location, result.run_id)
     return journal, result.run_id
 
 
@@ -85,10 +100,10 @@ async def finished_then_killed(tmp_path: Path, runbook: str, api: Api) -> tuple[
     ],
 )
 async def test_a_claim_closes_such_a_run_without_running_its_last_step_again(
-    tmp_path: Path, runbook: str, status: str, said: str
+    tmp_path: Path, location: str, runbook: str, status: str, said: str
 ) -> None:
     api = Api()
-    journal, run_id = await finished_then_killed(tmp_path, runbook, api)
+    journal, run_id = await finished_then_killed(tmp_path, location, runbook, api)
     sent = len(api.seen)
     steps = len(journal.steps(run_id))
     [claim] = journal.claim(1, resume=("serve",))
@@ -107,17 +122,20 @@ async def test_a_claim_closes_such_a_run_without_running_its_last_step_again(
     journal.close()
 
 
-def test_runbench_resume_closes_it_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_runbench_resume_closes_it_too(
+    tmp_path: Path, location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     api = Api()
-    journal, run_id = asyncio.run(finished_then_killed(tmp_path, "bad", api))
+    journal, run_id = asyncio.run(finished_then_killed(tmp_path, location, "bad", api))
     journal.close()
-    code = main(
-        ["resume", str(tmp_path / "ws.toml"), run_id, "--journal", str(tmp_path / "runs.db")]
-    )
+    code = main(["resume", str(tmp_path / "ws.toml"), run_id, "--journal", location])
     _, err = capsys.readouterr()
     assert code == 1, err  # a failure end: the run failed, as it did before the kill
     assert "Traceback" not in err
-    reopened = Journal(tmp_path / "runs.db")
+    assert "resuming" not in err  # nothing resumes: it says it closed the run instead
+    assert f"closing run {run_id}" in err
+    assert "not recorded" in err
+    reopened = open_journal(location, tmp_path / "ws.toml")
     row = reopened.run(run_id)
     assert row is not None
     assert row.status == "failure"

@@ -55,13 +55,16 @@ async def _resume(args: argparse.Namespace) -> int:
                 f"run {row.id} is of runbook '{row.runbook}', which is no longer "
                 f"in {workspace.path}"
             )
-        terminal.line(f"resuming run {row.id} ({row.runbook}) at step '{row.current_step}'")
 
         def start() -> RunHandle:
             try:
                 handle = engine.resume(row.id, breakpoints=args.breakpoints, step_mode=args.step)
-            except RunError as exc:
+            except RunError as exc:  # damaged: ended as failed, and said so (nothing resumed)
                 raise UsageError(str(exc)) from None
+            if handle.closed is not None:  # an old journal's run: nothing runs again
+                terminal.line(f"closing run {row.id} ({row.runbook}): {handle.closed}")
+            else:
+                terminal.line(f"resuming run {row.id} ({row.runbook}) at step '{row.current_step}'")
             if handle.withheld:
                 terminal.line(
                     f"note: {', '.join(handle.withheld)} held secrets, which the journal never "

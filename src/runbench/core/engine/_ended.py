@@ -46,7 +46,8 @@ def close_ended(
 
     debugger = Debugger(row.id, dict(point.variables), lambda _event: None, time.time)
     task = asyncio.get_running_loop().create_task(closed(), name=f"run-{row.id}")
-    return RunHandle(row.id, debugger, task)
+    why = f"its last step '{point.ended.step}' ended it, but {NOT_AGAIN}"
+    return RunHandle(row.id, debugger, task, closed=why)
 
 
 def outcome(runbook: Runbook | None, ended: StepRow) -> tuple[str, str | None, str]:

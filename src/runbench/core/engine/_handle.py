@@ -25,6 +25,9 @@ class RunHandle:
     withheld: tuple[str, ...] = ()
     """Variables a resumed (or rerun) run could not get back: they held secrets, which
     the journal never keeps. A step that uses one fails naming it."""
+    closed: str | None = None
+    """Why a resumed run was closed instead of run on (its last step had ended it; see
+    ``_ended``): nothing runs, the result is that end."""
 
     async def result(self) -> RunResult:
         """The result; cancelling the waiter does not cancel the run."""
