@@ -62,7 +62,11 @@ class SqliteBackend:
         self._finish_statements: dict[tuple[str, ...], str] = {}
         self.durable = durable
         self._waits = True  # busy_timeout and autocheckpoint on (see begin_now)
-        self._unchecked = 0  # commits since the WAL was last checkpointed (no-wait mode)
+        # commits made without waiting, and how many of them the last checkpoint covered:
+        # each has one writer (commits hold the journal's connection; checkpoints run on
+        # its thread alone), so neither misses a count when a commit and a checkpoint meet
+        self._commits = 0
+        self._checkpointed = 0
         self._checkpointer: sqlite3.Connection | None = None  # see checkpoint
         try:
             self.db = self._connect(path, durable)
@@ -130,7 +134,7 @@ class SqliteBackend:
 
     def checkpoint_due(self) -> bool:
         """Enough commits without a checkpoint that the WAL should be copied back."""
-        return self._unchecked >= CHECKPOINT_AFTER
+        return self._commits - self._checkpointed >= CHECKPOINT_AFTER
 
     def checkpoint(self) -> None:
         """Copy the WAL back into the database, waiting for nobody (PASSIVE), on a
@@ -140,17 +144,14 @@ class SqliteBackend:
             self._checkpointer = sqlite3.connect(
                 self.location, isolation_level=None, check_same_thread=False
             )
-        done, self._unchecked = self._unchecked, 0  # commits made meanwhile: the next one
-        try:
-            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except BaseException:
-            self._unchecked += done  # still due: tried again after the next batch
-            raise
+        covered = self._commits  # commits made meanwhile count towards the next one
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self._checkpointed = covered  # (not if it failed: still due, tried again later)
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
         if not self._waits:
-            self._unchecked += 1
+            self._commits += 1
 
     def rollback(self) -> None:
         if self.db.in_transaction:
