@@ -133,11 +133,11 @@ async def test_reopening_the_find_bar_asks_for_one_layout(
         for _ in range(2):
             with layout_requests(monkeypatch) as asked:
                 await pilot.press("slash")
-                await until(pilot, lambda: viewer.bar.display, "the bar shown")
+                await until(pilot, lambda: viewer.find_bar().display, "the bar shown")
                 await pilot.pause()
             await pilot.press("escape")  # closes the bar
-            await until(pilot, lambda: not viewer.bar.display, "the bar hidden")
-        assert asked == [viewer.bar]  # the second time: only its display changed
+            await until(pilot, lambda: not viewer.find_bar().display, "the bar hidden")
+        assert asked == [viewer.find_bar()]  # the second time: only its display changed
 
 
 async def test_a_status_as_wide_as_before_is_repainted_without_a_layout(

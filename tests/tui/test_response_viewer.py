@@ -53,7 +53,7 @@ async def shown(pilot: Pilot[Any], exchange: Exchange) -> ResponseViewer:
 
 def finding(viewer: ResponseViewer) -> bool:
     """The find bar is open with its input focused: typed keys go there."""
-    return viewer.bar.display and viewer.app.focused is viewer.query_one("#find-input")
+    return viewer.find_bar().display and viewer.app.focused is viewer.query_one("#find-input")
 
 
 def searched(viewer: ResponseViewer) -> bool:

@@ -160,7 +160,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         if exchange.response is None:
             body.show(index_lines(exchange.error or ""))
             return
-        self._mount_bar()  # now, hidden, so that / only shows it
+        self.find_bar()  # now, hidden, so that / only shows it
         content_type = exchange.response.header("content-type") or ""
         body.show(index_lines(f"formatting{marks.ellipsis}"))
         self.formatting = True
@@ -206,13 +206,9 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self.app.call_from_thread(deliver, lines, True)
 
     # -- find (/, n, N) ------------------------------------------------------------------
-    @property
-    def bar(self) -> FindBar:
+    def find_bar(self) -> FindBar:
         """The find/filter bar: mounted (hidden) with the first response or on first use,
         not at start."""
-        return self._mount_bar()
-
-    def _mount_bar(self) -> FindBar:
         if self._bar is None:
             self._bar = FindBar(id="find-bar")
             self._bar.display = False
@@ -220,7 +216,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         return self._bar
 
     def _open_bar(self, mode: str, text: str) -> None:
-        bar = self.bar
+        bar = self.find_bar()
         if bar.is_mounted:
             bar.open(mode, text)
         else:
@@ -252,7 +248,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self._step(-1)
 
     def action_clear(self) -> None:
-        self.bar.display = False
+        self.find_bar().display = False
         if self.filtered is not None:
             self._drop_filter()
         else:
@@ -281,11 +277,11 @@ class ResponseViewer(FocusWithinClass, Vertical):
             each.mark(None)
         view = self.searched_view()
         if view is None or not text:
-            self.bar.status("")
+            self.find_bar().status("")
             self.workers.cancel_group(self, "search")
             return
         view.mark(line_pattern(text))
-        self.bar.status(Text("searching…", style="italic"))
+        self.find_bar().status(Text("searching…", style="italic"))
         self._search(view, view.lines, text)
 
     def _search_again(self) -> None:
@@ -336,8 +332,8 @@ class ResponseViewer(FocusWithinClass, Vertical):
         if matches is None:
             return
         text = count_status(matches, self.match_index)
-        if self.bar.display:  # open() clears the status: a hidden bar's would not show
-            self.bar.status(text)
+        if self.find_bar().display:  # open() clears the status: a hidden bar's would not show
+            self.find_bar().status(text)
         elif matches.count:
             self.notify(text.plain, timeout=1.5)
 
@@ -350,7 +346,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
 
     @on(FindBar.Submitted)
     def _entered(self, event: FindBar.Submitted) -> None:
-        bar = self.bar
+        bar = self.find_bar()
         if event.mode == "find":
             bar.display = False
             view = self.searched_view()
@@ -370,7 +366,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
     def _check_syntax(self, text: str) -> None:
         from runbench.tui.state.body_filter import syntax_error
 
-        self.bar.error(syntax_error(text) if text.strip() else None)
+        self.find_bar().error(syntax_error(text) if text.strip() else None)
 
     def show_filtered(self, exchange: Exchange, text: str, checked: Checked) -> None:
         """Show what the filter ``text`` found (or why it found nothing) over the body."""
@@ -378,7 +374,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
 
         if exchange is not self.exchange:
             return
-        bar = self.bar
+        bar = self.find_bar()
         result, error = outcome(checked)
         bar.error(error)
         if result is None:
