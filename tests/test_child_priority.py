@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from runbench.core.child import GROUP_NICENESS
-
 PROBE = """
 import json, os, sys
 from runbench.core.child import lower_priority
@@ -42,7 +40,8 @@ def test_child_leaves_for_its_own_niced_autogroup() -> None:
     assert found["sid"] == found["pid"]  # a session of its own
     assert found["sid"] != os.getsid(0)
     assert found["nice"] == expected_nice()
-    assert str(found["group"]).strip().endswith(f" nice {GROUP_NICENESS}")  # at most
+    group_nice = int(str(found["group"]).split(" nice ")[1])
+    assert 0 < group_nice < 7  # niced, less than the child itself: load must not starve it
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no nice here")

@@ -23,7 +23,6 @@ index): those protocols differ because the callers need different things.
 """
 
 from runbench.core.child._process import (
-    GROUP_NICENESS,
     LIFELINE,
     PARENT_GONE,
     SLICE,
@@ -39,7 +38,6 @@ from runbench.core.child._process import (
 )
 
 __all__ = [
-    "GROUP_NICENESS",
     "LIFELINE",
     "PARENT_GONE",
     "SLICE",
