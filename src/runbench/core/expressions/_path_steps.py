@@ -18,6 +18,10 @@ from runbench.core.errors import (
     suggest,
 )
 
+MAX_NUMBER_CHARS = 4000
+"""Longer numbers in text stay text: Python converts at most 4,300 digits to an int (and
+``json`` reads no longer number, so no response holds one to compare with)."""
+
 Scope = Mapping[str, Any]
 
 _NAME_STOPS = frozenset('^[]!="<>')
@@ -163,7 +167,7 @@ class _Index:
             return value[self.index]
         except IndexError:
             raise _Miss(
-                f"index {self.index} out of range in {where} ({_count(len(value))})"
+                f"index {self.text[1:-1]} out of range in {where} ({_count(len(value))})"
             ) from None
 
     def emit(self) -> tuple[str, Any]:
@@ -248,7 +252,7 @@ class _Filter:
 
 def _make_filter(text: str, props: tuple[str, ...], value: str, quoted: bool) -> _Filter:
     accepted: set[Any] = {value}
-    if not quoted and _JSON_NUMBER.fullmatch(value):
+    if not quoted and _JSON_NUMBER.fullmatch(value) and len(value) <= MAX_NUMBER_CHARS:
         number: float = float(value) if any(c in value for c in ".eE") else int(value)
         if math.isfinite(number):
             accepted.add(number)

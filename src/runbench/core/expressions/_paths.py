@@ -34,6 +34,7 @@ from runbench.core.errors import (
     suggest,
 )
 from runbench.core.expressions._path_steps import (
+    MAX_NUMBER_CHARS,
     _Child,
     _Header,
     _Index,
@@ -148,8 +149,18 @@ def render(value: Any, raw: bool) -> str:
     return to_json(value)
 
 
+MAX_INDEX_DIGITS = 20
+"""An index with more digits is beyond any array: it is kept as one just past this."""
 _STORED_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _STORED_WORDS: Mapping[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _index(digits: str) -> int:
+    """``[n]``'s number; a very long one as the nearest that finds nothing as it would."""
+    if len(digits.lstrip("-")) <= MAX_INDEX_DIGITS:
+        return int(digits)
+    beyond: int = 10**MAX_INDEX_DIGITS
+    return -beyond if digits.startswith("-") else beyond
 
 
 def stored_value(value: Any, raw: bool) -> Any:
@@ -165,7 +176,7 @@ def stored_value(value: Any, raw: bool) -> Any:
         return value
     if value in _STORED_WORDS:
         return _STORED_WORDS[value]
-    if _STORED_NUMBER.fullmatch(value):
+    if _STORED_NUMBER.fullmatch(value) and len(value) <= MAX_NUMBER_CHARS:
         if "." not in value:
             return int(value)
         number = float(value)
@@ -272,7 +283,7 @@ class _Parser:
         match = _INDEX.match(self.text, self.pos)
         if match:
             self.pos = match.end() + 1
-            return _Index(self.text[start : self.pos], int(match.group()))
+            return _Index(self.text[start : self.pos], _index(match.group()))
         props = [self.name("expected an index [n] or a filter [prop=value] after '['")]
         while self.peek() == "^":
             self.pos += 1
