@@ -57,6 +57,7 @@ from runbench.tui.actions.structure import StructureActions
 from runbench.tui.actions.view import ViewActions
 from runbench.tui.ascii_filter import AsciiFilter
 from runbench.tui.commands import WorkbenchCommands
+from runbench.tui.control_filter import ControlFilter
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import WORKBENCH_KEYS
 from runbench.tui.screens.workbench import WorkbenchScreen
@@ -134,6 +135,7 @@ class RunbenchApp(
         self.cursor_blink = cursor_blink
         self.symbols = ASCII if ascii_only else UNICODE
         self._ascii_filter = AsciiFilter() if ascii_only else None
+        self._control_filter = ControlFilter()
         self.transport = transport
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.workspace, self.problems = self._read()
@@ -221,8 +223,9 @@ class RunbenchApp(
         return None
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """``--ascii``: every line also goes through the ``AsciiFilter``."""
-        filters = super().get_line_filters()
+        """Every line without control characters (``ControlFilter``: a response's escape
+        sequences never reach the terminal); ``--ascii``: through the ``AsciiFilter`` too."""
+        filters = [*super().get_line_filters(), self._control_filter]
         return [*filters, self._ascii_filter] if self._ascii_filter is not None else filters
 
     # -- model ---------------------------------------------------------------------

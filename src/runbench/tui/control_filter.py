@@ -1,0 +1,45 @@
+"""No control character from a response (or any text the workbench shows) reaches the
+terminal.
+
+The workbench shows what upstream services answer: bodies, headers, outputs, error texts.
+Textual and Rich pass an escape character through to the terminal (Rich drops only bell,
+backspace, vertical tab, form feed and carriage return), so a body holding
+``ESC ] 52 ; c ; ... BEL`` set the user's clipboard, ``ESC [ 2 J`` cleared the screen, and a
+title or a hyperlink could be set under the user's eyes. This line filter, on for every
+line the app draws, drops C0 and C1 control characters and DEL from the text of each
+segment (never a segment Textual marks as control: its own cursor moves). Those
+characters take no cell, so dropping them changes no width and no column.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.segment import Segment
+from textual.color import Color
+from textual.filter import LineFilter
+
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""C0 controls (tab and newline too: a line's segments hold neither once laid out), DEL and
+the C1 controls (``\\x9b`` is a one-character CSI on some terminals)."""
+
+
+def without_controls(text: str) -> str:
+    return CONTROL.sub("", text) if CONTROL.search(text) else text
+
+
+class ControlFilter(LineFilter):
+    """Every segment's text without control characters (see the module docstring)."""
+
+    def apply(self, segments: list[Segment], _background: Color) -> list[Segment]:
+        if not any(CONTROL.search(segment.text) for segment in segments):
+            return segments
+        return [
+            segment
+            if segment.is_control
+            else Segment(without_controls(segment.text), segment.style)
+            for segment in segments
+        ]
+
+
+__all__ = ["CONTROL", "ControlFilter", "without_controls"]
