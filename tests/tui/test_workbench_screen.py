@@ -181,7 +181,7 @@ async def test_slash_lays_the_workbench_out_once(
         keys_before = [spec_of(key) for key in footer.children]  # type: ignore[arg-type]
         layouts = count_layouts(monkeypatch)
         await pilot.press("slash")
-        await until(pilot, lambda: viewer.bar.display, "the bar shown")
+        await until(pilot, lambda: viewer.find_bar().display, "the bar shown")
         await settle(pilot)
         assert [spec_of(key) for key in footer.children] != keys_before  # type: ignore[arg-type]
         assert len(layouts) == 1
