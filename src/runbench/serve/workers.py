@@ -95,6 +95,7 @@ class WorkerPool:
         self._dispatcher: asyncio.Task[None] | None = None
         self._stopping = False
         self._backoff = Backoff()
+        self._doing = "dispatching runs"  # named by the catch-all if it fails (``_dispatch``)
 
     @property
     def running(self) -> int:
@@ -153,12 +154,15 @@ class WorkerPool:
 
     # -- dispatching --------------------------------------------------------------------------
     async def _dispatch(self) -> None:
+        """The one catch-all of the dispatcher: a failure that is not the journal's (a bug,
+        in a claim, a look at the leases or a run's start) is logged naming what it was
+        doing, and dispatching goes on after a pause that grows while it keeps failing."""
         await self._recover_at_start()
         while not self._stopping:
             try:
                 await self._dispatch_until_stopped()
             except Exception as exc:  # a bug: one run, one claim, must not stop them all
-                self._unexpected("dispatching runs", exc)
+                self._unexpected(self._doing, exc)
                 await asyncio.sleep(self._backoff.next())
 
     def _unexpected(self, what: str, exc: BaseException) -> None:
@@ -174,12 +178,15 @@ class WorkerPool:
         while not self._stopping:
             if time.monotonic() - last_poll >= self.poll:
                 last_poll = time.monotonic()
+                self._doing = "checking leases"
                 await self._look_again()
             free = self.workers - len(self._running)
             claims: list[Claim] = []
             self._wake.clear()  # before the claim: a wake while it is out is kept
             if free > 0:
+                self._doing = "claiming runs"
                 claims = await self._claim(free)
+            self._doing = "starting runs"
             for claim in claims:
                 task = asyncio.create_task(self._execute(claim), name=f"run-{claim.row.id}")
                 self._running[task] = claim.row.id
@@ -216,8 +223,6 @@ class WorkerPool:
             self.backlog = await self.journal.call(self.journal.count_queued)
         except JournalError as exc:
             self.failed("checking leases", exc)
-        except Exception as exc:
-            self._unexpected("checking leases", exc)
 
     async def _claim(self, free: int) -> list[Claim]:
         try:
@@ -231,11 +236,6 @@ class WorkerPool:
         except JournalError as exc:
             self.failed("claiming runs", exc)
             await asyncio.sleep(self._backoff.next())
-            return []
-        except Exception as exc:  # not the journal's failure: logged, claimed again after
-            self._unexpected("claiming runs", exc)  # a pause that grows while it fails
-            await asyncio.sleep(self._backoff.next())
-            self._wake.set()
             return []
         self.recovered()
         queued = sum(1 for claim in claims if claim.resume is None)
