@@ -53,14 +53,16 @@ class Admissions:
         self._write = write
         self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Delivery, Any]]] = {}
 
-    async def admit(self, delivery: Delivery) -> Admitted:
+    def admit(self, delivery: Delivery) -> asyncio.Future[Admitted]:
+        """What to await for ``delivery``'s outcome (a future, not a coroutine: one frame
+        less to go through when it is settled, for every delivery)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Admitted] = loop.create_future()
         pending = self._pending.setdefault(loop, [])
         pending.append((delivery, future))
         if len(pending) == 1:
             loop.call_soon(self._send, loop)
-        return await future
+        return future
 
     def _send(self, loop: asyncio.AbstractEventLoop) -> None:
         items = self._pending.pop(loop, [])

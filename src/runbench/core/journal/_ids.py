@@ -29,14 +29,26 @@ class RunIds:
         self._lock = threading.Lock()
 
     def new(self) -> str:
+        return f"{int(self.clock() * 1000):012x}{self._take(RANDOM_BYTES).hex()}"
+
+    def many(self, count: int, now: float | None = None) -> list[str]:
+        """``count`` new ids made at ``now`` (default: the clock's now), for a batch of runs
+        (one lock and one clock reading for all), in ascending order: runs created in one
+        batch sort by id in the order they are given their ids."""
+        random = self._take(RANDOM_BYTES * count).hex()
+        stamp = f"{int((self.clock() if now is None else now) * 1000):012x}"
+        step = RANDOM_BYTES * 2
+        return sorted(stamp + random[i : i + step] for i in range(0, len(random), step))
+
+    def _take(self, size: int) -> bytes:
+        """``size`` random bytes from the pool (refilled when it runs short)."""
         with self._lock:
-            if self._used + RANDOM_BYTES > len(self._pool):
-                self._pool = os.urandom(RANDOM_BYTES * POOL_IDS)
+            if self._used + size > len(self._pool):
+                self._pool = os.urandom(max(RANDOM_BYTES * POOL_IDS, size))
                 self._used = 0
             start = self._used
-            self._used = start + RANDOM_BYTES
-            random = self._pool[start : start + RANDOM_BYTES]
-        return f"{int(self.clock() * 1000):012x}{random.hex()}"
+            self._used = start + size
+            return self._pool[start : start + size]
 
 
 __all__ = ["RunIds"]

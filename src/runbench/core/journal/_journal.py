@@ -17,6 +17,7 @@ makes (its start, its end, its exchanges) in ``_steps``.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import uuid
@@ -226,31 +227,53 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
         status: str,
         delivery_id: str | None,
     ) -> Callable[[], dict[str, Any]]:
-        """The row's values, encoded later on the journal thread."""
-        now = self.clock()
+        """The row's values, encoded later on the journal thread (from copies of the
+        mappings, which the caller may change meanwhile)."""
+        copies = dict(inputs or {}), dict(context or {}), dict(overrides or {})
+        return functools.partial(
+            self._run_row,
+            run_id,
+            runbook,
+            trigger,
+            *copies,
+            parent_id,
+            status,
+            delivery_id,
+            self.clock(),
+        )
+
+    def _run_row(
+        self,
+        run_id: str,
+        runbook: str,
+        trigger: str,
+        inputs: Mapping[str, Any],
+        context: Mapping[str, Any],
+        overrides: Mapping[str, Any],
+        parent_id: str | None,
+        status: str,
+        delivery_id: str | None,
+        now: float,
+    ) -> dict[str, Any]:
+        """A new run's row, encoded (on the journal thread)."""
         held = status != "queued"
-        inputs, context, overrides = dict(inputs or {}), dict(context or {}), dict(overrides or {})
         cap = self.value_cap
-
-        def encode() -> dict[str, Any]:
-            return {
-                "id": run_id,
-                "runbook": runbook,
-                "trigger": trigger,
-                "inputs": capped_map(inputs, cap),
-                "context": capped_map(context, cap),
-                "overrides": capped_map(overrides, cap),
-                "status": status,
-                "parent_id": parent_id,
-                "delivery_id": delivery_id or None,
-                "delivery_key": delivery_key(runbook, delivery_id) if delivery_id else None,
-                "created": now,
-                "started": now if held else None,
-                "owner": self._owner_text if held else None,
-                "lease_until": now + self.lease if held else None,
-            }
-
-        return encode
+        return {
+            "id": run_id,
+            "runbook": runbook,
+            "trigger": trigger,
+            "inputs": capped_map(inputs, cap),
+            "context": capped_map(context, cap),
+            "overrides": capped_map(overrides, cap),
+            "status": status,
+            "parent_id": parent_id,
+            "delivery_id": delivery_id or None,
+            "delivery_key": delivery_key(runbook, delivery_id) if delivery_id else None,
+            "created": now,
+            "started": now if held else None,
+            "owner": self._owner_text if held else None,
+            "lease_until": now + self.lease if held else None,
+        }
 
     def set_status(self, run_id: str, status: str, *, current_step: str | None = None) -> None:
         """A status change by this process, which then holds the run (its lease)."""

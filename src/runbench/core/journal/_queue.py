@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from runbench.core.errors import DamagedRowError, RunError
@@ -67,6 +68,9 @@ class QueueMixin:
         raise NotImplementedError  # Journal's
 
     def _new_run(self, *args: Any) -> Callable[[], dict[str, Any]]:
+        raise NotImplementedError  # Journal's
+
+    def _run_row(self, *args: Any) -> dict[str, Any]:
         raise NotImplementedError  # Journal's
 
     # -- deliveries -------------------------------------------------------------------------
@@ -119,22 +123,26 @@ class QueueMixin:
         return self._ids.new()
 
     def _admit_rows(self, b: Backend, deliveries: list[Delivery]) -> list[tuple[str | None, bool]]:
-        """On the journal's thread: ids, rows and keys of ``deliveries``, written at once."""
+        """On the journal's thread: ids, rows and keys of ``deliveries``, written at once
+        (encoded here and now: no copies of the inputs to encode later, one clock reading
+        and one take of new ids for the lot)."""
+        now = self.clock()
+        ids = iter(self._ids.many(sum(1 for item in deliveries if item.run_id is None), now))
         rows = []
         for item in deliveries:
-            run_id = item.run_id or self._ids.new()
-            values = self._new_run(
+            run_id = item.run_id or next(ids)
+            row = self._run_row(
                 run_id,
                 item.runbook,
                 item.trigger,
                 item.inputs,
                 item.context,
-                None,
+                _EMPTY,
                 None,
                 "queued",
                 item.delivery_id,
+                now,
             )
-            row = values()  # on this thread already: encoded now, its delivery key with it
             rows.append(_Delivery(run_id, row, row["delivery_key"], item.full))
         return _admit_many(b, rows)
 
@@ -351,7 +359,10 @@ class QueueMixin:
         b.renew(self._owner_text, self.clock() + self.lease)
 
 
-@dataclass(frozen=True)
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(slots=True)
 class _Delivery:
     run_id: str
     values: dict[str, Any]
