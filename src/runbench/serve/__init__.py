@@ -24,7 +24,7 @@ from runbench.core.errors import RunbenchError
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Workspace
-from runbench.serve.app import create_app
+from runbench.serve.app import ServeApp, create_app
 from runbench.serve.deliveries import BODY_TIMEOUT
 from runbench.serve.logs import BatchedLog
 from runbench.serve.metrics import CountRequests, ServeMetrics
@@ -143,6 +143,8 @@ def add_metrics(app: Starlette, workspace: Workspace, engine: Engine) -> ServeMe
     events = engine.subscribe  # subscribed when the app starts, not before
     run_alongside(app, lambda: metrics.follow(events()), "metrics")
     app.state.metrics = metrics
+    if isinstance(app, ServeApp):
+        app.counted = metrics.request  # each delivery, without the middleware
     return metrics
 
 

@@ -153,11 +153,13 @@ class ServeApp(Starlette):
 
     ``POST /runbooks/{id}`` is what every webhook sends: it skips the middleware stack
     and the router (each a coroutine layer per request and per resumption) and writes
-    its access log entry itself; metrics, when the app has them (``state.metrics``), are
-    told its status the same way. Everything else goes through Starlette as usual."""
+    its access log entry itself; metrics, when the app has them (``counted``, set with
+    ``state.metrics``), are told its status the same way. Everything else goes through
+    Starlette as usual."""
 
     deliveries: Deliveries
     requests: RequestLog
+    counted: Callable[[str, int], None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -178,9 +180,8 @@ class ServeApp(Starlette):
             status = int(notes.get("status") or 500)
             took = (time.perf_counter() - started) * 1000
             self.requests.write(scope, status, notes.get("run_id"), took)
-            metrics = getattr(self.state, "metrics", None)
-            if metrics is not None:
-                metrics.request(scope["path"], status)
+            if self.counted is not None:
+                self.counted(scope["path"], status)
 
 
 def create_app(

@@ -22,15 +22,16 @@ wait for a body at all.
 A response's status line and headers are held until its body is written and go out with
 it in one ``send()`` (``_OneWrite``): uvicorn writes them separately, so every small
 answer (each 202) cost two system calls and two TCP segments where one does. Whatever
-is held is written at the latest at the end of the event loop's turn, so a response
-whose body comes later is not delayed by more.
+is held is written at the latest at the end of the event loop's turn (``_TurnEnd``: one
+callback per turn for the whole server), so a response whose body comes later is not
+delayed by more.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -40,6 +41,32 @@ HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
 SWEEP_KEY = "runbench_headers_sweep"
 """Where the server's one sweep lives: on uvicorn's state shared by its connections."""
+TURN_END_KEY = "runbench_turn_end"
+"""Where the server's held response heads wait for the end of the loop's turn (``_TurnEnd``)."""
+T = TypeVar("T")
+
+
+class _TurnEnd:
+    """Writes out, when the event loop's turn ends, every response head still held: one
+    callback per turn for all connections, not one per response (a handle made and run
+    for each 202, whose body nearly always follows in the same turn)."""
+
+    __slots__ = ("_held", "_loop")
+
+    def __init__(self) -> None:
+        self._held: list[_OneWrite] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, writer: _OneWrite, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._held or self._loop is not loop:  # a new loop: the old one took its call
+            self._held, self._loop = [], loop
+            loop.call_soon(self._flush)
+        self._held.append(writer)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, []
+        for writer in held:
+            writer.flush()
 
 
 class _OneWrite:
@@ -48,11 +75,18 @@ class _OneWrite:
     Everything else passes straight through: a ``100 Continue``, a 400 before any cycle,
     closing (what is held goes first)."""
 
-    __slots__ = ("_held", "_held_for", "_protocol", "_transport")
+    __slots__ = ("_held", "_held_for", "_protocol", "_transport", "_turn_end")
 
-    def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        protocol: GuardedH11Protocol,
+        turn_end: _TurnEnd | None = None,
+    ) -> None:
+        """``turn_end``: the server's, shared by its connections (default: one of its own)."""
         self._transport = transport
         self._protocol = protocol
+        self._turn_end = turn_end or _TurnEnd()
         self._held = b""
         self._held_for: object = None  # the cycle whose headers were held (once per cycle)
 
@@ -68,7 +102,7 @@ class _OneWrite:
             and not cycle.response_complete
         ):
             self._held, self._held_for = bytes(data), cycle
-            self._protocol.loop.call_soon(self.flush)  # at the latest when this turn ends
+            self._turn_end.add(self, self._protocol.loop)  # out when this turn ends, at the latest
             return
         self._transport.write(data)
 
@@ -110,7 +144,8 @@ class GuardedH11Protocol(H11Protocol):
         return since is not None and now - since >= self.header_timeout
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(cast(asyncio.Transport, _OneWrite(transport, self)))
+        writer = _OneWrite(transport, self, self._shared(TURN_END_KEY, _TurnEnd))
+        super().connection_made(cast(asyncio.Transport, writer))
         self._waiting_since = self.loop.time()
         self._sweep().start(self.loop)
         if len(self.connections) > self.max_connections:
@@ -132,12 +167,19 @@ class GuardedH11Protocol(H11Protocol):
 
     def _sweep(self) -> Sweep:
         """The server's one sweep (made by its first connection)."""
+        return self._shared(
+            SWEEP_KEY,
+            lambda: Sweep(sweep_period(self.header_timeout), _closing_overdue(self.connections)),
+        )
+
+    def _shared(self, key: str, make: Callable[[], T]) -> T:
+        """The server's one ``key`` object, shared by its connections (made by the first)."""
         state = self.server_state
-        sweep: Sweep | None = getattr(state, SWEEP_KEY, None)
-        if sweep is None:
-            sweep = Sweep(sweep_period(self.header_timeout), _closing_overdue(self.connections))
-            setattr(state, SWEEP_KEY, sweep)
-        return sweep
+        found: T | None = getattr(state, key, None)
+        if found is None:
+            found = make()
+            setattr(state, key, found)
+        return found
 
     def _too_slow(self) -> None:
         self._waiting_since = None
