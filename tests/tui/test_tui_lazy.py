@@ -5,17 +5,23 @@ after the run started."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
-from textual.widgets import ContentSwitcher, Input
+import pytest
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+from textual.widgets import ContentSwitcher, Input, Select
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.trigger import Trigger
+from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.integration_editor import IntegrationEditor
 from runbench.tui.widgets.runbook_pane import RunbookPane
 from runbench.tui.widgets.tree import Selection
-from waits import until
+from waits import settle, until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -101,3 +107,41 @@ async def test_run_started_before_the_pane_mounts_shows_when_it_does(
         await until(pilot, lambda: app.runbook_pane() is not None, "pane mounted")
         await until(pilot, lambda: "success" in status(app), "run shown as finished")
         assert "Onboarding finished" in status(app)
+
+
+async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The integration editor's first opening: the screen is not laid out per stage of
+    its mount (4-5 layouts of the whole screen before), and a widget given a class
+    before it mounts (its compact Inputs and Selects) is styled once, as it mounts."""
+    layouts: list[bool] = []
+    styled: Counter[int] = Counter()
+    refresh_layout, apply = WorkbenchScreen._refresh_layout, Stylesheet.apply
+
+    def count_layout(self: WorkbenchScreen, size: Any = None, scroll: bool = False) -> None:
+        layouts.extend([True] if not scroll else [])
+        refresh_layout(self, size, scroll)
+
+    def count_apply(self: Stylesheet, node: DOMNode, **kwargs: Any) -> None:
+        styled[id(node)] += 1
+        apply(self, node, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", count_layout)
+        monkeypatch.setattr(Stylesheet, "apply", count_apply)
+        app.go_to(Selection("integration", "openai"))
+        await until(pilot, lambda: app.integration_editor() is not None, "the editor mounted")
+        await settle(pilot)
+        editor = app.integration_editor()
+        assert editor is not None
+        assert editor.display
+        fields = list(editor.query(Select))  # Inputs restyle once more: -valid, once mounted
+        assert fields
+        assert all(field.has_class("-textual-compact") for field in fields)
+        assert [styled[id(field)] for field in fields] == [1] * len(fields)
+        assert 1 <= len(layouts) <= 2
+        fields[0].add_class("-probe")  # a class changed once mounted still restyles
+        assert styled[id(fields[0])] == 2

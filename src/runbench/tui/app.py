@@ -30,6 +30,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal
+from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
@@ -156,6 +157,14 @@ class RunbenchApp(
     # -- layout --------------------------------------------------------------------
     def get_default_screen(self) -> WorkbenchScreen:
         return WorkbenchScreen(id="_default")
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """A node not mounted yet is styled as it mounts, with the classes it has then;
+        Textual styled it at once too for each class set before (``compact`` given to a
+        Select or an Input, and the Select's overlay): a wasted pass over it and its
+        component classes, a third of the runbook pane's ~630 on its first opening."""
+        if node._parent is not None or node is self:
+            super().update_styles(node, animate)
 
     def compose(self) -> ComposeResult:
         self._preset_breakpoint()

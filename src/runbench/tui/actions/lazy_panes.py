@@ -82,7 +82,12 @@ class LazyPanes(WorkbenchBase):
     def _ensure(self, name: str, mount: Callable[[], tuple[Widget, Any]]) -> None:
         slot = self._slot(name)
         if slot.widget is None:
-            slot.widget, waiter = mount()
+            self._begin_batch()  # one layout for the whole pane, not one per stage of it
+            try:
+                slot.widget, waiter = mount()
+            except BaseException:
+                self._end_batch()
+                raise
             self.run_worker(
                 self._settle(slot, waiter),
                 group=f"mount-{name}",
@@ -105,16 +110,23 @@ class LazyPanes(WorkbenchBase):
         return editor, switcher.mount(editor, after="#overview")
 
     async def _settle(self, slot: _Slot, waiter: Any) -> None:
-        await waiter
-        if slot.widget is None:
-            return
-        if not self.cursor_blink:
-            for widget in slot.widget.query("Input, TextArea"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-        slot.ready = True
-        pending, slot.pending = slot.pending, []
-        for action in pending:
-            action(slot.widget)
+        """Once mounted, the queued actions; the screen lays out and draws nothing until
+        then (``_ensure``): the pane mounts in stages, and each laid out the whole screen
+        (8-15 layouts of ~300 widgets on the runbook pane's first opening)."""
+        try:
+            await waiter
+            if slot.widget is None:
+                return
+            if not self.cursor_blink:
+                for widget in slot.widget.query("Input, TextArea"):
+                    widget.cursor_blink = False  # type: ignore[attr-defined]
+            slot.ready = True
+            pending, slot.pending = slot.pending, []
+            for action in pending:
+                action(slot.widget)
+        finally:
+            self._end_batch()
+            self.screen.check_idle()  # what was asked of it meanwhile
 
 
 __all__ = ["LazyPanes"]
