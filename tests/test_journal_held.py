@@ -1,7 +1,8 @@
 """Writes the engine hands over "later": a step's exchanges and end go to the journal's
 thread with the next step's start (one wake-up of that thread per step), and nothing is
 lost or reordered on the way: reads see them, close commits them, a retry's back-off
-does not wait with an attempt unrecorded, and a run's rows are all there at its end."""
+does not wait with an attempt unrecorded, and a run's rows are all there at its end.
+(On SQLite the exchanges wait longer, past the next start: see test_journal_deferred.)"""
 
 from __future__ import annotations
 

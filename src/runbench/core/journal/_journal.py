@@ -166,18 +166,25 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
         raise JournalError(f"journal {self.path}: a write of run {run_id} failed: {failed}")
 
     def _write(
-        self, fn: Callable[[Backend], Any], run_id: str | None = None, *, later: bool = False
+        self,
+        fn: Callable[[Backend], Any],
+        run_id: str | None = None,
+        *,
+        later: bool = False,
+        deferred: bool = False,
     ) -> None:
-        self._thread.submit(fn, writes=True, run_id=run_id, later=later)
+        self._thread.submit(fn, writes=True, run_id=run_id, later=later, deferred=deferred)
 
     def flush(self) -> None:
-        """Hand the writes made with ``later=True`` to the journal's thread now (before a
-        wait that is not a journal wait: a retry's back-off, say)."""
+        """Hand the writes made with ``later=True`` (and deferred exchanges) to the
+        journal's thread now (before a wait that is not a journal wait: a retry's back-off,
+        say)."""
         self._thread.flush()
 
     @property
     def held_writes(self) -> int:
-        """Writes made with ``later=True`` not handed to the journal's thread yet."""
+        """Writes made with ``later=True`` (and deferred exchanges) not handed to the
+        journal's thread yet."""
         return self._thread.held
 
     def _read(self, fn: Callable[[Backend], T]) -> T:

@@ -5,7 +5,10 @@ takes: a step's start (the variables it begins from, as changes since the journa
 recorded the run: see ``_values``), its end, and each HTTP attempt. The start is the
 step barrier (committed before the step runs, see ``begin_step``); the end and the
 exchanges are held and go with the next start, or with the run's end for the step
-that ends the run (``step_end`` builds it, ``Journal.finish_run`` writes it).
+that ends the run (``step_end`` builds it, ``Journal.finish_run`` writes it). The
+exchanges are deferred past the barriers (on SQLite: see ``_thread``): resume needs the
+steps, not the request/response records, so those are written apart, batched, at the
+latest with the run's end.
 """
 
 from __future__ import annotations
@@ -43,7 +46,12 @@ class StepsMixin:
     _thread: JournalThread
 
     def _write(
-        self, fn: Callable[[Backend], Any], run_id: str | None = None, *, later: bool = False
+        self,
+        fn: Callable[[Backend], Any],
+        run_id: str | None = None,
+        *,
+        later: bool = False,
+        deferred: bool = False,
     ) -> None:
         raise NotImplementedError  # Journal's
 
@@ -90,7 +98,8 @@ class StepsMixin:
         when no other run is being written (see ``_thread``: a lone run's commit is
         quicker here than a hand-over)."""
         insert = self._step_row(run_id, seq, step, kind, variables, loops, redact)
-        await self._thread.acall(insert, writes=True, now=self._tracker.runs <= 1)
+        now = self._tracker.runs <= 1  # deferred exchanges wait: not what resume needs
+        await self._thread.acall(insert, writes=True, now=now, deferred=False)
         self._raise_failure(run_id)
 
     def _step_row(
@@ -200,8 +209,9 @@ class StepsMixin:
         *,
         later: bool = False,
     ) -> None:
-        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted);
-        ``later`` as for :meth:`finish_step`."""
+        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted).
+        ``later``: deferred (diagnostics, not what resume reads: see ``_thread``), written
+        apart from the step barriers that follow, at the latest with the run's end."""
         request, response = record.get("request"), record.get("response")
         error, elapsed = record.get("error"), record.get("elapsed_ms")
         cap = self.value_cap
@@ -220,7 +230,7 @@ class StepsMixin:
                 )
             )
 
-        self._write(insert, run_id, later=later)
+        self._write(insert, run_id, deferred=later)
 
     def exchanges(self, run_id: str) -> list[ExchangeRow]:
         rows = self._read(lambda b: b.exchanges(run_id))

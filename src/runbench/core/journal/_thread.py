@@ -26,6 +26,16 @@ worth more than the commit (on a loaded machine, a wait for a core apiece). When
 lock is taken or anything is queued, the wait goes to the thread as before: the caller
 never blocks on another process's lock. WAL checkpoints (an fsync) are left to the thread.
 
+A write submitted ``deferred`` (an HTTP exchange's record: diagnostics, which resume does
+not read) waits apart, on SQLite, and does not ride with the step barrier that comes
+next: it is handed to this thread once DEFERRED_MAX of them wait (written there in one
+transaction of their own, while the run's next call is in flight), with any other
+hand-over (a read, ``flush``, ``close``, a wait that goes through this thread), with a
+wait for everything (``committed``: a run's end), or by this thread when the oldest has
+waited DEFERRED_AGE seconds. A kill -9 loses at most those waiting: the exchanges of
+the last DEFERRED_MAX attempts, none older than about DEFERRED_AGE seconds; a clean
+exit loses none (``close``). On PostgreSQL a deferred write is a ``later`` one.
+
 Order is the queue's order, so a read sees every write submitted before it. A write
 nobody waits for ("fire and forget", e.g. an exchange record) that fails leaves its
 error for the next wait of the same run. A storage failure (locked, full, read-only)
@@ -48,6 +58,10 @@ from runbench.core.journal._ops import Box, Done, LoopSettle, Op, settle_futures
 
 T = TypeVar("T")
 MAX_BATCH = 512
+DEFERRED_MAX = 16
+"""Deferred writes (exchange records) handed over together (see the module docstring)."""
+DEFERRED_AGE = 1.0
+"""Seconds the oldest deferred write waits at most while this thread has nothing to do."""
 
 
 class JournalThread:
@@ -67,6 +81,8 @@ class JournalThread:
         self._failures: dict[str, BaseException] = {}
         self._lock = threading.Lock()
         self._held: list[Op] = []  # submitted ``later``: handed over before the next op
+        self._deferred: list[Op] = []  # submitted ``deferred`` (SQLite): see the docstring
+        self._deferred_since = 0.0  # time.monotonic() of the oldest deferred write
         self._queued = 0  # handed over and not done yet (under _lock)
         self._no_wait: NoWaitBackend | None = None  # the backend, if it can (see ``now``)
         self._closing = False
@@ -90,11 +106,19 @@ class JournalThread:
         atomic: bool = False,
         run_id: str | None = None,
         later: bool = False,
+        deferred: bool = False,
     ) -> None:
         """Run ``fn`` later, in order; its failure is kept for :meth:`failure` of run_id.
-        ``later``: without waking the thread (see the module docstring)."""
+        ``later``: without waking the thread; ``deferred``: nor with the next step
+        barrier (see the module docstring)."""
         op = Op(fn, writes, atomic, None, run_id)
-        if later:
+        if deferred and self._no_wait is not None:
+            with self._lock:
+                if not self._deferred:
+                    self._deferred_since = time.monotonic()
+                self._deferred.append(op)
+            return
+        if later or deferred:
             with self._lock:
                 self._held.append(op)
             return
@@ -102,8 +126,8 @@ class JournalThread:
 
     @property
     def held(self) -> int:
-        """How many writes submitted ``later`` wait to be handed over."""
-        return len(self._held)
+        """How many writes submitted ``later`` or ``deferred`` wait to be handed over."""
+        return len(self._held) + len(self._deferred)
 
     def flush(self) -> None:
         """Hand over what was submitted ``later`` (it then commits like any write)."""
@@ -113,10 +137,11 @@ class JournalThread:
         self._put([op])
 
     def _put(self, ops: list[Op]) -> None:
-        """The held writes, then ``ops``, to the thread (counted before they go, so a
-        caller going ``now`` sees them until they are done)."""
+        """The deferred and held writes, then ``ops``, to the thread (counted before they
+        go, so a caller going ``now`` sees them until they are done)."""
         with self._lock:
-            held, self._held = self._held, []
+            held, self._held = self._deferred + self._held, []
+            self._deferred = []
             self._queued += len(held) + len(ops)
         for op in held:
             self._queue.put(op)
@@ -159,12 +184,15 @@ class JournalThread:
         writes: bool = False,
         atomic: bool = False,
         now: bool = False,
+        deferred: bool = True,
     ) -> T:
         """:meth:`call` for a coroutine: the event loop goes on while the thread works.
-        ``now``: on this thread instead, if that needs no wait (see the module docstring)."""
+        ``now``: on this thread instead, if that needs no wait (see the module docstring);
+        ``deferred=False``: a wait that goes ``now`` leaves the deferred writes waiting
+        (the engine's step barrier)."""
         if now:
             box = Box()
-            if self._now(Op(fn, writes, atomic, box, None)):
+            if self._now(Op(fn, writes, atomic, box, None), deferred):
                 result: T = box.value()
                 return result
         loop = asyncio.get_running_loop()
@@ -172,9 +200,11 @@ class JournalThread:
         self._hand_over(Op(fn, writes, atomic, LoopSettle(loop, future), None))
         return await future
 
-    def _now(self, op: Op) -> bool:
-        """Run the held writes and ``op`` here, in one transaction, if the thread is idle
-        with nothing queued and the write lock is free; False (nothing done) otherwise."""
+    def _now(self, op: Op, deferred: bool) -> bool:
+        """Run the held writes (and the deferred ones, if ``deferred``) and ``op`` here, in
+        one transaction, if the thread is idle with nothing queued and the write lock is
+        free; False (nothing done) otherwise. Deferred writes left waiting go to the
+        thread once there are DEFERRED_MAX of them."""
         backend, no_wait = self._backend, self._no_wait
         if no_wait is None or backend is None or self._closing:
             return False
@@ -184,15 +214,19 @@ class JournalThread:
             with self._lock:  # held while beginning (never waits): nothing is handed over
                 if self._queued:  # between taking the held writes and running them
                     return False  # what went before must be done first
-                held = self._held
+                held = self._deferred + self._held if deferred else self._held
                 writes = op.writes or any(one.writes for one in held)
                 if writes and not no_wait.begin_now():
                     return False  # another process writes: the thread waits for it
                 self._held = []
+                if deferred:
+                    self._deferred = []
             held.append(op)
             self._settle(self._run(backend, held, begun=True, writes=writes))
             if no_wait.checkpoint_due():  # the thread checkpoints (an fsync) after a batch
                 self._put([Op(_no_op, False, False, None, None)])
+            elif len(self._deferred) >= DEFERRED_MAX:  # written while the next call runs
+                self._put([])
             return True
         finally:
             self._connection.release()
@@ -225,9 +259,10 @@ class JournalThread:
         try:
             while True:
                 try:
-                    first = self._queue.get(timeout=self._idle_every)
+                    first = self._queue.get(timeout=min(self._idle_every, DEFERRED_AGE))
                 except queue.Empty:
                     first = _IDLE
+                    self._hand_over_old_deferred()
                 if first is None:
                     break
                 stop = False
@@ -257,6 +292,12 @@ class JournalThread:
             with self._connection:
                 self._drain_closed()
                 backend.close()
+
+    def _hand_over_old_deferred(self) -> None:
+        """Deferred writes that waited DEFERRED_AGE seconds, to this thread's queue (it
+        has nothing else to do: they go in the next turn)."""
+        if self._deferred and time.monotonic() - self._deferred_since >= DEFERRED_AGE:
+            self._put([])
 
     def _checkpoint_if_due(self) -> None:
         """The WAL checkpoint that commits made ``now`` leave to this thread (outside a
