@@ -126,9 +126,8 @@ class Run(DataSteps):
     def record_exchange(self, step: str, attempt: int, exchange: Exchange) -> None:
         self.publish_exchange(step, exchange)
         journal = self.engine.journal
-        if journal is not None:  # with the next step's start (its wait commits both)
-            record = exchange.stored()
-            journal.add_exchange(self.run_id, self.seq, step, attempt, record, later=True)
+        if journal is not None:  # deferred: made and written off the step barriers
+            journal.add_exchange(self.run_id, self.seq, step, attempt, exchange.stored, later=True)
 
     def flush_journal(self) -> None:
         if self.engine.journal is not None:

@@ -205,18 +205,21 @@ class StepsMixin:
         step_seq: int,
         step: str,
         attempt: int,
-        record: Mapping[str, Any],
+        record: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
         *,
         later: bool = False,
     ) -> None:
-        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted).
-        ``later``: deferred (diagnostics, not what resume reads: see ``_thread``), written
-        apart from the step barriers that follow, at the latest with the run's end."""
-        request, response = record.get("request"), record.get("response")
-        error, elapsed = record.get("error"), record.get("elapsed_ms")
+        """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted), or what
+        makes it (``Exchange.stored``: then made where it is written, off the event loop,
+        from the frozen records). ``later``: deferred (diagnostics, not what resume reads:
+        see ``_thread``), written apart from the step barriers that follow, at the latest
+        with the run's end."""
         cap = self.value_cap
 
         def insert(b: Backend) -> None:
+            made = record() if callable(record) else record
+            request, response = made.get("request"), made.get("response")
+            error, elapsed = made.get("error"), made.get("elapsed_ms")
             b.insert_exchange(
                 (
                     run_id,

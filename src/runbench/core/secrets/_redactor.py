@@ -320,6 +320,8 @@ class Redactor:
 
     def variables(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Variables as they may be stored or shown: secret names blanked, values redacted."""
+        if not self._patterns and not self.names:  # no secret known: nothing to blank
+            return dict(values)
         return {name: self.variable(name, value) for name, value in values.items()}
 
     def stored(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
