@@ -8,6 +8,7 @@ import email.utils
 from pathlib import Path
 
 import httpx
+import pytest
 
 from runbench.core.engine import Journal, RetryScheduled, RunQueued, backoff
 from runbench.core.workspace import Retry, Workspace
@@ -229,3 +230,50 @@ async def test_max_concurrent_queues_extra_runs(tmp_path: Path) -> None:
     results = await asyncio.gather(*(h.result() for h in handles))
     assert [r.status for r in results] == ["success"] * 3
     assert [run_row(journal, h.run_id).status for h in handles] == ["success"] * 3
+
+
+async def test_an_http_step_well_inside_max_duration_has_no_timer_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its call's total deadline (total_timeout, 120 s) ends it in time: the only timer
+    is the call's. A retried step (its back-off is outside any call) and a run whose
+    max_duration is closer than total_timeout still get the step's timer."""
+    made: list[float | None] = []
+    real = asyncio.timeout
+
+    def counting(delay: float | None) -> asyncio.Timeout:
+        made.append(delay)
+        return real(delay)
+
+    monkeypatch.setattr(asyncio, "timeout", counting)
+    api = Api()
+    result = await engine(retry_ws(tmp_path, "{ attempts = 1 }", "api.list"), api).run("r")
+    assert result.status == "success", result.error
+    step_timers = [delay for delay in made if delay != 120.0]
+    assert len(step_timers) == 1  # retried: the step keeps its timer
+    made.clear()
+    plain = workspace(tmp_path, PLAIN)
+    result = await engine(plain, api).run("r")
+    assert result.status == "success", result.error
+    assert made == [120.0]
+    made.clear()
+    close = workspace(
+        tmp_path, PLAIN.replace('start = "call"', 'start = "call"\nmax_duration = 60')
+    )
+    result = await engine(close, api).run("r")
+    assert result.status == "success", result.error
+    assert len(made) == 2
+    assert 120.0 in made  # the call's, and the step's: at most the 60 s left
+    assert [delay for delay in made if delay is not None and delay <= 60.0] != []
+
+
+PLAIN = """
+[runbooks.r]
+start = "call"
+[runbooks.r.steps.call]
+kind = "method"
+method = "api.list"
+on_success = "done"
+[runbooks.r.steps.done]
+kind = "end"
+"""

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from runbench.core.http import Exchange, Executor
 
 STOPPED = "stopped by user"
+_AWAITS_NOTHING = frozenset({"condition", "end", "foreach", "next"})
+"""Step kinds whose handler never awaits (see ``Run._ends_in_time``)."""
 
 
 class RunHost(Protocol):
@@ -311,7 +313,7 @@ class Run(DataSteps):
         limit = step.timeout if step.timeout else math.inf
         remaining = self._remaining()
         handler: Callable[[Step], Awaitable[Outcome]] = getattr(self, f"do_{step.kind}")
-        if math.isinf(limit) and remaining > 1e9:
+        if math.isinf(limit) and (remaining > 1e9 or self._ends_in_time(step, remaining)):
             return await handler(step)
         try:
             async with asyncio.timeout(min(limit, remaining)):
@@ -325,6 +327,21 @@ class Run(DataSteps):
             if step.kind in ("method", "halo", "sql", "ai"):
                 return self.follow(step, "on_failure", error=why)
             return self.fail_run(step, why)
+
+    def _ends_in_time(self, step: Step, remaining: float) -> bool:
+        """Does ``step`` end before the run's max_duration without a timeout of its own?
+        A flow step awaits nothing (a timer could not fire before it ends); an HTTP step
+        that is not retried awaits nothing but its call, and the call has its own total
+        deadline (the integration's total_timeout: token, redirects and body included).
+        Well inside the time left, a timer per step (a heap entry of the event loop, left
+        there cancelled) would never fire."""
+        if step.kind in _AWAITS_NOTHING:
+            return True
+        if step.retry is not None or step.kind not in ("method", "halo"):
+            return False
+        name = step.method.partition(".")[0] if step.kind == "method" else self.workspace.halo
+        integration = self.workspace.integrations.get(name)
+        return integration is not None and integration.limits.total_timeout + 1.0 < remaining
 
     def finish(self, end: End, *, later: bool = False) -> RunResult:
         """The result (its message, error and step records redacted; its variables real,
