@@ -32,7 +32,8 @@ class ControlFilter(LineFilter):
     """Every segment's text without control characters (see the module docstring)."""
 
     def apply(self, segments: list[Segment], _background: Color) -> list[Segment]:
-        if not any(CONTROL.search(segment.text) for segment in segments):
+        text = "".join([segment.text for segment in segments])
+        if text.isprintable() or not CONTROL.search(text):  # the usual line: one look
             return segments
         return [
             segment
