@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -188,6 +189,16 @@ def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:
 
 
 # -- terminal -----------------------------------------------------------------------
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown_controls(text: str) -> str:
+    """Control characters (an upstream answer's escape sequences, in a step's error) as
+    ``\\xNN``: a terminal would obey them (set the clipboard, clear the screen). Newlines
+    and tabs are kept (a path's syntax error points with a second line)."""
+    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 class Terminal:
     """Progress lines, a TTY-only spinner, and the debugger prompt on stdin."""
 
@@ -200,8 +211,11 @@ class Terminal:
         self._spinner: asyncio.Task[None] | None = None
 
     def line(self, text: str) -> None:
+        """``text`` redacted; on a terminal, its control characters shown, not obeyed."""
         self._stop_spinner()
         text = self.redactor.text(text)
+        if self.tty:
+            text = shown_controls(text)
         self.out.write(("\r\033[K" if self.tty else "") + text + "\n")
         self.out.flush()
 
