@@ -140,9 +140,10 @@ class Deliveries:
         refusal = refusal or gate.precheck(headers)
         if refusal is not None:
             return refusal
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()  # once: each look-up is a getpid() system call
+        task = asyncio.current_task(loop)
         assert task is not None  # an ASGI app runs in a task
-        self.deadlines.start(task, asyncio.get_running_loop())
+        self.deadlines.start(task, loop)
         try:
             body = await read_body(receive, gate.endpoint.max_body)
         except ClientGone:
