@@ -57,6 +57,10 @@ async def open_runbook(
     await pilot.pause()
 
 
+def note_it(app: RunbenchApp) -> Step:
+    return app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
+
+
 async def start_run(pilot: Pilot[Any], note: str = NOTE) -> None:
     """f5, then type the action note in the trigger dialog and run."""
     await pilot.press("f5")
@@ -66,12 +70,15 @@ async def start_run(pilot: Pilot[Any], note: str = NOTE) -> None:
     await until(pilot, lambda: pilot.app.screen.id != "trigger-dialog", "dialog closed")
 
 
-async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
+async def test_flowchart_keys_step_editor_halo_step_rules_and_a_deleted_steps_problems(
     make_app: MakeApp,
 ) -> None:
-    """What the workbench does with the chart's ``StepSelected``: the selection and the tree
-    follow, enter opens the step editor on that step (the chart's own keys, clicks and
-    ASCII drawing are in test_flowchart_view.py)."""
+    """One app on ask_chatgpt's pane for three stories that share it: what the workbench does
+    with the chart's ``StepSelected`` (the selection and the tree follow, enter opens the step
+    editor on that step; the chart's own keys, clicks and ASCII drawing are in
+    test_flowchart_view.py); a Halo step added with its body template, an edge and a rule
+    added through the rules table; then a step deleted, its problems shown on the boxes and
+    in the editor."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_runbook(pilot)
@@ -98,23 +105,105 @@ async def test_flowchart_keys_select_the_tree_node_and_open_the_step_editor(
         assert isinstance(app.focused, Input)
         assert app.focused.id == "s-title"
 
+        # a Halo step: its body template, an edge; a condition's rule through its table
+        await open_runbook(pilot, step="check")
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.id == "add-step", "add dialog")
+        app.screen.query_one("#field-name", Input).value = "note_it"
+        app.screen.query_one("#field-kind", Select).value = "halo"
+        await pilot.click("#form-ok")
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="note_it")
+        app.query_one("#s-action", Select).value = "create_action"
+        await until(pilot, lambda: note_it(app).action == "create_action", "the action saved")
+        step = note_it(app)
+        assert step.kind == "halo"
+        assert step.body is not None
+        assert '"note_html": "<<note!>>"' in step.body
+        assert '"note_html"' in app.query_one("#s-body", TextArea).text
+        app.query_one("#s-edge-on_success", Select).value = "done"
+        await until(pilot, lambda: note_it(app).edge("on_success") == "done", "the edge saved")
+        # rules of a condition: add a row through the table's dialog
+        await open_runbook(pilot, step="check")
+        app.query_one(RunbookPane).open_tab("tab-step")
+        await pilot.pause()
+        app.query_one("#s-rules DataTable").focus()
+        await pilot.press("a")
+        await until(pilot, lambda: app.screen.id == "rule-dialog", "rule dialog")
+        app.screen.query_one("#field-left", Input).value = "<<ticket^id>>"
+        app.screen.query_one("#field-op", Select).value = "greater_than"
+        app.screen.query_one("#field-right", Input).value = "0"
+        await pilot.click("#form-ok")
+        await pilot.pause()
+        rules = app.workspace.runbooks["ask_chatgpt"].steps["check"].rules
+        assert [(r.left, r.op, r.right) for r in rules] == [
+            ("<<ResponseText>>", "has_value", None),
+            ("<<ticket^id>>", "greater_than", 0),
+        ]
 
-async def test_run_breakpoint_edit_variable_step_and_continue(
+        # a deleted step: the problems it leaves on the boxes and in the editor
+        await open_runbook(pilot, step="post_back")
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.id == "confirm", "confirm")
+        assert "check met" in str(app.screen.query_one(".dialog-message").render())
+        await pilot.click("#choice-yes")
+        await pilot.pause()
+        assert "post_back" not in app.workspace.runbooks["ask_chatgpt"].steps
+        view = chart(app)
+        assert view.box_text("check").splitlines()[1].startswith("│ ! check")
+        assert view.chart is not None
+        notes = " ".join(strip.text.strip() for strip in view._strips[len(view.chart.lines) :])
+        assert "check.on_true: no step 'post_back'" in notes  # notes wrap: all of them
+        await open_runbook(pilot, step="check")
+        editor = app.query_one(StepEditor)
+        problems = str(editor.query_one("#s-problems").render())
+        assert "no step 'post_back'" in problems
+        assert app.query_one("#s-edge-on_true", Select).value == "post_back"  # shown missing
+
+
+async def test_run_from_a_step_then_a_breakpoint_edit_and_continue_then_stop(
     sandbox_app: MakeApp, sandbox: RunningSandbox
 ) -> None:
+    """Three runs of ask_chatgpt in one app (they share the workbench, the sandbox and the
+    runbook pane): a run from a step reusing the last run's variables; a run paused at a
+    breakpoint, a variable edited, a step and a continue; a paused run stopped."""
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
+        # run from a step: ctrl+f5 reruns from the selected step with the last run's variables
         await open_runbook(pilot, step="post_back")
+        await start_run(pilot, note="first question")
+        await until(pilot, lambda: not view_of(app).active, "first run")
+        first = view_of(app)
+        assert first.status == "success"
+        before = len(sandbox.app.state.halo.records("Actions"))
+        await pilot.press("ctrl+f5")
+        await until(
+            pilot, lambda: view_of(app).run_id != first.run_id and not view_of(app).active, "rerun"
+        )
+        second = view_of(app)
+        assert second.status == "success", second.log
+        assert list(second.steps) == ["post_back", "done"]
+        assert second.log[0].text == "run of ask_chatgpt started from step post_back"
+        actions = sandbox.app.state.halo.records("Actions")
+        assert len(actions) == before + 1
+        assert actions[-1]["note_html"] == "Sandbox answer to: first question"
+
+        # a breakpoint on post_back (still selected), a variable edited while paused
         await pilot.press("f9")
         await pilot.pause()
         assert app.runs.breakpoints_of("ask_chatgpt") == {"post_back"}
         assert "●" in chart(app).box_text("post_back")
         await start_run(pilot)
-        await until(pilot, lambda: view_of(app).status == "paused", "paused at post_back")
+        await until(
+            pilot,
+            lambda: view_of(app).run_id != second.run_id and view_of(app).status == "paused",
+            "paused at post_back",
+        )
         view = view_of(app)
         assert view.paused_at == "post_back"
         await pilot.pause()
         assert "▶●post_back" in chart(app).box_text("post_back")
+        assert view.steps["ask"].status == view.steps["check"].status == "done"
         assert "✔" in chart(app).box_text("ask")
         assert "✔" in chart(app).box_text("check")
         assert "paused before post_back" in str(app.query_one("#run-status").render())
@@ -151,45 +240,23 @@ async def test_run_breakpoint_edit_variable_step_and_continue(
         assert "ResponseText changed by you" in texts
         assert any(t.startswith("post_back: success → done") for t in texts)
 
-
-async def test_stop_a_paused_run(sandbox_app: MakeApp) -> None:
-    app = sandbox_app()
-    async with app.run_test(size=SIZE) as pilot:
+        # a paused run stopped: shift+f5 ends it as failed
         await open_runbook(pilot, step="check")
         await pilot.press("f9")
         await start_run(pilot)
-        await until(pilot, lambda: view_of(app).status == "paused", "paused")
+        await until(
+            pilot,
+            lambda: view_of(app).run_id != view.run_id and view_of(app).status == "paused",
+            "paused at check",
+        )
+        assert view_of(app).paused_at == "check"
         await pilot.press("shift+f5")
         await until(pilot, lambda: not view_of(app).active, "stopped")
-        view = view_of(app)
-        assert view.status == "failure"
-        assert "stopped by user" in (view.error or "")
+        stopped = view_of(app)
+        assert stopped.status == "failure"
+        assert "stopped by user" in (stopped.error or "")
         await pilot.pause()
         assert "✘" in chart(app).box_text("check")
-
-
-async def test_run_from_a_step_reuses_the_last_runs_variables(
-    sandbox_app: MakeApp, sandbox: RunningSandbox
-) -> None:
-    app = sandbox_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_runbook(pilot, step="post_back")
-        await start_run(pilot, note="first question")
-        await until(pilot, lambda: not view_of(app).active, "first run")
-        first = view_of(app)
-        assert first.status == "success"
-        before = len(sandbox.app.state.halo.records("Actions"))
-        await pilot.press("ctrl+f5")
-        await until(
-            pilot, lambda: view_of(app).run_id != first.run_id and not view_of(app).active, "rerun"
-        )
-        second = view_of(app)
-        assert second.status == "success", second.log
-        assert list(second.steps) == ["post_back", "done"]
-        assert second.log[0].text == "run of ask_chatgpt started from step post_back"
-        actions = sandbox.app.state.halo.records("Actions")
-        assert len(actions) == before + 1
-        assert actions[-1]["note_html"] == "Sandbox answer to: first question"
 
 
 async def test_history_lists_cli_runs_and_shows_the_path(
@@ -270,68 +337,3 @@ async def test_step_edit_and_rename_with_edges_following(
     assert data["steps"]["check"]["match"] == "any"
     assert "# the note of the action that queued the runbook" in text  # comments kept
     assert data["steps"]["reply"]["on_success"] == "done"
-
-
-async def test_validation_problems_show_on_boxes_and_in_the_editor(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_runbook(pilot, step="post_back")
-        await pilot.press("x")
-        await until(pilot, lambda: app.screen.id == "confirm", "confirm")
-        assert "check met" in str(app.screen.query_one(".dialog-message").render())
-        await pilot.click("#choice-yes")
-        await pilot.pause()
-        assert "post_back" not in app.workspace.runbooks["ask_chatgpt"].steps
-        view = chart(app)
-        assert view.box_text("check").splitlines()[1].startswith("│ ! check")
-        assert view.chart is not None
-        notes = " ".join(strip.text.strip() for strip in view._strips[len(view.chart.lines) :])
-        assert "check.on_true: no step 'post_back'" in notes  # notes wrap: all of them
-        await open_runbook(pilot, step="check")
-        editor = app.query_one(StepEditor)
-        problems = str(editor.query_one("#s-problems").render())
-        assert "no step 'post_back'" in problems
-        assert app.query_one("#s-edge-on_true", Select).value == "post_back"  # shown missing
-
-
-def note_it(app: RunbenchApp) -> Step:
-    return app.workspace.runbooks["ask_chatgpt"].steps["note_it"]
-
-
-async def test_add_halo_step_fills_the_body_template_and_rules_table(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_runbook(pilot, step="check")
-        await pilot.press("a")
-        await until(pilot, lambda: app.screen.id == "add-step", "add dialog")
-        app.screen.query_one("#field-name", Input).value = "note_it"
-        app.screen.query_one("#field-kind", Select).value = "halo"
-        await pilot.click("#form-ok")
-        await pilot.pause()
-        assert app.selection == Selection("step", runbook="ask_chatgpt", step="note_it")
-        app.query_one("#s-action", Select).value = "create_action"
-        await until(pilot, lambda: note_it(app).action == "create_action", "the action saved")
-        step = note_it(app)
-        assert step.kind == "halo"
-        assert step.body is not None
-        assert '"note_html": "<<note!>>"' in step.body
-        assert '"note_html"' in app.query_one("#s-body", TextArea).text
-        app.query_one("#s-edge-on_success", Select).value = "done"
-        await until(pilot, lambda: note_it(app).edge("on_success") == "done", "the edge saved")
-        # rules of a condition: add a row through the table's dialog
-        await open_runbook(pilot, step="check")
-        app.query_one(RunbookPane).open_tab("tab-step")
-        await pilot.pause()
-        app.query_one("#s-rules DataTable").focus()
-        await pilot.press("a")
-        await until(pilot, lambda: app.screen.id == "rule-dialog", "rule dialog")
-        app.screen.query_one("#field-left", Input).value = "<<ticket^id>>"
-        app.screen.query_one("#field-op", Select).value = "greater_than"
-        app.screen.query_one("#field-right", Input).value = "0"
-        await pilot.click("#form-ok")
-        await pilot.pause()
-        rules = app.workspace.runbooks["ask_chatgpt"].steps["check"].rules
-        assert [(r.left, r.op, r.right) for r in rules] == [
-            ("<<ResponseText>>", "has_value", None),
-            ("<<ticket^id>>", "greater_than", 0),
-        ]
