@@ -34,10 +34,27 @@ def static_text(widget: Static) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
-async def test_tree_navigation_switches_editor(make_app: MakeApp) -> None:
+async def test_narrow_layout_tree_toggle_then_tree_navigation_and_quit(make_app: MakeApp) -> None:
+    """One app for what is seen from the start: the narrow layout with the tree hidden and
+    shown; the tree's keys switching the editor; quit without edits not asking."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        tree = app.query_one(WorkspaceTree)
+        response = app.query_one("#response")
+        editor = app.query_one("#editor")
+        assert response.region.y > editor.region.y  # below, not beside
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not tree.display
+        assert editor.region.x == 0
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert tree.display
+
+        # the tree's keys switch the editor (hiding the tree moved the focus away from it)
+        tree.focus()
         switcher = app.query_one("#editor", ContentSwitcher)
         assert app.selection == Selection("method", "openai", "completions")
         assert switcher.current == "method-editor"
@@ -66,35 +83,11 @@ async def test_tree_navigation_switches_editor(make_app: MakeApp) -> None:
     assert app.return_value == 0
 
 
-async def test_narrow_layout_tree_toggle_and_verb_select(make_app: MakeApp) -> None:
-    """One app for two things seen from the start: the narrow layout with the tree hidden
-    and shown, and a verb chosen reaching the document and the tree's label."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.screen.has_class("-narrow")
-        tree = app.query_one(WorkspaceTree)
-        response = app.query_one("#response")
-        editor = app.query_one("#editor")
-        assert response.region.y > editor.region.y  # below, not beside
-        await pilot.press("ctrl+b")
-        await pilot.pause()
-        assert not tree.display
-        assert editor.region.x == 0
-        await pilot.press("ctrl+b")
-        await pilot.pause()
-        assert tree.display
-
-        app.query_one("#m-verb", Select).value = "PUT"
-        await pilot.pause()
-        assert edited(app)["integrations"]["openai"]["methods"]["completions"]["verb"] == "PUT"
-        labels = [str(n.label) for n in tree.root.children[0].children[0].children]
-        assert labels == ["PUT completions"]
-
-
-async def test_test_method_shows_response_and_outputs_then_an_oauth_method(
-    make_app: MakeApp,
+async def test_test_method_shows_response_and_outputs_the_checker_adds_one_then_oauth(
+    make_app: MakeApp, workspace_file: Path
 ) -> None:
+    """One app: ctrl+t on openai.completions shows the response and its outputs; the checker
+    opened on that response adds an output; then ctrl+t on an OAuth2 method."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -121,23 +114,7 @@ async def test_test_method_shows_response_and_outputs_then_an_oauth_method(
         assert "sk-sandbox" not in request  # redacted
         assert request.startswith("POST http://sandbox.test/openai/v1/completions")
 
-        # the same app, another method: OAuth2 (its token kept out of the request kept)
-        app.go_to(Selection("method", "halo", "get_ticket"))
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        exchange = app.exchanges["halo.get_ticket"]
-        assert exchange.ok
-        assert exchange.outputs == {"Summary": "VPN not connecting", "ClientId": 7}
-        assert exchange.request is not None
-        assert "tok-123" not in json.dumps(exchange.request.headers)
-
-
-async def test_checker_adds_output(make_app: MakeApp, workspace_file: Path) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+t")
-        await settle(pilot)
+        # the checker, on the method's last response, adds an output
         await pilot.press("ctrl+e")
         await settle(pilot)
         app.screen.query_one("#checker-input", Input).value = "response^choices[0]^index"
@@ -149,12 +126,10 @@ async def test_checker_adds_output(make_app: MakeApp, workspace_file: Path) -> N
         assert app.screen.id == "output-name"
         await pilot.press(*"FirstIndex", "enter")
         await pilot.pause()
-        outputs = edited(app)["integrations"]["openai"]["methods"]["completions"]["outputs"]
-        assert outputs["FirstIndex"] == "response^choices[0]^index"
+        outputs_edited = edited(app)["integrations"]["openai"]["methods"]["completions"]["outputs"]
+        assert outputs_edited["FirstIndex"] == "response^choices[0]^index"
         assert isinstance(app.screen, ExpressionChecker)  # still open for more
         await pilot.press("escape")
-        await pilot.pause()
-        app.query_one("#method-tabs", TabbedContent).active = "tab-outputs"
         await pilot.pause()
         rows = app.query_one("#m-outputs DataTable", DataTable)
         assert rows.row_count == 2
@@ -162,46 +137,34 @@ async def test_checker_adds_output(make_app: MakeApp, workspace_file: Path) -> N
             "outputs"
         ] == {"ResponseText": "response^choices[0]^text!"}  # not saved until ctrl+s
 
+        # another method: OAuth2 (its token kept out of the request kept)
+        app.go_to(Selection("method", "halo", "get_ticket"))
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        exchange = app.exchanges["halo.get_ticket"]
+        assert exchange.ok
+        assert exchange.outputs == {"Summary": "VPN not connecting", "ClientId": 7}
+        assert exchange.request is not None
+        assert "tok-123" not in json.dumps(exchange.request.headers)
 
-async def test_add_rename_duplicate_delete_integration(make_app: MakeApp) -> None:
+
+async def test_verb_then_add_rename_duplicate_delete_method_and_integration(
+    make_app: MakeApp,
+) -> None:
+    """One app: a verb chosen reaches the document and the tree's label; a method, then an
+    integration, added, renamed, duplicated and deleted from the tree."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("up", "up")  # Integrations group
+        tree = app.query_one(WorkspaceTree)
+        app.query_one("#m-verb", Select).value = "PUT"
         await pilot.pause()
-        assert app.selection == Selection("integrations")
-        await pilot.press("a")
-        await pilot.pause()
-        assert app.screen.id == "add-integration"
-        await pilot.press(*"crm", "enter")
-        await pilot.pause()
-        assert app.selection == Selection("integration", "crm")
-        assert edited(app)["integrations"]["crm"]["base_url"] == "https://"
-        await pilot.press("r")
-        await pilot.pause()
-        await pilot.press(*"contacts", "enter")
-        await pilot.pause()
-        assert "crm" not in app.workspace.integrations
-        assert app.selection == Selection("integration", "contacts")
-        await pilot.press("c")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.selection == Selection("integration", "contacts_copy")
-        assert {"contacts", "contacts_copy"} <= set(edited(app)["integrations"])
-        await pilot.press("delete")
-        await pilot.pause()
-        assert app.screen.id == "confirm"
-        await pilot.click("#choice-yes")
-        await pilot.pause()
-        assert "contacts_copy" not in edited(app)["integrations"]
-        assert "contacts" in edited(app)["integrations"]
+        assert edited(app)["integrations"]["openai"]["methods"]["completions"]["verb"] == "PUT"
+        labels = [str(n.label) for n in tree.root.children[0].children[0].children]
+        assert labels == ["PUT completions"]
 
-
-async def test_add_rename_duplicate_delete_method(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        # a method (the tree has the focus, on openai.completions)
+        assert app.focused is tree
         await pilot.press("r")
         await pilot.pause()
         await pilot.press(*"complete", "enter")
@@ -236,8 +199,43 @@ async def test_add_rename_duplicate_delete_method(make_app: MakeApp) -> None:
         assert set(edited(app)["integrations"]["openai"]["methods"]) == {"complete", "models"}
         assert app.selection == Selection("integration", "openai")
 
+        # an integration
+        await pilot.press("up")  # Integrations group
+        await pilot.pause()
+        assert app.selection == Selection("integrations")
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.id == "add-integration"
+        await pilot.press(*"crm", "enter")
+        await pilot.pause()
+        assert app.selection == Selection("integration", "crm")
+        assert edited(app)["integrations"]["crm"]["base_url"] == "https://"
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"contacts", "enter")
+        await pilot.pause()
+        assert "crm" not in app.workspace.integrations
+        assert app.selection == Selection("integration", "contacts")
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selection == Selection("integration", "contacts_copy")
+        assert {"contacts", "contacts_copy"} <= set(edited(app)["integrations"])
+        await pilot.press("delete")
+        await pilot.pause()
+        assert app.screen.id == "confirm"
+        await pilot.click("#choice-yes")
+        await pilot.pause()
+        assert "contacts_copy" not in edited(app)["integrations"]
+        assert "contacts" in edited(app)["integrations"]
 
-async def test_save_keeps_comments(make_app: MakeApp, workspace_file: Path) -> None:
+
+async def test_save_keeps_comments_refuses_to_clobber_and_quit_asks_when_dirty(
+    make_app: MakeApp, workspace_file: Path
+) -> None:
+    """One app: a save keeps the file's comments; a save over a file changed elsewhere
+    refuses and offers the ways out; quit with unsaved edits asks."""
     before = workspace_file.read_text(encoding="utf-8")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -253,17 +251,13 @@ async def test_save_keeps_comments(make_app: MakeApp, workspace_file: Path) -> N
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not app.title.endswith("*")
-    after = workspace_file.read_text(encoding="utf-8")
-    assert after.replace('title = "Post completions (v2)"', 'title = "Post completions"') == before
-    assert "# runbench demo workspace" in after
+        after = workspace_file.read_text(encoding="utf-8")
+        assert after.replace('title = "Post completions (v2)"', 'title = "Post completions"') == (
+            before
+        )
+        assert "# runbench demo workspace" in after
 
-
-async def test_save_refuses_to_clobber_and_offers_the_ways_out(
-    make_app: MakeApp, workspace_file: Path
-) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        # the file changed elsewhere: not overwritten, the ways out offered
         app.query_one("#m-path", Input).focus()
         await pilot.press("end", "x")
         await pilot.pause()
@@ -286,11 +280,7 @@ async def test_save_refuses_to_clobber_and_offers_the_ways_out(
         assert "# edited elsewhere" in app.document.text()
         assert app.query_one("#m-path", Input).value == "/completions"
 
-
-async def test_quit_asks_when_dirty(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        # quit with an unsaved edit asks
         app.query_one("#m-path", Input).focus()
         await pilot.press("end", "x")
         await pilot.press("ctrl+q")
