@@ -50,53 +50,6 @@ async def fill(pilot: Pilot[Any], **values: str) -> None:
     await settle(pilot)
 
 
-async def test_runbook_add_rename_duplicate_delete_from_the_tree(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.go_to(Selection("runbooks"))
-        app.query_one("#tree").focus()
-        await pilot.press("a")
-        await dialog(pilot, "#form-ok")
-        assert app.screen.id == "add-runbook"
-        await fill(pilot, name="triage", title="Triage tickets")
-        assert app.selection == Selection("runbook", runbook="triage")
-        assert edited(app)["runbooks"]["triage"] == {"title": "Triage tickets"}
-        await pilot.press("a")  # on a runbook: adds a step, which becomes the start
-        await pilot.pause()
-        await fill(pilot, name="route", kind="runbook")
-        app.query_one("#s-runbook", Select).value = "create_customer"
-        await settle(pilot)
-        assert edited(app)["runbooks"]["triage"]["start"] == "route"
-        app.go_to(Selection("runbook", runbook="create_customer"))
-        app.query_one("#tree").focus()
-        await pilot.press("r")
-        await pilot.pause()
-        await fill(pilot, value="new_customer")
-        data = edited(app)["runbooks"]
-        assert "create_customer" not in data
-        assert "new_customer" in data
-        assert data["triage"]["steps"]["route"]["runbook"] == "new_customer"
-        await pilot.press("c")
-        await pilot.pause()
-        await fill(pilot, value="new_customer_2")
-        assert set(edited(app)["runbooks"]["new_customer_2"]["steps"]) == {
-            "create",
-            "done",
-            "failed",
-        }
-        app.go_to(Selection("runbook", runbook="new_customer"))
-        app.query_one("#tree").focus()
-        await pilot.press("delete")
-        await dialog(pilot, ".dialog-message")
-        message = str(app.screen.query_one(".dialog-message", Static).render())
-        assert "Still started by: triage.route" in message
-        await pilot.click("#choice-yes")
-        await settle(pilot)
-        assert "new_customer" not in edited(app)["runbooks"]
-        assert app.selection == Selection("runbooks")
-
-
 async def test_runbook_details_post_every_field_but_the_steps() -> None:
     """The details tab alone in a host app: loading posts nothing; each field typed or
     chosen posts its ``FieldEdited`` (typed numbers, an endpoint secret as a reference); the
@@ -185,12 +138,49 @@ def entries_of(host: Host) -> list[EntryEdited]:
     return [m for m in host.posted if isinstance(m, EntryEdited)]
 
 
-async def test_runbook_details_edits_reach_the_document(make_app: MakeApp) -> None:
-    """The messages the details tab posts, applied by the app: the guards, the public
-    endpoint's fields (a secret as a reference), an input added, edited and deleted."""
+def book(app: RunbenchApp) -> dict[str, Any]:
+    found: dict[str, Any] = edited(app)["runbooks"]["ask_chatgpt"]
+    return found
+
+
+def book_inputs(app: RunbenchApp) -> dict[str, Any]:
+    inputs: dict[str, Any] = book(app)["inputs"]
+    return inputs
+
+
+async def test_overview_details_messages_and_runbooks_from_the_tree(make_app: MakeApp) -> None:
+    """One app for three kinds of edit that share the demo workspace and touch different
+    parts of it: the overview's name, Halo integration and typed variables; the messages
+    the details tab posts, applied by the app (the guards, the public endpoint's fields, a
+    secret as a reference, an input added, edited and deleted); runbooks added, renamed
+    (runbook steps follow), duplicated and deleted from the tree."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        app.go_to(Selection("integrations"))
+        await settle(pilot)
+        assert app.query_one("#w-name", Input).value == "Demo service desk"
+        assert app.query_one("#w-halo", Select).value == "halo"
+        assert edited(app)["name"] == "Demo service desk"  # loading wrote nothing
+        app.query_one("#w-name", Input).value = "Service desk"
+        app.query_one("#w-halo", Select).value = "openai"
+        await settle(pilot)
+        table = app.query_one("#w-variables DataTable", DataTable)
+        table.focus()
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, name="retries", value="3")
+        await pilot.press("a")
+        await pilot.pause()
+        await fill(pilot, name="code", value='"007"')
+        data = edited(app)
+        assert data["name"] == "Service desk"
+        assert data["halo"] == "openai"
+        assert data["variables"]["retries"] == 3
+        assert data["variables"]["code"] == "007"
+        assert 'retries = 3\ncode = "007"\n' in app.document.text()  # in [variables]
+
+        # the details tab's messages (the tab alone: the host test above)
         for keys, value, kind in DETAILS:
             app.post_message(FieldEdited(("runbooks", "ask_chatgpt", *keys), value, kind))
         await until(pilot, lambda: book(app).get("endpoint", {}).get("encoding"), "the edits")
@@ -219,43 +209,48 @@ async def test_runbook_details_edits_reach_the_document(make_app: MakeApp) -> No
         app.post_message(EntryEdited(inputs, "question", None, "question"))
         await until(pilot, lambda: "inputs" not in book(app), "the input deleted")
 
-
-def book(app: RunbenchApp) -> dict[str, Any]:
-    found: dict[str, Any] = edited(app)["runbooks"]["ask_chatgpt"]
-    return found
-
-
-def book_inputs(app: RunbenchApp) -> dict[str, Any]:
-    inputs: dict[str, Any] = book(app)["inputs"]
-    return inputs
-
-
-async def test_overview_edits_name_halo_and_typed_variables(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.go_to(Selection("integrations"))
-        await settle(pilot)
-        assert app.query_one("#w-name", Input).value == "Demo service desk"
-        assert app.query_one("#w-halo", Select).value == "halo"
-        assert edited(app)["name"] == "Demo service desk"  # loading wrote nothing
-        app.query_one("#w-name", Input).value = "Service desk"
-        app.query_one("#w-halo", Select).value = "openai"
-        await settle(pilot)
-        table = app.query_one("#w-variables DataTable", DataTable)
-        table.focus()
+        # runbooks from the tree
+        app.go_to(Selection("runbooks"))
+        app.query_one("#tree").focus()
         await pilot.press("a")
+        await dialog(pilot, "#form-ok")
+        assert app.screen.id == "add-runbook"
+        await fill(pilot, name="triage", title="Triage tickets")
+        assert app.selection == Selection("runbook", runbook="triage")
+        assert edited(app)["runbooks"]["triage"] == {"title": "Triage tickets"}
+        await pilot.press("a")  # on a runbook: adds a step, which becomes the start
         await pilot.pause()
-        await fill(pilot, name="retries", value="3")
-        await pilot.press("a")
+        await fill(pilot, name="route", kind="runbook")
+        app.query_one("#s-runbook", Select).value = "create_customer"
+        await settle(pilot)
+        assert edited(app)["runbooks"]["triage"]["start"] == "route"
+        app.go_to(Selection("runbook", runbook="create_customer"))
+        app.query_one("#tree").focus()
+        await pilot.press("r")
         await pilot.pause()
-        await fill(pilot, name="code", value='"007"')
-        data = edited(app)
-        assert data["name"] == "Service desk"
-        assert data["halo"] == "openai"
-        assert data["variables"]["retries"] == 3
-        assert data["variables"]["code"] == "007"
-        assert 'retries = 3\ncode = "007"\n' in app.document.text()  # in [variables]
+        await fill(pilot, value="new_customer")
+        data = edited(app)["runbooks"]
+        assert "create_customer" not in data
+        assert "new_customer" in data
+        assert data["triage"]["steps"]["route"]["runbook"] == "new_customer"
+        await pilot.press("c")
+        await pilot.pause()
+        await fill(pilot, value="new_customer_2")
+        assert set(edited(app)["runbooks"]["new_customer_2"]["steps"]) == {
+            "create",
+            "done",
+            "failed",
+        }
+        app.go_to(Selection("runbook", runbook="new_customer"))
+        app.query_one("#tree").focus()
+        await pilot.press("delete")
+        await dialog(pilot, ".dialog-message")
+        message = str(app.screen.query_one(".dialog-message", Static).render())
+        assert "Still started by: triage.route" in message
+        await pilot.click("#choice-yes")
+        await settle(pilot)
+        assert "new_customer" not in edited(app)["runbooks"]
+        assert app.selection == Selection("runbooks")
 
 
 async def test_a_missing_secret_is_marked_and_set_from_the_workbench(
