@@ -32,25 +32,12 @@ async def type_path(pilot: Pilot[Any], path: Path) -> None:
     await settle(pilot)
 
 
-async def test_save_as_writes_the_new_file_and_edits_it_from_then_on(
-    make_app: MakeApp, tmp_path: Path
+async def test_conflict_diff_overwrite_recreate_conflict_save_as_then_save_as(
+    make_app: MakeApp, workspace_file: Path, tmp_path: Path
 ) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#m-path", Input).value = "/v2"
-        await pilot.pause()
-        await pilot.press("f12")
-        target = tmp_path / "copy.toml"
-        await type_path(pilot, target)
-        assert app.document.path == target
-        assert not app.document.dirty
-        assert app.title == "runbench: copy.toml"
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
-        assert data["integrations"]["openai"]["methods"]["completions"]["path"] == "/v2"
-
-
-async def test_conflict_offers_diff_then_overwrite(make_app: MakeApp, workspace_file: Path) -> None:
+    """One app, saving one edit after another into what the file has become: a file changed
+    elsewhere (diff, then overwrite); a deleted file (recreated); a file changed elsewhere
+    again (save as elsewhere keeps both); then f12, save as, and editing the new file."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -75,41 +62,46 @@ async def test_conflict_offers_diff_then_overwrite(make_app: MakeApp, workspace_
         assert not app.document.dirty
         assert data["integrations"]["openai"]["methods"]["completions"]["path"] == "/mine"
 
-
-async def test_conflict_save_as_keeps_both(
-    make_app: MakeApp, workspace_file: Path, tmp_path: Path
-) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#m-path", Input).value = "/mine"
-        await pilot.pause()
-        workspace_file.write_text("# someone else's\n" + workspace_file.read_text(), "utf-8")
-        await pilot.press("ctrl+s")
-        await dialog(pilot, "#choice-save_as", screen="conflict-dialog")
-        await pilot.click("#choice-save_as")
-        target = tmp_path / "mine.toml"
-        await type_path(pilot, target)
-        assert workspace_file.read_text(encoding="utf-8").startswith("# someone else's")
-        assert "/mine" in target.read_text(encoding="utf-8")
-        assert app.document.path == target
-
-
-async def test_a_deleted_file_can_be_recreated(make_app: MakeApp, workspace_file: Path) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.query_one("#m-path", Input).value = "/mine"
+        # the file deleted: recreated
+        app.query_one("#m-path", Input).value = "/recreated"
         await pilot.pause()
         workspace_file.unlink()
         await pilot.press("ctrl+s")
         await dialog(pilot, "#choice-recreate", screen="missing-dialog")
         await pilot.press("enter")  # Recreate is the default
         await settle(pilot)
-        assert "/mine" in workspace_file.read_text(encoding="utf-8")
+        assert "/recreated" in workspace_file.read_text(encoding="utf-8")
+
+        # changed elsewhere again: save as keeps both
+        app.query_one("#m-path", Input).value = "/mine"
+        await pilot.pause()
+        workspace_file.write_text("# someone else's\n" + workspace_file.read_text(), "utf-8")
+        await pilot.press("ctrl+s")
+        await dialog(pilot, "#choice-save_as", screen="conflict-dialog")
+        await pilot.click("#choice-save_as")
+        mine = tmp_path / "mine.toml"
+        await type_path(pilot, mine)
+        assert workspace_file.read_text(encoding="utf-8").startswith("# someone else's")
+        assert "/mine" in mine.read_text(encoding="utf-8")
+        assert app.document.path == mine
+
+        # f12: save as writes the new file, and it is the one edited from then on
+        app.query_one("#m-path", Input).value = "/v2"
+        await pilot.pause()
+        await pilot.press("f12")
+        target = tmp_path / "copy.toml"
+        await type_path(pilot, target)
+        assert app.document.path == target
+        assert not app.document.dirty
+        assert app.title == "runbench: copy.toml"
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+        assert data["integrations"]["openai"]["methods"]["completions"]["path"] == "/v2"
+        assert "/v2" not in mine.read_text(encoding="utf-8")
 
 
-async def test_undo_redo_field_and_structural_edits(make_app: MakeApp) -> None:
+async def test_undo_redo_field_and_structural_edits_and_undo_inside_a_field(
+    make_app: MakeApp,
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -138,16 +130,17 @@ async def test_undo_redo_field_and_structural_edits(make_app: MakeApp) -> None:
         assert method["path"] == "/completions/v2"
         assert app.title.endswith("*")
 
-
-async def test_undo_inside_a_text_field_reloads_it(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        # undo inside a text field: the workbench's undo wins over the field's
+        app.go_to(Selection("method", "openai", "completions"))
+        await settle(pilot)
         field = app.query_one("#m-title", Input)
         field.focus()
         await pilot.press("end", *"!!")
         await pilot.pause()
-        await pilot.press("ctrl+z")  # the workbench's undo wins over the field's
+        assert edited(app)["integrations"]["openai"]["methods"]["completions"]["title"] == (
+            "Post completions!!"
+        )
+        await pilot.press("ctrl+z")
         await settle(pilot)
         assert app.query_one("#m-title", Input).value == "Post completions"
 
