@@ -1,7 +1,9 @@
 """Shortfalls found driving the real workbench in tmux (issue 15's acceptance): ctrl+e
 pressed inside the checker pushed a second one (a crash: duplicate ids); keys typed faster
 than the checker handled them were dropped when the prefill was fixed; "Set a secret"
-started in the prefilled name, so the secret was typed in clear; "1 problem(s)"."""
+started in the prefilled name, so the secret was typed in clear; "1 problem(s)". (A new
+workspace's .runbench/.gitignore is checked with the new file's first save, in
+test_tui_files.py.)"""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent
 
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import ExpressionChecker
-from runbench.tui.widgets.tree import Selection
+from runbench.tui.widgets.run_panes import RunLog
+from runbench.tui.widgets.tree import Selection, WorkspaceTree
 from waits import settle, until
 
 SIZE = (80, 24)
@@ -28,7 +31,12 @@ async def open_checker(pilot: Pilot[Any]) -> Input:
     return app.screen.query_one("#checker-input", Input)
 
 
-async def test_ctrl_e_inside_the_checker_and_keys_faster_than_it(make_app: MakeApp) -> None:
+async def test_checker_dialogs_run_log_and_tree_keys_in_one_workbench(make_app: MakeApp) -> None:
+    """The acceptance shortfalls that need only the demo workspace, one after another in one
+    app: ctrl+e inside the checker, and keys faster than it; ctrl+z under a dialog does not
+    undo the workspace, and a secret whose name is known starts in the value; the run log
+    wraps at 80 columns; a tree key acts on the node under the cursor even before the app
+    heard of the move, and a step added with one problem says "1 problem"."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -50,16 +58,10 @@ async def test_ctrl_e_inside_the_checker_and_keys_faster_than_it(make_app: MakeA
         field.insert_text_at_cursor("choices[0]")
         await settle(pilot)
         assert field.value == "response^choices[0]"
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.screen.query("#checker-input"), "the checker closed")
 
-
-async def test_ctrl_z_under_a_dialog_and_set_a_secret_starting_in_the_value(
-    make_app: MakeApp,
-) -> None:
-    """ctrl+z under a dialog does not undo the workspace; a secret whose name is known
-    starts in the value (one app: both are the set-a-secret dialog over the workbench)."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        # ctrl+z under a dialog; a secret whose name is known starts in the value
         app.go_to(Selection("workspace"))
         await settle(pilot)
         app.query_one("#w-name", Input).focus()
@@ -79,16 +81,10 @@ async def test_ctrl_z_under_a_dialog_and_set_a_secret_starting_in_the_value(
         await settle(pilot)
         assert app.focused is app.screen.query_one("#field-value", Input)
         assert app.screen.query_one("#field-value", Input).password
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.screen.query("#field-value"), "the dialog closed")
 
-
-async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
-    from textual.widgets import TabbedContent
-
-    from runbench.tui.widgets.run_panes import RunLog
-
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        # the run log wraps at 80 columns
         app.go_to(Selection("runbook", runbook="create_customer"))
         await settle(pilot)
         await pilot.press("f5")
@@ -106,37 +102,7 @@ async def test_the_run_log_wraps_at_80_columns(make_app: MakeApp) -> None:
         assert "/api/Client" in shown
         assert "→ 404" in shown  # the status after the URL, not cut
 
-
-async def test_problems_under_the_chart_wrap(make_app: MakeApp, workspace_file: Path) -> None:
-    from runbench.tui.widgets.flowchart import FlowchartView
-
-    name = "a_really_long_unknown_variable_name_here"
-    text = workspace_file.read_text()
-    said = 'message = "Created customer <<customer_name>> with id <<CustomerId>>"'
-    workspace_file.write_text(text.replace(said, said[:-1] + f' for <<{name}>>"'))
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        app.go_to(Selection("runbook", runbook="create_customer"))
-        await settle(pilot)
-        chart = app.query_one(FlowchartView)
-        width = chart.scrollable_content_region.width
-        notes = [strip.text for strip in chart._strips if strip.text.startswith(("!", "  "))]
-        assert notes
-        assert max(len(line) for line in notes) <= width
-        assert f"<<{name}>> is never set" in " ".join(line.strip() for line in notes)
-
-
-async def test_a_tree_key_acts_on_the_node_under_the_cursor_and_one_problem_is_not_problems(
-    make_app: MakeApp,
-) -> None:
-    """Two keys in the tree, one app: ``a`` acts on the node under the cursor even before
-    the app heard of the move; a step added with one problem says "1 problem"."""
-    from runbench.tui.widgets.tree import WorkspaceTree
-
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        # a tree key on the node under the cursor; "1 problem"
         app.go_to(Selection("runbooks"))
         await settle(pilot)
         tree = app.query_one(WorkspaceTree)
@@ -162,19 +128,21 @@ async def test_a_tree_key_acts_on_the_node_under_the_cursor_and_one_problem_is_n
         assert "1 problem: enter shows it" in text
 
 
-async def test_a_new_workspace_saved_from_the_workbench_gets_its_gitignore(
-    tmp_path: Path,
-) -> None:
-    target = tmp_path / "brand_new.toml"
-    app = RunbenchApp(target, environ={}, new_file=True)
+async def test_problems_under_the_chart_wrap(make_app: MakeApp, workspace_file: Path) -> None:
+    from runbench.tui.widgets.flowchart import FlowchartView
+
+    name = "a_really_long_unknown_variable_name_here"
+    text = workspace_file.read_text()
+    said = 'message = "Created customer <<customer_name>> with id <<CustomerId>>"'
+    workspace_file.write_text(text.replace(said, said[:-1] + f' for <<{name}>>"'))
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: bool(app.screen.query("#choice-starter")), "the offer")
-        await pilot.press("enter")  # the starter, whose comments say .runbench/ is ignored
         await settle(pilot)
-        assert not (tmp_path / ".runbench").exists()
-        await pilot.press("ctrl+s")
+        app.go_to(Selection("runbook", runbook="create_customer"))
         await settle(pilot)
-        assert target.exists()
-        ignore = tmp_path / ".runbench" / ".gitignore"
-        assert ignore.read_text(encoding="utf-8").strip().endswith("*")
-        assert (tmp_path / ".runbench").stat().st_mode & 0o777 == 0o700
+        chart = app.query_one(FlowchartView)
+        width = chart.scrollable_content_region.width
+        notes = [strip.text for strip in chart._strips if strip.text.startswith(("!", "  "))]
+        assert notes
+        assert max(len(line) for line in notes) <= width
+        assert f"<<{name}>> is never set" in " ".join(line.strip() for line in notes)

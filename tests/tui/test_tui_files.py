@@ -145,7 +145,11 @@ async def test_undo_redo_field_and_structural_edits_and_undo_inside_a_field(
         assert app.query_one("#m-title", Input).value == "Post completions"
 
 
-async def test_new_file_is_offered_from_the_starter(tmp_path: Path) -> None:
+async def test_new_file_is_offered_from_the_starter_and_saved_with_its_gitignore(
+    tmp_path: Path,
+) -> None:
+    """A new file: the starter offered; its first save also writes .runbench/.gitignore (the
+    starter's comments say .runbench/ is ignored; issue 15's acceptance)."""
     target = tmp_path / "brand_new.toml"
     app = RunbenchApp(target, environ={}, new_file=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -153,6 +157,7 @@ async def test_new_file_is_offered_from_the_starter(tmp_path: Path) -> None:
         await pilot.press("enter")  # the starter
         await settle(pilot)
         assert not target.exists()
+        assert not (tmp_path / ".runbench").exists()
         assert app.title.endswith("*")
         assert set(app.workspace.integrations) == {"openai"}
         await pilot.press("ctrl+s")
@@ -160,6 +165,9 @@ async def test_new_file_is_offered_from_the_starter(tmp_path: Path) -> None:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
         assert data["name"] == "Brand new"
         assert set(data["runbooks"]) == {"ask"}
+        ignore = tmp_path / ".runbench" / ".gitignore"
+        assert ignore.read_text(encoding="utf-8").strip().endswith("*")
+        assert (tmp_path / ".runbench").stat().st_mode & 0o777 == 0o700
 
 
 async def test_quit_with_a_paused_run_asks_first(sandbox_app: MakeApp) -> None:
