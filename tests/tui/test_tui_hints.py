@@ -42,10 +42,24 @@ class NoticesStay(RunbenchApp):
     NOTIFICATION_TIMEOUT = 3600
 
 
-async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
+async def test_ctrl_e_from_a_field_then_the_rules_hint_and_end_step_notice(
+    make_app: MakeApp,
+) -> None:
+    """One app: ctrl+e from a field opens the checker whose prefill is typed over; then a
+    new condition's rules hint and the notices of added steps."""
     app = make_app(NoticesStay)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        app.query_one("#m-path", Input).focus()
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: isinstance(app.screen, ExpressionChecker), "the checker")
+        field = app.screen.query_one("#checker-input", Input)
+        await pilot.press("end", *"response^choices")
+        await settle(pilot)
+        assert field.value == "response^choices"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ExpressionChecker), "closed")
+
         app.go_to(Selection("runbook", runbook="ask_chatgpt"))
         await settle(pilot)
         app.query_one("#tree").focus()
@@ -72,19 +86,6 @@ async def test_rules_hint_and_end_step_notice(make_app: MakeApp) -> None:
         await settle(pilot)
         last = [n.message for n in app._notifications][-1]
         assert last == "added end step ended"
-
-
-async def test_ctrl_e_from_a_field_and_the_prefill_typed_over(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        app.query_one("#m-path", Input).focus()
-        await pilot.press("ctrl+e")
-        await until(pilot, lambda: isinstance(app.screen, ExpressionChecker), "the checker")
-        field = app.screen.query_one("#checker-input", Input)
-        await pilot.press("end", *"response^choices")
-        await settle(pilot)
-        assert field.value == "response^choices"
 
 
 async def test_run_from_the_step_a_stopped_run_paused_before(sandbox_app: MakeApp) -> None:

@@ -31,7 +31,12 @@ def status(app: RunbenchApp) -> str:
     return str(app.query_one("#run-status").render())
 
 
-async def test_hidden_panes_are_not_mounted_at_start(make_app: MakeApp) -> None:
+async def test_hidden_panes_not_mounted_then_each_selected_before_it_mounts(
+    make_app: MakeApp,
+) -> None:
+    """One app, each pane met for the first time in turn: nothing of them at start; the
+    integration editor mounted hidden when another editor was selected before it landed;
+    then the runbook pane (still not there), the later of two selections shown."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -42,10 +47,25 @@ async def test_hidden_panes_are_not_mounted_at_start(make_app: MakeApp) -> None:
         app.refresh_run_panes()  # tolerated: nothing to draw into yet
         await pilot.press("ctrl+f5")  # a run key with no runbook: warns, no crash
 
+        # the integration editor mounts hidden unless it is current when it lands
+        app.show_selection(Selection("integration", "openai"))
+        app.show_selection(Selection("method", "halo", "get_ticket"))  # before it mounted
+        await until(pilot, lambda: app.integration_editor() is not None, "editor mounted")
+        await pilot.pause()
+        editor = app.query_one(IntegrationEditor)
+        assert app.integration_editor() is editor
+        assert not editor.display
+        assert editor.integration is None
+        assert app.query_one("#method-editor").display
+        app.go_to(Selection("integration", "openai"))
+        await pilot.pause()
+        assert editor.display
+        assert editor.integration is not None
+        assert app.query_one("#int-title", Input).value == "OpenAI"
+        assert [w.id for w in app.query_one("#editor").children].index("integration-editor") == 1
 
-async def test_runbook_selected_before_the_pane_mounts(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+        # a runbook selected before its pane mounts: the later selection wins
+        assert not app.query(RunbookPane)
         # show_selection, not go_to: two go_to in one tick would also move the tree twice
         app.show_selection(Selection("step", runbook="ask_chatgpt", step="check"))  # no pause
         app.show_selection(Selection("runbook", runbook="create_customer"))  # this one counts
@@ -62,26 +82,6 @@ async def test_runbook_selected_before_the_pane_mounts(make_app: MakeApp) -> Non
         assert app.query_one(FlowchartView).order[0] == "create"
         assert status(app).startswith("create_customer · no run yet")
         assert app.query_one("#editor", ContentSwitcher).current == "runbook-pane"
-
-
-async def test_integration_editor_mounts_hidden_unless_current(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        app.show_selection(Selection("integration", "openai"))
-        app.show_selection(Selection("method", "halo", "get_ticket"))  # before it mounted
-        await until(pilot, lambda: app.integration_editor() is not None, "editor mounted")
-        await pilot.pause()
-        editor = app.query_one(IntegrationEditor)
-        assert app.integration_editor() is editor
-        assert not editor.display
-        assert editor.integration is None
-        assert app.query_one("#method-editor").display
-        app.go_to(Selection("integration", "openai"))
-        await pilot.pause()
-        assert editor.display
-        assert editor.integration is not None
-        assert app.query_one("#int-title", Input).value == "OpenAI"
-        assert [w.id for w in app.query_one("#editor").children].index("integration-editor") == 1
 
 
 async def test_cursor_blink_off_reaches_late_mounted_inputs(make_app: MakeApp) -> None:
