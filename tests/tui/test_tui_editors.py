@@ -296,14 +296,61 @@ def edited(app: RunbenchApp) -> dict[str, Any]:
     return tomllib.loads(app.document.text())
 
 
-async def test_editor_messages_reach_the_document(make_app: MakeApp) -> None:
-    """What the editors post, applied by the app: each kind of message once (an auth
-    secret reference, an auth type, a map entry added, renamed and deleted, a typed test value,
-    a title, a body), the model
-    re-read, and the editors' derived labels refreshed without rebuilding the same table."""
+def ticket_keys(field: str) -> tuple[str, ...]:
+    return ("integrations", "halo", "methods", "get_ticket", field)
+
+
+def ticket(app: RunbenchApp) -> dict[str, Any]:
+    found: dict[str, Any] = edited(app)["integrations"]["halo"]["methods"]["get_ticket"]
+    return found
+
+
+def auth(app: RunbenchApp) -> dict[str, Any]:
+    found: dict[str, Any] = edited(app)["integrations"]["openai"]["auth"]
+    return found
+
+
+async def test_palette_help_then_editor_messages_reach_the_document(make_app: MakeApp) -> None:
+    """One app: the command palette runs actions and help lists the keys; then what the
+    editors post, applied by the app: each kind of message once (an auth secret reference,
+    an auth type, a map entry added, renamed and deleted, a typed test value, a title, a
+    body), the model re-read, and the editors' derived labels refreshed without rebuilding
+    the same table."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        titles = [title for title, _, _ in app.palette_commands()]
+        for expected in (
+            "Add integration",
+            "Add method",
+            "Rename selected",
+            "Delete selected",
+            "Duplicate selected",
+            "Go to method halo.get_ticket",
+            "Go to runbook onboard_users",
+        ):
+            assert expected in titles
+        assert any(t.startswith("Save") for t in titles)
+        assert any(t.startswith("Quit") for t in titles)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await type_text(pilot, "Go to method halo.get_ticket")
+        results = app.screen.query_one(CommandList)
+        await until(pilot, lambda: top_hit(results) == "Go to method halo.get_ticket", "the hit")
+        await pilot.press("enter")
+        target = Selection("method", "halo", "get_ticket")
+        await until(pilot, lambda: app.selection == target, "the palette's command run")
+
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await dialog(pilot, "#help-text")
+        shown = text_of(app.screen.query_one("#help-text", Static))
+        for key in ("ctrl+s", "ctrl+t", "ctrl+e", "ctrl+o", "f2", "ctrl+p"):
+            assert key in shown
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
+
+        # the editors' messages, applied by the app
         app.go_to(Selection("integration", "openai"))
         await pilot.pause()
         app.query_one("#auth-token", Input).value = "env:OPENAI_KEY"
@@ -342,56 +389,6 @@ async def test_editor_messages_reach_the_document(make_app: MakeApp) -> None:
         app.post_message(FieldEdited(ticket_keys("body"), "<<missing>>{}", kind="body"))
         await until(pilot, lambda: ticket(app).get("body") == "<<missing>>{}", "the body")
         assert "missing (no test value)" in text_of(variables)
-
-
-def ticket_keys(field: str) -> tuple[str, ...]:
-    return ("integrations", "halo", "methods", "get_ticket", field)
-
-
-def ticket(app: RunbenchApp) -> dict[str, Any]:
-    found: dict[str, Any] = edited(app)["integrations"]["halo"]["methods"]["get_ticket"]
-    return found
-
-
-def auth(app: RunbenchApp) -> dict[str, Any]:
-    found: dict[str, Any] = edited(app)["integrations"]["openai"]["auth"]
-    return found
-
-
-async def test_command_palette_runs_actions_and_help_lists_keys(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        titles = [title for title, _, _ in app.palette_commands()]
-        for expected in (
-            "Add integration",
-            "Add method",
-            "Rename selected",
-            "Delete selected",
-            "Duplicate selected",
-            "Go to method halo.get_ticket",
-            "Go to runbook onboard_users",
-        ):
-            assert expected in titles
-        assert any(t.startswith("Save") for t in titles)
-        assert any(t.startswith("Quit") for t in titles)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await type_text(pilot, "Go to method halo.get_ticket")
-        results = app.screen.query_one(CommandList)
-        await until(pilot, lambda: top_hit(results) == "Go to method halo.get_ticket", "the hit")
-        await pilot.press("enter")
-        target = Selection("method", "halo", "get_ticket")
-        await until(pilot, lambda: app.selection == target, "the palette's command run")
-
-        await pilot.press("f1")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        await dialog(pilot, "#help-text")
-        shown = text_of(app.screen.query_one("#help-text", Static))
-        for key in ("ctrl+s", "ctrl+t", "ctrl+e", "ctrl+o", "f2", "ctrl+p"):
-            assert key in shown
-        await pilot.press("escape")
-        await until(pilot, lambda: not isinstance(app.screen, HelpScreen), "the help closed")
 
 
 def top_hit(results: CommandList) -> str:
