@@ -45,7 +45,8 @@ def shown(app: RunbenchApp, widget_id: str) -> bool:
     return bool(app.query_one(f"#row-s-{widget_id}").display)
 
 
-async def test_sql_step_fields(make_app: MakeApp) -> None:
+async def test_sql_then_ai_step_fields(make_app: MakeApp) -> None:
+    """One app: an sql step added and edited, then an ai step."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await add_step(pilot, "lookup", "sql")
@@ -68,10 +69,7 @@ async def test_sql_step_fields(make_app: MakeApp) -> None:
         assert "sql" in chart.text
         assert "lookup" in chart.text
 
-
-async def test_ai_step_fields(make_app: MakeApp) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+        # an ai step, in the same app
         await add_step(pilot, "triage", "ai")
         editor = app.query_one(StepEditor)
         assert shown(app, "integration")
