@@ -1,6 +1,7 @@
 """The file side of the workbench at 80x24: save as, the conflict dialog (diff, overwrite,
 save as, reload), a moved or deleted file, undo/redo of field and structural edits, a
-new file offered from the starter, and quitting with a run going."""
+new file offered from the starter. (Quitting with a run going follows a run story in
+test_tui_hints.py, in the app that story starts anyway.)"""
 
 from __future__ import annotations
 
@@ -168,31 +169,3 @@ async def test_new_file_is_offered_from_the_starter_and_saved_with_its_gitignore
         ignore = tmp_path / ".runbench" / ".gitignore"
         assert ignore.read_text(encoding="utf-8").strip().endswith("*")
         assert (tmp_path / ".runbench").stat().st_mode & 0o777 == 0o700
-
-
-async def test_quit_with_a_paused_run_asks_first(sandbox_app: MakeApp) -> None:
-    app = sandbox_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.go_to(Selection("step", runbook="create_customer", step="create"))
-        await settle(pilot)
-        await pilot.press("f9", "f5")  # breakpoint on the first step, run
-        while not app.screen.query("#trigger-run"):
-            await pilot.pause()
-        await pilot.press("enter")  # the trigger dialog's defaults
-        while app.active_runs() == [] or app.runs.handle_of("create_customer") is None:
-            await pilot.pause()
-        handle = app.runs.handle_of("create_customer")
-        assert handle is not None
-        while handle.debugger.paused_at is None:
-            await pilot.pause()
-        await pilot.press("ctrl+q")
-        await dialog(pilot, "#choice-cancel", screen="quit-run-dialog")
-        await pilot.press("enter")  # Cancel is the default
-        await pilot.pause()
-        assert app.is_running
-        assert app.active_runs() == ["create_customer"]
-        await pilot.press("ctrl+q")
-        await dialog(pilot, "#choice-stop", screen="quit-run-dialog")
-        await pilot.click("#choice-stop")
-        await pilot.pause()

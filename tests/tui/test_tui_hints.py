@@ -88,7 +88,11 @@ async def test_ctrl_e_from_a_field_then_the_rules_hint_and_end_step_notice(
         assert last == "added end step ended"
 
 
-async def test_run_from_the_step_a_stopped_run_paused_before(sandbox_app: MakeApp) -> None:
+async def test_run_from_the_step_a_stopped_run_paused_before_then_quit_asks_first(
+    sandbox_app: MakeApp,
+) -> None:
+    """One app on create_customer: the run from the step a stopped run paused before; then
+    quitting with a paused run asks first (cancel keeps it, stop ends it and quits)."""
     app = sandbox_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -124,3 +128,29 @@ async def test_run_from_the_step_a_stopped_run_paused_before(sandbox_app: MakeAp
         assert again is not None
         assert again.status == "success", again.error
         assert "Created customer Acme Widgets with id" in (again.message or "")
+
+        # quit with a paused run: asks first
+        app.go_to(Selection("step", runbook="create_customer", step="create"))
+        await settle(pilot)
+        await pilot.press("f9", "f5")  # breakpoint on the first step, run
+        await until(pilot, lambda: bool(app.screen.query("#trigger-run")), "the trigger dialog")
+        await pilot.press("enter")  # the trigger dialog's defaults
+        await until(
+            pilot,
+            lambda: (
+                (view := app.runs.current("create_customer")) is not None
+                and view.run_id != again.run_id
+                and view.paused_at == "create"
+            ),
+            "the pause before create",
+        )
+        await pilot.press("ctrl+q")
+        await dialog(pilot, "#choice-cancel", screen="quit-run-dialog")
+        await pilot.press("enter")  # Cancel is the default
+        await pilot.pause()
+        assert app.is_running
+        assert app.active_runs() == ["create_customer"]
+        await pilot.press("ctrl+q")
+        await dialog(pilot, "#choice-stop", screen="quit-run-dialog")
+        await pilot.click("#choice-stop")
+        await pilot.pause()
