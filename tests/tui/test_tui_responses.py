@@ -64,10 +64,48 @@ def body_has(viewer: ResponseViewer, text: str) -> bool:
     return exchange is not None and exchange.response is not None and text in exchange.response.body
 
 
-async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., RunbenchApp]) -> None:
-    app = make_app()
+async def test_copy_filter_and_pager_on_a_zoomed_response(
+    make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One app, the response zoomed (ctrl+r) and shown afresh for each: copy with OSC 52
+    (y v Y c); the filter (f) showing the result or the caret; the pager with the workbench
+    suspended, back at the same place, then escape leaving the zoom."""
+    seen = tmp_path / "seen.txt"
+    pager = tmp_path / "pager.sh"
+    pager.write_text(f'#!/bin/sh\nstat -c %a "$1" > {seen}.mode\ncp "$1" {seen}\n')
+    pager.chmod(0o755)
+    events: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda _self: True))
+    monkeypatch.setattr(
+        HeadlessDriver, "suspend_application_mode", lambda _self: events.append("suspend")
+    )
+    monkeypatch.setattr(
+        HeadlessDriver, "resume_application_mode", lambda _self: events.append("resume")
+    )
+    app = make_app(environ={"PAGER": str(pager)})
     async with app.run_test(size=(80, 24)) as pilot:
+        written: list[str] = []
+        assert app._driver is not None
+        monkeypatch.setattr(app._driver, "write", written.append)
         await pilot.press("ctrl+r")
+        viewer = await shown(pilot, app, ITEMS)
+        await pilot.press("slash")
+        await type_text(pilot, "item 7")
+        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
+        await pilot.press("enter", "y", "v", "Y", "c")
+        copied = [
+            base64.b64decode(w.removeprefix("\x1b]52;c;").removesuffix("\a")).decode()
+            for w in written
+            if w.startswith("\x1b]52;c;")
+        ]
+        assert copied[0].strip() == '"name": "Item 7"'
+        assert copied[1] == "Item 7"
+        assert json.loads(copied[2]) == ITEMS
+        assert copied[3].startswith("# set OPENAI_TOKEN")
+        assert "$OPENAI_TOKEN" in copied[3]
+        assert "sk-sandbox" not in copied[3]
+
+        # the filter, on the response shown afresh
         viewer = await shown(pilot, app, ITEMS)
         body = app.query_one("#response-body", LineView)
         full = body.lines.text
@@ -94,6 +132,21 @@ async def test_filter_shows_the_result_or_the_caret(make_app: Callable[..., Runb
         await until(pilot, lambda: app.query_one("#find-error").display)
         assert "not supported" in str(app.query_one("#find-error").render())
 
+        # the pager, on the response shown afresh (no filter over it)
+        await shown(pilot, app, ITEMS)
+        assert viewer.filtered is None
+        view = app.query_one("#response-body", LineView)
+        await pilot.press("pagedown")
+        where = view.scroll_offset
+        await pilot.press("p")
+        await until(pilot, lambda: events == ["suspend", "resume"])
+        assert json.loads(seen.read_text()) == ITEMS
+        assert Path(f"{seen}.mode").read_text().strip() == "600"
+        assert view.scroll_offset == where
+        assert view.has_focus
+        await pilot.press("escape")  # nothing to clear in the viewer: the app's escape unzooms
+        assert not app.query_one(ResponseViewer).has_class("-zoomed")
+
 
 def saving(app: RunbenchApp) -> bool:
     """A save's worker is still writing (it is there before the file changes: a file that
@@ -101,14 +154,40 @@ def saving(app: RunbenchApp) -> bool:
     return any(worker.group == "save" for worker in app.workers)
 
 
-async def test_save_body_and_exchange_refusing_to_overwrite(
+async def test_history_reopens_and_diffs_then_save_body_and_exchange(
     make_app: Callable[..., RunbenchApp], tmp_path: Path
 ) -> None:
+    """One app: two tests of a method, its past responses (h) compared and the older one
+    re-opened; then the body and the exchange saved, refusing to overwrite unless told."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+t")
         viewer = app.query_one(ResponseViewer)
-        await until(pilot, lambda: viewer.exchange is not None and not viewer.formatting)
+        for prompt in ("first", "second"):
+            app.overrides["prompt"] = prompt
+            await pilot.press("ctrl+t")
+            await until(pilot, partial(body_has, viewer, prompt))
+        db = Path(app.workspace.path).parent / ".runbench" / "history.db"
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        app.query_one("#response-body", LineView).focus()
+        await pilot.press("h")
+        await until(
+            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
+        )
+        screen = app.screen
+        assert isinstance(screen, TestHistoryScreen)
+        assert len(screen.entries) == 2
+        await pilot.press("d")  # newest against the one before
+        diff = screen.query_one("#history-diff", LineView)
+        await until(pilot, lambda: diff.display)
+        assert "Answer to: first" in diff.lines.text
+        assert "Answer to: second" in diff.lines.text
+        await pilot.press("escape")  # back to the list
+        await pilot.press("down", "enter")  # re-open the older one
+        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
+        await until(pilot, partial(body_has, viewer, "Answer to: first"))
+
+        # save the body (s) and the exchange (S) of the response shown
+        await until(pilot, lambda: not viewer.formatting)
         app.query_one("#response-body", LineView).focus()
         await pilot.press("s")
         await until(pilot, lambda: app.screen.id == "save-as")
@@ -141,33 +220,6 @@ async def test_save_body_and_exchange_refusing_to_overwrite(
         assert "sk-sandbox" not in target.read_text()
 
 
-async def test_copy_writes_osc52(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        written: list[str] = []
-        assert app._driver is not None
-        monkeypatch.setattr(app._driver, "write", written.append)
-        await pilot.press("ctrl+r")
-        viewer = await shown(pilot, app, ITEMS)
-        await pilot.press("slash")
-        await type_text(pilot, "item 7")
-        await until(pilot, lambda: viewer.matches is not None and viewer.matches.done)
-        await pilot.press("enter", "y", "v", "Y", "c")
-        copied = [
-            base64.b64decode(w.removeprefix("\x1b]52;c;").removesuffix("\a")).decode()
-            for w in written
-            if w.startswith("\x1b]52;c;")
-        ]
-        assert copied[0].strip() == '"name": "Item 7"'
-        assert copied[1] == "Item 7"
-        assert json.loads(copied[2]) == ITEMS
-        assert copied[3].startswith("# set OPENAI_TOKEN")
-        assert "$OPENAI_TOKEN" in copied[3]
-        assert "sk-sandbox" not in copied[3]
-
-
 async def test_copy_refused_when_tmux_drops_it(
     make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,64 +240,3 @@ async def test_copy_refused_when_tmux_drops_it(
             pilot, lambda: any("set-clipboard on" in str(n.message) for n in app._notifications)
         )
         assert not any(w.startswith("\x1b]52") for w in written)
-
-
-async def test_pager_suspends_and_comes_back_to_the_same_place(
-    make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen = tmp_path / "seen.txt"
-    pager = tmp_path / "pager.sh"
-    pager.write_text(f'#!/bin/sh\nstat -c %a "$1" > {seen}.mode\ncp "$1" {seen}\n')
-    pager.chmod(0o755)
-    events: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "can_suspend", property(lambda _self: True))
-    monkeypatch.setattr(
-        HeadlessDriver, "suspend_application_mode", lambda _self: events.append("suspend")
-    )
-    monkeypatch.setattr(
-        HeadlessDriver, "resume_application_mode", lambda _self: events.append("resume")
-    )
-    app = make_app(environ={"PAGER": str(pager)})
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+r")
-        await shown(pilot, app, ITEMS)
-        view = app.query_one("#response-body", LineView)
-        await pilot.press("pagedown")
-        where = view.scroll_offset
-        await pilot.press("p")
-        await until(pilot, lambda: events == ["suspend", "resume"])
-        assert json.loads(seen.read_text()) == ITEMS
-        assert Path(f"{seen}.mode").read_text().strip() == "600"
-        assert view.scroll_offset == where
-        assert view.has_focus
-        await pilot.press("escape")  # nothing to clear in the viewer: the app's escape unzooms
-        assert not app.query_one(ResponseViewer).has_class("-zoomed")
-
-
-async def test_history_reopens_and_diffs(make_app: Callable[..., RunbenchApp]) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        viewer = app.query_one(ResponseViewer)
-        for prompt in ("first", "second"):
-            app.overrides["prompt"] = prompt
-            await pilot.press("ctrl+t")
-            await until(pilot, partial(body_has, viewer, prompt))
-        db = Path(app.workspace.path).parent / ".runbench" / "history.db"
-        assert stat.S_IMODE(db.stat().st_mode) == 0o600
-        app.query_one("#response-body", LineView).focus()
-        await pilot.press("h")
-        await until(
-            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
-        )
-        screen = app.screen
-        assert isinstance(screen, TestHistoryScreen)
-        assert len(screen.entries) == 2
-        await pilot.press("d")  # newest against the one before
-        diff = screen.query_one("#history-diff", LineView)
-        await until(pilot, lambda: diff.display)
-        assert "Answer to: first" in diff.lines.text
-        assert "Answer to: second" in diff.lines.text
-        await pilot.press("escape")  # back to the list
-        await pilot.press("down", "enter")  # re-open the older one
-        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
-        await until(pilot, partial(body_has, viewer, "Answer to: first"))
