@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Tabs
+from textual.widgets import Input, Select, TabbedContent, Tabs
 from textual.widgets._select import SelectOverlay
 
 from runbench.cli.main import main
@@ -157,9 +157,15 @@ async def step(pilot: Pilot[Any], name: str, kind: str) -> None:
     await form(pilot, "add-step", name, kind)
 
 
+def on_step_tab(pilot: Pilot[Any]) -> None:
+    """The runbook pane still shows its Step tab (opened once by the palette: selecting or
+    adding another step keeps the tab that is shown)."""
+    assert pilot.app.query_one("#runbook-tabs", TabbedContent).active == "tab-step"
+
+
 async def edges(pilot: Pilot[Any], runbook: str, name: str, **targets: str) -> None:
     await tree_to(pilot, Selection("step", runbook=runbook, step=name))
-    await palette(pilot, "Show step editor")
+    on_step_tab(pilot)
     for key, target in targets.items():
         await choose(pilot, f"#s-edge-{key}", target)
 
@@ -239,13 +245,13 @@ async def test_add_a_runbook_with_steps_and_edges(tmp_path: Path) -> None:
         await choose(pilot, "#s-method", "openai.ask")
         await add_row(pilot, "#s-args", "kv-dialog", "question", "<<question>>")
         await step(pilot, "check", "condition")
-        await palette(pilot, "Show step editor")
+        on_step_tab(pilot)  # each step added is shown in the Step tab opened above
         await add_row(pilot, "#s-rules", "rule-dialog", "<<Answer>>", "has_value", "")
         await step(pilot, "done", "end")
-        await palette(pilot, "Show step editor")
+        on_step_tab(pilot)
         await write(pilot, "#s-message", "<<Answer>>")
         await step(pilot, "failed", "end")
-        await palette(pilot, "Show step editor")
+        on_step_tab(pilot)
         await choose(pilot, "#s-result", "failure")
         await write(pilot, "#s-message", "The API did not answer")
         await edges(pilot, "answer", "ask", on_success="check", on_failure="failed")
