@@ -2,8 +2,8 @@
 a method or an integration of the demo, and the messages typing and choosing post up
 (``FieldEdited``, ``EntryEdited``, ``AuthEdited``), nothing else; the editors never write.
 The app applying those messages (the document, the model, the labels derived after a
-re-read) is ``test_editor_messages_reach_the_document``, on the whole workbench; the
-command palette and the help screen too (they are the app's)."""
+re-read) is ``test_palette_help_then_editor_messages_reach_the_document``, on the whole
+workbench, after the command palette and the help screen (they are the app's)."""
 
 from __future__ import annotations
 
