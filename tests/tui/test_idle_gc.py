@@ -4,6 +4,9 @@ there is garbage."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+
+import pytest
 
 from runbench.tui.idle_gc import MIN_PENDING, QUIET, THRESHOLDS, IdleCollector, hold
 
@@ -32,6 +35,18 @@ def test_collects_only_after_a_quiet_moment_with_garbage_pending() -> None:
     assert collector.collections == 1
 
 
+@pytest.fixture
+def frozen_before() -> Iterator[int]:
+    """How many objects were frozen before the test (the suite freezes what collection built,
+    tests/conftest.py); the freeze is made again afterwards, which the collector's stop undid
+    (its gc.unfreeze thaws every frozen object, as the workbench's one collector may)."""
+    frozen = gc.get_freeze_count()
+    yield frozen
+    if frozen:
+        gc.freeze()
+
+
+@pytest.mark.usefixtures("frozen_before")
 def test_start_and_stop_restore_the_collector() -> None:
     before = gc.get_threshold()
     collector = IdleCollector(collect=lambda: None)
@@ -45,7 +60,7 @@ def test_start_and_stop_restore_the_collector() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_held_until_drawn_then_raised_thresholds_until_stopped() -> None:
+def test_held_until_drawn_then_raised_thresholds_until_stopped(frozen_before: int) -> None:
     before = gc.get_threshold()
     collector = IdleCollector(collect=lambda: None)
     hold()
@@ -55,7 +70,7 @@ def test_held_until_drawn_then_raised_thresholds_until_stopped() -> None:
         assert gc.isenabled()
         assert gc.get_threshold() == THRESHOLDS
         assert not collector.started
-        assert gc.get_freeze_count() == 0  # frozen only by the first idle collection
+        assert gc.get_freeze_count() == frozen_before  # frozen only by the first idle collection
         collector.start()
         assert collector.started
     finally:
