@@ -6,7 +6,7 @@ The 20-step comparison talks to a local uvicorn server (its own process, so clie
 server do not share a GIL); the floor (bare httpx, a fresh client per 20 requests, as a
 run has, on a TLS context built once, as the engine's are) is measured in the same
 process, interleaved with the engine rounds (see ``twenty_steps`` for how a round is made
-fair: rotating order, a collection before each case, the journal reopened per round as
+fair: rotating order, a collection before each case, a fresh journal file per round, opened as
 each `runbench run` does). The engine runs with its journal on (SQLite in a temp dir, each
 step committed before the next starts; a lone run commits on its own thread, see
 ``core/journal/_thread``) and off; journal on / off in the same round is printed too
@@ -207,10 +207,11 @@ async def twenty_steps(
 ) -> None:
     """Each round times the three cases back to back, in an order that rotates from round
     to round (so none always follows another), each after a full garbage collection (so
-    a collection of what an earlier case left does not land in the next). The journal is
-    reopened before every round, as each `runbench run` opens it: the WAL starts empty,
-    and WAL checkpoints (an fsync) fall outside the rounds, as they do for the CLI (at
-    close); reopening is not timed. The headline ratio is the median of the per-round
+    a collection of what an earlier case left does not land in the next). Each round has
+    a fresh journal file (and floor file), opened before it as each `runbench run` opens
+    its journal: the WAL starts empty, no round writes into a journal the rounds before
+    it grew, and WAL checkpoints (an fsync) fall outside the rounds, as they do for the
+    CLI (at close); opening is not timed. The headline ratio is the median of the per-round
     ratios (each case against the floor of its own round)."""
     workspace = load_workspace(workspace_path)
     with_journal = Engine(workspace, journal=Journal(state / "runs.db"), environ={})
@@ -239,8 +240,10 @@ async def twenty_steps(
     print(f"  ({load()} before)")
     for round_ in range(rounds):
         assert with_journal.journal is not None
-        with_journal.journal.close()
-        with_journal.journal = Journal(state / "runs.db")
+        with_journal.journal.close()  # a fresh file per round: no round writes into a
+        with_journal.journal = Journal(state / f"runs-{round_}.db")  # journal grown by
+        floor_db.close()  # the rounds before it (made here, not timed)
+        floor_db = JournalFloor(state / f"floor-{round_}.db")
         floor_db.reopen()
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
