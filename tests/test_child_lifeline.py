@@ -38,8 +38,9 @@ threading.Event().wait()  # a formatter that never meets a closed pipe
 """
 
 PARENT = """
-import os, sys
+import os, signal, sys
 from runbench.core.child import ChildSpec, spawn
+signal.signal(signal.SIGHUP, signal.SIG_DFL)  # a workbench's default, even under nohup
 child = spawn(ChildSpec("busy_child"), stdout=sys.stdout.fileno())
 sys.stdout.write(f"{child.pid}\\n")
 sys.stdout.flush()
@@ -113,7 +114,7 @@ def test_a_child_ends_when_its_parent_is_killed(
 ) -> None:
     parent, child, fd = family
     os.killpg(parent.pid, how)  # SIGHUP: what the terminal's group gets when SSH drops
-    parent.wait()
+    parent.wait(DEADLINE)
     assert os.getsid(child) == child  # its own session: the SIGHUP did not reach it
     assert pipe_ends(fd), "the child outlived its parent"
 
@@ -125,7 +126,7 @@ def test_a_child_ends_when_its_parent_exits_normally(
     parent, _, fd = family
     assert parent.stdin is not None
     parent.stdin.close()
-    assert parent.wait() == 0
+    assert parent.wait(DEADLINE) == 0
     assert pipe_ends(fd), "the child outlived its parent"
 
 
