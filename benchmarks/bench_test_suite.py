@@ -15,7 +15,8 @@ to every round, to see what the longest-first order is worth.
 
 By default the tests outside tests/tui run (what `make test-fast` runs: about 6 minutes for
 the three rounds on a quiet 2-core machine); ``--all`` runs the whole suite (about 15);
-``--rounds N`` (at least 1, default 3); arguments after ``--`` go to pytest
+``--rounds N`` (at least 1, default 3); ``--counts 3,4`` (default 2,3,4; the Makefile's is
+always run); arguments after ``--`` go to pytest
 (``-- tests/test_paths.py``: a quick try of this script).
 Goals: wall at most 1.15 times the floor with the Makefile's options; the other counts'
 ``wall / wall`` ratios are shown for the choice (below 1: that count is faster).
@@ -89,9 +90,11 @@ def _setups(args: list[str]) -> tuple[list[Setup], int, str]:
     rounds = int(ours[ours.index("--rounds") + 1]) if "--rounds" in ours else 3
     scope = [] if whole else ["--ignore=tests/tui"]
     made, options = makefile_options()
-    setups = [Setup(f"-n {n}", ["-n", str(n), *options, *scope, *extra]) for n in COUNTS]
-    if made not in COUNTS:
-        setups.append(Setup(f"-n {made}", ["-n", str(made), *options, *scope, *extra]))
+    counts: tuple[int, ...] = COUNTS
+    if "--counts" in ours:
+        counts = tuple(int(n) for n in ours[ours.index("--counts") + 1].split(","))
+    counts = tuple(sorted({*counts, made}))
+    setups = [Setup(f"-n {n}", ["-n", str(n), *options, *scope, *extra]) for n in counts]
     if "--before" in ours:
         before = ["-n", "3", "--dist", "worksteal", *scope, *extra]
         setups.append(Setup(BEFORE, before, {"RUNBENCH_TEST_ORDER": "collected"}))
