@@ -36,6 +36,8 @@ from results import record, skipped, spread_of
 ROOT = Path(__file__).resolve().parents[1]
 # one per process: two benchmarks run at once never kill each other's session
 SESSION = f"runbench-bench-tui-{os.getpid()}"
+# a tmux server of its own (-L): other benchmarks ending theirs never end ours
+TMUX = ["tmux", "-L", SESSION]
 FLOOR_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static
@@ -52,7 +54,7 @@ Floor().run()
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+    return subprocess.run([*TMUX, *args], capture_output=True, text=True).stdout
 
 
 CPU_CLOCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -86,7 +88,7 @@ def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> tupl
     tmux("kill-session", "-t", SESSION)
     start = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
+        [*TMUX, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
     )
     try:
         root = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip() or 0)
@@ -123,7 +125,7 @@ def key_after(command: str, keys: list[str], look: float = 2.0) -> float:
     seconds until the tree is hidden (ctrl+b)."""
     tmux("kill-session", "-t", SESSION)
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
+        [*TMUX, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
     )
     try:
         deadline = time.perf_counter() + 30
@@ -197,15 +199,15 @@ def main() -> int:
         posting = os.environ.get("POSTING")
         if posting and Path(posting).exists():
             cases.append(("posting", f"cd {folder} && {posting}", ["Collection is empty"]))
-        # a session of our own kept open: killing a case's session never ends the tmux
-        # server (the next case's new-session then failed: "server exited unexpectedly")
+        # a session kept open: killing a case's session never ends the tmux server (the
+        # next case's new-session then failed: "server exited unexpectedly")
         tmux("new-session", "-d", "-s", f"{SESSION}-keep")
         try:
             times = launch_times(cases, runs)
             report(times, runs, bool(posting and Path(posting).exists()))
             first_key_after_ctrl_t(cases[1][1], runs)
         finally:
-            tmux("kill-session", "-t", f"{SESSION}-keep")
+            tmux("kill-server")
     return 0
 
 
