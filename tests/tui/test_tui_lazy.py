@@ -17,6 +17,7 @@ from textual.widgets import ContentSwitcher, Input, Select
 from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.trigger import Trigger
 from runbench.tui.screens.workbench import WorkbenchScreen
+from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.integration_editor import IntegrationEditor
 from runbench.tui.widgets.runbook_pane import RunbookPane
@@ -138,7 +139,7 @@ async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
         editor = app.integration_editor()
         assert editor is not None
         assert editor.display
-        fields = list(editor.query(Select))  # Inputs restyle once more: -valid, once mounted
+        fields = list(editor.query(Select)) + list(editor.query(FieldInput))
         assert fields
         assert all(field.has_class("-textual-compact") for field in fields)
         assert [styled[id(field)] for field in fields] == [1] * len(fields)

@@ -9,9 +9,15 @@ the workbench's ~300 widgets once per key (twice with the find bar's count). Her
 size is set without that request; a field sized by its text (``width: auto``) is left to
 Textual, which lays it out itself. ``tests/tui/test_key_layouts.py`` types the same keys
 into both and compares what they draw.
+
+A field without validators is always valid, and Input says so with a ``-valid`` class set
+on the first change of its text, once mounted: a restyle of the field and its component
+classes. Set before it mounts, that change restyles nothing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual.geometry import Size
 from textual.widget import Widget
@@ -20,6 +26,11 @@ from textual.widgets import Input
 
 class FieldInput(Input):
     """See the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.validators:
+            self.set_class(True, "-valid", update=False)
 
     def _watch_value(self, value: str) -> None:
         if not self.styles.auto_dimensions:  # Input sets the same size next: no change then
