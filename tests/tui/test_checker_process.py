@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import httpx
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from runbench.core.http import Exchange
 from runbench.tui.app import RunbenchApp
-from runbench.tui.screens.checker import ExpressionChecker
+from runbench.tui.screens.checker import PARSING, ExpressionChecker
 from runbench.tui.state.response_scope import ResponseScope
-from waits import settle
+from waits import settle, until
 
 MakeApp = Callable[..., RunbenchApp]
 PADDING = [{"id": i, "name": f"row {i}", "tags": ["a", "b"]} for i in range(2500)]  # ~100 KB
@@ -51,27 +54,69 @@ def padded_handler(request: httpx.Request) -> httpx.Response:
     )
 
 
+# ``settle`` waits for the workers that exist when it is called; a key (or a value set on the
+# input) reaches the handler that starts one only after a few message hops, which a pause
+# (an idle guess from CPU time) does not always cover on a loaded machine. So each step
+# first waits for its own effect to begin, then settles.
+
+
+async def new_answer(pilot: Pilot[Any], app: RunbenchApp, before: Exchange | None) -> Exchange:
+    """Press ctrl+t and wait until the method's new answer is kept (and shown)."""
+    await pilot.press("ctrl+t")
+    await until(pilot, lambda: fresh(app.last_exchange(), before), "the answer kept")
+    await settle(pilot)
+    exchange = app.last_exchange()
+    assert exchange is not None
+    return exchange
+
+
+async def opened_checker(pilot: Pilot[Any], app: RunbenchApp) -> ExpressionChecker:
+    """Press ctrl+e and wait until the checker has evaluated its prefilled path."""
+    await pilot.press("ctrl+e")
+    await until(pilot, lambda: isinstance(app.screen, ExpressionChecker), "the checker open")
+    checker = app.screen
+    assert isinstance(checker, ExpressionChecker)
+    result = checker.query_one("#checker-result", Static)
+    await until(
+        pilot,
+        lambda: shown(result) not in ("", PARSING) and evaluated(checker, checker.initial),
+        "the prefill checked",
+    )
+    return checker
+
+
+def fresh(exchange: Exchange | None, before: Exchange | None) -> bool:
+    return exchange is not None and exchange is not before
+
+
+def evaluated(checker: ExpressionChecker, text: str) -> bool:
+    """The checker took ``text`` and its evaluation worker is done (so what it found is
+    shown: the worker waits for the result to be drawn, ``call_from_thread``)."""
+    busy = [w for w in checker.app.workers if w.node is checker and not w.is_finished]
+    return checker._latest == text and not busy
+
+
+def shown(result: Static) -> str:
+    content = result.content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
 async def checker_texts(app: RunbenchApp) -> tuple[list[str], ResponseScope]:
-    shown: list[str] = []
+    texts: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        await pilot.press("ctrl+e")
-        await settle(pilot)
-        checker = app.screen
-        assert isinstance(checker, ExpressionChecker)
+        await new_answer(pilot, app, None)
+        checker = await opened_checker(pilot, app)
         box = checker.query_one("#checker-input", Input)
         result = checker.query_one("#checker-result", Static)
         for text in PATHS:
             box.value = text
-            await settle(pilot)
-            content = result.content
-            shown.append(content.plain if isinstance(content, Text) else str(content))
+            await until(pilot, partial(evaluated, checker, text), f"{text} checked")
+            texts.append(shown(result))
         scope = app.scope_of(app.last_exchange())
         assert isinstance(scope, ResponseScope)
         await pilot.press("escape")
-    return shown, scope
+    return texts, scope
 
 
 async def test_big_body_checks_like_small(make_app: MakeApp) -> None:
@@ -99,15 +144,13 @@ async def test_a_new_test_result_stops_the_old_responses_child(make_app: MakeApp
     app = make_app(LowThreshold, transport=httpx.MockTransport(padded_handler))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+t")
-        await settle(pilot)
-        await pilot.press("ctrl+e")
-        await settle(pilot)
-        first = app.scope_of(app.last_exchange())
+        old = await new_answer(pilot, app, None)
+        await opened_checker(pilot, app)
+        first = app.scope_of(old)
         assert first is not None
         assert first._child is not None
         await pilot.press("escape")
-        await pilot.press("ctrl+t")  # a newer answer: the old parsed body is not needed
-        await settle(pilot)
+        await until(pilot, lambda: not isinstance(app.screen, ExpressionChecker), "checker shut")
+        await new_answer(pilot, app, old)  # a newer answer: the old parsed body is not needed
         assert first._child is None
         assert app._scopes == {}
