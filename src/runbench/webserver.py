@@ -9,6 +9,12 @@ A stop from another thread takes effect at once (``PromptServer``): uvicorn noti
 ``should_exit`` on its next 0.1 s tick and then sleeps 0.1 s more for open connections even
 when there are none; a test suite that starts and stops servers by the dozen spent seconds
 of each worker's time in those waits.
+
+A Ctrl+C always ends ``run`` in KeyboardInterrupt (the CLI's exit 130): uvicorn stops
+gracefully and then re-raises the captured SIGINT under the handler it found, which in a
+process started with SIGINT ignored (a command backgrounded with ``&`` by a script, a test
+runner launched that way) is SIG_IGN, so ``run`` used to return normally and the command
+exited 0, as if it had succeeded.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Literal
 
 import uvicorn
@@ -76,6 +84,20 @@ class PromptServer(uvicorn.Server):
 
     _loop: asyncio.AbstractEventLoop | None = None
     _wake: asyncio.Event | None = None
+    interrupted = False
+    """A SIGINT stopped it (uvicorn listens for signals only on the main thread)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGINT:
+            self.interrupted = True
+        super().handle_exit(sig, frame)
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's run; one a SIGINT stopped raises KeyboardInterrupt even where uvicorn's
+        re-raise of the signal was ignored (the process started with SIGINT ignored)."""
+        super().run(sockets)
+        if self.interrupted:
+            raise KeyboardInterrupt
 
     def request_exit(self) -> None:
         """Ask the server to stop and wake its main loop (thread-safe)."""
