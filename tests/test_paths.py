@@ -407,3 +407,26 @@ def test_a_very_long_path_is_walked_not_compiled(steps: int) -> None:
     with pytest.raises(NoMatchError):
         path.evaluate({"response": {"a": {"b": 1}}})
     assert isinstance(path._fast, functools.partial) == (steps > 64)
+
+
+def test_a_syntax_error_in_a_long_path_shows_the_part_around_the_caret() -> None:
+    # A hostile or generated path can be kilobytes long; the error is printed and drawn
+    # whole, so it quotes about a line around the fault, with its caret under the fault.
+    expression = "response" + "^b" * 3000 + "[[x"
+    with pytest.raises(PathSyntaxError) as info:
+        compile_path(expression)
+    _, shown, caret = str(info.value).split("\n")
+    assert len(shown) < 100
+    assert shown.startswith("  ...")
+    assert info.value.position == expression.index("[[") + 1
+    assert shown[caret.index("^")] == "["
+    assert shown[caret.index("^") - 1] == "["
+    assert info.value.expression == expression  # the whole text stays on the error
+
+
+def test_a_short_path_is_quoted_whole_in_its_syntax_error() -> None:
+    with pytest.raises(PathSyntaxError) as info:
+        compile_path("response^a[[")
+    _, shown, caret = str(info.value).split("\n")
+    assert shown == "  response^a[["
+    assert caret == "  " + " " * 11 + "^"

@@ -85,9 +85,26 @@ class PathSyntaxError(ExpressionError):
         self.expression = expression
         self.position = position
         self.reason = message
-        super().__init__(
-            f"{message} at position {position + 1}\n  {expression}\n  {' ' * position}^"
-        )
+        shown, caret = _around(expression, position)
+        super().__init__(f"{message} at position {position + 1}\n  {shown}\n  {' ' * caret}^")
+
+
+_EXCERPT_WIDTH = 72
+"""Characters of an expression a syntax error shows around its caret: a hostile or
+generated path can be kilobytes long, and the message is printed and drawn whole."""
+
+
+def _around(text: str, position: int) -> tuple[str, int]:
+    """``text`` cut to about ``_EXCERPT_WIDTH`` characters around ``position`` (``...``
+    marks what was cut) and the caret's column in it."""
+    if len(text) <= _EXCERPT_WIDTH:
+        return text, position
+    half = _EXCERPT_WIDTH // 2
+    start = max(0, min(position - half, len(text) - _EXCERPT_WIDTH))
+    end = start + _EXCERPT_WIDTH
+    head = "..." if start else ""
+    tail = "..." if end < len(text) else ""
+    return f"{head}{text[start:end]}{tail}", position - start + len(head)
 
 
 class NoMatchError(ExpressionError):
