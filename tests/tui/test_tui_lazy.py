@@ -146,3 +146,15 @@ async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
         assert 1 <= len(layouts) <= 2
         fields[0].add_class("-probe")  # a class changed once mounted still restyles
         assert styled[id(fields[0])] == 2
+
+
+async def test_quitting_while_the_runbook_pane_mounts_raises_nothing(make_app: MakeApp) -> None:
+    """ctrl+q right after a runbook is selected: the pane's forms mount while the app tears
+    down, with their children already gone (OverviewForm.on_mount raised NoMatches, shown
+    as a traceback on the way out), and the settle worker may never start."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.show_selection(Selection("runbook", "onboard_users"))
+        app.exit()
+    assert app.return_code in (0, None)

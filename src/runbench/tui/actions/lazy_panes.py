@@ -14,6 +14,7 @@ to use them: the action runs at once when the pane is mounted, else the pane is 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.widget import Widget
@@ -88,8 +89,8 @@ class LazyPanes(WorkbenchBase):
             except BaseException:
                 self._end_batch()
                 raise
-            self.run_worker(
-                self._settle(slot, waiter),
+            self.run_worker(  # a partial, not a coroutine: a worker that never starts
+                partial(self._settle, slot, waiter),  # (the app quitting) leaves none unawaited
                 group=f"mount-{name}",
                 description=f"mount the {name} pane",
             )
@@ -115,8 +116,8 @@ class LazyPanes(WorkbenchBase):
         (8-15 layouts of ~300 widgets on the runbook pane's first opening)."""
         try:
             await waiter
-            if slot.widget is None:
-                return
+            if slot.widget is None or not slot.widget.is_attached:
+                return  # the workbench quit while the pane mounted: nothing to act on
             if not self.cursor_blink:
                 for widget in slot.widget.query("Input, TextArea"):
                     widget.cursor_blink = False  # type: ignore[attr-defined]

@@ -101,6 +101,8 @@ class OverviewForm(Vertical):
         yield Button("Set missing secret", id="w-set-secret", compact=True)
 
     def on_mount(self) -> None:
+        if not self.children:
+            return  # mounted while the workbench quits: its children are already gone
         self.ready = True  # children exist from now on (is_mounted is set only after this)
         if self.pending is not None:
             self.show(self.pending)
