@@ -89,8 +89,11 @@ class LazyPanes(WorkbenchBase):
             except BaseException:
                 self._end_batch()
                 raise
-            self.run_worker(  # a partial, not a coroutine: a worker that never starts
-                partial(self._settle, slot, waiter),  # (the app quitting) leaves none unawaited
+            # the work, not a coroutine made now: a worker that never starts (the app
+            # quitting) left that coroutine never awaited (a RuntimeWarning on the way out)
+            # (mypy solves Textual's WorkType union for a callable to Never: hence the ignore)
+            self.run_worker(
+                partial(self._settle, slot, waiter),  # type: ignore[arg-type]
                 group=f"mount-{name}",
                 description=f"mount the {name} pane",
             )
