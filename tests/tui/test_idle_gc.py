@@ -70,7 +70,9 @@ def test_held_until_drawn_then_raised_thresholds_until_stopped(frozen_before: in
         assert gc.isenabled()
         assert gc.get_threshold() == THRESHOLDS
         assert not collector.started
-        assert gc.get_freeze_count() == frozen_before  # frozen only by the first idle collection
+        # frozen only by the first idle collection: no freeze yet (frozen objects that die
+        # leave the count, so it may fall; a freeze would add every tracked object)
+        assert gc.get_freeze_count() <= frozen_before
         collector.start()
         assert collector.started
     finally:
