@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from runbench.cli.controls import for_terminal
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
 from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
 from runbench.core.files import MAX_INPUT_BYTES, FileTooLargeError, not_text, read_capped_text
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         path = compile_path(args.expr, roots=OUTPUT_ROOTS)
     except PathSyntaxError as exc:
-        print(f"runbench eval: {exc}", file=sys.stderr)
+        print(for_terminal(f"runbench eval: {exc}", sys.stderr), file=sys.stderr)
         return 2
     if path.root != "response":
         raise UsageError(
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         value = path.evaluate({"response": document})
     except NoMatchError as exc:
-        print(f"runbench eval: no match: {exc}", file=sys.stderr)
+        print(for_terminal(f"runbench eval: no match: {exc}", sys.stderr), file=sys.stderr)
         return 1
     try:
         shown = render(value, path.raw)

@@ -20,12 +20,12 @@ import asyncio
 import itertools
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from runbench.cli.controls import shown_controls
 from runbench.core.engine import (
     Engine,
     EventStream,
@@ -189,16 +189,6 @@ def redacting(secrets: Secrets, workspace: Workspace) -> Redactor:
 
 
 # -- terminal -----------------------------------------------------------------------
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shown_controls(text: str) -> str:
-    """Control characters (an upstream answer's escape sequences, in a step's error) as
-    ``\\xNN``: a terminal would obey them (set the clipboard, clear the screen). Newlines
-    and tabs are kept (a path's syntax error points with a second line)."""
-    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
 class Terminal:
     """Progress lines, a TTY-only spinner, and the debugger prompt on stdin."""
 

@@ -82,6 +82,14 @@ def build_parser(only: str | None = None, *, full: bool = False) -> argparse.Arg
     return parser
 
 
+def _error(command: str, exc: Exception) -> None:
+    """One error line on stderr; an upstream answer's control characters quoted in it
+    are shown, not obeyed, on a terminal (``cli.controls``)."""
+    from runbench.cli.controls import for_terminal
+
+    print(for_terminal(f"runbench {command}: {exc}", sys.stderr), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
@@ -97,10 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except (UsageError, WorkspaceError, JournalError) as exc:
-        print(f"runbench {args.command}: {exc}", file=sys.stderr)
+        _error(args.command, exc)
         return 2
     except RunbenchError as exc:
-        print(f"runbench {args.command}: {exc}", file=sys.stderr)
+        _error(args.command, exc)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
