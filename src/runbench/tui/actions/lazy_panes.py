@@ -130,7 +130,8 @@ class LazyPanes(WorkbenchBase):
                 action(slot.widget)
         finally:
             self._end_batch()
-            self.screen.check_idle()  # what was asked of it meanwhile
+            if self.screen_stack:  # the app quitting cancels workers after its screens go
+                self.screen.check_idle()  # what was asked of it meanwhile
 
 
 __all__ = ["LazyPanes"]

@@ -45,6 +45,7 @@ class KeyFooter(Footer):
 
     _shown: tuple[object, ...] | None = None
     _holding = False
+    _again = False
 
     async def recompose(self) -> None:
         if not self.is_attached or self._pruning or not self._bindings_ready:
@@ -71,14 +72,21 @@ class KeyFooter(Footer):
             super().bindings_changed(screen)
             return
         self._bindings_ready = True
-        if screen is self.screen and not self._holding:
-            self._holding = True
-            self.app._begin_batch()  # no layout or repaint until the keys are right
-            self.call_next(self._put_keys_right)
+        if screen is not self.screen:
+            return
+        if self._holding:
+            self._again = True  # changed while the keys were being put right: once more
+            return
+        self._holding = True
+        self.app._begin_batch()  # no layout or repaint until the keys are right
+        self.call_next(self._put_keys_right)
 
     async def _put_keys_right(self) -> None:
         try:
-            await self.recompose()
+            self._again = True
+            while self._again:  # recompose awaits: the focus may move meanwhile
+                self._again = False
+                await self.recompose()
         finally:
             self._release()
 
@@ -89,7 +97,8 @@ class KeyFooter(Footer):
             self._holding = False
             self._check_refresh()  # the keys' layout asked now, with the change that moved them
             self.app._end_batch()
-            self.screen.check_idle()
+            if self.is_attached:  # on_unmount: the screen may be gone already
+                self.screen.check_idle()
 
     def on_unmount(self) -> None:
         self._release()  # a queued reconcile that never runs holds nothing
