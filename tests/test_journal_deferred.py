@@ -12,7 +12,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from runbench.core.journal import DEFERRED_AGE, DEFERRED_MAX, Journal
+from runbench.core.journal import DEFERRED_AGE, DEFERRED_BYTES, DEFERRED_MAX, Journal
 from test_engine_support import engine, workspace
 from test_journal_now import THREE_STEPS
 
@@ -31,7 +31,7 @@ def committed_rows(path: Path, run_id: str) -> tuple[list[int], list[int]]:
 
 async def step_with_an_exchange(journal: Journal, run_id: str, seq: int) -> None:
     await journal.begin_step(run_id, seq, f"s{seq}", "method", {}, {})
-    journal.add_exchange(run_id, seq, f"s{seq}", 1, EXCHANGE, later=True)
+    journal.add_exchange(run_id, seq, f"s{seq}", 1, EXCHANGE, deferred=True)
 
 
 async def test_a_step_barrier_commits_without_the_exchanges_and_the_runs_end_with_them(
@@ -67,6 +67,29 @@ async def test_deferred_max_exchanges_go_to_the_thread_at_a_barrier(tmp_path: Pa
         steps, exchanges = committed_rows(path, run_id)
         assert exchanges == list(range(1, DEFERRED_MAX + 1))
         assert steps == list(range(1, DEFERRED_MAX + 2))
+    finally:
+        journal.close()
+
+
+async def test_big_bodies_go_to_the_thread_at_the_next_barrier_however_few(
+    tmp_path: Path,
+) -> None:
+    """Deferred exchanges keep their bodies in memory: past DEFERRED_BYTES they go at the
+    next barrier, before DEFERRED_MAX of them wait (16 answers as big as the read cap
+    allows were held with nothing to stop them)."""
+    path = tmp_path / "runs.db"
+    journal = Journal(path)
+    try:
+        run_id = journal.create_run("r", later=True)
+        await journal.begin_step(run_id, 1, "s1", "method", {}, {})
+        journal.add_exchange(run_id, 1, "s1", 1, EXCHANGE, deferred=True, size=DEFERRED_BYTES // 2)
+        await journal.begin_step(run_id, 2, "s2", "method", {}, {})
+        assert journal.held_writes == 1  # small enough to wait
+        journal.add_exchange(run_id, 2, "s2", 1, EXCHANGE, deferred=True, size=DEFERRED_BYTES // 2)
+        await journal.begin_step(run_id, 3, "s3", "method", {}, {})
+        assert journal.held_writes == 0  # two, well under DEFERRED_MAX, but too big to hold
+        journal.sync(run_id)
+        assert committed_rows(path, run_id) == ([1, 2, 3], [1, 2])
     finally:
         journal.close()
 

@@ -26,7 +26,7 @@ def test_a_later_write_waits_then_goes_before_the_next_read(tmp_path: Path) -> N
     try:
         run_id = journal.create_run("r")
         journal.start_step(run_id, 1, "a", "method", {}, {})
-        journal.add_exchange(run_id, 1, "a", 1, EXCHANGE, later=True)
+        journal.add_exchange(run_id, 1, "a", 1, EXCHANGE, deferred=True)
         assert journal.held_writes == 1
         assert [row.attempt for row in journal.exchanges(run_id)] == [1]
         assert journal.held_writes == 0

@@ -129,7 +129,15 @@ class Run(DataSteps):
         self.publish_exchange(step, exchange)
         journal = self.engine.journal
         if journal is not None:  # deferred: made and written off the step barriers
-            journal.add_exchange(self.run_id, self.seq, step, attempt, exchange.stored, later=True)
+            journal.add_exchange(
+                self.run_id,
+                self.seq,
+                step,
+                attempt,
+                exchange.stored,
+                deferred=True,
+                size=exchange.body_bytes,
+            )
 
     def flush_journal(self) -> None:
         if self.engine.journal is not None:

@@ -102,6 +102,12 @@ class Exchange:
     (render or auth failure, no connection): then even a POST is safe to retry."""
 
     @property
+    def body_bytes(self) -> int:
+        """About how much memory its bodies hold (characters of request and response)."""
+        request = len(self.request.body) if self.request is not None else 0
+        return request + (len(self.response.body) if self.response is not None else 0)
+
+    @property
     def ok(self) -> bool:
         return (
             self.error is None and self.response is not None and 200 <= self.response.status < 300

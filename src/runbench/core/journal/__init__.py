@@ -41,7 +41,7 @@ from runbench.core.journal._rows import (
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
 from runbench.core.journal._steps import StepEnd
-from runbench.core.journal._thread import DEFERRED_AGE, DEFERRED_MAX
+from runbench.core.journal._thread import DEFERRED_AGE, DEFERRED_BYTES, DEFERRED_MAX
 from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, dumps, is_truncated
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ __all__ = [
     "DB_NAME",
     "DEFAULT_CAP",
     "DEFERRED_AGE",
+    "DEFERRED_BYTES",
     "DEFERRED_MAX",
     "DIED",
     "FINAL",

@@ -172,8 +172,11 @@ class Journal(QueueMixin, RetentionMixin, StepsMixin):
         *,
         later: bool = False,
         deferred: bool = False,
+        size: int = 0,
     ) -> None:
-        self._thread.submit(fn, writes=True, run_id=run_id, later=later, deferred=deferred)
+        self._thread.submit(
+            fn, writes=True, run_id=run_id, later=later, deferred=deferred, size=size
+        )
 
     def flush(self) -> None:
         """Hand the writes made with ``later=True`` (and deferred exchanges) to the

@@ -52,6 +52,7 @@ class StepsMixin:
         *,
         later: bool = False,
         deferred: bool = False,
+        size: int = 0,
     ) -> None:
         raise NotImplementedError  # Journal's
 
@@ -207,13 +208,14 @@ class StepsMixin:
         attempt: int,
         record: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
         *,
-        later: bool = False,
+        deferred: bool = False,
+        size: int = 0,
     ) -> None:
         """One HTTP attempt; ``record`` is Exchange.to_dict() (already redacted), or what
         makes it (``Exchange.stored``: then made where it is written, off the event loop,
-        from the frozen records). ``later``: deferred (diagnostics, not what resume reads:
-        see ``_thread``), written apart from the step barriers that follow, at the latest
-        with the run's end."""
+        from the frozen records). ``deferred``: diagnostics, not what resume reads (see
+        ``_thread``), written apart from the step barriers that follow, at the latest
+        with the run's end; ``size``: the bytes of bodies it keeps until then."""
         cap = self.value_cap
 
         def insert(b: Backend) -> None:
@@ -233,7 +235,7 @@ class StepsMixin:
                 )
             )
 
-        self._write(insert, run_id, deferred=later)
+        self._write(insert, run_id, deferred=deferred, size=size)
 
     def exchanges(self, run_id: str) -> list[ExchangeRow]:
         rows = self._read(lambda b: b.exchanges(run_id))

@@ -28,7 +28,8 @@ never blocks on another process's lock. WAL checkpoints (an fsync) are left to t
 
 A write submitted ``deferred`` (an HTTP exchange's record: diagnostics, which resume does
 not read) waits apart, on SQLite, and does not ride with the step barrier that comes
-next: it is handed to this thread once DEFERRED_MAX of them wait (written there in one
+next: it is handed to this thread at the barrier where DEFERRED_MAX of them, or
+DEFERRED_BYTES of their bodies, wait (written there in one
 transaction of their own, while the run's next call is in flight), with any other
 hand-over (a read, ``flush``, ``close``, a wait that goes through this thread), with a
 wait for everything (``committed``: a run's end), or by this thread when the oldest has
@@ -60,6 +61,11 @@ T = TypeVar("T")
 MAX_BATCH = 512
 DEFERRED_MAX = 16
 """Deferred writes (exchange records) handed over together (see the module docstring)."""
+DEFERRED_BYTES = 4 * 1024 * 1024
+"""Bytes of bodies the deferred writes may hold in memory before they go to this thread
+at the next barrier, however few they are: each keeps its exchange, whose bodies can be
+as large as the read cap allows."""
+
 DEFERRED_AGE = 1.0
 """Seconds the oldest deferred write waits at most while this thread has nothing to do."""
 
@@ -83,6 +89,7 @@ class JournalThread:
         self._held: list[Op] = []  # submitted ``later``: handed over before the next op
         self._deferred: list[Op] = []  # submitted ``deferred`` (SQLite): see the docstring
         self._deferred_since = 0.0  # time.monotonic() of the oldest deferred write
+        self._deferred_bytes = 0  # the sizes they were submitted with
         self._queued = 0  # handed over and not done yet (under _lock)
         self._no_wait: NoWaitBackend | None = None  # the backend, if it can (see ``now``)
         self._closing = False
@@ -107,16 +114,19 @@ class JournalThread:
         run_id: str | None = None,
         later: bool = False,
         deferred: bool = False,
+        size: int = 0,
     ) -> None:
         """Run ``fn`` later, in order; its failure is kept for :meth:`failure` of run_id.
         ``later``: without waking the thread; ``deferred``: nor with the next step
-        barrier (see the module docstring)."""
+        barrier (see the module docstring); ``size``: the bytes it holds in memory."""
         op = Op(fn, writes, atomic, None, run_id)
         if deferred and self._no_wait is not None:
             with self._lock:
                 if not self._deferred:
                     self._deferred_since = time.monotonic()
+                    self._deferred_bytes = 0
                 self._deferred.append(op)
+                self._deferred_bytes += size
             return
         if later or deferred:
             with self._lock:
@@ -225,7 +235,9 @@ class JournalThread:
             self._settle(self._run(backend, held, begun=True, writes=writes))
             if no_wait.checkpoint_due():  # the thread checkpoints (an fsync) after a batch
                 self._put([Op(_no_op, False, False, None, None)])
-            elif len(self._deferred) >= DEFERRED_MAX:  # written while the next call runs
+            elif self._deferred and (  # written while the next call runs
+                len(self._deferred) >= DEFERRED_MAX or self._deferred_bytes >= DEFERRED_BYTES
+            ):
                 self._put([])
             return True
         finally:
