@@ -83,7 +83,7 @@ class PromptServer(uvicorn.Server):
     """uvicorn that stops as soon as :meth:`request_exit` is called from any thread."""
 
     _loop: asyncio.AbstractEventLoop | None = None
-    _wake: asyncio.Event | None = None
+    _tick: asyncio.Future[None] | None = None  # the wait between two ticks
     interrupted = False
     """A SIGINT stopped it (uvicorn listens for signals only on the main thread)."""
 
@@ -102,21 +102,27 @@ class PromptServer(uvicorn.Server):
     def request_exit(self) -> None:
         """Ask the server to stop and wake its main loop (thread-safe)."""
         self.should_exit = True
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
+        loop = self._loop
+        if loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has already closed
-                loop.call_soon_threadsafe(wake.set)
+                loop.call_soon_threadsafe(self._end_tick)
+
+    def _end_tick(self) -> None:
+        if self._tick is not None and not self._tick.done():
+            self._tick.set_result(None)
 
     async def main_loop(self) -> None:
         """uvicorn's loop of ticks (0.1 s apart: signals and the date header still use
-        them), which also ends the moment :meth:`request_exit` wakes it."""
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
+        them), which also ends the moment :meth:`request_exit` wakes it. A tick costs what
+        uvicorn's ``asyncio.sleep(0.1)`` does (a future and a timer), for the server's life."""
+        loop = self._loop = asyncio.get_running_loop()
         counter = 0
         while not await self.on_tick(counter):
             counter = (counter + 1) % 864000
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), 0.1)
+            self._tick = loop.create_future()
+            timer = loop.call_later(0.1, self._end_tick)
+            await self._tick
+            timer.cancel()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """uvicorn's shutdown, without its 0.1 s grace sleep when no connection is open."""

@@ -192,6 +192,7 @@ class WorkerPool:
                 self._running[task] = claim.row.id
             if claims and len(claims) == free:
                 continue  # maybe more waiting: claim again once a slot frees
+            self._doing = "waiting for work"
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, self.poll - (time.monotonic() - last_poll))):
                     await self._wake.wait()
