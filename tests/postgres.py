@@ -119,32 +119,55 @@ def start_cluster() -> Cluster:
                 "--no-sync",
             ]
         )
-        options = (
-            f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        _run(
-            [
-                *as_user,
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                str(int(START_TIMEOUT)),
-                "start",
-            ]
-        )
+        for attempt in range(PORT_ATTEMPTS):
+            log.unlink(missing_ok=True)  # this attempt's log alone
+            try:
+                _pg_ctl_start(cluster, data, log)
+                break
+            except RuntimeError:
+                # free_port() closes its socket before the server binds the port: another
+                # process (a test's server, another worker) may take it in between
+                if attempt + 1 == PORT_ATTEMPTS or not _port_taken(log):
+                    raise
+                cluster.port = free_port()
         _wait_ready(cluster)
     except BaseException:
         text = log.read_text() if log.exists() else ""
         cluster.stop()
         raise RuntimeError(f"could not start PostgreSQL in {folder}:\n{text}") from None
     return cluster
+
+
+PORT_ATTEMPTS = 5
+"""Ports tried when the one picked is taken before the server binds it (a race no port
+choice can close: the port must be named to pg_ctl, so it cannot be bound and handed on)."""
+
+
+def _pg_ctl_start(cluster: Cluster, data: Path, log: Path) -> None:
+    options = (
+        f"-p {cluster.port} -k {cluster.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    _run(
+        [
+            *cluster.as_user,
+            str(cluster.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            str(int(START_TIMEOUT)),
+            "start",
+        ]
+    )
+
+
+def _port_taken(log: Path) -> bool:
+    return log.exists() and "Address already in use" in log.read_text(errors="replace")
 
 
 def _run(argv: list[str]) -> None:
