@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +31,6 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Horizontal
 from textual.dom import DOMNode
-from textual.filter import LineFilter
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Header
 
@@ -135,8 +134,12 @@ class RunbenchApp(
         self.ascii_only = ascii_only
         self.cursor_blink = cursor_blink
         self.symbols = ASCII if ascii_only else UNICODE
-        self._ascii_filter = AsciiFilter() if ascii_only else None
-        self._control_filter = ControlFilter()
+        # every line without control characters (a response's escape sequences never reach
+        # the terminal); --ascii: through the AsciiFilter too. Added to Textual's own list
+        # once, not copied into a new one at every render (get_line_filters)
+        self._filters.append(ControlFilter())
+        if ascii_only:
+            self._filters.append(AsciiFilter())
         self.transport = transport
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.workspace, self.problems = self._read()
@@ -230,12 +233,6 @@ class RunbenchApp(
             for method in integration.methods.values():
                 return Selection("method", integration.id, method.id)
         return None
-
-    def get_line_filters(self) -> Sequence[LineFilter]:
-        """Every line without control characters (``ControlFilter``: a response's escape
-        sequences never reach the terminal); ``--ascii``: through the ``AsciiFilter`` too."""
-        filters = [*super().get_line_filters(), self._control_filter]
-        return [*filters, self._ascii_filter] if self._ascii_filter is not None else filters
 
     # -- model ---------------------------------------------------------------------
     def _read(self) -> tuple[Workspace, list[Problem]]:
