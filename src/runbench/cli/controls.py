@@ -5,19 +5,14 @@ clears the screen) and they travel into a step's error, a run's outputs, and fro
 error messages; a terminal obeys them. Every CLI line that may carry such text goes through
 :func:`shown_controls` when it is written to a terminal (into a file or a pipe the text is
 kept as it is). Newlines and tabs are kept: a path's syntax error points with a second line.
+Which characters count is the core's (``core.controls``), shared with the TUI's filter.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TextIO
 
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shown_controls(text: str) -> str:
-    """``text`` with every control character but newline and tab as ``\\xNN``."""
-    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+from runbench.core.controls import shown_controls
 
 
 def for_terminal(text: str, stream: TextIO) -> str:

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runbench.core.controls import log_safe
 from runbench.core.intake import Gate
 from runbench.core.journal import Journal
 from runbench.core.secrets import Secrets
@@ -67,13 +68,6 @@ class Health:
         return JSONResponse({"status": "ok", "queued": self.pool.backlog})
 
 
-def printable(text: str, limit: int = 200) -> str:
-    """``text`` safe for one log line (a crafted path cannot forge a second line)."""
-    if len(text) <= limit and text.isprintable():  # every delivery's path: no copy
-        return text
-    return "".join(c if c.isprintable() else "?" for c in text[:limit])
-
-
 class RequestLog:
     """Where each request goes once answered: a line to ``log``, or with ``fields``
     (``--log-format json``) a record: client, method, path, status, runbook (a public
@@ -96,7 +90,7 @@ class RequestLog:
         if self.fields is not None:
             self.fields(self.record(scope, status, run_id, ms))
             return
-        path = printable(str(scope["path"]))
+        path = log_safe(str(scope["path"]))
         self.log(f"{scope['method']} {path} {status} run={run_id or '-'} {ms:.1f}ms")
 
     def record(self, scope: Scope, status: int, run_id: str | None, ms: float) -> dict[str, Any]:
@@ -106,7 +100,7 @@ class RequestLog:
         return {
             "client": client[0] if client else None,
             "method": scope["method"],
-            "path": printable(path),
+            "path": log_safe(path),
             "status": status,
             "runbook": name if name in self.runbooks else None,
             "run_id": run_id,

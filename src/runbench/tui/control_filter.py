@@ -8,24 +8,18 @@ backspace, vertical tab, form feed and carriage return), so a body holding
 title or a hyperlink could be set under the user's eyes. This line filter, on for every
 line the app draws, drops C0 and C1 control characters and DEL from the text of each
 segment (never a segment Textual marks as control: its own cursor moves). Those
-characters take no cell, so dropping them changes no width and no column.
+characters take no cell, so dropping them changes no width and no column. Which characters
+count is the core's (``core.controls``), shared with the CLI, which shows them instead.
 """
 
 from __future__ import annotations
-
-import re
 
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-"""C0 controls (tab and newline too: a line's segments hold neither once laid out), DEL and
-the C1 controls (``\\x9b`` is a one-character CSI on some terminals)."""
-
-
-def without_controls(text: str) -> str:
-    return CONTROL.sub("", text) if CONTROL.search(text) else text
+from runbench.core.controls import TERMINAL_CONTROLS as CONTROL
+from runbench.core.controls import without_controls
 
 
 class ControlFilter(LineFilter):

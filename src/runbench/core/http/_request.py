@@ -32,13 +32,13 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote_plus
 
+from runbench.core.controls import header_control
 from runbench.core.errors import RenderError
 from runbench.core.expressions import Context, Template, TemplateCache, to_json
 from runbench.core.workspace import Integration, Method
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DOT_SEGMENTS = frozenset({".", ".."})
 _CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
     {
@@ -95,11 +95,11 @@ def _checked_header(name: str, value: str) -> tuple[str, str]:
             f"header name {name!r} is not a valid HTTP header name "
             "(letters, digits and !#$%&'*+-.^_`|~ only)"
         )
-    found = _CONTROL.search(value)
+    found = header_control(value)
     if found is not None:
         raise RenderError(
             f"header {name} contains the control character "
-            f"{found.group()!r} after rendering; headers cannot carry it, so nothing was sent"
+            f"{found!r} after rendering; headers cannot carry it, so nothing was sent"
         )
     # Whitespace around a field value is not part of it (RFC 9110 5.5), and h11 refuses to
     # send it: "Bearer <<token>>" with an empty token must not fail as a protocol error.
