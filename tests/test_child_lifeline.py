@@ -174,3 +174,55 @@ def test_a_child_started_by_hand_has_no_lifeline() -> None:
     die_with_parent(environ)
     assert LIFELINE not in environ
     die_with_parent({})
+
+
+SERVE_WORKER = """
+import os, sys, threading
+from runbench.core.child import LIFELINE
+from runbench.serve.child import tie_to_parent
+named = LIFELINE in os.environ
+tie_to_parent(os.getppid())
+sys.stdout.write(f"working lifeline={named}\\n")
+sys.stdout.flush()
+threading.Event().wait()  # busy in a run: it never reads its stdin
+"""
+
+SERVE = """
+import asyncio, sys
+from runbench.serve.process import WorkerProcess
+
+async def main() -> None:
+    argv = [sys.executable, "-c", sys.argv[1]]
+    worker = WorkerProcess(argv, on_report=lambda report: None, log=print)
+    await worker.start()
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+@posix_only
+def test_serves_worker_process_ends_when_serve_is_killed() -> None:
+    """serve's worker process has the workbench's lifeline, not ``PR_SET_PDEATHSIG`` (Linux
+    only, and tied to the thread that started the child): a ``kill -9`` of the server ends
+    it though it never reads its stdin, whose end would tell it too."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE, SERVE_WORKER],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert server.stdout is not None
+    fd = server.stdout.fileno()
+    try:
+        assert read_line(fd) == "working lifeline=True\n"
+        server.kill()
+        server.wait(DEADLINE)
+        assert pipe_ends(fd), "the worker outlived its server"  # the worker held it alone
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGKILL)  # the worker too, had it outlived it
+        except ProcessLookupError:
+            pass
+        server.wait()
+        server.stdout.close()

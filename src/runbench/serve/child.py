@@ -3,15 +3,15 @@ journal and executes them, told by the server over its stdin, reporting on a pip
 
 It starts below the server's CPU priority, ignores the terminal's Ctrl+C and a SIGTERM
 meant for the server (the server stops it: it finishes or gives back its runs first), and
-dies with the server (Linux: PR_SET_PDEATHSIG, and a check that the server did not die
-before that was set; elsewhere: the end of its stdin without a stop).
+dies with the server: its lifeline (``core.child``, as every child of the workbench), and
+the end of its stdin without a stop. Not ``PR_SET_PDEATHSIG``: Linux only, and sent when
+the *thread* that started the child ends; the lifeline is portable and cannot race (a
+server dead before the child looked has already closed its end).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from runbench.core.child import lower_priority
+from runbench.core.child import die_with_parent, lower_priority
 from runbench.core.engine import Engine
 from runbench.core.journal import Claim, Journal
 from runbench.core.secrets import Secrets
@@ -29,7 +29,6 @@ from runbench.serve.metrics import Entry, ServeMetrics, batched
 from runbench.serve.process import REPORT_EVERY, WORKER_NICE
 from runbench.serve.workers import EngineExecutor, WorkerPool
 
-PR_SET_PDEATHSIG = 1
 ARRIVAL = 2.0
 """Seconds a claimed run waits for its held inputs still in the pipe from the server."""
 CONTROL_LIMIT = 16 * 1024 * 1024
@@ -37,10 +36,8 @@ CONTROL_LIMIT = 16 * 1024 * 1024
 
 def tie_to_parent(parent: int) -> None:
     """Die with the server, lower the priority, leave signals to the server."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the server died before the line above
+    die_with_parent()
+    if os.getppid() != parent:  # started by hand, or the server's pid is not ours
         os._exit(1)
     # niced inside serve's session, not in one of its own: with autogroup a session of its
     # own weighs against serve's intake as a whole group (accepted/s fell from 0.63 to 0.57

@@ -12,7 +12,7 @@ free they get all of it). The backlog then drains at the rate the worker runs.
 Both open the same journal (SQLite in WAL mode: one writer at a time, each side commits
 in groups; or PostgreSQL). The child holds runs under the server's owner identity, so to
 every other process (another instance, ``runbench resume``) the pair is one owner, and it
-dies with the server (PR_SET_PDEATHSIG on Linux; the end of its stdin elsewhere): a
+dies with the server (a lifeline pipe, as every child of the workbench: ``core.child``): a
 ``kill -9`` of `serve` is still a crash of everything it held. A child that exits on its
 own is restarted (backing off); /healthz answers 503 meanwhile.
 
@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from runbench.core.child import Lifeline
 from runbench.core.journal import Claim, Journal
 from runbench.serve.held import HeldInputs
 from runbench.serve.metrics import ServeMetrics
@@ -159,14 +160,16 @@ class WorkerProcess:
     async def _run_once(self) -> int:
         read_fd, write_fd = os.pipe()
         try:
-            self._process = await asyncio.create_subprocess_exec(
-                *self.argv,
-                "--report-fd",
-                str(write_fd),
-                stdin=subprocess.PIPE,
-                pass_fds=(write_fd,),
-                env=self.env,
-            )
+            with Lifeline() as lifeline:  # it dies with this process, however it ends
+                self._process = await asyncio.create_subprocess_exec(
+                    *self.argv,
+                    "--report-fd",
+                    str(write_fd),
+                    stdin=subprocess.PIPE,
+                    pass_fds=(write_fd, *lifeline.passed),
+                    env=lifeline.environment(self.env),
+                )
+                lifeline.held_by(self._process)
         except BaseException:
             os.close(read_fd)
             raise

@@ -16,7 +16,8 @@ easy to get wrong, here, once:
   parent never encodes or copies a 50 MiB body at once;
 * ending a child: kill, reap and close its pipes, safe to repeat (``end``); and the child
   ending itself when its parent is gone, however it went (``die_with_parent``, first thing
-  in every child's main: a lifeline pipe from ``spawn``).
+  in every child's main: a lifeline pipe from ``spawn``, or a ``Lifeline`` passed by hand
+  for serve's worker process, which is started its own way).
 
 What each child answers stays with its caller (a JSON document, JSON lines, a binary
 index): those protocols differ because the callers need different things.
@@ -27,6 +28,7 @@ from runbench.core.child._process import (
     PARENT_GONE,
     SLICE,
     ChildSpec,
+    Lifeline,
     die_with_parent,
     end,
     frame_header,
@@ -42,6 +44,7 @@ __all__ = [
     "PARENT_GONE",
     "SLICE",
     "ChildSpec",
+    "Lifeline",
     "die_with_parent",
     "end",
     "frame_header",

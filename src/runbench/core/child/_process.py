@@ -45,7 +45,7 @@ def spawn(
     """Start the child with a stdin pipe, ``stdout`` (a pipe unless given), no stderr and
     a lifeline (see ``die_with_parent``); ``pass_fds`` stay open in the child under the
     same numbers."""
-    with _Lifeline() as lifeline:
+    with Lifeline() as lifeline:
         child = subprocess.Popen(
             spec.argv,
             stdin=subprocess.PIPE,
@@ -62,7 +62,7 @@ async def spawn_async(spec: ChildSpec) -> asyncio.subprocess.Process:
     """``spawn`` for an event loop: pipes for stdin and stdout, and a lifeline."""
     import asyncio
 
-    with _Lifeline() as lifeline:
+    with Lifeline() as lifeline:
         child = await asyncio.create_subprocess_exec(
             *spec.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -79,11 +79,14 @@ LIFELINE = "RUNBENCH_CHILD_LIFELINE"
 """The environment variable naming the lifeline's descriptor in the child."""
 
 
-class _Lifeline:
+class Lifeline:
     """A pipe nobody writes to: the child gets the read end, this process keeps the write
     end until the child's ``Popen`` is collected (or this process ends, however it ends:
     SIGKILL, SIGHUP when SSH drops, a normal exit). The child's ``die_with_parent`` reads
-    it and exits at its end of file. A child in a session of its own (``lower_priority``)
+    it and exits at its end of file. ``spawn`` and ``spawn_async`` use one; a caller that
+    starts its child otherwise (serve's worker process: its own command, its stdout
+    inherited, a report pipe) passes ``passed`` and ``environment`` itself and calls
+    ``held_by``, as they do. A child in a session of its own (``lower_priority``)
     gets no SIGHUP from the terminal, and a formatter writing to a file would otherwise
     work on for seconds after the workbench was gone.
 
@@ -98,10 +101,12 @@ class _Lifeline:
     def passed(self) -> tuple[int, ...]:
         return () if self._ends is None else (self._ends[0],)
 
-    def environment(self) -> dict[str, str] | None:
+    def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str] | None:
+        """The child's environment: ``base`` (else this process's) naming the lifeline;
+        ``base`` itself (None: inherit) where there is no lifeline."""
         if self._ends is None:
-            return None
-        return {**os.environ, LIFELINE: str(self._ends[0])}
+            return None if base is None else dict(base)
+        return {**(os.environ if base is None else base), LIFELINE: str(self._ends[0])}
 
     def held_by(self, child: object) -> None:
         """Keep the write end open as long as ``child`` (a Popen or asyncio Process) lives."""
@@ -109,7 +114,7 @@ class _Lifeline:
             weakref.finalize(child, os.close, self._ends[1])
             self._ends = (self._ends[0], -1)
 
-    def __enter__(self) -> _Lifeline:
+    def __enter__(self) -> Lifeline:
         return self
 
     def __exit__(self, *_: object) -> None:
