@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import contextlib
+import inspect
+import textwrap
 from collections.abc import AsyncIterator
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from runbench.webserver import serve_in_thread
+from runbench.webserver import UVICORN_SURFACE, serve_in_thread
 
 
 def _app(events: list[str]) -> Starlette:
@@ -57,3 +62,55 @@ def test_stopping_twice_is_harmless() -> None:
     server.stop()
     server.stop()  # the loop is gone: the wake-up finds it closed
     assert not server.thread.is_alive()
+
+
+UVICORN_SHUTDOWN_STEPS = [
+    "logger.info",
+    "server.close",
+    "sock.close",
+    "list",
+    "connection.shutdown",
+    "asyncio.sleep",
+    "asyncio.wait_for",
+    "self._wait_tasks_to_complete",
+    "logger.error",
+    "len",
+    "t.cancel",
+    "self.lifespan.shutdown",
+]
+"""Every call in uvicorn's ``Server.shutdown``, in order. With no connection and no task open,
+PromptServer's idle path must do what these do then: close the servers and the sockets,
+wait for the servers (``_wait_tasks_to_complete``'s last step) and run the lifespan
+shutdown unless forced; only the 0.1 s sleep is left out."""
+
+
+def _calls(function: object) -> list[str]:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))  # type: ignore[arg-type]
+    nodes = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    nodes.sort(key=lambda node: (node.lineno, node.col_offset))
+    return [ast.unparse(node.func) for node in nodes]
+
+
+def test_uvicorns_shutdown_is_the_one_the_idle_path_mirrors() -> None:
+    """Pins the uvicorn that ``PromptServer.shutdown`` copies: should this fail after an
+    upgrade, read uvicorn's new ``Server.shutdown`` and bring the idle path in line (or drop
+    it), then update this list."""
+    assert _calls(uvicorn.Server.shutdown) == UVICORN_SHUTDOWN_STEPS
+    assert _calls(uvicorn.Server._wait_tasks_to_complete)[-1] == "server.wait_closed"
+
+
+def test_a_started_server_has_what_the_idle_path_relies_on() -> None:
+    server = serve_in_thread(_app([]))
+    try:
+        for dotted in UVICORN_SURFACE:
+            value: object = server.server
+            for name in dotted.split("."):
+                assert hasattr(value, name), f"uvicorn.Server has no {dotted} any more"
+                value = getattr(value, name)
+        assert isinstance(server.server.server_state.connections, set)
+        assert isinstance(server.server.server_state.tasks, set)
+        assert all(isinstance(s, asyncio.base_events.Server) for s in server.server.servers)
+        assert inspect.iscoroutinefunction(server.server.lifespan.shutdown)
+        assert server.server.force_exit is False
+    finally:
+        server.stop()

@@ -125,8 +125,16 @@ class PromptServer(uvicorn.Server):
             timer.cancel()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        """uvicorn's shutdown, without its 0.1 s grace sleep when no connection is open."""
-        if self.server_state.connections or self.server_state.tasks:
+        """uvicorn's shutdown; with no connection and no task open, without its fixed 0.1 s
+        sleep (the time it gives connections it told to close: there are none).
+
+        uvicorn offers no public way to skip that sleep, so the idle path repeats the steps
+        uvicorn's shutdown takes when nothing is open, and relies on what ``UVICORN_SURFACE``
+        names; ``tests/test_webserver.py`` pins both (the steps of uvicorn's own
+        ``shutdown``, and those names on a started server), so an upgrade of uvicorn that
+        changes either fails a test instead of skipping a new step here."""
+        state = self.server_state
+        if state.connections or state.tasks:
             await super().shutdown(sockets)
             return
         for server in self.servers:
@@ -137,6 +145,17 @@ class PromptServer(uvicorn.Server):
             await server.wait_closed()
         if not self.force_exit:
             await self.lifespan.shutdown()
+
+
+UVICORN_SURFACE = (
+    "server_state.connections",
+    "server_state.tasks",
+    "servers",
+    "force_exit",
+    "lifespan.shutdown",
+)
+"""The attributes of a started ``uvicorn.Server`` that ``PromptServer.shutdown`` relies on
+beyond uvicorn's documented ones (``should_exit``, ``started``, ``serve``, ``run``)."""
 
 
 def make_server(
