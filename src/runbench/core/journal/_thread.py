@@ -37,6 +37,12 @@ waited DEFERRED_AGE seconds. A kill -9 loses at most those waiting: the exchange
 the last DEFERRED_MAX attempts, none older than about DEFERRED_AGE seconds; a clean
 exit loses none (``close``). On PostgreSQL a deferred write is a ``later`` one.
 
+The thread wakes only for work or a deadline: the heartbeat (``idle``, every
+``idle_every``), the oldest deferred write's DEFERRED_AGE, and for DEFERRED_AGE after its
+last batch (deferred writes come in runs: one wake then is cheaper than one for each
+first write). Otherwise it sleeps until an operation comes; a deferred write that finds it
+so asleep puts a wake-up in its queue, so that it sets the write's deadline.
+
 Order is the queue's order, so a read sees every write submitted before it. A write
 nobody waits for ("fire and forget", e.g. an exchange record) that fails leaves its
 error for the next wait of the same run. A storage failure (locked, full, read-only)
@@ -93,6 +99,9 @@ class JournalThread:
         self._queued = 0  # handed over and not done yet (under _lock)
         self._no_wait: NoWaitBackend | None = None  # the backend, if it can (see ``now``)
         self._closing = False
+        self._asleep = False  # waiting with no deadline: a deferred write must wake it
+        self.wakeups = 0
+        """How often the thread came out of its wait (a test counts them: idle, it sleeps)."""
         # held by whoever uses the backend: the thread for a batch, a caller going ``now``
         self._connection = threading.Lock()
         self.problem: JournalError | None = None
@@ -122,11 +131,15 @@ class JournalThread:
         op = Op(fn, writes, atomic, None, run_id)
         if deferred and self._no_wait is not None:
             with self._lock:
+                wake = False
                 if not self._deferred:
                     self._deferred_since = time.monotonic()
                     self._deferred_bytes = 0
+                    wake, self._asleep = self._asleep, False
                 self._deferred.append(op)
                 self._deferred_bytes += size
+            if wake:  # it sleeps with no deadline: it must set this write's
+                self._queue.put(_WAKE)
             return
         if later or deferred:
             with self._lock:
@@ -267,12 +280,16 @@ class JournalThread:
         self._backend = backend
         self._no_wait = backend if isinstance(backend, NoWaitBackend) else None
         opened.set_result(None)
-        last_idle = time.monotonic()
+        last_idle, last_work = time.monotonic(), -DEFERRED_AGE  # no batch yet: no linger
         try:
             while True:
                 try:
-                    first = self._queue.get(timeout=min(self._idle_every, DEFERRED_AGE))
+                    first = self._queue.get(timeout=self._sleep(last_idle, last_work))
                 except queue.Empty:
+                    first = _IDLE
+                self._asleep = False
+                self.wakeups += 1
+                if first is _IDLE or first is _WAKE:
                     first = _IDLE
                     self._hand_over_old_deferred()
                 if first is None:
@@ -288,13 +305,15 @@ class JournalThread:
                         if more is None:
                             stop = True
                             break
-                        batch.append(more)
+                        if more is not _WAKE:
+                            batch.append(more)
                     with self._connection:
                         done = self._run(backend, batch)
                         with self._lock:  # before its waiters wake: they may go ``now``
                             self._queued -= len(batch)
                         self._settle(done)
                     self._checkpoint_if_due()  # not holding the connection: see checkpoint
+                    last_work = time.monotonic()
                 if time.monotonic() - last_idle >= self._idle_every:
                     last_idle = time.monotonic()
                     self._run_idle(backend)
@@ -304,6 +323,22 @@ class JournalThread:
             with self._connection:
                 self._drain_closed()
                 backend.close()
+
+    def _sleep(self, last_idle: float, last_work: float) -> float | None:
+        """Seconds the thread may wait for an operation before a deadline of its own (see
+        the module docstring); None: none, until an operation or a wake-up comes."""
+        now = time.monotonic()
+        due: list[float] = []
+        if self._idle is not None:
+            due.append(last_idle + self._idle_every)
+        with self._lock:
+            if self._deferred:
+                due.append(self._deferred_since + DEFERRED_AGE)
+            elif self._no_wait is not None and last_work + DEFERRED_AGE > now:  # SQLite only
+                due.append(last_work + DEFERRED_AGE)
+            else:  # a deferred write's deadline is not among them: it must wake the thread
+                self._asleep = True
+        return max(0.0, min(due) - now) if due else None
 
     def _hand_over_old_deferred(self) -> None:
         """Deferred writes that waited DEFERRED_AGE seconds, to this thread's queue (it
@@ -412,6 +447,8 @@ def _no_op(_backend: Backend) -> None:
 
 
 _IDLE = Op(_no_op, False, False, None, None)
+_WAKE = Op(_no_op, False, False, None, None)
+"""Put in the queue to wake a thread asleep with no deadline (never run, never counted)."""
 
 
 __all__ = ["JournalThread"]
