@@ -57,6 +57,8 @@ class SendActions(WorkbenchBase):
             source="tui",
             tls=self.tls,
         )
+        if not self.is_running:  # quit while it waited: its screen is going or gone
+            return called.exchange
         if called.history_error:
             self.notify(called.history_error, title="Not kept in the history", severity="warning")
         exchange = called.exchange
