@@ -81,9 +81,23 @@ def test_check_basic_allows_colons_in_password() -> None:
     assert check_basic(basic("a", "b:c"), b"a", b"b:c")
 
 
+def _no_openssl_hmac(*_args: object, **_kwargs: object) -> object:
+    raise ValueError("unsupported digestmod")  # as OpenSSL says of a digest it lacks
+
+
 @pytest.mark.parametrize("algorithm", ["sha1", "sha256", "sha512"])
 @pytest.mark.parametrize("encoding", ["hex", "base64"])
-def test_signature_every_algorithm_and_encoding(algorithm: str, encoding: str) -> None:
+@pytest.mark.parametrize("keys", ["openssl", "no openssl", "digest not in openssl"])
+def test_signature_every_algorithm_and_encoding(
+    algorithm: str, encoding: str, keys: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures are checked alike whether the gate's keys are OpenSSL's HMAC objects or
+    Python's hmac (a Python without OpenSSL, or an OpenSSL without the digest)."""
+    target = "runbench.core.intake._intake._openssl_hmac"
+    if keys == "no openssl":
+        monkeypatch.setattr(target, None)
+    elif keys == "digest not in openssl":
+        monkeypatch.setattr(target, _no_openssl_hmac)
     end = Endpoint(auth="signature", secrets=("k1",), algorithm=algorithm, encoding=encoding)
     g = gate(runbook(end))
     body = b'{"a": 1}'

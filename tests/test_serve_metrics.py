@@ -128,3 +128,25 @@ def test_a_step_alone_and_steps_in_a_list_share_one_labelled_child() -> None:
     assert found['runbench_step_duration_seconds_sum{kind="end",runbook="hook"}'] == 1.0
     assert found['runbench_runs_finished_total{runbook="hook",status="end"}'] == 1
     assert len(metrics._labelled) == 2  # one child per family and labels
+
+
+def test_accepted_deliveries_are_counted_when_the_numbers_are_read() -> None:
+    """A 202 is a plain count until the metrics are read: every read sees each 202 once,
+    however many reads and 202s interleave, and a path that is not a public runbook's gets
+    no label (a crafted path cannot make one)."""
+    from runbench.serve.metrics import ServeMetrics
+
+    metrics = ServeMetrics(frozenset({"hook"}))
+    name = 'runbench_intake_accepted_total{runbook="hook"}'
+    for _ in range(3):
+        metrics.request("/runbooks/hook", 202)
+    metrics.request("/runbooks/nope", 202)
+    metrics.request("/elsewhere", 202)
+    metrics.request("/runbooks/hook", 401)
+    assert metrics.exposition()[name] == 3
+    assert metrics.exposition()[name] == 3  # read again: nothing added twice
+    metrics.request("/runbooks/hook", 202)
+    found = metrics.exposition()
+    assert found[name] == 4
+    assert found['runbench_requests_rejected_total{status="401"}'] == 1
+    assert not any("nope" in key or "elsewhere" in key for key in found)

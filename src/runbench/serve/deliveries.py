@@ -162,10 +162,14 @@ class Deliveries:
         submission = gate.admit(body, headers.get("content-type"))
         if isinstance(submission, Refusal):
             return submission
-        return await self._enqueue(gate, submission, gate.delivery_id(headers))
+        return await self._enqueue(gate, submission, gate.delivery_id(headers), loop)
 
     async def _enqueue(
-        self, gate: Gate, submission: Submission, delivery_id: str | None
+        self,
+        gate: Gate,
+        submission: Submission,
+        delivery_id: str | None,
+        loop: asyncio.AbstractEventLoop,
     ) -> str | Refusal:
         full = self.pool.backlog >= self.queue_size
         if full and delivery_id is None:  # overload: refuse without touching the journal
@@ -178,7 +182,14 @@ class Deliveries:
             self.pool.held.hold(held, submission.inputs, submission.context)
         try:
             run_id, created = await self.journal.admit(
-                gate.runbook.id, inputs, context, "serve", delivery_id, full=full, run_id=held
+                gate.runbook.id,
+                inputs,
+                context,
+                "serve",
+                delivery_id,
+                full=full,
+                run_id=held,
+                loop=loop,
             )
         except JournalError as exc:
             if held is not None:

@@ -53,10 +53,13 @@ class Admissions:
         self._write = write
         self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Delivery, Any]]] = {}
 
-    def admit(self, delivery: Delivery) -> asyncio.Future[Admitted]:
+    def admit(
+        self, delivery: Delivery, loop: asyncio.AbstractEventLoop | None = None
+    ) -> asyncio.Future[Admitted]:
         """What to await for ``delivery``'s outcome (a future, not a coroutine: one frame
-        less to go through when it is settled, for every delivery)."""
-        loop = asyncio.get_running_loop()
+        less to go through when it is settled, for every delivery). ``loop``: the running
+        one, if the caller has it at hand (each look-up is a getpid() system call)."""
+        loop = loop or asyncio.get_running_loop()
         future: asyncio.Future[Admitted] = loop.create_future()
         pending = self._pending.setdefault(loop, [])
         pending.append((delivery, future))

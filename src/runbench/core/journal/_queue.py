@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -110,13 +111,15 @@ class QueueMixin:
         *,
         full: bool = False,
         run_id: str | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> tuple[str | None, bool]:
         """:meth:`enqueue` for `serve`: awaited on the event loop; the deliveries of one
         turn of the loop go to the journal's thread together and into one INSERT (see
         ``_admissions``). ``run_id``: the id a new run gets (from :meth:`next_run_id`),
-        for a caller that must know it before the commit; else one is made."""
+        for a caller that must know it before the commit; else one is made. ``loop``: the
+        running loop, if the caller has it (looking it up is a getpid() system call)."""
         delivery = Delivery(runbook, inputs, context or {}, trigger, delivery_id, full, run_id)
-        return await self._admissions.admit(delivery)
+        return await self._admissions.admit(delivery, loop)
 
     def next_run_id(self) -> str:
         """A new run id (sortable by creation time)."""
