@@ -128,7 +128,8 @@ class Run(DataSteps):
     def record_exchange(self, step: str, attempt: int, exchange: Exchange) -> None:
         self.publish_exchange(step, exchange)
         journal = self.engine.journal
-        if journal is not None:  # deferred: made and written off the step barriers
+        if journal is not None:  # deferred: made and written off the step barriers, from
+            # records made here (body_bytes makes them), on the thread the redactor is used on
             journal.add_exchange(
                 self.run_id,
                 self.seq,

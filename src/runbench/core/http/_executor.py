@@ -34,7 +34,7 @@ from runbench.core.http._failures import classify, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http._outgoing import outgoing
 from runbench.core.http._recorder import Recorder, decode_body, may_have_sent, one_line
-from runbench.core.http._records import Exchange, ResponseRecord, excerpt
+from runbench.core.http._records import Exchange, RequestRecord, ResponseRecord, excerpt
 from runbench.core.http._request import BuiltRequest, RequestBuilder
 from runbench.core.http._transfer import Guard, Received, exchange
 from runbench.core.secrets import Redactor, Secrets
@@ -308,31 +308,36 @@ class Executor:
         attempts: int,
     ) -> Exchange:
         response = received.response
-        text = decode_body(received.content, response.headers.get("content-type"))
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         error: HttpError | None = None
         if outputs and 200 <= response.status_code < 300:
-            values, errors, error = await self._evaluate(outputs, received, text)
+            values, errors, error = await self._evaluate(outputs, received)
             self._remember_secret_outputs(outputs, values)
-        record = ResponseRecord(
+        recorder, redactor = self._record, self._redactor
+
+        def records() -> tuple[RequestRecord, ResponseRecord]:  # at their first read
+            text = decode_body(received.content, response.headers.get("content-type"))
+            shown = ResponseRecord(
+                response.status_code,
+                response.reason_phrase,
+                recorder.headers(response.headers.multi_items()),
+                redactor.text(text),
+                len(received.content),
+                received.elapsed_ms,
+            )
+            return recorder.sent(request), shown
+
+        return Exchange.deferred(
+            records,
             response.status_code,
-            response.reason_phrase,
-            self._record.headers(response.headers.multi_items()),
-            self._redactor.text(text),
-            len(received.content),
-            received.elapsed_ms,
-        )
-        return Exchange(
-            self._record.sent(request),
-            record,
             values,
-            {k: self._redactor.text(v) for k, v in errors.items()},
-            self._redactor.text(one_line(str(error))) if error else None,
+            {k: redactor.text(v) for k, v in errors.items()} if errors else {},
+            redactor.text(one_line(str(error))) if error else None,
             error.kind if error else None,
             (time.perf_counter() - started) * 1000,
             attempts,
-            self._redactor.variables(values) if values else None,
+            redactor.variables(values) if values else None,
         )
 
     def _remember_secret_outputs(
@@ -345,7 +350,7 @@ class Executor:
                     self.secrets.remember_value(values[output.name])
 
     async def _evaluate(
-        self, outputs: Sequence[Output], received: Received, text: str
+        self, outputs: Sequence[Output], received: Received
     ) -> tuple[dict[str, Any], dict[str, str], HttpError | None]:
         """Parse the body and evaluate ``outputs``: in a child process for a big body
         (falling back to this process if the child fails), here otherwise."""
@@ -367,6 +372,7 @@ class Executor:
             readers = self._outputs.json_readers(outputs)
             if readers:
                 kind = response.headers.get("content-type", "no content type")
+                text = decode_body(received.content, response.headers.get("content-type"))
                 what = (
                     f"it starts with {excerpt(self._redactor.text(text), 80)}"
                     if text
