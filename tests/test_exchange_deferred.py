@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from runbench.core.engine import Journal
 from runbench.core.http import Exchange, RequestRecord, ResponseRecord
-from runbench.core.http._recorder import Recorder
 from test_engine_support import engine, workspace
 from test_journal_now import THREE_STEPS
 
@@ -46,37 +46,42 @@ def test_a_deferred_exchange_answers_ok_without_its_records_and_makes_them_once(
         getattr(exchange, "requests")  # noqa: B009 (a misspelt name still fails)
 
 
-def counting_sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Threads on which the executor's request records are made."""
+def counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """Exchanges made deferred, and the threads their records were made on."""
+    made: list[str] = []
     threads: list[str] = []
-    original = Recorder.sent
+    original = Exchange.deferred.__func__  # type: ignore[attr-defined]
 
-    def sent(self: Recorder, request: object) -> RequestRecord:
-        threads.append(threading.current_thread().name)
-        return original(self, request)  # type: ignore[arg-type]
+    def deferred(cls: type[Exchange], records: Any, *args: Any, **kwargs: Any) -> Exchange:
+        def counting() -> tuple[RequestRecord, ResponseRecord]:
+            threads.append(threading.current_thread().name)
+            return records()
 
-    monkeypatch.setattr(Recorder, "sent", sent)
-    return threads
+        made.append(threading.current_thread().name)
+        return original(cls, counting, *args, **kwargs)
+
+    monkeypatch.setattr(Exchange, "deferred", classmethod(deferred))
+    return made, threads
 
 
 async def test_a_run_without_journal_or_listener_makes_no_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads = counting_sent(monkeypatch)
+    made, threads = counted(monkeypatch)
     result = await engine(workspace(tmp_path, THREE_STEPS)).run("three")
     assert result.status == "success", result.error
-    assert threads == []
+    assert (len(made), threads) == (3, [])
 
 
 async def test_a_journaled_run_makes_them_on_the_loops_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads = counting_sent(monkeypatch)
+    made, threads = counted(monkeypatch)
     journal = Journal(tmp_path / "runs.db")
     try:
         result = await engine(workspace(tmp_path, THREE_STEPS), journal=journal).run("three")
         assert result.status == "success", result.error
-        assert threads == [threading.current_thread().name] * 3
+        assert threads == made == [threading.current_thread().name] * 3
         stored = journal.exchanges(result.run_id)
         assert [x.request["url"] for x in stored if x.request] == [
             f"http://api.test/users/{n}" for n in (1, 2, 3)

@@ -86,6 +86,7 @@ class Executor:
         self._offload = offload if offload is not None else OffloadPolicy()
         self._base = {**workspace.variables, **(variables or {})}
         self._timeouts: dict[tuple[float, float], httpx.Timeout] = {}
+        self._no_auth_guard = Guard(redactor=self._redactor)  # most calls: made once
 
     @property
     def redactor(self) -> Redactor:
@@ -285,11 +286,13 @@ class Executor:
     async def _send(
         self, client: httpx.AsyncClient, request: httpx.Request, limits: Limits, creds: Credentials
     ) -> Received:
-        guard = Guard(
-            tuple(name for name, _ in creds.headers),
-            tuple(name for name, _ in creds.query),
-            self._redactor,
-        )
+        guard = self._no_auth_guard
+        if creds.headers or creds.query:
+            guard = Guard(
+                tuple(name for name, _ in creds.headers),
+                tuple(name for name, _ in creds.query),
+                self._redactor,
+            )
         return await exchange(
             client,
             request,
