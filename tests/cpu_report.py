@@ -3,9 +3,11 @@
 On a shared 2-core machine wall time says more about the neighbours than about a test; the
 CPU a test costs its worker (every thread of the process: the app, the sandbox, servers in
 threads) is what decides how long the suite takes. Each worker writes one line per test to
-``$RUNBENCH_TEST_CPU/<worker>.tsv`` (CPU seconds, wall seconds, test id) and a last line with
-the whole process's CPU, collection and start-up included; ``python tests/cpu_report.py DIR``
-ranks them by file and by test; with ``--record`` it also writes the long tests' wall times
+``$RUNBENCH_TEST_CPU/<worker>.tsv`` (CPU seconds, wall seconds, test id), a line with the
+CPU spent before the first test (interpreter, plugins, conftest, collection: ``<start ...>``)
+and a last line with the whole process's CPU (``<process ...>``); ``python tests/cpu_report.py
+DIR`` ranks them by file and by test and prints each worker's overhead (start-up, and the
+rest outside tests: xdist's messages between tests, session end); with ``--record`` it also writes the long tests' wall times
 to tests/test_costs.tsv, the order the suite runs them in (``ordering.py``).
 """
 
@@ -24,6 +26,7 @@ import pytest
 from ordering import COSTS, write_costs
 
 _rows: list[tuple[float, float, str]] = []
+_started: list[float] = []
 
 
 def _process_cpu() -> float:
@@ -31,6 +34,10 @@ def _process_cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pytest_collection_finish() -> None:
+    _started.append(_process_cpu())
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -46,6 +53,7 @@ def pytest_sessionfinish() -> None:
         return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     lines = [f"{cpu:.3f}\t{wall:.3f}\t{nodeid}" for cpu, wall, nodeid in _rows]
+    lines.extend(f"{cpu:.3f}\t0\t<start {worker}>" for cpu in _started[:1])
     lines.append(f"{_process_cpu():.3f}\t0\t<process {worker}>")
     Path(folder, f"{worker}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -53,13 +61,21 @@ def pytest_sessionfinish() -> None:
 def _report(folder: Path, top: int = 40, record: bool = False) -> None:
     per_test: list[tuple[float, float, str]] = []
     process_total = 0.0
+    overheads: list[str] = []
     for tsv in sorted(folder.glob("*.tsv")):
+        worker = {"tests": 0.0, "start": 0.0, "process": 0.0}
         for line in tsv.read_text(encoding="utf-8").splitlines():
             cpu_text, wall_text, name = line.split("\t", 2)
-            if name.startswith("<process"):
-                process_total += float(cpu_text)
+            if name.startswith("<"):
+                worker[name[1:].split()[0]] = float(cpu_text)
             else:
                 per_test.append((float(cpu_text), float(wall_text), name))
+                worker["tests"] += float(cpu_text)
+        process_total += worker["process"]
+        rest = worker["process"] - worker["start"] - worker["tests"]
+        overheads.append(
+            f"{tsv.stem}: {worker['start']:.1f} s start-up, {rest:.1f} s between tests"
+        )
     per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for cpu, wall, nodeid in per_test:
         totals = per_file[nodeid.split("::", 1)[0]]
@@ -68,6 +84,7 @@ def _report(folder: Path, top: int = 40, record: bool = False) -> None:
         totals[2] += 1
     in_tests = sum(cpu for cpu, _, _ in per_test)
     print(f"CPU: {process_total:.1f} s in all workers, {in_tests:.1f} s in {len(per_test)} tests")
+    print("outside tests, per worker: " + "; ".join(overheads))
     print(f"\n{'cpu s':>8} {'wall s':>8} {'tests':>5}  file")
     for name, (cpu, wall, count) in sorted(per_file.items(), key=lambda kv: -kv[1][0])[:top]:
         print(f"{cpu:8.1f} {wall:8.1f} {int(count):5d}  {name}")
