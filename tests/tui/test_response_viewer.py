@@ -5,10 +5,13 @@ in test_tui_responses.py, on the whole workbench."""
 from __future__ import annotations
 
 import json
+import threading
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
 
 from host_app import Host
@@ -16,10 +19,10 @@ from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.state.body_lines import Lines, index_lines
 from runbench.tui.state.body_search import Matches
 from runbench.tui.widgets import response_viewer
-from runbench.tui.widgets.find_bar import FindBar
+from runbench.tui.widgets.find_bar import FindBar, count_status
 from runbench.tui.widgets.line_view import LineView
-from runbench.tui.widgets.response_viewer import ResponseViewer, count_status
-from waits import type_text, until
+from runbench.tui.widgets.response_viewer import ResponseViewer
+from waits import DEADLINE, type_text, until
 
 SIZE = (80, 24)
 ITEMS = {
@@ -70,7 +73,7 @@ async def test_search_marks_counts_and_walks_matches() -> None:
         await until(pilot, lambda: searched(viewer), "the search done")
         assert viewer.matches is not None
         assert viewer.matches.count == 11
-        assert str(viewer.query_one("#find-status").render()) == "1 of 11"
+        assert str(viewer.query_one("#find-status").render()).strip() == "1 of 11"
         first = view.current
         assert first is not None
         assert view.lines.line(first[0]).strip() == '"name": "Item 1"'
@@ -151,4 +154,68 @@ def test_count_status_of_a_stopped_search_without_matches() -> None:
     matches = Matches("x", index_lines("abc"), stopped=True)
     assert count_status(matches, -1).plain == "search stopped: no match so far"
     matches.stopped, matches.done = False, True
-    assert count_status(matches, -1).plain == "no match"
+    assert count_status(matches, -1).plain.strip() == "no match"
+
+
+def growing_search(release: threading.Event) -> Any:
+    """A search that waits for ``release``, then reports a count gaining a digit each
+    time (a big body's count, every 16 MiB) before its final count."""
+
+    def fake(lines: Lines, query: str, *, progress: Any, **_kwargs: Any) -> Matches:
+        release.wait(DEADLINE)
+        matches = Matches(query, lines, array("q", [lines.starts[2]]), length=len(query))
+        for count in (1, 12, 123):
+            matches.count = count
+            progress(matches)
+        matches.count, matches.done = 124, True
+        return matches
+
+    return fake
+
+
+async def test_a_growing_count_keeps_the_status_width_and_a_closed_bar_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reports of a growing count repaint the status without a layout (one width from
+    "searching…" to the final count); once enter closed the bar they show no toast
+    (one per report was shown), while n still says where it is."""
+    release = threading.Event()
+    monkeypatch.setattr(response_viewer, "search", growing_search(release))
+    toasts: list[str] = []
+    monkeypatch.setattr(ResponseViewer, "notify", lambda _self, text, **_kw: toasts.append(text))
+    body = json.dumps({"items": [f"item {i}" for i in range(400)]})  # room for 3 digits
+    async with viewer_host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(body))
+        status = viewer.query_one("#find-status")
+        widths: list[int] = []
+        monkeypatch.setattr(
+            FindBar, "status", recording(FindBar.status, lambda t: widths.append(t.cell_len))
+        )
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        widths.clear()
+        await type_text(pilot, "item")
+        release.set()
+        await until(pilot, lambda: searched(viewer), "the count done")
+        assert str(status.render()).strip() == "1 of 124"
+        # "searching…" at each key, three reports, the final count: one width throughout
+        assert len(widths) >= 5, widths
+        assert len(set(widths)) == 1, widths
+        assert toasts == []
+        release.clear()
+        await type_text(pilot, " 1")
+        await pilot.press("enter")  # the bar closes while the count goes on
+        await until(pilot, lambda: not viewer.find_bar().display, "the bar closed")
+        release.set()
+        await until(pilot, lambda: searched(viewer), "the second count done")
+        assert toasts == []
+        await pilot.press("n")
+        await until(pilot, lambda: toasts == ["1 of 124"], "n says where it is")
+
+
+def recording(method: Any, seen: Callable[[Text], None]) -> Any:
+    def spy(self: Any, text: str | Text) -> None:
+        seen(Text(text) if isinstance(text, str) else text)
+        method(self, text)
+
+    return spy

@@ -37,7 +37,7 @@ from runbench.tui.state.body_lines import (
     index_lines,
 )
 from runbench.tui.state.body_search import Matches, line_pattern, search
-from runbench.tui.widgets.find_bar import FindBar
+from runbench.tui.widgets.find_bar import FindBar, as_wide_as_a_count, count_status
 from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
@@ -89,18 +89,6 @@ def headers_text(exchange: Exchange) -> str:
 
 
 SEARCHED = ("response-body", "response-headers", "response-request")
-
-
-def count_status(matches: Matches, index: int) -> Text:
-    """The find bar's count: "3 of 120" when done, "3 of 120+" while counting, and a
-    warning when the search stopped short (its child died) rather than "+" forever."""
-    if matches.stopped:  # within the find bar's 38 columns
-        if not matches.count:
-            return Text("search stopped: no match so far", style="yellow")
-        return Text(f"{index + 1} of {matches.count}+, count stopped", style="yellow")
-    if not matches.count:
-        return Text("no match" if matches.done else "searching…", style="yellow")
-    return Text(f"{index + 1} of {matches.count}{'' if matches.done else '+'}")
 
 
 class ResponseViewer(FocusWithinClass, Vertical):
@@ -281,7 +269,8 @@ class ResponseViewer(FocusWithinClass, Vertical):
             self.workers.cancel_group(self, "search")
             return
         view.mark(line_pattern(text))
-        self.find_bar().status(Text("searching…", style="italic"))
+        searching = Text("searching…", style="italic")
+        self.find_bar().status(as_wide_as_a_count(searching, view.lines, text))
         self._search(view, view.lines, text)
 
     def _search_again(self) -> None:
@@ -307,7 +296,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         if self.match_index < 0 and matches.offsets:
             self.match_index = 0
             self._go(view)
-        self._show_count()
+        self._show_count(announce=False)  # a closed bar's count: no toast per report
 
     def _step(self, delta: int) -> None:
         view = self.searched_view()
@@ -320,22 +309,23 @@ class ResponseViewer(FocusWithinClass, Vertical):
             return
         self.match_index = (self.match_index + delta) % len(matches.offsets)
         self._go(view)
-        self._show_count()
+        self._show_count(announce=True)
 
     def _go(self, view: LineView) -> None:
         assert self.matches is not None
         line, column = self.matches.position(self.match_index)
         view.go_to(line, column, len(self.query_text))
 
-    def _show_count(self) -> None:
+    def _show_count(self, *, announce: bool) -> None:
+        """The count in the bar; with the bar closed, a toast when ``announce`` (n/N)."""
         matches = self.matches
         if matches is None:
             return
         text = count_status(matches, self.match_index)
         if self.find_bar().display:  # open() clears the status: a hidden bar's would not show
             self.find_bar().status(text)
-        elif matches.count:
-            self.notify(text.plain, timeout=1.5)
+        elif matches.count and announce:
+            self.notify(text.plain.strip(), timeout=1.5)
 
     @on(FindBar.Changed)
     def _typed(self, event: FindBar.Changed) -> None:
