@@ -15,7 +15,13 @@ from typing import Any
 from runbench.cli.controls import for_terminal
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
 from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
-from runbench.core.files import MAX_INPUT_BYTES, FileTooLargeError, not_text, read_capped_text
+from runbench.core.files import (
+    MAX_INPUT_BYTES,
+    FileTooLargeError,
+    load_json_text,
+    not_text,
+    read_capped_text,
+)
 
 DESCRIPTION = (
     "Evaluate an output-variable path (Halo grammar: response^choices[0]^text!) against a "
@@ -69,7 +75,7 @@ def _load(source: str) -> Any:
     except UnicodeDecodeError as exc:
         raise UsageError(f"{label}: {not_text(exc)}") from None
     try:
-        return json.loads(text.removeprefix("\ufeff"))
+        return load_json_text(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         raise UsageError(f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:

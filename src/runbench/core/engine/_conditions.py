@@ -134,7 +134,7 @@ def members(right: Any) -> list[Any]:
     if isinstance(right, str) and right.strip().startswith("["):
         try:
             parsed = json.loads(right)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or a number too long to read
             parsed = None
         if isinstance(parsed, list):
             return parsed
@@ -153,7 +153,7 @@ def sized(value: Any) -> Any:
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or a number too long to read
             return value
     return len(value) if isinstance(value, (list, dict)) else value
 

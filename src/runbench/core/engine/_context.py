@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from runbench.core.errors import HttpError, RunError, UsageError
-from runbench.core.files import MAX_INPUT_BYTES, not_text, read_capped_text
+from runbench.core.files import MAX_INPUT_BYTES, load_json_text, not_text, read_capped_text
 from runbench.core.http import Executor
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Method, Workspace
@@ -94,7 +94,7 @@ def custom_field_variables(ticket: Any) -> dict[str, Any]:
 def read_object(path: str | Path, what: str) -> dict[str, Any]:
     """A JSON object from a file (a Halo webhook body); ``{"ticket": {...}}`` is unwrapped."""
     try:
-        data = json.loads(read_capped_text(path, MAX_INPUT_BYTES))
+        data = load_json_text(read_capped_text(path, MAX_INPUT_BYTES))
     except OSError as exc:
         raise UsageError(f"--{what}-json {path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:

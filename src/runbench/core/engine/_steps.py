@@ -213,7 +213,7 @@ class StepKinds:
         if isinstance(items, str):
             try:
                 items = json.loads(items)
-            except json.JSONDecodeError:
+            except ValueError:  # not JSON, or a number too long to read
                 shown = items if len(items) <= 60 else items[:59] + "…"  # the redactor sees …
                 return self.fail_run(step, f"items is a string that is not a JSON array: {shown!r}")
         if not isinstance(items, list):

@@ -104,7 +104,7 @@ def parse_cli_value(text: str) -> Any:
     """A --var/--input value: JSON when it parses as JSON, else the text itself."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or a number too long to read
         return text
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import not_text, read_capped_text
+from runbench.core.files import load_json_text, not_text, read_capped_text
 
 HaloObject = dict[str, Any]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -36,7 +36,7 @@ def load_json(path: str | Path) -> Any:
     except OSError as exc:
         raise HaloJsonError(f"{file}: cannot read: {exc}") from None
     try:
-        return json.loads(text)
+        return load_json_text(text)
     except json.JSONDecodeError as exc:
         raise HaloJsonError(f"{file}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
 
