@@ -90,6 +90,22 @@ def _error(command: str, exc: Exception) -> None:
     print(for_terminal(f"runbench {command}: {exc}", sys.stderr), file=sys.stderr)
 
 
+def _not_utf8(args: Sequence[str]) -> UsageError | None:
+    """The first argument that is not UTF-8 text (the shell passes bytes; Python keeps the
+    stray ones as lone surrogates, which no workspace, journal or JSON runbench writes can
+    hold: ``import-halo --name`` ended in a traceback), said plainly; None when all are."""
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return UsageError(
+                f"argument {number} ('{shown}') is not UTF-8 text; runbench takes its "
+                "arguments as UTF-8: retype it (or rename the file it names)"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args_list if not a.startswith("-")), None)
@@ -97,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if not args.command:
         parser.print_help()
+        return 2
+    undecodable = _not_utf8(args_list)
+    if undecodable is not None:
+        _error(args.command, undecodable)
         return 2
     module = _module(args.command)
     if module is None:
