@@ -8,13 +8,13 @@ tokens from ``/auth/token`` as everywhere in the sandbox's Halo API.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox.bodies import BodyError, read_json
 from runbench.sandbox.halo_api import HaloApi
 from runbench.sandbox.store import InputError
 
@@ -43,9 +43,9 @@ class ConfigApi:
 
     async def _array(self, request: Request, what: str) -> list[Any] | Response:
         try:
-            payload = json.loads(await request.body())
-        except ValueError as exc:
-            return _error(400, f"{what}: the body is not valid JSON ({exc})")
+            payload = await read_json(request)
+        except BodyError as exc:
+            return _error(exc.status, f"{what}: {exc}")
         if not isinstance(payload, list) or not payload:
             return _error(400, f"{what}: Halo saves with a non-empty JSON array; send [{{...}}]")
         return payload

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox.bodies import BodyError, read_body, read_json
 from runbench.sandbox.seed import control_settings
 from runbench.sandbox.store import (
     RESOURCES,
@@ -66,9 +66,11 @@ class HaloApi:
     # --- token -----------------------------------------------------------------------------
 
     async def token(self, request: Request) -> Response:
-        form = dict(
-            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-        )
+        try:
+            body = await read_body(request)
+        except BodyError as exc:
+            return self._oauth_error(exc.status, "invalid_request", str(exc))
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         grant = form.get("grant_type", "")
         if not grant:
             return self._oauth_error(
@@ -171,9 +173,9 @@ class HaloApi:
 
     async def _save(self, request: Request, spec: ResourceSpec) -> Response:
         try:
-            payload = json.loads(await request.body())
-        except ValueError as exc:
-            return _error(400, "bad_request", f"{spec.name}: the body is not valid JSON ({exc})")
+            payload = await read_json(request)
+        except BodyError as exc:
+            return _error(exc.status, "bad_request", f"{spec.name}: {exc}")
         if not isinstance(payload, list):
             return _error(
                 400,

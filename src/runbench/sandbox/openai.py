@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox.bodies import BodyError, read_json
+
 ANSWER_PREFIX = "Sandbox answer to: "
 
 
@@ -91,11 +93,9 @@ class OpenAIStandIn:
                 "invalid_api_key",
             )
         try:
-            body = json.loads(await request.body())
-        except ValueError as exc:
-            return _error(
-                400, f"The request body is not valid JSON ({exc}).", "invalid_request_error"
-            )
+            body = await read_json(request)
+        except BodyError as exc:
+            return _error(exc.status, f"{str(exc).capitalize()}.", "invalid_request_error")
         if not isinstance(body, dict):
             return _error(400, "The request body must be a JSON object.", "invalid_request_error")
         if not body.get("model"):

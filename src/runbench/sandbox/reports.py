@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox.bodies import BodyError, read_json
 from runbench.sandbox.halo_api import HaloApi
 from runbench.sandbox.store import HaloState
 
@@ -118,9 +119,9 @@ class ReportApi:
         if refused is not None:
             return refused
         try:
-            payload = json.loads(await request.body())
-        except ValueError as exc:
-            return _bad(f"Report: the body is not valid JSON ({exc})")
+            payload = await read_json(request)
+        except BodyError as exc:
+            return _bad(f"Report: {exc}", exc.status)
         item = payload[0] if isinstance(payload, list) and payload else payload
         sql = item.get("sql") if isinstance(item, dict) else None
         if not isinstance(sql, str) or not sql.strip():
@@ -132,8 +133,8 @@ class ReportApi:
         return JSONResponse({"id": 0, "name": "runbench report", "sql": sql, "report": report})
 
 
-def _bad(message: str) -> JSONResponse:
-    return JSONResponse({"error": "bad_request", "message": message}, status_code=400)
+def _bad(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": "bad_request", "message": message}, status_code=status)
 
 
 __all__ = ["ReportApi", "TABLES", "national_literals", "run_report"]

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from runbench.sandbox.config import ConfigStore
 
 TOKEN_LIFETIME = 3600
+MAX_SAVE_ITEMS = 1000
+"""Objects one save may hold: each is checked against the others (references, counts), so
+200,000 in one request kept the sandbox's event loop busy for hours."""
 _FORMAT_VERSION = 1
 
 
@@ -100,6 +103,7 @@ class HaloState:
         self._clock = clock
         self._data_file = data_file
         self._lock = threading.RLock()
+        self._next_ids: dict[str, int] = {}  # within one save (under the lock): see save
         self._tokens: dict[str, float] = {}
         self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
         from runbench.sandbox.config import ConfigStore  # it raises this module's InputError
@@ -150,7 +154,13 @@ class HaloState:
         spec = self._spec(resource)
         if not items:
             raise InputError(f"{spec.name}: the array is empty; send at least one object")
+        if len(items) > MAX_SAVE_ITEMS:
+            raise InputError(
+                f"{spec.name}: {len(items)} objects in one save; the sandbox takes at most "
+                f"{MAX_SAVE_ITEMS} at a time: send them in parts"
+            )
         with self._lock:
+            self._next_ids = {}  # a new record's id: the table's highest, found once a save
             staging = copy.deepcopy(self._data)
             saved = [self._save_one(staging, spec, item, n) for n, item in enumerate(items)]
             self._data = staging
@@ -186,7 +196,9 @@ class HaloState:
 
     def _new_record(self, data: dict[str, dict[int, Record]], name: str, fields: Record) -> Record:
         table = data[name]
-        record: Record = {"id": max(table, default=0) + 1}
+        record_id = self._next_ids.get(name) or max(table, default=0) + 1
+        self._next_ids[name] = record_id + 1
+        record: Record = {"id": record_id}
         now = self.now_iso()
         if name == "Tickets":
             record.update(
