@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import serve_lock_waits
 from results import record, skipped
 
 SECRET = "bench-secret"
@@ -326,6 +327,7 @@ def run_rounds(folder: Path, args: argparse.Namespace) -> int:
             process.wait(30)
     report(rate, completed, intake_us, total_us, share, args)
     print_threads(intake_us, loop_us)
+    lock_waits(folder, args)
     print(f"after: {uptime()}")
     return 0  # a goal not met is reported (summary table), not an error
 
@@ -338,6 +340,24 @@ def print_threads(intake_us: dict[str, list[float]], loop_us: dict[str, list[flo
         loop = statistics.median(loop_us[name])
         rest = statistics.median(a - b for a, b in zip(intake_us[name], loop_us[name], strict=True))
         print(f"    {name:<12} event loop {loop:5.0f} us, other threads {rest:5.0f} us")
+
+
+def lock_waits(folder: Path, args: argparse.Namespace) -> None:
+    """The priority-inversion check (serve_lock_waits): the intake's journal thread's
+    waits for SQLite's write lock, with the worker process and without it."""
+    script = folder / "waits.lua"
+    lua_script(script, int(60_000 * args.seconds / 5), 10**9)
+    found = serve_lock_waits.measure(
+        folder,
+        folder / "ws.toml",
+        lambda url, seconds: load(url, script, seconds, args.concurrency),
+        wait_up,
+        free_port,
+        args.seconds,
+    )
+    shares = serve_lock_waits.report(found)
+    for mode, value in shares.items():
+        record(f"intake journal thread waiting for the write lock, {mode}", 100 * value, unit="%")
 
 
 def ratios(values: list[float], floor: list[float]) -> list[float]:

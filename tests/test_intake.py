@@ -176,6 +176,8 @@ def test_payload_forms() -> None:
     }
     assert parse_payload(b"", None) == {}
     assert parse_payload(b"  ", "text/plain") == {}
+    assert parse_payload(b" \t\r\n\x0b\x0c", "application/json") == {}  # ASCII whitespace
+    assert isinstance(parse_payload(b"\xa0", "application/json"), Refusal)  # not whitespace
 
 
 @pytest.mark.parametrize(
