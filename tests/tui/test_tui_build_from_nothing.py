@@ -9,12 +9,14 @@ sandbox (127.0.0.1, port 0) to success, is saved, ``runbench check`` passes with
 warning, and the saved file is exactly ``tests/golden/built_from_nothing.toml``
 (``RUNBENCH_GOLDEN_UPDATE=1`` rewrites the golden files after an intended change).
 
-The story is told in three stages, so that test workers share it (it was the longest
+The story is told in four stages, so that test workers share it (it was the longest
 test of the suite): the first builds the integration from nothing and saves it, which
 must give exactly ``built_from_nothing_integration.toml``; the second opens that file
-(with the secret the first set by keys), adds the runbook's steps and edges and saves
-``built_from_nothing_steps.toml``; the third opens that, adds the input and the endpoint,
-runs, saves and checks. Each stage starts where the one before is proven to end.
+(with the secret the first set by keys), adds the runbook and its first three steps and
+saves ``built_from_nothing_runbook.toml``; the third opens that, adds the failure end and
+every edge in the step editor and saves ``built_from_nothing_steps.toml``; the fourth
+opens that, adds the input and the endpoint, runs, saves and checks. Each stage starts
+where the one before is proven to end.
 (Widgets are focused by id rather than by counting tab presses; everything typed or
 chosen is keys. Text goes in with ``waits.type_text``: the same key events as
 ``pilot.press``, without its idle wait after every character.)
@@ -44,6 +46,7 @@ from waits import settle, type_text, until
 SIZE = (80, 24)
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "built_from_nothing.toml"
 INTEGRATION_GOLDEN = GOLDEN.with_name("built_from_nothing_integration.toml")
+RUNBOOK_GOLDEN = GOLDEN.with_name("built_from_nothing_runbook.toml")
 STEPS_GOLDEN = GOLDEN.with_name("built_from_nothing_steps.toml")
 BODY = '{"model": "gpt-3.5-turbo-instruct", "prompt": "<<question!>>", "max_tokens": 50}'
 
@@ -229,14 +232,15 @@ async def test_build_an_integration_from_nothing(tmp_path: Path) -> None:
     same_as_golden(saved, INTEGRATION_GOLDEN)
 
 
-async def test_add_a_runbook_with_steps_and_edges(tmp_path: Path) -> None:
+async def test_add_a_runbook_with_its_first_steps(tmp_path: Path) -> None:
     target = tmp_path / "helpdesk.toml"
     shutil.copyfile(INTEGRATION_GOLDEN, target)  # where the first stage ends
     set_secret(target, "openai_key", "sk-sandbox")  # as the first stage set it, by keys
     app = RunbenchApp(target, environ={}, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # a runbook: an input, a method step, a condition and two ends
+        # a runbook: a method step, a condition and an end (the third stage adds the other
+        # end and the edges, the fourth the input)
         await tree_to(pilot, Selection("runbooks"))
         await pilot.press("a")
         await form(pilot, "add-runbook", "answer", "Answer a question")
@@ -250,13 +254,26 @@ async def test_add_a_runbook_with_steps_and_edges(tmp_path: Path) -> None:
         await step(pilot, "done", "end")
         on_step_tab(pilot)
         await write(pilot, "#s-message", "<<Answer>>")
+        await save(pilot)
+
+    same_as_golden(target.read_text(encoding="utf-8"), RUNBOOK_GOLDEN)
+
+
+async def test_add_the_failure_end_and_the_edges(tmp_path: Path) -> None:
+    target = tmp_path / "helpdesk.toml"
+    shutil.copyfile(RUNBOOK_GOLDEN, target)  # where the second stage ends
+    set_secret(target, "openai_key", "sk-sandbox")  # as the first stage set it, by keys
+    app = RunbenchApp(target, environ={}, cursor_blink=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await tree_to(pilot, Selection("runbook", runbook="answer"))
         await step(pilot, "failed", "end")
-        on_step_tab(pilot)
+        await palette(pilot, "Show step editor")
         await choose(pilot, "#s-result", "failure")
         await write(pilot, "#s-message", "The API did not answer")
         await edges(pilot, "answer", "ask", on_success="check", on_failure="failed")
         await edges(pilot, "answer", "check", on_true="done", on_false="failed")
-        # only the input is missing (the third stage adds it)
+        # only the input is missing (the fourth stage adds it)
         assert [p.keys for p in app.problems] == [
             ("runbooks", "answer", "steps", "ask", "args", "question")
         ], [str(p) for p in app.problems]
@@ -269,7 +286,7 @@ async def test_add_the_endpoint_run_save_and_check(
     tmp_path: Path, sandbox: RunningSandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "helpdesk.toml"
-    shutil.copyfile(STEPS_GOLDEN, target)  # where the second stage ends
+    shutil.copyfile(STEPS_GOLDEN, target)  # where the third stage ends
     set_secret(target, "openai_key", "sk-sandbox")  # as the first stage set it, by keys
     app = RunbenchApp(
         target,
