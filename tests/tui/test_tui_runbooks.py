@@ -70,15 +70,16 @@ async def start_run(pilot: Pilot[Any], note: str = NOTE) -> None:
     await until(pilot, lambda: pilot.app.screen.id != "trigger-dialog", "dialog closed")
 
 
-async def test_flowchart_keys_step_editor_halo_step_rules_and_a_deleted_steps_problems(
-    make_app: MakeApp,
+async def test_flowchart_keys_step_editor_halo_step_rules_rename_and_a_deleted_steps_problems(
+    make_app: MakeApp, workspace_file: Path
 ) -> None:
-    """One app on ask_chatgpt's pane for three stories that share it: what the workbench does
+    """One app on ask_chatgpt's pane for four stories that share it: what the workbench does
     with the chart's ``StepSelected`` (the selection and the tree follow, enter opens the step
     editor on that step; the chart's own keys, clicks and ASCII drawing are in
     test_flowchart_view.py); a Halo step added with its body template, an edge and a rule
-    added through the rules table; then a step deleted, its problems shown on the boxes and
-    in the editor."""
+    added through the rules table; a step edited and renamed, the edges that named it
+    following, saved with the file's comments; then the renamed step deleted, its problems
+    shown on the boxes and in the editor."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await open_runbook(pilot)
@@ -141,24 +142,52 @@ async def test_flowchart_keys_step_editor_halo_step_rules_and_a_deleted_steps_pr
             ("<<ticket^id>>", "greater_than", 0),
         ]
 
-        # a deleted step: the problems it leaves on the boxes and in the editor
-        await open_runbook(pilot, step="post_back")
+        # a step edited and renamed: the edges that named it follow; saved with comments
+        await open_runbook(pilot, step="check")
+        app.query_one(RunbookPane).open_tab("tab-step")
+        await pilot.pause()
+        app.query_one("#s-match", Select).value = "any"
+        await pilot.pause()
+        assert 'match = "any"' in app.document.text()
+        chart(app).focus()
+        await pilot.press("down")  # post_back: the flow from check when it is met
+        await pilot.pause()
+        assert app.selection == Selection("step", runbook="ask_chatgpt", step="post_back")
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.id == "rename", "rename dialog")
+        app.screen.query_one(Input).value = "reply"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not app.document.dirty, "saved")
+        text = workspace_file.read_text(encoding="utf-8")
+        assert "[runbooks.ask_chatgpt.steps.reply]" in text
+        assert "[runbooks.ask_chatgpt.steps.post_back]" not in text
+        assert 'on_true = "reply"' in text
+        data = tomllib.loads(text)["runbooks"]["ask_chatgpt"]
+        assert data["steps"]["check"]["match"] == "any"
+        assert "# the note of the action that queued the runbook" in text  # comments kept
+        assert data["steps"]["reply"]["on_success"] == "done"
+
+        # a deleted step (reply, renamed above): the problems it leaves on the boxes and in
+        # the editor
+        await open_runbook(pilot, step="reply")
         await pilot.press("x")
         await until(pilot, lambda: app.screen.id == "confirm", "confirm")
         assert "check met" in str(app.screen.query_one(".dialog-message").render())
         await pilot.click("#choice-yes")
         await pilot.pause()
-        assert "post_back" not in app.workspace.runbooks["ask_chatgpt"].steps
+        assert "reply" not in app.workspace.runbooks["ask_chatgpt"].steps
         view = chart(app)
         assert view.box_text("check").splitlines()[1].startswith("│ ! check")
         assert view.chart is not None
         notes = " ".join(strip.text.strip() for strip in view._strips[len(view.chart.lines) :])
-        assert "check.on_true: no step 'post_back'" in notes  # notes wrap: all of them
+        assert "check.on_true: no step 'reply'" in notes  # notes wrap: all of them
         await open_runbook(pilot, step="check")
         editor = app.query_one(StepEditor)
         problems = str(editor.query_one("#s-problems").render())
-        assert "no step 'post_back'" in problems
-        assert app.query_one("#s-edge-on_true", Select).value == "post_back"  # shown missing
+        assert "no step 'reply'" in problems
+        assert app.query_one("#s-edge-on_true", Select).value == "reply"  # shown missing
 
 
 async def test_run_from_a_step_then_a_breakpoint_edit_and_continue_then_stop(
@@ -305,35 +334,3 @@ async def test_history_lists_cli_runs_and_shows_the_path(
         await pilot.pause()
         assert not history.is_open
         assert "✔" not in chart(app).box_text("create")  # back to the live view: no run
-
-
-async def test_step_edit_and_rename_with_edges_following(
-    make_app: MakeApp, workspace_file: Path
-) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await open_runbook(pilot, step="check")
-        app.query_one(RunbookPane).open_tab("tab-step")
-        await pilot.pause()
-        app.query_one("#s-match", Select).value = "any"
-        await pilot.pause()
-        assert 'match = "any"' in app.document.text()
-        chart(app).focus()
-        await pilot.press("down")  # post_back: the flow from check when it is met
-        await pilot.pause()
-        assert app.selection == Selection("step", runbook="ask_chatgpt", step="post_back")
-        await pilot.press("r")
-        await until(pilot, lambda: app.screen.id == "rename", "rename dialog")
-        app.screen.query_one(Input).value = "reply"
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-    text = workspace_file.read_text(encoding="utf-8")
-    assert "[runbooks.ask_chatgpt.steps.reply]" in text
-    assert "[runbooks.ask_chatgpt.steps.post_back]" not in text
-    assert 'on_true = "reply"' in text
-    data = tomllib.loads(text)["runbooks"]["ask_chatgpt"]
-    assert data["steps"]["check"]["match"] == "any"
-    assert "# the note of the action that queued the runbook" in text  # comments kept
-    assert data["steps"]["reply"]["on_success"] == "done"
