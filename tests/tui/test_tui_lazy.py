@@ -85,19 +85,6 @@ async def test_hidden_panes_not_mounted_then_each_selected_before_it_mounts(
         assert app.query_one("#editor", ContentSwitcher).current == "runbook-pane"
 
 
-async def test_cursor_blink_off_reaches_late_mounted_inputs(make_app: MakeApp) -> None:
-    app = make_app(cursor_blink=False)
-    async with app.run_test(size=SIZE) as pilot:
-        app.go_to(Selection("integration", "openai"))
-        app.go_to(Selection("step", runbook="ask_chatgpt", step="ask"))
-        await pilot.pause()
-        inputs = list(app.query(Input))
-        assert app.query_one(IntegrationEditor).query(Input)
-        assert app.query_one(RunbookPane).query(Input)
-        assert inputs
-        assert not any(i.cursor_blink for i in inputs)
-
-
 async def test_run_started_before_the_pane_mounts_shows_when_it_does(
     sandbox_app: Callable[..., RunbenchApp],
 ) -> None:
@@ -110,12 +97,14 @@ async def test_run_started_before_the_pane_mounts_shows_when_it_does(
         assert "Onboarding finished" in status(app)
 
 
-async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
+async def test_a_pane_mounts_in_one_layout_styled_once_and_cursor_blink_off_reaches_it(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The integration editor's first opening: the screen is not laid out per stage of
     its mount (4-5 layouts of the whole screen before), and a widget given a class
-    before it mounts (its compact Inputs and Selects) is styled once, as it mounts."""
+    before it mounts (its compact Inputs and Selects) is styled once, as it mounts. Then
+    the runbook pane: the app's cursor_blink=False reaches the inputs of both panes,
+    mounted after start-up."""
     layouts: list[bool] = []
     styled: Counter[int] = Counter()
     refresh_layout, apply = WorkbenchScreen._refresh_layout, Stylesheet.apply
@@ -128,7 +117,7 @@ async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
         styled[id(node)] += 1
         apply(self, node, **kwargs)
 
-    app = make_app()
+    app = make_app(cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", count_layout)
@@ -146,6 +135,15 @@ async def test_a_pane_mounts_in_one_layout_and_is_styled_once(
         assert 1 <= len(layouts) <= 2
         fields[0].add_class("-probe")  # a class changed once mounted still restyles
         assert styled[id(fields[0])] == 2
+
+        app.go_to(Selection("step", runbook="ask_chatgpt", step="ask"))
+        await until(pilot, lambda: app.runbook_pane() is not None, "the runbook pane mounted")
+        await pilot.pause()
+        inputs = list(app.query(Input))
+        assert app.query_one(IntegrationEditor).query(Input)
+        assert app.query_one(RunbookPane).query(Input)
+        assert inputs
+        assert not any(i.cursor_blink for i in inputs)
 
 
 async def test_quitting_while_the_runbook_pane_mounts_raises_nothing(make_app: MakeApp) -> None:
