@@ -47,72 +47,6 @@ async def test_start_up_styles_no_widget_twice_for_nothing(
         assert max(passes) >= widgets
 
 
-async def test_focus_moves_repaint_only_what_changes(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The workbench's screen does not repaint all of itself on a focus move
-    (WorkbenchScreen); the widgets that gain and lose focus repaint themselves."""
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WorkbenchScreen)
-        whole: list[bool] = []
-        repainted: list[Widget] = []
-        screen_refresh, widget_refresh = Screen.refresh, Widget.refresh
-
-        def spy_screen(self: Screen[Any], *regions: Any, **kwargs: Any) -> Any:
-            whole.append(not regions)
-            return screen_refresh(self, *regions, **kwargs)
-
-        def spy_widget(self: Widget, *regions: Any, **kwargs: Any) -> Any:
-            repainted.append(self)
-            return widget_refresh(self, *regions, **kwargs)
-
-        monkeypatch.setattr(Screen, "refresh", spy_screen)
-        monkeypatch.setattr(Widget, "refresh", spy_widget)
-        title, tree = app.query_one("#m-title"), app.query_one("#tree")
-        title.focus()
-        await pilot.pause()
-        assert screen.focused is title
-        assert title.has_pseudo_class("focus")
-        assert title in repainted
-        assert tree in repainted
-        assert not any(whole)
-
-
-async def test_hiding_the_tree_lays_the_screen_out_once(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """ctrl+b: one layout and one drawing of the screen, not a second one asked for by the
-    sizes the first one set; a widget that asks for a layout afterwards still gets one."""
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.query_one("#response-body").focus()  # the tree keeps no focus to hand on
-        await settle(pilot)  # the footer's keys for the new focus included
-        screen = app.screen
-        layouts: list[bool] = []
-        refresh_layout = WorkbenchScreen._refresh_layout
-
-        def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
-            layouts.append(True)
-            refresh_layout(self, *args, **kwargs)
-
-        monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
-        tree, editor = app.query_one("#tree"), app.query_one("#editor")
-        await pilot.press("ctrl+b")
-        # waited for, however long a loaded machine takes; then what else was queued
-        await until(pilot, lambda: not tree.display and editor.region.x == 0, "tree hidden")
-        await settle(pilot)
-        assert editor.region.x == 0  # the editor has the whole width
-        assert len(layouts) == 1
-        editor.styles.width = 40  # a later request for a layout is not dropped
-        await until(pilot, lambda: editor.region.width == 40, "the editor 40 wide")
-        await settle(pilot)
-        assert len(layouts) == 2
-        assert screen is app.screen
-
-
 async def test_first_layout_has_the_footer_keys(
     make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,71 +73,157 @@ async def test_first_layout_has_the_footer_keys(
     assert app.return_code == 0
 
 
-async def test_a_resize_to_the_same_size_lays_nothing_out(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+async def test_focus_moves_repaint_only_what_changes_then_slash_and_ctrl_b_lay_out_once(
+    make_app: Callable[..., RunbenchApp],
 ) -> None:
-    """A resize event that keeps the size redraws nothing; a real resize lays out."""
+    """One app for three checks made after start-up (each with its own spies): a focus
+    move does not repaint the whole screen (WorkbenchScreen; the widgets that gain and
+    lose focus repaint themselves); ``/`` on a response shows the find bar and the footer's
+    keys for its input in one layout (the keys used to come after a refresh, in a second
+    one); ctrl+b is one layout and one drawing of the screen, not a second one asked for by
+    the sizes the first one set, and a widget that asks for a layout afterwards still gets
+    one."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            await focus_moves_repaint_only_what_changes(pilot, monkeypatch)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            await slash_lays_the_workbench_out_once(pilot, monkeypatch)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            await hiding_the_tree_lays_the_screen_out_once(pilot, monkeypatch)
+
+
+async def focus_moves_repaint_only_what_changes(
+    pilot: Pilot[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pilot.app
+    screen = app.screen
+    assert isinstance(screen, WorkbenchScreen)
+    whole: list[bool] = []
+    repainted: list[Widget] = []
+    screen_refresh, widget_refresh = Screen.refresh, Widget.refresh
+
+    def spy_screen(self: Screen[Any], *regions: Any, **kwargs: Any) -> Any:
+        whole.append(not regions)
+        return screen_refresh(self, *regions, **kwargs)
+
+    def spy_widget(self: Widget, *regions: Any, **kwargs: Any) -> Any:
+        repainted.append(self)
+        return widget_refresh(self, *regions, **kwargs)
+
+    monkeypatch.setattr(Screen, "refresh", spy_screen)
+    monkeypatch.setattr(Widget, "refresh", spy_widget)
+    title, tree = app.query_one("#m-title"), app.query_one("#tree")
+    title.focus()
+    await pilot.pause()
+    assert screen.focused is title
+    assert title.has_pseudo_class("focus")
+    assert title in repainted
+    assert tree in repainted
+    assert not any(whole)
+
+
+async def slash_lays_the_workbench_out_once(
+    pilot: Pilot[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pilot.app
+    viewer = app.query_one(ResponseViewer)
+    viewer.show(exchange())
+    await until(pilot, lambda: not viewer.formatting, "the body formatted")
+    viewer.query_one("#response-body").focus()
+    await settle(pilot)
+    footer = app.query_one(KeyFooter)
+    keys_before = [spec_of(key) for key in footer.children]  # type: ignore[arg-type]
+    layouts = count_layouts(monkeypatch)
+    await pilot.press("slash")
+    await until(pilot, lambda: viewer.find_bar().display, "the bar shown")
+    await settle(pilot)
+    assert [spec_of(key) for key in footer.children] != keys_before  # type: ignore[arg-type]
+    assert len(layouts) == 1
+
+
+async def hiding_the_tree_lays_the_screen_out_once(
+    pilot: Pilot[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pilot.app
+    app.query_one("#response-body").focus()  # the tree keeps no focus to hand on
+    await settle(pilot)  # the footer's keys for the new focus included
+    screen = app.screen
+    layouts: list[bool] = []
+    refresh_layout = WorkbenchScreen._refresh_layout
+
+    def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
+        layouts.append(True)
+        refresh_layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+    tree, editor = app.query_one("#tree"), app.query_one("#editor")
+    await pilot.press("ctrl+b")
+    # waited for, however long a loaded machine takes; then what else was queued
+    await until(pilot, lambda: not tree.display and editor.region.x == 0, "tree hidden")
+    await settle(pilot)
+    assert editor.region.x == 0  # the editor has the whole width
+    assert len(layouts) == 1
+    editor.styles.width = 40  # a later request for a layout is not dropped
+    await until(pilot, lambda: editor.region.width == 40, "the editor 40 wide")
+    await settle(pilot)
+    assert len(layouts) == 2
+    assert screen is app.screen
+
+
+async def test_an_old_layout_request_is_met_and_a_same_size_resize_lays_nothing_out(
+    make_app: Callable[..., RunbenchApp],
+) -> None:
+    """One app for two checks after start-up (each with its own spy): a layout request
+    made before the last layout began is dropped, a later one laid out; a resize event
+    that keeps the size redraws nothing, a real resize lays out."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        layouts: list[bool] = []
-        refresh_layout = WorkbenchScreen._refresh_layout
-
-        def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
-            layouts.append(True)
-            refresh_layout(self, *args, **kwargs)
-
-        monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
-        screen = app.screen
-        screen.post_message(events.Resize(Size(80, 24), Size(80, 24)))
-        await settle(pilot)
-        assert layouts == []
-        await pilot.resize_terminal(100, 30)
-        response = app.query_one("#response")
-        await until(pilot, lambda: response.region.right == 100, "the response 100 wide")
-        assert layouts
-        assert screen.has_class("-narrow")  # under 110 columns still
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            await an_old_layout_request_is_met(pilot, monkeypatch)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            await a_resize_to_the_same_size_lays_nothing_out(pilot, monkeypatch)
 
 
-async def test_slash_lays_the_workbench_out_once(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+async def an_old_layout_request_is_met(pilot: Pilot[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    app = pilot.app
+    screen, tree = app.screen, app.query_one("#tree")
+    assert isinstance(screen, WorkbenchScreen)
+    stale = messages.Layout(tree)
+    screen._refresh_layout()  # began after the request was made
+    layouts = count_layouts(monkeypatch)
+    screen.post_message(stale)
+    await settle(pilot)
+    assert layouts == []
+    tree.styles.width = 30  # a request made after it is laid out
+    await until(pilot, lambda: tree.region.width == 30, "the tree 30 wide")
+    assert layouts
+
+
+async def a_resize_to_the_same_size_lays_nothing_out(
+    pilot: Pilot[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``/`` on a response: the find bar shown and the footer's keys for its input in one
-    layout (the keys used to come after a refresh, in a second one)."""
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        viewer = app.query_one(ResponseViewer)
-        viewer.show(exchange())
-        await until(pilot, lambda: not viewer.formatting, "the body formatted")
-        viewer.query_one("#response-body").focus()
-        await settle(pilot)
-        footer = app.query_one(KeyFooter)
-        keys_before = [spec_of(key) for key in footer.children]  # type: ignore[arg-type]
-        layouts = count_layouts(monkeypatch)
-        await pilot.press("slash")
-        await until(pilot, lambda: viewer.find_bar().display, "the bar shown")
-        await settle(pilot)
-        assert [spec_of(key) for key in footer.children] != keys_before  # type: ignore[arg-type]
-        assert len(layouts) == 1
+    app = pilot.app
+    await settle(pilot)
+    layouts: list[bool] = []  # scrolls too
+    refresh_layout = WorkbenchScreen._refresh_layout
 
+    def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
+        layouts.append(True)
+        refresh_layout(self, *args, **kwargs)
 
-async def test_a_layout_request_older_than_the_last_layout_is_met(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen, tree = app.screen, app.query_one("#tree")
-        assert isinstance(screen, WorkbenchScreen)
-        stale = messages.Layout(tree)
-        screen._refresh_layout()  # began after the request was made
-        layouts = count_layouts(monkeypatch)
-        screen.post_message(stale)
-        await settle(pilot)
-        assert layouts == []
-        tree.styles.width = 30  # a request made after it is laid out
-        await until(pilot, lambda: tree.region.width == 30, "the tree 30 wide")
-        assert layouts
+    monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+    screen = app.screen
+    screen.post_message(events.Resize(Size(80, 24), Size(80, 24)))
+    await settle(pilot)
+    assert layouts == []
+    await pilot.resize_terminal(100, 30)
+    response = app.query_one("#response")
+    await until(pilot, lambda: response.region.right == 100, "the response 100 wide")
+    assert layouts
+    assert screen.has_class("-narrow")  # under 110 columns still
 
 
 def count_layouts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
