@@ -83,11 +83,13 @@ async def test_narrow_layout_tree_toggle_then_tree_navigation_and_quit(make_app:
     assert app.return_value == 0
 
 
-async def test_test_method_shows_response_and_outputs_the_checker_adds_one_then_oauth(
+async def test_test_method_checker_and_oauth_then_verb_add_rename_duplicate_delete(
     make_app: MakeApp, workspace_file: Path
 ) -> None:
     """One app: ctrl+t on openai.completions shows the response and its outputs; the checker
-    opened on that response adds an output; then ctrl+t on an OAuth2 method."""
+    opened on that response adds an output; then ctrl+t on an OAuth2 method. Then a verb
+    chosen reaches the document and the tree's label; a method, then an integration, added,
+    renamed, duplicated and deleted from the tree."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -147,16 +149,14 @@ async def test_test_method_shows_response_and_outputs_the_checker_adds_one_then_
         assert exchange.request is not None
         assert "tok-123" not in json.dumps(exchange.request.headers)
 
-
-async def test_verb_then_add_rename_duplicate_delete_method_and_integration(
-    make_app: MakeApp,
-) -> None:
-    """One app: a verb chosen reaches the document and the tree's label; a method, then an
-    integration, added, renamed, duplicated and deleted from the tree."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        # back on openai.completions, the tree focused (as at start): a verb chosen reaches
+        # the document and the tree's label; a method, then an integration, added, renamed,
+        # duplicated and deleted from the tree
+        app.go_to(Selection("method", "openai", "completions"))
         tree = app.query_one(WorkspaceTree)
+        tree.focus()
+        await settle(pilot)
+        assert tree.selection == Selection("method", "openai", "completions")
         app.query_one("#m-verb", Select).value = "PUT"
         await pilot.pause()
         assert edited(app)["integrations"]["openai"]["methods"]["completions"]["verb"] == "PUT"
