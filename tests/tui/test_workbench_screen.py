@@ -16,8 +16,10 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
 
+from host_app import Host
 from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.app import RunbenchApp
+from runbench.tui.screens.dialogs import Field, FormDialog
 from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.footer import KeyFooter, spec_of
 from runbench.tui.widgets.response_viewer import ResponseViewer
@@ -244,3 +246,31 @@ def exchange() -> Exchange:
     body = json.dumps({"items": [{"id": i, "name": f"Item {i}"} for i in range(40)]})
     record = ResponseRecord(200, "OK", (("Content-Type", "application/json"),), body, 9, 5.0)
     return Exchange(None, record, {}, {}, None, None, 5.0)
+
+
+async def test_a_dialog_styles_each_widget_once_as_it_opens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pushed dialog's widgets are styled as they mount; its first ScreenResume (the
+    push) no longer restyles its whole subtree again (StyledOnce). A class change still
+    restyles it."""
+    passes: list[int] = []
+    update_nodes = Stylesheet.update_nodes
+
+    def spy(self: Stylesheet, nodes: Iterable[DOMNode], animate: bool = False) -> None:
+        nodes = list(nodes)
+        passes.append(len(nodes))
+        update_nodes(self, nodes, animate)
+
+    fields = [Field("name", "Name"), Field("kind", "Kind", options=("method", "end"))]
+    async with Host(None).run_test(size=(80, 24)) as pilot:
+        monkeypatch.setattr(Stylesheet, "update_nodes", spy)
+        dialog = FormDialog("Add a step", fields, id="add-step")
+        await pilot.app.push_screen(dialog)
+        await until(pilot, lambda: bool(dialog.query("#field-kind")), "the dialog composed")
+        await settle(pilot)
+        widgets = len(list(dialog.walk_children(with_self=True)))
+        assert widgets > 10
+        assert max(passes, default=0) < widgets // 2, f"a pass over {passes} of {widgets}"
+        dialog.add_class("-probe")  # a class change still restyles the whole dialog
+        assert max(passes) >= widgets

@@ -19,10 +19,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.widgets.field_input import FieldInput
 
 
-class ChoiceDialog(ModalScreen[str | None]):
+class ChoiceDialog(StyledOnce, ModalScreen[str | None]):
     """A message and a row of buttons; dismisses with the chosen id (None on escape)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,7 +91,7 @@ class Field:
     password: bool = False  # typed text is not shown (a secret's value)
 
 
-class FormDialog(ModalScreen[dict[str, str] | None]):
+class FormDialog(StyledOnce, ModalScreen[dict[str, str] | None]):
     """A few labelled fields; enter submits (after ``validate`` passes), escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

@@ -17,6 +17,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from runbench.tui.screens.styled_once import StyledOnce
+
 STYLES = {"+": "green", "-": "red", "@": "cyan"}
 
 
@@ -29,7 +31,7 @@ def diff_text(diff: str) -> Text:
     return text
 
 
-class DiffScreen(ModalScreen[None]):
+class DiffScreen(StyledOnce, ModalScreen[None]):
     """See the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

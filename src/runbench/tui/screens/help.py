@@ -16,6 +16,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from runbench.tui.screens.styled_once import StyledOnce
+
 EXTRA: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette: every action, and go to any method or runbook"),
     ("tab / shift+tab", "Move focus between the tree, the fields and the response"),
@@ -55,7 +57,7 @@ def help_text(sections: Sequence[tuple[str, Iterable[BindingType]]]) -> Text:
     return text
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(StyledOnce, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q,question_mark", "close", "Close"),
     ]

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Label, Static
 
 from runbench.core.http import Exchange  # this screen loads on first use, after a test
 from runbench.tui.keymap import TEST_HISTORY_KEYS
+from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.state.body_lines import human_size, index_lines
 from runbench.tui.widgets.line_view import LineView
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from runbench.core.history import HistoryEntry, TestHistory
 
 
-class TestHistoryScreen(ModalScreen[Exchange | None]):
+class TestHistoryScreen(StyledOnce, ModalScreen[Exchange | None]):
     """See the module docstring; dismisses with the exchange to show again, or None."""
 
     __test__ = False

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from runbench.core.engine import parse_cli_value
 from runbench.core.workspace import Checker, Runbook, Workspace
+from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.widgets.field_input import FieldInput
 
 
@@ -68,7 +69,7 @@ def _object(text: str, what: str) -> dict[str, Any] | None:
     return value
 
 
-class TriggerDialog(ModalScreen[Trigger | None]):
+class TriggerDialog(StyledOnce, ModalScreen[Trigger | None]):
     """See the module docstring; dismisses with a ``Trigger`` or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

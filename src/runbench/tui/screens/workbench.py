@@ -11,8 +11,7 @@ otherwise (watchers, ``validate``), only without ``repaint``.
 
 The first ``ScreenResume`` (the app starting) asks the screen to restyle all of its
 widgets, each of which was styled as it mounted a moment before: a second pass over ~70
-widgets before the first frame. Every class or CSS change since restyles what it touches
-anyway, so that first pass is skipped; later resumes (a dialog closing) are Textual's.
+widgets before the first frame, skipped (``StyledOnce``, as every dialog does).
 
 Each layout sets every placed widget's ``virtual_size``, a reactive that asks for another
 layout: ctrl+b (the tree shown or hidden) reflowed and redrew the whole screen twice, the
@@ -23,27 +22,22 @@ nothing (``_screen_resized``).
 
 from __future__ import annotations
 
-from textual import events, messages
+from textual import messages
 from textual._time import get_time
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
+from runbench.tui.screens.styled_once import StyledOnce
 
-class WorkbenchScreen(Screen[None]):
+
+class WorkbenchScreen(StyledOnce, Screen[None]):
     """The default screen of ``RunbenchApp``; see the module docstring."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
-    _resumed = False
     _laid_out_at = 0.0
     """When the last full layout began (Textual's message clock)."""
-
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        if not self._resumed:
-            self._resumed = True
-            event.refresh_styles = False  # just styled, widget by widget, as they mounted
-        super()._on_screen_resume(event)
 
     def _screen_resized(self, size: Size) -> None:
         """A resize to the size the screen was last laid out at changes no place: start-up

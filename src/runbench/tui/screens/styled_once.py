@@ -1,0 +1,35 @@
+"""Screens styled once as they open, not twice.
+
+Textual sends a screen a ``ScreenResume`` when it is pushed (and the app's first screen
+one when the app starts), and that resume restyles every widget of the screen, each of
+which was styled as it mounted a moment before. So every dialog styled its whole subtree
+twice each time it opened (the add-step dialog: 19 widgets, twice), and the workbench
+styled its ~70 widgets twice before the first frame. Every class or CSS change since the
+mount restyles what it touches anyway, so the first resume's pass is skipped; later
+resumes (the screen shown again when a dialog above it closes) are Textual's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    _Base = Screen[Any]
+else:
+    _Base = object
+
+
+class StyledOnce(_Base):
+    """Mixed in before the Screen class: ``class Dialog(StyledOnce, ModalScreen[T])``."""
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False  # just styled, widget by widget, as they mounted
+        super()._on_screen_resume(event)
