@@ -64,12 +64,20 @@ def body_has(viewer: ResponseViewer, text: str) -> bool:
     return exchange is not None and exchange.response is not None and text in exchange.response.body
 
 
-async def test_copy_filter_and_pager_on_a_zoomed_response(
+def saving(app: RunbenchApp) -> bool:
+    """A save's worker is still writing (it is there before the file changes: a file that
+    exists, or is no longer what it was, may still be half written)."""
+    return any(worker.group == "save" for worker in app.workers)
+
+
+async def test_history_and_saves_then_copy_filter_and_pager_on_a_zoomed_response(
     make_app: Callable[..., RunbenchApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One app, the response zoomed (ctrl+r) and shown afresh for each: copy with OSC 52
-    (y v Y c); the filter (f) showing the result or the caret; the pager with the workbench
-    suspended, back at the same place, then escape leaving the zoom."""
+    """One app: two tests of a method, its past responses (h) compared and the older one
+    re-opened; the body and the exchange saved, refusing to overwrite unless told. Then the
+    response zoomed (ctrl+r) and shown afresh for each: copy with OSC 52 (y v Y c); the
+    filter (f) showing the result or the caret; the pager with the workbench suspended,
+    back at the same place, then escape leaving the zoom."""
     seen = tmp_path / "seen.txt"
     pager = tmp_path / "pager.sh"
     pager.write_text(f'#!/bin/sh\nstat -c %a "$1" > {seen}.mode\ncp "$1" {seen}\n')
@@ -87,6 +95,65 @@ async def test_copy_filter_and_pager_on_a_zoomed_response(
         written: list[str] = []
         assert app._driver is not None
         monkeypatch.setattr(app._driver, "write", written.append)
+        viewer = app.query_one(ResponseViewer)
+        for prompt in ("first", "second"):
+            app.overrides["prompt"] = prompt
+            await pilot.press("ctrl+t")
+            await until(pilot, partial(body_has, viewer, prompt))
+        db = Path(app.workspace.path).parent / ".runbench" / "history.db"
+        assert stat.S_IMODE(db.stat().st_mode) == 0o600
+        app.query_one("#response-body", LineView).focus()
+        await pilot.press("h")
+        await until(
+            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
+        )
+        screen = app.screen
+        assert isinstance(screen, TestHistoryScreen)
+        assert len(screen.entries) == 2
+        await pilot.press("d")  # newest against the one before
+        diff = screen.query_one("#history-diff", LineView)
+        await until(pilot, lambda: diff.display)
+        assert "Answer to: first" in diff.lines.text
+        assert "Answer to: second" in diff.lines.text
+        await pilot.press("escape")  # back to the list
+        await pilot.press("down", "enter")  # re-open the older one
+        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
+        await until(pilot, partial(body_has, viewer, "Answer to: first"))
+
+        # save the body (s) and the exchange (S) of the response shown
+        await until(pilot, lambda: not viewer.formatting)
+        app.query_one("#response-body", LineView).focus()
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        field = app.screen.query_one(Input)
+        assert field.value.startswith("openai.completions-200-")
+        assert field.value.endswith(".json")
+        target = tmp_path / "body.json"
+        field.value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: target.exists() and not saving(app))
+        assert json.loads(target.read_text())["choices"][0]["text"].startswith("Answer to:")
+        target.write_text("keep me")
+        await pilot.press("S")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.id == "confirm")
+        await pilot.press("enter")  # the default answer keeps the file
+        await pilot.pause()
+        assert target.read_text() == "keep me"
+        await pilot.press("S")
+        await until(pilot, lambda: app.screen.id == "save-as")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.id == "confirm")
+        await pilot.click("#choice-yes")
+        await until(pilot, lambda: target.read_text() != "keep me" and not saving(app))
+        saved = json.loads(target.read_text())
+        assert saved["request"]["headers"]["Authorization"] == "Bearer ••••"
+        assert "sk-sandbox" not in target.read_text()
+
+        # copy, on the response zoomed and shown afresh
         await pilot.press("ctrl+r")
         viewer = await shown(pilot, app, ITEMS)
         await pilot.press("slash")
@@ -146,78 +213,6 @@ async def test_copy_filter_and_pager_on_a_zoomed_response(
         assert view.has_focus
         await pilot.press("escape")  # nothing to clear in the viewer: the app's escape unzooms
         assert not app.query_one(ResponseViewer).has_class("-zoomed")
-
-
-def saving(app: RunbenchApp) -> bool:
-    """A save's worker is still writing (it is there before the file changes: a file that
-    exists, or is no longer what it was, may still be half written)."""
-    return any(worker.group == "save" for worker in app.workers)
-
-
-async def test_history_reopens_and_diffs_then_save_body_and_exchange(
-    make_app: Callable[..., RunbenchApp], tmp_path: Path
-) -> None:
-    """One app: two tests of a method, its past responses (h) compared and the older one
-    re-opened; then the body and the exchange saved, refusing to overwrite unless told."""
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        viewer = app.query_one(ResponseViewer)
-        for prompt in ("first", "second"):
-            app.overrides["prompt"] = prompt
-            await pilot.press("ctrl+t")
-            await until(pilot, partial(body_has, viewer, prompt))
-        db = Path(app.workspace.path).parent / ".runbench" / "history.db"
-        assert stat.S_IMODE(db.stat().st_mode) == 0o600
-        app.query_one("#response-body", LineView).focus()
-        await pilot.press("h")
-        await until(
-            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
-        )
-        screen = app.screen
-        assert isinstance(screen, TestHistoryScreen)
-        assert len(screen.entries) == 2
-        await pilot.press("d")  # newest against the one before
-        diff = screen.query_one("#history-diff", LineView)
-        await until(pilot, lambda: diff.display)
-        assert "Answer to: first" in diff.lines.text
-        assert "Answer to: second" in diff.lines.text
-        await pilot.press("escape")  # back to the list
-        await pilot.press("down", "enter")  # re-open the older one
-        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
-        await until(pilot, partial(body_has, viewer, "Answer to: first"))
-
-        # save the body (s) and the exchange (S) of the response shown
-        await until(pilot, lambda: not viewer.formatting)
-        app.query_one("#response-body", LineView).focus()
-        await pilot.press("s")
-        await until(pilot, lambda: app.screen.id == "save-as")
-        field = app.screen.query_one(Input)
-        assert field.value.startswith("openai.completions-200-")
-        assert field.value.endswith(".json")
-        target = tmp_path / "body.json"
-        field.value = str(target)
-        await pilot.press("enter")
-        await until(pilot, lambda: target.exists() and not saving(app))
-        assert json.loads(target.read_text())["choices"][0]["text"].startswith("Answer to:")
-        target.write_text("keep me")
-        await pilot.press("S")
-        await until(pilot, lambda: app.screen.id == "save-as")
-        app.screen.query_one(Input).value = str(target)
-        await pilot.press("enter")
-        await until(pilot, lambda: app.screen.id == "confirm")
-        await pilot.press("enter")  # the default answer keeps the file
-        await pilot.pause()
-        assert target.read_text() == "keep me"
-        await pilot.press("S")
-        await until(pilot, lambda: app.screen.id == "save-as")
-        app.screen.query_one(Input).value = str(target)
-        await pilot.press("enter")
-        await until(pilot, lambda: app.screen.id == "confirm")
-        await pilot.click("#choice-yes")
-        await until(pilot, lambda: target.read_text() != "keep me" and not saving(app))
-        saved = json.loads(target.read_text())
-        assert saved["request"]["headers"]["Authorization"] == "Bearer ••••"
-        assert "sk-sandbox" not in target.read_text()
 
 
 async def test_copy_refused_when_tmux_drops_it(
