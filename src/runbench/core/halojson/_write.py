@@ -143,13 +143,15 @@ def _integration(
         _update(edits, keys, head, old, frozenset(), frozenset({"title", "halo"}))
     old_methods: Mapping[str, Any] = (old or {}).get("methods", {})
     methods: dict[str, Table] = table.get("methods", {})
+    new_methods = []
     for mkey, method in methods.items():
-        mkeys = keys + ("methods", mkey)
         if mkey in old_methods:
-            _update(edits, mkeys, method, old_methods[mkey], _LOCAL_METHOD_KEYS)
+            _update(edits, keys + ("methods", mkey), method, old_methods[mkey], _LOCAL_METHOD_KEYS)
         else:
             taken_methods = [m for m in methods if m != mkey]
-            edits.add_imported(mkeys, _ordered(method, ("title",)), taken_methods, "method", BLOCKS)
+            new_methods.append((mkey, _ordered(method, ("title",)), taken_methods))
+    if new_methods:  # one edit: each new method after the last, as one by one would
+        edits.add_imported_all(keys + ("methods",), new_methods, "method", BLOCKS)
     for mkey in old_methods:
         if mkey not in methods:
             edits.delete_method(key, mkey)
@@ -167,17 +169,21 @@ def _runbook(
         _update(edits, keys, head, old, frozenset(), frozenset(_RUNBOOK_FROM_HALO))
     old_steps: Mapping[str, Any] = (old or {}).get("steps", {})
     steps: dict[str, Table] = table.get("steps", {})
+    new_steps = []
     for skey, step in steps.items():
         before = old_steps.get(skey)
-        skeys = keys + ("steps", skey)
         if before is not None and before.get("kind") == step.get("kind"):
             local = _LOCAL_STEP_KEYS | _LOCAL_BY_KIND.get(str(step.get("kind")), frozenset())
-            _update(edits, skeys, step, before, local)
+            _update(edits, keys + ("steps", skey), step, before, local)
         else:
             taken_steps = [s for s in steps if s != skey and s not in old_steps]
-            edits.add_imported(
-                skeys, _ordered(step, ("kind", "title")), taken_steps, "step", BLOCKS
-            )
+            values = _ordered(step, ("kind", "title"))
+            if before is not None:  # a new kind: replaced where it stands
+                edits.add_imported(keys + ("steps", skey), values, taken_steps, "step", BLOCKS)
+            else:
+                new_steps.append((skey, values, taken_steps))
+    if new_steps:  # one edit: each new step after the last, as one by one would
+        edits.add_imported_all(keys + ("steps",), new_steps, "step", BLOCKS)
     for skey in old_steps:
         if skey not in steps:
             edits.delete_step(key, skey)

@@ -234,6 +234,23 @@ def insert_table(text: str, keys: KeyPath, values: Mapping[str, Any]) -> str:
     return layout.insert(layout.slot(keys), table_lines(keys, values))
 
 
+def insert_sibling_tables(
+    text: str, tables: Sequence[tuple[KeyPath, Mapping[str, Any]]]
+) -> tuple[str, list[str]] | None:
+    """``text`` with new tables of one collection (a runbook's steps, an integration's
+    methods) placed where ``insert_table`` would put them one after another, scanning the
+    text once; and the lines added. None when they are not siblings in a collection (the
+    one case where one place, after the last sibling, holds for every one of them)."""
+    parent = tables[0][0][:-1] if tables else ()
+    if not tables or not _is_collection(parent) or any(k[:-1] != parent for k, _ in tables):
+        return None
+    added: list[str] = []
+    for keys, values in tables:
+        added += ([""] if added else []) + table_lines(keys, values)
+    layout = _Layout(text)
+    return layout.insert(layout.slot(tables[0][0]), added), added
+
+
 def copy_table(text: str, source: KeyPath, target: KeyPath) -> str | None:
     """``text`` with the header tables at ``source`` (and below) copied to ``target``, a
     sibling, placed where a new ``target`` goes; None if ``source`` has no header."""
@@ -252,6 +269,7 @@ def copy_table(text: str, source: KeyPath, target: KeyPath) -> str | None:
 
 __all__ = [
     "copy_table",
+    "insert_sibling_tables",
     "insert_table",
     "remove_table",
     "item_of",

@@ -38,6 +38,7 @@ from runbench.core.workspace._tomltree import (
     append_key,
     as_item,
     copied_table,
+    inserted_sibling_tables,
     inserted_table,
     is_table,
     removed_table,
@@ -320,6 +321,17 @@ class WorkspaceDocument:
         parent = self._parent(keys, create=True)
         parent[keys[-1]] = table
         self._edited()
+
+    def add_tables(self, tables: Sequence[tuple[Sequence[str], dict[str, Any]]]) -> None:
+        """Add new sibling tables of one collection (an import's steps or methods), in
+        order, with the text ``add_table`` one after another gives, in one edit checked
+        once; one at a time when the file's shape needs tomlkit."""
+        placed = inserted_sibling_tables(self.text(), tables) if len(tables) > 1 else None
+        if placed is not None:
+            self.replace_text(placed)
+            return
+        for keys, values in tables:
+            self.add_table(keys, values)
 
     def copy_table(self, source: Sequence[str], target: Sequence[str]) -> bool:
         """Copy header table ``source`` (with its sub-tables) to sibling ``target`` where

@@ -17,6 +17,7 @@ from typing import Any
 
 from runbench.core.workspace._layout import (
     copy_table,
+    insert_sibling_tables,
     insert_table,
     item_of,
     normalized,
@@ -117,6 +118,33 @@ def inserted_table(text: str, keys: Sequence[str], values: Mapping[str, Any]) ->
         return None
 
 
+def inserted_sibling_tables(
+    text: str, tables: Sequence[tuple[Sequence[str], Mapping[str, Any]]]
+) -> str | None:
+    """``text`` with the new sibling tables ``tables`` (one collection's, in order) as
+    ``inserted_table`` one after another would give it, checked with tomllib once for the
+    whole batch (an import adding 500 steps parsed the growing file 1,500 times); None
+    when that cannot be done on the text (the caller then adds them one at a time)."""
+    try:
+        batch = [(tuple(keys), values) for keys, values in tables]
+        placed = insert_sibling_tables(text, batch)
+        if placed is None:
+            return None
+        new, added = placed
+        block = tomllib.loads("\n".join(added))
+        wanted = tomllib.loads(text)
+        for keys, _ in batch:
+            source, target = block, wanted
+            for key in keys[:-1]:
+                source, target = source[key], target.setdefault(key, {})
+            if keys[-1] in target:
+                return None
+            target[keys[-1]] = source[keys[-1]]
+        return new if tomllib.loads(new) == wanted else None
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _table_body(values: Mapping[str, Any]) -> list[str]:
     from runbench.core.workspace._layout import table_lines
 
@@ -168,6 +196,7 @@ __all__ = [
     "as_item",
     "copied_table",
     "expected_data",
+    "inserted_sibling_tables",
     "inserted_table",
     "is_table",
     "removed_table",
