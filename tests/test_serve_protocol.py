@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from runbench.serve.protocol import _OneWrite
 from runbench.serve.server import start_in_thread
+from runbench.webguards import _OneWrite
 
 
 @dataclass

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from runbench.core.journal import Journal
-from runbench.serve.protocol import _OneWrite, _TurnEnd
+from runbench.webguards import _OneWrite, _TurnEnd
 from test_serve_protocol import FakeCycle, FakeProtocol, FakeTransport
 
 

@@ -3,7 +3,9 @@
 The sandbox, `runbench serve`, the demo, tests and benchmarks all need the same three
 things: a socket bound in the caller's thread (so a busy port is a clear ``UsageError``
 and port 0 picks a free one), TCP_NODELAY, and a way to run uvicorn on a background
-thread that returns only once it accepts requests.
+thread that returns only once it accepts requests. Servers facing clients they do not
+control (serve, the sandbox) pass ``http=guarded(...)``: uvicorn's protocol with a headers
+deadline and a connection limit (``runbench.webguards``, re-exported here).
 
 A stop from another thread takes effect at once (``PromptServer``): uvicorn notices
 ``should_exit`` on its next 0.1 s tick and then sleeps 0.1 s more for open connections even
@@ -34,6 +36,15 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from runbench.core.errors import UsageError
+from runbench.webguards import (
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+    SWEEP_SHARE,
+    GuardedH11Protocol,
+    Sweep,
+    guarded,
+    sweep_period,
+)
 
 START_TIMEOUT = 10.0
 
@@ -217,3 +228,23 @@ def serve_in_thread(
             raise UsageError(f"{name} did not start on {url_of(sock)} within {START_TIMEOUT:.0f} s")
         time.sleep(0.01)
     return ThreadedServer(url_of(server.servers[0].sockets[0]), server, thread, sock)
+
+
+__all__ = [
+    "HEADER_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "START_TIMEOUT",
+    "SWEEP_SHARE",
+    "UVICORN_SURFACE",
+    "GuardedH11Protocol",
+    "Lifespan",
+    "PromptServer",
+    "Sweep",
+    "ThreadedServer",
+    "bind_socket",
+    "guarded",
+    "make_server",
+    "serve_in_thread",
+    "sweep_period",
+    "url_of",
+]

@@ -55,7 +55,7 @@ def banner(url: str, args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
 
     from runbench.sandbox.app import create_app
-    from runbench.webserver import bind_socket, make_server, url_of
+    from runbench.webserver import bind_socket, guarded, make_server, url_of
 
     app = create_app(
         client_id=args.client_id,
@@ -65,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
     )
     sock = bind_socket(args.host, args.port)
     print(banner(url_of(sock), args), flush=True)
-    make_server(app, lifespan="off").run(sockets=[sock])
+    make_server(app, lifespan="off", http=guarded()).run(sockets=[sock])
     return 0

@@ -1,7 +1,8 @@
 """Deadlines for many requests at once, kept by one sweep instead of a timer each.
 
-``Sweep`` is the one periodic check (used here for bodies and by ``protocol`` for the
-headers of every connection); ``Deadlines`` keeps tasks' deadlines with it.
+``Sweep`` (``runbench.webguards``, through ``runbench.webserver``) is the one periodic check,
+used here for bodies and by the guarded HTTP protocol for the headers of every connection;
+``Deadlines`` keeps tasks' deadlines with it.
 
 ``asyncio.timeout`` around every body read armed a timer and cancelled it again for each
 delivery (about 5 us, and a heap of cancelled timers to sift), while nearly every body is
@@ -14,36 +15,8 @@ deadline is kept to within a quarter of itself, which is all a slow-client guard
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-SWEEP_SHARE = 0.25
-"""The sweep runs every this share of the timeout (at most every second)."""
-
-
-def sweep_period(timeout: float) -> float:
-    return min(1.0, max(0.01, timeout * SWEEP_SHARE))
-
-
-class Sweep:
-    """Calls ``check(now)`` every ``period`` seconds for as long as it answers True (there
-    is still something to watch); :meth:`start` arms it again once it has stopped, and on
-    a new event loop (a loop that ended took its timer with it)."""
-
-    def __init__(self, period: float, check: Callable[[float], bool]) -> None:
-        self.period = period
-        self._check = check
-        self._timer: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is None or self._loop is not loop:
-            self._loop = loop
-            self._timer = loop.call_later(self.period, self._tick, loop)
-
-    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._timer = None
-        if self._check(loop.time()):
-            self._timer = loop.call_later(self.period, self._tick, loop)
+from runbench.webserver import Sweep, sweep_period
 
 
 class Deadlines:
@@ -88,4 +61,4 @@ class Deadlines:
         return bool(self._due)
 
 
-__all__ = ["SWEEP_SHARE", "Deadlines", "Sweep", "sweep_period"]
+__all__ = ["Deadlines"]

@@ -3,7 +3,7 @@
 The socket is bound before uvicorn starts (``bind_socket``), so a busy port is a clear
 usage error and port 0 works. The lifespan is on: the worker pool starts with the
 server (recovering the journal's leftovers) and stops with it. The HTTP protocol is
-uvicorn's with the slow-client guards of ``protocol`` (headers deadline, connection
+uvicorn's with the slow-client guards of ``runbench.webguards`` (headers deadline, connection
 limit that evicts idle connections first).
 """
 
@@ -13,8 +13,15 @@ import socket
 
 from starlette.types import ASGIApp
 
-from runbench.serve.protocol import HEADER_TIMEOUT, MAX_CONNECTIONS, guarded
-from runbench.webserver import ThreadedServer, bind_socket, make_server, serve_in_thread
+from runbench.webserver import (
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+    ThreadedServer,
+    bind_socket,
+    guarded,
+    make_server,
+    serve_in_thread,
+)
 
 RunningServer = ThreadedServer
 __all__ = ["RunningServer", "bind_socket", "make_server", "serve_forever", "start_in_thread"]

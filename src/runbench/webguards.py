@@ -1,4 +1,8 @@
-"""uvicorn's HTTP/1.1 protocol with the guards a public endpoint needs against slow clients.
+"""uvicorn's HTTP/1.1 protocol with the guards a server needs against slow clients.
+
+Used by ``runbench serve`` and the sandbox alike (both through ``runbench.webserver``):
+the sandbox ran plain uvicorn, so a connection that sent half its headers stayed open for
+good (red-team finding).
 
 uvicorn (h11) gives an idle keep-alive connection 5 s, but a client that opens a
 connection and sends its headers slowly, or never, holds it forever, and enough of those
@@ -35,8 +39,6 @@ from typing import Any, TypeVar, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from runbench.serve.deadlines import Sweep, sweep_period
-
 HEADER_TIMEOUT = 10.0
 MAX_CONNECTIONS = 1000
 SWEEP_KEY = "runbench_headers_sweep"
@@ -44,6 +46,36 @@ SWEEP_KEY = "runbench_headers_sweep"
 TURN_END_KEY = "runbench_turn_end"
 """Where the server's held response heads wait for the end of the loop's turn (``_TurnEnd``)."""
 T = TypeVar("T")
+
+SWEEP_SHARE = 0.25
+"""The sweep runs every this share of the timeout (at most every second): one periodic
+check for many deadlines (headers here, bodies in serve's ``deadlines``), not a timer each."""
+
+
+def sweep_period(timeout: float) -> float:
+    return min(1.0, max(0.01, timeout * SWEEP_SHARE))
+
+
+class Sweep:
+    """Calls ``check(now)`` every ``period`` seconds for as long as it answers True (there
+    is still something to watch); :meth:`start` arms it again once it has stopped, and on
+    a new event loop (a loop that ended took its timer with it)."""
+
+    def __init__(self, period: float, check: Callable[[float], bool]) -> None:
+        self.period = period
+        self._check = check
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None or self._loop is not loop:
+            self._loop = loop
+            self._timer = loop.call_later(self.period, self._tick, loop)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        if self._check(loop.time()):
+            self._timer = loop.call_later(self.period, self._tick, loop)
 
 
 class _TurnEnd:
@@ -226,4 +258,12 @@ def guarded(
     )
 
 
-__all__ = ["HEADER_TIMEOUT", "MAX_CONNECTIONS", "GuardedH11Protocol", "guarded"]
+__all__ = [
+    "HEADER_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "SWEEP_SHARE",
+    "GuardedH11Protocol",
+    "Sweep",
+    "guarded",
+    "sweep_period",
+]
