@@ -18,6 +18,7 @@ from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
 from runbench.core.files import (
     MAX_INPUT_BYTES,
     FileTooLargeError,
+    json_error_reason,
     load_json_text,
     not_text,
     read_capped_text,
@@ -77,7 +78,9 @@ def _load(source: str) -> Any:
     try:
         return load_json_text(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        raise UsageError(
+            f"{label}:{exc.lineno}:{exc.colno}: invalid JSON: {json_error_reason(exc)}"
+        ) from None
     except RecursionError:
         raise UsageError(f"{label}: {_TOO_DEEP}") from None
 

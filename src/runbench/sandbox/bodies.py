@@ -15,6 +15,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from runbench.core.files import json_error_text
+
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """The largest request body the sandbox reads (a Halo record or a prompt is far smaller)."""
 
@@ -50,5 +52,7 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
         return json.loads(body)
     except RecursionError:
         raise BodyError(400, "the body is nested too deeply to read; flatten it") from None
-    except ValueError as exc:  # not JSON, not UTF-8, or a number too long to convert
+    except json.JSONDecodeError as exc:
+        raise BodyError(400, f"the body is not valid JSON ({json_error_text(exc)})") from None
+    except ValueError as exc:  # not UTF-8, or a number too long to convert
         raise BodyError(400, f"the body is not valid JSON ({exc})") from None

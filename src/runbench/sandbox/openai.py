@@ -95,7 +95,8 @@ class OpenAIStandIn:
         try:
             body = await read_json(request)
         except BodyError as exc:
-            return _error(exc.status, f"{str(exc).capitalize()}.", "invalid_request_error")
+            said = str(exc)  # capitalize() would lower the rest ("json", "invalid control")
+            return _error(exc.status, f"{said[:1].upper()}{said[1:]}.", "invalid_request_error")
         if not isinstance(body, dict):
             return _error(400, "The request body must be a JSON object.", "invalid_request_error")
         if not body.get("model"):

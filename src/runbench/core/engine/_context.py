@@ -17,7 +17,13 @@ from typing import Any
 import httpx
 
 from runbench.core.errors import HttpError, RunError, UsageError
-from runbench.core.files import MAX_INPUT_BYTES, load_json_text, not_text, read_capped_text
+from runbench.core.files import (
+    MAX_INPUT_BYTES,
+    json_error_reason,
+    load_json_text,
+    not_text,
+    read_capped_text,
+)
 from runbench.core.http import Executor
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Method, Workspace
@@ -98,7 +104,9 @@ def read_object(path: str | Path, what: str) -> dict[str, Any]:
     except OSError as exc:
         raise UsageError(f"--{what}-json {path}: cannot read: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"--{what}-json {path}:{exc.lineno}: not JSON: {exc.msg}") from None
+        raise UsageError(
+            f"--{what}-json {path}:{exc.lineno}: not JSON: {json_error_reason(exc)}"
+        ) from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"--{what}-json {path}: {not_text(exc)}") from None
     except RecursionError:

@@ -15,7 +15,7 @@ from runbench.core.files._capped import (
     read_capped_bytes,
     read_capped_text,
 )
-from runbench.core.files._json import load_json_text
+from runbench.core.files._json import json_error_reason, json_error_text, load_json_text
 from runbench.core.files._private import private_folder
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "MAX_SECRETS_BYTES",
     "MAX_WORKSPACE_BYTES",
     "FileTooLargeError",
+    "json_error_reason",
+    "json_error_text",
     "load_json_text",
     "not_text",
     "private_folder",

@@ -5,6 +5,10 @@ Python converts (``sys.get_int_max_str_digits()``, 4,300 digits unless set other
 each caller caught only ``JSONDecodeError``: a Halo export or a ticket file holding such a
 number ended ``import-halo``, ``eval`` and ``run`` in a traceback. Here it becomes a
 ``JSONDecodeError`` at the number, so every caller's "file:line:col: not JSON" says it.
+
+What a ``JSONDecodeError`` says is built here too (``json_error_reason``,
+``json_error_text``): some of Python's messages end in "at", pointing at the position
+(``Invalid control character at``), so adding " at line ..." wrote "at at line".
 """
 
 from __future__ import annotations
@@ -31,3 +35,14 @@ def load_json_text(text: str) -> Any:
             text,
             found.start(),
         ) from None
+
+
+def json_error_reason(exc: json.JSONDecodeError) -> str:
+    """What is wrong, for a message that names the place itself (``file:line:col: ...``):
+    Python's message without the trailing "at" some of its messages end in."""
+    return exc.msg.removesuffix(" at")
+
+
+def json_error_text(exc: json.JSONDecodeError) -> str:
+    """What is wrong and where: "Invalid control character at line 1 column 9"."""
+    return f"{json_error_reason(exc)} at line {exc.lineno} column {exc.colno}"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import load_json_text, not_text, read_capped_text
+from runbench.core.files import json_error_reason, load_json_text, not_text, read_capped_text
 
 HaloObject = dict[str, Any]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -38,7 +38,8 @@ def load_json(path: str | Path) -> Any:
     try:
         return load_json_text(text)
     except json.JSONDecodeError as exc:
-        raise HaloJsonError(f"{file}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        where = f"{file}:{exc.lineno}:{exc.colno}"
+        raise HaloJsonError(f"{where}: not JSON: {json_error_reason(exc)}") from None
 
 
 def runbook_objects(data: Any, where: str) -> list[HaloObject]:

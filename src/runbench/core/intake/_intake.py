@@ -43,6 +43,7 @@ from runbench.core.errors import (
     WorkspaceError,
 )
 from runbench.core.expressions import CompiledPath, compile_path, render
+from runbench.core.files import json_error_text
 from runbench.core.intake._json import NotStrictJson, load_strict
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import Endpoint, InputSpec, Runbook
@@ -243,9 +244,7 @@ def _parse_json(body: bytes) -> Any:
     except RecursionError:
         return Refusal(400, f"the JSON body is nested deeper than {MAX_DEPTH} levels")
     except json.JSONDecodeError as exc:  # where, never what: the body is not echoed
-        return Refusal(
-            400, f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        )
+        return Refusal(400, f"the body is not valid JSON ({json_error_text(exc)})")
     except ValueError:  # the parser's one other refusal: Python's integer digit limit
         return Refusal(
             400,
