@@ -26,9 +26,8 @@ from runbench.tui.widgets.response_viewer import ResponseViewer
 from waits import settle, until
 
 
-async def test_start_up_styles_no_widget_twice_for_nothing(
-    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def style_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of widgets of each styling pass from now on."""
     passes: list[int] = []
     update_nodes = Stylesheet.update_nodes
 
@@ -38,6 +37,13 @@ async def test_start_up_styles_no_widget_twice_for_nothing(
         update_nodes(self, nodes, animate)
 
     monkeypatch.setattr(Stylesheet, "update_nodes", spy)
+    return passes
+
+
+async def test_start_up_styles_no_widget_twice_for_nothing(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes = style_passes(monkeypatch)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -254,17 +260,9 @@ async def test_a_dialog_styles_each_widget_once_as_it_opens(
     """A pushed dialog's widgets are styled as they mount; its first ScreenResume (the
     push) no longer restyles its whole subtree again (StyledOnce). A class change still
     restyles it."""
-    passes: list[int] = []
-    update_nodes = Stylesheet.update_nodes
-
-    def spy(self: Stylesheet, nodes: Iterable[DOMNode], animate: bool = False) -> None:
-        nodes = list(nodes)
-        passes.append(len(nodes))
-        update_nodes(self, nodes, animate)
-
     fields = [Field("name", "Name"), Field("kind", "Kind", options=("method", "end"))]
     async with Host(None).run_test(size=(80, 24)) as pilot:
-        monkeypatch.setattr(Stylesheet, "update_nodes", spy)
+        passes = style_passes(monkeypatch)
         dialog = FormDialog("Add a step", fields, id="add-step")
         await pilot.app.push_screen(dialog)
         await until(pilot, lambda: bool(dialog.query("#field-kind")), "the dialog composed")
