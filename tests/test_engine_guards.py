@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -237,15 +238,17 @@ async def test_an_http_step_well_inside_max_duration_has_no_timer_of_its_own(
 ) -> None:
     """Its call's total deadline (total_timeout, 120 s) ends it in time: the only timer
     is the call's. A retried step (its back-off is outside any call) and a run whose
-    max_duration is closer than total_timeout still get the step's timer."""
+    max_duration is closer than total_timeout still get the step's timer. Timers are
+    counted where the event loop makes them (seconds from now, rounded)."""
     made: list[float | None] = []
-    real = asyncio.timeout
+    loop = asyncio.get_running_loop()
+    real = loop.call_at
 
-    def counting(delay: float | None) -> asyncio.Timeout:
-        made.append(delay)
-        return real(delay)
+    def counting(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        made.append(float(round(when - loop.time())))
+        return real(when, *args, **kwargs)
 
-    monkeypatch.setattr(asyncio, "timeout", counting)
+    monkeypatch.setattr(loop, "call_at", counting)
     api = Api()
     result = await engine(retry_ws(tmp_path, "{ attempts = 1 }", "api.list"), api).run("r")
     assert result.status == "success", result.error

@@ -15,7 +15,6 @@ of the exchange is made, so the response that delivered a token is stored withou
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from runbench.core.halo import HaloAction
 from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials, TokenCache
 from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
+from runbench.core.http._deadline import within
 from runbench.core.http._failures import classify, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http._outgoing import outgoing
@@ -152,8 +152,8 @@ class Executor:
         deadline = timeout if timeout is not None else integration.limits.total_timeout
         stage = _Stage()
         try:
-            async with asyncio.timeout(deadline):
-                return await self._run(integration, method, built, scope, outputs, started, stage)
+            running = self._run(integration, method, built, scope, outputs, started, stage)
+            return await within(deadline, running)
         except TimeoutError:
             what = (
                 f"the step's timeout of {deadline:g} s"
