@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from runbench.core.halojson import ImportPlan
+
 ALL_OPERATORS = (0, 1, 2, 3, 5, 6, 7, 8, 23, 24, 29, 30, -10)
 FOLLOW_UP_GUID = "5d0c3a1e-0000-4000-8000-00000000f011"
 TRIAGE_GUID = "5d0c3a1e-0000-4000-8000-00000000a001"
@@ -291,3 +293,27 @@ def integrations() -> list[dict[str, Any]]:
             ],
         }
     ]
+
+
+def many_step_plan(steps: int, methods: int, prefix: str = "step") -> ImportPlan:
+    """An import of one runbook of ``steps`` method steps (with a body block, an inline
+    table, a literal string) and one integration of ``methods`` methods: for the tests and
+    the benchmark of how an import scales."""
+    plan = ImportPlan()
+    table: dict[str, Any] = {}
+    for i in range(steps):
+        table[f"{prefix}_{i}"] = {
+            "kind": "method",
+            "title": f'Step {i} "quoted"' if i % 3 else f"Step {i}",
+            "method": "api.m0",
+            "body": f'{{"id": {i},\n "x": "y"}}\n',
+            "outputs": {"Id": "response^id", "Rows": [1, 2]},
+            "next": f"{prefix}_{i + 1}" if i + 1 < steps else None,
+        }
+    plan.runbooks["big"] = {"title": "Big", "start": f"{prefix}_0", "steps": table}
+    plan.integrations["api"] = {
+        "title": "API",
+        "base_url": "https://example.invalid",
+        "methods": {f"m{i}": {"title": f"M {i}", "path": f"/x/{i}"} for i in range(methods)},
+    }
+    return plan

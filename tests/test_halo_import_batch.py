@@ -12,29 +12,9 @@ from typing import Any
 
 import pytest
 
-from runbench.core.halojson import ImportPlan, merge_plan, write_plan
+from halo_samples import many_step_plan
+from runbench.core.halojson import merge_plan, write_plan
 from runbench.core.workspace import WorkspaceDocument
-
-
-def _plan(steps: int, methods: int, prefix: str = "step") -> ImportPlan:
-    plan = ImportPlan()
-    table: dict[str, Any] = {}
-    for i in range(steps):
-        table[f"{prefix}_{i}"] = {
-            "kind": "method",
-            "title": f'Step {i} "quoted"' if i % 3 else f"Step {i}",
-            "method": "api.m0",
-            "body": f'{{"id": {i},\n "x": "y"}}\n',
-            "outputs": {"Id": "response^id", "Rows": [1, 2]},
-            "next": f"{prefix}_{i + 1}" if i + 1 < steps else None,
-        }
-    plan.runbooks["big"] = {"title": "Big", "start": f"{prefix}_0", "steps": table}
-    plan.integrations["api"] = {
-        "title": "API",
-        "base_url": "https://example.invalid",
-        "methods": {f"m{i}": {"title": f"M {i}", "path": f"/x/{i}"} for i in range(methods)},
-    }
-    return plan
 
 
 def _one_at_a_time(self: WorkspaceDocument, tables: Sequence[tuple[Any, Any]]) -> None:
@@ -46,10 +26,10 @@ def test_import_is_byte_identical_to_adding_one_table_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batched = tmp_path / "batched.toml"
-    write_plan(_plan(30, 12), batched, "fixture")
+    write_plan(many_step_plan(30, 12), batched, "fixture")
     monkeypatch.setattr(WorkspaceDocument, "add_tables", _one_at_a_time)
     single = tmp_path / "single.toml"
-    write_plan(_plan(30, 12), single, "fixture")
+    write_plan(many_step_plan(30, 12), single, "fixture")
     assert batched.read_bytes() == single.read_bytes()
     assert len(tomllib.loads(batched.read_text())["runbooks"]["big"]["steps"]) == 30
 
@@ -86,7 +66,7 @@ kind = "end"
 def _pull(path: Path) -> str:
     path.write_text(PULLED_INTO)
     document = WorkspaceDocument(path)
-    merge_plan(_plan(30, 12), document)
+    merge_plan(many_step_plan(30, 12), document)
     return document.text()
 
 
@@ -127,9 +107,9 @@ def test_whole_file_parses_do_not_grow_with_the_steps(
         before = parses()
         if into_existing:
             path.write_text(PULLED_INTO)
-            merge_plan(_plan(steps, steps, prefix="new"), WorkspaceDocument(path))
+            merge_plan(many_step_plan(steps, steps, prefix="new"), WorkspaceDocument(path))
         else:
-            write_plan(_plan(steps, steps), path, "counted")
+            write_plan(many_step_plan(steps, steps), path, "counted")
         counts.append(parses() - before)
     assert counts[0] == counts[1], f"tomllib.loads calls for 5 and 60 steps: {counts}"
     assert counts[1] < 30
