@@ -72,7 +72,10 @@ async def test_tab_presses_leave_no_dead_footer_keys() -> None:
             await until(pilot, lambda: laid_out(app), "the footer's keys laid out")
             counts.append(dead_keys(app))
         shown = len(app.query(FooterKey))
-        assert shown > 2
+        # 48 moves over 6 widgets: back on the first TreeLike, whose 4 keys and the command
+        # palette's are shown (the bound below is only as strong as this count)
+        assert isinstance(app.focused, TreeLike), app.focused
+        assert shown == len(TreeLike.BINDINGS) + 1 == 5, drawn(app)
         assert counts[1] <= counts[0] + 2 * shown, counts  # does not grow with the moves
 
 
