@@ -137,11 +137,13 @@ async def test_a_pane_mounts_in_one_layout_styled_once_and_cursor_blink_off_reac
         assert styled[id(fields[0])] == 2
 
         app.go_to(Selection("step", runbook="ask_chatgpt", step="ask"))
-        await until(pilot, lambda: app.runbook_pane() is not None, "the runbook pane mounted")
-        await pilot.pause()
+        await until(
+            pilot,
+            lambda: bool(app.query(RunbookPane)) and bool(app.query_one(RunbookPane).query(Input)),
+            "the runbook pane mounted with its inputs",
+        )
         inputs = list(app.query(Input))
         assert app.query_one(IntegrationEditor).query(Input)
-        assert app.query_one(RunbookPane).query(Input)
         assert inputs
         assert not any(i.cursor_blink for i in inputs)
 

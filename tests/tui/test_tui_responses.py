@@ -140,7 +140,7 @@ async def test_history_and_saves_then_copy_filter_and_pager_on_a_zoomed_response
         await pilot.press("enter")
         await until(pilot, lambda: app.screen.id == "confirm")
         await pilot.press("enter")  # the default answer keeps the file
-        await pilot.pause()
+        await until(pilot, lambda: app.screen.id != "confirm" and not saving(app))
         assert target.read_text() == "keep me"
         await pilot.press("S")
         await until(pilot, lambda: app.screen.id == "save-as")

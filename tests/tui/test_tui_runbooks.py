@@ -147,8 +147,7 @@ async def test_flowchart_keys_step_editor_halo_step_rules_rename_and_a_deleted_s
         app.query_one(RunbookPane).open_tab("tab-step")
         await pilot.pause()
         app.query_one("#s-match", Select).value = "any"
-        await pilot.pause()
-        assert 'match = "any"' in app.document.text()
+        await until(pilot, lambda: 'match = "any"' in app.document.text(), "match in the text")
         chart(app).focus()
         await pilot.press("down")  # post_back: the flow from check when it is met
         await pilot.pause()
@@ -157,7 +156,7 @@ async def test_flowchart_keys_step_editor_halo_step_rules_rename_and_a_deleted_s
         await until(pilot, lambda: app.screen.id == "rename", "rename dialog")
         app.screen.query_one(Input).value = "reply"
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: "reply" in steps_of(app), "post_back renamed reply")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not app.document.dirty, "saved")
         text = workspace_file.read_text(encoding="utf-8")
@@ -176,8 +175,7 @@ async def test_flowchart_keys_step_editor_halo_step_rules_rename_and_a_deleted_s
         await until(pilot, lambda: app.screen.id == "confirm", "confirm")
         assert "check met" in str(app.screen.query_one(".dialog-message").render())
         await pilot.click("#choice-yes")
-        await pilot.pause()
-        assert "reply" not in app.workspace.runbooks["ask_chatgpt"].steps
+        await until(pilot, lambda: "reply" not in steps_of(app), "reply deleted")
         view = chart(app)
         assert view.box_text("check").splitlines()[1].startswith("│ ! check")
         assert view.chart is not None
@@ -334,3 +332,8 @@ async def test_history_lists_cli_runs_and_shows_the_path(
         await pilot.pause()
         assert not history.is_open
         assert "✔" not in chart(app).box_text("create")  # back to the live view: no run
+
+
+def steps_of(app: RunbenchApp) -> dict[str, Step]:
+    """The steps of ask_chatgpt as the workbench has them now."""
+    return dict(app.workspace.runbooks["ask_chatgpt"].steps)
