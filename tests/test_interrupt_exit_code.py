@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import httpx
 import pytest
 
 from servers import serve_url
+from waits import wait_for
 
 WORKSPACE = """
 name = "interrupted"
@@ -61,14 +61,6 @@ def answers(url: str) -> Callable[[], bool]:
         return True
 
     return check
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 from runbench.core.engine import Engine
 from runbench.core.journal import Journal, Owner, delivery_key
 from test_engine_support import engine, run_row, workspace
+from waits import wait_for
 
 
 class Clock:
@@ -28,14 +28,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.01)
 
 
 def hold_as(path: Path, owner: Owner, clock: Clock, lease_until: float | None) -> str:

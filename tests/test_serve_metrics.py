@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from test_serve import Served, wait_final
+from waits import wait_for
 
 
 def scrape(served: Served) -> dict[str, float]:
@@ -23,15 +23,20 @@ def scrape(served: Served) -> dict[str, float]:
     return samples
 
 
-def wait_for(served: Served, name: str, value: float, timeout: float = 15.0) -> dict[str, float]:
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = scrape(served)
-        if samples.get(name) == value:
-            return samples
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} never became {value}: {samples.get(name)}")
-        time.sleep(0.02)
+def scraped_when(served: Served, name: str, value: float) -> dict[str, float]:
+    """The samples of the first scrape where ``name`` is ``value``."""
+    last: dict[str, float] = {}
+
+    def reached() -> bool:
+        last.clear()
+        last.update(scrape(served))
+        return last.get(name) == value
+
+    try:
+        wait_for(reached, f"{name} to become {value}", 15)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc} (last: {last.get(name)})") from None
+    return last
 
 
 def test_metrics_count_intake_rejections_runs_and_steps(tmp_path: Path) -> None:
@@ -48,7 +53,9 @@ def test_metrics_count_intake_rejections_runs_and_steps(tmp_path: Path) -> None:
         assert served.post("nope", {}).status_code == 404
         assert served.post("nope", {}).status_code == 404
         assert served.post("basic", {}).status_code == 401
-        samples = wait_for(served, "runbench_runs_finished_total{runbook=open,status=success}", 2)
+        samples = scraped_when(
+            served, "runbench_runs_finished_total{runbook=open,status=success}", 2
+        )
         assert samples["runbench_intake_accepted_total{runbook=open}"] == 2
         assert samples["runbench_requests_rejected_total{status=422}"] == 1
         assert samples["runbench_requests_rejected_total{status=404}"] == 2

@@ -15,6 +15,7 @@ from runbench.core.journal import Journal
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
 from test_serve import wait_final
+from waits import wait_for
 
 WORKSPACE = """
 retention_days = 30
@@ -24,14 +25,6 @@ public = true
 [runbooks.hello.steps.done]
 kind = "end"
 """
-
-
-def wait_for(check: Any, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.02)
 
 
 def test_json_access_records_and_retention_at_start(tmp_path: Path) -> None:

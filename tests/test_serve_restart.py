@@ -15,8 +15,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,6 +23,7 @@ from runbench.core.engine import Journal
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
 from servers import serve_url
+from waits import wait_for
 
 WORKSPACE = """
 [variables]
@@ -55,14 +54,6 @@ message = "done <<n>>"
 kind = "end"
 result = "failure"
 """
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.02)
 
 
 def statuses(journal: Journal) -> dict[str, str]:

@@ -12,7 +12,6 @@ import json
 import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from runbench.core.journal import Backend, Journal, SqliteBackend
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
+from waits import wait_for
 
 WORKSPACE = """
 name = "trust"
@@ -80,14 +80,6 @@ message = "done <<n>>"
 kind = "end"
 result = "failure"
 """
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.01)
 
 
 class Outbound:

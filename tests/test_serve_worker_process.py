@@ -15,8 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from runbench.serve.held import HeldInputs
 from runbench.serve.logs import ATOMIC, BatchedLog
 from runbench.serve.process import WorkerProcess
 from servers import serve_url
+from waits import wait_for
 
 SECRET = "tok-9f8e7d6c5b4a"
 WORKSPACE = """
@@ -59,14 +59,6 @@ message = "matched the real value"
 kind = "end"
 message = "got <<n>>"
 """.replace("SECRET", SECRET)
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def alive(pid: int) -> bool:

@@ -1,8 +1,9 @@
-"""Waiting in TUI tests: for a condition, with a deadline, never for a fixed time.
+"""Waiting in tests: for a condition, with a deadline, never for a fixed time.
 
-A fixed ``pilot.pause(0.5)`` is either too short on a loaded machine (a flaky test) or
-wasted time on a quiet one. ``until`` lets the app work in short slices until the condition
-holds; the deadline only turns a hang into a failure that says what never happened.
+A fixed ``pilot.pause(0.5)`` or ``time.sleep(1)`` is either too short on a loaded machine (a
+flaky test) or wasted time on a quiet one. ``until`` lets the app work in short slices until
+the condition holds; ``wait_for`` does the same outside an app (a server, a thread, a
+process); the deadline only turns a hang into a failure that says what never happened.
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ from textual.pilot import Pilot
 
 DEADLINE = 30.0
 """Seconds before a wait fails: far above any real wait, so only a hang reaches it."""
+
+
+def wait_for(
+    check: Callable[[], bool], what: str = "the condition", deadline: float = DEADLINE
+) -> None:
+    """Poll ``check()`` until it holds; fail naming ``what`` at the deadline."""
+    give_up = time.monotonic() + deadline
+    while not check():
+        if time.monotonic() > give_up:
+            raise AssertionError(f"never happened within {deadline:g} s: {what}")
+        time.sleep(0.02)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
