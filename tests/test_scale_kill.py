@@ -5,16 +5,16 @@ the same under a flood)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psycopg
 
 from scale_support import Instance, signed, start_instance, write_workspace
+from waits import wait_for
 
 RUNS = 40
 LEASE = 3.0
@@ -29,18 +29,21 @@ def held_by(dsn: str, instance: Instance) -> int:
     return int(row[0]) if row else 0
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def family(pid: int) -> list[int]:
     """``pid`` and its children (serve's worker process, which executes the runs)."""
-    tasks = Path(f"/proc/{pid}/task").glob("*/children")  # none without Linux's /proc
-    return [pid, *(int(child) for task in tasks for child in task.read_text().split())]
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):  # none without Linux's /proc
+        try:
+            children.extend(int(child) for child in task.read_text().split())
+        except OSError:  # the thread ended between the listing and the read
+            continue
+    return [pid, *children]
+
+
+def signal_all(pids: list[int], signum: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # already gone
+            os.kill(pid, signum)
 
 
 def killed_holding_runs(dsn: str, instance: Instance) -> bool:
@@ -50,11 +53,12 @@ def killed_holding_runs(dsn: str, instance: Instance) -> bool:
     held when the kill lands: asking, then killing, raced a loaded machine (the held runs
     ended in between and the kill found nothing to take over). Not holding: both go on."""
     pids = family(instance.pid)
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
-    holding = held_by(dsn, instance) > 0
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL if holding else signal.SIGCONT)
+    signal_all(pids, signal.SIGSTOP)
+    holding = False
+    try:
+        holding = held_by(dsn, instance) > 0
+    finally:  # never left stopped, even if the journal could not be asked
+        signal_all(pids, signal.SIGKILL if holding else signal.SIGCONT)
     if holding:
         instance.process.wait(10)
     return holding
@@ -74,7 +78,7 @@ def test_kill_9_loses_and_duplicates_nothing(postgres_dsn: str, tmp_path: Path) 
                 assert resp.status_code == 202, resp.text
                 accepted[resp.json()["run_id"]] = n
                 if n >= RUNS // 2 and n % 2 == 0 and doomed.process.poll() is None:
-                    wait_until(lambda: held_by(postgres_dsn, doomed) > 0, 30, "a held run")
+                    wait_for(lambda: held_by(postgres_dsn, doomed) > 0, "a held run", 30)
                     killed_holding_runs(postgres_dsn, doomed)  # mid-flood (else at the next)
         assert doomed.process.poll() is not None, "the doomed instance never held a run"
         with psycopg.connect(postgres_dsn, autocommit=True) as conn:
@@ -85,7 +89,7 @@ def test_kill_9_loses_and_duplicates_nothing(postgres_dsn: str, tmp_path: Path) 
                 ).fetchone()
                 return row is not None and row[0] == 0
 
-            wait_until(all_final, 60 + LEASE, "every run to finish")
+            wait_for(all_final, "every run to finish", 60 + LEASE)
             runs = conn.execute("SELECT id, status, message, crashes FROM runs").fetchall()
             ends = conn.execute(
                 "SELECT run_id, count(*) FROM steps WHERE step = 'done' AND finished = 1"
