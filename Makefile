@@ -19,17 +19,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # vulture (3 s of CPU, no cache of its own) is skipped when nothing it reads changed since it
 # last passed: the same files, config and version give the same answer (as mypy's cache does).
-VULTURE_INPUTS := { find src tests benchmarks -name '*.py' -print0 | LC_ALL=C sort -z \
-	| xargs -0 sha256sum pyproject.toml vulture_whitelist.py; \
-	ls -d $(VENV)/lib/python*/site-packages/vulture-*.dist-info; } | sha256sum
+# Any part failing (a missing file, no vulture installed) fails the key: then vulture runs and
+# nothing is cached (sh has no pipefail, so bash computes it).
+VULTURE_INPUTS := bash -o pipefail -ec "{ find src tests benchmarks -name '*.py' -print0 \
+	| LC_ALL=C sort -z | xargs -0 sha256sum pyproject.toml vulture_whitelist.py; \
+	ls -d $(VENV)/lib/python*/site-packages/vulture-*.dist-info; } | sha256sum"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
-	@key=$$($(VULTURE_INPUTS)); passed=$(VENV)/.vulture-passed; \
-	if [ "$$(cat $$passed 2>/dev/null)" = "$$key" ]; then echo "vulture: unchanged since it passed"; \
-	else echo "$(BIN)/vulture"; $(BIN)/vulture && echo "$$key" > $$passed; fi
+	@key=$$($(VULTURE_INPUTS)) || key=; passed=$(VENV)/.vulture-passed; \
+	if [ -n "$$key" ] && [ "$$(cat $$passed 2>/dev/null)" = "$$key" ]; then \
+	echo "vulture: unchanged since it passed"; \
+	else echo "$(BIN)/vulture"; $(BIN)/vulture && { [ -z "$$key" ] || echo "$$key" > $$passed; }; fi
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
