@@ -85,19 +85,29 @@ def _no_openssl_hmac(*_args: object, **_kwargs: object) -> object:
     raise ValueError("unsupported digestmod")  # as OpenSSL says of a digest it lacks
 
 
+def _changed_openssl_hmac(*_args: object, **_kwargs: object) -> object:
+    # _hashlib.hmac_new is private: a later Python may take other arguments
+    raise TypeError("hmac_new() got an unexpected keyword argument 'digestmod'")
+
+
 @pytest.mark.parametrize("algorithm", ["sha1", "sha256", "sha512"])
 @pytest.mark.parametrize("encoding", ["hex", "base64"])
-@pytest.mark.parametrize("keys", ["openssl", "no openssl", "digest not in openssl"])
+@pytest.mark.parametrize(
+    "keys", ["openssl", "no openssl", "digest not in openssl", "hmac_new changed"]
+)
 def test_signature_every_algorithm_and_encoding(
     algorithm: str, encoding: str, keys: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Signatures are checked alike whether the gate's keys are OpenSSL's HMAC objects or
-    Python's hmac (a Python without OpenSSL, or an OpenSSL without the digest)."""
+    Python's hmac (a Python without OpenSSL, an OpenSSL without the digest, or a private
+    ``_hashlib.hmac_new`` that no longer takes these arguments)."""
     target = "runbench.core.intake._intake._openssl_hmac"
     if keys == "no openssl":
         monkeypatch.setattr(target, None)
     elif keys == "digest not in openssl":
         monkeypatch.setattr(target, _no_openssl_hmac)
+    elif keys == "hmac_new changed":
+        monkeypatch.setattr(target, _changed_openssl_hmac)
     end = Endpoint(auth="signature", secrets=("k1",), algorithm=algorithm, encoding=encoding)
     g = gate(runbook(end))
     body = b'{"a": 1}'

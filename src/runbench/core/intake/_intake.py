@@ -142,8 +142,8 @@ def keyed(secrets: tuple[bytes, ...], algorithm: str) -> tuple[Key, ...]:
     if _openssl_hmac is not None:
         try:
             return tuple(_openssl_hmac(secret, digestmod=algorithm) for secret in secrets)
-        except ValueError:  # this OpenSSL lacks the digest (FIPS builds): Python's hmac
-            pass
+        except (ValueError, TypeError):  # this OpenSSL lacks the digest (FIPS builds), or
+            pass  # the private _hashlib.hmac_new changed its signature: Python's hmac
     return tuple(hmac.new(secret, digestmod=ALGORITHMS[algorithm]) for secret in secrets)
 
 
