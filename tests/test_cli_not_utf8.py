@@ -39,3 +39,16 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(
     assert "n\\xff" in err  # the byte shown as it came
     assert not (tmp_path / "new.toml").exists()
     assert (tmp_path / "ws.toml").read_text() == before
+
+
+@pytest.mark.parametrize("arg", ["\ud800", "a\udcff\udfff"])
+def test_a_lone_surrogate_that_is_no_byte_is_named_too(
+    arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A surrogate that surrogateescape cannot turn back into a byte (not from a shell: a
+    caller of main) is shown escaped; before, showing it raised UnicodeEncodeError."""
+    assert main(["check", arg]) == 2
+    err = capsys.readouterr().err
+    assert "argument 2" in err
+    assert "is not UTF-8 text" in err
+    assert "\\ud800" in err or "\\udfff" in err

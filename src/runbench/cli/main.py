@@ -98,12 +98,22 @@ def _not_utf8(args: Sequence[str]) -> UsageError | None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            shown = _shown(arg)
             return UsageError(
                 f"argument {number} ('{shown}') is not UTF-8 text; runbench takes its "
                 "arguments as UTF-8: retype it (or rename the file it names)"
             )
     return None
+
+
+def _shown(arg: str) -> str:
+    """``arg`` with its stray bytes as ``\\xNN``; a lone surrogate that stands for no byte
+    (U+D800-DC7F, DD00-DFFF: not from the shell) as ``\\udNNN``."""
+    try:
+        raw = arg.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return arg.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
