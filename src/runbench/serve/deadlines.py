@@ -1,6 +1,6 @@
 """Deadlines for many requests at once, kept by one sweep instead of a timer each.
 
-``Sweep`` (``runbench.webguards``, through ``runbench.webserver``) is the one periodic check,
+``Sweep`` (``runbench.webguards``) is the one periodic check,
 used here for bodies and by the guarded HTTP protocol for the headers of every connection;
 ``Deadlines`` keeps tasks' deadlines with it.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 
-from runbench.webserver import Sweep, sweep_period
+from runbench.webguards import Sweep, sweep_period
 
 
 class Deadlines:
