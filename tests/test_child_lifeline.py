@@ -51,19 +51,21 @@ sys.stdin.read()  # the test closes it: a normal exit (unless killed first)
 
 
 def read_line(fd: int) -> str:
-    """One line from ``fd`` (the pipe's writers write whole short lines)."""
+    """One line from ``fd``, a byte at a time: two writers share the pipe and their lines can
+    arrive together, so a bigger read could take the next line (the parent's pid and its
+    child's "working") as well, and that line would be lost to the next read."""
     line = b""
     while not line.endswith(b"\n"):
-        part = wait_readable_and_read(fd)
-        assert part, f"the pipe ended after {line!r}"
-        line += part
+        byte = wait_readable_and_read_a_byte(fd)
+        assert byte, f"the pipe ended after {line!r}"
+        line += byte
     return line.decode()
 
 
-def wait_readable_and_read(fd: int) -> bytes:
+def wait_readable_and_read_a_byte(fd: int) -> bytes:
     ready, _, _ = select.select([fd], [], [], DEADLINE)
     assert ready, f"nothing within {DEADLINE:g} s"
-    return os.read(fd, 1024)
+    return os.read(fd, 1)
 
 
 def pipe_ends(fd: int) -> bool:
