@@ -213,6 +213,36 @@ async def test_a_growing_count_keeps_the_status_width_and_a_closed_bar_quiet(
         await until(pilot, lambda: toasts == ["1 of 124"], "n says where it is")
 
 
+async def test_the_viewers_count_is_the_one_it_showed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search goes on changing its own Matches after a report; the viewer's matches stay
+    as reported (done only once the final count is shown), so a wait on ``searched`` never
+    reads a count the status has not caught up with ("1 of 123+" for "1 of 124")."""
+    counted, finish = threading.Event(), threading.Event()
+
+    def counting_on(lines: Lines, query: str, *, progress: Any, **_kwargs: Any) -> Matches:
+        matches = Matches(query, lines, array("q", [lines.starts[2]]), count=1, length=4)
+        progress(matches)  # returns once the viewer has taken the report in
+        matches.count, matches.done = 2, True
+        counted.set()
+        finish.wait(DEADLINE)
+        return matches
+
+    monkeypatch.setattr(response_viewer, "search", counting_on)
+    async with viewer_host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
+        status = viewer.query_one("#find-status")
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "item")
+        await until(pilot, counted.is_set, "the search counted on after its report")
+        assert viewer.matches is not None
+        assert (viewer.matches.count, viewer.matches.done) == (1, False)
+        assert str(status.render()).strip() == "1 of 1+"
+        finish.set()
+        await until(pilot, lambda: searched(viewer), "the count done")
+        assert str(status.render()).strip() == "1 of 2"
+
+
 def recording(method: Any, seen: Callable[[Text], None]) -> Any:
     def spy(self: Any, text: str | Text) -> None:
         seen(Text(text) if isinstance(text, str) else text)

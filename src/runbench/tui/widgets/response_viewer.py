@@ -17,6 +17,7 @@ restores the body. Saving, copying, the pager and history are the app's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -282,8 +283,11 @@ class ResponseViewer(FocusWithinClass, Vertical):
         worker = get_current_worker()
 
         def progress(matches: Matches) -> None:
+            # A copy as of this report: the search goes on changing its own Matches in this
+            # thread, and the viewer's count and done must be those it has shown. (The kept
+            # offsets are shared: they only grow, and what was reported stays as it was.)
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._found, view, matches)
+                self.app.call_from_thread(self._found, view, replace(matches))
 
         found = search(lines, text, cancelled=lambda: worker.is_cancelled, progress=progress)
         if (found.done or found.stopped) and not worker.is_cancelled:
