@@ -6,6 +6,7 @@ waits are for the server to close, bounded by a socket timeout far above that de
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -58,3 +59,38 @@ def test_a_kept_alive_connection_gets_the_deadline_again_after_its_answer(
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         answer = _until_closed(sock)  # answered, then idle past the deadline: closed
     assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_body_that_trickles_past_its_deadline_is_a_408() -> None:
+    """A Content-Length under the cap, then a byte now and then, for ever: the headers guard
+    never closes a connection in the middle of a request, so the body has its own deadline
+    (serve's ``Deadlines``): answered 408 saying so, and the connection is let go."""
+    stop = threading.Event()
+    with (
+        start_in_thread(header_timeout=SAFETY, body_timeout=DEADLINE) as running,
+        _connect(running.url) as sock,
+    ):
+        sock.sendall(
+            b"POST /openai/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer sk-sandbox\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 8000000\r\n\r\n{"
+        )
+        trickle = threading.Thread(target=_trickle, args=(sock, stop), daemon=True)
+        trickle.start()
+        try:
+            answer = _until_closed(sock)
+        finally:
+            stop.set()
+            trickle.join(SAFETY)
+        assert httpx.get(f"{running.url}/healthz", timeout=SAFETY).status_code == 200
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert f"did not arrive within {DEADLINE:g} s".encode() in answer
+
+
+def _trickle(sock: socket.socket, stop: threading.Event) -> None:
+    """A space every tenth of the deadline (a slow client's pace) until told or cut off."""
+    while not stop.wait(DEADLINE / 10):
+        try:
+            sock.send(b" ")
+        except OSError:  # the server let the connection go
+            return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from runbench.serve.deadlines import Deadlines
+from runbench.webguards import Deadlines
 
 
 async def wait_under(deadlines: Deadlines, release: asyncio.Event) -> str:

@@ -19,9 +19,16 @@ the timeout (at most once a second), not by a timer per request: arming and canc
 timer for every request of every keep-alive connection was a measurable part of a
 delivery's cost, and a deadline met a fraction later is still a deadline.
 
-The body has its own deadline, in the app (``app.BODY_TIMEOUT``), and auth headers are
-checked before the body is read, so a caller without credentials cannot make the server
-wait for a body at all.
+The body has its own deadline, kept by the app (``BODY_TIMEOUT``, ``Deadlines``: serve's
+deliveries and the sandbox's bodies), and serve checks auth headers before the body is
+read, so a caller without credentials cannot make it wait for a body at all.
+
+``Deadlines`` keeps many tasks' deadlines with one ``Sweep``: ``asyncio.timeout`` around
+every body read armed a timer and cancelled it again for each delivery (about 5 us, and a
+heap of cancelled timers to sift), while nearly every body is in by the time its headers
+are. A task that starts waiting is only noted with its deadline; the sweep cancels those
+past it, as ``asyncio.timeout`` would, so a deadline is kept to within a quarter of itself,
+which is all a slow-client guard needs.
 
 A response's status line and headers are held until its body is written and go out with
 it in one ``send()`` (``_OneWrite``): uvicorn writes them separately, so every small
@@ -40,6 +47,8 @@ from typing import Any, TypeVar, cast
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
+"""Seconds a client has to send the whole body once its headers are in."""
 MAX_CONNECTIONS = 1000
 SWEEP_KEY = "runbench_headers_sweep"
 """Where the server's one sweep lives: on uvicorn's state shared by its connections."""
@@ -49,7 +58,7 @@ T = TypeVar("T")
 
 SWEEP_SHARE = 0.25
 """The sweep runs every this share of the timeout (at most every second): one periodic
-check for many deadlines (headers here, bodies in serve's ``deadlines``), not a timer each."""
+check for many deadlines (headers, and bodies in ``Deadlines``), not a timer each."""
 
 
 def sweep_period(timeout: float) -> float:
@@ -76,6 +85,48 @@ class Sweep:
         self._timer = None
         if self._check(loop.time()):
             self._timer = loop.call_later(self.period, self._tick, loop)
+
+
+class Deadlines:
+    """Tasks waiting under one ``timeout``; :meth:`start` before the wait, :meth:`stop`
+    after it (in a ``finally``), and :meth:`expired` on CancelledError: True when this
+    sweep cancelled the task (the caller answers its timeout), False for any other
+    cancellation (the caller re-raises)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._due: dict[asyncio.Task[object], float] = {}
+        self._cancelled: set[asyncio.Task[object]] = set()
+        self._sweep = Sweep(sweep_period(timeout), self._expire)
+
+    def start(self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop) -> None:
+        self._due[task] = loop.time() + self.timeout
+        self._sweep.start(loop)
+
+    def stop(self, task: asyncio.Task[object]) -> None:
+        """The wait is over. (A task this sweep cancelled sees its CancelledError in that
+        wait, where it was suspended when cancelled: :meth:`expired` took it already.)"""
+        self._due.pop(task, None)
+        self._cancelled.discard(task)
+
+    def expired(self, task: asyncio.Task[object]) -> bool:
+        if task not in self._cancelled:
+            return False
+        self._cancelled.discard(task)
+        return task.uncancel() == 0  # nobody else asked it to stop
+
+    @property
+    def waiting(self) -> int:
+        return len(self._due)
+
+    def _expire(self, now: float) -> bool:
+        late = [task for task, due in self._due.items() if due <= now]
+        for task in late:
+            del self._due[task]
+            if not task.done():
+                self._cancelled.add(task)
+                task.cancel()
+        return bool(self._due)
 
 
 class _TurnEnd:
@@ -259,9 +310,11 @@ def guarded(
 
 
 __all__ = [
+    "BODY_TIMEOUT",
     "HEADER_TIMEOUT",
     "MAX_CONNECTIONS",
     "SWEEP_SHARE",
+    "Deadlines",
     "GuardedH11Protocol",
     "Sweep",
     "guarded",

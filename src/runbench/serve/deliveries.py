@@ -29,14 +29,12 @@ from runbench.core.errors import JournalError
 from runbench.core.intake import Gate, Refusal, Submission
 from runbench.core.journal import Journal
 from runbench.core.secrets import Redactor
-from runbench.serve.deadlines import Deadlines
 from runbench.serve.workers import WorkerPool
+from runbench.webguards import BODY_TIMEOUT, Deadlines
 
 LOG_KEY = "runbench.log"
 """Where a request's notes for the access log live in the ASGI scope (status, run id)."""
 RETRY_AFTER = "5"
-BODY_TIMEOUT = 10.0
-"""Seconds a client has to send the whole body once its headers are in."""
 NOT_FOUND_BODY = b'{"error":"not found"}'
 UNAVAILABLE = Refusal(503, "the journal is unavailable; retry later")
 QUEUE_FULL = Refusal(503, "the queue is full; retry later")
