@@ -46,6 +46,31 @@ async def test_a_body_nested_too_deeply_is_a_400(api: httpx.AsyncClient, path: s
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
+async def test_a_number_too_long_to_read_is_a_400_naming_it(
+    api: httpx.AsyncClient, path: str
+) -> None:
+    """Read by core.files.load_json_text, as serve and the CLI read JSON: Python's own
+    message ("Exceeds the limit (4300 digits) for integer string conversion") named no
+    place."""
+    response = await api.post(path, content=b"[" + b"7" * 5000 + b"]", headers=bearer(path))
+    assert response.status_code == 400
+    assert "a number of 5000 digits" in message(response)
+    assert "at line 1 column 2" in message(response)
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+async def test_a_body_not_utf8_is_a_400_and_utf16_is_read(
+    api: httpx.AsyncClient, path: str
+) -> None:
+    response = await api.post(path, content=b'{"a": "\xff"}', headers=bearer(path))
+    assert response.status_code == 400
+    assert "not valid JSON" in message(response)
+    wide = await api.post(path, content="[]".encode("utf-16"), headers=bearer(path))
+    assert wide.status_code != 500
+    assert "not valid JSON" not in wide.text  # read as json.loads reads bytes, as before
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
 async def test_a_body_over_the_cap_is_a_413(api: httpx.AsyncClient, path: str) -> None:
     response = await api.post(path, content=b" " * (MAX_BODY_BYTES + 1), headers=bearer(path))
     assert response.status_code == 413
