@@ -103,7 +103,6 @@ class HaloState:
         self._clock = clock
         self._data_file = data_file
         self._lock = threading.RLock()
-        self._next_ids: dict[str, int] = {}  # within one save (under the lock): see save
         self._tokens: dict[str, float] = {}
         self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
         from runbench.sandbox.config import ConfigStore  # it raises this module's InputError
@@ -160,16 +159,24 @@ class HaloState:
                 f"{MAX_SAVE_ITEMS} at a time: send them in parts"
             )
         with self._lock:
-            self._next_ids = {}  # a new record's id: the table's highest, found once a save
+            next_ids: dict[str, int] = {}  # a new record's id: the table's highest, found once
             staging = copy.deepcopy(self._data)
-            saved = [self._save_one(staging, spec, item, n) for n, item in enumerate(items)]
+            saved = [
+                self._save_one(staging, spec, item, n, next_ids) for n, item in enumerate(items)
+            ]
             self._data = staging
             self._persist()
             return [copy.deepcopy(staging[spec.name][rid]) for rid in saved]
 
     def _save_one(
-        self, data: dict[str, dict[int, Record]], spec: ResourceSpec, item: Any, n: int
+        self,
+        data: dict[str, dict[int, Record]],
+        spec: ResourceSpec,
+        item: Any,
+        n: int,
+        next_ids: dict[str, int],
     ) -> int:
+        """Validate and store one item of a save; ``next_ids``: the save's next new ids."""
         where = f"{spec.name}[{n}]"
         if not isinstance(item, dict):
             raise InputError(f"{where}: expected a JSON object, got {type(item).__name__}")
@@ -180,7 +187,7 @@ class HaloState:
         table = data[spec.name]
         if record_id is None or record_id <= 0:
             fields.pop("id", None)
-            record = self._new_record(data, spec.name, fields)
+            record = self._new_record(data, spec.name, fields, next_ids)
         elif record_id in table:
             record = self._merge(spec.name, table[record_id], fields)
         else:
@@ -194,10 +201,16 @@ class HaloState:
             self._touch_ticket(data, record)
         return int(record["id"])
 
-    def _new_record(self, data: dict[str, dict[int, Record]], name: str, fields: Record) -> Record:
+    def _new_record(
+        self,
+        data: dict[str, dict[int, Record]],
+        name: str,
+        fields: Record,
+        next_ids: dict[str, int],
+    ) -> Record:
         table = data[name]
-        record_id = self._next_ids.get(name) or max(table, default=0) + 1
-        self._next_ids[name] = record_id + 1
+        record_id = next_ids.get(name) or max(table, default=0) + 1
+        next_ids[name] = record_id + 1
         record: Record = {"id": record_id}
         now = self.now_iso()
         if name == "Tickets":
