@@ -38,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SESSION = f"runbench-bench-tui-{os.getpid()}"
 # a tmux server of its own (-L): other benchmarks ending theirs never end ours
 TMUX = ["tmux", "-L", SESSION]
+# kill-session's target names this session only: a bare name also matches by prefix, so
+# once this session was gone it killed "<SESSION>-keep", the tmux server exited with its
+# last session, and the next new-session failed ("server exited unexpectedly")
+EXACT = f"={SESSION}"
 FLOOR_APP = """
 from textual.app import App
 from textual.widgets import Footer, Header, Static
@@ -85,7 +89,7 @@ def tree_cpu(root: int) -> float:
 
 def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> tuple[float, float]:
     """Seconds to the first full frame, and the CPU seconds the command used until then."""
-    tmux("kill-session", "-t", SESSION)
+    tmux("kill-session", "-t", EXACT)
     start = time.perf_counter()
     subprocess.run(
         [*TMUX, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
@@ -99,7 +103,7 @@ def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> tupl
             time.sleep(0.005)
         raise SystemExit(f"no full frame within {timeout} s for: {command}\n{screen}")
     finally:
-        tmux("kill-session", "-t", SESSION)
+        tmux("kill-session", "-t", EXACT)
 
 
 Samples = dict[str, list[tuple[float, float]]]
@@ -123,7 +127,7 @@ TREE_MARKER = "onboard_users"  # a runbook in the tree: gone when ctrl+b hides t
 def key_after(command: str, keys: list[str], look: float = 2.0) -> float:
     """A fresh workbench, drawn, left alone ``look`` seconds, then ``keys`` at once:
     seconds until the tree is hidden (ctrl+b)."""
-    tmux("kill-session", "-t", SESSION)
+    tmux("kill-session", "-t", EXACT)
     subprocess.run(
         [*TMUX, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24", command], check=True
     )
@@ -142,7 +146,7 @@ def key_after(command: str, keys: list[str], look: float = 2.0) -> float:
             time.sleep(0.002)
         return time.perf_counter() - start
     finally:
-        tmux("kill-session", "-t", SESSION)
+        tmux("kill-session", "-t", EXACT)
 
 
 def first_key_after_ctrl_t(command: str, runs: int) -> None:
