@@ -205,6 +205,32 @@ class _Layout:
             kept.pop(0)
         return "\n".join(kept) + "\n"
 
+    def replace(self, keys: KeyPath, new: list[str]) -> str | None:
+        """The text with table ``keys`` (written with its own header) holding ``new``
+        instead, where it stands; its header sub-tables go. Comments and blank lines
+        after each (they belong to what follows) stay. None: no such header."""
+        own = [line for path, line in self.headers if path == keys]
+        if len(own) != 1:
+            return None
+        start, end = own[0], self.end_of(own[0])
+        drop = set(range(start + 1, end + 1))
+        for line in self.under(keys, strict=True):
+            first = line - 1 if not self.lines[line - 2].strip() else line
+            drop.update(range(first, self.end_of(line) + 1))
+        out: list[str] = []
+        for number, text in enumerate(self.lines, 1):
+            if number == start:
+                out += new
+            elif number not in drop:
+                out.append(text)
+        return "\n".join(out) + "\n"
+
+
+def replace_table(text: str, keys: KeyPath, values: Mapping[str, Any]) -> str | None:
+    """``text`` with table ``keys`` replaced where it stands by one holding ``values``
+    (a pulled step whose kind changed), or None when it is not written with a header."""
+    return _Layout(text).replace(keys, table_lines(keys, values))
+
 
 def remove_table(text: str, keys: KeyPath) -> str | None:
     """``text`` without table ``keys`` when it is written with headers, else None."""
@@ -272,6 +298,7 @@ __all__ = [
     "insert_sibling_tables",
     "insert_table",
     "remove_table",
+    "replace_table",
     "item_of",
     "normalized",
     "render_value",

@@ -22,6 +22,7 @@ from runbench.core.workspace._layout import (
     item_of,
     normalized,
     remove_table,
+    replace_table,
 )
 from runbench.core.workspace._model import SecretRef
 
@@ -107,10 +108,12 @@ def expected_data(text: str, keys: Sequence[str], table: Any) -> dict[str, Any]:
 
 
 def inserted_table(text: str, keys: Sequence[str], values: Mapping[str, Any]) -> str | None:
-    """``text`` with a new table ``[keys]`` placed as a person would, or None when the
-    text edit would not give exactly that data (the caller then uses tomlkit)."""
+    """``text`` with a new table ``[keys]`` placed as a person would (one already there
+    with a header is replaced where it stands, the comments after it kept), or None when
+    the text edit would not give exactly that data (the caller then uses tomlkit)."""
     try:
-        new = insert_table(text, tuple(keys), values)
+        path = tuple(keys)
+        new = replace_table(text, path, values) or insert_table(text, path, values)
         body = "\n".join(new_line for new_line in _table_body(values))
         wanted = expected_data(text, keys, tomllib.loads(body))
         return new if tomllib.loads(new) == wanted else None
