@@ -25,7 +25,7 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> None:
         "--data",
         type=Path,
         metavar="FILE",
-        help="JSON file to load at start and save after every write",
+        help="JSON file to load at start and save to (each write logged to FILE.log first)",
     )
     parser.add_argument("--client-id", default="runbench", help="accepted OAuth client id")
     parser.add_argument(

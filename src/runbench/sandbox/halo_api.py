@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -184,7 +185,8 @@ class HaloApi:
                 f"not a JSON {type(payload).__name__}",
             )
         try:
-            saved = self.state.save(spec.name, payload)
+            # off the event loop: the save waits for its fsync, other requests need not
+            saved = await run_in_threadpool(self.state.save, spec.name, payload)
         except InputError as exc:
             return _error(400, "bad_request", str(exc))
         return JSONResponse(saved if len(saved) > 1 else saved[0], status_code=201)

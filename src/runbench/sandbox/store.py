@@ -3,8 +3,11 @@
 Kept apart from the HTTP layer so tests and the e2e harness can read what a run wrote
 (``state.records("Tickets")``) without going through the API. Halo saves with one ``POST``
 of a JSON array; a batch is applied to a staging copy and only committed if every item is
-valid, so a bad item never leaves half a batch behind. With a data file, every write is
-persisted atomically (temp file + rename) so a killed sandbox never leaves a torn file.
+valid, so a bad item never leaves half a batch behind. The staging copy holds only the
+records the save writes (``_Staged``), and the data file (``datafile``) logs only them, so
+a save costs what it changes, not what the store holds. With a data file, every save is
+on disk (fsynced) before it answers, and a killed sandbox never leaves a file it cannot
+read.
 """
 
 from __future__ import annotations
@@ -12,10 +15,8 @@ from __future__ import annotations
 import copy
 import html
 import json
-import os
 import re
 import secrets
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import WorkspaceReadError
-from runbench.core.files import MAX_INPUT_BYTES, read_capped_text
+from runbench.sandbox.datafile import DataFile
 from runbench.sandbox.seed import Record, seed_records
 
 if TYPE_CHECKING:
@@ -96,23 +97,51 @@ def _plain_text(note_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", note_html)).strip()
 
 
+class _Staged:
+    """One save's changes over the committed records: a record it writes is a new object
+    here, everything else is read through, so nothing is copied that the save leaves
+    alone. Its new ids follow the table's highest (kept, not searched per save)."""
+
+    def __init__(self, data: dict[str, dict[int, Record]], top: dict[str, int]) -> None:
+        self._data = data
+        self.top = dict(top)
+        self.changed: dict[str, dict[int, Record]] = {}
+
+    def get(self, name: str, record_id: Any) -> Record | None:
+        changed = self.changed.get(name, {})
+        return changed[record_id] if record_id in changed else self._data[name].get(record_id)
+
+    def put(self, name: str, record: Record) -> None:
+        self.changed.setdefault(name, {})[record["id"]] = record
+        self.top[name] = max(self.top.get(name, 0), record["id"])
+
+    def new_id(self, name: str) -> int:
+        return self.top.get(name, 0) + 1
+
+    def actions(self) -> list[Record]:
+        """Every action as the save leaves them."""
+        changed = self.changed.get("Actions", {})
+        return list({**self._data["Actions"], **changed}.values())
+
+
 class HaloState:
     """All Halo records of one sandbox, safe to use from the server thread and tests."""
 
     def __init__(self, *, clock: Callable[[], float], data_file: Path | None = None) -> None:
         self._clock = clock
-        self._data_file = data_file
+        self._data_file = DataFile(data_file) if data_file is not None else None
         self._lock = threading.RLock()
         self._tokens: dict[str, float] = {}
         self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
         from runbench.sandbox.config import ConfigStore  # it raises this module's InputError
 
         self.config: ConfigStore = ConfigStore(self.persist)
-        if data_file is not None and data_file.exists():
-            self._load(data_file)
+        if self._data_file is not None and self._data_file.exists():
+            self._load(self._data_file)
         else:
             for name, rows in seed_records().items():
                 self._data[name] = {row["id"]: row for row in rows}
+        self._top = {name: max(table, default=0) for name, table in self._data.items()}
 
     # --- reading -------------------------------------------------------------------------
 
@@ -159,24 +188,26 @@ class HaloState:
                 f"{MAX_SAVE_ITEMS} at a time: send them in parts"
             )
         with self._lock:
-            next_ids: dict[str, int] = {}  # a new record's id: the table's highest, found once
-            staging = copy.deepcopy(self._data)
-            saved = [
-                self._save_one(staging, spec, item, n, next_ids) for n, item in enumerate(items)
-            ]
-            self._data = staging
-            self._persist()
-            return [copy.deepcopy(staging[spec.name][rid]) for rid in saved]
+            staged = _Staged(self._data, self._top)
+            saved = [self._save_one(staged, spec, item, n) for n, item in enumerate(items)]
+            self._commit(staged)
+            return [copy.deepcopy(self._data[spec.name][rid]) for rid in saved]
 
-    def _save_one(
-        self,
-        data: dict[str, dict[int, Record]],
-        spec: ResourceSpec,
-        item: Any,
-        n: int,
-        next_ids: dict[str, int],
-    ) -> int:
-        """Validate and store one item of a save; ``next_ids``: the save's next new ids."""
+    def _commit(self, staged: _Staged) -> None:
+        """Make a checked save's records the store's, and log them to the data file."""
+        for name, records in staged.changed.items():
+            self._data[name].update(records)
+        self._top = staged.top
+        if self._data_file is None:
+            return
+        if self._data_file.needs_snapshot():
+            self._persist()
+        else:
+            changed = {name: list(records.values()) for name, records in staged.changed.items()}
+            self._data_file.append(changed)
+
+    def _save_one(self, data: _Staged, spec: ResourceSpec, item: Any, n: int) -> int:
+        """Validate and store one item of a save (in ``data``, the save's staging)."""
         where = f"{spec.name}[{n}]"
         if not isinstance(item, dict):
             raise InputError(f"{where}: expected a JSON object, got {type(item).__name__}")
@@ -184,34 +215,25 @@ class HaloState:
         record_id = fields.get("id")
         if record_id is not None and not _is_int(record_id):
             raise InputError(f"{where}: id must be an integer, got {record_id!r}")
-        table = data[spec.name]
+        old = data.get(spec.name, record_id) if record_id is not None else None
         if record_id is None or record_id <= 0:
             fields.pop("id", None)
-            record = self._new_record(data, spec.name, fields, next_ids)
-        elif record_id in table:
-            record = self._merge(spec.name, table[record_id], fields)
+            record = self._new_record(data, spec.name, fields)
+        elif old is not None:
+            record = self._merge(spec.name, old, fields)
         else:
             raise InputError(
                 f"{where}: no {spec.name} record with id {record_id}; "
                 "leave id out (or 0) to create one, or use an existing id"
             )
         self._validate(data, spec, record, where)
-        table[record["id"]] = record
+        data.put(spec.name, record)
         if spec.name == "Actions":
             self._touch_ticket(data, record)
         return int(record["id"])
 
-    def _new_record(
-        self,
-        data: dict[str, dict[int, Record]],
-        name: str,
-        fields: Record,
-        next_ids: dict[str, int],
-    ) -> Record:
-        table = data[name]
-        record_id = next_ids.get(name) or max(table, default=0) + 1
-        next_ids[name] = record_id + 1
-        record: Record = {"id": record_id}
+    def _new_record(self, data: _Staged, name: str, fields: Record) -> Record:
+        record: Record = {"id": data.new_id(name)}
         now = self.now_iso()
         if name == "Tickets":
             record.update(
@@ -250,27 +272,26 @@ class HaloState:
         return record
 
     @staticmethod
-    def _validate(
-        data: dict[str, dict[int, Record]], spec: ResourceSpec, record: Record, where: str
-    ) -> None:
+    def _validate(data: _Staged, spec: ResourceSpec, record: Record, where: str) -> None:
         for field in spec.required:
             value = record.get(field)
             if value is None or value == "":
                 raise InputError(f"{where}: '{field}' is required")
         for field, target in _REFERENCES.get(spec.name, {}).items():
             value = record.get(field)
-            if value is not None and (not _is_int(value) or value not in data[target]):
+            if value is not None and (not _is_int(value) or data.get(target, value) is None):
                 raise InputError(
                     f"{where}: {field} {value!r} does not exist "
                     f"(GET /api/{target} lists the existing ones)"
                 )
 
-    def _touch_ticket(self, data: dict[str, dict[int, Record]], action: Record) -> None:
-        ticket = data["Tickets"][action["ticket_id"]]
+    def _touch_ticket(self, data: _Staged, action: Record) -> None:
+        ticket = dict(data.get("Tickets", action["ticket_id"]) or {})
         ticket["last_action_date"] = action.get("datetime") or self.now_iso()
         ticket["action_count"] = sum(
-            1 for a in data["Actions"].values() if a.get("ticket_id") == ticket["id"]
+            1 for a in data.actions() if a.get("ticket_id") == ticket["id"]
         )
+        data.put("Tickets", ticket)
 
     # --- tokens --------------------------------------------------------------------------
 
@@ -316,41 +337,43 @@ class HaloState:
             },
             "config": self.config.snapshot(),
         }
-        target = self._data_file
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self._data_file.write_snapshot(payload)
 
-    def _load(self, path: Path) -> None:
+    def _load(self, data_file: DataFile) -> None:
+        path = str(data_file.path)
         try:
-            payload = json.loads(read_capped_text(path, MAX_INPUT_BYTES))
+            text, saves = data_file.read()
+            payload = json.loads(text)
         except (OSError, ValueError) as exc:
             raise WorkspaceReadError(
                 f"cannot read sandbox data ({exc}); fix or delete the file to start from seed",
-                file=str(path),
+                file=path,
             ) from exc
         resources = payload.get("resources") if isinstance(payload, dict) else None
         if not isinstance(resources, dict):
             raise WorkspaceReadError(
                 "not a sandbox data file (no 'resources' object); delete it to start from seed",
-                file=str(path),
+                file=path,
             )
         self.config.restore(payload.get("config"))
+        self._put_rows(resources, replace=True)
+        for save in saves:
+            if isinstance(save.get("records"), dict):
+                self._put_rows(save["records"], replace=False)
+
+    def _put_rows(self, resources: dict[str, Any], *, replace: bool) -> None:
+        """Rows read from the data file (a snapshot's tables, or a logged save's records)."""
         for name, rows in resources.items():
             spec = find_resource(name)
             if spec is None or not isinstance(rows, list):
                 continue
-            self._data[spec.name] = {
+            found = {
                 row["id"]: row for row in rows if isinstance(row, dict) and _is_int(row.get("id"))
             }
+            if replace:
+                self._data[spec.name] = found
+            else:
+                self._data[spec.name].update(found)
 
 
 def _merge_customfields(old: list[Any], new: Any) -> list[Any]:
