@@ -16,7 +16,7 @@ of the exchange is made, so the response that delivered a token is stored withou
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -30,7 +30,7 @@ from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials,
 from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._deadline import within
-from runbench.core.http._failures import classify, failed_url
+from runbench.core.http._failures import classify, deadline_passed, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http._outgoing import outgoing
 from runbench.core.http._recorder import Recorder, decode_body, may_have_sent, one_line
@@ -116,22 +116,34 @@ class Executor:
         """Render, send and record ``method``; ``timeout`` caps the whole call (seconds;
         default: the integration's ``total_timeout``). Never raises (but can be cancelled)."""
         started = time.perf_counter()
-        try:
-            return await self._call(method, variables, extra_outputs, timeout, started)
+        try:  # the deadline is awaited here, not in a coroutine of its own: one frame less
+            ready = self._ready(method, variables, extra_outputs, timeout, started)
+            if isinstance(ready, Exchange):
+                return ready
+            integration, built, scope, outputs, deadline = ready
+            stage = _Stage()
+            try:
+                running = self._run(integration, method, built, scope, outputs, started, stage)
+                return await within(deadline, running)
+            except TimeoutError:
+                return self._timed_out(
+                    method, integration, built, timeout, deadline, stage, started
+                )
         except Exception as exc:  # the last net: whatever it was, the step fails with a reason
             error = HttpError(
                 "protocol", f"method {method.ref}: unexpected {type(exc).__name__}: {exc}"
             )
             return self._record.failed(error, None, started, sent=True)
 
-    async def _call(
+    def _ready(
         self,
         method: Method,
         variables: Mapping[str, Any],
         extra_outputs: Sequence[Output],
         timeout: float | None,
         started: float,
-    ) -> Exchange:
+    ) -> tuple[Integration, BuiltRequest, Mapping[str, Any], tuple[Output, ...], float] | Exchange:
+        """What the call sends and its deadline, or the Exchange of a call that cannot be made."""
         integration = self.workspace.integrations.get(method.integration)
         if integration is None:
             error = HttpError(
@@ -150,30 +162,27 @@ class Executor:
             return self._record.failed(error, None, started, sent=False)
         outputs = tuple(method.outputs) + tuple(extra_outputs)
         deadline = timeout if timeout is not None else integration.limits.total_timeout
-        stage = _Stage()
-        try:
-            running = self._run(integration, method, built, scope, outputs, started, stage)
-            return await within(deadline, running)
-        except TimeoutError:
-            what = (
-                f"the step's timeout of {deadline:g} s"
-                if timeout is not None
-                else f"total_timeout = {deadline:g} s of integration '{integration.id}'"
-            )
-            waited_on = (
-                f"the token endpoint (token_url of integration '{integration.id}')"
-                if stage.getting_token
-                else self._redactor.url(built.url)
-            )
-            error = HttpError(
-                "timeout",
-                f"method {method.ref}: {what} was reached before {waited_on} answered in full "
-                f"(connect, redirects and body count); raise "
-                f"{'the step timeout' if timeout is not None else 'it'} if the server is just slow",
-            )
-            return self._record.failed(
-                error, self._record.built(built, NO_CREDENTIALS), started, sent=True
-            )
+        return integration, built, scope, outputs, deadline
+
+    def _timed_out(
+        self,
+        method: Method,
+        integration: Integration,
+        built: BuiltRequest,
+        timeout: float | None,
+        deadline: float,
+        stage: _Stage,
+        started: float,
+    ) -> Exchange:
+        waited_on = (
+            f"the token endpoint (token_url of integration '{integration.id}')"
+            if stage.getting_token
+            else self._redactor.url(built.url)
+        )
+        error = deadline_passed(method.ref, integration.id, timeout, deadline, waited_on)
+        return self._record.failed(
+            error, self._record.built(built, NO_CREDENTIALS), started, sent=True
+        )
 
     async def call_halo(
         self,
@@ -283,9 +292,10 @@ class Executor:
             found = self._timeouts[key] = timeout_of(limits)
         return found
 
-    async def _send(
+    def _send(
         self, client: httpx.AsyncClient, request: httpx.Request, limits: Limits, creds: Credentials
-    ) -> Received:
+    ) -> Coroutine[Any, Any, Received]:
+        """The transfer to await (a plain function: no coroutine frame of its own)."""
         guard = self._no_auth_guard
         if creds.headers or creds.query:
             guard = Guard(
@@ -293,7 +303,7 @@ class Executor:
                 tuple(name for name, _ in creds.query),
                 self._redactor,
             )
-        return await exchange(
+        return exchange(
             client,
             request,
             limit=limits.max_response_bytes,

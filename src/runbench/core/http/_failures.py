@@ -133,4 +133,21 @@ def _connect(exc: BaseException, host: str, text: str) -> HttpError:
     return HttpError("connect", f"cannot connect to {host}: {text}")
 
 
-__all__ = ["classify", "failed_url"]
+def deadline_passed(
+    ref: str, integration: str, timeout: float | None, deadline: float, waited_on: str
+) -> HttpError:
+    """A call's total deadline passed (``timeout``: the step's, else ``total_timeout``)."""
+    what = (
+        f"the step's timeout of {deadline:g} s"
+        if timeout is not None
+        else f"total_timeout = {deadline:g} s of integration '{integration}'"
+    )
+    return HttpError(
+        "timeout",
+        f"method {ref}: {what} was reached before {waited_on} answered in full "
+        f"(connect, redirects and body count); raise "
+        f"{'the step timeout' if timeout is not None else 'it'} if the server is just slow",
+    )
+
+
+__all__ = ["classify", "deadline_passed", "failed_url"]
