@@ -27,6 +27,7 @@ from runbench.core.workspace._ids import (
     to_id,
     unique_name,
 )
+from runbench.core.workspace._load import load_workspace, read_workspace
 from runbench.core.workspace._model import (
     AI_TYPES,
     AUTH_TYPES,
@@ -74,12 +75,7 @@ from runbench.core.workspace._runbook_edits import (
     step_keys,
 )
 from runbench.core.workspace._starter import starter_text
-from runbench.core.workspace._store import (
-    WorkspaceDocument,
-    atomic_write,
-    load_workspace,
-    read_workspace,
-)
+from runbench.core.workspace._store import WorkspaceDocument, atomic_write
 from runbench.core.workspace._validate import (
     REQUIRED_EDGES,
     Checker,

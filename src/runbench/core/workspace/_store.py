@@ -1,20 +1,18 @@
-"""Load and save workspace files without losing anything.
+"""Edit and save workspace files without losing anything.
 
-Reads use ``tomllib`` (fast, strict) plus a line map so every problem names a line;
-documents nested deeper than ``MAX_NESTING`` are refused before anything walks them.
 Edits go through a ``tomlkit`` document, so comments, key order, odd spacing and keys
 runbench does not know survive a load/edit/save round trip. Saves are atomic (a temp
 file in the same folder, fsync, rename) and refuse to overwrite a file that changed on
 disk since it was loaded: the user's other editor wins until they reload. The compare and
 the rename hold a lock between processes, and a symbolic link is saved through (its
-target is written, the link stays).
+target is written, the link stays). Reading a file into the model (tomllib, the line map,
+the nesting limit) lives in ``_load``: this module is only the editable document.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 import tomllib
 from collections.abc import Sequence
@@ -27,13 +25,13 @@ from runbench.core.errors import (
     TomlSyntaxError,
     WorkspaceReadError,
 )
-from runbench.core.files import MAX_WORKSPACE_BYTES, not_text, read_capped_text
+from runbench.core.files import MAX_WORKSPACE_BYTES, read_capped_text
 from runbench.core.workspace._history import EditHistory
+from runbench.core.workspace._load import parse_text, read_text
 from runbench.core.workspace._lock import save_lock
 from runbench.core.workspace._model import Workspace
 from runbench.core.workspace._problems import Problem
-from runbench.core.workspace._reader import parse_workspace
-from runbench.core.workspace._tomllines import LazyKeyLines, rename_in_headers
+from runbench.core.workspace._tomllines import rename_in_headers
 from runbench.core.workspace._tomltree import (
     append_key,
     as_item,
@@ -47,84 +45,6 @@ from runbench.core.workspace._tomltree import (
 
 if TYPE_CHECKING:
     import tomlkit
-
-_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def read_text(path: str | Path) -> str:
-    """The file's text, or a WorkspaceReadError saying why not."""
-    try:
-        return read_capped_text(path, MAX_WORKSPACE_BYTES)
-    except FileNotFoundError:
-        raise WorkspaceReadError("no such file (check the path)", file=str(path)) from None
-    except IsADirectoryError:
-        raise WorkspaceReadError("is a folder, not a workspace file", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise WorkspaceReadError(not_text(exc), file=str(path)) from None
-    except OSError as exc:
-        raise WorkspaceReadError(f"cannot read: {exc}", file=str(path)) from None
-
-
-MAX_NESTING = 64
-"""Arrays and tables nested deeper than this are refused: no workspace needs it, and every
-reader after the parser (line map, schema, edits) may then rely on a shallow document."""
-
-
-def parse_text(text: str, file: str) -> tuple[Workspace, list[Problem]]:
-    """Parse TOML text into a workspace and its shape problems."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = _POSITION.search(message)
-        line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
-        raise TomlSyntaxError(
-            _POSITION.sub("", message).strip(), file=file, line=line, column=column
-        ) from None
-    except RecursionError:
-        raise _too_deep(file, "") from None
-    deepest = too_deep_at(data, MAX_NESTING)
-    if deepest is not None:
-        raise _too_deep(file, deepest)
-    return parse_workspace(data, file=file, lines=LazyKeyLines(text))
-
-
-def too_deep_at(data: Any, limit: int) -> str | None:
-    """The dotted key path where ``data`` nests deeper than ``limit``, or None (iterative:
-    the check itself must not run out of stack)."""
-    stack: list[tuple[Any, int, tuple[str, ...]]] = [(data, 0, ())]
-    while stack:
-        node, depth, keys = stack.pop()
-        if depth > limit:
-            return ".".join(keys[:6]) + (" ..." if len(keys) > 6 else "")
-        if isinstance(node, dict):
-            stack.extend((value, depth + 1, (*keys, str(key))) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, depth + 1, (*keys, f"[{i}]")) for i, value in enumerate(node))
-    return None
-
-
-def _too_deep(file: str, where: str) -> WorkspaceReadError:
-    at = f" (under {where})" if where else ""
-    return WorkspaceReadError(
-        f"arrays/tables are nested more than {MAX_NESTING} levels deep{at}; "
-        "runbench refuses such files: flatten the data",
-        file=file,
-    )
-
-
-def read_workspace(path: str | Path) -> tuple[Workspace, list[Problem]]:
-    """Read a workspace file and report its shape problems (no cross-checks)."""
-    return parse_text(read_text(path), str(path))
-
-
-def load_workspace(path: str | Path) -> Workspace:
-    """Read a workspace that must be free of shape errors (the first one is raised)."""
-    workspace, problems = read_workspace(path)
-    for problem in problems:
-        if problem.is_error:
-            raise SchemaError(problem.message, file=problem.file, line=problem.line)
-    return workspace
 
 
 def _digest(text: str) -> str:
@@ -466,8 +386,4 @@ def atomic_write(path: Path, text: str) -> None:
 __all__ = [
     "WorkspaceDocument",
     "atomic_write",
-    "load_workspace",
-    "parse_text",
-    "read_text",
-    "read_workspace",
 ]

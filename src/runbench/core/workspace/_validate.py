@@ -18,6 +18,7 @@ from runbench.core.expressions import compile_path, parse_template
 from runbench.core.halo import find_action
 from runbench.core.schedule import cron_problem
 from runbench.core.workspace._ids import ID_HINT, id_problem
+from runbench.core.workspace._load import read_workspace
 from runbench.core.workspace._model import (
     EDGE_KEYS,
     OPERATORS,
@@ -30,7 +31,6 @@ from runbench.core.workspace._model import (
     Workspace,
 )
 from runbench.core.workspace._problems import Problem
-from runbench.core.workspace._store import read_workspace
 from runbench.core.workspace._validate_steps import StepChecks
 
 CONTEXT_VARIABLES = ("ticket", "action", "halo_url")
