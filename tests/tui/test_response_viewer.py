@@ -17,9 +17,9 @@ from textual.pilot import Pilot
 from host_app import Host
 from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.state.body_lines import Lines, index_lines
-from runbench.tui.state.body_search import Matches
+from runbench.tui.state.body_search import Matches, count_status
 from runbench.tui.widgets import response_viewer
-from runbench.tui.widgets.find_bar import FindBar, count_status
+from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from waits import DEADLINE, type_text, until

@@ -17,6 +17,9 @@ process that maps the same file (``search_child``), at a lower priority, and sen
 matches back. A thread scanning it held the GIL a slice at a time, and every key press
 waited for it at each switch (n/N and down took 100+ ms while a count ran); the child
 holds nothing of this process. Smaller texts (a str) are searched in the thread.
+
+The find bar's count ("3 of 41", ``count_status``) is made here too: it is text about
+``Matches``, no widget in it (rich is imported when it is asked for, not by the child).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the search child imports this module: nothing heavy at run time
+    from rich.text import Text as RichText
+
     from runbench.tui.state.body_lines import Lines, Text
 
 LONG_LINE = 4000
@@ -164,11 +169,41 @@ def search(
     return matches
 
 
+def count_status(matches: Matches, index: int) -> RichText:
+    """The find bar's count: "3 of 120" when done, "3 of 120+" while counting, and a
+    warning when the search stopped short (its child died) rather than "+" forever."""
+    from rich import text as rich  # here: the search child imports this module, not rich
+
+    if matches.stopped:  # within the find bar's 38 columns
+        if not matches.count:
+            return rich.Text("search stopped: no match so far", style="yellow")
+        return rich.Text(f"{index + 1} of {matches.count}+, count stopped", style="yellow")
+    if not matches.count:
+        shown = rich.Text("no match" if matches.done else "searching…", style="yellow")
+    else:
+        shown = rich.Text(f"{index + 1} of {matches.count}{'' if matches.done else '+'}")
+    return as_wide_as_a_count(shown, matches.lines, matches.query)
+
+
+def as_wide_as_a_count(shown: RichText, lines: Lines, query: str) -> RichText:
+    """``shown`` padded on the left to the widest a count of ``query`` in ``lines`` can
+    be ("k of n+", n at most one match per character of the text). The status is as wide
+    as its text, and a new width lays the whole screen out: without this, every key
+    typed did twice ("searching…", then the count) and a big body's count once more
+    each time it gained a digit. Now one query's status keeps one width, and the next
+    query's is the same unless its length changes the count's digits."""
+    most = len(str(max(len(lines.data) // max(len(query), 1), 1)))
+    shown.pad_left(max(2 * most + len(" of +") - shown.cell_len, 0))
+    return shown
+
+
 __all__ = [
     "MAX_KEPT",
     "SLICE",
     "Matches",
+    "as_wide_as_a_count",
     "compile_query",
+    "count_status",
     "line_pattern",
     "scan",
     "search",

@@ -1,7 +1,8 @@
 """The one-line bar under the response for ``/`` (find) and ``f`` (filter).
 
-It only collects text and says how things stand ("3 of 41": ``count_status``, an error
-with a caret); the viewer decides what typing means and posts the work. Messages up: ``Changed`` on every
+It only collects text and shows how things stand ("3 of 41": made by
+``state.body_search.count_status``, an error with a caret); the viewer decides what typing
+means and posts the work. Messages up: ``Changed`` on every
 key, ``Submitted`` on enter, ``Closed`` on escape.
 
 Each of its lines may ask Textual to lay out the whole screen (the prompt and the status
@@ -12,7 +13,7 @@ before ("3 of 41" after "2 of 41") is repainted without a layout.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -24,10 +25,6 @@ from textual.widgets import Input, Label, Static
 
 from runbench.tui.keymap import FIND_BAR_KEYS
 from runbench.tui.widgets.field_input import FieldInput
-
-if TYPE_CHECKING:
-    from runbench.tui.state.body_lines import Lines
-    from runbench.tui.state.body_search import Matches
 
 PROMPTS = {"find": "/", "filter": "filter:"}
 
@@ -114,29 +111,3 @@ class FindBar(Vertical):
 def _same(one: Text, other: Text) -> bool:
     """Same text and looks (``Text.__eq__`` ignores the style of the whole text)."""
     return (one.plain, one.style, one.spans) == (other.plain, other.style, other.spans)
-
-
-def count_status(matches: Matches, index: int) -> Text:
-    """The find bar's count: "3 of 120" when done, "3 of 120+" while counting, and a
-    warning when the search stopped short (its child died) rather than "+" forever."""
-    if matches.stopped:  # within the find bar's 38 columns
-        if not matches.count:
-            return Text("search stopped: no match so far", style="yellow")
-        return Text(f"{index + 1} of {matches.count}+, count stopped", style="yellow")
-    if not matches.count:
-        shown = Text("no match" if matches.done else "searching…", style="yellow")
-    else:
-        shown = Text(f"{index + 1} of {matches.count}{'' if matches.done else '+'}")
-    return as_wide_as_a_count(shown, matches.lines, matches.query)
-
-
-def as_wide_as_a_count(shown: Text, lines: Lines, query: str) -> Text:
-    """``shown`` padded on the left to the widest a count of ``query`` in ``lines`` can
-    be ("k of n+", n at most one match per character of the text). The status is as wide
-    as its text, and a new width lays the whole screen out: without this, every key
-    typed did twice ("searching…", then the count) and a big body's count once more
-    each time it gained a digit. Now one query's status keeps one width, and the next
-    query's is the same unless its length changes the count's digits."""
-    most = len(str(max(len(lines.data) // max(len(query), 1), 1)))
-    shown.pad_left(max(2 * most + len(" of +") - shown.cell_len, 0))
-    return shown

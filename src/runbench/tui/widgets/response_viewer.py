@@ -30,15 +30,16 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from runbench.tui.keymap import RESPONSE_KEYS
-from runbench.tui.state.body_lines import (
-    FormatCancelled,
-    Lines,
-    format_body,
-    human_size,
-    index_lines,
+from runbench.tui.state.body_lines import FormatCancelled, Lines, format_body, index_lines
+from runbench.tui.state.body_search import (
+    Matches,
+    as_wide_as_a_count,
+    count_status,
+    line_pattern,
+    search,
 )
-from runbench.tui.state.body_search import Matches, line_pattern, search
-from runbench.tui.widgets.find_bar import FindBar, as_wide_as_a_count, count_status
+from runbench.tui.state.exchange_text import headers_text, request_text, status_text
+from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
@@ -50,43 +51,6 @@ if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start
     from runbench.tui.state.response_scope import Checked
 
 NO_RESPONSE = "No response yet: ctrl+t tests the selected method"
-
-
-def status_text(exchange: Exchange, dot: str = "·") -> Text:
-    """``200 OK · 123 ms · 1.2 KB`` coloured by outcome, or the error."""
-    response = exchange.response
-    text = Text()
-    if response is not None:
-        style = (
-            "bold green"
-            if 200 <= response.status < 300
-            else ("bold yellow" if response.status < 500 else "bold red")
-        )
-        text.append(f" {response.status} {response.reason} ", style=f"{style} reverse")
-        text.append(f"  {exchange.elapsed_ms:.0f} ms {dot} {human_size(response.size)}")
-        if exchange.attempts > 1:
-            text.append(f" {dot} {exchange.attempts} attempts")
-    if exchange.error:
-        text.append(f" {exchange.error_kind or 'error'} ", style="bold red reverse")
-        text.append(f" {exchange.error}", style="red")
-    return text
-
-
-def request_text(exchange: Exchange) -> str:
-    request = exchange.request
-    if request is None:
-        return "(no request was sent)"
-    lines = [f"{request.method} {request.url}"]
-    lines += [f"{name}: {value}" for name, value in request.headers]
-    if request.body:
-        lines += ["", request.body]
-    return "\n".join(lines)
-
-
-def headers_text(exchange: Exchange) -> str:
-    if exchange.response is None:
-        return "(no response)"
-    return "\n".join(f"{name}: {value}" for name, value in exchange.response.headers)
 
 
 SEARCHED = ("response-body", "response-headers", "response-request")
