@@ -18,6 +18,7 @@ import base64
 import gzip
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -357,3 +358,26 @@ def serve_url(lines: Iterable[str], runbook: str) -> str:
         if found:
             return found.group(1)
     raise AssertionError(f"no URL for runbook {runbook!r} in the banner")
+
+
+def raw_socket(port: int, data: bytes = b"", *, timeout: float = 20.0) -> socket.socket:
+    """A plain TCP connection to 127.0.0.1:``port`` that has sent ``data`` (a slow or
+    half-done client, for the header and body deadlines of serve and the sandbox);
+    ``timeout`` bounds each wait so a broken guard fails a test instead of hanging it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    if data:
+        sock.sendall(data)
+    return sock
+
+
+def closed_by_server(sock: socket.socket) -> bytes:
+    """Everything the server sent until it closed the connection (raises on a timeout)."""
+    got = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return got
+        if not chunk:
+            return got
+        got += chunk

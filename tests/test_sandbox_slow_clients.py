@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from runbench.sandbox.server import RunningSandbox, start_in_thread
+from servers import closed_by_server, raw_socket
 
 DEADLINE = 0.2
 SAFETY = 15.0
@@ -26,29 +27,14 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def _connect(url: str) -> socket.socket:
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    sock = socket.create_connection((host, int(port)), timeout=SAFETY)
-    return sock
-
-
-def _until_closed(sock: socket.socket) -> bytes:
-    """What the server sent before it closed the connection (socket.timeout if it never does)."""
-    got = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            return got
-        if not chunk:
-            return got
-        got += chunk
+    return raw_socket(int(url.rsplit(":", 1)[1]), timeout=SAFETY)
 
 
 def test_half_sent_headers_are_cut_off_at_the_deadline(sandbox: RunningSandbox) -> None:
     with _connect(sandbox.url) as slow, _connect(sandbox.url) as silent:
         slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finished
-        assert _until_closed(slow) == b""
-        assert _until_closed(silent) == b""  # connected, never sent a byte
+        assert closed_by_server(slow) == b""
+        assert closed_by_server(silent) == b""  # connected, never sent a byte
     assert httpx.get(f"{sandbox.url}/healthz", timeout=SAFETY).status_code == 200
 
 
@@ -57,7 +43,7 @@ def test_a_kept_alive_connection_gets_the_deadline_again_after_its_answer(
 ) -> None:
     with _connect(sandbox.url) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        answer = _until_closed(sock)  # answered, then idle past the deadline: closed
+        answer = closed_by_server(sock)  # answered, then idle past the deadline: closed
     assert answer.startswith(b"HTTP/1.1 200 ")
 
 
@@ -78,7 +64,7 @@ def test_a_body_that_trickles_past_its_deadline_is_a_408() -> None:
         trickle = threading.Thread(target=_trickle, args=(sock, stop), daemon=True)
         trickle.start()
         try:
-            answer = _until_closed(sock)
+            answer = closed_by_server(sock)
         finally:
             stop.set()
             trickle.join(SAFETY)

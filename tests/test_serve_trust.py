@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from runbench.core.journal import Backend, Journal, SqliteBackend
 from runbench.core.secrets import Secrets
 from runbench.core.workspace import load_workspace
 from runbench.serve import build_app, start_in_thread
+from servers import closed_by_server, raw_socket
 from waits import wait_for
 
 WORKSPACE = """
@@ -343,30 +343,10 @@ def test_waiting_runs_hold_no_worker_and_every_run_ends(server: Server) -> None:
 
 
 # -- 14.15: slow clients -------------------------------------------------------------------
-def raw(server: Server, data: bytes = b"") -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
-    if data:
-        sock.sendall(data)
-    return sock
-
-
-def closed_by_server(sock: socket.socket) -> bytes:
-    """Everything the server sent until it closed the connection (raises on a timeout)."""
-    got = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except ConnectionResetError:
-            return got
-        if not chunk:
-            return got
-        got += chunk
-
-
 def test_idle_and_half_sent_connections_do_not_stop_a_normal_request(tmp_path: Path) -> None:
     server = Server(tmp_path, header_timeout=1.0, max_connections=200)
     partial = b"POST /runbooks/open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    socks = [raw(server, partial if n % 2 else b"") for n in range(300)]
+    socks = [raw_socket(server.port, partial if n % 2 else b"") for n in range(300)]
     try:
         resp = server.post("open", b'{"n": 1}')
         assert resp.status_code == 202
@@ -382,7 +362,7 @@ def test_idle_and_half_sent_connections_do_not_stop_a_normal_request(tmp_path: P
 def test_a_slow_body_is_cut_off_at_its_deadline(tmp_path: Path) -> None:
     server = Server(tmp_path, body_timeout=0.5)
     head = b"POST /runbooks/open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    sock = raw(server, head + b"Content-Length: 100\r\n\r\n" + b'{"n": 1, "pad": "')
+    sock = raw_socket(server.port, head + b"Content-Length: 100\r\n\r\n" + b'{"n": 1, "pad": "')
     try:
         answer = closed_by_server(sock)  # the rest of the body never comes
         assert answer.startswith(b"HTTP/1.1 408 ")
@@ -395,7 +375,9 @@ def test_a_slow_body_is_cut_off_at_its_deadline(tmp_path: Path) -> None:
 def test_auth_headers_are_checked_before_the_body_is_read(tmp_path: Path) -> None:
     server = Server(tmp_path, body_timeout=60.0)
     head = b"POST /runbooks/signed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-    sock = raw(server, head + b"Content-Length: 1000000\r\n\r\n")  # no signature, no body
+    sock = raw_socket(
+        server.port, head + b"Content-Length: 1000000\r\n\r\n"
+    )  # no signature, no body
     try:
         sock.settimeout(10)  # far less than the body deadline: the answer comes without it
         assert sock.recv(65536).startswith(b"HTTP/1.1 401 ")
