@@ -34,6 +34,7 @@ class DataFile:
         self.log = path.with_name(path.name + ".log")
         self._snapshot_bytes = 0
         self._log_bytes = 0
+        self._torn = False  # the log ends in a torn line: the next append starts a new one
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -44,13 +45,15 @@ class DataFile:
         self._snapshot_bytes = len(text)
         if not self.log.exists():
             return text, []
-        lines = read_capped_text(self.log, MAX_INPUT_BYTES).split("\n")
+        logged = read_capped_text(self.log, MAX_INPUT_BYTES)
+        self._torn = bool(logged) and not logged.endswith("\n")
+        lines = logged.split("\n")
         self._log_bytes = sum(len(line) + 1 for line in lines)
         saves: list[dict[str, Any]] = []
         for line in lines:
             try:
                 entry = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue  # the torn end of a save that never answered
             if isinstance(entry, dict):
                 saves.append(entry)
@@ -63,6 +66,9 @@ class DataFile:
     def append(self, changed: dict[str, list[dict[str, Any]]]) -> None:
         """Log one save's records (by resource), on disk before this returns."""
         line = json.dumps({"records": changed}, separators=(",", ":")) + "\n"
+        if self._torn:  # else this save would join the torn line and be skipped with it
+            line = "\n" + line
+            self._torn = False
         with self.log.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
