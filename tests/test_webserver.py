@@ -71,7 +71,7 @@ UVICORN_SHUTDOWN_STEPS = [
     "list",
     "connection.shutdown",
     "asyncio.sleep",
-    "asyncio.wait_for",
+    "asyncio.timeout",
     "self._wait_tasks_to_complete",
     "logger.error",
     "len",
@@ -81,7 +81,12 @@ UVICORN_SHUTDOWN_STEPS = [
 """Every call in uvicorn's ``Server.shutdown``, in order. With no connection and no task open,
 PromptServer's idle path must do what these do then: close the servers and the sockets,
 wait for the servers (``_wait_tasks_to_complete``'s last step) and run the lifespan
-shutdown unless forced; only the 0.1 s sleep is left out."""
+shutdown unless forced; only the 0.1 s sleep is left out. uvicorn 0.55 bounds the wait with
+``asyncio.timeout`` where earlier releases used ``asyncio.wait_for`` (same behaviour: a
+graceful-shutdown deadline the idle path never reaches); both are accepted."""
+UVICORN_BEFORE_0_55 = [
+    "asyncio.wait_for" if step == "asyncio.timeout" else step for step in UVICORN_SHUTDOWN_STEPS
+]
 
 
 def _calls(function: object) -> list[str]:
@@ -95,7 +100,7 @@ def test_uvicorns_shutdown_is_the_one_the_idle_path_mirrors() -> None:
     """Pins the uvicorn that ``PromptServer.shutdown`` copies: should this fail after an
     upgrade, read uvicorn's new ``Server.shutdown`` and bring the idle path in line (or drop
     it), then update this list."""
-    assert _calls(uvicorn.Server.shutdown) == UVICORN_SHUTDOWN_STEPS
+    assert _calls(uvicorn.Server.shutdown) in (UVICORN_SHUTDOWN_STEPS, UVICORN_BEFORE_0_55)
     assert _calls(uvicorn.Server._wait_tasks_to_complete)[-1] == "server.wait_closed"
 
 
