@@ -98,6 +98,34 @@ async def test_search_marks_counts_and_walks_matches() -> None:
         assert not viewer.check_action("clear", ())  # the next escape is the app's
 
 
+async def test_enter_closes_the_bar_and_keeps_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter starts no search: the keys typed did. ``FindBar.Submitted`` was a ``Changed``,
+    and Textual calls the handlers of every class a message derives from, so enter also ran
+    the viewer's search-as-you-type: on a 50 MiB body a new search child and a count from
+    zero, beside the key (issue 19's slowest key)."""
+    searches: list[str] = []
+    find = ResponseViewer.find
+
+    def counted(self: ResponseViewer, text: str) -> None:
+        searches.append(text)
+        find(self, text)
+
+    monkeypatch.setattr(ResponseViewer, "find", counted)
+    async with viewer_host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "item 1")
+        await until(pilot, lambda: searched(viewer), "the search done")
+        assert searches == ["i", "it", "ite", "item", "item ", "item 1"]
+        matches = viewer.matches
+        await pilot.press("enter")
+        await until(pilot, lambda: not viewer.find_bar().display, "the bar closed")
+        assert searches == ["i", "it", "ite", "item", "item ", "item 1"]  # none more
+        assert viewer.matches is matches  # the count shown is the one kept
+        assert viewer.query_one("#response-body", LineView).has_focus
+
+
 async def test_search_in_headers_tab() -> None:
     async with viewer_host().run_test(size=SIZE) as pilot:
         viewer = await shown(pilot, exchange_of(json.dumps(ITEMS)))

@@ -34,14 +34,22 @@ class FindBar(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = FIND_BAR_KEYS
 
-    class Changed(Message):
+    class Typed(Message):
+        """What the bar holds: its ``mode`` and ``text`` (the base of the two below)."""
+
         def __init__(self, mode: str, text: str) -> None:
             super().__init__()
             self.mode = mode
             self.text = text
 
-    class Submitted(Changed):
-        pass
+    class Changed(Typed):
+        """The text changed (a key typed)."""
+
+    class Submitted(Typed):
+        """Enter. Not a ``Changed``: Textual calls a message's handlers for each class it
+        derives from, so a ``Submitted`` that was a ``Changed`` also ran the viewer's
+        ``Changed`` handler, and enter searched the whole body again (a new search child,
+        the count from zero) just as it closed the bar."""
 
     class Closed(Message):
         def __init__(self, mode: str) -> None:
