@@ -22,6 +22,7 @@ bytecode where PYTHONDONTWRITEBYTECODE is set). Goal: <= 1.15. CPU time of the c
 is printed too: on a loaded machine it varies less than the wall clock.
 
     python benchmarks/bench_engine.py [--rounds 30] [--runs 1000] [--processes 9]
+        [--only twenty|processes|concurrent]
 """
 
 from __future__ import annotations
@@ -458,15 +459,18 @@ def process_to_process(url: str, workspace: Path, rounds: int) -> None:
     record("`runbench run` vs httpx script, CPU time", cpu_ratio, spread=spread_of(cpu_ratios))
 
 
-async def main(rounds: int, runs: int, processes: int) -> None:
+async def main(rounds: int, runs: int, processes: int, only: str | None) -> None:
     url, server = serve()
     try:
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             path = write_workspace(folder, url)
-            await twenty_steps(url, path, folder, rounds, server)
-            process_to_process(url, path, processes)
-            await concurrent_runs(path, folder, runs)
+            if only in (None, "twenty"):
+                await twenty_steps(url, path, folder, rounds, server)
+            if only in (None, "processes"):
+                process_to_process(url, path, processes)
+            if only in (None, "concurrent"):
+                await concurrent_runs(path, folder, runs)
     finally:
         server.terminate()
         server.wait(10)
@@ -477,10 +481,15 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=9, help="rounds of the CLI comparison")
+    parser.add_argument(
+        "--only",
+        choices=("twenty", "processes", "concurrent"),
+        help="run one part alone (while iterating on it)",
+    )
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         serve_forever(options.serve)
         sys.exit(0)
-    asyncio.run(main(options.rounds, options.runs, max(5, options.processes)))
+    asyncio.run(main(options.rounds, options.runs, max(5, options.processes), options.only))
     sys.exit(0)
