@@ -4,6 +4,7 @@ history. Runs go to the real sandbox on 127.0.0.1 (``sandbox_app``)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from runbench.cli.main import main
 from runbench.core.workspace import Step
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
+from runbench.tui.hangup import HUNG_UP_STATUS, TerminalHungUp
 from runbench.tui.state.run_view import RunView
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.history import HistoryView
@@ -284,6 +286,42 @@ async def test_run_from_a_step_then_a_breakpoint_edit_and_continue_then_stop(
         assert "stopped by user" in (stopped.error or "")
         await pilot.pause()
         assert "✘" in chart(app).box_text("check")
+
+
+async def test_a_hangup_mid_run_under_a_dialog_leaves_cleanly_and_keeps_the_edits(
+    make_app: MakeApp, workspace_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hangup while a run is paused and a dialog is open: the workbench leaves as ctrl+q
+    would (the run ends as stopped, the journal closed) with exit status 129, and keeps the
+    unsaved edits in ``.runbench/STEM.hungup.toml`` (0600), the workspace file untouched.
+    The terminal side (a real pty, SIGHUP) is tested in tests/test_hangup.py."""
+    before = workspace_file.read_bytes()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_runbook(pilot, step="check")
+        await pilot.press("f9")  # a breakpoint: the run stays paused there
+        await start_run(pilot)
+        await until(pilot, lambda: view_of(app).paused_at == "check", "paused at check")
+        app.document.set(["name"], "Edited before the hangup")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.screen.id == "quit-run-dialog", "the quit dialog")
+        app.post_message(TerminalHungUp())
+        app.post_message(TerminalHungUp())  # SIGHUP and POLLHUP both came: one leaving
+        await pilot.pause()
+    assert app.return_value == HUNG_UP_STATUS
+    run_id = view_of(app).run_id
+    assert main(["runs", str(workspace_file), run_id, "--json"]) == 0
+    stopped = json.loads(capsys.readouterr().out)
+    assert stopped["run"]["status"] == "failure", stopped
+    assert "stopped by user" in stopped["run"]["error"]
+    assert app._runs is not None
+    assert app._runs._journal is None  # closed
+    assert workspace_file.read_bytes() == before
+    folder = workspace_file.parent / ".runbench"
+    kept = folder / "demo.hungup.toml"
+    assert 'name = "Edited before the hangup"' in kept.read_text(encoding="utf-8")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert not (folder / "demo.hungup-2.toml").exists()
 
 
 async def test_history_lists_cli_runs_and_shows_the_path(

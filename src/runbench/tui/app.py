@@ -58,6 +58,7 @@ from runbench.tui.actions.view import ViewActions
 from runbench.tui.ascii_filter import AsciiFilter
 from runbench.tui.commands import WorkbenchCommands
 from runbench.tui.control_filter import ControlFilter
+from runbench.tui.hangup import hangup_driver
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import WORKBENCH_KEYS
 from runbench.tui.screens.workbench import WorkbenchScreen
@@ -118,7 +119,7 @@ class RunbenchApp(
         headless, as a test's app comes and goes). ``new_file``: ``path`` does not exist
         yet; the workbench offers to start it (from the starter or empty) and the first
         save creates it."""
-        super().__init__()
+        super().__init__(driver_class=hangup_driver())  # leaves when the terminal hangs up
         # No animations unless TEXTUAL_ANIMATIONS asks: a scroll to the end animated at 60
         # frames a second (each repainting the body: 3x the key's CPU), a tab's underline
         # for 0.3 s; CPU the next key waits for on two cores, and bytes over SSH.

@@ -18,6 +18,7 @@ from pathlib import Path
 from runbench.core.errors import ConcurrentEditError, WorkspaceError
 from runbench.core.workspace import starter_title
 from runbench.tui.actions.base import WorkbenchBase
+from runbench.tui.hangup import HUNG_UP_STATUS, TerminalHungUp, keep_unsaved
 from runbench.tui.screens.dialogs import ChoiceDialog, Field, FormDialog, confirm
 
 Then = Callable[[], None]
@@ -27,6 +28,7 @@ class FileActions(WorkbenchBase):
     """``RunbenchApp`` provides these attributes."""
 
     _new_workspace = False  # offered as new: its first save also writes .runbench/.gitignore
+    _hung_up = False  # the terminal hung up: the app is leaving
 
     # -- save ----------------------------------------------------------------------------
     def action_save(self, then: Then | None = None) -> None:
@@ -268,6 +270,27 @@ class FileActions(WorkbenchBase):
             self.exit(0)
         elif answer == "save":
             self.action_save(then=lambda: self.exit(0))
+
+    # -- the terminal hung up ------------------------------------------------------------
+    def on_terminal_hung_up(self, _event: TerminalHungUp) -> None:
+        """Nobody is left to ask: leave as ctrl+q would (``on_unmount`` stops runs, closes
+        the journal, ends children), exit status 129. Unsaved edits are not written over the
+        workspace file (the user never chose to); they are kept beside it, in
+        ``.runbench/STEM.hungup.toml`` (0600, in the private git-ignored folder), as vim
+        keeps its swap file. Secret values never are in the document (they live in the
+        secrets file), so the copy holds nothing a save would not."""
+        if self._hung_up:
+            return
+        self._hung_up = True
+        if self.document.dirty:
+            from runbench.core.secrets import state_dir
+
+            try:
+                folder = state_dir(self.document.path)
+                keep_unsaved(folder, self.document.path.stem, self.document.text())
+            except OSError:
+                pass  # nowhere to write and nobody to tell: the workspace file is untouched
+        self.exit(HUNG_UP_STATUS)
 
 
 __all__ = ["FileActions"]
