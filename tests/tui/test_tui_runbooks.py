@@ -293,8 +293,8 @@ async def test_a_hangup_mid_run_under_a_dialog_leaves_cleanly_and_keeps_the_edit
 ) -> None:
     """A hangup while a run is paused and a dialog is open: the workbench leaves as ctrl+q
     would (the run ends as stopped, the journal closed) with exit status 129, and keeps the
-    unsaved edits in ``.runbench/STEM.hungup.toml`` (0600), the workspace file untouched.
-    The terminal side (a real pty, SIGHUP) is tested in tests/test_hangup.py."""
+    unsaved edits in ``.runbench/STEM.hungup.toml`` (0600), the workspace file untouched,
+    and names that file at the next start. The terminal side (a real pty, SIGHUP) is tested in tests/test_hangup.py."""
     before = workspace_file.read_bytes()
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -322,6 +322,10 @@ async def test_a_hangup_mid_run_under_a_dialog_leaves_cleanly_and_keeps_the_edit
     assert 'name = "Edited before the hangup"' in kept.read_text(encoding="utf-8")
     assert kept.stat().st_mode & 0o777 == 0o600
     assert not (folder / "demo.hungup-2.toml").exists()
+    again = make_app()  # the next start names the kept edits
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert any(str(kept) in str(n.message) for n in again._notifications)
 
 
 async def test_history_lists_cli_runs_and_shows_the_path(

@@ -210,6 +210,7 @@ class RunbenchApp(
         self.call_after_refresh(self.first_frame)
         if self.document.new_file:
             self.offer_new_file()
+        self.announce_kept_edits()  # a hangup's unsaved edits, if any: not forgotten
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and self.collector is not None:

@@ -11,6 +11,7 @@ quitting asks first when there are unsaved edits or a run is going.
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -291,6 +292,23 @@ class FileActions(WorkbenchBase):
             except OSError:
                 pass  # nowhere to write and nobody to tell: the workspace file is untouched
         self.exit(HUNG_UP_STATUS)
+
+    def announce_kept_edits(self) -> None:
+        """At start-up: name the files of edits kept at a hangup beside this workspace, so
+        they are not forgotten in ``.runbench`` (they stay until the user deletes them)."""
+        from runbench.core.secrets import secrets_file
+
+        folder = secrets_file(self.document.path).parent
+        pattern = f"{glob.escape(self.document.path.stem)}.hungup*.toml"
+        kept = sorted(str(path) for path in folder.glob(pattern))
+        if kept:
+            self.notify(
+                f"{', '.join(kept)}: unsaved edits kept when the terminal hung up. Compare "
+                "with this workspace, copy what you need, then delete the file.",
+                title="Edits kept at a hangup",
+                severity="warning",
+                timeout=30,
+            )
 
 
 __all__ = ["FileActions"]
