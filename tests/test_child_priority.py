@@ -74,3 +74,36 @@ def test_serve_worker_process_is_niced_inside_the_servers_session() -> None:
     found = json.loads(done.stdout)
     assert found["sid"] == os.getsid(0)  # the session of the process that started it
     assert found["nice"] == min(os.nice(0) + WORKER_NICE, 19)
+
+
+NICED_TWICE = """
+import json, os, sys
+from runbench.core.child import lower_priority
+lower_priority(7, own_session=False)  # after spawn niced it already: not 7 more
+print(json.dumps({"nice": os.nice(0)}), flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no priorities here")
+def test_spawn_nices_the_child_before_it_runs_and_lower_priority_does_not_add(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ChildSpec.niceness``: the child is niced by ``spawn`` itself, before its
+    interpreter has started (a search child used to spend its first ~75 ms of CPU, its
+    imports, at the workbench's priority, beside the key just typed); its own
+    ``lower_priority`` then finds the niceness there and adds nothing."""
+    from runbench.core.child import ChildSpec, end, spawn
+
+    (tmp_path / "niced_twice.py").write_text(NICED_TWICE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), *sys.path]))
+    wanted = min(os.nice(0) + 7, 19)
+    child = spawn(ChildSpec("niced_twice", niceness=7))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == wanted  # before any of its code
+        assert child.stdout is not None
+        assert json.loads(child.stdout.readline()) == {"nice": wanted}
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        end(child)

@@ -41,7 +41,7 @@ from operator import sub
 from typing import IO, TypeVar
 
 from runbench.core.child import ChildSpec, end, spawn, write_frame
-from runbench.tui.state.format_child import SPLIT_MIN, TRAILER, aligned
+from runbench.tui.state.format_child import CHILD_NICENESS, SPLIT_MIN, TRAILER, aligned
 from runbench.tui.state.reindent import reindent
 
 EXACT_LIMIT = 2 * 1024 * 1024
@@ -183,7 +183,9 @@ def _start_child(body: str) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
     before it starts, so this returns as soon as the body is written."""
     out = tempfile.TemporaryFile()
     try:
-        child = spawn(ChildSpec("runbench.tui.state.format_child"), stdout=out)
+        child = spawn(
+            ChildSpec("runbench.tui.state.format_child", niceness=CHILD_NICENESS), stdout=out
+        )
     except BaseException:
         out.close()
         raise

@@ -54,7 +54,9 @@ def search_in_child(
     from runbench.core.child import ChildSpec, end, spawn, write_frame
 
     try:
-        child = spawn(ChildSpec("runbench.tui.state.search_child"), pass_fds=(fd,))
+        child = spawn(
+            ChildSpec("runbench.tui.state.search_child", niceness=NICENESS), pass_fds=(fd,)
+        )
     except OSError:
         return "unanswered"
     try:
