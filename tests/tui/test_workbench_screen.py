@@ -272,3 +272,33 @@ async def test_a_dialog_styles_each_widget_once_as_it_opens(
         assert max(passes, default=0) < widgets // 2, f"a pass over {passes} of {widgets}"
         dialog.add_class("-probe")  # a class change still restyles the whole dialog
         assert max(passes) >= widgets
+
+
+async def test_tab_in_a_dialog_does_not_redraw_the_dimmed_screen_behind_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A modal's translucent background is the screen below, rendered whole and tinted
+    each time the modal's own screen repaints. A focus move inside the dialog repaints the
+    two widgets it concerns, not the dialog's screen (StyledOnce drops ``focused``'s
+    repaint): the backdrop was drawn again on every Tab."""
+    fields = [Field("name", "Name"), Field("path", "Path"), Field("kind", "Kind")]
+    async with Host(None).run_test(size=(80, 24)) as pilot:
+        dialog = FormDialog("Add a step", fields, id="add-step")
+        await pilot.app.push_screen(dialog)
+        await until(pilot, lambda: bool(dialog.query("#field-kind")), "the dialog composed")
+        await settle(pilot)
+        drawn: list[Widget] = []
+        render_content = Widget._render_content
+
+        def spy(self: Widget) -> None:
+            drawn.append(self)
+            render_content(self)
+
+        monkeypatch.setattr(Widget, "_render_content", spy)
+        for expected in ("field-path", "field-kind", "form-ok"):
+            await pilot.press("tab")
+            assert dialog.focused is not None
+            assert dialog.focused.id == expected
+        await settle(pilot)
+        assert drawn, "nothing redrawn: the spy is not in the way"
+        assert dialog not in drawn

@@ -4,14 +4,9 @@ or once per resize that changes no size.
 
 ``Screen.focused`` is a reactive that repaints the whole screen when it changes, so each
 Tab press composited every widget of the 80x24 screen again (a third of the drawing CPU of
-a typical key mix). Nothing is drawn from the screen's own ``focused``: the widget that
-gains focus and the one that loses it restyle themselves (``:focus``) and so repaint their
-own regions, and the footer follows the bindings. The attribute is the same reactive
-otherwise (watchers, ``validate``), only without ``repaint``.
-
-The first ``ScreenResume`` (the app starting) asks the screen to restyle all of its
-widgets, each of which was styled as it mounted a moment before: a second pass over ~70
-widgets before the first frame, skipped (``StyledOnce``, as every dialog does).
+a typical key mix); the first ``ScreenResume`` (the app starting) asked the screen to
+restyle its ~70 widgets, each styled as it mounted a moment before. ``StyledOnce`` (shared
+with every dialog) drops both: the focus repaint and the second styling pass.
 
 Each layout sets every placed widget's ``virtual_size``, a reactive that asks for another
 layout: ctrl+b (the tree shown or hidden) reflowed and redrew the whole screen twice, the
@@ -25,7 +20,6 @@ from __future__ import annotations
 from textual import messages
 from textual._time import get_time
 from textual.geometry import Size
-from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -35,7 +29,6 @@ from runbench.tui.screens.styled_once import StyledOnce
 class WorkbenchScreen(StyledOnce, Screen[None]):
     """The default screen of ``RunbenchApp``; see the module docstring."""
 
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     _laid_out_at = 0.0
     """When the last full layout began (Textual's message clock)."""
 
