@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Static
 from runbench.core.workspace import OPERATORS, UNARY_OPERATORS, Rule
 from runbench.tui.keymap import RULES_KEYS
 from runbench.tui.screens.dialogs import Field, FormDialog, confirm
+from runbench.tui.widgets.static_text import show_text
 
 HINT = "a add · enter edit · d delete"
 NO_ROWS = "  (no rows: always met)"
@@ -81,7 +82,7 @@ class RulesTable(Vertical):
             table.add_row(rule["left"], rule["op"], shown(rule["right"]))
         if self.rules:
             table.move_cursor(row=min(max(cursor, 0), len(self.rules) - 1), animate=False)
-        self.query_one(".kv-hint", Static).update(HINT + ("" if self.rules else NO_ROWS))
+        show_text(self.query_one(".kv-hint", Static), HINT + ("" if self.rules else NO_ROWS))
 
     def _open(self, index: int | None) -> None:
         rule = (

@@ -25,6 +25,7 @@ from textual.widgets import Button, DataTable, Label, RichLog, Static, TextArea
 from runbench.core.engine import parse_cli_value
 from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.state.run_view import LogLine, RunView
+from runbench.tui.widgets.static_text import show_text
 
 ASCII_LOG_MARKS = {
     "▶": ">",
@@ -149,8 +150,9 @@ class VariablesPane(Vertical):
         if self.names:
             table.move_cursor(row=min(max(cursor, 0), len(self.names) - 1), animate=False)
         hint = "enter: full value" + (" · edit it (the run is paused)" if paused else "")
-        self.query_one("#vars-hint", Static).update(
-            hint if view is not None else "No run yet: f5 runs the runbook"
+        show_text(
+            self.query_one("#vars-hint", Static),
+            hint if view is not None else "No run yet: f5 runs the runbook",
         )
 
     @on(DataTable.RowSelected)

@@ -35,6 +35,7 @@ from runbench.tui.widgets.history import STATUS_MARKS, HistoryView, short_when, 
 from runbench.tui.widgets.rules_table import shown
 from runbench.tui.widgets.run_panes import RunLog, VariablesPane, to_ascii
 from runbench.tui.widgets.runbook_details import RunbookDetails
+from runbench.tui.widgets.static_text import show_text
 from runbench.tui.widgets.step_editor import StepEditor
 from runbench.tui.widgets.tab_underline import place_underlines
 
@@ -203,7 +204,7 @@ class RunbookPane(Vertical):
         schedule = self.runbook.schedule if self.runbook else ""
         text, look = run_status(view, runbook, schedule, last)
         status = self.query_one("#run-status", Static)
-        status.update(self._text(text))
+        show_text(status, self._text(text))
         status.set_classes(f"-{look}")
         self.query_one(RunLog).show(view)
         paused = view is not None and view.live and view.status == "paused"
@@ -248,14 +249,15 @@ class RunbookPane(Vertical):
         widget = self.query_one("#flow-step", Static)
         if runbook is None or step is None or step not in runbook.steps:
             start = runbook.start if runbook else ""
-            widget.update(
+            show_text(
+                widget,
                 Text(
                     self._text(
                         f"start: {start or '(none)'} · up/down select a "
                         "step · enter edits · a adds a step"
                     ),
                     style="dim",
-                )
+                ),
             )
             return
         found = runbook.steps[step]
@@ -279,7 +281,7 @@ class RunbookPane(Vertical):
             )
         if self.ascii_only:
             text = Text(to_ascii(text.plain))
-        widget.update(text)
+        show_text(widget, text)
 
     # -- tabs --------------------------------------------------------------------------
     @property

@@ -37,6 +37,7 @@ from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
 from runbench.tui.widgets.method_editor import shown_value, typed_value
 from runbench.tui.widgets.rules_table import RulesTable
+from runbench.tui.widgets.static_text import show_text
 from runbench.tui.widgets.step_fields import (
     KIND_ROWS,
     NUMBERS,
@@ -293,7 +294,7 @@ class StepEditor(VerticalScroll):
             text.append(f"! {problem.message.split(': ', 1)[-1]}\n", style=style)
         widget = self.query_one("#s-problems", Static)
         text.rstrip()
-        widget.update(text)
+        show_text(widget, text)
         widget.display = bool(problems)
 
     def focus_first(self) -> None:
