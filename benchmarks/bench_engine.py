@@ -189,6 +189,23 @@ def server_cpu(server: subprocess.Popen[bytes]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def run_delay(pid: int | str = "self") -> float:
+    """Seconds the threads of process ``pid`` have waited on a run queue, ready to run but
+    without a core (the kernel's schedstat; 0 where there is none): on two shared cores
+    this, not runbench, is most of a step's wall at a high load."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
@@ -237,6 +254,7 @@ async def twenty_steps(
     samples: dict[str, list[float]] = {name: [] for name in cases}
     cpu: dict[str, list[float]] = {name: [] for name in cases}
     served: dict[str, float] = dict.fromkeys(cases, 0.0)
+    waited: dict[str, list[float]] = {name: [0.0, 0.0] for name in cases}  # client, server
     names = list(cases)
     print(f"  ({load()} before)")
     for round_ in range(rounds):
@@ -249,9 +267,11 @@ async def twenty_steps(
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             gc.collect()
-            before = server_cpu(server)
+            before, delays = server_cpu(server), (run_delay(), run_delay(server.pid))
             samples[name].append(await timed_cpu(cases[name], cpu[name]))
             served[name] += server_cpu(server) - before
+            waited[name][0] += run_delay() - delays[0]
+            waited[name][1] += run_delay(server.pid) - delays[1]
     assert with_journal.journal is not None
     with_journal.journal.close()
     floor_db.close()
@@ -298,6 +318,15 @@ async def twenty_steps(
             spread=spread_of(cpu_ratios),
         )
     journal_cost(samples, cpu)
+    walls = {name: sum(values) for name, values in samples.items()}
+    print(
+        "  time on a run queue without a core (schedstat), client / server, per wall:"
+        + ",".join(
+            f" {name} {waited[name][0] / walls[name]:.0%} / {waited[name][1] / walls[name]:.0%}"
+            for name in cases
+        )
+        + " (high: the wall ratios above are mostly the scheduler's; read the CPU ratios)"
+    )
     per_request = {name: used / (20 * rounds) * 1000 for name, used in served.items()}
     print(
         "  server CPU per request (same server for all; it must not differ):"

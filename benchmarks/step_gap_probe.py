@@ -42,21 +42,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from bench_engine import load, serve, server_cpu
+from bench_engine import load, run_delay, serve, server_cpu
 from journal_floor import JournalFloor, Previous
 
 Between = Callable[[int], Awaitable[None] | None]
-
-
-def run_delay(pid: int | str = "self") -> float:
-    """Seconds the threads of ``pid`` have waited on a run queue (ready, not running)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            total += int((task / "schedstat").read_text().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # a thread that ended meanwhile
-    return total / 1e9
 
 
 def spin(us: float) -> Between:
