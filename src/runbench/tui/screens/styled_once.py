@@ -13,8 +13,9 @@ drawn from it: the widget that gains focus and the one that loses it restyle the
 (``:focus``) and repaint their own regions. On the workbench each Tab composited every
 widget again; on a dialog it drew the dimmed workbench behind it again (a modal's
 translucent background is the screen below, rendered whole and tinted), once per Tab and
-once per focus set as it opened: the add-step, add-runbook and row dialogs of the
-build-from-nothing story drew their backdrop 36 times, 18 without this. The attribute is
+once per focus set as it opened: the form dialogs (add-step, add-runbook, row) of the
+build-from-nothing story drew their backdrop 34 times, 18 without this (every dialog and
+the palette: 36, 20). The attribute is
 the same reactive otherwise (watchers, ``validate``), only without ``repaint``.
 """
 
