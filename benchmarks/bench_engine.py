@@ -325,7 +325,8 @@ async def twenty_steps(
             f" {name} {waited[name][0] / walls[name]:.0%} / {waited[name][1] / walls[name]:.0%}"
             for name in cases
         )
-        + " (high: the wall ratios above are mostly the scheduler's; read the CPU ratios)"
+        + " (where these are high, the wall ratios above are mostly the scheduler's:"
+        " read the CPU ratios)"
     )
     per_request = {name: used / (20 * rounds) * 1000 for name, used in served.items()}
     print(
