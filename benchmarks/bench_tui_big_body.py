@@ -36,6 +36,7 @@ from pathlib import Path
 
 from bench_tui_keys import BIG_BYTES, WORKSPACE, minified_json, server
 from results import record, skipped, spread_of
+from tmux_end import end_session
 
 # one per process: two benchmarks run at once never kill each other's session
 SESSION = f"runbench-bench-big-body-{os.getpid()}"
@@ -140,7 +141,7 @@ def tui_round(folder: Path) -> Round:
         time.sleep(0.5)  # what is left after the formatting counts too
         return took, sampler.stop(), cpu
     finally:
-        tmux("kill-session", "-t", SESSION)
+        end_session(SESSION)
 
 
 def peer_round(body_file: Path) -> Round:

@@ -38,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from results import record, skipped, spread_of
+from tmux_end import end_session
 from tui_cpu_keys import measure as measure_cpu_per_key
 
 # one per process: two benchmarks run at once never kill each other's session
@@ -177,7 +178,7 @@ def tui(folder: Path) -> Iterator[None]:
         wait_for("GET keys", 30)
         yield
     finally:
-        tmux("kill-session", "-t", SESSION)
+        end_session(SESSION)
 
 
 def measure(folder: Path, url: str, path: str, rounds: int, during: bool) -> dict[str, dict]:

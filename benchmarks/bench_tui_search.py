@@ -55,6 +55,7 @@ from bench_tui_keys import (
     wait_for,
 )
 from results import record, skipped, spread_of
+from tmux_end import end_session
 
 SMALL_BYTES = 1024
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -103,7 +104,7 @@ def tui(folder: Path, url: str, path: str) -> Iterator[None]:
         time.sleep(0.3)
         yield
     finally:
-        tmux("kill-session", "-t", SESSION)
+        end_session(SESSION)
 
 
 def until_shown(text: str, start: float, timeout: float = 60.0) -> float:
