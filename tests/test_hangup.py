@@ -120,6 +120,22 @@ def terminal() -> Iterator[Terminal]:
             pass
 
 
+def on_terminal(
+    tmp_path: Path, terminal: Terminal, args: list[str], stdout: int
+) -> subprocess.Popen[bytes]:
+    """``python ARGS`` in a session of its own on ``terminal`` (stdin and stderr; stdout as
+    given), in ``tmp_path`` with the test's environment."""
+    return subprocess.Popen(
+        [sys.executable, *args],
+        stdin=terminal.slave,
+        stdout=stdout,
+        stderr=terminal.slave,
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        start_new_session=True,
+    )
+
+
 def drawn(terminal: Terminal, text: bytes, what: str) -> None:
     wait_for(lambda: terminal.seen(text), what)
 
@@ -131,15 +147,7 @@ def test_a_workbench_under_make_leaves_when_its_terminal_hangs_up(
     exits 129 at once, the edits kept in a private recovery file, the workspace as it was."""
     path = workspace(tmp_path)
     before = path.read_bytes()
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, "tui", str(path)],
-        stdin=terminal.slave,
-        stdout=subprocess.PIPE,
-        stderr=terminal.slave,
-        cwd=tmp_path,
-        env=environment(tmp_path),
-        start_new_session=True,
-    )
+    parent = on_terminal(tmp_path, terminal, ["-c", PARENT, "tui", str(path)], subprocess.PIPE)
     assert parent.stdout is not None
     pid = int(parent.stdout.readline())
     try:
@@ -177,15 +185,7 @@ def test_sighup_ends_the_workbench_cleanly(tmp_path: Path, terminal: Terminal) -
     """SIGHUP (`kill -HUP`, or the one a session leader gets) used to kill the workbench
     before its clean-up; it leaves as on a hangup, and puts the terminal back as it was."""
     path = workspace(tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "runbench", "tui", str(path)],
-        stdin=terminal.slave,
-        stdout=terminal.slave,
-        stderr=terminal.slave,
-        cwd=tmp_path,
-        env=environment(tmp_path),
-        start_new_session=True,
-    )
+    child = on_terminal(tmp_path, terminal, ["-m", "runbench", "tui", str(path)], terminal.slave)
     try:
         drawn(terminal, b"Quit", "the workbench's first frame")
         child.send_signal(signal.SIGHUP)
