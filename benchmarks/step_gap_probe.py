@@ -15,7 +15,11 @@ in a rotating order, a collection before each:
 - ``barrier, spin N`` / ``barrier || spin N``: the barrier (shm), then a spin of the first N
   (the next request's preparation) on this thread; or the barrier on another thread while
   this one spins, then a wait for it on the event loop: does overlapping them pay?
-- ``floor tmp`` / ``floor shm``: the whole floor (exchanges in batches of 16 too).
+- ``floor tmp`` / ``floor shm``: the whole floor (exchanges in batches of 16 too);
+- ``log tmp``: the same two records (the previous end, this start) as one framed line
+  (length, CRC-32, JSON) appended to a file with one ``os.write``, no SQLite: what a step
+  barrier would cost if the journal kept a redo log in front of SQLite (the same durability
+  against ``kill -9`` as a WAL commit with synchronous=NORMAL: both sit in the page cache).
 
 Per case it prints the wall per step over bare, the time waiting for a core (the kernel's
 schedstat run delay, summed over threads) of this process and of the server, the client's CPU per step over bare, the
@@ -23,7 +27,7 @@ mean time awaiting each request (send to parsed answer: does the work between re
 slow the round trip itself?), the server's CPU per request and the client's context
 switches. Not part of ``make bench``: a probe, run by hand.
 
-    python benchmarks/step_gap_probe.py [--rounds 20] [--spin 40,80,160]
+    python benchmarks/step_gap_probe.py [--rounds 20] [--spin 40,80,160] [--only bare,log]
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import os
 import resource
 import statistics
 import subprocess
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -69,6 +76,24 @@ def barrier(floor: JournalFloor) -> Between:
         floor._step(run_id, n, previous)  # the floor's own statements
 
     return commit
+
+
+def append_log(path: Path) -> Between:
+    """The barrier's two records as one framed line appended to a file (no SQLite)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    run_id = uuid.uuid4().hex
+
+    def write(n: int) -> None:
+        nonlocal run_id
+        if n == 1:
+            run_id = uuid.uuid4().hex
+        now = time.time()
+        end = None if n == 1 else ["on_success", f"s{n}", 1.0, {"Value": n, "Name": f"item {n}"}]
+        start = [run_id, n, f"s{n}", "method", 0, {} if n == 1 else {"Value": n}, None, {}, now]
+        body = json.dumps([end, start]).encode()
+        os.write(fd, b"%d %d %s\n" % (len(body), zlib.crc32(body), body))
+
+    return write
 
 
 OWN: dict[Between, list[float]] = {}
@@ -118,21 +143,27 @@ async def twenty(url: str, tls: object, between: Between | None, waited: list[fl
             await own(between, 21)
 
 
-async def main(rounds: int, spins: list[int]) -> None:
+async def main(rounds: int, spins: list[int], only: list[str]) -> None:
     url, server = serve()
     try:
         with (
             tempfile.TemporaryDirectory(dir="/tmp") as tmp,
             tempfile.TemporaryDirectory(dir="/dev/shm") as shm,
         ):
-            await probe(url, server, Path(tmp), Path(shm), rounds, spins)
+            await probe(url, server, Path(tmp), Path(shm), rounds, spins, only)
     finally:
         server.terminate()
         server.wait(10)
 
 
 async def probe(
-    url: str, server: subprocess.Popen[bytes], tmp: Path, shm: Path, rounds: int, spins: list[int]
+    url: str,
+    server: subprocess.Popen[bytes],
+    tmp: Path,
+    shm: Path,
+    rounds: int,
+    spins: list[int],
+    only: list[str],
 ) -> None:
     tls = httpx.create_ssl_context()
     floors = {"tmp": JournalFloor(tmp / "floor.db"), "shm": JournalFloor(shm / "floor.db")}
@@ -171,6 +202,11 @@ async def probe(
     case(f"barrier || spin {spins[0]}", beside(barrier(barriers["shm"]), prepare, pool))
     for where, one in floors.items():
         cases[f"floor {where}"] = (lambda f: lambda: f.twenty(url, tls))(one)
+    case("log tmp", append_log(tmp / "redo.log"))
+    if only:  # bare stays: every case is measured against it
+        for name in [name for name in cases if name != "bare"]:
+            if not any(name.startswith(prefix) for prefix in only):
+                del cases[name]
     for _ in range(3):
         for action in cases.values():
             await action()
@@ -247,5 +283,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--spin", default="20,80,160,320")
+    parser.add_argument("--only", default="", help="cases whose names start so (and bare)")
     options = parser.parse_args()
-    asyncio.run(main(options.rounds, [int(us) for us in options.spin.split(",")]))
+    only = [name.strip() for name in options.only.split(",") if name.strip()]
+    asyncio.run(main(options.rounds, [int(us) for us in options.spin.split(",")], only))
