@@ -9,7 +9,8 @@ Routes: /echo (any verb: what was received, as JSON), /token (OAuth2, form POST)
 /sleep?s=N, /big?n=N (streamed, no Content-Length), /declared?n=N, /loop (redirect loop),
 /text (HTML), /status/N, /login (a session token), /drip?every=S (one byte every S seconds, for ever), /endless
 (streams without end), /bomb?mb=N (N MiB of zeros, gzip-encoded), /redirect?to=URL&code=N,
-/encoded?as=NAME (what /echo answers, as text through ``api.encoders[NAME]``).
+/encoded?as=NAME (what /echo answers, as text through ``api.encoders[NAME]``), /lone
+(JSON with lone surrogate escapes).
 """
 
 from __future__ import annotations
@@ -279,6 +280,11 @@ class _Handler(BaseHTTPRequestHandler):
     def route_status(self, seen: Seen, _api: FakeApi) -> None:
         code = int(seen.path.rsplit("/", 1)[1])
         self.reply(code, {"status": code})
+
+    def route_lone(self, _seen: Seen, _api: FakeApi) -> None:
+        """JSON whose strings escape half a surrogate pair alone (``json.dumps`` writes a lone
+        surrogate so), a key too, beside a whole pair (an emoji)."""
+        self.reply(200, {"text": "bad \ud800 here \udfff", "k\udc00": 1, "pair": "\U0001f600"})
 
     def route_json(self, _seen: Seen, _api: FakeApi) -> None:
         self.reply(

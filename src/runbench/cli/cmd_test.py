@@ -27,6 +27,7 @@ from typing import Any
 
 from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
+from runbench.core.files import load_json_text
 from runbench.core.history import TestHistory
 from runbench.core.http import Exchange, call_method
 from runbench.core.reports import Case, Suite, unmet, write_junit
@@ -65,7 +66,7 @@ def parse_vars(items: list[str]) -> dict[str, Any]:
         if not eq or not name.strip():
             raise UsageError(f"--var {item!r}: expected NAME=VALUE (e.g. --var ticket_id=42)")
         try:
-            values[name.strip()] = json.loads(text)
+            values[name.strip()] = load_json_text(text)
         except ValueError:
             values[name.strip()] = text
     return values
@@ -262,7 +263,7 @@ def _why_not(result: Exchange) -> str:
 def pretty(text: str) -> tuple[str, bool]:
     """JSON bodies indented (and flagged as JSON); anything else as it came."""
     try:
-        data = json.loads(text)
+        data = load_json_text(text)
     except ValueError:
         return text, False
     return json.dumps(data, indent=2, ensure_ascii=False), True

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from runbench.core.curl._parse import CurlCommand
 from runbench.core.errors import UsageError
+from runbench.core.files import load_json_text
 from runbench.core.secrets import Redactor, is_sensitive_header, is_sensitive_query
 
 _SECRET_FIELDS = frozenset(
@@ -232,7 +233,7 @@ def _body(curl: CurlCommand, draft: _Draft) -> tuple[str, str | None]:
         return "none", None
     declared = next((v for n, v in curl.headers if n.lower() == "content-type"), "").lower()
     try:
-        parsed: Any = json.loads(curl.data)
+        parsed: Any = load_json_text(curl.data)
     except ValueError:
         parsed = None
     if curl.json or "json" in declared or (not declared and isinstance(parsed, (dict, list))):

@@ -26,6 +26,7 @@ from typing import Any
 
 from runbench.core.engine._variables import Renderer
 from runbench.core.errors import NoMatchError, UnknownVariableError
+from runbench.core.files import load_json_text
 from runbench.core.workspace import Rule
 
 
@@ -133,7 +134,7 @@ def members(right: Any) -> list[Any]:
         return right
     if isinstance(right, str) and right.strip().startswith("["):
         try:
-            parsed = json.loads(right)
+            parsed = load_json_text(right)
         except ValueError:  # not JSON, or a number too long to read
             parsed = None
         if isinstance(parsed, list):
@@ -152,7 +153,7 @@ def sized(value: Any) -> Any:
     """An array or object as its length (also a string holding a JSON array); else as is."""
     if isinstance(value, str) and value.lstrip().startswith("["):
         try:
-            value = json.loads(value)
+            value = load_json_text(value)
         except ValueError:  # not JSON, or a number too long to read
             return value
     return len(value) if isinstance(value, (list, dict)) else value

@@ -9,7 +9,6 @@ which step and why, instead of Halo's "Next step not found".
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from runbench.core.engine._events import (
 from runbench.core.engine._retry import backoff, repeats_side_effect, retry_after, retry_reason
 from runbench.core.engine._variables import Renderer, element_outputs
 from runbench.core.errors import ExpressionError, RunbenchError
+from runbench.core.files import load_json_text
 from runbench.core.halo import find_action
 from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import Retry, Runbook, Step, Workspace
@@ -216,7 +216,7 @@ class StepKinds:
             return self.fail_run(step, f"items: {first_line(exc)}")
         if isinstance(items, str):
             try:
-                items = json.loads(items)
+                items = load_json_text(items)
             except ValueError:  # not JSON, or a number too long to read
                 shown = items if len(items) <= 60 else items[:59] + "…"  # the redactor sees …
                 return self.fail_run(step, f"items is a string that is not a JSON array: {shown!r}")

@@ -8,7 +8,6 @@ Parsed templates come from the engine's ``TemplateCache``, shared with its execu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from runbench.core.expressions import (
     compile_path,
     stored_value,
 )
+from runbench.core.files import load_json_text
 from runbench.core.http import CoercionError, coerce
 from runbench.core.workspace import InputSpec, Output
 
@@ -103,7 +103,7 @@ def element_outputs(outputs: tuple[Output, ...], element: Any) -> tuple[dict[str
 def parse_cli_value(text: str) -> Any:
     """A --var/--input value: JSON when it parses as JSON, else the text itself."""
     try:
-        return json.loads(text)
+        return load_json_text(text)
     except ValueError:  # not JSON, or a number too long to read
         return text
 

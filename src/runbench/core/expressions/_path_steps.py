@@ -17,6 +17,7 @@ from typing import Any
 from runbench.core.errors import (
     suggest,
 )
+from runbench.core.files import load_json_text
 
 MAX_NUMBER_CHARS = 4000
 """Longer numbers in text stay text: Python converts at most 4,300 digits to an int (and
@@ -107,7 +108,7 @@ def json_in_string(value: Any) -> Any:
     if text[:1] not in ("{", "["):
         return _MISSING
     try:
-        return json.loads(text)
+        return load_json_text(text)
     except ValueError:
         return _MISSING
 

@@ -1,10 +1,20 @@
-"""JSON from a file the user named, with every way it can fail as a ``JSONDecodeError``.
+"""JSON from outside (a file the user named, an answer, a value), with every way it can fail as a
+``JSONDecodeError`` and every string writable.
 
 ``json.loads`` raises a plain ``ValueError`` (no line, no column) for an integer longer than
 Python converts (``sys.get_int_max_str_digits()``, 4,300 digits unless set otherwise), and
 each caller caught only ``JSONDecodeError``: a Halo export or a ticket file holding such a
 number ended ``import-halo``, ``eval`` and ``run`` in a traceback. Here it becomes a
 ``JSONDecodeError`` at the number, so every caller's "file:line:col: not JSON" says it.
+
+A string escape naming half of a UTF-16 pair alone (``"\\ud800"``) is valid JSON syntax, but
+``json.loads`` gives a Python string holding a lone surrogate, which no UTF-8 encoder writes:
+an upstream answer holding one ended ``runbench test`` in a traceback (the request history's
+SQLite), failed the journal's writes of a run and crashed ``eval``'s output. Every JSON text
+from outside (answers, files, values) goes through ``load_json_text``, which reads such a
+half as U+FFFD, the replacement character, as browsers show it; pairs stay the character they
+encode. Only a text with a lone one is walked (a text with no ``\\u`` at all
+costs one C-level search).
 
 What a ``JSONDecodeError`` says is built here too (``json_error_reason``,
 ``json_error_text``): some of Python's messages end in "at", pointing at the position
@@ -18,23 +28,88 @@ import re
 import sys
 from typing import Any
 
+_SURROGATE_ESCAPES = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+"""A pair of surrogate escapes (12 characters), else half of one alone (6). Not a pattern
+with a look-behind: that one defeated the engine's fast scan and cost twice ``json.loads``."""
+_SURROGATE_ESCAPES_BYTES = re.compile(_SURROGATE_ESCAPES.pattern.encode())
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
-def load_json_text(text: str) -> Any:
-    """``json.loads(text)``; a number too long to read raises ``JSONDecodeError`` naming it."""
+
+def load_json_text(text: str | bytes) -> Any:
+    """``json.loads(text)``, with lone surrogates read as U+FFFD (see the module docstring);
+    a number too long to read raises ``JSONDecodeError`` naming it."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         raise
     except ValueError as exc:
-        limit = sys.get_int_max_str_digits()
-        found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
-        if found is None:
-            raise json.JSONDecodeError(str(exc), text, 0) from None
-        raise json.JSONDecodeError(
-            f"a number of {len(found.group())} digits (Python reads at most {limit})",
-            text,
-            found.start(),
-        ) from None
+        raise _huge_number_error(exc, text) from None
+    return without_lone_surrogates(value) if _has_lone_escape(text) else value
+
+
+def _has_lone_escape(text: str | bytes) -> bool:
+    """Whether ``text`` escapes half a surrogate pair alone (an escaped backslash before one
+    may make this a false alarm: the walk then finds nothing to replace). Where no ``\\u``
+    is, one C-level search; else a scan at about a tenth of ``json.loads``'s cost."""
+    if isinstance(text, bytes):
+        return b"\\u" in text and any(
+            len(found.group()) == 6 for found in _SURROGATE_ESCAPES_BYTES.finditer(text)
+        )
+    return "\\u" in text and any(
+        len(found.group()) == 6 for found in _SURROGATE_ESCAPES.finditer(text)
+    )
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` (as ``json.loads`` makes it) with every lone surrogate in its strings and
+    keys replaced by U+FFFD; lists and dicts are changed in place (no recursion: nesting as
+    deep as the parser allows is walked too)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(REPLACEMENT, value)
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = _SURROGATE.sub(REPLACEMENT, item)
+                elif isinstance(item, list | dict):
+                    pending.append(item)
+        elif isinstance(node, dict):
+            _repair_dict(node, pending)
+    return value
+
+
+def _repair_dict(node: dict[str, Any], pending: list[Any]) -> None:
+    renamed = False
+    for key, item in node.items():
+        if isinstance(item, str):
+            node[key] = _SURROGATE.sub(REPLACEMENT, item)
+        elif isinstance(item, list | dict):
+            pending.append(item)
+        renamed = renamed or _SURROGATE.search(key) is not None
+    if renamed:  # rebuilt in the same order (two keys that differ only there become one)
+        items = list(node.items())
+        node.clear()
+        node.update((_SURROGATE.sub(REPLACEMENT, key), item) for key, item in items)
+
+
+def _huge_number_error(exc: ValueError, text: str | bytes) -> json.JSONDecodeError:
+    """The ``JSONDecodeError`` for the number ``json.loads`` could not convert."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+    if found is None:
+        return json.JSONDecodeError(str(exc), text, 0)
+    return json.JSONDecodeError(
+        f"a number of {len(found.group())} digits (Python reads at most {limit})",
+        text,
+        found.start(),
+    )
 
 
 def json_error_reason(exc: json.JSONDecodeError) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 
+from runbench.core.files import load_json_text
+
 DIFF_CAP = 2 * 1024 * 1024
 
 
 def _lines(body: str) -> list[str]:
     try:
-        return json.dumps(json.loads(body), indent=2, sort_keys=True, ensure_ascii=False).split(
+        return json.dumps(load_json_text(body), indent=2, sort_keys=True, ensure_ascii=False).split(
             "\n"
         )
     except ValueError:

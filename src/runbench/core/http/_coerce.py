@@ -16,6 +16,7 @@ from typing import Any
 
 from runbench.core.errors import ExpressionError
 from runbench.core.expressions import CompiledPath, compile_path, stored_value, to_json
+from runbench.core.files import load_json_text
 from runbench.core.workspace import Output
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
@@ -89,7 +90,7 @@ def _container(value: Any, wanted: type, kind: str) -> Any:
         return value
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            parsed = load_json_text(value)
         except ValueError:
             raise _fail(value, kind) from None
         if isinstance(parsed, wanted):

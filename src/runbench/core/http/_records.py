@@ -9,7 +9,6 @@ the exception: later steps need the real values, so ``Exchange.outputs`` is raw 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from runbench.core.errors import HttpError
+from runbench.core.files import load_json_text
 
 Headers = tuple[tuple[str, str], ...]
 _RECORDS = ("request", "response")
@@ -54,7 +54,7 @@ class ResponseRecord:
     def json(self) -> Any:
         """The body parsed as JSON; HttpError("invalid_json") when it is not JSON."""
         try:
-            return json.loads(self.body)
+            return load_json_text(self.body)
         except ValueError as exc:
             raise HttpError(
                 "invalid_json",
@@ -217,7 +217,7 @@ def output_scope(
     is_json = False
     if body.strip():
         try:
-            parsed, is_json = json.loads(body), True
+            parsed, is_json = load_json_text(body), True
         except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             pass
     shown = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)

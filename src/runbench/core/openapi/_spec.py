@@ -8,13 +8,12 @@ local (``#/components/...``): a spec that points into another file is told so.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import not_text, read_capped_text
+from runbench.core.files import load_json_text, not_text, read_capped_text
 
 MAX_SPEC_BYTES = 20 * 1024 * 1024
 
@@ -35,7 +34,7 @@ def parse_spec(text: str, where: str = "spec") -> dict[str, Any]:
     data: Any
     if text.lstrip().startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            data = load_json_text(text)
         except ValueError as exc:
             raise UsageError(f"{where}: not valid JSON ({exc})") from None
     else:

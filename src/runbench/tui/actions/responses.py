@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 
+from runbench.core.files import load_json_text
 from runbench.tui.actions.base import WorkbenchBase
 from runbench.tui.widgets.response_viewer import ResponseViewer
 
@@ -86,7 +87,7 @@ def value_of(line: str) -> str:
         if colon:
             text = rest
     try:
-        value = json.loads(text)
+        value = load_json_text(text)
     except ValueError:
         return text
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

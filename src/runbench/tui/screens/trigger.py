@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from runbench.core.engine import parse_cli_value
+from runbench.core.files import load_json_text
 from runbench.core.workspace import Checker, Runbook, Workspace
 from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.widgets.field_input import FieldInput
@@ -59,7 +60,7 @@ def _object(text: str, what: str) -> dict[str, Any] | None:
     if not text.strip():
         return None
     try:
-        value = json.loads(text)
+        value = load_json_text(text)
     except ValueError as exc:
         raise ValueError(f"{what} JSON: {exc}") from None
     if isinstance(value, dict) and isinstance(value.get(what), dict) and len(value) <= 2:

@@ -41,6 +41,7 @@ from operator import sub
 from typing import IO, TypeVar
 
 from runbench.core.child import ChildSpec, end, spawn, write_frame
+from runbench.core.files import load_json_text
 from runbench.tui.state.format_child import CHILD_NICENESS, SPLIT_MIN, TRAILER, aligned
 from runbench.tui.state.reindent import reindent
 
@@ -144,7 +145,7 @@ def format_body(
     if len(body) <= EXACT_LIMIT:
         try:
             return index_lines(
-                json.dumps(json.loads(body), indent=2, ensure_ascii=False), is_json=True
+                json.dumps(load_json_text(body), indent=2, ensure_ascii=False), is_json=True
             )
         except ValueError:
             return index_lines(body)

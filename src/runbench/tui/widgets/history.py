@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from runbench.core.engine import RunRow, StepRow
+from runbench.core.files import load_json_text
 from runbench.tui.keymap import HISTORY_KEYS
 from runbench.tui.state.flow_graph import edge_label
 from runbench.tui.state.run_view import HttpRecord, RunView
@@ -74,7 +75,7 @@ def took(seconds: float | None) -> str:
 def _body(value: Any) -> list[str]:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     try:
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        text = json.dumps(load_json_text(text), indent=2, ensure_ascii=False)
     except ValueError:
         pass
     lines: list[str] = text.splitlines()

@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, Select, Static, TabbedContent, TabPane
 
 from runbench.core.errors import ExpressionError
 from runbench.core.expressions import parse_template
+from runbench.core.files import load_json_text
 from runbench.core.workspace import BODY_TYPES, VERBS, KeyPath, Method
 from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.widgets.body_editor import TemplateArea
@@ -50,7 +51,7 @@ def method_variables(method: Method) -> list[str]:
 def typed_value(text: str) -> Any:
     """A test value as typed: JSON when it parses (1, true, "quoted"), else the text."""
     try:
-        return json.loads(text)
+        return load_json_text(text)
     except ValueError:
         return text
 

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from runbench.core.files import load_json_text
 from runbench.core.workspace import OPERATORS, UNARY_OPERATORS, Rule
 from runbench.tui.keymap import RULES_KEYS
 from runbench.tui.screens.dialogs import Field, FormDialog, confirm
@@ -34,7 +35,7 @@ def rule_value(text: str) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text)
+        return load_json_text(text)
     except ValueError:
         return text
 
