@@ -36,10 +36,13 @@ import httpx
 
 from runbench import __version__
 from runbench.core.errors import HttpError
+from runbench.core.http._transfer import ACCEPT_ENCODING
 from runbench.core.workspace import Limits
 
 ClientKey = tuple[bool | str, int]
-_HEADERS = (("User-Agent", f"runbench/{__version__}"),)
+_HEADERS = (("Accept-Encoding", ACCEPT_ENCODING), ("User-Agent", f"runbench/{__version__}"))
+"""Every request's defaults: ``Accept-Encoding`` asks only for what ``_transfer`` decodes
+with a bounded output; set on the client once, a method's own header replaces it."""
 
 
 def timeout_of(limits: Limits) -> httpx.Timeout:

@@ -29,7 +29,7 @@ from runbench.core.halo import HaloAction
 from runbench.core.http._auth import NO_CREDENTIALS, Authenticator, Credentials, TokenCache
 from runbench.core.http._clients import ClientPool, TlsContexts, timeout_of
 from runbench.core.http._coerce import OutputEvaluator
-from runbench.core.http._deadline import within
+from runbench.core.http._deadline import Deadlines
 from runbench.core.http._failures import classify, deadline_passed, failed_url
 from runbench.core.http._offload import OffloadPolicy, evaluate_here, evaluate_in_child
 from runbench.core.http._outgoing import outgoing
@@ -87,6 +87,7 @@ class Executor:
         self._base = {**workspace.variables, **(variables or {})}
         self._timeouts: dict[tuple[float, float], httpx.Timeout] = {}
         self._no_auth_guard = Guard(redactor=self._redactor)  # most calls: made once
+        self._deadlines = Deadlines()  # one timer for the calls, not one a call
 
     @property
     def redactor(self) -> Redactor:
@@ -102,6 +103,7 @@ class Executor:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._deadlines.close()
         await self._clients.aclose()
 
     # -- calls ----------------------------------------------------------------------------
@@ -124,7 +126,7 @@ class Executor:
             stage = _Stage()
             try:
                 running = self._run(integration, method, built, scope, outputs, started, stage)
-                return await within(deadline, running)
+                return await self._deadlines.within(deadline, running)
             except TimeoutError:
                 return self._timed_out(
                     method, integration, built, timeout, deadline, stage, started

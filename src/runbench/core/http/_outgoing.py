@@ -3,8 +3,7 @@
 Split from the executor so what goes on the wire is decided in one short place: the
 credentials replace any header of the same name the method wrote, their query parameters
 are appended encoded, header values that are not ASCII go as UTF-8 (httpx would refuse
-them), ``Accept-Encoding`` asks only for what ``_transfer`` can decode with a bounded
-output, and a URL httpx cannot send (no host, a port out of range) is a render error
+them; ``Accept-Encoding`` is the client's default, see ``_clients``), and a URL httpx cannot send (no host, a port out of range) is a render error
 naming it (redacted), not an exception from deep inside the transport.
 """
 
@@ -16,11 +15,10 @@ from runbench.core.errors import HttpError
 from runbench.core.http._auth import Credentials
 from runbench.core.http._recorder import one_line
 from runbench.core.http._request import BuiltRequest
-from runbench.core.http._transfer import ACCEPT_ENCODING, port_problem
+from runbench.core.http._transfer import port_problem
 from runbench.core.secrets import Redactor
 
 _BUILD_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError)
-_ACCEPT_ENCODING = (b"Accept-Encoding", ACCEPT_ENCODING.encode())
 
 
 def outgoing(
@@ -43,11 +41,9 @@ def outgoing(
         replaced = {name.lower() for name, _ in creds.headers}
         headers = tuple(h for h in headers if h[0].lower() not in replaced) + creds.headers
     encoded = [(name.encode("utf-8"), _header_bytes(value)) for name, value in headers]
-    if not any(name.lower() == "accept-encoding" for name, _ in headers):
-        encoded.append(_ACCEPT_ENCODING)
     try:
         request = client.build_request(
-            built.verb, url, headers=encoded, content=built.body, timeout=timeout
+            built.verb, url, headers=encoded or None, content=built.body, timeout=timeout
         )
         if not request.url.host:
             raise ValueError("the URL has no host")
