@@ -30,6 +30,7 @@ TRUNCATED = "$truncated"
 ALL = "$all"
 HEAD = 200
 _SCALARS = (str, int, float, bool, type(None))
+_MISSING = object()
 _encode = json.JSONEncoder(default=str, separators=(",", ":")).encode
 _C_ENCODER: Callable[..., Callable[[Any, int], Sequence[str]]] | None = getattr(
     json.encoder, "c_make_encoder", None
@@ -135,8 +136,11 @@ class Change:
 
 
 def diff_map(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    changed = {
-        name: value for name, value in new.items() if name not in old or not same(old[name], value)
+    changed = {  # the same object (most variables, most steps) needs no call to ``same``
+        name: value
+        for name, value in new.items()
+        if (before := old.get(name, _MISSING)) is not value
+        and (before is _MISSING or not same(before, value))
     }
     return changed, [name for name in old if name not in new]
 

@@ -162,6 +162,8 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` with every known secret value replaced by REDACTED."""
+        if not self._patterns:  # no secret known (most runs): nothing to compile or scan
+            return text
         pattern = self._regex()
         if pattern is None or not text:
             return text
