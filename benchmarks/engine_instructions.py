@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from pathlib import Path
 import httpx
 from bench_engine import write_workspace
 
+import runbench
 from runbench.core.engine import Engine, Journal
 from runbench.core.workspace import load_workspace
 
@@ -150,6 +152,9 @@ def main() -> None:
     if args.child:
         child(args.child, args.runs)
         return
+    # bytecode written first: with PYTHONDONTWRITEBYTECODE each child would compile what
+    # changed since, and a .pyc written between two children would not cancel out
+    compileall.compile_dir(Path(runbench.__file__).parent, quiet=1)
     steps = args.runs * STEPS
     per_step: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
