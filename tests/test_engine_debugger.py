@@ -161,6 +161,30 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
     assert (step.step, step.finished, step.error) == ("a", True, "stopped by user")
 
 
+async def test_stop_with_a_reason_is_recorded_as_given(tmp_path: Path) -> None:
+    """A caller that knows why (the workbench whose terminal hung up) says so: the run's
+    error and its interrupted step's end carry that reason, not "stopped by user"; a
+    second stop does not change what the first said."""
+    slow = Api(gate=asyncio.Event())
+    ws = workspace(
+        tmp_path,
+        FLOW.replace(
+            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
+        ),
+    )
+    journal = Journal(tmp_path / "runs.db")
+    running = engine(ws, slow, journal=journal).start("r")
+    while not slow.seen:
+        await asyncio.sleep(0)
+    running.debugger.stop("stopped: the terminal hung up")
+    running.debugger.stop()
+    stopped = await running.result()
+    assert stopped.error == "stopped: the terminal hung up at step 'a'"
+    assert run_row(journal, running.run_id).error == stopped.error
+    [step] = journal.steps(running.run_id)
+    assert step.error == "stopped: the terminal hung up"
+
+
 async def test_stop_while_queued(tmp_path: Path) -> None:
     ws = workspace(
         tmp_path,

@@ -11,6 +11,7 @@ SIGHUP to a workbench directly (``kill -HUP``, or a workbench that is itself the
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import select
 import signal
@@ -21,11 +22,12 @@ import termios
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from runbench.core.workspace import starter_text
-from runbench.tui.hangup import HUNG_UP_STATUS
+from runbench.tui.hangup import HUNG_UP_REASON, HUNG_UP_STATUS
 from waits import wait_for
 
 PARENT = r"""
@@ -136,6 +138,20 @@ def on_terminal(
     )
 
 
+def runs_json(tmp_path: Path, path: Path) -> list[dict[str, Any]]:
+    """The workspace's runs as ``runbench runs --json`` reads them back from the journal."""
+    out = subprocess.run(
+        [sys.executable, "-m", "runbench", "runs", str(path), "--json"],
+        capture_output=True,
+        cwd=tmp_path,
+        env=environment(tmp_path),
+        check=True,
+        timeout=60,
+    ).stdout
+    runs: list[dict[str, Any]] = json.loads(out)
+    return runs
+
+
 def drawn(terminal: Terminal, text: bytes, what: str) -> None:
     wait_for(lambda: terminal.seen(text), what)
 
@@ -183,11 +199,23 @@ def test_a_workbench_under_make_leaves_when_its_terminal_hangs_up(
 
 def test_sighup_ends_the_workbench_cleanly(tmp_path: Path, terminal: Terminal) -> None:
     """SIGHUP (`kill -HUP`, or the one a session leader gets) used to kill the workbench
-    before its clean-up; it leaves as on a hangup, and puts the terminal back as it was."""
+    before its clean-up; it leaves as on a hangup, and puts the terminal back as it was.
+    A run paused in the debugger is stopped, and the journal says the terminal hung up
+    (it used to say "stopped by user", which nobody did)."""
     path = workspace(tmp_path)
     child = on_terminal(tmp_path, terminal, ["-m", "runbench", "tui", str(path)], terminal.slave)
     try:
         drawn(terminal, b"Quit", "the workbench's first frame")
+        terminal.type(b"\x10")  # ctrl+p: the palette (the tree's cursor is placed a frame late)
+        drawn(terminal, b"Search for commands", "the palette")
+        terminal.type(b"go to runbook ask")
+        drawn(terminal, b"Ask a question", "the runbook's entry in the palette")
+        terminal.type(b"\r")
+        drawn(terminal, b"no run yet", "the runbook selected")
+        terminal.type(b"\x1b[21~")  # f10: step through it (its trigger dialog first)
+        drawn(terminal, b"Step through ask", "the trigger dialog")
+        terminal.type(b"\r")
+        drawn(terminal, b"paused before ask", "the run paused before its first step")
         child.send_signal(signal.SIGHUP)
         wait_for(lambda: child.poll() is not None, "the workbench's exit after SIGHUP", 60)
     finally:
@@ -196,3 +224,5 @@ def test_sighup_ends_the_workbench_cleanly(tmp_path: Path, terminal: Terminal) -
     assert child.returncode == HUNG_UP_STATUS
     drawn(terminal, b"\x1b[?1049l", "the terminal's main screen back")
     assert not (tmp_path / ".runbench" / "hangup.hungup.toml").exists()  # nothing unsaved
+    [run] = runs_json(tmp_path, path)
+    assert (run["status"], run["error"]) == ("failure", f"{HUNG_UP_REASON} at step 'ask'")

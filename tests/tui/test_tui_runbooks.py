@@ -18,7 +18,7 @@ from runbench.cli.main import main
 from runbench.core.workspace import Step
 from runbench.sandbox import RunningSandbox
 from runbench.tui.app import RunbenchApp
-from runbench.tui.hangup import HUNG_UP_STATUS, TerminalHungUp
+from runbench.tui.hangup import HUNG_UP_REASON, HUNG_UP_STATUS, TerminalHungUp
 from runbench.tui.state.run_view import RunView
 from runbench.tui.widgets.flowchart import FlowchartView
 from runbench.tui.widgets.history import HistoryView
@@ -313,7 +313,7 @@ async def test_a_hangup_mid_run_under_a_dialog_leaves_cleanly_and_keeps_the_edit
     assert main(["runs", str(workspace_file), run_id, "--json"]) == 0
     stopped = json.loads(capsys.readouterr().out)
     assert stopped["run"]["status"] == "failure", stopped
-    assert "stopped by user" in stopped["run"]["error"]
+    assert stopped["run"]["error"] == f"{HUNG_UP_REASON} at step 'check'"  # not "by user"
     assert app._runs is not None
     assert app._runs._journal is None  # closed
     assert workspace_file.read_bytes() == before

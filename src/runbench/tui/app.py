@@ -58,7 +58,7 @@ from runbench.tui.actions.view import ViewActions
 from runbench.tui.ascii_filter import AsciiFilter
 from runbench.tui.commands import WorkbenchCommands
 from runbench.tui.control_filter import ControlFilter
-from runbench.tui.hangup import hangup_driver
+from runbench.tui.hangup import HUNG_UP_REASON, hangup_driver
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import WORKBENCH_KEYS
 from runbench.tui.screens.workbench import WorkbenchScreen
@@ -218,14 +218,14 @@ class RunbenchApp(
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
-        """Stop runs still going (they end as failed, "stopped by user"); close the journal;
-        end the expression checker's child process, if any."""
+        """Stop runs still going (they end as failed, "stopped by user", or after a hangup
+        HUNG_UP_REASON); close the journal; end the expression checker's child, if any."""
         self.stop_scope()
         if self.collector is not None:
             self.collector.stop()
         runs = self._runs  # None when nothing was run or shown from the journal
         if runs is not None:
-            handles = runs.stop_all()
+            handles = runs.stop_all(HUNG_UP_REASON if self._hung_up else None)
             if handles:
                 await asyncio.wait([h.task for h in handles], timeout=5)
             runs.close()

@@ -18,7 +18,7 @@ again in a busy loop (45-90% of a core, forever), while writes failed with EIO.
   and its queue then block the exit).
 
 Either way the app gets ``TerminalHungUp`` and leaves as ctrl+q does (runs stopped,
-journal closed, children ended through their lifelines), after keeping unsaved edits in
+as ``HUNG_UP_REASON`` says, journal closed, children ended through their lifelines), after keeping unsaved edits in
 a private recovery file (``keep_unsaved``): nobody can be asked.
 """
 
@@ -46,6 +46,10 @@ GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 HUNG_UP_STATUS = 129
 """The exit status after a hangup: 128 + SIGHUP, as a shell reports a process it ended (as
 an interrupted command exits 130), so a script can tell a cut session from a failure."""
+
+HUNG_UP_REASON = "stopped: the terminal hung up"
+"""How runs still going when the terminal hangs up end (in the journal, `runbench runs`):
+not "stopped by user", which nobody did."""
 
 
 class TerminalHungUp(Message):
@@ -199,4 +203,11 @@ def keep_unsaved(folder: Path, stem: str, text: str) -> Path:
     raise FileExistsError(f"{folder}: {stem}.hungup-99.toml and all before it exist")
 
 
-__all__ = ["HUNG_UP_STATUS", "TerminalHungUp", "TerminalOut", "hangup_driver", "keep_unsaved"]
+__all__ = [
+    "HUNG_UP_REASON",
+    "HUNG_UP_STATUS",
+    "TerminalHungUp",
+    "TerminalOut",
+    "hangup_driver",
+    "keep_unsaved",
+]

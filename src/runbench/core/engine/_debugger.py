@@ -16,6 +16,9 @@ from typing import Any
 from runbench.core.engine._events import Event, RunPaused, RunResumed, VariableChanged
 from runbench.core.errors import RunError
 
+STOPPED = "stopped by user"
+"""The reason a stopped run ends with unless ``stop`` is given another (a hangup's)."""
+
 
 class Debugger:
     def __init__(
@@ -40,6 +43,7 @@ class Debugger:
         self._resume = asyncio.Event()
         self._paused_event = asyncio.Event()
         self.stop_requested = False
+        self.stop_reason = STOPPED
         self._cancel: Callable[[], object] | None = None
 
     # -- state -----------------------------------------------------------------------
@@ -81,8 +85,12 @@ class Debugger:
         self._release()
         return True
 
-    def stop(self) -> None:
-        """End the run as failed ("stopped by user"), paused or not."""
+    def stop(self, reason: str = STOPPED) -> None:
+        """End the run as failed, paused or not, with ``reason`` (the first stop's) as the
+        journal's and the result's message: "stopped by user" unless the caller knows
+        better (the workbench whose terminal hung up says so)."""
+        if not self.stop_requested:
+            self.stop_reason = reason
         self.stop_requested = True
         if self._paused_at is not None:
             self._release()
@@ -137,4 +145,4 @@ class Debugger:
         self._publish(RunResumed(self.run_id, self._clock(), step))
 
 
-__all__ = ["Debugger"]
+__all__ = ["STOPPED", "Debugger"]

@@ -25,7 +25,7 @@ from runbench.core.engine._debugger import Debugger
 from runbench.core.engine._events import Event, EventBus, EventStream, RunQueued
 from runbench.core.engine._handle import RunHandle
 from runbench.core.engine._results import RunResult
-from runbench.core.engine._runner import STOPPED, Run
+from runbench.core.engine._runner import Run
 from runbench.core.engine._shown import shown_event
 from runbench.core.engine._steps import End
 from runbench.core.engine._variables import Renderer, resolve_inputs
@@ -296,7 +296,7 @@ class Engine:
             if not run.debugger.stop_requested or task is None:
                 raise
             task.uncancel()
-            return run.finish(End("failure", "", f"{STOPPED} while queued"))
+            return run.finish(End("failure", "", f"{run.debugger.stop_reason} while queued"))
 
     def _semaphore(self, runbook: Runbook) -> asyncio.Semaphore | None:
         if runbook.max_concurrent <= 0:
@@ -332,7 +332,9 @@ class Engine:
         try:
             return await child.execute()
         except asyncio.CancelledError:
-            child.finish(End("failure", "", f"{STOPPED} (parent run {parent.run_id})"))
+            child.finish(
+                End("failure", "", f"{parent.debugger.stop_reason} (parent run {parent.run_id})")
+            )
             raise
 
     # -- runs that go on from the journal (see _restarts) --------------------------------

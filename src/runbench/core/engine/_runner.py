@@ -45,7 +45,6 @@ from runbench.core.workspace import Step, Workspace
 if TYPE_CHECKING:
     from runbench.core.http import Exchange, Executor
 
-STOPPED = "stopped by user"
 _AWAITS_NOTHING = frozenset({"condition", "end", "foreach", "next"})
 """Step kinds whose handler never awaits (see ``Run._ends_in_time``)."""
 
@@ -179,8 +178,9 @@ class Run(DataSteps):
                 raise
             if task is not None:
                 task.uncancel()
-            end = End("failure", "", f"{STOPPED} at step '{self.current}'")
-            self._close_open_step(STOPPED)
+            stopped = self.debugger.stop_reason
+            end = End("failure", "", f"{stopped} at step '{self.current}'")
+            self._close_open_step(stopped)
         except JournalError:
             raise  # nothing more can be recorded: the caller reports it (serve retries)
         except Exception as exc:  # a bug must end the run, not leave it "running"
@@ -221,7 +221,7 @@ class Run(DataSteps):
                 return End("failure", "", guard)
             await self.debugger.gate(current)
             if self.debugger.stop_requested:
-                return End("failure", "", f"{STOPPED} at step '{current}'")
+                return End("failure", "", f"{self.debugger.stop_reason} at step '{current}'")
             outcome = await self._step(step)
             if outcome.end is not None:
                 return outcome.end
@@ -378,4 +378,4 @@ class Run(DataSteps):
         return result
 
 
-__all__ = ["Run", "STOPPED"]
+__all__ = ["Run"]

@@ -333,10 +333,14 @@ class RunController:
         engine = self.engines.get(run_id)
         return engine.redact_variable(name, value) if engine is not None else value
 
-    def stop_all(self) -> list[RunHandle]:
+    def stop_all(self, reason: str | None = None) -> list[RunHandle]:
+        """Stop every run going, each ending with ``reason`` ("stopped by user" if none)."""
         handles = list(self.handles.values())
         for handle in handles:
-            handle.debugger.stop()
+            if reason is None:
+                handle.debugger.stop()
+            else:
+                handle.debugger.stop(reason)
         return handles
 
 
