@@ -51,8 +51,9 @@ class ConfigStore:
         with self._lock:
             for record in staged:
                 self._webhooks[record["id"]] = record
-            self._on_change()
-            return copy.deepcopy(staged)
+            saved = copy.deepcopy(staged)
+        self._on_change()  # not under the lock: the store's writer takes it for a snapshot
+        return saved
 
     @staticmethod
     def _checked_webhook(item: Any, n: int) -> Record:
@@ -90,8 +91,9 @@ class ConfigStore:
             staged = copy.deepcopy(self._integrations)
             saved = [self._save_integration(staged, item, n) for n, item in enumerate(items)]
             self._integrations = staged
-            self._on_change()
-            return copy.deepcopy([staged[i] for i in saved])
+            out = copy.deepcopy([staged[i] for i in saved])
+        self._on_change()  # not under the lock: the store's writer takes it for a snapshot
+        return out
 
     def _save_integration(self, staged: dict[int, Record], item: Any, n: int) -> int:
         where = f"CustomIntegration[{n}]"

@@ -10,6 +10,14 @@ first save, so the work is paid back in proportion to what saves wrote. A kill d
 append leaves at most a torn last line, of a save that never answered: reading ignores
 it. A kill between a new snapshot and emptying the log replays records the snapshot
 already holds, which gives the same records (a line holds whole records, by id).
+
+The disk is written outside the store's lock (``Writer``): a save commits in memory and
+queues its records under the lock, then waits for the disk alone, so other saves and reads
+do not wait on its fsync. One writer at a time drains the whole queue, in commit order,
+with one fsync (group commit); a snapshot is taken under the store's lock by the writer
+itself, so it holds every queued save and a later snapshot is always written after an
+earlier one. A save still answers only once its records are on disk; a read may see
+records whose fsync is still under way (a crash then loses only saves that never answered).
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +40,9 @@ MIN_LOG_BYTES = 1 << 20
 class DataFile:
     """One sandbox data file and its log of saves."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fsync: Callable[[int], None] = os.fsync) -> None:
         self.path = path
+        self._fsync = fsync  # tests hold a save's flush here
         self.log = path.with_name(path.name + ".log")
         self._snapshot_bytes = 0
         self._log_bytes = 0
@@ -63,17 +75,17 @@ class DataFile:
         """Whether the next save should rewrite the snapshot instead of appending."""
         return not self.path.exists() or self._log_bytes > max(MIN_LOG_BYTES, self._snapshot_bytes)
 
-    def append(self, changed: dict[str, list[dict[str, Any]]]) -> None:
-        """Log one save's records (by resource), on disk before this returns."""
-        line = json.dumps({"records": changed}, separators=(",", ":")) + "\n"
+    def append(self, saves: list[dict[str, list[dict[str, Any]]]]) -> None:
+        """Log saves' records (one line a save, by resource), on disk before this returns."""
+        text = "".join(json.dumps({"records": c}, separators=(",", ":")) + "\n" for c in saves)
         if self._torn:  # else this save would join the torn line and be skipped with it
-            line = "\n" + line
+            text = "\n" + text
             self._torn = False
         with self.log.open("a", encoding="utf-8") as fh:
-            fh.write(line)
+            fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
-        self._log_bytes += len(line)
+            self._fsync(fh.fileno())
+        self._log_bytes += len(text)
 
     def write_snapshot(self, payload: dict[str, Any]) -> None:
         """Write the whole store atomically, then empty the log it now holds."""
@@ -85,7 +97,7 @@ class DataFile:
                 json.dump(payload, fh, indent=1)
                 self._snapshot_bytes = fh.tell()
                 fh.flush()
-                os.fsync(fh.fileno())
+                self._fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -94,4 +106,56 @@ class DataFile:
         self._log_bytes = 0
 
 
-__all__ = ["DataFile"]
+Snapshot = Callable[[], dict[str, Any]]
+
+
+class Writer:
+    """Writes a store's saves to its ``DataFile`` in commit order, outside the store's
+    lock (module doc). ``queue`` is called under ``store_lock``; ``flush`` without it."""
+
+    def __init__(
+        self, file: DataFile, store_lock: AbstractContextManager[Any], snapshot: Snapshot
+    ) -> None:
+        self.file = file
+        self._store_lock = store_lock
+        self._snapshot = snapshot  # the whole store; called under the store's lock
+        self._disk = threading.Lock()  # one writer at a time
+        self._pending: list[dict[str, list[dict[str, Any]]]] = []
+        self._want_snapshot = False
+        self._queued = 0  # the last queued save's number (under the store's lock)
+        self._written = 0  # the last one on disk (under ``_disk``)
+
+    def queue(self, changed: dict[str, list[dict[str, Any]]] | None) -> int:
+        """Queue a save's records (None: the whole store, e.g. the config changed); the
+        number to pass to ``flush``. Under the store's lock, right after the commit."""
+        self._queued += 1
+        if changed is None:
+            self._want_snapshot = True
+        else:
+            self._pending.append(changed)
+        return self._queued
+
+    def flush(self, number: int) -> None:
+        """Return once save ``number`` is on disk: written by this call, with every save
+        queued before it and since, or by a writer that drained it meanwhile."""
+        with self._disk:
+            if self._written >= number:
+                return
+            with self._store_lock:
+                pending, self._pending = self._pending, []
+                upto = self._queued
+                whole = self._want_snapshot or self.file.needs_snapshot()
+                payload = self._snapshot() if whole else None
+                self._want_snapshot = False
+            try:
+                if payload is not None:
+                    self.file.write_snapshot(payload)
+                elif pending:
+                    self.file.append(pending)
+            except BaseException:
+                self._want_snapshot = True  # what was drained is lost: the next writes it all
+                raise
+            self._written = upto
+
+
+__all__ = ["DataFile", "Writer"]

@@ -7,7 +7,7 @@ valid, so a bad item never leaves half a batch behind. The staging copy holds on
 records the save writes (``_Staged``), and the data file (``datafile``) logs only them, so
 a save costs what it changes, not what the store holds. With a data file, every save is
 on disk (fsynced) before it answers, and a killed sandbox never leaves a file it cannot
-read.
+read; the disk is written outside the store's lock, in commit order (``datafile.Writer``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import os
 import re
 import secrets
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import WorkspaceReadError
-from runbench.sandbox.datafile import DataFile
+from runbench.sandbox.datafile import DataFile, Writer
 from runbench.sandbox.seed import Record, seed_records
 
 if TYPE_CHECKING:
@@ -127,17 +128,25 @@ class _Staged:
 class HaloState:
     """All Halo records of one sandbox, safe to use from the server thread and tests."""
 
-    def __init__(self, *, clock: Callable[[], float], data_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float],
+        data_file: Path | None = None,
+        fsync: Callable[[int], None] = os.fsync,
+    ) -> None:
         self._clock = clock
-        self._data_file = DataFile(data_file) if data_file is not None else None
         self._lock = threading.RLock()
+        self._writer: Writer | None = None
+        if data_file is not None:
+            self._writer = Writer(DataFile(data_file, fsync), self._lock, self._payload)
         self._tokens: dict[str, float] = {}
         self._data: dict[str, dict[int, Record]] = {spec.name: {} for spec in RESOURCES.values()}
         from runbench.sandbox.config import ConfigStore  # it raises this module's InputError
 
         self.config: ConfigStore = ConfigStore(self.persist)
-        if self._data_file is not None and self._data_file.exists():
-            self._load(self._data_file)
+        if self._writer is not None and self._writer.file.exists():
+            self._load(self._writer.file)
         else:
             for name, rows in seed_records().items():
                 self._data[name] = {row["id"]: row for row in rows}
@@ -190,21 +199,20 @@ class HaloState:
         with self._lock:
             staged = _Staged(self._data, self._top)
             saved = [self._save_one(staged, spec, item, n) for n, item in enumerate(items)]
-            self._commit(staged)
-            return [copy.deepcopy(self._data[spec.name][rid]) for rid in saved]
+            number = self._commit(staged)
+            out = [copy.deepcopy(self._data[spec.name][rid]) for rid in saved]
+        if self._writer is not None:
+            self._writer.flush(number)  # on disk before it answers; the lock is free meanwhile
+        return out
 
-    def _commit(self, staged: _Staged) -> None:
-        """Make a checked save's records the store's, and log them to the data file."""
+    def _commit(self, staged: _Staged) -> int:
+        """Make a checked save's records the store's and queue them for the data file."""
         for name, records in staged.changed.items():
             self._data[name].update(records)
         self._top = staged.top
-        if self._data_file is None:
-            return
-        if self._data_file.needs_snapshot():
-            self._persist()
-        else:
-            changed = {name: list(records.values()) for name, records in staged.changed.items()}
-            self._data_file.append(changed)
+        if self._writer is None:
+            return 0
+        return self._writer.queue({name: list(rs.values()) for name, rs in staged.changed.items()})
 
     def _save_one(self, data: _Staged, spec: ResourceSpec, item: Any, n: int) -> int:
         """Validate and store one item of a save (in ``data``, the save's staging)."""
@@ -323,21 +331,23 @@ class HaloState:
         return spec
 
     def persist(self) -> None:
-        """Write the data file now (the config store calls this after a save)."""
-        with self._lock:
-            self._persist()
-
-    def _persist(self) -> None:
-        if self._data_file is None:
+        """Write the whole data file now (the config store calls this after a save)."""
+        if self._writer is None:
             return
-        payload = {
+        with self._lock:
+            number = self._writer.queue(None)
+        self._writer.flush(number)
+
+    def _payload(self) -> dict[str, Any]:
+        """The whole store, for the writer (under the lock): new lists of records a save
+        replaces, never changes in place, so they are serialized after the lock is freed."""
+        return {
             "version": _FORMAT_VERSION,
             "resources": {
                 name: [table[key] for key in sorted(table)] for name, table in self._data.items()
             },
             "config": self.config.snapshot(),
         }
-        self._data_file.write_snapshot(payload)
 
     def _load(self, data_file: DataFile) -> None:
         path = str(data_file.path)
