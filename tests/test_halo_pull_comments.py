@@ -1,7 +1,8 @@
-"""A pull that replaces a step whose kind changed keeps the comments after it (found in
+"""A pull that changes a step whose kind changed keeps the comments after it (found in
 use: the step was replaced through tomlkit, which took the comment lines that follow a
-table with it). Workspaces are saved without losing comments; everything else in the file
-must come out byte for byte as it was."""
+table with it) and the same-line comments of the keys it keeps (review: the step was
+replaced as text, every line of it new). Workspaces are saved without losing comments;
+everything else in the file must come out byte for byte as it was."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ start = "a"
 
 [runbooks.rb.steps.a]
 kind = "end"
-title = "A"  # a comment on a line goes with the table
+title = "A"  # a comment on a line stays with its key
 {sub}
 # after a: stays where it is
 [runbooks.rb.steps.b]
@@ -42,7 +43,7 @@ start = "a"
 
 [runbooks.rb.steps.a]
 kind = "sleep"
-title = "A"
+title = "A"  # a comment on a line stays with its key
 seconds = 5
 
 # after a: stays where it is
@@ -70,10 +71,12 @@ def _plan() -> ImportPlan:
 
 
 def _pulled(path: Path, text: str) -> str:
+    """``text`` after a pull of ``_plan()``, saved and read back."""
     path.write_text(text)
     document = WorkspaceDocument(path)
     merge_plan(_plan(), document)
-    return document.text()
+    document.save()
+    return path.read_text()
 
 
 def test_a_step_whose_kind_changed_keeps_the_comments_after_it(tmp_path: Path) -> None:
@@ -84,3 +87,22 @@ def test_the_replaced_steps_header_sub_tables_go_and_the_comments_stay(tmp_path:
     pulled = _pulled(tmp_path / "w.toml", BEFORE.format(sub=OUTPUTS))
     assert pulled == AFTER
     assert "outputs" not in tomllib.loads(pulled)["runbooks"]["rb"]["steps"]["a"]
+
+
+def test_a_step_whose_kind_changed_keeps_what_only_runbench_has(tmp_path: Path) -> None:
+    """Its notes, timeout and retry (Halo has none of them) stay, with their comments; the
+    old kind's own keys (a method step's method and args) go."""
+    local = BEFORE.format(
+        sub='timeout = 30  # the API is slow\nnotes = "ask Sam first"\n'
+        'method = "api.post"\nargs = { x = 1 }'
+    )
+    pulled = _pulled(tmp_path / "w.toml", local.replace('kind = "end"', 'kind = "method"', 1))
+    assert 'timeout = 30  # the API is slow\nnotes = "ask Sam first"\n' in pulled
+    step = tomllib.loads(pulled)["runbooks"]["rb"]["steps"]["a"]
+    assert step == {
+        "kind": "sleep",
+        "title": "A",
+        "seconds": 5,
+        "timeout": 30,
+        "notes": "ask Sam first",
+    }

@@ -4,11 +4,12 @@ Every id goes through the same id rule as the TUI's and ``import-curl``'s (the e
 ``add_imported`` checks it), so nothing an import writes can be refused by ``check``.
 ``write_plan`` creates a new file (exclusively: an existing file is never overwritten).
 ``merge_plan`` (a pull) changes an open document in place: a runbook, step, integration
-or method Halo already had is replaced where it stands, keeping what only runbench has
-(retries, timeouts, a method step's args, a database URL, an AI step's prompt and
-integration, an integration's base URL and auth, test values, notes); objects Halo no
-longer has inside a pulled runbook or integration are removed. Each note then gets the
-line its key path landed on.
+or method Halo already had is changed key by key where it stands (the lines it keeps keep
+their comments), keeping what only runbench has (retries, timeouts, a method step's args,
+a database URL, an AI step's prompt and integration, an integration's base URL and auth,
+test values, notes; a step whose kind changed loses its old kind's keys, args included);
+objects Halo no longer has inside a pulled runbook or integration are removed. Each note
+then gets the line its key path landed on.
 """
 
 from __future__ import annotations
@@ -172,16 +173,14 @@ def _runbook(
     new_steps = []
     for skey, step in steps.items():
         before = old_steps.get(skey)
-        if before is not None and before.get("kind") == step.get("kind"):
-            local = _LOCAL_STEP_KEYS | _LOCAL_BY_KIND.get(str(step.get("kind")), frozenset())
+        if before is not None:  # changed in place: the lines it keeps keep their comments
+            local = _LOCAL_STEP_KEYS
+            if before.get("kind") == step.get("kind"):  # else the old kind's own keys go
+                local |= _LOCAL_BY_KIND.get(str(step.get("kind")), frozenset())
             _update(edits, keys + ("steps", skey), step, before, local)
         else:
             taken_steps = [s for s in steps if s != skey and s not in old_steps]
-            values = _ordered(step, ("kind", "title"))
-            if before is not None:  # a new kind: replaced where it stands
-                edits.add_imported(keys + ("steps", skey), values, taken_steps, "step", BLOCKS)
-            else:
-                new_steps.append((skey, values, taken_steps))
+            new_steps.append((skey, _ordered(step, ("kind", "title")), taken_steps))
     if new_steps:  # one edit: each new step after the last, as one by one would
         edits.add_imported_all(keys + ("steps",), new_steps, "step", BLOCKS)
     for skey in old_steps:
