@@ -10,6 +10,7 @@ modules. The PostgreSQL backend is imported on first use of its names (module
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.journal._backend import Backend
+from runbench.core.journal._deferred import DEFERRED_AGE, DEFERRED_BYTES, DEFERRED_MAX
 from runbench.core.journal._journal import (
     DB_NAME,
     Journal,
@@ -41,7 +42,6 @@ from runbench.core.journal._rows import (
 from runbench.core.journal._sqlite import SqliteBackend
 from runbench.core.journal._sqlite_schema import SCHEMA_VERSION, delivery_key
 from runbench.core.journal._steps import StepEnd
-from runbench.core.journal._thread import DEFERRED_AGE, DEFERRED_BYTES, DEFERRED_MAX
 from runbench.core.journal._values import DEFAULT_CAP, TRUNCATED, dumps, is_truncated
 
 if TYPE_CHECKING:

@@ -26,16 +26,9 @@ worth more than the commit (on a loaded machine, a wait for a core apiece). When
 lock is taken or anything is queued, the wait goes to the thread as before: the caller
 never blocks on another process's lock. WAL checkpoints (an fsync) are left to the thread.
 
-A write submitted ``deferred`` (an HTTP exchange's record: diagnostics, which resume does
-not read) waits apart, on SQLite, and does not ride with the step barrier that comes
-next: it is handed to this thread at the barrier where DEFERRED_MAX of them, or
-DEFERRED_BYTES of their bodies, wait (written there in one
-transaction of their own, while the run's next call is in flight), with any other
-hand-over (a read, ``flush``, ``close``, a wait that goes through this thread), with a
-wait for everything (``committed``: a run's end), or by this thread when the oldest has
-waited DEFERRED_AGE seconds. A kill -9 loses at most those waiting: the exchanges of
-the last DEFERRED_MAX attempts, none older than about DEFERRED_AGE seconds; a clean
-exit loses none (``close``). On PostgreSQL a deferred write is a ``later`` one.
+A write submitted ``deferred`` (an HTTP exchange's record) waits apart, on SQLite, and
+does not ride with the next step barrier: ``_deferred`` says when it goes and what a
+kill -9 can lose. On PostgreSQL a deferred write is a ``later`` one.
 
 The thread wakes only for work or a deadline: the heartbeat (``idle``, every
 ``idle_every``), the oldest deferred write's DEFERRED_AGE, and for DEFERRED_AGE after its
@@ -61,19 +54,19 @@ from typing import Any, TypeVar
 
 from runbench.core.errors import JournalError
 from runbench.core.journal._backend import Backend, NoWaitBackend
-from runbench.core.journal._ops import Box, Done, LoopSettle, Op, settle_futures
+from runbench.core.journal._deferred import DEFERRED_AGE, DeferredWrites
+from runbench.core.journal._ops import (
+    Box,
+    Done,
+    LoopSettle,
+    Op,
+    run_inline,
+    run_one,
+    settle_done,
+)
 
 T = TypeVar("T")
 MAX_BATCH = 512
-DEFERRED_MAX = 16
-"""Deferred writes (exchange records) handed over together (see the module docstring)."""
-DEFERRED_BYTES = 4 * 1024 * 1024
-"""Bytes of bodies the deferred writes may hold in memory before they go to this thread
-at the next barrier, however few they are: each keeps its exchange, whose bodies can be
-as large as the read cap allows."""
-
-DEFERRED_AGE = 1.0
-"""Seconds the oldest deferred write waits at most while this thread has nothing to do."""
 
 
 class JournalThread:
@@ -93,9 +86,7 @@ class JournalThread:
         self._failures: dict[str, BaseException] = {}
         self._lock = threading.Lock()
         self._held: list[Op] = []  # submitted ``later``: handed over before the next op
-        self._deferred: list[Op] = []  # submitted ``deferred`` (SQLite): see the docstring
-        self._deferred_since = 0.0  # time.monotonic() of the oldest deferred write
-        self._deferred_bytes = 0  # the sizes they were submitted with
+        self._deferred = DeferredWrites()  # submitted ``deferred`` (SQLite): see _deferred
         self._queued = 0  # handed over and not done yet (under _lock)
         self._no_wait: NoWaitBackend | None = None  # the backend, if it can (see ``now``)
         self._closing = False
@@ -132,12 +123,8 @@ class JournalThread:
         if deferred and self._no_wait is not None:
             with self._lock:
                 wake = False
-                if not self._deferred:
-                    self._deferred_since = time.monotonic()
-                    self._deferred_bytes = 0
+                if self._deferred.add(op, size, time.monotonic()):  # the first one waiting
                     wake, self._asleep = self._asleep, False
-                self._deferred.append(op)
-                self._deferred_bytes += size
             if wake:  # it sleeps with no deadline: it must set this write's
                 self._queue.put(_WAKE)
             return
@@ -163,8 +150,7 @@ class JournalThread:
         """The deferred and held writes, then ``ops``, to the thread (counted before they
         go, so a caller going ``now`` sees them until they are done)."""
         with self._lock:
-            held, self._held = self._deferred + self._held, []
-            self._deferred = []
+            held, self._held = self._deferred.take() + self._held, []
             self._queued += len(held) + len(ops)
         for op in held:
             self._queue.put(op)
@@ -174,7 +160,7 @@ class JournalThread:
     def call(self, fn: Callable[[Backend], T], *, writes: bool = False, atomic: bool = False) -> T:
         """Run ``fn`` and wait for it (committed, if it writes). Inline on this thread."""
         if threading.current_thread() is self._thread and self._backend is not None:
-            return self._inline(self._backend, fn, atomic)
+            return run_inline(self._backend, fn, atomic)
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
         def settle(result: Any, error: BaseException | None) -> None:
@@ -185,20 +171,6 @@ class JournalThread:
 
         self._hand_over(Op(fn, writes, atomic, settle, None))
         return future.result()
-
-    @staticmethod
-    def _inline(backend: Backend, fn: Callable[[Backend], T], atomic: bool) -> T:
-        """``fn`` from inside another operation (a savepoint keeps it all-or-nothing)."""
-        if not atomic:
-            return fn(backend)
-        backend.savepoint()
-        try:
-            result = fn(backend)
-        except BaseException:
-            backend.rollback_to()
-            raise
-        backend.release()
-        return result
 
     async def acall(
         self,
@@ -237,20 +209,18 @@ class JournalThread:
             with self._lock:  # held while beginning (never waits): nothing is handed over
                 if self._queued:  # between taking the held writes and running them
                     return False  # what went before must be done first
-                held = self._deferred + self._held if deferred else self._held
+                held = self._deferred.ops + self._held if deferred else self._held
                 writes = op.writes or any(one.writes for one in held)
                 if writes and not no_wait.begin_now():
                     return False  # another process writes: the thread waits for it
                 self._held = []
                 if deferred:
-                    self._deferred = []
+                    self._deferred.take()
             held.append(op)
             self._settle(self._run(backend, held, begun=True, writes=writes))
             if no_wait.checkpoint_due():  # the thread checkpoints (an fsync) after a batch
                 self._put([Op(_no_op, False, False, None, None)])
-            elif self._deferred and (  # written while the next call runs
-                len(self._deferred) >= DEFERRED_MAX or self._deferred_bytes >= DEFERRED_BYTES
-            ):
+            elif self._deferred.full():  # written while the next call runs
                 self._put([])
             return True
         finally:
@@ -332,8 +302,9 @@ class JournalThread:
         if self._idle is not None:
             due.append(last_idle + self._idle_every)
         with self._lock:
-            if self._deferred:
-                due.append(self._deferred_since + DEFERRED_AGE)
+            deferred_due = self._deferred.due()
+            if deferred_due is not None:
+                due.append(deferred_due)
             elif self._no_wait is not None and last_work + DEFERRED_AGE > now:  # SQLite only
                 due.append(last_work + DEFERRED_AGE)
             else:  # a deferred write's deadline is not among them: it must wake the thread
@@ -343,7 +314,7 @@ class JournalThread:
     def _hand_over_old_deferred(self) -> None:
         """Deferred writes that waited DEFERRED_AGE seconds, to this thread's queue (it
         has nothing else to do: they go in the next turn)."""
-        if self._deferred and time.monotonic() - self._deferred_since >= DEFERRED_AGE:
+        if self._deferred.old(time.monotonic()):
             self._put([])
 
     def _checkpoint_if_due(self) -> None:
@@ -379,7 +350,7 @@ class JournalThread:
             if writes and not begun:
                 backend.begin(alone=len(batch) == 1)
             for op in batch:
-                done.append(self._one(backend, op, writes))
+                done.append(run_one(backend, op, writes))
             if writes:
                 backend.commit()
         except BaseException as exc:
@@ -395,40 +366,12 @@ class JournalThread:
                 self.problem = None
         return done
 
-    def _one(self, backend: Backend, op: Op, writes: bool) -> tuple[Op, Any, BaseException | None]:
-        guarded = op.atomic and writes
-        if guarded:
-            backend.savepoint()
-        try:
-            result = op.fn(backend)
-        except BaseException as exc:
-            if backend.storage_error(exc) is not None:
-                raise  # the storage failed: the whole batch goes
-            if guarded:
-                backend.rollback_to()
-            return op, None, exc
-        if guarded:
-            backend.release()
-        return op, result, None
-
     def _settle(self, done: list[Done]) -> None:
-        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
-        for op, result, error in done:
-            settle = op.settle
-            if settle is None and error is None:  # a held write that went well
-                continue
-            if isinstance(settle, LoopSettle):
-                by_loop.setdefault(settle.loop, []).append((settle.future, result, error))
-            elif settle is not None:
-                settle(result, error)
-            elif error is not None and op.run_id is not None:
-                with self._lock:
-                    self._failures.setdefault(op.run_id, error)
-        for loop, items in by_loop.items():
-            try:
-                loop.call_soon_threadsafe(settle_futures, items)
-            except RuntimeError:  # that loop is closed: nobody waits any more
-                continue
+        settle_done(done, self._keep_failure)
+
+    def _keep_failure(self, run_id: str, error: BaseException) -> None:
+        with self._lock:
+            self._failures.setdefault(run_id, error)
 
     def _drain_closed(self) -> None:
         """Fail what was submitted after close, so no caller waits forever."""
