@@ -78,7 +78,6 @@ if TYPE_CHECKING:  # imported on first use (start-up time): panes, the engine, h
     from runbench.tui.state.response_scope import ResponseScope
     from runbench.tui.state.run_controller import RunController
     from runbench.tui.state.run_view import RunView
-    from runbench.tui.widgets.flowchart import FlowchartView
     from runbench.tui.widgets.integration_editor import IntegrationEditor
     from runbench.tui.widgets.runbook_pane import RunbookPane
 
@@ -397,23 +396,3 @@ class RunbenchApp(
                 self.refresh_run_panes()
         elif sel is not None:
             self.show_selection(self._current_or_parent())
-
-    # -- the flowchart ---------------------------------------------------------------
-    def on_flowchart_view_step_selected(self, event: FlowchartView.StepSelected) -> None:
-        """A box of the flowchart was chosen (by name: FlowchartView is imported lazily)."""
-        sel = self.selection
-        if sel is None or sel.runbook not in self.workspace.runbooks:
-            return
-        selection = Selection("step", runbook=sel.runbook, step=event.step)
-        if selection != self.selection:
-            self.selection = selection
-            self.query_one(WorkspaceTree).select_data(selection, announce=False)
-            self.with_runbook_pane(lambda pane: pane.select_step(self.workspace, event.step))
-        if event.open:
-            self.with_runbook_pane(self._open_step_tab)
-
-    def _open_step_tab(self, pane: RunbookPane) -> None:
-        from runbench.tui.widgets.step_editor import StepEditor
-
-        pane.open_tab("tab-step")
-        self.call_after_refresh(pane.query_one(StepEditor).focus_first)

@@ -1,5 +1,5 @@
-"""Panes, help and the palette (a mixin of the app): what the workbench shows, not what
-it edits.
+"""Panes, help, the palette and a step chosen on the flowchart (a mixin of the app):
+what the workbench shows, not what it edits.
 
 ``ctrl+b`` hides the tree, ``ctrl+r`` zooms the response (escape restores), ``f1`` lists
 every key (read from ``keymap``, so help imports no lazy widget) and ``ctrl+p`` offers
@@ -9,11 +9,12 @@ every action plus "go to" entries for each integration, method and runbook.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.widget import Widget
 
-from runbench.tui.actions.base import WorkbenchBase
+from runbench.tui.actions.lazy_panes import LazyPanes
 from runbench.tui.commands import Command, go_to_commands
 from runbench.tui.keymap import (
     CHECKER_KEYS,
@@ -29,8 +30,12 @@ from runbench.tui.widgets.own_classes import set_own_classes
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
 
+if TYPE_CHECKING:  # loaded on first use (start-up time)
+    from runbench.tui.widgets.flowchart import FlowchartView
+    from runbench.tui.widgets.runbook_pane import RunbookPane
 
-class ViewActions(WorkbenchBase):
+
+class ViewActions(LazyPanes):
     """See the module docstring."""
 
     _before_zoom: tuple[bool, Widget | None]
@@ -106,6 +111,26 @@ class ViewActions(WorkbenchBase):
         tree.display = True
         tree.select_data(selection, announce=False)
         self.show_selection(selection)
+
+    # -- the flowchart ---------------------------------------------------------------
+    def on_flowchart_view_step_selected(self, event: FlowchartView.StepSelected) -> None:
+        """A box of the flowchart was chosen (by name: FlowchartView is imported lazily)."""
+        sel = self.selection
+        if sel is None or sel.runbook not in self.workspace.runbooks:
+            return
+        selection = Selection("step", runbook=sel.runbook, step=event.step)
+        if selection != self.selection:
+            self.selection = selection
+            self.query_one(WorkspaceTree).select_data(selection, announce=False)
+            self.with_runbook_pane(lambda pane: pane.select_step(self.workspace, event.step))
+        if event.open:
+            self.with_runbook_pane(self._open_step_tab)
+
+    def _open_step_tab(self, pane: RunbookPane) -> None:
+        from runbench.tui.widgets.step_editor import StepEditor
+
+        pane.open_tab("tab-step")
+        self.call_after_refresh(pane.query_one(StepEditor).focus_first)
 
 
 __all__ = ["ViewActions"]
