@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from textual.containers import Vertical
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
+from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from host_app import Host
 from runbench.core.http import Exchange, ResponseRecord
@@ -29,7 +30,7 @@ from runbench.tui.widgets.find_bar import FindBar
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.own_classes import FOCUS_WITHIN, OWN_CLASSES
 from runbench.tui.widgets.response_viewer import ResponseViewer
-from waits import until
+from waits import settle, until
 
 SIZE = (80, 24)
 BODY = json.dumps({"items": [{"id": i, "name": f"Item {i}"} for i in range(40)]})
@@ -200,6 +201,41 @@ async def test_a_field_draws_what_textuals_input_draws_without_a_layout_per_key(
         assert stock.value == field.value != ""
         assert shown["field"] == shown["stock"]
         assert any(scroll for _, scroll, _ in shown["field"])  # the text did scroll
+
+
+async def test_a_closed_dropdowns_list_is_restyled_only_as_it_opens_and_closes(
+    make_app: Callable[..., RunbenchApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Focusing a closed Select, or leaving it, restyles the Select and what shows its
+    value, not its hidden option list (6 of the 19 nodes restyled); opening restyles the
+    list, which then looks as a full restyle would make it, and closing hides it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        select = app.query_one("#m-verb", Select)
+        overlay = select.query_one(SelectOverlay)
+        with restyles(monkeypatch) as passes:
+            select.focus()
+            await until(pilot, lambda: select.has_focus, "the Select focused")
+            await pilot.pause()
+        restyled = [node for nodes in passes for node in nodes]
+        assert select.query_one(SelectCurrent) in restyled  # :focus still reaches its value
+        assert overlay not in restyled
+        await pilot.press("enter")
+        await until(pilot, lambda: overlay.has_focus, "the dropdown open")
+        assert overlay.display
+        opened = overlay.styles.css
+        app.stylesheet.update(app.screen)  # everything, as a theme change does
+        assert overlay.styles.css == opened
+        await pilot.press("escape")
+        await until(pilot, lambda: select.has_focus, "the dropdown closed")
+        assert not overlay.display
+        with restyles(monkeypatch) as passes:
+            await pilot.press("tab")
+            await until(pilot, lambda: not select.has_focus, "the Select left")
+            await pilot.pause()
+        assert overlay not in [node for nodes in passes for node in nodes]
+        assert not overlay.display
 
 
 def test_own_classes_style_only_the_widget_that_carries_them() -> None:

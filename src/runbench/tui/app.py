@@ -61,6 +61,7 @@ from runbench.tui.control_filter import ControlFilter
 from runbench.tui.hangup import HUNG_UP_REASON, hangup_driver
 from runbench.tui.idle_gc import IdleCollector
 from runbench.tui.keymap import WORKBENCH_KEYS
+from runbench.tui.restyle import restyled_nodes
 from runbench.tui.screens.workbench import WorkbenchScreen
 from runbench.tui.widgets.footer import KeyFooter
 from runbench.tui.widgets.method_editor import MethodEditor
@@ -165,9 +166,12 @@ class RunbenchApp(
         """A node not mounted yet is styled as it mounts, with the classes it has then;
         Textual styled it at once too for each class set before (``compact`` given to a
         Select or an Input, and the Select's overlay): a wasted pass over it and its
-        component classes, a third of the runbook pane's ~630 on its first opening."""
-        if node._parent is not None or node is self:
+        component classes, a third of the runbook pane's ~630 on its first opening. A
+        closed dropdown's hidden list is left until it opens (``restyle``)."""
+        if node is self:
             super().update_styles(node, animate)
+        elif node._parent is not None:
+            self.stylesheet.update_nodes(restyled_nodes(node), animate=animate)
 
     def compose(self) -> ComposeResult:
         self._preset_breakpoint()
