@@ -83,7 +83,10 @@ async def choose(pilot: Pilot[Any], selector: str, value: str) -> None:
 
 async def form(pilot: Pilot[Any], screen: str, *fields: str) -> None:
     """Fill a dialog's fields in order (tab between them) and press enter."""
-    await until(pilot, lambda: pilot.app.screen.id == screen, f"the {screen} dialog")
+    app = pilot.app  # the dialog focuses its first field a moment after it is the screen
+    await until(
+        pilot, lambda: app.screen.id == screen and app.focused is not None, f"{screen}, focused"
+    )
     for index, text in enumerate(fields):
         if index:
             await pilot.press("tab")

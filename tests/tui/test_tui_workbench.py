@@ -15,7 +15,7 @@ from runbench.tui.app import RunbenchApp
 from runbench.tui.screens.checker import ExpressionChecker
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.tree import Selection, WorkspaceTree
-from waits import settle
+from waits import settle, until
 
 SIZE = (80, 24)
 MakeApp = Callable[..., RunbenchApp]
@@ -109,7 +109,12 @@ async def test_test_method_checker_and_oauth_then_verb_add_rename_duplicate_dele
         assert outputs.row_count == 1
         assert answer in str(outputs.get_row_at(0)[1])
         app.query_one("#method-tabs", TabbedContent).active = "tab-outputs"
-        await pilot.pause()
+        # the tab is built as it first opens: one pause was too short under load
+        await until(
+            pilot,
+            lambda: any(t.row_count for t in app.query("#m-outputs DataTable").results(DataTable)),
+            "the outputs tab built",
+        )
         table = app.query_one("#m-outputs DataTable", DataTable)
         assert answer in str(table.get_row_at(0)[2])
         request = app.query_one("#response-request", LineView).text
