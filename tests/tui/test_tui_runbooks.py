@@ -255,6 +255,9 @@ async def test_run_from_a_step_then_a_breakpoint_edit_and_continue_then_stop(
         # keys reach the workbench only once the dialog is gone (the edit lands first)
         await until(pilot, lambda: app.screen.id != "value-dialog", "value dialog closed")
         await pilot.press("f10")  # post_back runs, then it pauses before done
+        # two waits, so that a failure under load says which part did not come: the key
+        # taken (the run leaves post_back at once), or the step's HTTP call and the pause
+        await until(pilot, lambda: view_of(app).paused_at != "post_back", "f10 taken")
         await until(pilot, lambda: view_of(app).paused_at == "done", "stepped to done")
         assert view_of(app).steps["post_back"].status == "done"
         await pilot.press("f5")
