@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,17 +131,8 @@ async def test_add_and_remove_breakpoints_while_running(tmp_path: Path) -> None:
     assert (await handle.result()).status == "success"
 
 
-async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
-    api = Api()
-    eng = engine(workspace(tmp_path, FLOW), api)
-    handle = eng.start("r", breakpoints=["b"])
-    await handle.debugger.wait_paused()
-    handle.debugger.stop()
-    result = await handle.result()
-    assert result.status == "failure"
-    assert result.error == "stopped by user at step 'b'"
-    assert len(api.seen) == 1
-
+async def running_in_a_slow_call(tmp_path: Path) -> tuple[Any, Journal]:
+    """A journaled run of FLOW whose first step's call has been sent and is not answered."""
     slow = Api(gate=asyncio.Event())
     ws = workspace(
         tmp_path,
@@ -152,6 +144,21 @@ async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
     running = engine(ws, slow, journal=journal).start("r")
     while not slow.seen:
         await asyncio.sleep(0)
+    return running, journal
+
+
+async def test_stop_while_paused_and_while_running(tmp_path: Path) -> None:
+    api = Api()
+    eng = engine(workspace(tmp_path, FLOW), api)
+    handle = eng.start("r", breakpoints=["b"])
+    await handle.debugger.wait_paused()
+    handle.debugger.stop()
+    result = await handle.result()
+    assert result.status == "failure"
+    assert result.error == "stopped by user at step 'b'"
+    assert len(api.seen) == 1
+
+    running, journal = await running_in_a_slow_call(tmp_path)
     running.debugger.stop()
     stopped = await running.result()
     assert stopped.status == "failure"
@@ -165,17 +172,7 @@ async def test_stop_with_a_reason_is_recorded_as_given(tmp_path: Path) -> None:
     """A caller that knows why (the workbench whose terminal hung up) says so: the run's
     error and its interrupted step's end carry that reason, not "stopped by user"; a
     second stop does not change what the first said."""
-    slow = Api(gate=asyncio.Event())
-    ws = workspace(
-        tmp_path,
-        FLOW.replace(
-            'method = "api.post_note"\n    args = { text = "<<greeting>>" }', 'method = "api.slow"'
-        ),
-    )
-    journal = Journal(tmp_path / "runs.db")
-    running = engine(ws, slow, journal=journal).start("r")
-    while not slow.seen:
-        await asyncio.sleep(0)
+    running, journal = await running_in_a_slow_call(tmp_path)
     running.debugger.stop("stopped: the terminal hung up")
     running.debugger.stop()
     stopped = await running.result()
