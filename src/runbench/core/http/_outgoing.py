@@ -3,8 +3,9 @@
 Split from the executor so what goes on the wire is decided in one short place: the
 credentials replace any header of the same name the method wrote, their query parameters
 are appended encoded, header values that are not ASCII go as UTF-8 (httpx would refuse
-them; ``Accept-Encoding`` is the client's default, see ``_clients``), and a URL httpx cannot send (no host, a port out of range) is a render error
-naming it (redacted), not an exception from deep inside the transport.
+them; ``Accept-Encoding`` is the client's default, see ``_clients``), and a URL httpx
+cannot send (no host, a port out of range) is a render error naming it (redacted), not an
+exception from deep inside the transport.
 """
 
 from __future__ import annotations

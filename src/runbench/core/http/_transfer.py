@@ -148,8 +148,8 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes:
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(response, limit, f"it announces {declared} bytes")
-    if not response.is_stream_consumed:  # the network's: read here, within the cap
-        return await _read_stream(response, limit)  # (asked, not tried: an exception a call)
+    if not response.is_stream_consumed:  # the network's: read here, within the cap (asking
+        return await _read_stream(response, limit)  # costs less than catching ResponseNotRead)
     content = response.content  # a transport that hands over a finished response (tests)
     if len(content) > limit:
         raise too_large(response, limit, f"more than {limit} bytes arrived")
