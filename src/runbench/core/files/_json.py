@@ -1,11 +1,15 @@
 """JSON from outside (a file the user named, an answer, a value), with every way it can fail as a
 ``JSONDecodeError`` and every string writable.
 
-``json.loads`` raises a plain ``ValueError`` (no line, no column) for an integer longer than
-Python converts (``sys.get_int_max_str_digits()``, 4,300 digits unless set otherwise), and
-each caller caught only ``JSONDecodeError``: a Halo export or a ticket file holding such a
-number ended ``import-halo``, ``eval`` and ``run`` in a traceback. Here it becomes a
-``JSONDecodeError`` at the number, so every caller's "file:line:col: not JSON" says it.
+``json.loads`` raises a plain ``ValueError`` for an integer longer than Python converts
+(``sys.get_int_max_str_digits()``, 4,300 digits unless set otherwise), though the text is
+valid JSON: an answer holding one was "not JSON" to ``runbench test``, a run and the
+workbench, and a file holding one was refused by ``eval``, ``run`` and ``import-halo``. Such
+an integer is read as a float here, as JavaScript reads every JSON number: past about 309
+digits that is ``Infinity`` (``-Infinity`` below zero), which is what ``1e999`` already
+gives. Kept exact it would fail again wherever it is written (``str`` has the same limit).
+Only a text that failed so is parsed again with the float fallback, so other texts pay
+nothing for it.
 
 A string escape naming half of a UTF-16 pair alone (``"\\ud800"``) is valid JSON syntax, but
 ``json.loads`` gives a Python string holding a lone surrogate, which no UTF-8 encoder writes:
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from typing import Any
 
 _SURROGATE_ESCAPES = re.compile(
@@ -39,15 +42,29 @@ REPLACEMENT = "\ufffd"
 
 
 def load_json_text(text: str | bytes) -> Any:
-    """``json.loads(text)``, with lone surrogates read as U+FFFD (see the module docstring);
-    a number too long to read raises ``JSONDecodeError`` naming it."""
+    """``json.loads(text)``, with lone surrogates read as U+FFFD and an integer too long for
+    Python read as a float (see the module docstring); any other failure (bytes that are not
+    UTF-8) is a ``JSONDecodeError`` too."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
         raise
-    except ValueError as exc:
-        raise _huge_number_error(exc, text) from None
+    except ValueError:  # an integer over the digit limit, or bytes that do not decode
+        try:
+            value = json.loads(text, parse_int=_int_or_float)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as exc:
+            raise json.JSONDecodeError(str(exc), _as_text(text), 0) from None
     return without_lone_surrogates(value) if _has_lone_escape(text) else value
+
+
+def _int_or_float(digits: str) -> int | float:
+    """An integer as ``int``, or as ``float`` when it has more digits than ``int`` reads."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
 
 
 def _has_lone_escape(text: str | bytes) -> bool:
@@ -97,19 +114,8 @@ def _repair_dict(node: dict[str, Any], pending: list[Any]) -> None:
         node.update((_SURROGATE.sub(REPLACEMENT, key), item) for key, item in items)
 
 
-def _huge_number_error(exc: ValueError, text: str | bytes) -> json.JSONDecodeError:
-    """The ``JSONDecodeError`` for the number ``json.loads`` could not convert."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    limit = sys.get_int_max_str_digits()
-    found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
-    if found is None:
-        return json.JSONDecodeError(str(exc), text, 0)
-    return json.JSONDecodeError(
-        f"a number of {len(found.group())} digits (Python reads at most {limit})",
-        text,
-        found.start(),
-    )
+def _as_text(text: str | bytes) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
 
 
 def json_error_reason(exc: json.JSONDecodeError) -> str:
