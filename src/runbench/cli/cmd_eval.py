@@ -14,7 +14,7 @@ from typing import Any
 
 from runbench.cli.controls import for_terminal
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
-from runbench.core.expressions import OUTPUT_ROOTS, compile_path, render
+from runbench.core.expressions import OUTPUT_ROOTS, compile_path, to_text
 from runbench.core.files import (
     MAX_INPUT_BYTES,
     FileTooLargeError,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(for_terminal(f"runbench eval: no match: {exc}", sys.stderr), file=sys.stderr)
         return 1
     try:
-        shown = render(value, path.raw)
+        shown = value if path.raw and isinstance(value, str) else to_text(value)
     except RecursionError:
         raise UsageError(_TOO_DEEP) from None
     sys.stdout.write(shown + "\n")

@@ -15,6 +15,7 @@ from runbench.core.expressions._paths import (
     render,
     stored_value,
     to_json,
+    to_text,
 )
 from runbench.core.expressions._templates import (
     LITERAL_OPEN,
@@ -38,4 +39,5 @@ __all__ = [
     "render",
     "stored_value",
     "to_json",
+    "to_text",
 ]

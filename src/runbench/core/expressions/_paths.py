@@ -186,15 +186,47 @@ def stored_value(value: Any, raw: bool) -> Any:
 
 
 def to_json(value: Any) -> str:
-    """`json.dumps` with non-ASCII kept; values JSON cannot hold raise RenderError."""
+    """`json.dumps` with non-ASCII kept; values JSON cannot hold raise RenderError (NaN and
+    Infinity among them: an answer may hold them, but a JSON body must not)."""
     try:
         if type(value) is int:  # the common id: json.dumps writes int.__repr__, ~10x slower
             return repr(value)  # (over 4300 digits: ValueError, as from json.dumps)
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
+        if _only_not_finite(value):
+            what = (
+                f"the number {json.dumps(value)}"
+                if isinstance(value, float)
+                else f"{_kind(value)} holding NaN or Infinity"
+            )
+            raise RenderError(
+                f"cannot write {what} as JSON (JSON has no NaN or Infinity);"
+                " put the reference in quotes to send it as text"
+            ) from None
         raise RenderError(
             f"cannot write {_kind(value)} as JSON ({exc}); only JSON data can be inserted"
         ) from None
+
+
+def to_text(value: Any) -> str:
+    """A value as text for a message, a JSON string, a URL, a header or a display: its JSON,
+    except that NaN and Infinity are written ``NaN``, ``Infinity`` and ``-Infinity``, as
+    JavaScript writes them (an answer such as ``{"n": NaN}`` or ``1e999`` holds them)."""
+    try:
+        return to_json(value)
+    except RenderError:
+        if not _only_not_finite(value):
+            raise
+        return json.dumps(value, ensure_ascii=False)
+
+
+def _only_not_finite(value: Any) -> bool:
+    """Whether ``value`` is JSON but for a NaN or an infinity somewhere in it."""
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def evaluate_text(text: str, scope: Scope, *, roots: Collection[str] | None = OUTPUT_ROOTS) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from runbench.core.errors import NoMatchError, RenderError, UnknownVariableError
-from runbench.core.expressions._paths import CompiledPath, compile_path_at, render, to_json
+from runbench.core.expressions._paths import CompiledPath, compile_path_at, render, to_text
 
 LITERAL_OPEN = "<<<<>>"
 """How a template writes a literal `<<`."""
@@ -110,9 +110,9 @@ class Template:
             if context is Context.JSON:
                 if not in_string:
                     return render(value, ref.path.raw)
-                text = value if isinstance(value, str) else to_json(value)
+                text = value if isinstance(value, str) else to_text(value)
                 return json.dumps(text, ensure_ascii=False)[1:-1]
-            text = value if isinstance(value, str) else to_json(value)
+            text = value if isinstance(value, str) else to_text(value)
         except RenderError as exc:
             raise RenderError(f"variable '{ref.name}' at position {ref.start + 1}: {exc}") from None
         if context is Context.PATH:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from runbench.core.errors import ExpressionError
-from runbench.core.expressions import CompiledPath, compile_path, stored_value, to_json
+from runbench.core.expressions import CompiledPath, compile_path, stored_value, to_text
 from runbench.core.files import load_json_text
 from runbench.core.workspace import Output
 
@@ -114,7 +114,7 @@ def coerce(value: Any, kind: str) -> Any:
     if kind == "any":
         return value
     if kind == "string":
-        return value if isinstance(value, str) else to_json(value)
+        return value if isinstance(value, str) else to_text(value)
     if kind == "int":
         return to_int(value)
     if kind == "float":

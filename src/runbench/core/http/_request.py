@@ -34,7 +34,7 @@ from urllib.parse import quote_plus
 
 from runbench.core.controls import header_control
 from runbench.core.errors import RenderError
-from runbench.core.expressions import Context, Template, TemplateCache, to_json
+from runbench.core.expressions import Context, Template, TemplateCache, to_text
 from runbench.core.workspace import Integration, Method
 
 _BRACE_VAR = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
@@ -111,7 +111,7 @@ def form_field(value: Any) -> str:
         return value
     if value is None:
         return ""
-    return to_json(value)
+    return to_text(value)
 
 
 class RequestBuilder:
