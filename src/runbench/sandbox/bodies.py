@@ -9,12 +9,17 @@ then: the headers guard never closes a connection in the middle of a request). H
 is read up to ``MAX_BODY_BYTES`` within the app's body deadline (``Deadlines``, as serve
 keeps them) and parsed; a failure is a ``BodyError`` with the HTTP status to answer and a
 message to show.
+
+A body holding ``NaN``, ``Infinity`` or a number too big for a float (``1e999``, an integer
+of 309 digits or more) is refused with 400, as Halo's JSON reader refuses it: the sandbox
+saved such a ticket, then could not write its answer (a 500 and a traceback in its log).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -22,6 +27,8 @@ from starlette.requests import Request
 from runbench.core.files import json_error_text, load_json_text
 from runbench.webguards import Deadlines
 
+_MAYBE_NOT_FINITE = re.compile(r"NaN|Infinity|[eE]\+?[0-9]{3}|[0-9]{309}")
+"""Text that may hold a number JSON has no value for (a false alarm costs one ``dumps``)."""
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """The largest request body the sandbox reads (a Halo record or a prompt is far smaller)."""
 
@@ -75,10 +82,20 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
     """The body parsed as JSON; BodyError (400, 408, 413) saying why not."""
     body = await read_body(request, limit)
     try:  # decoded as json.loads decodes bytes: UTF-8 (with or without a BOM), -16 or -32
-        return load_json_text(body.decode(json.detect_encoding(body)))
+        text = body.decode(json.detect_encoding(body))
+        value = load_json_text(text)
+        if _MAYBE_NOT_FINITE.search(text):
+            json.dumps(value, allow_nan=False)  # ValueError for NaN or an infinity
+        return value
     except RecursionError:
         raise BodyError(400, "the body is nested too deeply to read; flatten it") from None
-    except json.JSONDecodeError as exc:  # a number too long to convert is one too
+    except json.JSONDecodeError as exc:
         raise BodyError(400, f"the body is not valid JSON ({json_error_text(exc)})") from None
     except UnicodeDecodeError as exc:
         raise BodyError(400, f"the body is not valid JSON ({exc})") from None
+    except ValueError:  # from the dumps above: the only ValueError left
+        raise BodyError(
+            400,
+            "the body holds NaN, Infinity or a number too big for a float (such as 1e999);"
+            " JSON numbers are finite: send the value as a string",
+        ) from None
