@@ -61,6 +61,25 @@ def test_check_imports_only_what_it_needs() -> None:
     assert not loaded & heavy
 
 
+RUN_NEEDS_NONE_OF = {
+    "uuid",  # and platform with it: run ids come from os.urandom
+    "platform",
+    "html",  # a secret's HTML-escaped view: imported when a text looks escaped
+    "runbench.core.child",  # big bodies' output child: imported when one is started
+}
+"""What a plain `runbench run` never uses: each was ~2-8 ms of every run's start-up."""
+
+
+def test_run_imports_only_what_a_run_needs(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws.toml"
+    workspace.write_text(
+        '[runbooks.only]\nstart = "done"\n[runbooks.only.steps.done]\nkind = "end"\n'
+    )
+    loaded = _loaded_after(["run", str(workspace), "only", "--state-dir", str(tmp_path / "s")])
+    assert "runbench.core.journal" in loaded  # it did run (and journal)
+    assert not loaded & RUN_NEEDS_NONE_OF
+
+
 def test_every_command_keeps_its_help_line(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])

@@ -34,13 +34,6 @@ from typing import Any
 
 import httpx
 
-from runbench.core.child import (
-    ChildSpec,
-    die_with_parent,
-    frame_header,
-    read_frame,
-    spawn_async,
-)
 from runbench.core.errors import ExpressionError
 from runbench.core.http._coerce import OutputEvaluator
 from runbench.core.http._records import output_scope
@@ -151,6 +144,8 @@ async def _run_child(
         "headers": [[k, v] for k, v in headers.multi_items()],
         "outputs": [[o.name, o.path, o.type] for o in outputs],
     }
+    from runbench.core.child import ChildSpec, frame_header, spawn_async  # big bodies only
+
     child = await spawn_async(ChildSpec("runbench.core.http._offload", python))
     try:
         assert child.stdin is not None  # stdin=PIPE above
@@ -171,6 +166,8 @@ async def _run_child(
 
 def _child_main() -> None:
     """``python -m runbench.core.http._offload``: see the module docstring."""
+    from runbench.core.child import die_with_parent, read_frame
+
     die_with_parent()
     header, body = read_frame(sys.stdin.buffer)
     outputs = [Output(name=n, path=p, type=t) for n, p, t in header["outputs"]]

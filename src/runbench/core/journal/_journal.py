@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,8 +51,10 @@ T = TypeVar("T")
 
 
 def new_run_id(clock: Callable[[], float] = time.time) -> str:
-    """Sortable by creation time: 12 hex digits of milliseconds, then 20 random ones."""
-    return f"{int(clock() * 1000):012x}{uuid.uuid4().hex[:20]}"
+    """Sortable by creation time: 12 hex digits of milliseconds, then 20 random ones
+    (``os.urandom``, not ``uuid``: importing uuid imports ``platform``, ~5 ms of every
+    `runbench run`'s start-up)."""
+    return f"{int(clock() * 1000):012x}{os.urandom(10).hex()}"
 
 
 class Journal(QueueMixin, RetentionMixin, StepsMixin):

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from dataclasses import dataclass
 
-PROCESS_TOKEN = uuid.uuid4().hex[:12]
-"""Random per process (not per Journal: two journals in one process are one owner)."""
+PROCESS_TOKEN = os.urandom(6).hex()
+"""Random per process (not per Journal: two journals in one process are one owner). 12 hex
+digits from ``os.urandom``: uuid would import ``platform`` into every run's start-up."""
 
 
 def pid_alive(pid: int) -> bool:
@@ -70,7 +70,7 @@ class Owner:
             pid_namespace(),
             pid,
             process_start(pid),
-            PROCESS_TOKEN if pid == real else uuid.uuid4().hex[:12],
+            PROCESS_TOKEN if pid == real else os.urandom(6).hex(),
         )
 
     def text(self) -> str:

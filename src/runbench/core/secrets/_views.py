@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import bisect
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -178,6 +177,8 @@ def _json_unescape(text: str) -> str:
 def decoded(text: str) -> Iterator[str]:
     """``text`` and what it becomes as JSON escapes, percent-encoding and HTML entities
     are undone, in turn, a few levels deep (each view also without line breaks)."""
+    import html  # here: html.entities' table is ~2 ms of start-up; only exotic texts come here
+
     seen = {text}
     current = text
     yield text
