@@ -162,20 +162,34 @@ async def hiding_the_tree_lays_the_screen_out_once(
     await settle(pilot)  # the footer's keys for the new focus included
     screen = app.screen
     layouts: list[bool] = []
+    drawn_apart: list[Widget] = []  # drawn by a repaint of their own, not by a layout
     refresh_layout = WorkbenchScreen._refresh_layout
+    update_widgets = screen._compositor.update_widgets
 
     def spy(self: WorkbenchScreen, *args: Any, **kwargs: Any) -> None:
         layouts.append(True)
+        monkeypatch.setattr(screen._compositor, "update_widgets", update_widgets)
         refresh_layout(self, *args, **kwargs)
+        monkeypatch.setattr(screen._compositor, "update_widgets", spy_drawing)
+
+    def spy_drawing(widgets: set[Widget]) -> None:
+        drawn_apart.extend(widgets)
+        update_widgets(widgets)
 
     monkeypatch.setattr(WorkbenchScreen, "_refresh_layout", spy)
+    monkeypatch.setattr(screen._compositor, "update_widgets", spy_drawing)
     tree, editor = app.query_one("#tree"), app.query_one("#editor")
+    places = {widget: geometry.region for widget, geometry in screen._compositor.layers}
     await pilot.press("ctrl+b")
     # waited for, however long a loaded machine takes; then what else was queued
     await until(pilot, lambda: not tree.display and editor.region.x == 0, "tree hidden")
     await settle(pilot)
     assert editor.region.x == 0  # the editor has the whole width
     assert len(layouts) == 1
+    # the layout drew each widget it moved; the sizes it set ask for no second drawing (a
+    # widget left in place, such as the body's scroll bar with a new thumb, draws itself)
+    moved = [widget for widget in drawn_apart if places.get(widget) != widget.region]
+    assert moved == [], f"moved, drawn by the layout, then again: {moved}"
     editor.styles.width = 40  # a later request for a layout is not dropped
     await until(pilot, lambda: editor.region.width == 40, "the editor 40 wide")
     await settle(pilot)
