@@ -101,7 +101,7 @@ def test_signature_every_algorithm_and_encoding(
     """Signatures are checked alike whether the gate's keys are OpenSSL's HMAC objects or
     Python's hmac (a Python without OpenSSL, an OpenSSL without the digest, or a private
     ``_hashlib.hmac_new`` that no longer takes these arguments)."""
-    target = "runbench.core.intake._intake._openssl_hmac"
+    target = "runbench.core.intake._auth._openssl_hmac"
     if keys == "no openssl":
         monkeypatch.setattr(target, None)
     elif keys == "digest not in openssl":

@@ -3,12 +3,12 @@
 ``serve`` stays a thin Starlette shell over it.
 """
 
+from runbench.core.intake._auth import check_basic
 from runbench.core.intake._intake import (
     UNAUTHORIZED,
     Gate,
     Refusal,
     Submission,
-    check_basic,
     flatten_form_collection,
     halo_context,
     parse_payload,
