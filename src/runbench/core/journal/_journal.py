@@ -28,6 +28,7 @@ from runbench.core.errors import JournalError, RunError
 from runbench.core.journal import _history as history
 from runbench.core.journal._admissions import Admissions
 from runbench.core.journal._backend import Backend
+from runbench.core.journal._deliveries import DeliveriesMixin
 from runbench.core.journal._ids import RunIds
 from runbench.core.journal._owner import Owner
 from runbench.core.journal._queue import QueueMixin
@@ -57,7 +58,7 @@ def new_run_id(clock: Callable[[], float] = time.time) -> str:
     return f"{int(clock() * 1000):012x}{os.urandom(10).hex()}"
 
 
-class Journal(QueueMixin, RetentionMixin, StepsMixin):
+class Journal(QueueMixin, DeliveriesMixin, RetentionMixin, StepsMixin):
     """Runs, steps and exchanges in ``path`` (use :meth:`for_workspace` for the default).
 
     ``readonly`` opens without writing anything (``runs`` on read-only media); ``lease``
