@@ -19,16 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runbench.sandbox._resources import RESOURCES, ResourceSpec, find_resource
 from runbench.sandbox.bodies import BodyError, read_body, read_json
 from runbench.sandbox.seed import control_settings
-from runbench.sandbox.store import (
-    RESOURCES,
-    TOKEN_LIFETIME,
-    HaloState,
-    InputError,
-    ResourceSpec,
-    find_resource,
-)
+from runbench.sandbox.store import TOKEN_LIFETIME, HaloState, InputError
 
 DEFAULT_PAGE_SIZE = 50
 

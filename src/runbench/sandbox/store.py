@@ -20,12 +20,12 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runbench.core.errors import WorkspaceReadError
+from runbench.sandbox._resources import REFERENCES, RESOURCES, ResourceSpec, find_resource
 from runbench.sandbox.datafile import DataFile, Writer
 from runbench.sandbox.seed import Record, seed_records
 
@@ -41,53 +41,6 @@ _FORMAT_VERSION = 1
 
 class InputError(ValueError):
     """A request the sandbox refuses with 400; the message goes into the response."""
-
-
-@dataclass(frozen=True)
-class ResourceSpec:
-    """How one ``/api/<name>`` resource behaves."""
-
-    name: str
-    wrapper: str | None  # key of the list in GET responses; None = bare JSON array
-    required: tuple[str, ...] = ()
-    search: tuple[str, ...] = ("name",)
-    filters: tuple[str, ...] = ()
-
-
-RESOURCES: Mapping[str, ResourceSpec] = {
-    spec.name.lower(): spec
-    for spec in (
-        ResourceSpec(
-            "Tickets",
-            "tickets",
-            ("summary",),
-            ("summary",),
-            ("client_id", "site_id", "user_id", "status_id"),
-        ),
-        ResourceSpec("Actions", "actions", ("ticket_id",), ("note",), ("ticket_id",)),
-        ResourceSpec("Client", "clients", ("name",)),
-        ResourceSpec("Site", "sites", ("name", "client_id"), filters=("client_id",)),
-        ResourceSpec("Users", "users", ("name",), filters=("client_id", "site_id")),
-        ResourceSpec(
-            "Asset", "assets", (), ("inventory_number", "key_field"), ("client_id", "site_id")
-        ),
-        ResourceSpec("Lookup", None, filters=("lookupid",)),
-        ResourceSpec("KBArticle", "articles", ("name",)),
-        ResourceSpec("CustomTable", "customtables"),
-        ResourceSpec("TicketRules", "rules"),
-    )
-}
-
-# field -> resource it must point at (checked whenever the field is present and not null)
-_REFERENCES: Mapping[str, Mapping[str, str]] = {
-    "Actions": {"ticket_id": "Tickets"},
-    "Site": {"client_id": "Client"},
-}
-
-
-def find_resource(name: str) -> ResourceSpec | None:
-    """The resource called ``name`` (case-insensitive, like Halo's API), or None."""
-    return RESOURCES.get(name.lower())
 
 
 def _is_int(value: object) -> bool:
@@ -285,7 +238,7 @@ class HaloState:
             value = record.get(field)
             if value is None or value == "":
                 raise InputError(f"{where}: '{field}' is required")
-        for field, target in _REFERENCES.get(spec.name, {}).items():
+        for field, target in REFERENCES.get(spec.name, {}).items():
             value = record.get(field)
             if value is not None and (not _is_int(value) or data.get(target, value) is None):
                 raise InputError(
