@@ -4,10 +4,15 @@ Import from here (``from runbench.core.http import Executor, Exchange``); the su
 are an implementation detail: request building, auth and OAuth2 token
 caching, error classification, output coercion, and evaluating outputs of a big body in a
 child process.
+
+``call_method`` (one method on its own: `runbench test`, the workbench's ctrl+t) and its
+``MethodCall``/``TestRecorder`` are imported on first use (module ``__getattr__``): a run
+calls methods through the ``Executor`` and never loads them.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from runbench.core.http._auth import Credentials, TokenCache, token_lifetime
-from runbench.core.http._call import MethodCall, TestRecorder, call_method
 from runbench.core.http._clients import ClientPool, TlsContexts
 from runbench.core.http._coerce import CoercionError, OutputEvaluator, coerce
 from runbench.core.http._executor import Executor
@@ -40,6 +45,19 @@ ERROR_KINDS = (
     "auth",
 )
 """Every ``Exchange.error_kind`` the executor produces."""
+
+if TYPE_CHECKING:
+    from runbench.core.http._call import MethodCall, TestRecorder, call_method
+
+
+def __getattr__(name: str) -> Any:
+    """``call_method``, ``MethodCall`` and ``TestRecorder``, imported when first asked for."""
+    if name in ("MethodCall", "TestRecorder", "call_method"):
+        from runbench.core.http import _call
+
+        return getattr(_call, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ERROR_KINDS",

@@ -6,19 +6,17 @@ frozen model (``Workspace``, ``Integration``, ``Method``, ``Runbook``, ``Step``,
 keeps the tomlkit document (comments and layout kept, atomic save, conflict detection) and
 ``WorkspaceEdits``/``RunbookEdits`` are the only functions that change it, so the TUI,
 ``import-curl`` and every importer obey the same id rule (``check_id``).
+
+The writing side (the document store, the edits, the starter and what they import:
+tomlkit helpers, the edit history, the save lock) is imported on first use of one of its
+names (module ``__getattr__``): a run, ``check`` and ``serve`` only read, and those eight
+modules were ~5% of `runbench run`'s start-up.
 """
 
-from runbench.core.workspace._edits import (
-    SECRET_FIELDS,
-    SECRETISH_FIELDS,
-    WorkspaceEdits,
-    method_references,
-    parse_secret_text,
-    secret_text,
-    starter_title,
-    text_block,
-    toml_item,
-)
+import importlib
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
 from runbench.core.workspace._ids import (
     ID_HINT,
     ID_PATTERN,
@@ -68,14 +66,6 @@ from runbench.core.workspace._references import (
     check_secret_references,
     secret_references,
 )
-from runbench.core.workspace._runbook_edits import (
-    RunbookEdits,
-    edge_references,
-    runbook_references,
-    step_keys,
-)
-from runbench.core.workspace._starter import starter_text
-from runbench.core.workspace._store import WorkspaceDocument, atomic_write
 from runbench.core.workspace._validate import (
     REQUIRED_EDGES,
     Checker,
@@ -83,6 +73,57 @@ from runbench.core.workspace._validate import (
     successors,
     workspace_errors,
 )
+
+if TYPE_CHECKING:
+    from runbench.core.workspace._edits import (
+        SECRET_FIELDS,
+        SECRETISH_FIELDS,
+        WorkspaceEdits,
+        method_references,
+        parse_secret_text,
+        secret_text,
+        starter_title,
+        text_block,
+        toml_item,
+    )
+    from runbench.core.workspace._runbook_edits import (
+        RunbookEdits,
+        edge_references,
+        runbook_references,
+        step_keys,
+    )
+    from runbench.core.workspace._starter import starter_text
+    from runbench.core.workspace._store import WorkspaceDocument, atomic_write
+
+_WRITING = MappingProxyType(
+    {
+        "SECRET_FIELDS": "_edits",
+        "SECRETISH_FIELDS": "_edits",
+        "WorkspaceEdits": "_edits",
+        "method_references": "_edits",
+        "parse_secret_text": "_edits",
+        "secret_text": "_edits",
+        "starter_title": "_edits",
+        "text_block": "_edits",
+        "toml_item": "_edits",
+        "RunbookEdits": "_runbook_edits",
+        "edge_references": "_runbook_edits",
+        "runbook_references": "_runbook_edits",
+        "step_keys": "_runbook_edits",
+        "starter_text": "_starter",
+        "WorkspaceDocument": "_store",
+        "atomic_write": "_store",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The writing side's names (``_WRITING``), imported when first asked for."""
+    module = _WRITING.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 __all__ = [
     "AI_TYPES",

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from runbench.core.errors import ExpressionError, suggest
 from runbench.core.expressions import compile_path, parse_template
 from runbench.core.halo import find_action
-from runbench.core.schedule import cron_problem
 from runbench.core.workspace._ids import ID_HINT, id_problem
 from runbench.core.workspace._load import read_workspace
 from runbench.core.workspace._model import (
@@ -172,6 +171,8 @@ class Checker(StepChecks):
     def check_schedule(self, runbook: Runbook, keys: KeyPath) -> None:
         """A schedule must parse, and a scheduled run has no payload: every input needs
         a default."""
+        from runbench.core.schedule import cron_problem  # here: most workspaces have none
+
         why = cron_problem(runbook.schedule)
         if why is not None:
             self.report(
