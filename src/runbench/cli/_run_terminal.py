@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from runbench.cli.controls import shown_controls
+from runbench.cli.controls import raw, shown_controls
 from runbench.core.engine import (
     Engine,
     EventStream,
@@ -35,7 +35,7 @@ class Terminal:
     """Progress lines, a TTY-only spinner, and the debugger prompt on stdin."""
 
     def __init__(self, out: TextIO, stdin: TextIO, redactor: Redactor) -> None:
-        self.out = out
+        self.out = raw(out)  # its own line clearing goes to the terminal; text is shown
         self.stdin = stdin
         self.redactor = redactor
         self.redact: Callable[[Any], Any] = redactor.value
@@ -54,7 +54,8 @@ class Terminal:
     def spin(self, label: str) -> None:
         if self.tty:
             self._stop_spinner()
-            self._spinner = asyncio.get_running_loop().create_task(self._spin(label))
+            spun = self._spin(shown_controls(label))
+            self._spinner = asyncio.get_running_loop().create_task(spun)
 
     async def _spin(self, label: str) -> None:
         for frame in itertools.cycle("|/-\\"):

@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from runbench.cli.controls import raw, shown_controls
 from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
 from runbench.core.files import load_json_text
@@ -204,6 +205,12 @@ class Printer:
     def line(self, text: str = "", *, err: bool = False) -> None:
         print(self.redactor.text(text), file=sys.stderr if err else sys.stdout)
 
+    def coloured(self, text: str) -> None:
+        """``text`` redacted, its control characters shown, then coloured: the colours go
+        to the terminal as they are (``cli.controls.raw``), the answer's controls never."""
+        shown = highlight(shown_controls(self.redactor.text(text)))
+        print(shown.rstrip("\n"), file=raw(sys.stdout))
+
     def exchange(self, method: Method, result: Exchange) -> None:
         request, response = result.request, result.response
         if request is not None:
@@ -235,8 +242,9 @@ class Printer:
                 shown[:MAX_SHOWN] + f"\n… ({len(shown) - MAX_SHOWN} more characters; use --json)"
             )
         if self.color and is_json:
-            shown = highlight(shown)
-        self.line(shown.rstrip("\n"))
+            self.coloured(shown)
+        else:
+            self.line(shown.rstrip("\n"))
 
     def outputs(self, method: Method, result: Exchange) -> None:
         if not method.outputs:

@@ -47,6 +47,11 @@ COMMANDS: Mapping[str, str] = MappingProxyType(
 )
 
 
+OWN_TERMINAL = frozenset({"tui", "demo", "serve", "sandbox"})
+"""Commands that draw or log with their own terminal sequences (Textual, uvicorn); every
+other command's output shows control characters on a terminal (``cli.controls``)."""
+
+
 def _module(name: str) -> ModuleType | None:
     """The subcommand's module, or None while the command is only registered (its module
     has not landed yet). Any other failed import, inside the module, is a bug: it raises
@@ -133,7 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"runbench {args.command}: not in this version of runbench yet", file=sys.stderr)
         return 2
     try:
-        return int(module.run(args))
+        if args.command in OWN_TERMINAL:
+            return int(module.run(args))
+        from runbench.cli.controls import shown_streams
+
+        with shown_streams():
+            return int(module.run(args))
     except (UsageError, WorkspaceError, JournalError) as exc:
         _error(args.command, exc)
         return 2
