@@ -25,6 +25,9 @@ _.get_default_screen  # App: the first screen (the workbench's WorkbenchScreen)
 _.watch_compact  # KeyFooter: watcher of Footer.compact
 _.refresh_styles  # ScreenResume: whether the resumed screen restyles its widgets
 
+# the text-stream protocol: code that writes to sys.stdout may call these
+_.writelines  # cli.controls.ShownStream: shows controls in lines written together
+
 # uvicorn.Server and the standard library's servers read these
 _.should_exit  # uvicorn.Server: stop serving
 _.main_loop  # uvicorn.Server: serve() awaits it (webserver.PromptServer overrides it)
