@@ -12,10 +12,6 @@ from runbench.core.expressions._paths import (
     CompiledPath,
     compile_path,
     evaluate_text,
-    render,
-    stored_value,
-    to_json,
-    to_text,
 )
 from runbench.core.expressions._templates import (
     LITERAL_OPEN,
@@ -24,6 +20,7 @@ from runbench.core.expressions._templates import (
     VarRef,
     parse_template,
 )
+from runbench.core.expressions._values import render, stored_value, to_json, to_text
 
 __all__ = [
     "TemplateCache",

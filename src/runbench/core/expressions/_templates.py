@@ -24,7 +24,8 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from runbench.core.errors import NoMatchError, RenderError, UnknownVariableError
-from runbench.core.expressions._paths import CompiledPath, compile_path_at, render, to_text
+from runbench.core.expressions._paths import CompiledPath, compile_path_at
+from runbench.core.expressions._values import render, to_text
 
 LITERAL_OPEN = "<<<<>>"
 """How a template writes a literal `<<`."""
