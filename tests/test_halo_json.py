@@ -281,7 +281,17 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert not out.exists()
     shape = write_json(tmp_path / "shape.json", {"name": "x"})
     assert main(["import-halo", shape, "--out", str(out)]) == 2
-    assert "a Halo runbook is an object with" in capsys.readouterr().err
+    assert "item 0 is an object without steps; a Halo runbook is an object with" in (
+        capsys.readouterr().err
+    )
+    steps = write_json(tmp_path / "steps.json", [{"name": "x", "steps": "all of them"}])
+    assert main(["import-halo", steps, "--out", str(out)]) == 2
+    assert 'item 0 is an object whose "steps" is a string, not an array' in (
+        capsys.readouterr().err
+    )
+    numbers = write_json(tmp_path / "numbers.json", [7])
+    assert main(["import-halo", numbers, "--out", str(out)]) == 2
+    assert "item 0 is a number, not an object" in capsys.readouterr().err
     out.write_text("# mine\n")
     assert main(["import-halo", good, "--out", str(out)]) == 2
     assert out.read_text() == "# mine\n"  # never overwritten

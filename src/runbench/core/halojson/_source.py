@@ -50,13 +50,35 @@ def runbook_objects(data: Any, where: str) -> list[HaloObject]:
     found: list[HaloObject] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("steps"), list):
-            what = "an object without steps" if isinstance(item, dict) else type(item).__name__
+            what = _not_a_runbook(item)
             raise HaloJsonError(
                 f"{where}: item {index} is {what}; a Halo runbook is an object with "
                 '"name" and "steps" (or a bundle with "rows" and "details")'
             )
         found.append(item)
     return found
+
+
+def _not_a_runbook(item: Any) -> str:
+    """What ``item`` is instead of a runbook, in JSON's words."""
+    if not isinstance(item, dict):
+        return f"{_json_type(item)}, not an object"
+    if "steps" not in item:
+        return "an object without steps"
+    return f'an object whose "steps" is {_json_type(item["steps"])}, not an array'
+
+
+def _json_type(value: Any) -> str:
+    """``value``'s kind as JSON names it (a Python name means nothing to a Halo user)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _bundle(data: dict[str, Any], where: str) -> list[HaloObject]:
