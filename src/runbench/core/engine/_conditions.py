@@ -32,6 +32,8 @@ from runbench.core.workspace import Rule
 
 @dataclass(frozen=True)
 class RuleOutcome:
+    """One rule as evaluated: both sides rendered, and whether it was met."""
+
     rule: Rule
     left: Any
     right: Any

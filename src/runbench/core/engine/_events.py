@@ -9,6 +9,12 @@ Delivery: each subscriber owns an *unbounded* queue. Nothing is ever dropped; th
 is that a subscriber which stops reading keeps events in memory until it closes its
 stream (``async with engine.subscribe() as stream`` or ``stream.close()``). Publishing
 never blocks a run, so a slow TUI cannot slow a runbook down.
+
+Events compare by identity (``eq=False``): nothing compares two events by value (those
+holding a dict could not be hashed by value anyway), and dataclass's generated ``__eq__`` and
+``__hash__`` were a fifth of this module's import, which every `runbench run` pays. Each
+has a docstring for the same reason: without one, dataclass computes one from the class's
+signature.
 """
 
 from __future__ import annotations
@@ -20,16 +26,20 @@ from types import TracebackType
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunQueued:
+    """A run waits for a place: its runbook's ``max_concurrent`` runs are going."""
+
     run_id: str
     at: float
     runbook: str = ""
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunStarted:
+    """A run began (``from_step``: started part-way; ``parent_id``: started by another run)."""
+
     run_id: str
     at: float
     runbook: str = ""
@@ -37,23 +47,29 @@ class RunStarted:
     from_step: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunPaused:
+    """The debugger stopped a run before ``step`` (at a breakpoint, or stepping)."""
+
     run_id: str
     at: float
     step: str = ""
     reason: str = ""  # "breakpoint" | "step"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunResumed:
+    """A paused run goes on from ``step``."""
+
     run_id: str
     at: float
     step: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunFinished:
+    """A run ended: ``status`` success or failure, with the end step's message."""
+
     run_id: str
     at: float
     status: str = ""  # "success" | "failure"
@@ -61,16 +77,20 @@ class RunFinished:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StepStarted:
+    """A step began."""
+
     run_id: str
     at: float
     step: str = ""
     kind: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StepFinished:
+    """A step ended: the edge it took to ``target``, its outputs or its error."""
+
     run_id: str
     at: float
     step: str = ""
@@ -82,32 +102,40 @@ class StepFinished:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RequestSent:
+    """An HTTP request went out for ``step`` (redacted)."""
+
     run_id: str
     at: float
     step: str = ""
     request: Any = None  # runbench.core.http.RequestRecord (redacted)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ResponseReceived:
+    """The exchange of ``step``'s request: its response, or why none came."""
+
     run_id: str
     at: float
     step: str = ""
     exchange: Any = None  # runbench.core.http.Exchange
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OutputsSet:
+    """A step's outputs were set as variables."""
+
     run_id: str
     at: float
     step: str = ""
     values: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VariableChanged:
+    """A variable took a value (``source``: the step, the user, an input, the context)."""
+
     run_id: str
     at: float
     name: str = ""
@@ -115,8 +143,10 @@ class VariableChanged:
     source: str = ""  # a step name, "user", "input", "context"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RetryScheduled:
+    """A step's attempt failed and is tried again after ``delay`` seconds."""
+
     run_id: str
     at: float
     step: str = ""

@@ -15,6 +15,8 @@ from runbench.core.secrets import Redactor
 
 @dataclass(frozen=True)
 class StepRecord:
+    """One finished step of a run, as ``RunResult.steps`` and ``--json`` list it."""
+
     step: str
     kind: str
     edge: str | None
@@ -36,6 +38,8 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class RunResult:
+    """How a run ended: status, error or message, its steps and final variables."""
+
     run_id: str
     runbook: str
     status: str  # "success" | "failure"

@@ -39,6 +39,8 @@ EDGE_FAIL = "on_failure"
 
 @dataclass(frozen=True)
 class End:
+    """How an end step (or a stop) finishes the run: status, message, error."""
+
     status: str
     message: str
     error: str | None
@@ -46,6 +48,8 @@ class End:
 
 @dataclass
 class Outcome:
+    """What a step did: the edge and step it goes to, its outputs, error or end."""
+
     edge: str | None = None
     target: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)

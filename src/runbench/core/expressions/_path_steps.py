@@ -129,6 +129,8 @@ def _dig(value: Any, props: tuple[str, ...]) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Child:
+    """``^name``: a key of an object."""
+
     text: str
     name: str
 
@@ -155,6 +157,8 @@ class _Child:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
+    """``[n]``: an element of an array (negative counts from the end)."""
+
     text: str
     index: int
 

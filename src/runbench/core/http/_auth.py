@@ -108,6 +108,9 @@ def token_lifetime(expires_in: Any) -> float:
 
 @dataclass(frozen=True)
 class _TokenRequest:
+    """An OAuth2 token request's URL and form, built once per integration and URL; ``key``
+    names the token in the cache (a hash: the form holds secrets)."""
+
     url: str
     form: tuple[tuple[str, str], ...]
     key: str

@@ -135,6 +135,9 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(slots=True)
 class _Delivery:
+    """One delivery to admit: its run row's values, its delivery key, and ``full`` (no
+    room in the queue: only a delivery seen before is answered)."""
+
     run_id: str
     values: dict[str, Any]
     key: str | None

@@ -37,6 +37,10 @@ class Box:
 
 @dataclass(slots=True)
 class Op:
+    """One operation for the journal's thread: the function it runs on the backend,
+    whether it writes, whether a write gets a savepoint of its own in the batch
+    (``atomic``), and how its caller learns the result (``settle``)."""
+
     fn: Callable[[Backend], Any]
     writes: bool
     atomic: bool

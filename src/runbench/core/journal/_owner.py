@@ -54,6 +54,9 @@ def process_start(pid: int) -> str:
 
 @dataclass(frozen=True)
 class Owner:
+    """The process that runs a run: host, pid namespace, pid, its start time and a random
+    token, so a pid reused by another process is not taken for the owner."""
+
     host: str
     pidns: str
     pid: int

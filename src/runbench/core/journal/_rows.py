@@ -19,6 +19,8 @@ of finished step with no next step that a resume runs again (see ``ResumePoint.e
 
 @dataclass(frozen=True)
 class RunRow:
+    """One run as stored: runbook, trigger, inputs, status, where it is, and when."""
+
     id: str
     runbook: str
     trigger: str
@@ -82,6 +84,8 @@ class StepRow:
 
 @dataclass(frozen=True)
 class ExchangeRow:
+    """One HTTP exchange of a step attempt, as stored (redacted)."""
+
     run_id: str
     step_seq: int
     step: str

@@ -202,6 +202,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Retry:
+    """When a failed call is tried again, and how long to wait between attempts."""
+
     attempts: int = 1
     backoff: str = "exponential"  # exponential | fixed
     delay: float = 1.0
@@ -251,6 +253,8 @@ class Step:
 
 @dataclass(frozen=True)
 class InputSpec:
+    """One input of a runbook: its type, default, and where in the payload it comes from."""
+
     name: str
     type: str = "string"
     default: Any = None
@@ -280,6 +284,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Runbook:
+    """A flowchart of steps from ``start``, with its inputs, limits and public endpoint."""
+
     id: str
     start: str
     steps: Mapping[str, Step]

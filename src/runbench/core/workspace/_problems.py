@@ -13,6 +13,8 @@ from runbench.core.workspace._model import KeyPath
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding of the checker: where (file, line, keys), how bad, and what."""
+
     file: str
     line: int | None
     severity: str  # "error" | "warning"
