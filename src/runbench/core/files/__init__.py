@@ -15,7 +15,12 @@ from runbench.core.files._capped import (
     read_capped_bytes,
     read_capped_text,
 )
-from runbench.core.files._json import json_error_reason, json_error_text, load_json_text
+from runbench.core.files._json import (
+    json_error_reason,
+    json_error_text,
+    json_kind,
+    load_json_text,
+)
 from runbench.core.files._private import private_folder
 
 __all__ = [
@@ -25,6 +30,7 @@ __all__ = [
     "FileTooLargeError",
     "json_error_reason",
     "json_error_text",
+    "json_kind",
     "load_json_text",
     "not_text",
     "private_folder",

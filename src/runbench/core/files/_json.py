@@ -127,3 +127,18 @@ def json_error_reason(exc: json.JSONDecodeError) -> str:
 def json_error_text(exc: json.JSONDecodeError) -> str:
     """What is wrong and where: "Invalid control character at line 1 column 9"."""
     return f"{json_error_reason(exc)} at line {exc.lineno} column {exc.colno}"
+
+
+def json_kind(value: Any) -> str:
+    """``value``'s kind as JSON names it, with its article ("a number", "null"): for
+    messages to people who write JSON, not Python (``int``, ``NoneType`` mean nothing to
+    them)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"

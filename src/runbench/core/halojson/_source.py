@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import json_error_reason, load_json_text, not_text, read_capped_text
+from runbench.core.files import (
+    json_error_reason,
+    json_kind,
+    load_json_text,
+    not_text,
+    read_capped_text,
+)
 
 HaloObject = dict[str, Any]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -62,23 +68,10 @@ def runbook_objects(data: Any, where: str) -> list[HaloObject]:
 def _not_a_runbook(item: Any) -> str:
     """What ``item`` is instead of a runbook, in JSON's words."""
     if not isinstance(item, dict):
-        return f"{_json_type(item)}, not an object"
+        return f"{json_kind(item)}, not an object"
     if "steps" not in item:
         return "an object without steps"
-    return f'an object whose "steps" is {_json_type(item["steps"])}, not an array'
-
-
-def _json_type(value: Any) -> str:
-    """``value``'s kind as JSON names it (a Python name means nothing to a Halo user)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
+    return f'an object whose "steps" is {json_kind(item["steps"])}, not an array'
 
 
 def _bundle(data: dict[str, Any], where: str) -> list[HaloObject]:

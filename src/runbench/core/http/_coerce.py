@@ -16,7 +16,7 @@ from typing import Any
 
 from runbench.core.errors import ExpressionError
 from runbench.core.expressions import CompiledPath, compile_path, stored_value, to_text
-from runbench.core.files import load_json_text
+from runbench.core.files import json_kind, load_json_text
 from runbench.core.workspace import Output
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
@@ -27,25 +27,13 @@ class CoercionError(ValueError):
     """A value does not fit an output type."""
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _fail(value: Any, kind: str) -> CoercionError:
-    return CoercionError(f"{_short(value)} ({_kind(value)}) is not {kind}")
+    return CoercionError(f"{_short(value)} ({json_kind(value)}) is not {kind}")
 
 
 def to_int(value: Any) -> int:
