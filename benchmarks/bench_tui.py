@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from results import record, skipped, spread_of
+from tmux_end import end_session
 
 ROOT = Path(__file__).resolve().parents[1]
 # one per process: two benchmarks run at once never kill each other's session
@@ -103,7 +104,7 @@ def first_frame(command: str, markers: list[str], timeout: float = 30.0) -> tupl
             time.sleep(0.005)
         raise SystemExit(f"no full frame within {timeout} s for: {command}\n{screen}")
     finally:
-        tmux("kill-session", "-t", EXACT)
+        end_session(EXACT, tmux=TMUX)  # gone before its folder is removed
 
 
 Samples = dict[str, list[tuple[float, float]]]
@@ -146,7 +147,7 @@ def key_after(command: str, keys: list[str], look: float = 2.0) -> float:
             time.sleep(0.002)
         return time.perf_counter() - start
     finally:
-        tmux("kill-session", "-t", EXACT)
+        end_session(EXACT, tmux=TMUX)  # gone before its folder is removed
 
 
 def first_key_after_ctrl_t(command: str, runs: int) -> None:

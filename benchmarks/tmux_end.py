@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -39,16 +40,17 @@ def _tree(roots: list[int]) -> list[int]:
     return seen
 
 
-def end_session(target: str, timeout: float = 20.0) -> None:
+def end_session(target: str, timeout: float = 20.0, tmux: Sequence[str] = ("tmux",)) -> None:
     """Kill tmux session ``target`` and wait (up to ``timeout`` s) until every process that
-    ran in its panes has ended."""
+    ran in its panes has ended. ``tmux``: the command, with ``-L NAME`` for a benchmark
+    that runs a tmux server of its own."""
     listed = subprocess.run(
-        ["tmux", "list-panes", "-s", "-t", target, "-F", "#{pane_pid}"],
+        [*tmux, "list-panes", "-s", "-t", target, "-F", "#{pane_pid}"],
         capture_output=True,
         text=True,
     ).stdout
     pids = _tree([int(pid) for pid in listed.split() if pid.isdigit()])
-    subprocess.run(["tmux", "kill-session", "-t", target], capture_output=True)
+    subprocess.run([*tmux, "kill-session", "-t", target], capture_output=True)
     deadline = time.monotonic() + timeout
     while pids and time.monotonic() < deadline:
         pids = [pid for pid in pids if _alive(pid)]
