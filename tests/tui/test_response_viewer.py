@@ -277,3 +277,24 @@ def recording(method: Any, seen: Callable[[Text], None]) -> Any:
         method(self, text)
 
     return spy
+
+
+async def test_opening_the_bar_takes_the_count_toast_away() -> None:
+    """n with the bar closed says where it is in a toast (1.5 s); / then opens the bar, whose
+    own count lies under that toast: the toast goes, other notices stay."""
+    body = json.dumps({"items": [f"item {i}" for i in range(20)]})
+    async with viewer_host().run_test(size=SIZE) as pilot:
+        viewer = await shown(pilot, exchange_of(body))
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar")
+        await type_text(pilot, "item")
+        await until(pilot, lambda: searched(viewer), "the count done")
+        await pilot.press("enter")
+        await until(pilot, lambda: not viewer.find_bar().display, "the bar closed")
+        viewer.app.notify("something else")
+        await pilot.press("n")
+        shown_now = lambda: [n.message for n in viewer.app._notifications]  # noqa: E731
+        await until(pilot, lambda: "2 of 21" in shown_now(), "n's toast")  # 20 items, "items"
+        await pilot.press("slash")
+        await until(pilot, lambda: finding(viewer), "the find bar again")
+        assert shown_now() == ["something else"]

@@ -78,6 +78,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self.matches: Matches | None = None
         self.match_index = -1
         self.filtered: str | None = None  # the filter shown in the body, if any
+        self._count_toast: str | None = None  # the text of the last n/N toast
         self._body: tuple[Lines, object] | None = None  # the full body while filtered
         self._bar: FindBar | None = None
 
@@ -169,6 +170,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         return self._bar
 
     def _open_bar(self, mode: str, text: str) -> None:
+        self._dismiss_count_toast()
         bar = self.find_bar()
         if bar.is_mounted:
             bar.open(mode, text)
@@ -293,7 +295,16 @@ class ResponseViewer(FocusWithinClass, Vertical):
         if self.find_bar().display:  # open() clears the status: a hidden bar's would not show
             self.find_bar().status(text)
         elif matches.count and announce:
-            self.notify(text.plain.strip(), timeout=1.5)
+            self._count_toast = text.plain.strip()
+            self.notify(self._count_toast, timeout=1.5)
+
+    def _dismiss_count_toast(self) -> None:
+        """The n/N toast goes as the bar opens: it lay over the bar's own count (bottom
+        right) for the rest of its 1.5 s, and a first search seemed to take that long."""
+        text, self._count_toast = self._count_toast, None
+        notifications = self.app._notifications  # Textual's, as the App keeps them
+        for notification in [n for n in notifications if n.message == text]:
+            self.app._unnotify(notification)
 
     @on(FindBar.Changed)
     def _typed(self, event: FindBar.Changed) -> None:
