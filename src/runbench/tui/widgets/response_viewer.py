@@ -27,6 +27,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets._toast import Toast
 from textual.worker import get_current_worker
 
 from runbench.tui.keymap import RESPONSE_KEYS
@@ -78,7 +79,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self.matches: Matches | None = None
         self.match_index = -1
         self.filtered: str | None = None  # the filter shown in the body, if any
-        self._count_toast: str | None = None  # the text of the last n/N toast
+        self._count_toasts: set[str] = set()  # the texts of the n/N toasts since the bar
         self._body: tuple[Lines, object] | None = None  # the full body while filtered
         self._bar: FindBar | None = None
 
@@ -295,15 +296,21 @@ class ResponseViewer(FocusWithinClass, Vertical):
         if self.find_bar().display:  # open() clears the status: a hidden bar's would not show
             self.find_bar().status(text)
         elif matches.count and announce:
-            self._count_toast = text.plain.strip()
-            self.notify(self._count_toast, timeout=1.5)
+            toast = text.plain.strip()
+            self._count_toasts.add(toast)
+            self.notify(toast, timeout=1.5)
 
     def _dismiss_count_toast(self) -> None:
-        """The n/N toast goes as the bar opens: it lay over the bar's own count (bottom
-        right) for the rest of its 1.5 s, and a first search seemed to take that long."""
-        text, self._count_toast = self._count_toast, None
-        notifications = self.app._notifications  # Textual's, as the App keeps them
-        for notification in [n for n in notifications if n.message == text]:
+        """The n/N toasts go as the bar opens: they lay over the bar's own count (bottom
+        right) for the rest of their 1.5 s, and a first search seemed to take that long."""
+        texts, self._count_toasts = self._count_toasts, set()
+        if not texts:
+            return
+        for toast in self.screen.query(Toast):  # shown: goes as its timer would take it
+            if toast._notification.message in texts:
+                toast._expire()
+        notifications = self.app._notifications  # not shown yet: forgotten
+        for notification in [n for n in notifications if n.message in texts]:
             self.app._unnotify(notification)
 
     @on(FindBar.Changed)
