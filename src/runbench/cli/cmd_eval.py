@@ -12,7 +12,6 @@ import json
 import sys
 from typing import Any
 
-from runbench.cli.controls import for_terminal
 from runbench.core.errors import NoMatchError, PathSyntaxError, UsageError
 from runbench.core.expressions import OUTPUT_ROOTS, compile_path, to_text
 from runbench.core.files import (
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         path = compile_path(args.expr, roots=OUTPUT_ROOTS)
     except PathSyntaxError as exc:
-        print(for_terminal(f"runbench eval: {exc}", sys.stderr), file=sys.stderr)
+        print(f"runbench eval: {exc}", file=sys.stderr)  # main shows its controls
         return 2
     if path.root != "response":
         raise UsageError(
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         value = path.evaluate({"response": document})
     except NoMatchError as exc:
-        print(for_terminal(f"runbench eval: no match: {exc}", sys.stderr), file=sys.stderr)
+        print(f"runbench eval: no match: {exc}", file=sys.stderr)
         return 1
     try:
         shown = value if path.raw and isinstance(value, str) else to_text(value)
