@@ -13,18 +13,40 @@ screen has handled what was queued for it, by queueing a callback on each of the
 the workbench: ~7 ms of CPU per press or pause, most of it for widgets with nothing to do).
 A widget with nothing queued and nothing being handled has handled all it had, so only the
 busy ones get the callback; the guarantee is Textual's, the idle widgets are not woken.
+
+The pilot's idle wait: after every key (twice) and every ``pause()``, Textual's
+``wait_for_idle`` sleeps in 20 ms slices until one slice cost the process under 1 ms of CPU,
+so each key cost at least 40 ms of sleep: the long stories spent two thirds of their wall
+time asleep, and the suite's first half left a core idle. Here a slice is 3 ms, and it counts
+as idle only when the screen has nothing left either: no widget with a message queued or
+being handled, no layout, repaint or after-refresh callback pending (the 60 fps update
+timer's work, which a 20 ms slice used to cover), no animation. The CPU test stays (a thread
+still working keeps the wait going), and so does the 1 s cap; an app that is ending (its
+shutdown kept the CPU busy, so each pause after the quit key waited the whole second) is
+waited for by ``run_test`` itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+from textual import _wait as textual_wait
+from textual import app as textual_app
+from textual import pilot as textual_pilot
+from textual._context import active_app
 from textual._queue import Queue
+from textual.app import App
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot, WaitForScreenTimeout
+
+IDLE_SLICE = 0.003
+"""Seconds per slice of the idle wait (Textual's: 0.02)."""
+IDLE_CPU_SHARE = 0.05
+"""A slice is idle below this share of CPU (Textual's: 1 ms in 20 ms)."""
 
 _parse_rules = Stylesheet._parse_rules  # Textual's, parsing for one stylesheet
 _parsed: dict[tuple[object, ...], list[RuleSet]] = {}
@@ -69,12 +91,21 @@ def _busy(pump: MessagePump) -> bool:
     return not parked or pump._pending_message is not None or bool(pump._next_callbacks)
 
 
+async def _ending(app: App[Any]) -> None:
+    """Returns once ``app`` is ending: a widget closing with it drops the callbacks queued
+    on it (quit clicked, then a pause: the pause waited its whole 30 s for them)."""
+    while not app._exit:
+        await asyncio.sleep(IDLE_SLICE)
+
+
 async def _wait_for_busy_widgets(self: Pilot[Any], timeout: float = 30.0) -> bool:
     """``Pilot._wait_for_screen``, waiting only for the widgets that have something to do."""
     try:
         screen = self.app.screen
     except Exception:
         return False
+    if self.app._exit:
+        return False  # as Textual does for a screen that is gone: not all was handled
     pumps = [self.app, *screen.walk_children(with_self=True)]
     done = asyncio.Event()
     count = 0
@@ -93,6 +124,7 @@ async def _wait_for_busy_widgets(self: Pilot[Any], timeout: float = 30.0) -> boo
     waits = [
         asyncio.create_task(done.wait()),
         asyncio.create_task(self.app._exception_event.wait()),
+        asyncio.create_task(_ending(self.app)),
     ]
     _, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
@@ -102,8 +134,55 @@ async def _wait_for_busy_widgets(self: Pilot[Any], timeout: float = 30.0) -> boo
     return count == 0
 
 
+_textual_wait_for_idle = textual_wait.wait_for_idle
+
+
+def _nothing_pending(app: App[Any]) -> bool:
+    """Nothing queued or being handled on the screen, no drawing or animation to come (a
+    pump that is closing will handle nothing more)."""
+    try:
+        screen = app.screen
+    except Exception:
+        return True  # no screen (the app ending): nothing to draw
+    if (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._recompose_required
+        or screen._dirty_widgets
+        or screen._callbacks
+        or app._animator._animations
+        or app._animator._scheduled
+    ):
+        return False
+    pumps = (app, *screen.walk_children(with_self=True))
+    return not any(_busy(pump) for pump in pumps if not (pump._closing or pump._closed))
+
+
+async def _settled(min_sleep: float = 0, max_sleep: float = 1) -> None:
+    """``textual._wait.wait_for_idle`` in 3 ms slices, once the screen has nothing pending
+    (outside a running app's context: Textual's own)."""
+    try:
+        app = active_app.get()
+    except LookupError:
+        await _textual_wait_for_idle(min_sleep, max_sleep)
+        return
+    start = time.monotonic()
+    while True:
+        cpu = time.process_time()
+        await asyncio.sleep(IDLE_SLICE)
+        elapsed = time.monotonic() - start
+        if elapsed >= max_sleep or app._exit:
+            return
+        quiet = time.process_time() - cpu < IDLE_SLICE * IDLE_CPU_SHARE
+        if quiet and elapsed > min_sleep and _nothing_pending(app):
+            return
+
+
 def install() -> None:
     """Once per process, before the first app starts."""
+    textual_app.wait_for_idle = _settled
+    textual_pilot.wait_for_idle = _settled
     Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]
     Queue.get = _parking_get  # type: ignore[method-assign]
     Pilot._wait_for_screen = _wait_for_busy_widgets  # type: ignore[method-assign]

@@ -1,13 +1,16 @@
 """The harness cuts of ``pilot_costs`` (installed by this folder's conftest) keep Textual's
-guarantees: a press or pause still waits for a widget busy handling a message, an idle
-widget is not woken, and a stylesheet's rules are parsed once per worker yet still raise
-on an error."""
+guarantees: a press or pause still waits for a widget busy handling a message and for what
+the screen does after its next refresh, an idle widget is not woken, an app that is ending
+is not waited for, and a stylesheet's rules are parsed once per worker yet still raise on
+an error."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from textual import events
+from textual import pilot as textual_pilot
 from textual.app import App, ComposeResult
 from textual.css.stylesheet import Stylesheet, StylesheetParseError
 from textual.message import Message
@@ -45,14 +48,61 @@ class Idle(Static):
         self.woken += 1
 
 
+class AfterRefresh(Static, can_focus=True):
+    """Shows a key, and notes it once the screen has drawn it (as ``scroll_end`` scrolls
+    after the layout it is waiting for)."""
+
+    def __init__(self) -> None:
+        super().__init__(id="after")
+        self.keys: list[str] = []
+
+    def on_key(self, event: events.Key) -> None:
+        self.show(event.key)
+
+    def show(self, key: str) -> None:
+        self.update(key)  # a repaint: the callback waits for the update timer
+        self.call_after_refresh(self.keys.append, key)
+
+
 class Pair(App[None]):
     def compose(self) -> ComposeResult:
         yield Slow()
         yield Idle()
+        yield AfterRefresh()
 
 
 def test_the_cuts_are_installed() -> None:
     assert Stylesheet._parse_rules is pilot_costs._shared_parse_rules
+    assert textual_pilot.wait_for_idle is pilot_costs._settled
+
+
+async def test_a_press_waits_for_what_the_next_refresh_does() -> None:
+    app = Pair()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        after = app.query_one(AfterRefresh)
+        after.focus()
+        await pilot.pause()
+        assert pilot_costs._nothing_pending(app)
+        after.show("a")
+        assert after.keys == []  # the note waits for the update timer's refresh
+        assert not pilot_costs._nothing_pending(app)
+        await pilot.pause()
+        assert after.keys == ["a"]
+        assert pilot_costs._nothing_pending(app)
+        for key in "bc":
+            await pilot.press(key)
+            assert after.keys[-1] == key  # drawn and noted before the press returned
+
+
+async def test_an_app_that_is_ending_is_not_waited_for() -> None:
+    app = Pair()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.query_one(Slow).post_message(Slow.Work())
+        app.exit()
+        assert not await pilot._wait_for_screen()  # not all was handled: nothing hangs
+        await pilot.pause()
 
 
 async def test_a_pause_waits_for_a_busy_widget_and_wakes_no_idle_one() -> None:
