@@ -38,15 +38,17 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --config-file tests/mypy.ini
 
-# Three workers on two cores: many tests wait (servers, child processes, the sandbox), so a
-# third worker fills the idle time (pytest alone, quiet 2-core machine: -n 2 171 s, -n 3 118 s,
-# -n 4 117 s; `python benchmarks/bench_test_suite.py --all` measures it again, interleaved).
+# Four workers on two cores: many tests wait (servers, child processes, the sandbox, the
+# pilot's idle slices), so workers beyond the cores fill the idle time. Measured with
+# `python benchmarks/bench_test_suite.py --all --counts 4` (interleaved rounds): once the
+# pilot's idle wait was cut (tests/pilot_costs.py), -n 4 / -n 3 wall 0.84 and 0.90, wall
+# over the CPU floor 1.13 against 1.23 (before it: -n 2 171 s, -n 3 118 s, -n 4 117 s).
 # --dist load --maxschedchunk 1 with the longest tests first (tests/ordering.py): a worker
 # takes the next test when it finishes one, so the long TUI stories run side by side at the
 # start and short tests fill the end, instead of one long test ending the run alone.
-PYTEST := $(BIN)/pytest -n 3 --dist load --maxschedchunk 1
+PYTEST := $(BIN)/pytest -n 4 --dist load --maxschedchunk 1
 # The bytecode the workers read, written once before they start (tests/prime_bytecode.py):
-# from a clean clone each of the three workers rewrote every test module's asserts and
+# from a clean clone each worker rewrote every test module's asserts and
 # compiled src/ at the same time (5.3 s of CPU each); warm, this is a 0.1 s check.
 PRIME := $(BIN)/python tests/prime_bytecode.py
 

@@ -433,13 +433,16 @@ def test_one_log_line_per_request_without_secrets(served: Served) -> None:
     served.post("basic", {}, Authorization=basic("ops", "guess"))
     wait_final(served.journal, run_id)
 
-    def posts() -> list[str]:  # the line is written just after the answer went out
-        return [line for line in served.lines[before:] if line.startswith("POST ")]
+    def posts() -> list[str]:
+        """This test's lines: each is written just after its answer went out, so the line of
+        an earlier test's request (the server is shared) may come after ``before``."""
+        return [line for line in served.lines[before:] if line.startswith("POST /runbooks/basic ")]
 
     deadline = time.monotonic() + 10
     while len(posts()) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     new = posts()
+    assert len(new) == 2  # one line per request
     assert new[0].startswith(f"POST /runbooks/basic 202 run={run_id} ")
     assert new[0].endswith("ms")
     assert new[1].startswith("POST /runbooks/basic 401 run=- ")
