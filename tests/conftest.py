@@ -14,8 +14,9 @@ widgets and styles again (tests/tui: 16 -> 13 s CPU for test_tui_workbench.py al
 worker's thresholds are raised further than the workbench's (``GC_THRESHOLDS``): fewer,
 larger collections walk fewer objects in all (what reference counting frees between two of
 them is never walked), at the price of longer pauses, which the workbench's thresholds are
-set to avoid for a user and a test does not feel. Whole suite, 4 workers, two interleaved rounds each: time
-in the collector 19.6, 19.9 s -> 14.9, 12.7 s; wall 85.7, 81.7 s -> 81.0, 79.5 s.
+set to avoid for a user and a test does not feel. Whole suite, 4 workers, two interleaved
+rounds each: time in the collector 19.6, 19.9 s -> 14.9, 12.7 s; wall 85.7, 81.7 s -> 81.0,
+79.5 s.
 
 The longest tests run first (``ordering.py``: recorded costs, ``--dist load``), so the suite
 does not end with one long test running while the other workers wait.

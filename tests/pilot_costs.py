@@ -42,6 +42,7 @@ from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot, WaitForScreenTimeout
+from textual.screen import Screen
 
 IDLE_SLICE = 0.003
 """Seconds per slice of the idle wait (Textual's: 0.02)."""
@@ -85,10 +86,18 @@ async def _parking_get(self: Queue[Any]) -> Any:
 
 def _busy(pump: MessagePump) -> bool:
     """Unless ``pump`` waits for a message with none queued, it has something to handle or
-    is handling one (a pump not started yet counts as busy: Textual waits for it too)."""
+    is handling one (a pump not started yet counts as busy: Textual waits for it too; one
+    that is closing will handle nothing more, and refuses callbacks)."""
+    if pump._closing or pump._closed:
+        return False
     queue: Queue[Any] = pump._message_queue
     parked = getattr(queue, "parked", False) and not queue.values
     return not parked or pump._pending_message is not None or bool(pump._next_callbacks)
+
+
+def _screen_pumps(app: App[Any], screen: Screen[Any]) -> list[MessagePump]:
+    """What the pilot waits for: the app, the screen and every widget on it."""
+    return [app, *screen.walk_children(with_self=True)]
 
 
 async def _ending(app: App[Any]) -> None:
@@ -106,7 +115,7 @@ async def _wait_for_busy_widgets(self: Pilot[Any], timeout: float = 30.0) -> boo
         return False
     if self.app._exit:
         return False  # as Textual does for a screen that is gone: not all was handled
-    pumps = [self.app, *screen.walk_children(with_self=True)]
+    pumps = _screen_pumps(self.app, screen)
     done = asyncio.Event()
     count = 0
 
@@ -138,8 +147,7 @@ _textual_wait_for_idle = textual_wait.wait_for_idle
 
 
 def _nothing_pending(app: App[Any]) -> bool:
-    """Nothing queued or being handled on the screen, no drawing or animation to come (a
-    pump that is closing will handle nothing more)."""
+    """Nothing queued or being handled on the screen, no drawing or animation to come."""
     try:
         screen = app.screen
     except Exception:
@@ -155,8 +163,7 @@ def _nothing_pending(app: App[Any]) -> bool:
         or app._animator._scheduled
     ):
         return False
-    pumps = (app, *screen.walk_children(with_self=True))
-    return not any(_busy(pump) for pump in pumps if not (pump._closing or pump._closed))
+    return not any(_busy(pump) for pump in _screen_pumps(app, screen))
 
 
 async def _settled(min_sleep: float = 0, max_sleep: float = 1) -> None:
