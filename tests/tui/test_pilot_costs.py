@@ -1,12 +1,14 @@
 """The harness cuts of ``pilot_costs`` (installed by this folder's conftest) keep Textual's
 guarantees: a press or pause still waits for a widget busy handling a message and for what
 the screen does after its next refresh, an idle widget is not woken, an app that is ending
-is not waited for, and a stylesheet's rules are parsed once per worker yet still raise on
+is not waited for, a thread still working is waited for, and a stylesheet's rules are parsed once per worker yet still raise on
 an error."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import pytest
 from textual import events
@@ -93,6 +95,29 @@ async def test_a_press_waits_for_what_the_next_refresh_does() -> None:
         for key in "bc":
             await pilot.press(key)
             assert after.keys[-1] == key  # drawn and noted before the press returned
+
+
+async def test_a_pause_waits_while_a_thread_keeps_working() -> None:
+    """The screen has nothing pending, but a thread of the process still works: the slices
+    it fills are not quiet, so the pause returns only once it has stopped (or at the cap)."""
+    app = Pair()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert pilot_costs._nothing_pending(app)
+        working = threading.Event()
+
+        def work() -> None:
+            working.set()
+            end = time.process_time() + 0.3
+            while time.process_time() < end:
+                pass
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        working.wait()
+        await pilot.pause()
+        assert not thread.is_alive()  # the pause outlasted the work
+        thread.join()
 
 
 async def test_an_app_that_is_ending_is_not_waited_for() -> None:
