@@ -7,7 +7,6 @@ an error."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 import pytest
@@ -97,27 +96,38 @@ async def test_a_press_waits_for_what_the_next_refresh_does() -> None:
             assert after.keys[-1] == key  # drawn and noted before the press returned
 
 
-async def test_a_pause_waits_while_a_thread_keeps_working() -> None:
-    """The screen has nothing pending, but a thread of the process still works: the slices
-    it fills are not quiet, so the pause returns only once it has stopped (or at the cap)."""
+class WorkingThread:
+    """``pilot_costs``'s clocks while another thread of the process works: every reading
+    of the process's CPU has grown by a whole slice, until ``readings`` run out. (A real
+    spinning thread cannot show this reliably: on a loaded machine it is not scheduled for
+    whole slices, so the test would depend on the neighbours.)"""
+
+    monotonic = staticmethod(time.monotonic)
+
+    def __init__(self, readings: int) -> None:
+        self.readings = readings
+        self.cpu = 0.0
+
+    def process_time(self) -> float:
+        if self.readings > 0:
+            self.readings -= 1
+            self.cpu += pilot_costs.IDLE_SLICE
+        return self.cpu
+
+
+async def test_a_pause_waits_while_a_thread_keeps_working(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The screen has nothing pending, but the process still spends whole slices on CPU:
+    those slices are not quiet, so the pause returns only once the work has stopped."""
     app = Pair()
     async with app.run_test() as pilot:
         await pilot.pause()
         assert pilot_costs._nothing_pending(app)
-        working = threading.Event()
-
-        def work() -> None:
-            working.set()
-            end = time.process_time() + 0.3
-            while time.process_time() < end:
-                pass
-
-        thread = threading.Thread(target=work)
-        thread.start()
-        working.wait()
+        working = WorkingThread(readings=20)
+        monkeypatch.setattr(pilot_costs, "time", working)
         await pilot.pause()
-        assert not thread.is_alive()  # the pause outlasted the work
-        thread.join()
+        assert working.readings == 0  # the pause outlasted the work
 
 
 async def test_an_app_that_is_ending_is_not_waited_for() -> None:
