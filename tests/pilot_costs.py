@@ -21,9 +21,9 @@ time asleep, and the suite's first half left a core idle. Here a slice is 3 ms, 
 as idle only when the screen has nothing left either: no widget with a message queued or
 being handled, no layout, repaint or after-refresh callback pending (the 60 fps update
 timer's work, which a 20 ms slice used to cover), no animation. The CPU test stays (a thread
-still working keeps the wait going; a quarter of the slice, see ``IDLE_CPU_SHARE``), and so does the 1 s cap; an app that is ending (its
-shutdown kept the CPU busy, so each pause after the quit key waited the whole second) is
-waited for by ``run_test`` itself.
+still working keeps the wait going; the bar is a quarter of the slice, ``IDLE_CPU_SHARE``),
+and so does the 1 s cap; an app that is ending (its shutdown kept the CPU busy, so each pause
+after the quit key waited the whole second) is waited for by ``run_test`` itself.
 """
 
 from __future__ import annotations
