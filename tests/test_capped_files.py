@@ -7,6 +7,7 @@ read without end, or print a traceback.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import shutil
@@ -24,6 +25,7 @@ from runbench.core.files import (
     FileTooLargeError,
     read_capped_bytes,
     read_capped_text,
+    unreadable,
 )
 from runbench.core.secrets import secret_names, set_secret
 from runbench.core.workspace import WorkspaceDocument, read_workspace
@@ -102,6 +104,59 @@ def test_commands_refuse_an_endless_file_with_exit_2(
     assert said in out + err
     assert "Traceback" not in out + err
     assert not (tmp_path / "out.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["eval", "response^x", "--data", "{gone}"], "cannot read {gone}: "),
+        (["import-halo", "{gone}", "--out", "{tmp}/out.toml"], "{gone}: cannot read: "),
+        (
+            ["import-openapi", "{gone}", "--workspace", "{tmp}/demo.toml", "--integration", "x"],
+            "cannot read the spec {gone}: ",
+        ),
+        (
+            ["run", "{tmp}/demo.toml", "create_customer", "--action-json", "{gone}"],
+            "--action-json {gone}: cannot read: ",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("missing.json", "No such file or directory (check the path)"),
+        ("", "Is a directory (give a file, not a folder)"),
+    ],
+)
+def test_a_file_that_is_not_there_is_named_with_what_to_do(
+    argv: list[str],
+    said: str,
+    name: str,
+    why: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shutil.copy(DEMO, tmp_path / "demo.toml")
+    gone = str(tmp_path / name) if name else str(tmp_path)
+
+    def filled(arg: str) -> str:
+        return arg.replace("{gone}", gone).replace("{tmp}", str(tmp_path))
+
+    code = main([filled(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert filled(said) + why in err
+    assert "Errno" not in err
+    assert "Traceback" not in out + err
+
+
+def test_unreadable_says_why_and_what_to_do_or_only_why() -> None:
+    denied = OSError(errno.EACCES, "Permission denied", "/etc/x")
+    assert (
+        unreadable(denied) == "Permission denied (check its permissions: runbench needs to read it)"
+    )
+    assert unreadable(OSError(errno.EIO, "Input/output error")) == "Input/output error"
+    assert unreadable(FileTooLargeError("/x", 1024)).startswith("larger than 1 KiB")
 
 
 NOT_TEXT = "not UTF-8 text (invalid continuation byte at offset 1); save it as UTF-8"

@@ -21,6 +21,7 @@ from runbench.core.files import (
     load_json_text,
     not_text,
     read_capped_text,
+    unreadable,
 )
 
 DESCRIPTION = (
@@ -71,7 +72,7 @@ def _load(source: str) -> Any:
     try:
         text = _read_stdin() if source == "-" else read_capped_text(source, MAX_INPUT_BYTES)
     except OSError as exc:
-        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {label}: {unreadable(exc)}") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{label}: {not_text(exc)}") from None
     try:

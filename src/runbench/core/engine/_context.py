@@ -23,6 +23,7 @@ from runbench.core.files import (
     load_json_text,
     not_text,
     read_capped_text,
+    unreadable,
 )
 from runbench.core.http import Executor
 from runbench.core.secrets import Secrets
@@ -102,7 +103,7 @@ def read_object(path: str | Path, what: str) -> dict[str, Any]:
     try:
         data = load_json_text(read_capped_text(path, MAX_INPUT_BYTES))
     except OSError as exc:
-        raise UsageError(f"--{what}-json {path}: cannot read: {exc.strerror or exc}") from None
+        raise UsageError(f"--{what}-json {path}: cannot read: {unreadable(exc)}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"--{what}-json {path}:{exc.lineno}: not JSON: {json_error_reason(exc)}"

@@ -14,6 +14,7 @@ from runbench.core.files._capped import (
     not_text,
     read_capped_bytes,
     read_capped_text,
+    unreadable,
 )
 from runbench.core.files._json import (
     json_error_reason,
@@ -36,4 +37,5 @@ __all__ = [
     "private_folder",
     "read_capped_bytes",
     "read_capped_text",
+    "unreadable",
 ]

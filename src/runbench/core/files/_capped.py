@@ -48,6 +48,27 @@ def read_capped_bytes(path: str | Path, limit: int) -> bytes:
     return data
 
 
+_REMEDIES = {
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.ENAMETOOLONG: "check the path",
+    errno.ELOOP: "a symbolic link in the path leads back to itself: check the path",
+    errno.EISDIR: "give a file, not a folder",
+    errno.EACCES: "check its permissions: runbench needs to read it",
+    errno.EPERM: "check its permissions: runbench needs to read it",
+}
+
+
+def unreadable(exc: OSError) -> str:
+    """Why a file could not be read and what to do, for a message that already names the
+    file (Python's ``str(exc)`` repeats the path and the errno and says nothing to do)."""
+    if isinstance(exc, FileTooLargeError):
+        return str(exc)  # says the cap and what to check
+    reason = exc.strerror or type(exc).__name__
+    remedy = _REMEDIES.get(exc.errno or 0)
+    return f"{reason} ({remedy})" if remedy else reason
+
+
 def not_text(exc: UnicodeDecodeError) -> str:
     """What to say about a file that is not text in its encoding: what and where, and the fix
     (Python's own message names the codec and the byte, not the remedy)."""

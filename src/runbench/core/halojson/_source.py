@@ -20,6 +20,7 @@ from runbench.core.files import (
     load_json_text,
     not_text,
     read_capped_text,
+    unreadable,
 )
 
 HaloObject = dict[str, Any]
@@ -35,12 +36,10 @@ def load_json(path: str | Path) -> Any:
     file = Path(path)
     try:
         text = read_capped_text(file, MAX_FILE_BYTES, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise HaloJsonError(f"{file}: no such file") from None
     except UnicodeDecodeError as exc:
         raise HaloJsonError(f"{file}: {not_text(exc)}") from None
     except OSError as exc:
-        raise HaloJsonError(f"{file}: cannot read: {exc}") from None
+        raise HaloJsonError(f"{file}: cannot read: {unreadable(exc)}") from None
     try:
         return load_json_text(text)
     except json.JSONDecodeError as exc:

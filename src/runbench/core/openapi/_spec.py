@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import UsageError
-from runbench.core.files import load_json_text, not_text, read_capped_text
+from runbench.core.files import load_json_text, not_text, read_capped_text, unreadable
 
 MAX_SPEC_BYTES = 20 * 1024 * 1024
 
@@ -26,7 +26,7 @@ def read_spec(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise UsageError(f"the spec {file}: {not_text(exc)}") from None
     except OSError as exc:
-        raise UsageError(f"cannot read the spec {file}: {exc}") from None
+        raise UsageError(f"cannot read the spec {file}: {unreadable(exc)}") from None
     return parse_spec(text, str(file))
 
 

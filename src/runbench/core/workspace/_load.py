@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runbench.core.errors import SchemaError, TomlSyntaxError, WorkspaceReadError
-from runbench.core.files import MAX_WORKSPACE_BYTES, not_text, read_capped_text
+from runbench.core.files import MAX_WORKSPACE_BYTES, not_text, read_capped_text, unreadable
 from runbench.core.workspace._model import Workspace
 from runbench.core.workspace._problems import Problem
 from runbench.core.workspace._reader import parse_workspace
@@ -35,7 +35,7 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         raise WorkspaceReadError(not_text(exc), file=str(path)) from None
     except OSError as exc:
-        raise WorkspaceReadError(f"cannot read: {exc}", file=str(path)) from None
+        raise WorkspaceReadError(f"cannot read: {unreadable(exc)}", file=str(path)) from None
 
 
 MAX_NESTING = 64
