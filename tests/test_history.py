@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runbench.cli.main import main
-from runbench.core.history import TestHistory, body_diff, exchange_from_dict
+from runbench.core.history import MethodTestHistory, body_diff, exchange_from_dict
 from runbench.core.http import Exchange, RequestRecord, ResponseRecord
 from runbench.core.secrets import REDACTED, Redactor
 from servers import local_server
@@ -97,7 +97,9 @@ def _exchange(body: str, status: int = 200) -> Exchange:
 
 def test_entries_round_trip_truncate_and_prune(tmp_path: Path) -> None:
     clock = iter(range(100, 200))
-    history = TestHistory(tmp_path / "h" / "history.db", clock=lambda: float(next(clock)), keep=3)
+    history = MethodTestHistory(
+        tmp_path / "h" / "history.db", clock=lambda: float(next(clock)), keep=3
+    )
     redactor = Redactor({"s3cret-value"})
     for n in range(5):
         history.record("a.b", _exchange(json.dumps({"n": n})).to_dict(), redactor, "tui")
@@ -112,7 +114,7 @@ def test_entries_round_trip_truncate_and_prune(tmp_path: Path) -> None:
     assert back.elapsed_ms == 7.5
     assert "s3cret" not in (tmp_path / "h" / "history.db").read_bytes().decode("latin-1")
     assert history.entries("other") == []
-    assert TestHistory(tmp_path / "none.db").entries() == []
+    assert MethodTestHistory(tmp_path / "none.db").entries() == []
 
 
 def test_body_diff_ignores_key_order() -> None:
@@ -131,6 +133,6 @@ def test_secret_outputs_are_blanked_by_name(
     assert main(["test", str(workspace), "--all", "--json"]) == 0
     out = capsys.readouterr().out
     db = workspace.parent / ".runbench" / "history.db"
-    entry = TestHistory(db).entries("bearer.hidden")[0]
-    assert TestHistory(db).exchange(entry.id)["outputs"] == {"where": REDACTED}
+    entry = MethodTestHistory(db).entries("bearer.hidden")[0]
+    assert MethodTestHistory(db).exchange(entry.id)["outputs"] == {"where": REDACTED}
     assert '"where": "/echo/hidden-value-42"' not in out

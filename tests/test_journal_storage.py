@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from runbench.cli.main import main
 from runbench.core.errors import JournalError, RunError
-from runbench.core.history import TestHistory
+from runbench.core.history import MethodTestHistory
 from runbench.core.journal import SCHEMA_VERSION, Journal, is_truncated
 from runbench.core.secrets import Redactor
 from test_engine_support import engine, run_row, workspace
@@ -474,7 +474,7 @@ def test_an_open_state_folder_is_tightened_by_the_request_history(tmp_path: Path
     folder.mkdir()
     folder.chmod(0o755)
     (tmp_path / "ws.toml").write_text('name = "w"\n')
-    TestHistory.for_workspace(tmp_path / "ws.toml").record(
+    MethodTestHistory.for_workspace(tmp_path / "ws.toml").record(
         "x.m", {"request": None, "response": None}, Redactor(), "test"
     )
     assert mode(folder) == 0o700

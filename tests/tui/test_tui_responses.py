@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 from runbench.core.http import Exchange, ResponseRecord
 from runbench.tui.app import RunbenchApp
-from runbench.tui.screens.test_history import TestHistoryScreen
+from runbench.tui.screens.method_history import MethodHistoryScreen
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.response_viewer import ResponseViewer
 from waits import type_text
@@ -105,10 +105,10 @@ async def test_history_and_saves_then_copy_filter_and_pager_on_a_zoomed_response
         app.query_one("#response-body", LineView).focus()
         await pilot.press("h")
         await until(
-            pilot, lambda: isinstance(app.screen, TestHistoryScreen) and app.screen.entries != []
+            pilot, lambda: isinstance(app.screen, MethodHistoryScreen) and app.screen.entries != []
         )
         screen = app.screen
-        assert isinstance(screen, TestHistoryScreen)
+        assert isinstance(screen, MethodHistoryScreen)
         assert len(screen.entries) == 2
         await pilot.press("d")  # newest against the one before
         diff = screen.query_one("#history-diff", LineView)
@@ -117,7 +117,7 @@ async def test_history_and_saves_then_copy_filter_and_pager_on_a_zoomed_response
         assert "Answer to: second" in diff.lines.text
         await pilot.press("escape")  # back to the list
         await pilot.press("down", "enter")  # re-open the older one
-        await until(pilot, lambda: not isinstance(app.screen, TestHistoryScreen))
+        await until(pilot, lambda: not isinstance(app.screen, MethodHistoryScreen))
         await until(pilot, partial(body_has, viewer, "Answer to: first"))
 
         # save the body (s) and the exchange (S) of the response shown

@@ -14,7 +14,7 @@ from typing import Any
 
 from runbench.cli.cmd_runs import when
 from runbench.cli.cmd_test import find_method
-from runbench.core.history import HistoryEntry, TestHistory
+from runbench.core.history import HistoryEntry, MethodTestHistory
 from runbench.core.workspace import load_workspace
 
 
@@ -42,7 +42,7 @@ def line(entry: HistoryEntry) -> str:
 def run(args: argparse.Namespace) -> int:
     workspace = load_workspace(args.workspace)
     ref = find_method(workspace, args.method).ref if args.method else None
-    history = TestHistory.for_workspace(workspace.path, args.state_dir)
+    history = MethodTestHistory.for_workspace(workspace.path, args.state_dir)
     if args.show is not None:
         print(json.dumps(history.exchange(args.show), indent=2, ensure_ascii=False))
         return 0

@@ -29,7 +29,7 @@ from runbench.cli.controls import raw, shown_controls
 from runbench.cli.terminal import colour_wanted
 from runbench.core.errors import UsageError, suggest
 from runbench.core.files import load_json_text
-from runbench.core.history import TestHistory
+from runbench.core.history import MethodTestHistory
 from runbench.core.http import Exchange, call_method
 from runbench.core.reports import Case, Suite, unmet, write_junit
 from runbench.core.secrets import Redactor
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     methods = testable(workspace) if args.all else [find_method(workspace, args.method)]
     if not methods:
         raise UsageError(f"no method in {workspace.path} has test_values or expect to test")
-    history = TestHistory.for_workspace(workspace.path, args.state_dir)
+    history = MethodTestHistory.for_workspace(workspace.path, args.state_dir)
     overrides = parse_vars(args.var)
     results = [_test(workspace, method, overrides, history, args) for method in methods]
     if args.json and args.all:
@@ -122,7 +122,10 @@ def testable(workspace: Workspace) -> list[Method]:
 
 
 @dataclass(frozen=True)
-class Tested:
+class MethodOutcome:
+    """One method tested: what was sent and answered (redacted for printing) and what of
+    its expectations failed."""
+
     method: Method
     exchange: Exchange
     redactor: Redactor
@@ -167,14 +170,14 @@ def _test(
     workspace: Workspace,
     method: Method,
     overrides: dict[str, Any],
-    history: TestHistory,
+    history: MethodTestHistory,
     args: argparse.Namespace,
-) -> Tested:
+) -> MethodOutcome:
     called = asyncio.run(
         call_method(workspace, method, overrides=overrides, environ=os.environ, history=history)
     )
     result, redactor = called.exchange, called.redactor
-    tested = Tested(method, result, redactor, unmet(method, result), called.history_id)
+    tested = MethodOutcome(method, result, redactor, unmet(method, result), called.history_id)
     if called.history_error:
         print(f"runbench test: not kept in the history: {called.history_error}", file=sys.stderr)
     if args.all:

@@ -1,6 +1,6 @@
 """Request history: every test of a method, redacted, in ``.runbench/history.db``.
 
-Import from here. ``TestHistory`` records and lists tests; ``exchange_from_dict`` turns a
+Import from here. ``MethodTestHistory`` records and lists tests; ``exchange_from_dict`` turns a
 recorded one back into an ``Exchange`` for the viewer; ``body_diff`` compares two bodies.
 """
 
@@ -11,7 +11,7 @@ from runbench.core.history._store import (
     DB_NAME,
     HistoryEntry,
     HistoryError,
-    TestHistory,
+    MethodTestHistory,
 )
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "DB_NAME",
     "HistoryEntry",
     "HistoryError",
-    "TestHistory",
+    "MethodTestHistory",
     "body_diff",
     "exchange_from_dict",
 ]

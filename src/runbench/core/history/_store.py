@@ -54,7 +54,7 @@ CREATE INDEX IF NOT EXISTS tests_by_method ON tests (method, id);
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One test, without its exchange (see :meth:`TestHistory.exchange`)."""
+    """One test, without its exchange (see :meth:`MethodTestHistory.exchange`)."""
 
     id: int
     at: float
@@ -80,10 +80,8 @@ class HistoryEntry:
         }
 
 
-class TestHistory:
+class MethodTestHistory:
     """The tests recorded in ``path``; see the module docstring."""
-
-    __test__ = False  # not a pytest class, whatever its name
 
     def __init__(
         self, path: str | Path, *, clock: Callable[[], float] = time.time, keep: int = KEEP
@@ -96,7 +94,7 @@ class TestHistory:
     @classmethod
     def for_workspace(
         cls, workspace_path: str | Path, state_dir: str | Path | None = None
-    ) -> TestHistory:
+    ) -> MethodTestHistory:
         """``.runbench/history.db`` beside the workspace (or in ``state_dir``)."""
         folder = (
             Path(state_dir) if state_dir else Path(workspace_path).resolve().parent / ".runbench"
@@ -187,4 +185,4 @@ class TestHistory:
         )
 
 
-__all__ = ["BODY_CAP", "DB_NAME", "HistoryEntry", "HistoryError", "TestHistory"]
+__all__ = ["BODY_CAP", "DB_NAME", "HistoryEntry", "HistoryError", "MethodTestHistory"]

@@ -6,7 +6,7 @@ caching, error classification, output coercion, and evaluating outputs of a big 
 child process.
 
 ``call_method`` (one method on its own: `runbench test`, the workbench's ctrl+t) and its
-``MethodCall``/``TestRecorder`` are imported on first use (module ``__getattr__``): a run
+``MethodCall``/``MethodTestRecorder`` are imported on first use (module ``__getattr__``): a run
 calls methods through the ``Executor`` and never loads them.
 """
 
@@ -47,12 +47,12 @@ ERROR_KINDS = (
 """Every ``Exchange.error_kind`` the executor produces."""
 
 if TYPE_CHECKING:
-    from runbench.core.http._call import MethodCall, TestRecorder, call_method
+    from runbench.core.http._call import MethodCall, MethodTestRecorder, call_method
 
 
 def __getattr__(name: str) -> Any:
-    """``call_method``, ``MethodCall`` and ``TestRecorder``, imported when first asked for."""
-    if name in ("MethodCall", "TestRecorder", "call_method"):
+    """``call_method``, ``MethodCall`` and ``MethodTestRecorder``, imported when first asked for."""
+    if name in ("MethodCall", "MethodTestRecorder", "call_method"):
         from runbench.core.http import _call
 
         return getattr(_call, name)
@@ -65,7 +65,7 @@ __all__ = [
     "ClientPool",
     "TlsContexts",
     "MethodCall",
-    "TestRecorder",
+    "MethodTestRecorder",
     "call_method",
     "Headers",
     "Evaluated",

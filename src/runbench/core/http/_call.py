@@ -9,7 +9,7 @@ inside the ``Exchange`` like every other failure, with the run's redactor beside
 callers print or show it the same way.
 
 Every test is journaled here, once, for both callers: pass ``history`` (a
-``runbench.core.history.TestHistory``) and the redacted exchange, with its timing, is
+``runbench.core.history.MethodTestHistory``) and the redacted exchange, with its timing, is
 recorded in a worker thread; a history that cannot be written is reported in
 ``MethodCall.history_error``, never raised (the test itself happened).
 """
@@ -42,8 +42,8 @@ class MethodCall:
     history_error: str | None = None
 
 
-class TestRecorder(Protocol):
-    """Where tests are journaled (``TestHistory``; a Protocol so http does not import it)."""
+class MethodTestRecorder(Protocol):
+    """Where tests are journaled (``MethodTestHistory``; a Protocol so http does not import it)."""
 
     def record(self, ref: str, exchange: dict[str, Any], redactor: Redactor, source: str) -> int:
         """Keep one redacted test of ``ref``; its id. Raises RunbenchError."""
@@ -57,7 +57,7 @@ async def call_method(
     overrides: Mapping[str, Any],
     environ: Mapping[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
-    history: TestRecorder | None = None,
+    history: MethodTestRecorder | None = None,
     source: str = "cli",
     tls: TlsContexts | None = None,
 ) -> MethodCall:

@@ -304,15 +304,15 @@ class ResponseActions(WorkbenchBase):
 
     # -- history -------------------------------------------------------------------------
     def action_response_history(self) -> None:
-        from runbench.core.history import TestHistory
-        from runbench.tui.screens.test_history import TestHistoryScreen
+        from runbench.core.history import MethodTestHistory
+        from runbench.tui.screens.method_history import MethodHistoryScreen
 
         method = self.selected_method()
         if method is None:
             self.notify("select a method to see its past responses", severity="warning")
             return
-        history = TestHistory.for_workspace(self.workspace.path, self.state_dir)
-        self.push_screen(TestHistoryScreen(history, method.ref), self._reopen)
+        history = MethodTestHistory.for_workspace(self.workspace.path, self.state_dir)
+        self.push_screen(MethodHistoryScreen(history, method.ref), self._reopen)
 
     def _reopen(self, exchange: Exchange | None) -> None:
         if exchange is not None:

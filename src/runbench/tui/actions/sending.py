@@ -42,7 +42,7 @@ class SendActions(WorkbenchBase):
 
     @work(exclusive=True, group="test", description="test method")
     async def send_test(self, method: Method) -> Exchange:
-        from runbench.core.history import TestHistory  # warmed up by now, usually
+        from runbench.core.history import MethodTestHistory  # warmed up by now, usually
         from runbench.core.http import TlsContexts, call_method
 
         if self.tls is None:
@@ -53,7 +53,7 @@ class SendActions(WorkbenchBase):
             overrides=self.overrides,
             environ=self.environ,
             transport=self.transport,
-            history=TestHistory.for_workspace(self.workspace.path, self.state_dir),
+            history=MethodTestHistory.for_workspace(self.workspace.path, self.state_dir),
             source="tui",
             tls=self.tls,
         )

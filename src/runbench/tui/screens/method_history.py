@@ -27,16 +27,15 @@ from runbench.tui.state.body_lines import human_size, index_lines
 from runbench.tui.widgets.line_view import LineView
 
 if TYPE_CHECKING:
-    from runbench.core.history import HistoryEntry, TestHistory
+    from runbench.core.history import HistoryEntry, MethodTestHistory
 
 
-class TestHistoryScreen(StyledOnce, ModalScreen[Exchange | None]):
+class MethodHistoryScreen(StyledOnce, ModalScreen[Exchange | None]):
     """See the module docstring; dismisses with the exchange to show again, or None."""
 
-    __test__ = False
     BINDINGS: ClassVar[list[BindingType]] = TEST_HISTORY_KEYS
 
-    def __init__(self, history: TestHistory, ref: str) -> None:
+    def __init__(self, history: MethodTestHistory, ref: str) -> None:
         super().__init__(id="test-history", classes="dialog")
         self.history = history
         self.ref = ref
