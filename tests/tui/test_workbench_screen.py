@@ -319,3 +319,31 @@ async def test_tab_in_a_dialog_does_not_redraw_the_dimmed_screen_behind_it(
         await settle(pilot)
         assert drawn, "nothing redrawn: the spy is not in the way"
         assert dialog not in drawn
+
+
+async def test_a_dialog_lays_out_once_as_it_opens_and_once_for_its_mounts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each layout of a dialog draws it whole, with the screen below rendered again as its
+    backdrop. Opening one laid it out three times: as it was shown, for the resize to the
+    same size that Textual sends a pushed screen, and for the layout requests its widgets
+    posted as they mounted, before the first. LaidOutOnce drops the last two; the one left
+    after the first comes from Textual's wait for the mounts, which asks outright."""
+    fields = [Field("name", "Name"), Field("kind", "Kind", options=("method", "end"))]
+    async with Host(None).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        layouts: list[Screen[Any]] = []
+        refresh_layout = Screen._refresh_layout
+
+        def spy(self: Screen[Any], size: Size | None = None, scroll: bool = False) -> None:
+            if not scroll:
+                layouts.append(self)
+            refresh_layout(self, size, scroll)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", spy)
+        dialog = FormDialog("Add a step", fields, id="add-step")
+        await pilot.app.push_screen(dialog)
+        await until(pilot, lambda: bool(dialog.query("#field-kind")), "the dialog composed")
+        await settle(pilot)
+        assert layouts.count(dialog) == 2, layouts
+        assert dialog.query_one("#field-name").region.width > 0  # laid out all the same

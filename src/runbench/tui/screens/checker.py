@@ -29,6 +29,7 @@ from textual.widgets import Input, Label, Static
 from runbench.core.workspace import ID_PATTERN, unique_name
 from runbench.tui.keymap import CHECKER_KEYS
 from runbench.tui.screens.dialogs import ask_text
+from runbench.tui.screens.laid_out_once import LaidOutOnce
 from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.state.response_scope import Checked, ResponseScope, check_path
 from runbench.tui.widgets.field_input import FieldInput
@@ -78,7 +79,7 @@ def _value(checked: Checked) -> Text:
     return result
 
 
-class ExpressionChecker(StyledOnce, ModalScreen[None]):
+class ExpressionChecker(StyledOnce, LaidOutOnce, ModalScreen[None]):
     """See the module docstring. ``scope`` is called in a thread (it may parse JSON)."""
 
     BINDINGS: ClassVar[list[BindingType]] = CHECKER_KEYS

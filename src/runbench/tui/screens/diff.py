@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from runbench.tui.screens.laid_out_once import LaidOutOnce
 from runbench.tui.screens.styled_once import StyledOnce
 
 STYLES = {"+": "green", "-": "red", "@": "cyan"}
@@ -31,7 +32,7 @@ def diff_text(diff: str) -> Text:
     return text
 
 
-class DiffScreen(StyledOnce, ModalScreen[None]):
+class DiffScreen(StyledOnce, LaidOutOnce, ModalScreen[None]):
     """See the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

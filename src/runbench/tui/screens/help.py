@@ -16,6 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from runbench.tui.screens.laid_out_once import LaidOutOnce
 from runbench.tui.screens.styled_once import StyledOnce
 
 EXTRA: tuple[tuple[str, str], ...] = (
@@ -57,7 +58,7 @@ def help_text(sections: Sequence[tuple[str, Iterable[BindingType]]]) -> Text:
     return text
 
 
-class HelpScreen(StyledOnce, ModalScreen[None]):
+class HelpScreen(StyledOnce, LaidOutOnce, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q,question_mark", "close", "Close"),
     ]

@@ -36,7 +36,8 @@ else:
 
 
 class StyledOnce(_Base):
-    """Mixed in before the Screen class: ``class Dialog(StyledOnce, ModalScreen[T])``."""
+    """Mixed in before the Screen class:
+    ``class Dialog(StyledOnce, LaidOutOnce, ModalScreen[T])``."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     _resumed = False
