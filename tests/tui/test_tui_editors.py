@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.command import CommandList
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
@@ -257,6 +258,36 @@ async def test_body_highlights_variables_and_errors() -> None:
         await until(pilot, lambda: TEMPLATE_ERROR in names(), "the template error marked")
         status = text_of(editor.query_one("#m-body-status", Static))
         assert "template error at position" in status
+
+
+async def test_the_body_status_line_changes_without_a_layout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The line under the body (one row) follows each key typed; a new text on it used to
+    lay the whole screen out, once per key (1.4 layouts per key typed in the body)."""
+    editor = MethodEditor(id="method-editor")
+    async with host_of(editor).run_test(size=SIZE) as pilot:
+        completions = method("openai.completions")
+        editor.show(completions, KNOWN, None)
+        editor.query_one("#method-tabs", TabbedContent).active = "tab-body"
+        await until(pilot, lambda: bool(editor.query("#m-body")), "the tab built")
+        body = editor.query_one("#m-body", TemplateArea)
+        status = editor.query_one("#m-body-status", Static)
+        await until(pilot, lambda: body.text == completions.body, "the body loaded")
+        asked: list[Widget] = []
+        refresh = Widget.refresh
+
+        def spy(self: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            if layout:
+                asked.append(self)
+            return refresh(self, *regions, layout=layout, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", spy)
+        body.focus()
+        body.move_cursor((0, 0))
+        await type_text(pilot, "<<missing>>")
+        await until(pilot, lambda: "<<missing>>" in text_of(status), "the status followed")
+        assert status not in asked
 
 
 async def test_derived_labels_follow_the_method_and_rebuild_nothing_unchanged() -> None:

@@ -28,6 +28,7 @@ from runbench.tui.messages import EntryEdited, FieldEdited, OutputEdited
 from runbench.tui.widgets.body_editor import TemplateArea
 from runbench.tui.widgets.field_input import FieldInput
 from runbench.tui.widgets.kv_table import KeyValueTable
+from runbench.tui.widgets.static_text import show_text
 from runbench.tui.widgets.symbols import symbols_of
 
 if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start
@@ -213,7 +214,7 @@ class MethodEditor(Vertical):
             text = Text("uses " + ", ".join(f"<<{v}>>" for v in report.variables), style="dim")
         else:
             text = Text("no variables", style="dim")
-        self.query_one("#m-body-status", Static).update(text)
+        show_text(self.query_one("#m-body-status", Static), text)
 
     # -- events --------------------------------------------------------------------
     @on(Input.Changed, "#m-title, #m-path")
