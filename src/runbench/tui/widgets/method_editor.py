@@ -132,8 +132,9 @@ class MethodEditor(Vertical):
         self.method = method
         with self.prevent(Input.Changed, Select.Changed):
             dot = symbols_of(self).dot
-            self.query_one("#method-heading", Label).update(
-                f"Method {method.ref}" + (f" {dot} {method.title}" if method.title else "")
+            show_text(
+                self.query_one("#method-heading", Label),
+                f"Method {method.ref}" + (f" {dot} {method.title}" if method.title else ""),
             )
             self.query_one("#m-title", Input).value = method.title
             self.query_one("#m-verb", Select).value = method.verb
@@ -199,7 +200,7 @@ class MethodEditor(Vertical):
                 line.append(f"{name} (no test value)", style="bold yellow")
         if line != self._variables_shown:  # a key typed in a field: mostly the same line,
             self._variables_shown = line  # and each update lays the screen out again
-            self.query_one("#m-variables", Static).update(line)
+            show_text(self.query_one("#m-variables", Static), line)
 
     def _body_status(self, body: TemplateArea) -> None:
         report = body.report

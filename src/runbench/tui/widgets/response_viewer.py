@@ -45,6 +45,7 @@ from runbench.tui.widgets.highlight import lexer_for
 from runbench.tui.widgets.line_view import LineView
 from runbench.tui.widgets.method_editor import shown_value
 from runbench.tui.widgets.own_classes import FocusWithinClass
+from runbench.tui.widgets.static_text import show_text
 from runbench.tui.widgets.symbols import symbols_of
 
 if TYPE_CHECKING:  # the HTTP stack loads on the first test, not at start
@@ -102,13 +103,13 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self._drop_filter()
         body = self.query_one("#response-body", LineView)
         if exchange is None:
-            self.query_one("#response-status", Static).update(NO_RESPONSE)
+            show_text(self.query_one("#response-status", Static), NO_RESPONSE)
             for view in self.query(LineView):
                 view.show(index_lines(""))
             self.query_one("#response-outputs", DataTable).clear()
             return
         marks = symbols_of(self)
-        self.query_one("#response-status", Static).update(status_text(exchange, marks.dot))
+        show_text(self.query_one("#response-status", Static), status_text(exchange, marks.dot))
         self.query_one("#response-headers", LineView).show(index_lines(headers_text(exchange)))
         self.query_one("#response-request", LineView).show(index_lines(request_text(exchange)))
         self._outputs(exchange)
@@ -146,7 +147,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
             status = status_text(exchange, marks.dot)
             if not final:
                 status.append(f"  {marks.dot} formatting the rest{marks.ellipsis}", style="italic")
-            self.query_one("#response-status", Static).update(status)
+            show_text(self.query_one("#response-status", Static), status)
 
         def preview(lines: Lines) -> None:
             self.app.call_from_thread(deliver, lines, False)
@@ -365,7 +366,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         bar.status(Text(f"{checked.type_name} · escape restores the body", style="green"))
         status = status_text(exchange, symbols_of(self).dot)
         status.append(f"  filtered: {text} (escape)", style="bold cyan")
-        self.query_one("#response-status", Static).update(status)
+        show_text(self.query_one("#response-status", Static), status)
         bar.display = False
         body.focus()
 
@@ -375,7 +376,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
             self.query_one("#response-body", LineView).show(lines, lexer)  # type: ignore[arg-type]
         if self.filtered is not None and self.exchange is not None:
             status = status_text(self.exchange, symbols_of(self).dot)
-            self.query_one("#response-status", Static).update(status)
+            show_text(self.query_one("#response-status", Static), status)
         self._body = None
         self.filtered = None
 
