@@ -347,3 +347,31 @@ async def test_a_dialog_lays_out_once_as_it_opens_and_once_for_its_mounts(
         await settle(pilot)
         assert layouts.count(dialog) == 2, layouts
         assert dialog.query_one("#field-name").region.width > 0  # laid out all the same
+
+
+def test_every_dialog_derives_from_dialog_screen() -> None:
+    """A dialog that lists its own mixins can forget one (a second styling pass, or two more
+    layouts, each time it opens): every ModalScreen of the workbench has the one base."""
+    import pkgutil
+    from importlib import import_module
+
+    from textual.screen import ModalScreen
+
+    import runbench.tui
+    from runbench.tui.screens.dialog_screen import DialogScreen
+
+    for module in pkgutil.walk_packages(runbench.tui.__path__, "runbench.tui."):
+        import_module(module.name)
+
+    def modal_classes(cls: type) -> list[type]:
+        found: list[type] = []
+        subclasses: list[type] = cls.__subclasses__()
+        for sub in subclasses:
+            if sub.__module__.startswith("runbench."):
+                found.append(sub)
+            found.extend(modal_classes(sub))
+        return found
+
+    dialogs = [cls for cls in modal_classes(ModalScreen) if cls is not DialogScreen]
+    assert len(dialogs) >= 8
+    assert [cls for cls in dialogs if not issubclass(cls, DialogScreen)] == []

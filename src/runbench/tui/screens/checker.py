@@ -23,14 +23,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from runbench.core.workspace import ID_PATTERN, unique_name
 from runbench.tui.keymap import CHECKER_KEYS
+from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.screens.dialogs import ask_text
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
 from runbench.tui.state.response_scope import Checked, ResponseScope, check_path
 from runbench.tui.widgets.field_input import FieldInput
 
@@ -79,7 +77,7 @@ def _value(checked: Checked) -> Text:
     return result
 
 
-class ExpressionChecker(StyledOnce, LaidOutOnce, ModalScreen[None]):
+class ExpressionChecker(DialogScreen[None]):
     """See the module docstring. ``scope`` is called in a thread (it may parse JSON)."""
 
     BINDINGS: ClassVar[list[BindingType]] = CHECKER_KEYS

@@ -16,15 +16,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.widgets.field_input import FieldInput
 
 
-class ChoiceDialog(StyledOnce, LaidOutOnce, ModalScreen[str | None]):
+class ChoiceDialog(DialogScreen[str | None]):
     """A message and a row of buttons; dismisses with the chosen id (None on escape)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,7 +90,7 @@ class Field:
     password: bool = False  # typed text is not shown (a secret's value)
 
 
-class FormDialog(StyledOnce, LaidOutOnce, ModalScreen[dict[str, str] | None]):
+class FormDialog(DialogScreen[dict[str, str] | None]):
     """A few labelled fields; enter submits (after ``validate`` passes), escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

@@ -14,11 +14,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 
 STYLES = {"+": "green", "-": "red", "@": "cyan"}
 
@@ -32,7 +30,7 @@ def diff_text(diff: str) -> Text:
     return text
 
 
-class DiffScreen(StyledOnce, LaidOutOnce, ModalScreen[None]):
+class DiffScreen(DialogScreen[None]):
     """See the module docstring."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

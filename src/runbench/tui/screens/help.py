@@ -13,11 +13,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 
 EXTRA: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette: every action, and go to any method or runbook"),
@@ -58,7 +56,7 @@ def help_text(sections: Sequence[tuple[str, Iterable[BindingType]]]) -> Text:
     return text
 
 
-class HelpScreen(StyledOnce, LaidOutOnce, ModalScreen[None]):
+class HelpScreen(DialogScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q,question_mark", "close", "Close"),
     ]

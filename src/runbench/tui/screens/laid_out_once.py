@@ -33,8 +33,8 @@ else:
 
 
 class LaidOutOnce(_Base):
-    """Mixed in before the Screen class:
-    ``class Dialog(StyledOnce, LaidOutOnce, ModalScreen[T])``."""
+    """Mixed in before the Screen class, as ``WorkbenchScreen`` and ``DialogScreen`` (the
+    base of every dialog) do."""
 
     _laid_out_at = 0.0
     """When the last full layout began (Textual's message clock)."""

@@ -17,13 +17,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from runbench.core.http import Exchange  # this screen loads on first use, after a test
 from runbench.tui.keymap import TEST_HISTORY_KEYS
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.state.body_lines import human_size, index_lines
 from runbench.tui.widgets.line_view import LineView
 
@@ -31,7 +29,7 @@ if TYPE_CHECKING:
     from runbench.core.history import HistoryEntry, MethodTestHistory
 
 
-class MethodHistoryScreen(StyledOnce, LaidOutOnce, ModalScreen[Exchange | None]):
+class MethodHistoryScreen(DialogScreen[Exchange | None]):
     """See the module docstring; dismisses with the exchange to show again, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = TEST_HISTORY_KEYS

@@ -36,8 +36,8 @@ else:
 
 
 class StyledOnce(_Base):
-    """Mixed in before the Screen class:
-    ``class Dialog(StyledOnce, LaidOutOnce, ModalScreen[T])``."""
+    """Mixed in before the Screen class, as ``WorkbenchScreen`` and ``DialogScreen`` (the
+    base of every dialog) do."""
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     _resumed = False

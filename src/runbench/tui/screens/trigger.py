@@ -19,14 +19,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from runbench.core.engine import parse_cli_value
 from runbench.core.files import load_json_text
 from runbench.core.workspace import Checker, Runbook, Workspace
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.widgets.field_input import FieldInput
 
 
@@ -71,7 +69,7 @@ def _object(text: str, what: str) -> dict[str, Any] | None:
     return value
 
 
-class TriggerDialog(StyledOnce, LaidOutOnce, ModalScreen[Trigger | None]):
+class TriggerDialog(DialogScreen[Trigger | None]):
     """See the module docstring; dismisses with a ``Trigger`` or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

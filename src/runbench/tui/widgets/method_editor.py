@@ -86,7 +86,6 @@ class MethodEditor(Vertical):
         self.known: frozenset[str] = frozenset()
         self.cursor_blink = cursor_blink
         self.built: set[str] = set()
-        self._variables_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("", id="method-heading", classes="editor-title")
@@ -198,9 +197,8 @@ class MethodEditor(Vertical):
                 line.append(f"{name} {marks.ok}", style="green")
             else:
                 line.append(f"{name} (no test value)", style="bold yellow")
-        if line != self._variables_shown:  # a key typed in a field: mostly the same line,
-            self._variables_shown = line  # and each update lays the screen out again
-            show_text(self.query_one("#m-variables", Static), line)
+        # a key typed in a field mostly leaves the line as it was: show_text then sets nothing
+        show_text(self.query_one("#m-variables", Static), line)
 
     def _body_status(self, body: TemplateArea) -> None:
         report = body.report

@@ -19,12 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, RichLog, Static, TextArea
 
 from runbench.core.engine import parse_cli_value
-from runbench.tui.screens.laid_out_once import LaidOutOnce
-from runbench.tui.screens.styled_once import StyledOnce
+from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.state.run_view import LogLine, RunView
 from runbench.tui.widgets.static_text import show_text
 
@@ -163,7 +161,7 @@ class VariablesPane(Vertical):
             self.post_message(self.Open(self.names[event.cursor_row]))
 
 
-class ValueDialog(StyledOnce, LaidOutOnce, ModalScreen[Any]):
+class ValueDialog(DialogScreen[Any]):
     """A value pretty-printed; when ``editable``, ctrl+s / Set dismisses with the new
     value (JSON when it parses, else the text). Escape dismisses with None."""
 
