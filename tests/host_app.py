@@ -1,9 +1,13 @@
 """A small host app for testing one widget alone: the workbench's styles, the widget, and
 a list of the messages it posts up, instead of starting the whole workbench (about a
-quarter of a second of CPU per test before anything is tested)."""
+quarter of a second of CPU per test before anything is tested); and ``layout_requests``,
+the widgets that ask such a test's screen for a layout."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widget import Widget
@@ -31,3 +35,17 @@ class Host(App[None]):
         if isinstance(message, self.kept):
             self.posted.append(message)
         return super().post_message(message)
+
+
+def layout_requests(monkeypatch: pytest.MonkeyPatch) -> list[Widget]:
+    """The widgets that ask for a layout (``refresh(layout=True)``) from now on."""
+    asked: list[Widget] = []
+    refresh = Widget.refresh
+
+    def spy(self: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+        if layout:
+            asked.append(self)
+        return refresh(self, *regions, layout=layout, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", spy)
+    return asked

@@ -4,32 +4,15 @@ content asks for one only where it can change a size (``may_resize``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widget import Widget
 from textual.widgets import Static
 
-from host_app import Host
+from host_app import Host, layout_requests
 from runbench.core.workspace import Rule
 from runbench.tui.widgets.rules_table import RulesTable
 from runbench.tui.widgets.static_text import may_resize, show_text
-
-
-def layout_requests(monkeypatch: pytest.MonkeyPatch) -> list[Widget]:
-    """The widgets that ask for a layout from now on."""
-    asked: list[Widget] = []
-    refresh = Widget.refresh
-
-    def spy(self: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
-        if layout:
-            asked.append(self)
-        return refresh(self, *regions, layout=layout, **kwargs)
-
-    monkeypatch.setattr(Widget, "refresh", spy)
-    return asked
 
 
 async def test_the_same_content_asks_for_no_layout_a_changed_one_is_shown(

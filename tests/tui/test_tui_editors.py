@@ -18,7 +18,7 @@ from textual.command import CommandList
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
-from host_app import Host
+from host_app import Host, layout_requests
 from runbench.core.workspace import Method, Workspace, load_workspace
 from runbench.tui.app import RunbenchApp
 from runbench.tui.messages import AuthEdited, EntryEdited, FieldEdited, OutputEdited
@@ -274,15 +274,7 @@ async def test_the_body_status_line_changes_without_a_layout(
         body = editor.query_one("#m-body", TemplateArea)
         status = editor.query_one("#m-body-status", Static)
         await until(pilot, lambda: body.text == completions.body, "the body loaded")
-        asked: list[Widget] = []
-        refresh = Widget.refresh
-
-        def spy(self: Widget, *regions: Any, layout: bool = False, **kwargs: Any) -> Any:
-            if layout:
-                asked.append(self)
-            return refresh(self, *regions, layout=layout, **kwargs)
-
-        monkeypatch.setattr(Widget, "refresh", spy)
+        asked = layout_requests(monkeypatch)
         body.focus()
         body.move_cursor((0, 0))
         await type_text(pilot, "<<missing>>")
