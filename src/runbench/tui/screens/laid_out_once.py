@@ -17,22 +17,15 @@ add-method form cost three of them, one now.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from textual import messages
 from textual._time import get_time
 from textual.geometry import Size
 from textual.widget import Widget
 
-if TYPE_CHECKING:
-    from textual.screen import Screen
-
-    _Base = Screen[Any]
-else:
-    _Base = object
+from runbench.tui.screens.mixin_base import ScreenMixinBase
 
 
-class LaidOutOnce(_Base):
+class LaidOutOnce(ScreenMixinBase):
     """Mixed in before the Screen class, as ``WorkbenchScreen`` and ``DialogScreen`` (the
     base of every dialog) do."""
 

@@ -21,21 +21,18 @@ the same reactive otherwise (watchers, ``validate``), only without ``repaint``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.reactive import Reactive
 
+from runbench.tui.screens.mixin_base import ScreenMixinBase
+
 if TYPE_CHECKING:
-    from textual.screen import Screen
     from textual.widget import Widget
 
-    _Base = Screen[Any]
-else:
-    _Base = object
 
-
-class StyledOnce(_Base):
+class StyledOnce(ScreenMixinBase):
     """Mixed in before the Screen class, as ``WorkbenchScreen`` and ``DialogScreen`` (the
     base of every dialog) do."""
 
