@@ -1,5 +1,6 @@
-"""Two costs Textual's test harness pays on every app that the workbench never pays, cut for
-the tests (``tests/tui/conftest.py`` installs both once per worker process).
+"""Three costs Textual's test harness pays on every app that the workbench never pays (or
+pays for a person who looks), cut for the tests (``tests/tui/conftest.py`` installs them
+once per worker process).
 
 The stylesheet: each App parses its CSS (the 511 lines of ``app.tcss`` and every widget's
 DEFAULT_CSS, about 30 sources) into rule sets again, ~40 ms of CPU per app, although the
@@ -24,12 +25,25 @@ timer's work, which a 20 ms slice used to cover), no animation. The CPU test sta
 still working keeps the wait going; the bar is a quarter of the slice, ``IDLE_CPU_SHARE``),
 and so does the 1 s cap; an app that is ending (its shutdown kept the CPU busy, so each pause
 after the quit key waited the whole second) is waited for by ``run_test`` itself.
+
+The frames: Textual composes a frame of the top screen after every refresh (each key, each
+layout) and its headless driver throws it away: 3,175 frames, 23 s of the TUI tests' ~85 s
+of CPU, most of which no test read (tests read widgets; screenshots compose their own). Here a
+frame is drawn when a test can look: at every ``pause()`` without a delay (``settle``'s;
+``until`` polls with short delays and draws nothing) and as the ``run_test`` body ends, with every region that changed since the last
+one (Textual's partial update, the same code). A widget that cannot draw still fails the
+test, at the next pause or at the end, with its own traceback; what is not drawn is a state
+the test passed through between two pauses and never looked at. Measured on tests/tui:
+898 frames, 12 s. ``FRAMES_ON_DEMAND = False`` (monkeypatched, as in test_pilot_costs)
+draws every frame as Textual does, for a test that counts them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual import _wait as textual_wait
@@ -44,6 +58,8 @@ from textual.message_pump import MessagePump
 from textual.pilot import Pilot, WaitForScreenTimeout
 from textual.screen import Screen
 
+FRAMES_ON_DEMAND = True
+"""Draw a headless top screen's frames only when a test can look (see the docstring)."""
 IDLE_SLICE = 0.003
 """Seconds per slice of the idle wait (Textual's: 0.02)."""
 IDLE_CPU_SHARE = 0.25
@@ -191,8 +207,59 @@ async def _settled(min_sleep: float = 0, max_sleep: float = 1) -> None:
             return
 
 
+_compositor_refresh = Screen._compositor_refresh  # Textual's: composes and shows a frame
+
+
+def _refresh_on_demand(self: Screen[Any]) -> None:
+    """``Screen._compositor_refresh``: a headless top screen's frame is owed, not drawn
+    (the regions that changed stay marked), until a test can look (``draw_owed_frame``)."""
+    app = self.app
+    if not FRAMES_ON_DEMAND or not app.is_headless or app.is_inline or self is not app.screen:
+        _compositor_refresh(self)
+        return
+    self._frame_owed = True  # type: ignore[attr-defined]
+    self._dirty_widgets.clear()
+    app._update_mouse_over(self)
+
+
+def draw_owed_frame(app: App[Any]) -> None:
+    """The top screen's frame, with every region changed since the last one, if one is
+    owed and the app is not ending (a render error raises here, in the test)."""
+    if app._exit or not app.screen_stack:
+        return
+    screen = app.screen
+    if getattr(screen, "_frame_owed", False):
+        screen._frame_owed = False  # type: ignore[attr-defined]
+        _compositor_refresh(screen)
+
+
+_pause = Pilot.pause
+
+
+async def _pause_and_draw(self: Pilot[Any], delay: float | None = None) -> None:
+    """``Pilot.pause``, then (without a delay: a test about to look) the frame a person
+    would see now."""
+    await _pause(self, delay)
+    if delay is None:
+        draw_owed_frame(self.app)
+
+
+_run_test = App.run_test
+
+
+@asynccontextmanager
+async def _run_test_drawing_last(self: App[Any], *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    """``App.run_test``; a body that ends without an error draws the frame owed first."""
+    async with _run_test(self, *args, **kwargs) as pilot:
+        yield pilot
+        draw_owed_frame(self)
+
+
 def install() -> None:
     """Once per process, before the first app starts."""
+    Screen._compositor_refresh = _refresh_on_demand  # type: ignore[method-assign]
+    Pilot.pause = _pause_and_draw  # type: ignore[method-assign]
+    App.run_test = _run_test_drawing_last  # type: ignore[method-assign]
     textual_app.wait_for_idle = _settled
     textual_pilot.wait_for_idle = _settled
     Stylesheet._parse_rules = _shared_parse_rules  # type: ignore[method-assign]

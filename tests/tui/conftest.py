@@ -2,8 +2,9 @@
 transport that answers the demo's methods, an app factory, and the real sandbox for
 runbook runs (``sandbox_app``).
 
-Two costs of the test harness, not of the workbench, are cut for every test here
-(``pilot_costs``): each app's stylesheet parse, and the pilot's wait that woke every widget."""
+Three costs of the test harness, not of the workbench, are cut for every test here
+(``pilot_costs``): each app's stylesheet parse, the pilot's wait that woke every widget, and
+frames drawn where no test looks (a frame is drawn at each pause and as a test ends)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pilot_costs
 from runbench.sandbox import RunningSandbox, start_in_thread
 from runbench.tui.app import RunbenchApp
 
-pilot_costs.install()  # the stylesheet parsed once per worker; the pilot waits for busy widgets
+pilot_costs.install()  # rules parsed once per worker, waits for busy widgets, frames on demand
 
 DEMO = Path(__file__).resolve().parents[2] / "workspaces" / "demo.toml"
 

@@ -1,8 +1,9 @@
 """The harness cuts of ``pilot_costs`` (installed by this folder's conftest) keep Textual's
 guarantees: a press or pause still waits for a widget busy handling a message and for what
 the screen does after its next refresh, an idle widget is not woken, an app that is ending
-is not waited for, a thread still working is waited for, and a stylesheet's rules are parsed once per worker yet still raise on
-an error."""
+is not waited for, a thread still working is waited for, a stylesheet's rules are parsed
+once per worker yet still raise on an error, and a frame not drawn after each key is drawn
+when the test looks (at a pause, as the body ends), where a widget that cannot draw fails it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from textual import events
 from textual import pilot as textual_pilot
 from textual.app import App, ComposeResult
 from textual.css.stylesheet import Stylesheet, StylesheetParseError
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Static
 
 import pilot_costs
@@ -169,3 +172,89 @@ async def test_a_second_app_reuses_the_rules_and_a_bad_stylesheet_still_raises()
         bad.add_source("Static { colour: red; }", ("bad.tcss", ""))
         with pytest.raises(StylesheetParseError):
             bad.parse()
+
+
+class Counted(Static, can_focus=True):
+    """Counts the times it is drawn; ``broken`` makes drawing it raise."""
+
+    def __init__(self) -> None:
+        super().__init__("0", id="counted")
+        self.drawn = 0
+        self.broken = False
+
+    def render_lines(self, crop: Region) -> list[Strip]:  # drawing (not measuring: render)
+        if self.broken:
+            raise Broken("cannot draw")
+        self.drawn += 1
+        return super().render_lines(crop)
+
+    def on_key(self, event: events.Key) -> None:
+        self.update(event.key)
+
+
+class Broken(Exception):
+    pass
+
+
+class Drawn(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Counted()
+
+
+async def test_keys_owe_a_frame_that_the_next_pause_draws() -> None:
+    """A key's frame is not drawn until a test can look: at the pause, once, with every
+    region changed since the last frame."""
+    app = Drawn()
+    async with app.run_test() as pilot:
+        counted = app.query_one(Counted)
+        counted.focus()
+        await pilot.pause()
+        before = counted.drawn
+        await pilot.press("a", "b", "c")
+        assert counted.drawn == before  # three changes, no frame yet
+        await pilot.pause()
+        assert counted.drawn == before + 1  # one frame, with the last key's text
+        assert app.screen._compositor.render_full_update() is not None
+
+
+async def test_every_frame_is_drawn_when_a_test_asks_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pilot_costs, "FRAMES_ON_DEMAND", False)
+    app = Drawn()
+    async with app.run_test() as pilot:
+        counted = app.query_one(Counted)
+        counted.focus()
+        await pilot.pause()
+        before = counted.drawn
+        await pilot.press("a", "b", "c")
+        assert counted.drawn == before + 3  # Textual's own: a frame after each key
+
+
+async def test_a_widget_that_cannot_draw_fails_the_test_at_the_next_pause() -> None:
+    app = Drawn()
+    async with app.run_test() as pilot:
+        counted = app.query_one(Counted)
+        counted.focus()
+        await pilot.pause()
+        counted.broken = True
+        await pilot.press("a")
+        with pytest.raises(Broken):
+            await pilot.pause()
+        counted.broken = False
+
+
+async def test_a_widget_that_cannot_draw_fails_the_test_as_its_body_ends() -> None:
+    """No pause after the last key: the frame owed is drawn before the app shuts down."""
+    app = Drawn()
+
+    async def break_it_after_a_key() -> None:
+        async with app.run_test() as pilot:
+            counted = app.query_one(Counted)
+            counted.focus()
+            await pilot.pause()
+            counted.broken = True
+            await pilot.press("a")
+
+    with pytest.raises(Broken):
+        await break_it_after_a_key()
