@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from textual import events
@@ -17,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.css.stylesheet import Stylesheet, StylesheetParseError
 from textual.geometry import Region
 from textual.message import Message
+from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import Static
 
@@ -201,42 +204,40 @@ class Drawn(App[None]):
         yield Counted()
 
 
-async def test_keys_owe_a_frame_that_the_next_pause_draws() -> None:
-    """A key's frame is not drawn until a test can look: at the pause, once, with every
-    region changed since the last frame."""
+@asynccontextmanager
+async def counted_and_drawn() -> AsyncIterator[tuple[Pilot[None], Counted]]:
+    """A ``Drawn`` app running, its ``Counted`` focused and drawn."""
     app = Drawn()
     async with app.run_test() as pilot:
         counted = app.query_one(Counted)
         counted.focus()
         await pilot.pause()
+        yield pilot, counted
+
+
+async def test_keys_owe_a_frame_that_the_next_pause_draws() -> None:
+    """A key's frame is not drawn until a test can look: at the pause, once, with every
+    region changed since the last frame."""
+    async with counted_and_drawn() as (pilot, counted):
         before = counted.drawn
         await pilot.press("a", "b", "c")
         assert counted.drawn == before  # three changes, no frame yet
         await pilot.pause()
         assert counted.drawn == before + 1  # one frame, with the last key's text
-        assert app.screen._compositor.render_full_update() is not None
 
 
 async def test_every_frame_is_drawn_when_a_test_asks_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pilot_costs, "FRAMES_ON_DEMAND", False)
-    app = Drawn()
-    async with app.run_test() as pilot:
-        counted = app.query_one(Counted)
-        counted.focus()
-        await pilot.pause()
+    async with counted_and_drawn() as (pilot, counted):
         before = counted.drawn
         await pilot.press("a", "b", "c")
         assert counted.drawn == before + 3  # Textual's own: a frame after each key
 
 
 async def test_a_widget_that_cannot_draw_fails_the_test_at_the_next_pause() -> None:
-    app = Drawn()
-    async with app.run_test() as pilot:
-        counted = app.query_one(Counted)
-        counted.focus()
-        await pilot.pause()
+    async with counted_and_drawn() as (pilot, counted):
         counted.broken = True
         await pilot.press("a")
         with pytest.raises(Broken):
@@ -246,13 +247,9 @@ async def test_a_widget_that_cannot_draw_fails_the_test_at_the_next_pause() -> N
 
 async def test_a_widget_that_cannot_draw_fails_the_test_as_its_body_ends() -> None:
     """No pause after the last key: the frame owed is drawn before the app shuts down."""
-    app = Drawn()
 
     async def break_it_after_a_key() -> None:
-        async with app.run_test() as pilot:
-            counted = app.query_one(Counted)
-            counted.focus()
-            await pilot.pause()
+        async with counted_and_drawn() as (pilot, counted):
             counted.broken = True
             await pilot.press("a")
 
