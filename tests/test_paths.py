@@ -167,6 +167,18 @@ def test_non_dict_mappings_and_tuples_work() -> None:
             "index 5 out of range in response^choices (2 elements)",
         ),
         ("response^a^b", {"a": "s"}, "response^a is a string, not an object"),
+        (
+            "response^choices^text",
+            COMPLETION,
+            "response^choices is an array, not an object (pick an item first: "
+            "response^choices[0]^text)",
+        ),
+        (
+            "response^choices^0",
+            COMPLETION,
+            "response^choices is an array, not an object (an item is picked with brackets: "
+            "response^choices[0])",
+        ),
         ("response^a[0]", {"a": {}}, "response^a is an object, not an array"),
         ("response^a[0]", {"a": "abc"}, "response^a is a string, not an array"),
         ("response^a[0]", {"a": {0: "x"}}, "response^a is an object, not an array"),

@@ -143,13 +143,21 @@ class _Child:
             parsed = json_in_string(value)
             if parsed is not _MISSING:
                 return self.apply(parsed, where)
-            raise _Miss(f"{where} is {_kind(value)}, not an object")
+            raise _Miss(f"{where} is {_kind(value)}, not an object{self._pick(value, where)}")
         keys = [str(k) for k in value]
         if not keys:
             raise _Miss(f"no key {self.name!r} in {where} (an empty object)")
         hint = suggest(self.name, keys)
         did = f"; did you mean {hint[0]!r}?" if hint else ""
         raise _Miss(f"no key {self.name!r} in {where} (keys: {_listing(keys)}{did})")
+
+    def _pick(self, value: Any, where: str) -> str:
+        """What to write instead, where ``value`` is an array: ``[n]`` picks an item."""
+        if not _is_array(value):
+            return ""
+        if self.name.isdigit():
+            return f" (an item is picked with brackets: {where}[{self.name}])"
+        return f" (pick an item first: {where}[0]^{self.name})"
 
     def emit(self) -> tuple[str, Any]:
         return "v = v[{k}]", self.name
