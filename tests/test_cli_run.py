@@ -85,6 +85,7 @@ def test_run_with_ticket_and_action_context(
     )
     out, err = capsys.readouterr()
     assert code == 0, err
+    assert "note:" not in err  # both given
     record = json.loads(out)
     assert record["variables"]["ticket"]["id"] == 1
     assert record["message"].startswith("Answered ticket 1 (action ")
@@ -104,6 +105,28 @@ def test_run_with_ticket_and_action_context(
         )
         == 0
     )
+
+
+def test_a_run_without_the_ticket_or_action_its_runbook_reads_says_how_to_give_them(
+    sandbox: RunningSandbox, demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without them, ask_chatgpt's first step fails on an unknown variable, which says
+    what but not where the value was to come from: a note before the run does."""
+    code = cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}")
+    _, err = capsys.readouterr()
+    assert code == 1
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        "note: ask_chatgpt reads <<action>>, and this run has no action (give --action-json FILE)",
+        "note: ask_chatgpt reads <<ticket>>, and this run has no ticket "
+        "(give --ticket ID or --ticket-json FILE)",
+    ]
+    cli("run", str(demo), "ask_chatgpt", "--var", f"sandbox={sandbox.url}", "--ticket", "1")
+    _, err = capsys.readouterr()
+    assert [line for line in err.splitlines() if line.startswith("note:")] == notes[:1]
+    cli("run", str(demo), "create_customer", "--var", f"sandbox={sandbox.url}")
+    _, err = capsys.readouterr()
+    assert "note:" not in err  # reads neither
 
 
 def test_failure_end_exits_1(

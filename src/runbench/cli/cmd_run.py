@@ -38,6 +38,7 @@ from runbench.core.secrets import Redactor, Secrets
 from runbench.core.workspace import (
     Runbook,
     Workspace,
+    context_used,
     counted,
     workspace_errors,
 )
@@ -259,6 +260,8 @@ async def _run(
             variables={**workspace.variables, **variables},
         )
         terminal = Terminal(sys.stderr, sys.stdin, redacting(secrets, workspace))
+        for note in trigger_notes(workspace, runbook, args):
+            terminal.line(note)
         for step in args.breakpoints:
             if step not in runbook.steps:
                 raise UsageError(f"--break {step}: runbook '{runbook.id}' has no such step")
@@ -279,6 +282,19 @@ async def _run(
         return await drive(engine, start, terminal, args.json, args.junit)
     finally:
         journal.close()
+
+
+def trigger_notes(workspace: Workspace, runbook: Runbook, args: argparse.Namespace) -> list[str]:
+    """A note for each trigger value the runbook reads that the run was not given: without
+    it the first step that names it fails on an unknown variable (a runbook may test for it
+    with has_value, so this is a note, not an error)."""
+    given = {"ticket": bool(args.ticket or args.ticket_json), "action": bool(args.action_json)}
+    options = {"ticket": "--ticket ID or --ticket-json FILE", "action": "--action-json FILE"}
+    return [
+        f"note: {runbook.id} reads <<{name}>>, and this run has no {name} (give {options[name]})"
+        for name in sorted(context_used(workspace, runbook))
+        if not given[name]
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

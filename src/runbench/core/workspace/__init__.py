@@ -66,6 +66,7 @@ from runbench.core.workspace._references import (
     check_secret_references,
     secret_references,
 )
+from runbench.core.workspace._trigger import TRIGGER_VALUES, context_used
 from runbench.core.workspace._validate import (
     REQUIRED_EDGES,
     Checker,
@@ -157,6 +158,7 @@ __all__ = [
     "SECRETISH_FIELDS",
     "SECRET_FIELDS",
     "STEP_KINDS",
+    "TRIGGER_VALUES",
     "SecretRef",
     "Secretish",
     "Step",
@@ -169,6 +171,7 @@ __all__ = [
     "check_id",
     "check_secret_references",
     "check_workspace",
+    "context_used",
     "counted",
     "id_problem",
     "edge_references",

@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from runbench.core.engine import parse_cli_value
 from runbench.core.files import load_json_text
-from runbench.core.workspace import Checker, Runbook, Workspace
+from runbench.core.workspace import Runbook, Workspace, context_used
 from runbench.tui.screens.dialog_screen import DialogScreen
 from runbench.tui.widgets.field_input import FieldInput
 
@@ -37,16 +37,6 @@ class Trigger:
     ticket: Mapping[str, Any] | None = None
     action: Mapping[str, Any] | None = None
     texts: Mapping[str, str] = field(default_factory=dict)  # to prefill the next dialog
-
-
-def context_used(workspace: Workspace, runbook: Runbook) -> set[str]:
-    """Which of ``ticket`` and ``action`` the runbook's steps read."""
-    checker = Checker(workspace)
-    used: set[str] = set()
-    for step in runbook.steps.values():
-        keys = ("runbooks", runbook.id, "steps", step.id)
-        used |= {name for name, _ in checker.variables_used(step, keys)}
-    return used & {"ticket", "action"}
 
 
 def default_text(value: Any) -> str:
@@ -214,4 +204,4 @@ class TriggerDialog(DialogScreen[Trigger | None]):
         self.dismiss(None)
 
 
-__all__ = ["Trigger", "TriggerDialog", "context_used"]
+__all__ = ["Trigger", "TriggerDialog"]
