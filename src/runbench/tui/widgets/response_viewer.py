@@ -103,13 +103,13 @@ class ResponseViewer(FocusWithinClass, Vertical):
         self._drop_filter()
         body = self.query_one("#response-body", LineView)
         if exchange is None:
-            show_text(self.query_one("#response-status", Static), NO_RESPONSE)
+            self._show_status(NO_RESPONSE)
             for view in self.query(LineView):
                 view.show(index_lines(""))
             self.query_one("#response-outputs", DataTable).clear()
             return
         marks = symbols_of(self)
-        show_text(self.query_one("#response-status", Static), status_text(exchange, marks.dot))
+        self._show_status(status_text(exchange, marks.dot))
         self.query_one("#response-headers", LineView).show(index_lines(headers_text(exchange)))
         self.query_one("#response-request", LineView).show(index_lines(request_text(exchange)))
         self._outputs(exchange)
@@ -121,6 +121,10 @@ class ResponseViewer(FocusWithinClass, Vertical):
         body.show(index_lines(f"formatting{marks.ellipsis}"))
         self.formatting = True
         self._format(exchange, exchange.response.body, content_type)
+
+    def _show_status(self, content: str | Text) -> None:
+        """The one-row status line over the tabs (set only when it changes: ``show_text``)."""
+        show_text(self.query_one("#response-status", Static), content)
 
     def _outputs(self, exchange: Exchange) -> None:
         table = self.query_one("#response-outputs", DataTable)
@@ -147,7 +151,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
             status = status_text(exchange, marks.dot)
             if not final:
                 status.append(f"  {marks.dot} formatting the rest{marks.ellipsis}", style="italic")
-            show_text(self.query_one("#response-status", Static), status)
+            self._show_status(status)
 
         def preview(lines: Lines) -> None:
             self.app.call_from_thread(deliver, lines, False)
@@ -366,7 +370,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
         bar.status(Text(f"{checked.type_name} · escape restores the body", style="green"))
         status = status_text(exchange, symbols_of(self).dot)
         status.append(f"  filtered: {text} (escape)", style="bold cyan")
-        show_text(self.query_one("#response-status", Static), status)
+        self._show_status(status)
         bar.display = False
         body.focus()
 
@@ -376,7 +380,7 @@ class ResponseViewer(FocusWithinClass, Vertical):
             self.query_one("#response-body", LineView).show(lines, lexer)  # type: ignore[arg-type]
         if self.filtered is not None and self.exchange is not None:
             status = status_text(self.exchange, symbols_of(self).dot)
-            show_text(self.query_one("#response-status", Static), status)
+            self._show_status(status)
         self._body = None
         self.filtered = None
 
